@@ -1,0 +1,178 @@
+package settings
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsAreValid(t *testing.T) {
+	if err := Defaults().Validate(); err != nil {
+		t.Fatalf("defaults invalid: %v", err)
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "settings.yaml")
+	want := Settings{Scale: 1.5, Pack: "retro", Language: LangChinese, Pets: 3, MaxPets: 7,
+		SleepAfter: 90 * time.Second, AvoidFullscreen: false, StartOnLogin: true}
+	if err := Save(path, want); err != nil {
+		t.Fatal(err)
+	}
+	got, warn, err := Load(path)
+	if err != nil || len(warn) != 0 {
+		t.Fatalf("load: %v %v", err, warn)
+	}
+	if got != want {
+		t.Fatalf("got %+v want %+v", got, want)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), "sleep_after: 1m30s") {
+		t.Fatalf("duration not human readable:\n%s", data)
+	}
+}
+
+func TestMissingFileGivesDefaults(t *testing.T) {
+	s, _, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err != nil || s != Defaults() {
+		t.Fatalf("got %+v, %v", s, err)
+	}
+}
+
+func TestPartialFileKeepsDefaults(t *testing.T) {
+	s, _, err := Decode([]byte("scale: 2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Defaults()
+	want.Scale = 2
+	if s != want {
+		t.Fatalf("got %+v", s)
+	}
+}
+
+func TestValidationNamesEveryBadKey(t *testing.T) {
+	_, _, err := Decode([]byte("scale: 2.5\nlanguage: fr\nmax_pets: 0\npets: 30\nsleep_after: 1s\n"))
+	var ve ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("want ValidationError, got %v", err)
+	}
+	msg := err.Error()
+	for _, key := range []string{"scale:", "language:", "max_pets:", "pets:", "sleep_after:"} {
+		if !strings.Contains(msg, key) {
+			t.Errorf("error %q does not mention %s", msg, key)
+		}
+	}
+}
+
+func TestPetsAboveMax(t *testing.T) {
+	s := Defaults()
+	s.Pets, s.MaxPets = 4, 3
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "max_pets") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestSyntaxErrorAndWrongTypes(t *testing.T) {
+	for _, in := range []string{"scale: [1\n", "scale: big\n", "sleep_after: 300\n", "- a list\n"} {
+		if _, _, err := Decode([]byte(in)); err == nil {
+			t.Errorf("%q: want error", in)
+		}
+	}
+}
+
+func TestUnknownKeyWarnsOnly(t *testing.T) {
+	s, warn, err := Decode([]byte("scale: 3\nchat:\n  server: x\n"))
+	if err != nil || s.Scale != 3 {
+		t.Fatalf("got %+v %v", s, err)
+	}
+	if len(warn) != 1 || !strings.Contains(warn[0], "chat") {
+		t.Fatalf("warnings %v", warn)
+	}
+}
+
+func TestBrokenFileKeptAsBadCopy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "settings.yaml")
+	broken := []byte("scale: 7\n")
+	if err := os.WriteFile(path, broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	s, wasBroken := LoadOrDefaults(path, slog.New(slog.NewTextHandler(&logs, nil)))
+	if !wasBroken || s != Defaults() {
+		t.Fatalf("got %+v broken=%v", s, wasBroken)
+	}
+	bad, err := os.ReadFile(path + ".bad")
+	if err != nil || !bytes.Equal(bad, broken) {
+		t.Fatalf(".bad copy: %q %v", bad, err)
+	}
+	orig, _ := os.ReadFile(path)
+	if !bytes.Equal(orig, broken) {
+		t.Fatal("broken file was rewritten on load")
+	}
+	if !strings.Contains(logs.String(), "scale") || !strings.Contains(logs.String(), ".bad") {
+		t.Fatalf("log lacks reason or copy path: %s", logs.String())
+	}
+}
+
+func TestSaveRejectsInvalid(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	s := Defaults()
+	s.Scale = 5
+	if err := Save(path, s); err == nil {
+		t.Fatal("saved invalid settings")
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("file written despite error")
+	}
+}
+
+func TestDefaultPathHonoursXDG(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", "/tmp/xdg-test")
+	if got := DefaultPath(); got != "/tmp/xdg-test/tachikoma/settings.yaml" {
+		t.Fatal(got)
+	}
+	t.Setenv("XDG_CONFIG_HOME", "relative/ignored")
+	t.Setenv("HOME", "/home/u")
+	if got := DefaultPath(); got != "/home/u/.config/tachikoma/settings.yaml" {
+		t.Fatal(got)
+	}
+}
+
+func TestAutostart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "autostart", "tachikoma.desktop")
+	if err := SetAutostart(path, true, "/opt/my apps/tachikoma"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `Exec="/opt/my apps/tachikoma"`) || !AutostartEnabled(path) {
+		t.Fatalf("entry:\n%s", data)
+	}
+	if err := SetAutostart(path, false, ""); err != nil || AutostartEnabled(path) {
+		t.Fatalf("remove: %v", err)
+	}
+	if err := SetAutostart(path, false, ""); err != nil {
+		t.Fatalf("removing twice: %v", err)
+	}
+}
+
+func TestQuoteExec(t *testing.T) {
+	cases := map[string]string{
+		"/usr/bin/tachikoma": "/usr/bin/tachikoma",
+		`/a b/$x`:            `"/a b/\\$x"`,
+		`/a"b`:               `"/a\\"b"`,
+	}
+	for in, want := range cases {
+		if got := quoteExec(in); got != want {
+			t.Errorf("quoteExec(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
