@@ -1,0 +1,267 @@
+// Package broker is Tachikoma's MQTT broker: mochi-mqtt extended through
+// hooks for login, ACL, sender stamping, rooms, DMs, friends, presence and
+// history. It runs standalone (bin/tachikoma-broker) or inside the pet.
+package broker
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/tachikoma-pet/tachikoma/broker/aclfile"
+	"github.com/tachikoma-pet/tachikoma/broker/directory"
+	"github.com/tachikoma-pet/tachikoma/broker/password"
+	"github.com/tachikoma-pet/tachikoma/broker/requests"
+	"github.com/tachikoma-pet/tachikoma/broker/store"
+	"github.com/tachikoma-pet/tachikoma/broker/wslistener"
+)
+
+// Broker is a running (or ready to run) Tachikoma broker.
+type Broker struct {
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	store    *store.Store
+	dir      *directory.Directory
+	policy   *policy
+	mqtt     *mqtt.Server
+	requests *requests.Handler
+	presence *presenceTracker
+	throttle *loginThrottle
+	limits   *keyLimits
+	regLimit *keyLimits
+	cids     *recentSet
+	http     *http.Server
+	httpLn   net.Listener
+	tcp      *listeners.TCP
+	ws       *wslistener.Listener
+	hashCost password.Params
+
+	ready   chan struct{}
+	stop    chan struct{}
+	stopped sync.WaitGroup
+	closeMu sync.Once
+}
+
+// Options are the knobs that are not configuration (tests, embedding).
+type Options struct {
+	Logger       *slog.Logger
+	Now          func() time.Time
+	PasswordCost *password.Params // nil: password.Default
+}
+
+// New opens the data directory and prepares the broker; Start serves.
+func New(cfg Config, opt Options) (*Broker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	b := &Broker{cfg: cfg, log: opt.Logger, now: opt.Now, ready: make(chan struct{}), stop: make(chan struct{})}
+	if b.log == nil {
+		b.log = slog.Default()
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	b.hashCost = password.Default
+	if opt.PasswordCost != nil {
+		b.hashCost = *opt.PasswordCost
+	}
+	var err error
+	if b.store, err = store.Open(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	if b.dir, err = directory.New(context.Background(), b.store); err != nil {
+		b.store.Close()
+		return nil, err
+	}
+	b.policy = &policy{dir: b.dir}
+	if cfg.ACLFile != "" {
+		acl, err := aclfile.Load(cfg.ACLFile)
+		if err != nil {
+			b.store.Close()
+			return nil, err
+		}
+		b.policy.acl.Store(acl)
+	}
+	b.throttle = newLoginThrottle(cfg.Limits.LoginFailures, time.Duration(cfg.Limits.LoginMaxDelay), b.now)
+	b.limits = newKeyLimits(cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst)
+	b.regLimit = newKeyLimits(float64(cfg.Registration.PerMinute)/60, cfg.Registration.PerMinute)
+	b.cids = newRecentSet(65536)
+	b.presence = &presenceTracker{b: b, n: map[string]int{}}
+
+	caps := mqtt.NewDefaultServerCapabilities()
+	// mochi drops queued and retained messages after 24 h by default; a
+	// friend away for a weekend must still get their DMs.
+	caps.MaximumMessageExpiryInterval = int64(time.Duration(cfg.Sessions.MessageExpiry) / time.Second)
+	caps.MaximumSessionExpiryInterval = uint32(time.Duration(cfg.Sessions.SessionExpiry) / time.Second)
+	b.mqtt = mqtt.New(&mqtt.Options{Capabilities: caps, InlineClient: true, Logger: b.log})
+	b.requests = &requests.Handler{Dir: b.dir, Pub: b.mqtt, Presence: b.presence, Log: b.log, Now: b.now}
+	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{p: b.policy}, &chatHook{b: b}, &presenceHook{b: b}} {
+		if err := b.mqtt.AddHook(h, nil); err != nil {
+			b.store.Close()
+			return nil, fmt.Errorf("add hook %s: %w", h.ID(), err)
+		}
+	}
+	return b, nil
+}
+
+func (b *Broker) tlsConfig() (*tls.Config, error) {
+	if b.cfg.TLS.CertFile == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(b.cfg.TLS.CertFile, b.cfg.TLS.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// Start binds the listeners and serves in the background. A port that is
+// taken is an error here, not a log line later.
+func (b *Broker) Start() error {
+	tlsConf, err := b.tlsConfig()
+	if err != nil {
+		return err
+	}
+	if b.cfg.MQTTAddr != "" {
+		b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: b.cfg.MQTTAddr, TLSConfig: tlsConf})
+		if err := b.mqtt.AddListener(b.tcp); err != nil {
+			return fmt.Errorf("mqtt listener %s: %w", b.cfg.MQTTAddr, err)
+		}
+	}
+	if b.cfg.WSAddr != "" {
+		b.ws = wslistener.New("ws", b.cfg.WSAddr, "/mqtt", tlsConf)
+		if err := b.mqtt.AddListener(b.ws); err != nil {
+			return fmt.Errorf("websocket listener %s: %w", b.cfg.WSAddr, err)
+		}
+	}
+	if b.cfg.HTTPAddr != "" {
+		ln, err := net.Listen("tcp", b.cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("http listener: %w", err)
+		}
+		b.httpLn = ln
+		b.http = &http.Server{Handler: b.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := b.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				b.log.Error("http server", "error", err)
+			}
+		}()
+	}
+	if err := b.mqtt.Serve(); err != nil {
+		return err
+	}
+	b.presence.restorePresence()
+	b.stopped.Add(1)
+	go b.watchStore()
+	close(b.ready)
+	b.log.Info("broker ready", "mqtt", b.MQTTAddr(), "ws", b.WSAddr(), "http", b.HTTPAddr(), "data", b.cfg.DataDir)
+	return nil
+}
+
+// MQTTAddr, WSAddr and HTTPAddr are the bound addresses ("" when disabled).
+func (b *Broker) MQTTAddr() string {
+	if b.tcp == nil {
+		return ""
+	}
+	return b.tcp.Address()
+}
+
+func (b *Broker) WSAddr() string {
+	if b.ws == nil {
+		return ""
+	}
+	return b.ws.Address()
+}
+
+func (b *Broker) HTTPAddr() string {
+	if b.httpLn == nil {
+		return ""
+	}
+	return b.httpLn.Addr().String()
+}
+
+// Directory exposes accounts and rooms (for embedding and tests).
+func (b *Broker) Directory() *directory.Directory { return b.dir }
+
+// watchStore reloads the directory when the admin CLI (another process)
+// changes the database, and disconnects removed users and users whose
+// password changed.
+func (b *Broker) watchStore() {
+	defer b.stopped.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+		}
+		ch, changed, err := b.dir.ReloadIfChanged(context.Background())
+		if err != nil {
+			b.log.Warn("reload directory", "error", err)
+			continue
+		}
+		if !changed {
+			continue
+		}
+		gone := map[string]bool{}
+		for _, u := range append(ch.RemovedUsers, ch.PasswordChange...) {
+			gone[u] = true
+		}
+		if len(gone) == 0 {
+			continue
+		}
+		for _, cl := range b.mqtt.Clients.GetAll() {
+			if cl.Net.Inline || !gone[string(cl.Properties.Username)] {
+				continue
+			}
+			b.log.Info("disconnecting after account change", "user", string(cl.Properties.Username), "client", cl.ID)
+			if cl.Closed() {
+				b.mqtt.UnsubscribeClient(cl)
+				b.mqtt.Clients.Delete(cl.ID)
+				continue
+			}
+			_ = b.mqtt.DisconnectClient(cl, packets.ErrNotAuthorized)
+		}
+	}
+}
+
+// checkPassword verifies user's password.
+func (b *Broker) checkPassword(user, pw string) error {
+	u, ok := b.dir.User(user)
+	if !ok {
+		_ = password.Verify(pw, dummyHash)
+		return errors.New("no such user")
+	}
+	return password.Verify(pw, u.PWHash)
+}
+
+// Close stops serving: listeners, clients, then the store.
+func (b *Broker) Close() error {
+	var err error
+	b.closeMu.Do(func() {
+		close(b.stop)
+		if b.http != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			_ = b.http.Shutdown(ctx)
+			cancel()
+		}
+		err = b.mqtt.Close()
+		b.stopped.Wait()
+		if cerr := b.store.Close(); err == nil {
+			err = cerr
+		}
+	})
+	return err
+}

@@ -1,0 +1,192 @@
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/tachikoma-pet/tachikoma/broker/store"
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+var (
+	errDuplicate  = errors.New("duplicate message")
+	errNotFriends = errors.New("you are not friends")
+	errStore      = errors.New("message store failed")
+)
+
+// acceptChat validates a chat publish from user and stamps it. It stores
+// nothing: storeChat does, once the caller has decided to deliver.
+func (b *Broker) acceptChat(user string, t topics.Topic, payload []byte) (topics.Message, error) {
+	out, err := topics.DecodeOutgoing(payload)
+	if err != nil {
+		return topics.Message{}, err
+	}
+	if t.Kind == topics.KindDM && !b.dir.AreFriends(t.User, t.Sender) {
+		return topics.Message{}, fmt.Errorf("%w with %s: send a friend request first", errNotFriends, t.User)
+	}
+	if out.CID != "" {
+		seen, err := b.seenCID(user, out.CID)
+		if err != nil {
+			return topics.Message{}, fmt.Errorf("%w: %v", errStore, err)
+		}
+		if seen {
+			return topics.Message{}, errDuplicate
+		}
+	}
+	msg := topics.Message{
+		ID:   b.store.NextMessageID(),
+		From: user,
+		Nick: b.dir.Nickname(user),
+		Text: out.Text,
+		TS:   b.now().UnixMilli(),
+		CID:  out.CID,
+	}
+	if t.Kind == topics.KindRoom {
+		msg.Room = t.Room
+	} else {
+		msg.To = t.User
+	}
+	return msg, nil
+}
+
+// storeChat appends msg to history; with wait it returns once committed, so
+// a PUBACK sent after it means the message survives kill -9.
+func (b *Broker) storeChat(msg topics.Message, t topics.Topic, wait bool) error {
+	conv := store.RoomConv(t.Room)
+	if t.Kind == topics.KindDM {
+		conv = store.DMConv(t.User, t.Sender)
+	}
+	err := b.store.AppendMessage(store.Message{ID: msg.ID, Conv: conv, Sender: msg.From, Nick: msg.Nick,
+		Text: msg.Text, TS: msg.TS, CID: msg.CID}, wait)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errStore, err)
+	}
+	if msg.CID != "" {
+		b.cids.add(msg.From + "\x00" + msg.CID)
+	}
+	return nil
+}
+
+// seenCID reports whether user already sent a message with cid: a retry
+// after a lost PUBACK, or a resend from a client's offline queue.
+func (b *Broker) seenCID(user, cid string) (bool, error) {
+	if b.cids.has(user + "\x00" + cid) {
+		return true, nil
+	}
+	id, err := b.store.FindByCID(context.Background(), user, cid)
+	return id != 0, err
+}
+
+// notice tells user why something they sent was refused.
+func (b *Broker) notice(user, text string) {
+	ev, _ := json.Marshal(topics.Event{Type: topics.EventNotice, Text: text, TS: b.now().UnixMilli()})
+	_ = b.mqtt.Publish(topics.Events(user), ev, false, 1)
+}
+
+// reply publishes a request's answer.
+func (b *Broker) reply(user string, r topics.Reply) {
+	p, err := json.Marshal(r)
+	if err != nil {
+		b.log.Error("encode reply", "error", err)
+		return
+	}
+	_ = b.mqtt.Publish(topics.Replies(user), p, false, 1)
+}
+
+// recentSet remembers the last n keys (FIFO), for dedupe without growth.
+type recentSet struct {
+	mu   sync.Mutex
+	m    map[string]struct{}
+	ring []string
+	next int
+}
+
+func newRecentSet(n int) *recentSet {
+	return &recentSet{m: make(map[string]struct{}, n), ring: make([]string, n)}
+}
+
+func (r *recentSet) has(k string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.m[k]
+	return ok
+}
+
+func (r *recentSet) add(k string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.m[k]; ok {
+		return
+	}
+	if old := r.ring[r.next]; old != "" {
+		delete(r.m, old)
+	}
+	r.ring[r.next] = k
+	r.m[k] = struct{}{}
+	r.next = (r.next + 1) % len(r.ring)
+}
+
+// presenceTracker counts each user's live connections and publishes a
+// retained state when the first connects and when the last leaves.
+type presenceTracker struct {
+	b  *Broker
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (p *presenceTracker) Online(user string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n[user] > 0
+}
+
+func (p *presenceTracker) connected(user string) {
+	p.mu.Lock()
+	p.n[user]++
+	first := p.n[user] == 1
+	p.mu.Unlock()
+	if first {
+		p.publish(user, topics.Online)
+	}
+}
+
+func (p *presenceTracker) disconnected(user string) {
+	p.mu.Lock()
+	p.n[user]--
+	last := p.n[user] <= 0
+	if last {
+		delete(p.n, user)
+	}
+	p.mu.Unlock()
+	if last {
+		now := p.b.now().UnixMilli()
+		if err := p.b.dir.SetLastSeen(context.Background(), user, now); err != nil {
+			p.b.log.Debug("last seen", "user", user, "error", err)
+		}
+		p.publish(user, topics.Offline)
+	}
+}
+
+func (p *presenceTracker) publish(user, status string) {
+	b, _ := json.Marshal(topics.Presence{Status: status, TS: p.b.now().UnixMilli(), Nick: p.b.dir.Nickname(user)})
+	if err := p.b.mqtt.Publish(topics.PresenceTopic(user), b, true, 1); err != nil {
+		p.b.log.Warn("publish presence", "user", user, "error", err)
+	}
+}
+
+// restorePresence retains an offline state for every user who has been seen,
+// so friends see "last seen" after a broker restart too.
+func (p *presenceTracker) restorePresence() {
+	for _, name := range p.b.dir.Members(topics.Lobby) {
+		u, _ := p.b.dir.User(name)
+		if u.LastSeen == 0 || p.Online(name) {
+			continue
+		}
+		b, _ := json.Marshal(topics.Presence{Status: topics.Offline, TS: u.LastSeen, Nick: u.Nickname})
+		_ = p.b.mqtt.Publish(topics.PresenceTopic(name), b, true, 1)
+	}
+}
+

@@ -1,0 +1,376 @@
+// Command tachikoma-broker runs Tachikoma's chat broker and administers its
+// accounts and rooms.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/broker/password"
+	"github.com/tachikoma-pet/tachikoma/broker/store"
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+func main() {
+	if err := rootCmd().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "tachikoma-broker:", err)
+		os.Exit(1)
+	}
+}
+
+func rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "tachikoma-broker",
+		Short:         "Tachikoma's MQTT chat broker",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(serveCmd(), userCmd(), roomCmd())
+	return root
+}
+
+// settings are the flags shared by every command: --config, then flags override.
+type settings struct {
+	config, dataDir string
+}
+
+func (s *settings) bind(c *cobra.Command) {
+	c.Flags().StringVar(&s.config, "config", "", "YAML configuration file (see configs/broker.yaml)")
+	c.Flags().StringVar(&s.dataDir, "data-dir", "", "data directory (default from config, else ./data)")
+}
+
+func (s *settings) load(c *cobra.Command) (broker.Config, error) {
+	cfg := broker.DefaultConfig()
+	if s.config != "" {
+		var err error
+		if cfg, err = broker.LoadConfig(s.config); err != nil {
+			return cfg, err
+		}
+	}
+	if c.Flags().Changed("data-dir") {
+		cfg.DataDir = s.dataDir
+	}
+	return cfg, nil
+}
+
+func serveCmd() *cobra.Command {
+	var s settings
+	var mqttAddr, wsAddr, httpAddr, aclFile, logLevel string
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the broker (MQTT over TCP and WebSocket, HTTP API)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := s.load(c)
+			if err != nil {
+				return err
+			}
+			f := c.Flags()
+			for name, dst := range map[string]*string{"mqtt-addr": &cfg.MQTTAddr, "ws-addr": &cfg.WSAddr,
+				"http-addr": &cfg.HTTPAddr, "acl-file": &cfg.ACLFile, "log-level": &cfg.LogLevel} {
+				if f.Changed(name) {
+					*dst, _ = f.GetString(name)
+				}
+			}
+			return serve(cfg)
+		},
+	}
+	s.bind(c)
+	def := broker.DefaultConfig()
+	c.Flags().StringVar(&mqttAddr, "mqtt-addr", def.MQTTAddr, "MQTT over TCP address (empty disables)")
+	c.Flags().StringVar(&wsAddr, "ws-addr", def.WSAddr, "MQTT over WebSocket address, path /mqtt (empty disables)")
+	c.Flags().StringVar(&httpAddr, "http-addr", def.HTTPAddr, "HTTP API address (empty disables)")
+	c.Flags().StringVar(&aclFile, "acl-file", "", "mosquitto-style ACL file granting extra topics")
+	c.Flags().StringVar(&logLevel, "log-level", def.LogLevel, "debug, info, warn or error")
+	return c
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+func serve(cfg broker.Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel)
+	slog.SetDefault(log)
+	b, err := broker.New(cfg, broker.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := b.Start(); err != nil {
+		b.Close()
+		return err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	got := <-sig
+	log.Info("shutting down", "signal", got.String())
+	return b.Close()
+}
+
+func openStore(s *settings, c *cobra.Command) (*store.Store, error) {
+	cfg, err := s.load(c)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(cfg.DataDir); err != nil && c.Name() != "add" && c.Name() != "create" {
+		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	return store.Open(cfg.DataDir)
+}
+
+// readPassword prompts on a terminal (twice) or reads one line from stdin.
+func readPassword(in io.Reader, prompt string) (string, error) {
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(os.Stderr, prompt+": ")
+		a, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(os.Stderr, "again: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(a) != string(b) {
+			return "", errors.New("the passwords differ")
+		}
+		return string(a), nil
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func userCmd() *cobra.Command {
+	c := &cobra.Command{Use: "user", Short: "Manage accounts (works while the broker runs)"}
+	ctx := context.Background()
+
+	var addS settings
+	var nick string
+	add := &cobra.Command{
+		Use: "add NAME", Short: "Create an account; password from stdin or a prompt", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			name := args[0]
+			if err := topics.CheckUsername(name); err != nil {
+				return err
+			}
+			if nick != "" {
+				if err := topics.CheckNickname(nick); err != nil {
+					return err
+				}
+			} else {
+				nick = name
+			}
+			pw, err := readPassword(c.InOrStdin(), "password for "+name)
+			if err != nil {
+				return err
+			}
+			if err := broker.ValidateNewAccount(name, pw, nick); err != nil {
+				return err
+			}
+			hash, err := password.Hash(pw, password.Default)
+			if err != nil {
+				return err
+			}
+			st, err := openStore(&addS, c)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.CreateUser(ctx, store.User{Name: name, Nickname: nick, PWHash: hash}); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "user %s added\n", name)
+			return nil
+		},
+	}
+	addS.bind(add)
+	add.Flags().StringVar(&nick, "nickname", "", "display name (default: the username)")
+
+	var pwS settings
+	passwd := &cobra.Command{
+		Use: "passwd NAME", Short: "Set a new password; the user's connections are closed", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			st, err := openStore(&pwS, c)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if _, err := st.GetUser(ctx, args[0]); err != nil {
+				return err
+			}
+			pw, err := readPassword(c.InOrStdin(), "new password for "+args[0])
+			if err != nil {
+				return err
+			}
+			if err := password.Check(pw); err != nil {
+				return err
+			}
+			hash, err := password.Hash(pw, password.Default)
+			if err != nil {
+				return err
+			}
+			if err := st.SetPassword(ctx, args[0], hash); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "password of %s changed\n", args[0])
+			return nil
+		},
+	}
+	pwS.bind(passwd)
+
+	var delS settings
+	del := &cobra.Command{
+		Use: "del NAME", Short: "Delete an account (its messages stay in history)", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			st, err := openStore(&delS, c)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.DeleteUser(ctx, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "user %s deleted\n", args[0])
+			return nil
+		},
+	}
+	delS.bind(del)
+
+	var listS settings
+	list := &cobra.Command{
+		Use: "list", Short: "List accounts", Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			st, err := openStore(&listS, c)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			users, err := st.Users(ctx)
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "USER\tNICKNAME\tCREATED\tLAST SEEN")
+			for _, u := range users {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", u.Name, u.Nickname, stamp(u.Created), stamp(u.LastSeen))
+			}
+			return w.Flush()
+		},
+	}
+	listS.bind(list)
+	c.AddCommand(add, passwd, del, list)
+	return c
+}
+
+func stamp(ms int64) string {
+	if ms == 0 {
+		return "-"
+	}
+	return time.UnixMilli(ms).Format("2006-01-02 15:04")
+}
+
+func roomCmd() *cobra.Command {
+	c := &cobra.Command{Use: "room", Short: "Manage rooms (works while the broker runs)"}
+	ctx := context.Background()
+
+	var createS settings
+	var title string
+	var private bool
+	create := &cobra.Command{
+		Use: "create NAME", Short: "Create a room", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := topics.CheckRoom(args[0]); err != nil {
+				return err
+			}
+			if title == "" {
+				title = args[0]
+			}
+			if err := topics.CheckNickname(title); err != nil {
+				return fmt.Errorf("title: %w", err)
+			}
+			st, err := openStore(&createS, c)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.CreateRoom(ctx, store.Room{Name: args[0], Title: title, Public: !private}); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "room %s created\n", args[0])
+			return nil
+		},
+	}
+	createS.bind(create)
+	create.Flags().StringVar(&title, "title", "", "display title (default: the name)")
+	create.Flags().BoolVar(&private, "private", false, "joinable by invitation only")
+
+	var listS settings
+	list := &cobra.Command{
+		Use: "list", Short: "List rooms", Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			st, err := openStore(&listS, c)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rooms, err := st.Rooms(ctx)
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ROOM\tTITLE\tPUBLIC\tOWNER")
+			for _, r := range rooms {
+				fmt.Fprintf(w, "%s\t%s\t%v\t%s\n", r.Name, r.Title, r.Public, r.Owner)
+			}
+			return w.Flush()
+		},
+	}
+	listS.bind(list)
+
+	var delS settings
+	del := &cobra.Command{
+		Use: "del NAME", Short: "Delete a room (its history stays)", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if args[0] == topics.Lobby {
+				return errors.New("the lobby cannot be deleted")
+			}
+			st, err := openStore(&delS, c)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.DeleteRoom(ctx, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "room %s deleted\n", args[0])
+			return nil
+		},
+	}
+	delS.bind(del)
+	c.AddCommand(create, list, del)
+	return c
+}

@@ -1,0 +1,126 @@
+package broker
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the broker's configuration (configs/broker.yaml documents each key).
+type Config struct {
+	MQTTAddr string    `yaml:"mqtt_addr"` // MQTT over TCP; "" disables
+	WSAddr   string    `yaml:"ws_addr"`   // MQTT over WebSocket at /mqtt; "" disables
+	HTTPAddr string    `yaml:"http_addr"` // HTTP API; "" disables
+	DataDir  string    `yaml:"data_dir"`
+	ACLFile  string    `yaml:"acl_file"`
+	TLS      TLSConfig `yaml:"tls"`
+
+	Registration RegistrationConfig `yaml:"registration"`
+	Limits       LimitsConfig       `yaml:"limits"`
+	Sessions     SessionsConfig     `yaml:"sessions"`
+	LogLevel     string             `yaml:"log_level"` // debug, info, warn, error
+}
+
+// TLSConfig enables TLS on both MQTT listeners when both files are set.
+type TLSConfig struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// RegistrationConfig controls POST /api/v1/register.
+type RegistrationConfig struct {
+	Enabled   bool `yaml:"enabled"`
+	PerMinute int  `yaml:"per_minute"` // per client address
+}
+
+// LimitsConfig bounds what one user may do.
+type LimitsConfig struct {
+	MessagesPerSecond float64  `yaml:"messages_per_second"` // sustained publishes per user
+	MessageBurst      int      `yaml:"message_burst"`
+	LoginFailures     int      `yaml:"login_failures"`  // failures (per user and per address) before logins slow down
+	LoginMaxDelay     Duration `yaml:"login_max_delay"` // longest delay before answering a login
+}
+
+// SessionsConfig sets how long the broker keeps what offline clients missed.
+type SessionsConfig struct {
+	SessionExpiry Duration `yaml:"session_expiry"` // persistent sessions of disconnected clients
+	MessageExpiry Duration `yaml:"message_expiry"` // queued and retained messages
+}
+
+// Duration is a time.Duration written as "30s", "720h" in YAML.
+type Duration time.Duration
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (e.g. 30s, 15m, 720h)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// DefaultConfig is what the broker runs with when nothing is configured.
+func DefaultConfig() Config {
+	return Config{
+		MQTTAddr:     "127.0.0.1:1883",
+		WSAddr:       "127.0.0.1:8083",
+		HTTPAddr:     "127.0.0.1:8080",
+		DataDir:      "data",
+		Registration: RegistrationConfig{Enabled: true, PerMinute: 5},
+		Limits: LimitsConfig{MessagesPerSecond: 25, MessageBurst: 50, LoginFailures: 5,
+			LoginMaxDelay: Duration(8 * time.Second)},
+		Sessions: SessionsConfig{SessionExpiry: Duration(30 * 24 * time.Hour), MessageExpiry: Duration(30 * 24 * time.Hour)},
+		LogLevel: "info",
+	}
+}
+
+// LoadConfig reads a YAML file over the defaults. Unknown keys are errors:
+// a typo must not silently leave a default in place.
+func LoadConfig(path string) (Config, error) {
+	cfg := DefaultConfig()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) /* empty file: all defaults */ {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Validate checks values a YAML type check cannot.
+func (c Config) Validate() error {
+	if c.DataDir == "" {
+		return errors.New("data_dir is required")
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		return errors.New("tls: set both cert_file and key_file, or neither")
+	}
+	if c.Limits.MessagesPerSecond <= 0 || c.Limits.MessageBurst < 1 {
+		return errors.New("limits: messages_per_second must be > 0 and message_burst >= 1")
+	}
+	if c.Registration.PerMinute < 1 {
+		return errors.New("registration.per_minute must be >= 1")
+	}
+	if c.Sessions.SessionExpiry < Duration(time.Minute) || c.Sessions.MessageExpiry < Duration(time.Minute) {
+		return errors.New("sessions: session_expiry and message_expiry must be at least 1m")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}

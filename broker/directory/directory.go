@@ -1,0 +1,457 @@
+// Package directory is the broker's in-memory view of who exists and how
+// they are related: accounts, rooms, memberships, invites and friendships.
+// Every ACL check reads it (mochi calls OnACLCheck on each delivery), so
+// reads never touch SQLite; every change writes SQLite first, then memory.
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/tachikoma-pet/tachikoma/broker/store"
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+type set map[string]struct{}
+
+func (s set) has(k string) bool { _, ok := s[k]; return ok }
+
+func (s set) sorted() []string {
+	out := make([]string, 0, len(s))
+	for k := range s {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func add(m map[string]set, k, v string) {
+	if m[k] == nil {
+		m[k] = set{}
+	}
+	m[k][v] = struct{}{}
+}
+
+func del(m map[string]set, k, v string) {
+	delete(m[k], v)
+	if len(m[k]) == 0 {
+		delete(m, k)
+	}
+}
+
+// User is an account as the directory holds it.
+type User struct {
+	Name     string
+	Nickname string
+	PWHash   string
+	LastSeen int64
+}
+
+// Room is a room as the directory holds it.
+type Room struct {
+	Name   string
+	Title  string
+	Public bool
+	Owner  string
+}
+
+// Directory is safe for concurrent use.
+type Directory struct {
+	st *store.Store
+
+	mu       sync.RWMutex
+	users    map[string]*User
+	rooms    map[string]*Room
+	members  map[string]set // room -> users (lobby implicit)
+	joined   map[string]set // user -> rooms (lobby implicit)
+	invited  map[string]set // room -> users
+	friends  map[string]set // user -> users
+	reqOut   map[string]set // from -> to
+	reqIn    map[string]set // to -> from
+	lastDV   int64
+	onChange []func(Change)
+}
+
+// Change tells listeners what a Reload found different.
+type Change struct {
+	RemovedUsers   []string
+	PasswordChange []string
+	RemovedRooms   []string
+}
+
+// Errors.
+var (
+	ErrNoUser   = errors.New("no such user")
+	ErrNoRoom   = errors.New("no such room")
+	ErrExists   = store.ErrExists
+	ErrNotFound = store.ErrNotFound
+)
+
+// New loads the directory from st.
+func New(ctx context.Context, st *store.Store) (*Directory, error) {
+	d := &Directory{st: st}
+	if _, err := d.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Store returns the backing store.
+func (d *Directory) Store() *store.Store { return d.st }
+
+// Reload re-reads everything from the store (cheap enough for the admin
+// CLI's rare writes) and reports users and rooms that disappeared and users
+// whose password changed, so the broker can disconnect them.
+func (d *Directory) Reload(ctx context.Context) (Change, error) {
+	dv, err := d.st.DataVersion(ctx)
+	if err != nil {
+		return Change{}, err
+	}
+	users, err := d.st.Users(ctx)
+	if err != nil {
+		return Change{}, fmt.Errorf("load users: %w", err)
+	}
+	rooms, err := d.st.Rooms(ctx)
+	if err != nil {
+		return Change{}, fmt.Errorf("load rooms: %w", err)
+	}
+	rels := make([][]store.Pair, 4)
+	for i, f := range []func(context.Context) ([]store.Pair, error){d.st.Members, d.st.Invites, d.st.Friends, d.st.FriendRequests} {
+		if rels[i], err = f(ctx); err != nil {
+			return Change{}, fmt.Errorf("load relations: %w", err)
+		}
+	}
+	nu := make(map[string]*User, len(users))
+	for _, u := range users {
+		nu[u.Name] = &User{Name: u.Name, Nickname: u.Nickname, PWHash: u.PWHash, LastSeen: u.LastSeen}
+	}
+	nr := make(map[string]*Room, len(rooms))
+	for _, r := range rooms {
+		nr[r.Name] = &Room{Name: r.Name, Title: r.Title, Public: r.Public, Owner: r.Owner}
+	}
+	members, joined, invited := map[string]set{}, map[string]set{}, map[string]set{}
+	for _, p := range rels[0] {
+		add(members, p.A, p.B)
+		add(joined, p.B, p.A)
+	}
+	for _, p := range rels[1] {
+		add(invited, p.A, p.B)
+	}
+	friends, reqOut, reqIn := map[string]set{}, map[string]set{}, map[string]set{}
+	for _, p := range rels[2] {
+		add(friends, p.A, p.B)
+		add(friends, p.B, p.A)
+	}
+	for _, p := range rels[3] {
+		add(reqOut, p.A, p.B)
+		add(reqIn, p.B, p.A)
+	}
+
+	d.mu.Lock()
+	var ch Change
+	for name, u := range d.users {
+		if nu[name] == nil {
+			ch.RemovedUsers = append(ch.RemovedUsers, name)
+		} else if nu[name].PWHash != u.PWHash {
+			ch.PasswordChange = append(ch.PasswordChange, name)
+		}
+	}
+	for name := range d.rooms {
+		if nr[name] == nil {
+			ch.RemovedRooms = append(ch.RemovedRooms, name)
+		}
+	}
+	d.users, d.rooms, d.members, d.joined, d.invited = nu, nr, members, joined, invited
+	d.friends, d.reqOut, d.reqIn, d.lastDV = friends, reqOut, reqIn, dv
+	d.mu.Unlock()
+	return ch, nil
+}
+
+// ReloadIfChanged reloads when another process has written the database.
+func (d *Directory) ReloadIfChanged(ctx context.Context) (Change, bool, error) {
+	dv, err := d.st.DataVersion(ctx)
+	if err != nil {
+		return Change{}, false, err
+	}
+	d.mu.RLock()
+	same := dv == d.lastDV
+	d.mu.RUnlock()
+	if same {
+		return Change{}, false, nil
+	}
+	ch, err := d.Reload(ctx)
+	return ch, err == nil, err
+}
+
+// User returns a copy of the named account.
+func (d *Directory) User(name string) (User, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if u := d.users[name]; u != nil {
+		return *u, true
+	}
+	return User{}, false
+}
+
+// Nickname returns name's nickname, or name itself.
+func (d *Directory) Nickname(name string) string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if u := d.users[name]; u != nil {
+		return u.Nickname
+	}
+	return name
+}
+
+// UserCount returns the number of accounts.
+func (d *Directory) UserCount() int {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return len(d.users)
+}
+
+// Room returns a copy of the named room.
+func (d *Directory) Room(name string) (Room, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if r := d.rooms[name]; r != nil {
+		return *r, true
+	}
+	return Room{}, false
+}
+
+// IsMember reports whether user may read and write room. Everyone with an
+// account is in the lobby.
+func (d *Directory) IsMember(room, user string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.users[user] == nil {
+		return false
+	}
+	if room == topics.Lobby {
+		return true
+	}
+	return d.members[room].has(user)
+}
+
+// IsInvited reports whether user has a pending invite to room.
+func (d *Directory) IsInvited(room, user string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.invited[room].has(user)
+}
+
+// AreFriends reports whether a and b are friends.
+func (d *Directory) AreFriends(a, b string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.friends[a].has(b)
+}
+
+// Friends lists user's friends, sorted.
+func (d *Directory) Friends(user string) []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.friends[user].sorted()
+}
+
+// Requests lists pending friend requests to (incoming) and from (outgoing) user.
+func (d *Directory) Requests(user string) (incoming, outgoing []string) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.reqIn[user].sorted(), d.reqOut[user].sorted()
+}
+
+// HasRequest reports a pending request from src to dst.
+func (d *Directory) HasRequest(src, dst string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.reqOut[src].has(dst)
+}
+
+// Members lists room's members, sorted (every user for the lobby).
+func (d *Directory) Members(room string) []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if room == topics.Lobby {
+		out := make([]string, 0, len(d.users))
+		for n := range d.users {
+			out = append(out, n)
+		}
+		sort.Strings(out)
+		return out
+	}
+	return d.members[room].sorted()
+}
+
+// MemberCount is len(Members(room)) without the copy.
+func (d *Directory) MemberCount(room string) int {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if room == topics.Lobby {
+		return len(d.users)
+	}
+	return len(d.members[room])
+}
+
+// Rooms lists every room, sorted by name.
+func (d *Directory) Rooms() []Room {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make([]Room, 0, len(d.rooms))
+	for _, r := range d.rooms {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// JoinedRooms lists the rooms user is a member of, lobby included.
+func (d *Directory) JoinedRooms(user string) []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := append([]string{topics.Lobby}, d.joined[user].sorted()...)
+	return out
+}
+
+// --- changes: store first, then memory ---
+
+// CreateUser adds an account.
+func (d *Directory) CreateUser(ctx context.Context, name, nick, hash string) error {
+	if err := d.st.CreateUser(ctx, store.User{Name: name, Nickname: nick, PWHash: hash}); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.users[name] = &User{Name: name, Nickname: nick, PWHash: hash}
+	d.mu.Unlock()
+	return nil
+}
+
+// SetNickname changes name's nickname.
+func (d *Directory) SetNickname(ctx context.Context, name, nick string) error {
+	if err := d.st.SetNickname(ctx, name, nick); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	if u := d.users[name]; u != nil {
+		u.Nickname = nick
+	}
+	d.mu.Unlock()
+	return nil
+}
+
+// SetLastSeen records a disconnect time.
+func (d *Directory) SetLastSeen(ctx context.Context, name string, ts int64) error {
+	d.mu.Lock()
+	if u := d.users[name]; u != nil {
+		u.LastSeen = ts
+	}
+	d.mu.Unlock()
+	return d.st.SetLastSeen(ctx, name, ts)
+}
+
+// CreateRoom adds a room owned by owner, who becomes its first member.
+func (d *Directory) CreateRoom(ctx context.Context, r Room) error {
+	if err := d.st.CreateRoom(ctx, store.Room{Name: r.Name, Title: r.Title, Public: r.Public, Owner: r.Owner}); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.rooms[r.Name] = &r
+	if r.Owner != "" {
+		add(d.members, r.Name, r.Owner)
+		add(d.joined, r.Owner, r.Name)
+	}
+	d.mu.Unlock()
+	return nil
+}
+
+// Join makes user a member of room.
+func (d *Directory) Join(ctx context.Context, room, user string) error {
+	if err := d.st.Join(ctx, room, user); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	add(d.members, room, user)
+	add(d.joined, user, room)
+	del(d.invited, room, user)
+	d.mu.Unlock()
+	return nil
+}
+
+// Leave removes user from room.
+func (d *Directory) Leave(ctx context.Context, room, user string) error {
+	if err := d.st.Leave(ctx, room, user); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	del(d.members, room, user)
+	del(d.joined, user, room)
+	d.mu.Unlock()
+	return nil
+}
+
+// Invite records an invitation.
+func (d *Directory) Invite(ctx context.Context, room, user, inviter string) error {
+	if err := d.st.Invite(ctx, room, user, inviter); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	add(d.invited, room, user)
+	d.mu.Unlock()
+	return nil
+}
+
+// RequestFriend records a pending request.
+func (d *Directory) RequestFriend(ctx context.Context, src, dst string) error {
+	if err := d.st.RequestFriend(ctx, src, dst); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	add(d.reqOut, src, dst)
+	add(d.reqIn, dst, src)
+	d.mu.Unlock()
+	return nil
+}
+
+// DropFriendRequest removes a pending request.
+func (d *Directory) DropFriendRequest(ctx context.Context, src, dst string) error {
+	if err := d.st.DropFriendRequest(ctx, src, dst); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	del(d.reqOut, src, dst)
+	del(d.reqIn, dst, src)
+	d.mu.Unlock()
+	return nil
+}
+
+// MakeFriends records a friendship and clears requests both ways.
+func (d *Directory) MakeFriends(ctx context.Context, a, b string) error {
+	if err := d.st.MakeFriends(ctx, a, b); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	add(d.friends, a, b)
+	add(d.friends, b, a)
+	del(d.reqOut, a, b)
+	del(d.reqIn, b, a)
+	del(d.reqOut, b, a)
+	del(d.reqIn, a, b)
+	d.mu.Unlock()
+	return nil
+}
+
+// Unfriend removes a friendship.
+func (d *Directory) Unfriend(ctx context.Context, a, b string) error {
+	if err := d.st.Unfriend(ctx, a, b); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	del(d.friends, a, b)
+	del(d.friends, b, a)
+	d.mu.Unlock()
+	return nil
+}

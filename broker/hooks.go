@@ -1,0 +1,235 @@
+package broker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/tachikoma-pet/tachikoma/broker/password"
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+// dummyHash is verified against when the user does not exist, so that a
+// wrong username takes as long as a wrong password.
+var dummyHash, _ = password.Hash("tachikoma-dummy-password", password.Default)
+
+// authHook checks CONNECT: password, will topic and client-id ownership. The
+// check runs in OnConnect, where a precise CONNACK can still be sent;
+// OnConnectAuthenticate then only reads the verdict.
+type authHook struct {
+	mqtt.HookBase
+	b        *Broker
+	verified sync.Map // *mqtt.Client -> struct{}
+}
+
+func (h *authHook) ID() string { return "tachikoma-auth" }
+
+func (h *authHook) Provides(b byte) bool {
+	return bytes.Contains([]byte{mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnDisconnect}, []byte{b})
+}
+
+func remoteHost(cl *mqtt.Client) string {
+	host, _, err := net.SplitHostPort(cl.Net.Remote)
+	if err != nil {
+		return cl.Net.Remote
+	}
+	return host
+}
+
+func (h *authHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+	user, pw := string(pk.Connect.Username), string(pk.Connect.Password)
+	addr := remoteHost(cl)
+	refuse := func(code packets.Code, why string) error {
+		h.b.log.Info("login refused", "user", user, "remote", cl.Net.Remote, "client", cl.ID, "reason", why)
+		_ = h.b.mqtt.SendConnack(cl, code, false, nil)
+		return code
+	}
+	if d := h.b.throttle.Delay(user, addr); d > 0 {
+		time.Sleep(d)
+	}
+	if !pk.Connect.UsernameFlag || !topics.ValidUsername(user) {
+		h.b.throttle.Fail(user, addr)
+		return refuse(packets.ErrBadUsernameOrPassword, "no or invalid username")
+	}
+	if err := h.b.checkPassword(user, pw); err != nil {
+		h.b.throttle.Fail(user, addr)
+		return refuse(packets.ErrBadUsernameOrPassword, err.Error())
+	}
+	h.b.throttle.Succeed(user, addr)
+	// mochi hands a persistent session (subscriptions and queued messages)
+	// to whoever connects with its client id: only its owner may.
+	if old, ok := h.b.mqtt.Clients.Get(cl.ID); ok && string(old.Properties.Username) != user {
+		return refuse(packets.ErrClientIdentifierNotValid, "client id belongs to another user")
+	}
+	// mochi sends wills without any ACL check: check the topic now.
+	if pk.Connect.WillFlag && !h.b.policy.WillAllowed(user, cl.ID, pk.Connect.WillTopic) {
+		return refuse(packets.ErrNotAuthorized, "will topic not writable: "+pk.Connect.WillTopic)
+	}
+	h.verified.Store(cl, struct{}{})
+	return nil
+}
+
+func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+	_, ok := h.verified.LoadAndDelete(cl)
+	return ok
+}
+
+func (h *authHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
+	h.verified.Delete(cl)
+}
+
+// aclHook answers mochi's per-subscribe and per-delivery ACL questions.
+type aclHook struct {
+	mqtt.HookBase
+	p *policy
+}
+
+func (h *aclHook) ID() string { return "tachikoma-acl" }
+
+func (h *aclHook) Provides(b byte) bool { return b == mqtt.OnACLCheck }
+
+func (h *aclHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	return h.p.Allowed(string(cl.Properties.Username), cl.ID, topic, write)
+}
+
+// chatHook stamps, validates and stores chat messages, answers requests and
+// vets wills.
+type chatHook struct {
+	mqtt.HookBase
+	b *Broker
+}
+
+func (h *chatHook) ID() string { return "tachikoma-chat" }
+
+func (h *chatHook) Provides(b byte) bool {
+	return b == mqtt.OnPublish || b == mqtt.OnWill
+}
+
+// refusal is what OnPublish returns to drop a publish: a reason code in the
+// PUBACK where MQTT 5 has one, otherwise "acknowledge and drop" (a plain
+// error would still deliver the message in mochi; ErrRejectPacket would
+// leave a 3.1.1 QoS 1 publisher waiting for its PUBACK forever).
+func refusal(cl *mqtt.Client, pk packets.Packet, code packets.Code) (packets.Packet, error) {
+	if cl.Properties.ProtocolVersion == 5 && pk.FixedHeader.Qos > 0 {
+		return pk, code
+	}
+	return pk, packets.CodeSuccessIgnore
+}
+
+func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if cl.Net.Inline {
+		return pk, nil
+	}
+	user := string(cl.Properties.Username)
+	t, err := topics.Parse(pk.TopicName)
+	if err != nil {
+		return refusal(cl, pk, packets.ErrTopicNameInvalid)
+	}
+	switch t.Kind {
+	case topics.KindRoom, topics.KindDM:
+		if !h.b.limits.Allow(user) {
+			h.b.notice(user, "You are sending too fast; that message was dropped.")
+			return refusal(cl, pk, packets.ErrQuotaExceeded)
+		}
+		msg, err := h.b.acceptChat(user, t, pk.Payload)
+		if errors.Is(err, errDuplicate) {
+			return pk, packets.CodeSuccessIgnore
+		}
+		if errors.Is(err, errStore) {
+			// No PUBACK: the client keeps the message and resends it after
+			// reconnecting, rather than us acknowledging what we lost.
+			h.b.log.Error("storing message failed", "user", user, "error", err)
+			_ = h.b.mqtt.DisconnectClient(cl, packets.ErrServerUnavailable)
+			return pk, packets.ErrRejectPacket
+		}
+		if err != nil {
+			h.b.notice(user, fmt.Sprintf("Message to %s refused: %v", pk.TopicName, err))
+			return refusal(cl, pk, codeFor(err))
+		}
+		if err := h.b.storeChat(msg, t, pk.FixedHeader.Qos > 0); err != nil {
+			h.b.log.Error("storing message failed", "user", user, "error", err)
+			_ = h.b.mqtt.DisconnectClient(cl, packets.ErrServerUnavailable)
+			return pk, packets.ErrRejectPacket
+		}
+		pk.Payload, _ = json.Marshal(msg)
+		pk.FixedHeader.Retain = false // history, not retained messages, replays chat
+		return pk, nil
+	case topics.KindRequests:
+		if !h.b.limits.Allow(user) {
+			h.b.reply(user, topics.Reply{Error: topics.Errorf(topics.CodeTooMany, "too many requests")})
+			return pk, packets.CodeSuccessIgnore
+		}
+		h.b.reply(user, h.b.requests.Handle(context.Background(), user, pk.Payload))
+		return pk, packets.CodeSuccessIgnore // answered; nobody else reads requests
+	}
+	return pk, nil
+}
+
+func codeFor(err error) packets.Code {
+	if errors.Is(err, errNotFriends) {
+		return packets.ErrNotAuthorized
+	}
+	return packets.ErrPayloadFormatInvalid
+}
+
+// sinkTopic is a malformed Tachikoma topic: nobody may read it, so a will
+// redirected there goes nowhere.
+const sinkTopic = topics.Root + "/dropped-will"
+
+func (h *chatHook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
+	user := string(cl.Properties.Username)
+	drop := func(why string) (mqtt.Will, error) {
+		h.b.log.Info("will dropped", "user", user, "topic", will.TopicName, "reason", why)
+		will.TopicName, will.Retain, will.Payload = sinkTopic, false, nil
+		return will, nil
+	}
+	// Friendship or membership may have ended since CONNECT.
+	if !h.b.policy.WillAllowed(user, cl.ID, will.TopicName) {
+		return drop("no longer allowed")
+	}
+	t, _ := topics.Parse(will.TopicName)
+	if t.Kind == topics.KindRoom || t.Kind == topics.KindDM {
+		msg, err := h.b.acceptChat(user, t, will.Payload)
+		if err != nil {
+			return drop(err.Error())
+		}
+		if err := h.b.storeChat(msg, t, true); err != nil {
+			return drop(err.Error())
+		}
+		will.Payload, _ = json.Marshal(msg)
+		will.Retain = false
+	}
+	return will, nil
+}
+
+// presenceHook publishes retained online/offline states.
+type presenceHook struct {
+	mqtt.HookBase
+	b *Broker
+}
+
+func (h *presenceHook) ID() string { return "tachikoma-presence" }
+
+func (h *presenceHook) Provides(b byte) bool {
+	return b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect
+}
+
+func (h *presenceHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
+	if !cl.Net.Inline {
+		h.b.presence.connected(string(cl.Properties.Username))
+	}
+}
+
+func (h *presenceHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
+	if !cl.Net.Inline {
+		h.b.presence.disconnected(string(cl.Properties.Username))
+	}
+}

@@ -1,0 +1,72 @@
+package broker
+
+import (
+	"strings"
+	"sync/atomic"
+
+	"github.com/tachikoma-pet/tachikoma/broker/aclfile"
+	"github.com/tachikoma-pet/tachikoma/broker/directory"
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+// policy decides who may read and write which topic. Tachikoma topics follow
+// built-in rules (rooms by membership, user topics by owner, presence by
+// friendship); other topics, $SYS included, only what the ACL file grants.
+// It reads memory only: mochi asks on every delivery.
+type policy struct {
+	dir *directory.Directory
+	acl atomic.Pointer[aclfile.File]
+}
+
+// Allowed is the OnACLCheck answer. topic is a concrete topic for publishes
+// and deliveries, and a filter for subscribes.
+func (p *policy) Allowed(user, clientID, topic string, write bool) bool {
+	if topics.HasWildcard(topic) {
+		// A wildcard subscription is harmless in itself: every message it
+		// would match is checked again, per topic, on delivery.
+		return !write
+	}
+	t, err := topics.Parse(topic)
+	if err != nil {
+		return false
+	}
+	switch t.Kind {
+	case topics.KindOther:
+		return p.acl.Load().Allowed(user, clientID, topic, write)
+	case topics.KindRoom:
+		return p.dir.IsMember(t.Room, user)
+	case topics.KindRoomEvents:
+		return !write && p.dir.IsMember(t.Room, user)
+	case topics.KindDM:
+		if write {
+			// Friendship is checked when publishing, so that a stranger gets a
+			// notice instead of a 3.1.1 disconnect (mochi's answer to a denied write).
+			_, exists := p.dir.User(t.User)
+			return user == t.Sender && exists
+		}
+		return user == t.User
+	case topics.KindRequests:
+		return write && user == t.User
+	case topics.KindReplies, topics.KindEvents:
+		return !write && user == t.User
+	case topics.KindPresence:
+		return !write && (user == t.User || p.dir.AreFriends(user, t.User))
+	}
+	return false
+}
+
+// WillAllowed is stricter than a write check: a will is sent when nobody can
+// be told it was refused, so DMs need the friendship now.
+func (p *policy) WillAllowed(user, clientID, topic string) bool {
+	if !p.Allowed(user, clientID, topic, true) || strings.HasPrefix(topic, "$") {
+		return false
+	}
+	t, _ := topics.Parse(topic)
+	switch t.Kind {
+	case topics.KindRequests:
+		return false // a request nobody waits for the reply to
+	case topics.KindDM:
+		return p.dir.AreFriends(t.User, t.Sender)
+	}
+	return true
+}

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Message is a stored chat message.
+type Message struct {
+	ID     int64
+	Conv   string // RoomConv or DMConv
+	Sender string
+	Nick   string
+	Text   string
+	TS     int64  // unix ms
+	CID    string // sender's message id, "" if none
+}
+
+// messageLog appends messages in batches: one transaction for everything
+// that arrived while the previous commit ran (group commit), so a busy room
+// costs one fsync-free WAL append per batch instead of per message.
+type messageLog struct {
+	db     *sql.DB
+	nextID atomic.Int64
+	in     chan pending
+	done   chan struct{}
+	once   sync.Once
+}
+
+type pending struct {
+	m   Message
+	ack chan error // nil: caller does not wait
+}
+
+const maxBatch = 512
+
+func newMessageLog(db *sql.DB) (*messageLog, error) {
+	var max sql.NullInt64
+	if err := db.QueryRow(`SELECT MAX(id) FROM messages`).Scan(&max); err != nil {
+		return nil, fmt.Errorf("message log: %w", err)
+	}
+	l := &messageLog{db: db, in: make(chan pending, 4096), done: make(chan struct{})}
+	l.nextID.Store(max.Int64)
+	go l.run()
+	return l, nil
+}
+
+// ErrClosed is returned for appends after Close.
+var ErrClosed = errors.New("store closed")
+
+// NextMessageID reserves the id of a message about to be appended, so that
+// it can be delivered stamped with its id before the batch commits.
+func (s *Store) NextMessageID() int64 { return s.log.nextID.Add(1) }
+
+// AppendMessage stores m (whose ID came from NextMessageID). With wait, it
+// returns once m is committed; otherwise it returns at once and the commit
+// follows within one batch.
+func (s *Store) AppendMessage(m Message, wait bool) (err error) {
+	p := pending{m: m}
+	if wait {
+		p.ack = make(chan error, 1)
+	}
+	defer func() {
+		if recover() != nil { // send on closed channel: store is shutting down
+			err = ErrClosed
+		}
+	}()
+	s.log.in <- p
+	if wait {
+		return <-p.ack
+	}
+	return nil
+}
+
+func (l *messageLog) run() {
+	defer close(l.done)
+	batch := make([]pending, 0, maxBatch)
+	for p := range l.in {
+		batch = append(batch[:0], p)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case q, ok := <-l.in:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, q)
+			default:
+				break fill
+			}
+		}
+		err := l.commit(batch)
+		for _, q := range batch {
+			if q.ack != nil {
+				q.ack <- err
+			}
+		}
+	}
+}
+
+func (l *messageLog) commit(batch []pending) error {
+	tx, err := l.db.Begin()
+	if err != nil {
+		return fmt.Errorf("store messages: %w", err)
+	}
+	stmt, err := tx.Prepare(`INSERT OR IGNORE INTO messages(id, conv, sender, nick, body, ts, cid) VALUES (?,?,?,?,?,?,?)`)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("store messages: %w", err)
+	}
+	for _, p := range batch {
+		m := p.m
+		var cid any
+		if m.CID != "" {
+			cid = m.CID
+		}
+		if _, err := stmt.Exec(m.ID, m.Conv, m.Sender, m.Nick, m.Text, m.TS, cid); err != nil {
+			stmt.Close()
+			tx.Rollback()
+			return fmt.Errorf("store message %d: %w", m.ID, err)
+		}
+	}
+	stmt.Close()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store messages: %w", err)
+	}
+	return nil
+}
+
+func (l *messageLog) close() {
+	l.once.Do(func() { close(l.in) })
+	<-l.done
+}
+
+// History returns up to limit messages of conv with id < before (before <= 0:
+// the newest), newest first.
+func (s *Store) History(ctx context.Context, conv string, before int64, limit int) ([]Message, error) {
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, conv, sender, nick, body, ts, COALESCE(cid, '') FROM messages
+		WHERE conv=? AND id<? ORDER BY id DESC LIMIT ?`, conv, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", conv, err)
+	}
+	defer rows.Close()
+	out := make([]Message, 0, limit)
+	for rows.Next() {
+		var m Message
+		if err := rows.Scan(&m.ID, &m.Conv, &m.Sender, &m.Nick, &m.Text, &m.TS, &m.CID); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// FindByCID returns the id of sender's stored message with cid, or 0.
+func (s *Store) FindByCID(ctx context.Context, sender, cid string) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM messages WHERE sender=? AND cid=?`, sender, cid).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}

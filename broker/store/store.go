@@ -1,0 +1,430 @@
+// Package store keeps Tachikoma's accounts, rooms, friendships and message
+// history in SQLite (WAL mode, so the admin CLI can write while the broker
+// runs). It is persistence only: the broker keeps what it checks on every
+// packet in memory (package roster) and reloads when DataVersion changes.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "tachikoma.db"
+
+// Errors callers test with errors.Is.
+var (
+	ErrExists   = errors.New("already exists")
+	ErrNotFound = errors.New("not found")
+)
+
+// Store is an open database.
+type Store struct {
+	db  *sql.DB
+	dv  *sql.Conn // a pinned connection: PRAGMA data_version is per connection
+	log *messageLog
+}
+
+// Open opens (creating if needed) the database in dir.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, FileName)
+	// synchronous=NORMAL in WAL mode: a commit is in the WAL file before
+	// Exec returns, so it survives kill -9 of the process (not power loss).
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	ctx := context.Background()
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	dv, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, dv: dv}
+	s.log, err = newMessageLog(db)
+	if err != nil {
+		dv.Close()
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close flushes pending messages and closes the database.
+func (s *Store) Close() error {
+	s.log.close()
+	s.dv.Close()
+	return s.db.Close()
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS users (
+	name      TEXT PRIMARY KEY,
+	nickname  TEXT NOT NULL,
+	pwhash    TEXT NOT NULL,
+	created   INTEGER NOT NULL,
+	last_seen INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS rooms (
+	name    TEXT PRIMARY KEY,
+	title   TEXT NOT NULL DEFAULT '',
+	public  INTEGER NOT NULL DEFAULT 1,
+	owner   TEXT NOT NULL DEFAULT '',
+	created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS members (
+	room   TEXT NOT NULL REFERENCES rooms(name) ON DELETE CASCADE,
+	user   TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+	joined INTEGER NOT NULL,
+	PRIMARY KEY (room, user)
+);
+CREATE TABLE IF NOT EXISTS invites (
+	room    TEXT NOT NULL REFERENCES rooms(name) ON DELETE CASCADE,
+	user    TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+	inviter TEXT NOT NULL,
+	created INTEGER NOT NULL,
+	PRIMARY KEY (room, user)
+);
+CREATE TABLE IF NOT EXISTS friends (
+	a     TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+	b     TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+	since INTEGER NOT NULL,
+	PRIMARY KEY (a, b),
+	CHECK (a < b)
+);
+CREATE TABLE IF NOT EXISTS friend_requests (
+	src     TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+	dst     TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+	created INTEGER NOT NULL,
+	PRIMARY KEY (src, dst)
+);
+CREATE TABLE IF NOT EXISTS messages (
+	id     INTEGER PRIMARY KEY,
+	conv   TEXT NOT NULL,
+	sender TEXT NOT NULL,
+	nick   TEXT NOT NULL,
+	body   TEXT NOT NULL,
+	ts     INTEGER NOT NULL,
+	cid    TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_conv ON messages(conv, id);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_cid ON messages(sender, cid) WHERE cid IS NOT NULL;
+INSERT OR IGNORE INTO rooms(name, title, public, owner, created) VALUES ('lobby', 'Lobby', 1, '', 0);
+`
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("schema: %w", err)
+	}
+	return nil
+}
+
+// DataVersion changes whenever another connection (e.g. the admin CLI in
+// another process) commits; the broker polls it to reload its caches.
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.dv.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+	return v, err
+}
+
+func now() int64 { return time.Now().UnixMilli() }
+
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}
+
+// User is an account.
+type User struct {
+	Name     string
+	Nickname string
+	PWHash   string
+	Created  int64 // unix ms
+	LastSeen int64 // unix ms, 0 = never
+}
+
+// CreateUser adds an account; ErrExists when the name is taken.
+func (s *Store) CreateUser(ctx context.Context, u User) error {
+	if u.Created == 0 {
+		u.Created = now()
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO users(name, nickname, pwhash, created) VALUES (?,?,?,?)`,
+		u.Name, u.Nickname, u.PWHash, u.Created)
+	if isUnique(err) {
+		return fmt.Errorf("user %s: %w", u.Name, ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("create user %s: %w", u.Name, err)
+	}
+	return nil
+}
+
+func (s *Store) updateUser(ctx context.Context, name, query string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, query, append(args, name)...)
+	if err != nil {
+		return fmt.Errorf("user %s: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %s: %w", name, ErrNotFound)
+	}
+	return nil
+}
+
+// SetPassword replaces a user's password hash.
+func (s *Store) SetPassword(ctx context.Context, name, hash string) error {
+	return s.updateUser(ctx, name, `UPDATE users SET pwhash=? WHERE name=?`, hash)
+}
+
+// SetNickname changes a user's nickname.
+func (s *Store) SetNickname(ctx context.Context, name, nick string) error {
+	return s.updateUser(ctx, name, `UPDATE users SET nickname=? WHERE name=?`, nick)
+}
+
+// SetLastSeen records when a user was last connected.
+func (s *Store) SetLastSeen(ctx context.Context, name string, ts int64) error {
+	return s.updateUser(ctx, name, `UPDATE users SET last_seen=? WHERE name=?`, ts)
+}
+
+// DeleteUser removes an account with its memberships, friendships and
+// requests. Its messages stay in history.
+func (s *Store) DeleteUser(ctx context.Context, name string) error {
+	return s.updateUser(ctx, name, `DELETE FROM users WHERE name=?`)
+}
+
+// GetUser returns one account.
+func (s *Store) GetUser(ctx context.Context, name string) (User, error) {
+	var u User
+	err := s.db.QueryRowContext(ctx, `SELECT name, nickname, pwhash, created, last_seen FROM users WHERE name=?`, name).
+		Scan(&u.Name, &u.Nickname, &u.PWHash, &u.Created, &u.LastSeen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %s: %w", name, ErrNotFound)
+	}
+	return u, err
+}
+
+// Users lists every account, ordered by name.
+func (s *Store) Users(ctx context.Context) ([]User, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, nickname, pwhash, created, last_seen FROM users ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		var u User
+		if err := rows.Scan(&u.Name, &u.Nickname, &u.PWHash, &u.Created, &u.LastSeen); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// Room is a chat room.
+type Room struct {
+	Name    string
+	Title   string
+	Public  bool
+	Owner   string
+	Created int64
+}
+
+// CreateRoom adds a room; the owner (if any) becomes its first member.
+func (s *Store) CreateRoom(ctx context.Context, r Room) error {
+	if r.Created == 0 {
+		r.Created = now()
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO rooms(name, title, public, owner, created) VALUES (?,?,?,?,?)`,
+			r.Name, r.Title, r.Public, r.Owner, r.Created)
+		if isUnique(err) {
+			return fmt.Errorf("room %s: %w", r.Name, ErrExists)
+		}
+		if err != nil || r.Owner == "" {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO members(room, user, joined) VALUES (?,?,?)`, r.Name, r.Owner, r.Created)
+		return err
+	})
+}
+
+// DeleteRoom removes a room with its memberships; its history stays.
+func (s *Store) DeleteRoom(ctx context.Context, name string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM rooms WHERE name=?`, name)
+	if err != nil {
+		return fmt.Errorf("delete room %s: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("room %s: %w", name, ErrNotFound)
+	}
+	return nil
+}
+
+// Rooms lists every room, ordered by name.
+func (s *Store) Rooms(ctx context.Context) ([]Room, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, title, public, owner, created FROM rooms ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Room
+	for rows.Next() {
+		var r Room
+		if err := rows.Scan(&r.Name, &r.Title, &r.Public, &r.Owner, &r.Created); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Pair is a (room or user, user) relation row.
+type Pair struct{ A, B string }
+
+func (s *Store) pairs(ctx context.Context, query string) ([]Pair, error) {
+	rows, err := s.db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Pair
+	for rows.Next() {
+		var p Pair
+		if err := rows.Scan(&p.A, &p.B); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Members lists (room, user) memberships. Lobby membership is implicit and not stored.
+func (s *Store) Members(ctx context.Context) ([]Pair, error) {
+	return s.pairs(ctx, `SELECT room, user FROM members`)
+}
+
+// Invites lists (room, user) pending invitations.
+func (s *Store) Invites(ctx context.Context) ([]Pair, error) {
+	return s.pairs(ctx, `SELECT room, user FROM invites`)
+}
+
+// Friends lists friendships, each once with A < B.
+func (s *Store) Friends(ctx context.Context) ([]Pair, error) {
+	return s.pairs(ctx, `SELECT a, b FROM friends`)
+}
+
+// FriendRequests lists (from, to) pending requests.
+func (s *Store) FriendRequests(ctx context.Context) ([]Pair, error) {
+	return s.pairs(ctx, `SELECT src, dst FROM friend_requests`)
+}
+
+func (s *Store) exec(ctx context.Context, what, query string, args ...any) error {
+	_, err := s.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// Join adds user to room (and drops any invite).
+func (s *Store) Join(ctx context.Context, room, user string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO members(room, user, joined) VALUES (?,?,?)`, room, user, now()); err != nil {
+			return fmt.Errorf("join %s: %w", room, err)
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM invites WHERE room=? AND user=?`, room, user)
+		return err
+	})
+}
+
+// Leave removes user from room.
+func (s *Store) Leave(ctx context.Context, room, user string) error {
+	return s.exec(ctx, "leave "+room, `DELETE FROM members WHERE room=? AND user=?`, room, user)
+}
+
+// Invite records that inviter invited user to room.
+func (s *Store) Invite(ctx context.Context, room, user, inviter string) error {
+	return s.exec(ctx, "invite to "+room, `INSERT OR REPLACE INTO invites(room, user, inviter, created) VALUES (?,?,?,?)`, room, user, inviter, now())
+}
+
+// RequestFriend records a pending request from src to dst.
+func (s *Store) RequestFriend(ctx context.Context, src, dst string) error {
+	return s.exec(ctx, "friend request", `INSERT OR IGNORE INTO friend_requests(src, dst, created) VALUES (?,?,?)`, src, dst, now())
+}
+
+// DropFriendRequest removes a pending request from src to dst.
+func (s *Store) DropFriendRequest(ctx context.Context, src, dst string) error {
+	return s.exec(ctx, "drop friend request", `DELETE FROM friend_requests WHERE src=? AND dst=?`, src, dst)
+}
+
+// MakeFriends records a friendship and clears requests both ways.
+func (s *Store) MakeFriends(ctx context.Context, x, y string) error {
+	a, b := order(x, y)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO friends(a, b, since) VALUES (?,?,?)`, a, b, now()); err != nil {
+			return fmt.Errorf("make friends: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM friend_requests WHERE (src=? AND dst=?) OR (src=? AND dst=?)`, a, b, b, a)
+		return err
+	})
+}
+
+// Unfriend removes a friendship.
+func (s *Store) Unfriend(ctx context.Context, x, y string) error {
+	a, b := order(x, y)
+	return s.exec(ctx, "unfriend", `DELETE FROM friends WHERE a=? AND b=?`, a, b)
+}
+
+func order(x, y string) (string, string) {
+	if x < y {
+		return x, y
+	}
+	return y, x
+}
+
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// RoomConv and DMConv name a conversation in the messages table.
+func RoomConv(room string) string { return "r/" + room }
+
+// DMConv is the same for both participants.
+func DMConv(x, y string) string {
+	a, b := order(x, y)
+	return "d/" + a + "/" + b
+}
+
+// ConvPeers splits a DM conversation key; ok is false for rooms.
+func ConvPeers(conv string) (a, b string, ok bool) {
+	rest, found := strings.CutPrefix(conv, "d/")
+	if !found {
+		return "", "", false
+	}
+	return strings.Cut(rest, "/")
+}

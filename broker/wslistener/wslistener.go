@@ -1,0 +1,141 @@
+// Package wslistener is an MQTT-over-WebSocket listener for mochi that
+// serves only one path (/mqtt, what MQTT.js and MQTTX use by default) and
+// binds its port in Init, so that a taken port is an error at start-up
+// rather than a log line later.
+package wslistener
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/mochi-mqtt/server/v2/listeners"
+)
+
+// Listener implements listeners.Listener.
+type Listener struct {
+	id, addr, path string
+	tlsConf        *tls.Config
+	ln             net.Listener
+	srv            *http.Server
+	establish      listeners.EstablishFn
+	log            *slog.Logger
+	once           sync.Once
+	upgrader       websocket.Upgrader
+}
+
+// New returns a listener for addr serving path; tlsConf may be nil.
+func New(id, addr, path string, tlsConf *tls.Config) *Listener {
+	return &Listener{id: id, addr: addr, path: path, tlsConf: tlsConf,
+		upgrader: websocket.Upgrader{
+			Subprotocols: []string{"mqtt"},
+			// Browsers on any page may connect: MQTT login is the access control.
+			CheckOrigin: func(*http.Request) bool { return true },
+		}}
+}
+
+func (l *Listener) ID() string       { return l.id }
+func (l *Listener) Protocol() string { return "ws" }
+
+// Address is the bound address (useful with port 0).
+func (l *Listener) Address() string {
+	if l.ln != nil {
+		return l.ln.Addr().String()
+	}
+	return l.addr
+}
+
+// Init binds the port.
+func (l *Listener) Init(log *slog.Logger) error {
+	l.log = log
+	ln, err := net.Listen("tcp", l.addr)
+	if err != nil {
+		return err
+	}
+	if l.tlsConf != nil {
+		ln = tls.NewListener(ln, l.tlsConf)
+	}
+	l.ln = ln
+	mux := http.NewServeMux()
+	mux.HandleFunc(l.path, l.handle)
+	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return nil
+}
+
+// Serve accepts connections until Close.
+func (l *Listener) Serve(establish listeners.EstablishFn) {
+	l.establish = establish
+	if err := l.srv.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		l.log.Error("websocket listener stopped", "error", err, "listener", l.id)
+	}
+}
+
+// Close stops accepting and closes the listener's clients.
+func (l *Listener) Close(closeClients listeners.CloseFn) {
+	l.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if l.srv != nil {
+			_ = l.srv.Shutdown(ctx)
+		}
+	})
+	closeClients(l.id)
+}
+
+func (l *Listener) handle(w http.ResponseWriter, r *http.Request) {
+	c, err := l.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered the request
+	}
+	defer c.Close()
+	if err := l.establish(l.id, &conn{Conn: c.NetConn(), ws: c}); err != nil {
+		l.log.Debug("websocket client ended", "error", err, "remote", r.RemoteAddr)
+	}
+}
+
+// conn carries the MQTT byte stream in binary WebSocket messages.
+type conn struct {
+	net.Conn
+	ws *websocket.Conn
+	r  io.Reader
+}
+
+var errTextFrame = errors.New("websocket: MQTT needs binary messages")
+
+func (c *conn) Read(p []byte) (int, error) {
+	for {
+		if c.r == nil {
+			op, r, err := c.ws.NextReader()
+			if err != nil {
+				return 0, err
+			}
+			if op != websocket.BinaryMessage {
+				return 0, errTextFrame
+			}
+			c.r = r
+		}
+		n, err := c.r.Read(p)
+		if errors.Is(err, io.EOF) {
+			c.r = nil
+			if n == 0 {
+				continue // next message
+			}
+			err = nil
+		}
+		return n, err
+	}
+}
+
+func (c *conn) Write(p []byte) (int, error) {
+	if err := c.ws.WriteMessage(websocket.BinaryMessage, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

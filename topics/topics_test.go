@@ -1,0 +1,148 @@
+package topics
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestParse(t *testing.T) {
+	ok := []struct {
+		in   string
+		want Topic
+	}{
+		{"tachikoma/rooms/lobby", Topic{Kind: KindRoom, Room: "lobby"}},
+		{"tachikoma/rooms/my-room_2/events", Topic{Kind: KindRoomEvents, Room: "my-room_2"}},
+		{"tachikoma/users/alice/dm/bob", Topic{Kind: KindDM, User: "alice", Sender: "bob"}},
+		{"tachikoma/users/alice/requests", Topic{Kind: KindRequests, User: "alice"}},
+		{"tachikoma/users/alice/replies", Topic{Kind: KindReplies, User: "alice"}},
+		{"tachikoma/users/alice/events", Topic{Kind: KindEvents, User: "alice"}},
+		{"tachikoma/presence/alice", Topic{Kind: KindPresence, User: "alice"}},
+		{"home/livingroom/light", Topic{Kind: KindOther}},
+		{"tachikomax/rooms/a", Topic{Kind: KindOther}},
+	}
+	for _, c := range ok {
+		got, err := Parse(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("Parse(%q) = %+v, %v; want %+v", c.in, got, err, c.want)
+		}
+		if c.want.Kind != KindOther && got.String() != c.in {
+			t.Errorf("String() = %q, want %q", got.String(), c.in)
+		}
+	}
+	bad := []string{
+		"tachikoma", "tachikoma/", "tachikoma/rooms", "tachikoma/rooms/", "tachikoma/rooms/Lobby",
+		"tachikoma/rooms/lobby/x", "tachikoma/rooms/lobby/events/x", "tachikoma/users/al/events",
+		"tachikoma/users/alice/dm", "tachikoma/users/alice/dm/b", "tachikoma/users/alice/dm/bob/x",
+		"tachikoma/users/alice/other", "tachikoma/presence/alice/x", "tachikoma/what/x",
+		"tachikoma/rooms/+", "tachikoma/users/#/events", "tachikoma/rooms/" + strings.Repeat("a", 33),
+	}
+	for _, in := range bad {
+		if _, err := Parse(in); !errors.Is(err, ErrMalformed) {
+			t.Errorf("Parse(%q) error = %v, want ErrMalformed", in, err)
+		}
+	}
+}
+
+func TestNames(t *testing.T) {
+	for _, n := range []string{"abc", "a_b_9", strings.Repeat("z", 32)} {
+		if err := CheckUsername(n); err != nil {
+			t.Errorf("CheckUsername(%q) = %v", n, err)
+		}
+	}
+	for _, n := range []string{"ab", "Alice", "al/ice", "al+", "a#b", "名字", strings.Repeat("z", 33), "a b c"} {
+		if err := CheckUsername(n); err == nil {
+			t.Errorf("CheckUsername(%q) accepted", n)
+		}
+	}
+	if CheckRoom("x") != nil || CheckRoom("a-b_c") != nil || CheckRoom("") == nil || CheckRoom("A") == nil {
+		t.Error("room name rules")
+	}
+	if CheckNickname("小机器人 🤖") != nil || CheckNickname("  ") == nil || CheckNickname(strings.Repeat("字", 33)) == nil || CheckNickname("a\x00b") == nil {
+		t.Error("nickname rules")
+	}
+}
+
+func TestDecodeOutgoing(t *testing.T) {
+	cases := []struct {
+		in      string
+		text    string
+		cid     string
+		wantErr error
+	}{
+		{"hello", "hello", "", nil},
+		{"你好，世界 🌏", "你好，世界 🌏", "", nil},
+		{`{"text":"hi","cid":"c-1"}`, "hi", "c-1", nil},
+		{`{"text":"hi","from":"mallory","nick":"x","id":5}`, "hi", "", nil},
+		{`  {"text":"x"}`, "x", "", nil},
+		{`"quoted"`, `"quoted"`, "", nil}, // not an object: plain text
+		{`42`, "42", "", nil},
+		{"", "", "", ErrEmptyText},
+		{"   \n", "", "", ErrEmptyText},
+		{`{"text":""}`, "", "", ErrEmptyText},
+		{`{"txt":"hi"}`, "", "", ErrBadJSON},
+		{`{"text":5}`, "", "", ErrBadJSON},
+		{`{"text":"a"`, "", "", ErrBadJSON},
+		{`{"text":"a","cid":"has space"}`, "", "", ErrBadCID},
+		{`{"text":"a","cid":7}`, "", "", ErrBadCID},
+		{"\xff\xfe", "", "", ErrInvalidUTF8},
+		{"line1\nline2\ttab", "line1\nline2\ttab", "", nil},
+		{"bell\x07", "", "", ErrControlChar},
+		{`{"text":"esc\u001b[31m"}`, "", "", ErrControlChar},
+		{strings.Repeat("字", MaxTextChars), strings.Repeat("字", MaxTextChars), "", nil},
+		{strings.Repeat("a", MaxTextChars+1), "", "", ErrTextTooLong},
+		{strings.Repeat("a", MaxPayloadBytes+1), "", "", ErrTooLarge},
+	}
+	for _, c := range cases {
+		got, err := DecodeOutgoing([]byte(c.in))
+		if c.wantErr != nil {
+			if !errors.Is(err, c.wantErr) {
+				t.Errorf("DecodeOutgoing(%.40q) err = %v, want %v", c.in, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || got.Text != c.text || got.CID != c.cid {
+			t.Errorf("DecodeOutgoing(%.40q) = %+v, %v", c.in, got, err)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"tachikoma/rooms/lobby", "tachikoma/users/alice/dm/bob", "tachikoma/presence/x", "a/b", "tachikoma//", "tachikoma/users/alice/events"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tp, err := Parse(s)
+		if err != nil {
+			return
+		}
+		if tp.Kind == KindOther {
+			if strings.HasPrefix(s, Root+"/") || s == Root {
+				t.Fatalf("%q under root classified as other", s)
+			}
+			return
+		}
+		if tp.String() != s {
+			t.Fatalf("round trip %q -> %q", s, tp.String())
+		}
+		if HasWildcard(tp.Room + tp.User + tp.Sender) {
+			t.Fatalf("wildcard leaked into a name: %+v", tp)
+		}
+	})
+}
+
+func FuzzDecodeOutgoing(f *testing.F) {
+	for _, s := range []string{"hello", `{"text":"hi","cid":"1"}`, `{"text":""}`, "\xff", `{"from":"x"}`, "你好"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out, err := DecodeOutgoing(b)
+		if err != nil {
+			return
+		}
+		if !utf8.ValidString(out.Text) || strings.TrimSpace(out.Text) == "" || utf8.RuneCountInString(out.Text) > MaxTextChars || len(b) > MaxPayloadBytes {
+			t.Fatalf("accepted bad payload %q -> %+v", b, out)
+		}
+	})
+}
