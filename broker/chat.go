@@ -189,4 +189,3 @@ func (p *presenceTracker) restorePresence() {
 		_ = p.b.mqtt.Publish(topics.PresenceTopic(name), b, true, 1)
 	}
 }
-

@@ -14,6 +14,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/tachikoma-pet/tachikoma/broker/password"
+	"github.com/tachikoma-pet/tachikoma/broker/requests"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -49,6 +50,11 @@ func (h *authHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	addr := remoteHost(cl)
 	refuse := func(code packets.Code, why string) error {
 		h.b.log.Info("login refused", "user", user, "remote", cl.Net.Remote, "client", cl.ID, "reason", why)
+		if code == packets.ErrNotAuthorized && cl.Properties.ProtocolVersion < 5 {
+			// mochi has no 3.1.1 mapping for this code, and an unknown CONNACK
+			// code reads as success to some clients (paho).
+			code = packets.Err3NotAuthorized
+		}
 		_ = h.b.mqtt.SendConnack(cl, code, false, nil)
 		return code
 	}
@@ -135,8 +141,14 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 	}
 	switch t.Kind {
 	case topics.KindRoom, topics.KindDM:
-		if !h.b.limits.Allow(user) {
+		if !h.b.limits.Wait(user, maxRateWait) {
 			h.b.notice(user, "You are sending too fast; that message was dropped.")
+			if pk.FixedHeader.Qos > 0 && cl.Properties.ProtocolVersion < 5 {
+				// 3.1.1 has no negative PUBACK: disconnect instead of
+				// acknowledging a message we drop; the client resends later.
+				_ = h.b.mqtt.DisconnectClient(cl, packets.ErrQuotaExceeded)
+				return pk, packets.ErrRejectPacket
+			}
 			return refusal(cl, pk, packets.ErrQuotaExceeded)
 		}
 		msg, err := h.b.acceptChat(user, t, pk.Payload)
@@ -164,7 +176,7 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		return pk, nil
 	case topics.KindRequests:
 		if !h.b.limits.Allow(user) {
-			h.b.reply(user, topics.Reply{Error: topics.Errorf(topics.CodeTooMany, "too many requests")})
+			h.b.reply(user, topics.Reply{ID: requests.PeekID(pk.Payload), Error: topics.Errorf(topics.CodeTooMany, "too many requests: slow down")})
 			return pk, packets.CodeSuccessIgnore
 		}
 		h.b.reply(user, h.b.requests.Handle(context.Background(), user, pk.Payload))
@@ -172,6 +184,10 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 	}
 	return pk, nil
 }
+
+// maxRateWait is how long a publish over the rate limit may be held back
+// before it is refused.
+const maxRateWait = time.Second
 
 func codeFor(err error) packets.Code {
 	if errors.Is(err, errNotFriends) {

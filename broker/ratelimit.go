@@ -2,6 +2,7 @@ package broker
 
 import (
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -19,7 +20,23 @@ func newKeyLimits(perSec float64, burst int) *keyLimits {
 	return &keyLimits{perSec: perSec, burst: burst, m: map[string]*rate.Limiter{}}
 }
 
-func (u *keyLimits) Allow(user string) bool {
+func (u *keyLimits) Allow(user string) bool { return u.limiter(user).Allow() }
+
+// Wait takes a token for user, sleeping up to max for it; false (and no
+// token taken) when the wait would be longer. Slowing a fast sender down is
+// kinder than dropping what it already sent.
+func (u *keyLimits) Wait(user string, max time.Duration) bool {
+	r := u.limiter(user).Reserve()
+	d := r.Delay()
+	if d > max {
+		r.Cancel()
+		return false
+	}
+	time.Sleep(d)
+	return true
+}
+
+func (u *keyLimits) limiter(user string) *rate.Limiter {
 	u.mu.Lock()
 	l := u.m[user]
 	if l == nil {
@@ -34,5 +51,5 @@ func (u *keyLimits) Allow(user string) bool {
 		u.m[user] = l
 	}
 	u.mu.Unlock()
-	return l.Allow()
+	return l
 }

@@ -63,6 +63,15 @@ func (h *Handler) Handle(ctx context.Context, user string, payload []byte) topic
 	return topics.Reply{ID: req.ID, Result: b}
 }
 
+// PeekID returns a request's id without handling it (for refusals).
+func PeekID(payload []byte) string {
+	var r struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(payload, &r)
+	return r.ID
+}
+
 type ok struct {
 	OK bool `json:"ok"`
 }

@@ -1,0 +1,30 @@
+package broker
+
+import (
+	"errors"
+	"time"
+)
+
+// ExpireClient cuts a client's connection as a network failure would (so
+// its will is sent).
+func (b *Broker) ExpireClient(id string) {
+	if cl, ok := b.mqtt.Clients.Get(id); ok {
+		cl.Stop(errors.New("connection lost (test)"))
+	}
+}
+
+// QueuedExpiry is the earliest expiry among messages queued for an offline
+// client id.
+func (b *Broker) QueuedExpiry(id string) (time.Time, bool) {
+	cl, ok := b.mqtt.Clients.Get(id)
+	if !ok {
+		return time.Time{}, false
+	}
+	var first int64
+	for _, pk := range cl.State.Inflight.GetAll(false) {
+		if first == 0 || pk.Expiry < first {
+			first = pk.Expiry
+		}
+	}
+	return time.Unix(first, 0), first != 0
+}
