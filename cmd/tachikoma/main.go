@@ -1,0 +1,108 @@
+// Command tachikoma is the desktop pet: a small blue spider-tank robot that
+// walks on your desktop. This file only parses flags and settings; the GTK
+// layer is petclient/desktop.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
+	"github.com/tachikoma-pet/tachikoma/petclient/settings"
+)
+
+// version is set at build time: -ldflags "-X main.version=1.2.3".
+var version = "dev"
+
+func init() {
+	// GTK must be driven from the thread that initialised it: keep the main
+	// goroutine on the main OS thread.
+	runtime.LockOSThread()
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("tachikoma", flag.ContinueOnError)
+	configPath := fs.String("config", settings.DefaultPath(), "settings `file` (YAML)")
+	scale := fs.Float64("scale", 0, "size of the robot: 1, 1.5, 2 or 3 (default from settings)")
+	packName := fs.String("pack", "", "sprite `pack` id (default from settings)")
+	pets := fs.Int("pets", 0, "how many Tachikomas to start with (default from settings)")
+	lang := fs.String("lang", "", "interface language: auto, en or zh (default from settings)")
+	stateFile := fs.String("state-file", os.Getenv("TACHIKOMA_STATE_FILE"),
+		"test hook: write a JSON snapshot of the pets to `path` whenever it changes")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	// Reserved for the chat issue: --server URL and --user NAME will select
+	// the broker and account here and be passed on in desktop.Options.
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *showVersion {
+		fmt.Println("tachikoma", version)
+		return 0
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "tachikoma: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		return 2
+	}
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(os.Stderr, "tachikoma: --log-level: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+
+	file, _ := settings.LoadOrDefaults(*configPath, log)
+	eff := file
+	if *scale != 0 {
+		eff.Scale = *scale
+	}
+	if *packName != "" {
+		eff.Pack = *packName
+	}
+	if *lang != "" {
+		eff.Language = *lang
+	}
+	if *pets != 0 {
+		eff.Pets = *pets
+		eff.MaxPets = max(eff.MaxPets, *pets) // asking for N pets implies allowing N
+	}
+	if err := eff.Validate(); err != nil {
+		fmt.Fprintf(os.Stderr, "tachikoma: %v\n", err)
+		return 2
+	}
+
+	// The pet is drawn through X11 (shapes, keep-above, window ids for the
+	// world); on Wayland sessions it runs through XWayland.
+	os.Setenv("GDK_BACKEND", "x11")
+
+	// Most memory is GTK's; keep Go's own heap small and collected early.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(24 << 20)
+	}
+
+	err := desktop.Run(desktop.Options{
+		Settings:     eff,
+		FileSettings: file,
+		ConfigPath:   *configPath,
+		StateFile:    *stateFile,
+		Version:      version,
+		Logger:       log,
+		NewWorld:     newWorld,
+	})
+	if err != nil {
+		log.Error("tachikoma cannot start", "err", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,80 @@
+package desktop
+
+// gotk3 does not wrap the shape and X11 calls the pet window needs, so these
+// few lines of C do. Same pkg-config flags as gotk3 so warm builds stay warm.
+
+// #cgo pkg-config: gdk-3.0 gtk+-3.0
+// #include <gtk/gtk.h>
+// #include <gdk/gdkx.h>
+//
+// static cairo_region_t *tk_region_from_surface(cairo_surface_t *s) {
+// 	return gdk_cairo_region_create_from_surface(s);
+// }
+// static void tk_region_destroy(cairo_region_t *r) { cairo_region_destroy(r); }
+// static int tk_region_contains(cairo_region_t *r, int x, int y) {
+// 	return cairo_region_contains_point(r, x, y);
+// }
+// // Clicks outside r pass through to whatever is below the window.
+// static void tk_input_shape(GtkWidget *w, cairo_region_t *r) {
+// 	gtk_widget_input_shape_combine_region(w, r);
+// }
+// // Without a compositor there is no alpha: cut the window itself to r.
+// static void tk_shape(GtkWidget *w, cairo_region_t *r) {
+// 	gtk_widget_shape_combine_region(w, r);
+// }
+// static unsigned long tk_xid(GdkWindow *w) {
+// 	if (w == NULL || !GDK_IS_X11_WINDOW(w)) return 0;
+// 	return gdk_x11_window_get_xid(w);
+// }
+// static void tk_set_device_scale(cairo_surface_t *s, double k) {
+// 	cairo_surface_set_device_scale(s, k, k);
+// }
+import "C"
+
+import (
+	"unsafe"
+
+	"github.com/gotk3/gotk3/cairo"
+	"github.com/gotk3/gotk3/gtk"
+)
+
+// region is an owned cairo region (destroyed by free).
+type region struct{ p *C.cairo_region_t }
+
+// regionFromSurface covers the pixels of s with more than 50% alpha; GDK
+// honours the surface's device scale, so the region is in logical pixels.
+func regionFromSurface(s *cairo.Surface) region {
+	return region{C.tk_region_from_surface((*C.cairo_surface_t)(unsafe.Pointer(s.GetCSurface())))}
+}
+
+func (r region) free() {
+	if r.p != nil {
+		C.tk_region_destroy(r.p)
+	}
+}
+
+func (r region) contains(x, y int) bool {
+	return r.p != nil && C.tk_region_contains(r.p, C.int(x), C.int(y)) != 0
+}
+
+func widgetPtr(w *gtk.Widget) *C.GtkWidget { return (*C.GtkWidget)(unsafe.Pointer(w.GObject)) }
+
+// setInputShape makes only r receive pointer input (nil: the whole window).
+func setInputShape(w *gtk.Widget, r region) { C.tk_input_shape(widgetPtr(w), r.p) }
+
+// setShape cuts the window's visible area to r (nil: no cut).
+func setShape(w *gtk.Widget, r region) { C.tk_shape(widgetPtr(w), r.p) }
+
+// xid returns the X11 window id of w's GDK window, 0 if not realised or not
+// on X11 (x11world excludes the pets' own windows by these ids).
+func xid(w *gtk.Widget) uint32 {
+	gw, err := w.GetWindow()
+	if err != nil || gw == nil {
+		return 0
+	}
+	return uint32(C.tk_xid((*C.GdkWindow)(unsafe.Pointer(gw.GObject))))
+}
+
+func setDeviceScale(s *cairo.Surface, k float64) {
+	C.tk_set_device_scale((*C.cairo_surface_t)(unsafe.Pointer(s.GetCSurface())), C.double(k))
+}

@@ -1,0 +1,104 @@
+// Package statefile is the pet client's test hook: with
+// TACHIKOMA_STATE_FILE (or --state-file) set, the app writes a small JSON
+// snapshot of what it shows every time that changes, so GUI tests read the
+// app's state instead of guessing from screenshots.
+package statefile
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Pet is one pet window as shown.
+type Pet struct {
+	ID      int     `json:"id"`
+	X       float64 `json:"x"` // engine position (anchor point), logical px
+	Y       float64 `json:"y"`
+	WinX    int     `json:"win_x"` // window top-left on screen
+	WinY    int     `json:"win_y"`
+	W       int     `json:"w"` // window size, logical px
+	H       int     `json:"h"`
+	Anim    string  `json:"anim"`
+	Frame   int     `json:"frame"`
+	Flip    bool    `json:"flip"`
+	XID     uint32  `json:"xid"`
+	Visible bool    `json:"visible"`
+	// OpaqueX/Y is a point of the window (relative) that the robot covers,
+	// and ClearX/Y one that is transparent (-1 if none), so tests can click
+	// "on" and "beside" the robot without knowing the art.
+	OpaqueX int `json:"opaque_x"`
+	OpaqueY int `json:"opaque_y"`
+	ClearX  int `json:"clear_x"`
+	ClearY  int `json:"clear_y"`
+}
+
+// State is the whole snapshot.
+type State struct {
+	PID        int     `json:"pid"`
+	Pets       []Pet   `json:"pets"`
+	MenuOpen   bool    `json:"menu_open"`
+	MenuPetID  int     `json:"menu_pet_id,omitempty"`
+	Scale      float64 `json:"scale"`
+	Pack       string  `json:"pack"`
+	Lang       string  `json:"lang"`
+	Composited bool    `json:"composited"`
+	TickMS     int     `json:"tick_ms"`
+	Hidden     bool    `json:"hidden"`
+	Tray       string  `json:"tray"` // "sni", "statusicon" or "none"
+	Events     int     `json:"events"`
+}
+
+// Writer writes only when the snapshot differs from the last one, and
+// atomically, so a reader never sees half a file.
+type Writer struct {
+	path string
+	mu   sync.Mutex
+	last []byte
+}
+
+// New returns a Writer for path, or nil when path is empty; a nil Writer's
+// Write does nothing, so callers need no checks.
+func New(path string) *Writer {
+	if path == "" {
+		return nil
+	}
+	return &Writer{path: path}
+}
+
+// Write stores s if it changed. It reports whether it wrote.
+func (w *Writer) Write(s State) (bool, error) {
+	if w == nil {
+		return false, nil
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return false, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if string(data) == string(w.last) {
+		return false, nil
+	}
+	tmp := filepath.Join(filepath.Dir(w.path), "."+filepath.Base(w.path)+".tmp")
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+		return false, err
+	}
+	if err := os.Rename(tmp, w.path); err != nil {
+		return false, err
+	}
+	w.last = data
+	return true, nil
+}
+
+// Read parses a state file (for tests).
+func Read(path string) (State, error) {
+	var s State
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return s, err
+	}
+	err = json.Unmarshal(data, &s)
+	return s, err
+}
