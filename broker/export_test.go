@@ -28,3 +28,9 @@ func (b *Broker) QueuedExpiry(id string) (time.Time, bool) {
 	}
 	return time.Unix(first, 0), first != 0
 }
+
+// ClientConnected reports whether client id has a live connection.
+func (b *Broker) ClientConnected(id string) bool {
+	cl, ok := b.mqtt.Clients.Get(id)
+	return ok && !cl.Closed()
+}

@@ -1,0 +1,59 @@
+# Tachikoma — `make run` starts the pet, `make test` runs every test.
+# Both install missing Debian packages first (scripts/deps.sh).
+
+GO       ?= go
+BIN      := bin
+DATA     ?= $(CURDIR)/data
+FUZZTIME ?= 5s
+# The same flags for every build of the GTK packages keep Go's build cache
+# warm (a cold gotk3 build takes minutes). Never add -race to them.
+GOFLAGS_GUI :=
+
+.PHONY: all build run run-broker test test-broker test-pet fuzz gui-test bench deps clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+build: deps
+	$(GO) build -o $(BIN)/tachikoma-broker ./broker/cmd/tachikoma-broker
+	$(GO) build $(GOFLAGS_GUI) -o $(BIN)/tachikoma ./petclient/cmd/tachikoma
+
+run: build
+	@scripts/deps.sh run
+	$(BIN)/tachikoma
+
+# The broker alone, with a local data dir (data/): what a cloud host runs.
+run-broker:
+	@scripts/deps.sh build
+	$(GO) build -o $(BIN)/tachikoma-broker ./broker/cmd/tachikoma-broker
+	$(BIN)/tachikoma-broker serve --data-dir $(DATA)
+
+test:
+	@scripts/deps.sh test
+	$(MAKE) --no-print-directory test-broker fuzz test-pet gui-test
+
+# Broker and protocol, with the race detector.
+test-broker:
+	$(GO) vet ./broker/... ./topics/...
+	$(GO) test -race -count=1 ./broker/... ./topics/...
+
+# Short fuzzing runs; run longer by hand with FUZZTIME=10m.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./topics/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeOutgoing$$' -fuzztime $(FUZZTIME) ./topics/
+
+# The pet's packages; X11 tests get a virtual display.
+test-pet:
+	$(GO) vet $(GOFLAGS_GUI) ./petclient/... ./assets/...
+	xvfb-run -a -s '-screen 0 1280x800x24' $(GO) test $(GOFLAGS_GUI) -count=1 ./petclient/... ./assets/...
+
+gui-test:
+	@true
+
+bench:
+	@scripts/deps.sh bench
+
+clean:
+	rm -rf $(BIN)

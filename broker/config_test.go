@@ -1,0 +1,43 @@
+package broker
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExampleConfigIsTheDefault(t *testing.T) {
+	cfg, err := LoadConfig("../configs/broker.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def := DefaultConfig(); cfg != def {
+		t.Fatalf("configs/broker.yaml differs from the defaults:\n%+v\n%+v", cfg, def)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	cases := map[string]string{
+		"mqtt_addr: [":                      "yaml",
+		"mqtt_adr: x":                       "not found",
+		"limits:\n  login_max_delay: soon":  "not a duration",
+		"tls:\n  cert_file: a.pem":          "both",
+		"log_level: loud":                   "log_level",
+		"data_dir: ''":                      "data_dir",
+		"limits:\n  messages_per_second: 0": "messages_per_second",
+	}
+	for in, want := range cases {
+		p := filepath.Join(t.TempDir(), "c.yaml")
+		os.WriteFile(p, []byte(in), 0o600)
+		if _, err := LoadConfig(p); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err %v, want %q", in, err, want)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "empty.yaml")
+	os.WriteFile(p, nil, 0o600)
+	if cfg, err := LoadConfig(p); err != nil || cfg.Sessions.MessageExpiry != Duration(720*time.Hour) {
+		t.Fatalf("empty file: %v", err)
+	}
+}

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestAccountsRoomsFriends(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, n := range []string{"alice", "bob"} {
+		if err := s.CreateUser(ctx, User{Name: n, Nickname: n, PWHash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateUser(ctx, User{Name: "alice", PWHash: "h"}); !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate user: %v", err)
+	}
+	if err := s.SetPassword(ctx, "ghost", "x"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing user: %v", err)
+	}
+	if err := s.CreateRoom(ctx, Room{Name: "club", Owner: "alice", Public: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateRoom(ctx, Room{Name: "club"}); !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate room: %v", err)
+	}
+	if err := s.MakeFriends(ctx, "bob", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := s.Friends(ctx)
+	if len(f) != 1 || f[0] != (Pair{"alice", "bob"}) {
+		t.Fatalf("friends %v", f)
+	}
+	// Deleting a user removes its relations.
+	if err := s.DeleteUser(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	f, _ = s.Friends(ctx)
+	m, _ := s.Members(ctx)
+	if len(f) != 0 || len(m) != 0 {
+		t.Fatalf("relations survive deletion: %v %v", f, m)
+	}
+}
+
+func TestMessagesAndHistory(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := RoomConv("lobby")
+	for i := range 10 {
+		if err := s.AppendMessage(Message{ID: s.NextMessageID(), Conv: conv, Sender: "a", Text: fmt.Sprint(i), CID: fmt.Sprint("c", i)}, i%2 == 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close() // flushes the messages appended without waiting
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	page, err := s.History(context.Background(), conv, 0, 4)
+	if err != nil || len(page) != 4 || page[0].Text != "9" || page[3].Text != "6" {
+		t.Fatalf("first page %+v %v", page, err)
+	}
+	page, _ = s.History(context.Background(), conv, page[3].ID, 100)
+	if len(page) != 6 || page[5].Text != "0" {
+		t.Fatalf("second page %+v", page)
+	}
+	if id := s.NextMessageID(); id != 11 {
+		t.Fatalf("next id after reopen %d, want 11", id)
+	}
+	if id, _ := s.FindByCID(context.Background(), "a", "c3"); id != 4 {
+		t.Fatalf("FindByCID = %d", id)
+	}
+	if a, b, ok := ConvPeers(DMConv("zed", "amy")); !ok || a != "amy" || b != "zed" {
+		t.Fatalf("ConvPeers %s %s %v", a, b, ok)
+	}
+}
