@@ -259,7 +259,7 @@ func (p *Pack) Meta() Meta {
 	return Meta{Name: m.Name, Author: m.Author, Licence: m.Licence, Version: m.Version, Description: m.Description}
 }
 
-// Manifest returns a copy-safe view of the parsed manifest (do not modify).
+// Manifest returns the parsed manifest; treat it as read-only.
 func (p *Pack) Manifest() *Manifest { return p.man }
 
 // Scales lists the scales the pack ships image sets for, ascending.
