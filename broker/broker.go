@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +47,7 @@ type Broker struct {
 	tcp      *listeners.TCP
 	ws       *wslistener.Listener
 	hashCost password.Params
+	tokenKey []byte
 
 	ready   chan struct{}
 	stop    chan struct{}
@@ -84,6 +86,10 @@ func New(cfg Config, opt Options) (*Broker, error) {
 		b.store.Close()
 		return nil, err
 	}
+	if b.tokenKey, err = loadTokenKey(cfg.DataDir); err != nil {
+		b.store.Close()
+		return nil, err
+	}
 	b.policy = &policy{dir: b.dir}
 	if cfg.ACLFile != "" {
 		acl, err := aclfile.Load(cfg.ACLFile)
@@ -105,7 +111,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	caps.MaximumMessageExpiryInterval = int64(time.Duration(cfg.Sessions.MessageExpiry) / time.Second)
 	caps.MaximumSessionExpiryInterval = uint32(time.Duration(cfg.Sessions.SessionExpiry) / time.Second)
 	b.mqtt = mqtt.New(&mqtt.Options{Capabilities: caps, InlineClient: true, Logger: b.log})
-	b.requests = &requests.Handler{Dir: b.dir, Pub: b.mqtt, Presence: b.presence, Log: b.log, Now: b.now}
+	b.requests = &requests.Handler{Dir: b.dir, Pub: b.mqtt, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
 	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{p: b.policy}, &chatHook{b: b}, &presenceHook{b: b}} {
 		if err := b.mqtt.AddHook(h, nil); err != nil {
 			b.store.Close()
@@ -237,8 +243,11 @@ func (b *Broker) watchStore() {
 	}
 }
 
-// checkPassword verifies user's password.
+// checkPassword verifies user's password or resume token.
 func (b *Broker) checkPassword(user, pw string) error {
+	if strings.HasPrefix(pw, tokenPrefix) {
+		return b.checkToken(user, pw)
+	}
 	u, ok := b.dir.User(user)
 	if !ok {
 		_ = password.Verify(pw, dummyHash)

@@ -576,3 +576,17 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		t.Fatal("empty data dir accepted")
 	}
 }
+
+func TestLoginWithResumeToken(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice")
+	alice := connect(t, b, "alice")
+	var tok topics.Token
+	alice.mustCall(topics.MethodAuthToken, nil, &tok)
+	if !strings.HasPrefix(tok.Token, "tk1.alice.") || tok.Expires <= time.Now().UnixMilli() {
+		t.Fatalf("token %+v", tok)
+	}
+	if _, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", tok.Token, "alice-2"); err != nil {
+		t.Fatalf("token login: %v", err)
+	}
+}

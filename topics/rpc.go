@@ -61,6 +61,7 @@ const (
 	MethodHistory       = "history"        // HistoryParams → History
 	MethodProfileGet    = "profile.get"    // {user?} → Profile
 	MethodProfileSet    = "profile.set"    // {nickname}
+	MethodAuthToken     = "auth.token"     // {} → Token
 )
 
 // MaxRequestBytes bounds a request payload.
@@ -119,6 +120,13 @@ type RoomList struct {
 type Members struct {
 	Room    string    `json:"room"`
 	Members []Profile `json:"members"`
+}
+
+// Token is the result of auth.token: a resume token to send as the MQTT
+// password instead of the real one (fast logins; dies with a password change).
+type Token struct {
+	Token   string `json:"token"`
+	Expires int64  `json:"expires"` // unix ms
 }
 
 // History is the result of history: newest first.

@@ -26,11 +26,17 @@ type Presence interface {
 	Online(user string) bool
 }
 
+// Tokens issues resume tokens (see the broker's auth fast path).
+type Tokens interface {
+	IssueToken(user string) (string, time.Time, error)
+}
+
 // Handler answers requests.
 type Handler struct {
 	Dir      *directory.Directory
 	Pub      Publisher
 	Presence Presence
+	Tokens   Tokens
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -106,6 +112,12 @@ func (h *Handler) call(ctx context.Context, user, method string, p topics.Params
 		return h.profileGet(user, p.User)
 	case topics.MethodProfileSet:
 		return h.profileSet(ctx, user, p.Nickname)
+	case topics.MethodAuthToken:
+		tok, exp, err := h.Tokens.IssueToken(user)
+		if err != nil {
+			return nil, internal(err)
+		}
+		return topics.Token{Token: tok, Expires: exp.UnixMilli()}, nil
 	case "":
 		return nil, topics.Errorf(topics.CodeBadRequest, "request has no method")
 	}

@@ -1,0 +1,94 @@
+package broker
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tachikoma-pet/tachikoma/broker/password"
+)
+
+func TestResumeTokens(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cost := password.Params{Memory: 64, Time: 1, Threads: 1}
+	b, err := New(cfg, Options{Now: func() time.Time { return now }, PasswordCost: &cost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	for _, u := range []string{"alice", "bob"} {
+		if err := b.Register(ctx, u, u+"-password", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, exp, err := b.IssueToken("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(tok, "alice-password") || exp.Sub(now) != tokenLifetime {
+		t.Fatalf("token %q expires %v", tok, exp)
+	}
+	if err := b.checkPassword("alice", tok); err != nil {
+		t.Fatalf("fresh token refused: %v", err)
+	}
+	if err := b.checkPassword("bob", tok); err == nil {
+		t.Fatal("alice's token logs in bob")
+	}
+	bobTok, _, _ := b.IssueToken("bob")
+	forged := strings.Replace(bobTok, "tk1.bob.", "tk1.alice.", 1)
+	for _, bad := range []string{forged, tok[:len(tok)-2] + "xx", tok + ".x", "tk1.alice", "tk1.alice.abc.def",
+		strings.Replace(tok, ".", ".9", 2)} {
+		if err := b.checkPassword("alice", bad); err == nil {
+			t.Errorf("tampered token %q accepted", bad)
+		}
+	}
+	// A token from another broker's key is worthless here.
+	cfg2 := cfg
+	cfg2.DataDir = t.TempDir()
+	b2, err := New(cfg2, Options{Now: func() time.Time { return now }, PasswordCost: &cost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2.Register(ctx, "alice", "alice-password", "")
+	otherTok, _, _ := b2.IssueToken("alice")
+	b2.Close()
+	if err := b.checkPassword("alice", otherTok); err == nil {
+		t.Fatal("token signed with another key accepted")
+	}
+	// Expiry.
+	now = exp.Add(-time.Second)
+	if err := b.checkPassword("alice", tok); err != nil {
+		t.Fatalf("token refused before expiry: %v", err)
+	}
+	now = exp
+	if err := b.checkPassword("alice", tok); err == nil {
+		t.Fatal("expired token accepted")
+	}
+	// A password change kills every token issued before it.
+	now = exp.Add(-time.Hour)
+	hash, _ := password.Hash("new-password", cost)
+	if err := b.store.SetPassword(ctx, "alice", hash); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.dir.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.checkPassword("alice", tok); err == nil {
+		t.Fatal("token survived a password change")
+	}
+	// The key persists across restarts: tokens stay valid.
+	tok2, _, _ := b.IssueToken("alice")
+	b.Close()
+	b3, err := New(cfg, Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b3.Close()
+	if err := b3.checkPassword("alice", tok2); err != nil {
+		t.Fatalf("token refused after restart: %v", err)
+	}
+}
