@@ -43,11 +43,12 @@ test-broker:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./topics/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeOutgoing$$' -fuzztime $(FUZZTIME) ./topics/
+	$(GO) test -run '^$$' -fuzz '^FuzzManifest$$' -fuzztime $(FUZZTIME) ./petclient/pack/
 
 # The pet's packages; X11 tests get a virtual display.
 test-pet:
-	$(GO) vet $(GOFLAGS_GUI) ./petclient/... ./assets/...
-	xvfb-run -a -s '-screen 0 1280x800x24' $(GO) test $(GOFLAGS_GUI) -count=1 ./petclient/... ./assets/...
+	$(GO) vet $(GOFLAGS_GUI) ./petclient/... ./assets/... ./scripts/...
+	xvfb-run -a -s '-screen 0 1280x800x24' $(GO) test $(GOFLAGS_GUI) -count=1 ./petclient/... ./assets/... ./scripts/...
 
 gui-test:
 	@true

@@ -72,7 +72,6 @@ type Directory struct {
 	reqOut   map[string]set // from -> to
 	reqIn    map[string]set // to -> from
 	lastDV   int64
-	onChange []func(Change)
 }
 
 // Change tells listeners what a Reload found different.

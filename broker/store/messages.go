@@ -28,7 +28,8 @@ type messageLog struct {
 	nextID atomic.Int64
 	in     chan pending
 	done   chan struct{}
-	once   sync.Once
+	mu     sync.RWMutex // held for reading while sending on in; close takes it for writing
+	closed bool
 }
 
 type pending struct {
@@ -59,17 +60,19 @@ func (s *Store) NextMessageID() int64 { return s.log.nextID.Add(1) }
 // AppendMessage stores m (whose ID came from NextMessageID). With wait, it
 // returns once m is committed; otherwise it returns at once and the commit
 // follows within one batch.
-func (s *Store) AppendMessage(m Message, wait bool) (err error) {
+func (s *Store) AppendMessage(m Message, wait bool) error {
 	p := pending{m: m}
 	if wait {
 		p.ack = make(chan error, 1)
 	}
-	defer func() {
-		if recover() != nil { // send on closed channel: store is shutting down
-			err = ErrClosed
-		}
-	}()
-	s.log.in <- p
+	l := s.log
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		return ErrClosed
+	}
+	l.in <- p
+	l.mu.RUnlock()
 	if wait {
 		return <-p.ack
 	}
@@ -132,7 +135,12 @@ func (l *messageLog) commit(batch []pending) error {
 }
 
 func (l *messageLog) close() {
-	l.once.Do(func() { close(l.in) })
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.in)
+	}
+	l.mu.Unlock()
 	<-l.done
 }
 
