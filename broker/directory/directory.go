@@ -62,16 +62,16 @@ type Room struct {
 type Directory struct {
 	st *store.Store
 
-	mu       sync.RWMutex
-	users    map[string]*User
-	rooms    map[string]*Room
-	members  map[string]set // room -> users (lobby implicit)
-	joined   map[string]set // user -> rooms (lobby implicit)
-	invited  map[string]set // room -> users
-	friends  map[string]set // user -> users
-	reqOut   map[string]set // from -> to
-	reqIn    map[string]set // to -> from
-	lastDV   int64
+	mu      sync.RWMutex
+	users   map[string]*User
+	rooms   map[string]*Room
+	members map[string]set // room -> users (lobby implicit)
+	joined  map[string]set // user -> rooms (lobby implicit)
+	invited map[string]set // room -> users
+	friends map[string]set // user -> users
+	reqOut  map[string]set // from -> to
+	reqIn   map[string]set // to -> from
+	lastDV  int64
 }
 
 // Change tells listeners what a Reload found different.
