@@ -257,3 +257,11 @@ var testLogLevel = func() slog.Level {
 	}
 	return l
 }()
+
+func brokerNew(cfg broker.Config) (*broker.Broker, error) {
+	b, err := broker.New(cfg, broker.Options{PasswordCost: &fastHash})
+	if err == nil {
+		b.Close()
+	}
+	return b, err
+}

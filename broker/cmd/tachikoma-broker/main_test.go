@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -340,5 +341,26 @@ func TestMosquittoClients(t *testing.T) {
 	// Wrong password: mosquitto_sub is refused.
 	if o, err := exec.Command("mosquitto_sub", append(common("alice", "nope"), "-t", "#", "-C", "1", "-W", "3")...).CombinedOutput(); err == nil {
 		t.Fatalf("wrong password accepted: %s", o)
+	}
+}
+
+func TestSIGTERMShutsDownCleanly(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServer(t, dir, freePort(t))
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, srv.log)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10 s after SIGTERM")
+	}
+	if !strings.Contains(srv.log.String(), "shutting down") {
+		t.Fatalf("log:\n%s", srv.log)
 	}
 }
