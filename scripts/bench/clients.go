@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// env is what every scenario needs: options, tokens and where to connect.
+type env struct {
+	o      *options
+	tokens []string // resume tokens by user index
+}
+
+// creds are the CONNECT username and password of user i: a resume token for
+// our broker, nothing (anonymous) for mosquitto.
+func (e *env) creds(kind string, i int) (string, string) {
+	if kind == kindMosq {
+		return "", ""
+	}
+	return userName(i), e.tokens[i]
+}
+
+// localIP spreads client sockets over 16 loopback source addresses so that
+// tens of thousands of connections (and a reconnect storm) never run out of
+// ephemeral ports.
+func localIP(i int) string { return fmt.Sprintf("127.0.1.%d", 1+i%16) }
+
+type connStats struct {
+	N       int     `json:"n"`
+	Seconds float64 `json:"seconds"`
+	PerSec  float64 `json:"per_s"`
+}
+
+// connectMany connects users idx (in parallel, workers at a time),
+// subscribing each to filters(i) at qos. Any failure aborts.
+func (e *env) connectMany(srv *server, idx []int, prefix string, filters func(i int) []string, qos byte,
+	onMsg func(i int) onMessage, workers int) ([]*mqttConn, connStats, error) {
+	conns := make([]*mqttConn, len(idx))
+	var next atomic.Int64
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(idx) {
+					return
+				}
+				mu.Lock()
+				stop := firstErr != nil
+				mu.Unlock()
+				if stop {
+					return
+				}
+				i := idx[k]
+				c, err := e.connectOne(srv, i, prefix, filters, qos, onMsg)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("client %s%d: %w", prefix, i, err)
+				}
+				conns[k] = c
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	d := time.Since(t0).Seconds()
+	st := connStats{N: len(idx), Seconds: d, PerSec: float64(len(idx)) / d}
+	if firstErr != nil {
+		closeAll(conns)
+		return nil, st, firstErr
+	}
+	return conns, st, nil
+}
+
+func (e *env) connectOne(srv *server, i int, prefix string, filters func(i int) []string, qos byte, onMsg func(i int) onMessage) (*mqttConn, error) {
+	user, pass := e.creds(srv.kind, i)
+	var h onMessage
+	if onMsg != nil {
+		h = onMsg(i)
+	}
+	c, err := dial(connectOpts{addr: srv.addr, local: localIP(i), clientID: prefix + strconv.Itoa(i), user: user, pass: pass,
+		clean: true, keepalive: 300, timeout: 30 * time.Second}, h)
+	if err != nil {
+		return nil, err
+	}
+	if filters != nil {
+		if f := filters(i); len(f) > 0 {
+			if err := c.subscribe(qos, 30*time.Second, f...); err != nil {
+				c.drop()
+				return nil, err
+			}
+		}
+	}
+	return c, nil
+}
+
+func closeAll(conns []*mqttConn) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 256)
+	for _, c := range conns {
+		if c == nil {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			c.close()
+			<-sem
+		}()
+	}
+	wg.Wait()
+}
+
+// Payloads carry their send time: "m@<unix ns>#<seq> <filler>". Our broker
+// delivers the text inside its stamped JSON, mosquitto the bytes as sent;
+// either way the marker is found without decoding JSON.
+func makePayload(seq int64, size int) []byte {
+	b := make([]byte, 0, size)
+	b = append(b, "m@"...)
+	b = strconv.AppendInt(b, time.Now().UnixNano(), 10)
+	b = append(b, '#')
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, ' ')
+	for len(b) < size {
+		b = append(b, "tachikoma "[len(b)%10])
+	}
+	return b
+}
+
+// sentAt extracts the send time from a delivered payload.
+func sentAt(p []byte) (time.Time, bool) {
+	i := bytes.Index(p, []byte("m@"))
+	if i < 0 {
+		return time.Time{}, false
+	}
+	var ns int64
+	j := i + 2
+	for ; j < len(p) && p[j] >= '0' && p[j] <= '9'; j++ {
+		ns = ns*10 + int64(p[j]-'0')
+	}
+	if j == i+2 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, ns), true
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// comparison is ours/mosquitto for one scenario, each side averaged over rounds.
+type comparison struct {
+	Scenario string             `json:"scenario"`
+	Ours     map[string]float64 `json:"tachikoma"`
+	Mosq     map[string]float64 `json:"mosquitto"`
+	Ratio    map[string]float64 `json:"ratio_ours_over_mosquitto"`
+}
+
+type target struct {
+	Name   string `json:"name"`
+	Want   string `json:"want"`
+	Got    string `json:"got"`
+	Met    bool   `json:"met"`
+	Scaled bool   `json:"scaled_down,omitempty"` // run smaller than the target's size (-quick)
+}
+
+var metricOrder = []string{"cpu_us_per_delivered", "p50_ms", "p99_ms", "delivered_share", "delivered_per_s", "rss_peak_mib", "connects_per_s", "rss_per_conn_kib"}
+
+func metrics(r result) map[string]float64 {
+	m := map[string]float64{
+		"p50_ms":         r.Latency.P50ms,
+		"p99_ms":         r.Latency.P99ms,
+		"rss_peak_mib":   float64(r.RSSPeakKiB) / 1024,
+		"connects_per_s": r.Connect.PerSec,
+	}
+	if r.Scenario == "idle" {
+		m = map[string]float64{"rss_per_conn_kib": r.RSSPerConnKiB, "rss_peak_mib": float64(r.RSSPeakKiB) / 1024,
+			"connects_per_s": r.Connect.PerSec}
+		return m
+	}
+	m["cpu_us_per_delivered"] = r.CPUusPerDelivered
+	m["delivered_share"] = r.Share
+	m["delivered_per_s"] = r.DeliveredPerS
+	return m
+}
+
+func compare(results []result) []comparison {
+	var out []comparison
+	seen := map[string]bool{}
+	for _, r := range results {
+		if seen[r.Scenario] {
+			continue
+		}
+		seen[r.Scenario] = true
+		sum := map[string]map[string]float64{}
+		n := map[string]float64{}
+		for _, q := range results {
+			if q.Scenario != r.Scenario {
+				continue
+			}
+			if sum[q.Broker] == nil {
+				sum[q.Broker] = map[string]float64{}
+			}
+			for k, v := range metrics(q) {
+				sum[q.Broker][k] += v
+			}
+			n[q.Broker]++
+		}
+		if n[kindOurs] == 0 || n[kindMosq] == 0 {
+			continue
+		}
+		c := comparison{Scenario: r.Scenario, Ours: map[string]float64{}, Mosq: map[string]float64{}, Ratio: map[string]float64{}}
+		for k := range sum[kindOurs] {
+			c.Ours[k] = sum[kindOurs][k] / n[kindOurs]
+			c.Mosq[k] = sum[kindMosq][k] / n[kindMosq]
+			if c.Mosq[k] != 0 {
+				c.Ratio[k] = c.Ours[k] / c.Mosq[k]
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func evaluate(o *options, results []result, cmps []comparison) []target {
+	var ts []target
+	for _, c := range cmps {
+		if c.Scenario == "idle" {
+			continue
+		}
+		ts = append(ts,
+			target{Name: c.Scenario + ": broker CPU per delivered message", Want: "≤ 1.0× mosquitto",
+				Got: fmt.Sprintf("%.2f× (%.2f vs %.2f µs)", c.Ratio["cpu_us_per_delivered"], c.Ours["cpu_us_per_delivered"], c.Mosq["cpu_us_per_delivered"]),
+				Met: c.Ratio["cpu_us_per_delivered"] <= 1.0},
+			target{Name: c.Scenario + ": p99 latency", Want: "≤ mosquitto's",
+				Got: fmt.Sprintf("%.2f ms vs %.2f ms", c.Ours["p99_ms"], c.Mosq["p99_ms"]),
+				Met: c.Ours["p99_ms"] <= c.Mosq["p99_ms"]})
+	}
+	for _, r := range results {
+		switch {
+		case r.Broker == kindOurs && (strings.HasPrefix(r.Scenario, "room") || r.Scenario == "dm-qos1"):
+			ts = append(ts, target{Name: fmt.Sprintf("%s round %d: every message delivered", r.Scenario, r.Round), Want: "100%",
+				Got: fmt.Sprintf("%d/%d", r.Delivered, r.Offered), Met: r.Delivered == r.Offered && r.Offered > 0})
+		case r.Broker == kindOurs && r.Scenario == "idle":
+			ts = append(ts, target{Name: fmt.Sprintf("idle round %d: broker RSS per connection", r.Round), Want: "20,000 connections at ≤ 25 KiB each",
+				Got: fmt.Sprintf("%d at %.1f KiB", r.Connect.N, r.RSSPerConnKiB), Met: r.RSSPerConnKiB <= 25 && r.Connect.N >= 20000,
+				Scaled: r.Connect.N < 20000})
+		case r.Scenario == "reconnect-storm":
+			ts = append(ts, target{Name: "reconnect storm: all clients back", Want: "10,000 clients back ≤ 20 s",
+				Got: fmt.Sprintf("%d/%d in %.2f s", int(r.Extra["reconnected"]), r.Connect.N, r.Extra["all_back_s"]),
+				Met: int(r.Extra["reconnected"]) == r.Connect.N && r.Extra["all_back_s"] <= 20 && r.Connect.N >= 10000, Scaled: r.Connect.N < 10000})
+		case r.Scenario == "history":
+			ts = append(ts, target{Name: "history: 50-message page p99", Want: "≤ 5 ms on 1,000,000 messages",
+				Got: fmt.Sprintf("%.2f ms on %d", r.Latency.P99ms, o.histMsgs), Met: r.Latency.P99ms <= 5 && r.Extra["bad_replies"] == 0 && o.histMsgs >= 1_000_000,
+				Scaled: o.histMsgs < 1_000_000})
+		}
+	}
+	return ts
+}
+
+func printSummary(rep *report) {
+	fmt.Println()
+	fmt.Printf("machine: %d CPUs (%s), %s, %s, kernel %s — load generator and brokers share the CPUs\n",
+		rep.Machine.NProc, rep.Machine.CPU, rep.Machine.Go, rep.Machine.Mosquitto, rep.Machine.Kernel)
+	if len(rep.Comparisons) > 0 {
+		fmt.Println("\ntachikoma / mosquitto (mean of rounds):")
+		fmt.Printf("  %-12s", "scenario")
+		for _, k := range metricOrder {
+			fmt.Printf(" %21s", k)
+		}
+		fmt.Println()
+		for _, c := range rep.Comparisons {
+			fmt.Printf("  %-12s", c.Scenario)
+			for _, k := range metricOrder {
+				if _, ok := c.Ours[k]; !ok {
+					fmt.Printf(" %21s", "-")
+					continue
+				}
+				fmt.Printf(" %21s", fmt.Sprintf("%.3g/%.3g=%.2f", c.Ours[k], c.Mosq[k], c.Ratio[k]))
+			}
+			fmt.Println()
+		}
+	}
+	fmt.Println("\ntargets:")
+	for _, t := range rep.Targets {
+		mark := "MISSED"
+		if t.Met {
+			mark = "met"
+		}
+		if t.Scaled {
+			mark += " (run scaled down; not the target's size)"
+		}
+		fmt.Printf("  %-60s want %-38s got %-32s %s\n", t.Name, t.Want, t.Got, mark)
+	}
+}
