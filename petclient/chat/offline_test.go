@@ -2,6 +2,10 @@ package chat
 
 import (
 	"context"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
@@ -19,10 +23,33 @@ type restartable struct {
 
 func newRestartable(t *testing.T) *restartable {
 	r := &restartable{t: t, cfg: brokerConfig(t.TempDir())}
+	// Ports below the ephemeral range: between stop and start, an
+	// ephemeral port could be taken by any program's outgoing connection.
+	p := lowPorts(t, 3)
+	r.cfg.MQTTAddr, r.cfg.WSAddr, r.cfg.HTTPAddr = p[0], p[1], p[2]
 	r.b = startBroker(t, r.cfg)
-	// Pin the ports the first start picked.
-	r.cfg.MQTTAddr, r.cfg.WSAddr, r.cfg.HTTPAddr = r.b.MQTTAddr(), r.b.WSAddr(), r.b.HTTPAddr()
 	return r
+}
+
+func lowPorts(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	for range 500 {
+		addr := "127.0.0.1:" + strconv.Itoa(20000+rand.IntN(10000))
+		if slices.Contains(out, addr) {
+			continue
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		if out = append(out, addr); len(out) == n {
+			return out
+		}
+	}
+	t.Fatal("no free ports")
+	return nil
 }
 
 func (r *restartable) stop() { r.b.Close() }
