@@ -182,17 +182,40 @@ func (c *Client) Connect(ctx context.Context) error {
 	if started {
 		return nil
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.closing:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	cn, err := c.dial(ctx)
 	if err != nil {
+		if c.isClosed() {
+			return ErrClosed
+		}
 		return err
 	}
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		cn.pc.Disconnect(0)
+		return ErrClosed
+	}
 	c.started = true
+	c.wg.Add(1) // under mu, before Close can reach wg.Wait
 	c.mu.Unlock()
 	c.afterConnect(ctx, cn)
-	c.wg.Add(1)
 	go c.supervise(cn)
 	return nil
+}
+
+func (c *Client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
 }
 
 // Start connects in the background and keeps reconnecting (for a pet
@@ -359,6 +382,14 @@ func (c *Client) backoff(n int) time.Duration {
 // password when the token is refused (expired, password changed, other
 // server).
 func (c *Client) dial(ctx context.Context) (*conn, error) {
+	cn, err := c.dialOnce(ctx)
+	if err != nil {
+		c.setStatus(StatusOffline, err)
+	}
+	return cn, err
+}
+
+func (c *Client) dialOnce(ctx context.Context) (*conn, error) {
 	c.mu.Lock()
 	tok, pw := c.token, c.password
 	c.mu.Unlock()
@@ -379,9 +410,7 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 		c.mu.Unlock()
 	}
 	if pw == "" {
-		err := &Error{Kind: ErrAuth, Msg: "the saved login expired; enter the password again"}
-		c.setStatus(StatusOffline, err)
-		return nil, err
+		return nil, &Error{Kind: ErrAuth, Msg: "the saved login expired; enter the password again"}
 	}
 	return c.attempt(ctx, pw)
 }
@@ -395,6 +424,8 @@ func (c *Client) filters() map[string]byte {
 }
 
 // attempt makes one connection with secret as the password and subscribes.
+// It reports connecting and online; the caller reports a failure (a refused
+// token followed by a good password is no failure to show).
 func (c *Client) attempt(ctx context.Context, secret string) (*conn, error) {
 	c.setStatus(StatusConnecting, nil)
 	cn := &conn{lost: make(chan struct{})}
@@ -423,13 +454,10 @@ func (c *Client) attempt(ctx context.Context, secret string) (*conn, error) {
 			<-tok.Done()
 			cn.pc.Disconnect(0)
 		}()
-		c.setStatus(StatusOffline, ctx.Err())
 		return nil, ctx.Err()
 	}
 	if tok.Error() != nil {
-		err := classifyConnect(c.srv, tok)
-		c.setStatus(StatusOffline, err)
-		return nil, err
+		return nil, classifyConnect(c.srv, tok)
 	}
 	cn.sessionPresent = tok.(*paho.ConnectToken).SessionPresent()
 	// Subscriptions are renewed on every connection: a broker restart
@@ -438,9 +466,7 @@ func (c *Client) attempt(ctx context.Context, secret string) (*conn, error) {
 	if err := waitToken(ctx, st, cn, c.cfg.ConnectTimeout); err != nil {
 		cn.pc.Disconnect(0)
 		cn.markLost(err)
-		e := &Error{Kind: ErrUnreachable, Msg: "subscribing failed", Err: err}
-		c.setStatus(StatusOffline, e)
-		return nil, e
+		return nil, &Error{Kind: ErrUnreachable, Msg: "subscribing failed", Err: err}
 	}
 	for f, code := range st.(*paho.SubscribeToken).Result() {
 		if code >= 0x80 {
@@ -452,7 +478,6 @@ func (c *Client) attempt(ctx context.Context, secret string) (*conn, error) {
 	c.mu.Unlock()
 	c.log.Info("connected", "session_present", cn.sessionPresent)
 	c.setStatus(StatusOnline, nil)
-	c.kickOutbox()
 	return cn, nil
 }
 
@@ -490,10 +515,14 @@ func (c *Client) afterConnect(ctx context.Context, cn *conn) {
 			c.emit(Event{Type: EventToken, Text: tok.Token})
 		}
 	}
-	if err := c.syncLists(ctx); err != nil {
+	if err := c.syncLists(ctx); err != nil && ctx.Err() == nil {
 		c.log.Warn("loading friends and rooms", "error", err)
 	}
-	if err := c.catchUp(ctx, cn.sessionPresent); err != nil {
+	// The queue goes out once the lists are known, so that a message to a
+	// room left meanwhile fails plainly instead of being written where the
+	// broker refuses it.
+	c.kickOutbox()
+	if err := c.catchUp(ctx, cn.sessionPresent); err != nil && ctx.Err() == nil {
 		c.log.Warn("catching up on missed messages", "error", err)
 	}
 }

@@ -274,3 +274,30 @@ func TestHistoryPaging(t *testing.T) {
 		t.Fatalf("limit 101: %v", err)
 	}
 }
+
+// The broker answers a write it forbids (MQTT 3.1.1, QoS 1) by closing the
+// connection. A stale model must not make the queue resend it forever.
+func TestForbiddenWriteFailsInsteadOfLooping(t *testing.T) {
+	b := startBroker(t, brokerConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	alice, arec := connected(t, clientConfig(b, "alice", ""))
+	bob, _ := connected(t, clientConfig(b, "bob", ""))
+	if _, err := bob.RoomCreate(ctxT(t), "secret", "", false); err != nil {
+		t.Fatal(err)
+	}
+	// Alice's model wrongly believes she is in the room.
+	alice.mu.Lock()
+	alice.m.conv(RoomConv("secret"))
+	alice.mu.Unlock()
+	cid, _ := alice.Send(RoomConv("secret"), "let me in")
+	ev := arec.wait("failed", isState(cid, SendFailed))
+	if ev.Text == "" {
+		t.Fatal("no reason")
+	}
+	if _, ok := alice.Conversation(RoomConv("secret")); ok {
+		t.Fatal("the stale room survived the resync")
+	}
+	// And the connection is fine afterwards.
+	cid, _ = alice.Send(RoomConv(topics.Lobby), "still here")
+	arec.wait("sent", isState(cid, SendSent))
+}

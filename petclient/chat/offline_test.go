@@ -2,11 +2,13 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"net"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
 	"github.com/tachikoma-pet/tachikoma/broker/store"
@@ -202,5 +204,51 @@ func TestCatchUpAfterLostSession(t *testing.T) {
 	conv, _ := alice2.Conversation(RoomConv(topics.Lobby))
 	if conv.Unread != 3 || conv.Last == nil || conv.Last.Text != "and more" {
 		t.Fatalf("lobby after catch-up: unread %d last %+v", conv.Unread, conv.Last)
+	}
+}
+
+// Start connects in the background: a pet starting without its server keeps
+// trying and comes online when the server does.
+func TestStartRetriesUntilTheServerIsBack(t *testing.T) {
+	br := newRestartable(t)
+	register(t, br.b, "alice")
+	cfg := clientConfig(br.b, "alice", t.TempDir())
+	br.stop()
+	c, err := New(cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rec := record(t, c, "alice")
+	c.Start()
+	_, i := rec.waitFrom(0, "unreachable", func(ev Event) bool { return ev.Type == EventStatus && errors.Is(ev.Err, ErrUnreachable) })
+	rec.waitFrom(i+1, "another attempt", func(ev Event) bool { return ev.Type == EventStatus && ev.Status == StatusConnecting })
+	br.start()
+	rec.wait("online", func(ev Event) bool { return ev.Type == EventStatus && ev.Status == StatusOnline })
+
+	// A wrong password stops the retries until the user acts.
+	bad := cfg
+	bad.Password, bad.ClientID = "wrong-password", "other"
+	c2, _ := New(bad, testLogger(t))
+	defer c2.Close()
+	rec2 := record(t, c2, "alice-bad")
+	c2.Start()
+	rec2.wait("auth error", func(ev Event) bool { return ev.Type == EventStatus && errors.Is(ev.Err, ErrAuth) })
+	// Watch for a while: with BackoffMax 200 ms a retrying client would
+	// have tried several times (a negative check needs a window).
+	attempts := func() int {
+		return rec2.count(func(ev Event) bool { return ev.Type == EventStatus && ev.Status == StatusConnecting })
+	}
+	for end := time.Now().Add(5 * cfg.BackoffMax); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if n := attempts(); n != 1 {
+			t.Fatalf("%d attempts with a refused password, want 1", n)
+		}
+	}
+	// The user asks: one more attempt.
+	from := rec2.len()
+	c2.ReconnectNow()
+	rec2.waitFrom(from, "second auth error", func(ev Event) bool { return ev.Type == EventStatus && errors.Is(ev.Err, ErrAuth) })
+	if n := attempts(); n != 2 {
+		t.Fatalf("%d attempts after ReconnectNow, want 2", n)
 	}
 }
