@@ -168,6 +168,10 @@ func (c *Client) onUserEvent(ev topics.Event) {
 	out := Event{User: ev.User, Nick: ev.Nick, Room: ev.Room, Text: ev.Text}
 	convsChanged := false
 	c.mu.Lock()
+	if !c.m.seenEv.add(eventKey("user", ev)) {
+		c.mu.Unlock()
+		return
+	}
 	switch ev.Type {
 	case topics.EventFriendRequest:
 		out.Type = EventFriendRequest
@@ -254,6 +258,10 @@ func (c *Client) removeFriendLocked(user string) {
 func (c *Client) onRoomEvent(ev topics.Event) {
 	mine := ev.User == c.cfg.User
 	c.mu.Lock()
+	if !c.m.seenEv.add(eventKey("room", ev)) {
+		c.mu.Unlock()
+		return
+	}
 	if mine {
 		switch ev.Type {
 		case topics.EventJoined, topics.EventCreated:

@@ -232,6 +232,15 @@ func TestDedupeByMessageID(t *testing.T) {
 	if conv, _ := alice.Conversation(RoomConv(topics.Lobby)); conv.Unread != 3 {
 		t.Fatalf("unread %d, want 3", conv.Unread)
 	}
+	// Events carry no id: a redelivered one (same content and time) is dropped too.
+	req := []byte(`{"type":"friend.request","user":"carol","nick":"Carol","ts":12345}`)
+	alice.onMessage(topics.Events("alice"), req)
+	alice.onMessage(topics.Events("alice"), req)
+	alice.onMessage(topics.Events("alice"), []byte(`{"type":"friend.request","user":"dave","ts":12346}`))
+	rec.wait("dave's request", func(ev Event) bool { return ev.Type == EventFriendRequest && ev.User == "dave" })
+	if n := rec.count(func(ev Event) bool { return ev.Type == EventFriendRequest && ev.User == "carol" }); n != 1 {
+		t.Fatalf("redelivered friend request shown %d times", n)
+	}
 }
 
 func TestHistoryPaging(t *testing.T) {

@@ -109,6 +109,7 @@ type model struct {
 	outgoing map[string]Person
 	invites  map[string]Invite
 	seen     *idSet
+	seenEv   *keySet // user and room events (no ids): a redelivered one is not news
 	// following: connected and caught up, so conversations that appear now
 	// are followed from their start.
 	following bool
@@ -116,7 +117,8 @@ type model struct {
 
 func newModel() model {
 	return model{convs: map[string]*convState{}, friends: map[string]*Friend{}, presence: map[string]topics.Presence{},
-		incoming: map[string]Person{}, outgoing: map[string]Person{}, invites: map[string]Invite{}, seen: newIDSet(16384)}
+		incoming: map[string]Person{}, outgoing: map[string]Person{}, invites: map[string]Invite{}, seen: newIDSet(16384),
+		seenEv: newKeySet(1024)}
 }
 
 // conv returns conversation id, creating it (nil for a malformed id).
@@ -166,6 +168,33 @@ func (s *idSet) add(id int64) bool {
 	s.m[id] = struct{}{}
 	s.next = (s.next + 1) % len(s.ring)
 	return true
+}
+
+// keySet is idSet for string keys.
+type keySet struct {
+	m    map[string]struct{}
+	ring []string
+	next int
+}
+
+func newKeySet(n int) *keySet { return &keySet{m: make(map[string]struct{}, n), ring: make([]string, n)} }
+
+// add reports whether k is new.
+func (s *keySet) add(k string) bool {
+	if _, ok := s.m[k]; ok {
+		return false
+	}
+	if old := s.ring[s.next]; old != "" {
+		delete(s.m, old)
+	}
+	s.ring[s.next] = k
+	s.m[k] = struct{}{}
+	s.next = (s.next + 1) % len(s.ring)
+	return true
+}
+
+func eventKey(scope string, ev topics.Event) string {
+	return fmt.Sprintf("%s|%s|%s|%s|%d|%s", scope, ev.Type, ev.User, ev.Room, ev.TS, ev.Text)
 }
 
 // Snapshots for the UI. Each returns a copy, safe to keep.
