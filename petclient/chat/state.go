@@ -177,7 +177,9 @@ type keySet struct {
 	next int
 }
 
-func newKeySet(n int) *keySet { return &keySet{m: make(map[string]struct{}, n), ring: make([]string, n)} }
+func newKeySet(n int) *keySet {
+	return &keySet{m: make(map[string]struct{}, n), ring: make([]string, n)}
+}
 
 // add reports whether k is new.
 func (s *keySet) add(k string) bool {
