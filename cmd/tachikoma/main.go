@@ -10,6 +10,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
 	"strings"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
@@ -38,8 +40,10 @@ func run(args []string) int {
 	lang := fs.String("lang", "", "interface language: auto, en or zh (default from settings)")
 	stateFile := fs.String("state-file", os.Getenv("TACHIKOMA_STATE_FILE"),
 		"test hook: write a JSON snapshot of the pets to `path` whenever it changes")
+	seed := fs.Uint64("seed", envUint("TACHIKOMA_SEED"), "non-zero: reproducible pet behaviour (tests, benchmarks)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to `file` (tuning)")
 	// Reserved for the chat issue: --server URL and --user NAME will select
 	// the broker and account here and be passed on in desktop.Options.
 	if err := fs.Parse(args); err != nil {
@@ -82,11 +86,38 @@ func run(args []string) int {
 		return 2
 	}
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "tachikoma: %v\n", err)
+			return 2
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "tachikoma: %v\n", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
+
 	// The pet is drawn through X11 (shapes, keep-above, window ids for the
 	// world); on Wayland sessions it runs through XWayland.
 	os.Setenv("GDK_BACKEND", "x11")
+	// The pet never uses OpenGL; without this GDK probes GLX at start and
+	// loads the GL driver (tens of MiB resident, e.g. Mesa's LLVM).
+	if os.Getenv("GDK_GL") == "" {
+		os.Setenv("GDK_GL", "disable")
+	}
 
-	// Most memory is GTK's; keep Go's own heap small and collected early.
+	// Most memory is GTK's; keep Go's own heap small and collected early
+	// (the pet allocates little per tick, so a tighter GC costs nothing).
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
+	// One P is plenty for a pet and keeps the runtime's bookkeeping around
+	// every GTK callback (thread hand-offs, sysmon wake-ups) smaller.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(24 << 20)
 	}
@@ -96,6 +127,7 @@ func run(args []string) int {
 		FileSettings: file,
 		ConfigPath:   *configPath,
 		StateFile:    *stateFile,
+		Seed:         *seed,
 		Version:      version,
 		Logger:       log,
 		NewWorld:     newWorld,
@@ -105,4 +137,9 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+func envUint(name string) uint64 {
+	v, _ := strconv.ParseUint(os.Getenv(name), 10, 64)
+	return v
 }

@@ -161,7 +161,13 @@ func (a *App) engineConfig() engine.Config {
 
 // newModel creates a pet's behaviour with its anchor at (x, y).
 func (a *App) newModel(x, y float64) Model {
-	p := engine.New(a.engineConfig(), rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), a.world)
+	seed1, seed2 := rand.Uint64(), rand.Uint64()
+	if a.opts.Seed != 0 {
+		// Reproducible behaviour for benchmarks and tests: same seed, same
+		// pets, one stream per pet.
+		seed1, seed2 = a.opts.Seed, uint64(a.nextID)
+	}
+	p := engine.New(a.engineConfig(), rand.New(rand.NewPCG(seed1, seed2)), a.world)
 	p.Place(x, y)
 	return enginePet{p}
 }

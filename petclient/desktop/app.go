@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
 	"time"
 
 	"github.com/gotk3/gotk3/gdk"
@@ -39,6 +42,7 @@ type Options struct {
 	FileSettings settings.Settings
 	ConfigPath   string
 	StateFile    string // test hook: JSON snapshot path ("" = off)
+	Seed         uint64 // non-zero: reproducible pet behaviour (tests, benchmarks)
 	Version      string
 	Logger       *slog.Logger
 	// NewWorld builds the X11 world for GDK's device scale factor. nil or
@@ -74,7 +78,7 @@ type PetInfo struct {
 // animation plays, slowest when nothing has changed for a while, so idle
 // pets cost almost nothing.
 const (
-	tickFast   = 33 * time.Millisecond
+	tickFast   = 40 * time.Millisecond
 	tickAnim   = 100 * time.Millisecond
 	tickIdle   = 250 * time.Millisecond
 	fastLinger = 500 * time.Millisecond // keep fast this long after the last move
@@ -103,7 +107,7 @@ type App struct {
 	pets   []*petWindow
 	nextID int
 
-	tick       glib.SourceHandle
+	tick       tickSource
 	tickEvery  time.Duration
 	lastStep   time.Time
 	lastMove   time.Time
@@ -126,6 +130,9 @@ type App struct {
 	dragThreshold int
 	reportedBad   map[frameKey]bool
 	stopWorld     chan struct{}
+
+	stateDirty     bool
+	lastStateWrite time.Time
 }
 
 // Run starts GTK (gtk.Init must not have been called), shows the pets and
@@ -149,7 +156,18 @@ func Run(opts Options) error {
 		return err
 	}
 	a.start()
+	// SIGINT/SIGTERM end the main loop cleanly (tray unregistered,
+	// profiles flushed) instead of killing the process mid-frame.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sigs; ok {
+			glib.IdleAdd(a.Quit)
+		}
+	}()
 	gtk.Main()
+	signal.Stop(sigs)
+	close(sigs)
 	a.shutdown()
 	return nil
 }
@@ -220,6 +238,17 @@ func (a *App) start() {
 	a.lastChange = a.lastStep
 	a.schedule(tickFast)
 	a.writeState()
+	a.trimMemorySoon()
+}
+
+// trimMemorySoon hands the start-up garbage (decoded PNGs, the pack's
+// temporary buffers) back to the OS once the first frames are cached, so
+// an idle pet's resident size reflects what it really keeps.
+func (a *App) trimMemorySoon() {
+	glib.TimeoutAdd(2000, func() bool {
+		debug.FreeOSMemory()
+		return false
+	})
 }
 
 func (a *App) shutdown() {
@@ -351,8 +380,8 @@ func (a *App) summon(near *petWindow) *petWindow {
 	if len(a.pets) >= a.set.MaxPets {
 		return nil
 	}
-	x, y := a.spawnPoint(near)
 	a.nextID++
+	x, y := a.spawnPoint(near)
 	m := a.newModel(x, y)
 	m.SetHidden(a.userHidden)
 	m.SetFullscreen(a.fullscreen)
@@ -372,12 +401,20 @@ func (a *App) spawnPoint(near *petWindow) (float64, float64) {
 	}
 	if near != nil {
 		// Drop in beside the summoner, from a little above, facing away.
-		x := near.pose.X + 100*a.set.Scale*(rand.Float64()*2-1)
+		x := near.pose.X + 100*a.set.Scale*(a.rand()*2-1)
 		return clampF(x, area.X+60, area.X+area.W-60), near.pose.Y - 40
 	}
 	margin := 80 * a.set.Scale
-	x := area.X + margin + rand.Float64()*max(area.W-2*margin, 1)
+	x := area.X + margin + a.rand()*max(area.W-2*margin, 1)
 	return x, area.Y + area.H
+}
+
+// rand is the spawn randomness; seeded runs place pets reproducibly.
+func (a *App) rand() float64 {
+	if a.opts.Seed != 0 {
+		return rand.New(rand.NewPCG(a.opts.Seed, uint64(a.nextID)+1000)).Float64()
+	}
+	return rand.Float64()
 }
 
 func clampF(v, lo, hi float64) float64 {
@@ -448,10 +485,10 @@ func (a *App) noteInput() {
 
 func (a *App) schedule(every time.Duration) {
 	if a.tick != 0 {
-		glib.SourceRemove(a.tick)
+		a.tick.stop()
 	}
 	a.tickEvery = every
-	a.tick = glib.TimeoutAdd(uint(every/time.Millisecond), a.onTick)
+	a.tick = startTick(a, every)
 }
 
 func (a *App) onTick() bool {
@@ -477,8 +514,11 @@ func (a *App) onTick() bool {
 	if anyChanged {
 		a.lastChange = now
 		a.notifyListeners()
+		a.stateDirty = true
 	}
-	a.writeState()
+	if a.stateDirty && now.Sub(a.lastStateWrite) >= stateThrottle {
+		a.writeState()
+	}
 
 	next := tickFast
 	switch {
@@ -489,9 +529,8 @@ func (a *App) onTick() bool {
 		next = tickIdle
 	}
 	if next != a.tickEvery {
-		a.tick = 0 // returning false removes this source
 		a.tickEvery = next
-		a.tick = glib.TimeoutAdd(uint(next/time.Millisecond), a.onTick)
+		a.tick = startTick(a, next) // returning false removes this source
 		return false
 	}
 	return true
@@ -551,10 +590,16 @@ func (a *App) onCompositedChanged() {
 
 // --- test hook ---
 
+// stateThrottle limits the test hook's writes from the tick; events (menu,
+// summon, hide) still write at once.
+const stateThrottle = 100 * time.Millisecond
+
 func (a *App) writeState() {
 	if a.state == nil {
 		return
 	}
+	a.stateDirty = false
+	a.lastStateWrite = time.Now()
 	s := statefile.State{
 		PID: os.Getpid(), MenuOpen: a.openMenu != nil, MenuPetID: a.menuPetID,
 		Scale: a.set.Scale, Pack: a.src.Name(), Lang: string(a.lang), Composited: a.composited,

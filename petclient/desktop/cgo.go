@@ -29,6 +29,27 @@ package desktop
 // static void tk_set_device_scale(cairo_surface_t *s, double k) {
 // 	cairo_surface_set_device_scale(s, k, k);
 // }
+//
+// // The draw handler is plain C: painting the current frame needs no Go,
+// // and gotk3's reflective signal marshalling cost more than the paint.
+// // The frame's surface is kept on the widget (a reference, so Go's cache
+// // may drop it meanwhile).
+// static void tk_surface_unref(gpointer s) { cairo_surface_destroy(s); }
+// static gboolean tk_draw(GtkWidget *w, cairo_t *cr, gpointer data) {
+// 	cairo_surface_t *s = g_object_get_data(G_OBJECT(w), "tk-frame");
+// 	cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+// 	if (s) cairo_set_source_surface(cr, s, 0, 0);
+// 	else cairo_set_source_rgba(cr, 0, 0, 0, 0);
+// 	cairo_paint(cr);
+// 	return TRUE;
+// }
+// static void tk_connect_draw(GtkWidget *w) {
+// 	g_signal_connect(w, "draw", G_CALLBACK(tk_draw), NULL);
+// }
+// static void tk_set_frame(GtkWidget *w, cairo_surface_t *s) {
+// 	g_object_set_data_full(G_OBJECT(w), "tk-frame", cairo_surface_reference(s), tk_surface_unref);
+// 	gtk_widget_queue_draw(w);
+// }
 import "C"
 
 import (
@@ -77,4 +98,12 @@ func xid(w *gtk.Widget) uint32 {
 
 func setDeviceScale(s *cairo.Surface, k float64) {
 	C.tk_set_device_scale((*C.cairo_surface_t)(unsafe.Pointer(s.GetCSurface())), C.double(k))
+}
+
+// connectDraw paints the widget's current frame (see setFrameSurface).
+func connectDraw(w *gtk.Widget) { C.tk_connect_draw(widgetPtr(w)) }
+
+// setFrameSurface makes s the widget's frame and queues a redraw.
+func setFrameSurface(w *gtk.Widget, s *cairo.Surface) {
+	C.tk_set_frame(widgetPtr(w), (*C.cairo_surface_t)(unsafe.Pointer(s.GetCSurface())))
 }

@@ -38,6 +38,7 @@ func (a *App) showSettings() {
 	d.SetName("tachikoma-settings")
 	d.SetResizable(false)
 	d.SetKeepAbove(true)
+	d.SetPosition(gtk.WIN_POS_CENTER)
 	_, _ = d.AddButton(l.T(i18n.SetCancel), gtk.RESPONSE_CANCEL)
 	_, _ = d.AddButton(l.T(i18n.SetSave), gtk.RESPONSE_OK)
 	d.SetDefaultResponse(gtk.RESPONSE_OK)
@@ -169,6 +170,7 @@ func (a *App) setAutostart(on bool) {
 func (a *App) errorDialog(msg string) {
 	m := gtk.MessageDialogNew(nil, 0, gtk.MESSAGE_ERROR, gtk.BUTTONS_CLOSE, "%s", msg)
 	m.SetKeepAbove(true)
+	m.SetPosition(gtk.WIN_POS_CENTER)
 	m.Connect("response", func() { m.Destroy() })
 	m.ShowAll()
 }
@@ -189,6 +191,7 @@ func (a *App) showAbout() {
 		d.SetLogo(pb)
 	}
 	d.SetKeepAbove(true)
+	d.SetPosition(gtk.WIN_POS_CENTER)
 	d.Connect("response", func() { d.Destroy() })
 	d.ShowAll()
 	d.Present()

@@ -284,6 +284,9 @@ func (a *App) apply(s settings.Settings) {
 	for _, p := range a.pets {
 		p.sync(s.Scale != old.Scale || s.Pack != old.Pack)
 	}
+	if s.Pack != old.Pack || s.Scale != old.Scale {
+		a.trimMemorySoon()
+	}
 	a.log.Info("settings applied", "settings", fmt.Sprintf("%+v", s))
 	a.rebuildTray()
 	a.noteInput()

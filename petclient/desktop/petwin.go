@@ -4,7 +4,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/gotk3/gotk3/cairo"
 	"github.com/gotk3/gotk3/gdk"
 	"github.com/gotk3/gotk3/gtk"
 
@@ -67,7 +66,7 @@ func (p *petWindow) build() {
 	win.AddEvents(int(gdk.BUTTON_PRESS_MASK | gdk.BUTTON_RELEASE_MASK | gdk.BUTTON1_MOTION_MASK))
 	win.SetDefaultSize(1, 1)
 
-	win.Connect("draw", p.onDraw)
+	connectDraw(&win.Widget)
 	win.Connect("button-press-event", p.onPress)
 	win.Connect("button-release-event", p.onRelease)
 	win.Connect("motion-notify-event", p.onMotion)
@@ -95,19 +94,6 @@ func (p *petWindow) rebuild() {
 	p.cur, p.placed, p.visible = nil, false, false
 	p.build()
 	p.sync(true)
-}
-
-func (p *petWindow) onDraw(_ *gtk.Window, cr *cairo.Context) bool {
-	// SOURCE replaces what was there, so transparent pixels stay
-	// transparent instead of accumulating over old frames.
-	cr.SetOperator(cairo.OPERATOR_SOURCE)
-	if p.cur != nil {
-		cr.SetSourceSurface(p.cur.surf, 0, 0)
-	} else {
-		cr.SetSourceRGBA(0, 0, 0, 0)
-	}
-	cr.Paint()
-	return true
 }
 
 // sync shows the model's pose: a new frame only when frame, flip or scale
@@ -170,7 +156,7 @@ func (p *petWindow) setFrame(f *frame) {
 	if old == nil || old.shape != f.shape {
 		p.applyShape()
 	}
-	p.win.QueueDraw()
+	setFrameSurface(&p.win.Widget, f.surf)
 }
 
 // applyShape limits input (always) and, without a compositor, the visible

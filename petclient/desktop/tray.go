@@ -2,16 +2,11 @@ package desktop
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"image"
+	"image/draw"
 	"image/png"
-	"os"
-	"path/filepath"
-	"time"
 
-	"github.com/godbus/dbus/v5"
-	"github.com/gotk3/gotk3/glib"
+	"github.com/gotk3/gotk3/gdk"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
 )
@@ -32,31 +27,26 @@ func trayKind(t tray) string {
 	return t.kind()
 }
 
-// newTray starts the detection in the background (a D-Bus round trip must
-// not delay the pet) and installs the right tray when it answers.
+// newTray tries the StatusNotifierItem first (asynchronously: a D-Bus
+// round trip must not delay the pet) and falls back to the legacy icon.
 func newTray(a *App) tray {
-	go func() {
-		addr, err := sniHostBus()
-		glib.IdleAdd(func() {
-			if a.tray != nil && a.tray.kind() != "pending" {
-				return
-			}
-			if err == nil {
-				if t, terr := newSNITray(a, addr); terr == nil {
-					a.tray = t
-					a.log.Info("tray: StatusNotifierItem")
-					a.writeState()
-					return
-				} else {
-					err = terr
-				}
-			}
-			a.log.Info("tray: no StatusNotifier host; using a legacy status icon", "reason", err)
-			a.tray = newStatusIconTray(a)
-			a.writeState()
-		})
-	}()
+	if err := startSNI(a); err != nil {
+		a.log.Info("tray: no StatusNotifier host; using a legacy status icon", "reason", err)
+		return newStatusIconTray(a)
+	}
 	return pendingTray{}
+}
+
+// installTray is called on the GTK thread when the SNI start finished.
+func (a *App) installTray(t tray, err error) {
+	if err != nil {
+		a.log.Info("tray: no StatusNotifier host; using a legacy status icon", "reason", err)
+		t = newStatusIconTray(a)
+	} else {
+		a.log.Info("tray: StatusNotifierItem")
+	}
+	a.tray = t
+	a.writeState()
 }
 
 type pendingTray struct{}
@@ -71,55 +61,19 @@ func (a *App) rebuildTray() {
 	}
 }
 
-// sessionBusAddress finds the session bus without ever auto-launching one:
-// godbus would otherwise start a dbus-daemon through dbus-launch when the
-// variable is unset, which we must not do behind the user's back.
-func sessionBusAddress() (string, error) {
-	if addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" {
-		return addr, nil
-	}
-	if rt := os.Getenv("XDG_RUNTIME_DIR"); rt != "" {
-		sock := filepath.Join(rt, "bus")
-		if st, err := os.Stat(sock); err == nil && st.Mode()&os.ModeSocket != 0 {
-			return "unix:path=" + sock, nil
-		}
-	}
-	return "", errors.New("no session bus")
-}
-
-// sniHostBus returns the bus address if a StatusNotifierWatcher with a
-// registered host is present on it.
-func sniHostBus() (string, error) {
-	addr, err := sessionBusAddress()
-	if err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	conn, err := dbus.Connect(addr, dbus.WithContext(ctx))
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close()
-	obj := conn.Object("org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher")
-	v, err := obj.GetProperty("org.kde.StatusNotifierWatcher.IsStatusNotifierHostRegistered")
-	if err != nil {
-		return "", err
-	}
-	if ok, _ := v.Value().(bool); !ok {
-		return "", errors.New("StatusNotifierWatcher has no host")
-	}
-	return addr, nil
-}
-
-// trayIcon renders the pet's standing frame as the tray icon.
+// trayIcon renders the pet's standing frame, centred on a square canvas
+// (trays and icon themes expect square icons).
 func trayIcon(src FrameSource, size int) image.Image {
+	out := image.NewNRGBA(image.Rect(0, 0, size, size))
 	sz := src.Size()
 	img, err := src.Frame(engine.AnimStand, 0, float64(size)/float64(max(sz.X, sz.Y, 1)))
 	if err != nil {
-		return image.NewNRGBA(image.Rect(0, 0, size, size))
+		return out
 	}
-	return img
+	b := img.Bounds()
+	at := image.Pt((size-b.Dx())/2, (size-b.Dy())/2)
+	draw.Draw(out, b.Sub(b.Min).Add(at), img, b.Min, draw.Over)
+	return out
 }
 
 func iconPNG(img image.Image) []byte {
@@ -128,4 +82,31 @@ func iconPNG(img image.Image) []byte {
 		return nil
 	}
 	return buf.Bytes()
+}
+
+// nrgba returns img as an NRGBA at origin (0,0), copying only if needed.
+func nrgba(img image.Image) *image.NRGBA {
+	b := img.Bounds()
+	n, ok := img.(*image.NRGBA)
+	if !ok || b.Min != (image.Point{}) {
+		n = image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(n, n.Bounds(), img, b.Min, draw.Src)
+	}
+	return n
+}
+
+// pixbufFromImage copies img into a new RGBA pixbuf (non-premultiplied,
+// like image.NRGBA).
+func pixbufFromImage(img image.Image) (*gdk.Pixbuf, error) {
+	b := img.Bounds()
+	n := nrgba(img)
+	pb, err := gdk.PixbufNew(gdk.COLORSPACE_RGB, true, 8, b.Dx(), b.Dy())
+	if err != nil {
+		return nil, err
+	}
+	pix, stride := pb.GetPixels(), pb.GetRowstride()
+	for y := 0; y < b.Dy(); y++ {
+		copy(pix[y*stride:y*stride+b.Dx()*4], n.Pix[y*n.Stride:])
+	}
+	return pb, nil
 }

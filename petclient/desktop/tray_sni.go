@@ -1,153 +1,172 @@
 package desktop
 
-import (
-	"image"
-	"image/draw"
-	"os"
-	"sync"
+// #cgo pkg-config: gio-2.0
+// #include <stdlib.h>
+// void tk_sni_start(const char *address, const char *title);
+// void tk_sni_set_icon(const unsigned char *argb, int w, int h);
+// void tk_sni_set_title(const char *title);
+// void tk_sni_layout_updated(unsigned int revision);
+// void tk_sni_stop(void);
+import "C"
 
-	"fyne.io/systray"
-	"github.com/gotk3/gotk3/gdk"
-	"github.com/gotk3/gotk3/glib"
+import (
+	"errors"
+	"image"
+	"os"
+	"path/filepath"
+	"unsafe"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
 )
 
-// sniTray exports a StatusNotifierItem with a dbusmenu through
-// fyne.io/systray in its external-loop mode: pure Go over D-Bus, no second
-// GUI loop; GTK keeps the main thread.
+// sniTray is a StatusNotifierItem (KDE, GNOME with the AppIndicator
+// extension, most panels) with a dbusmenu, spoken through GIO in sni.c.
+// All of it runs on the GTK main loop.
 type sniTray struct {
 	a    *App
-	end  func()
-	mu   sync.Mutex
-	gen  chan struct{} // closed when the menu is rebuilt: stops old listeners
-	once sync.Once
+	menu *menu.DBusMenu
+	rev  uint32
 }
 
-var sniStarted bool // fyne.io/systray is a process-wide singleton
+// sniPending is the App waiting for the asynchronous start (one per
+// process: the D-Bus object paths are fixed).
+var (
+	sniPending *App
+	sniActive  *sniTray
+)
 
-func newSNITray(a *App, addr string) (tray, error) {
-	if sniStarted {
-		return nil, errSNIUsed
+// startSNI begins connecting; tkSniStarted later installs the SNI tray or
+// the legacy fallback.
+func startSNI(a *App) error {
+	addr, err := sessionBusAddress()
+	if err != nil {
+		return err
 	}
-	sniStarted = true
-	// systray connects with godbus' default session bus; point it at the
-	// bus we probed so it can never auto-launch another.
-	os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
-	t := &sniTray{a: a}
-	icon := iconPNG(trayIcon(a.src, 32))
-	title := a.lang.T(i18n.TrayTooltip)
-	start, end := systray.RunWithExternalLoop(func() {
-		systray.SetIcon(icon)
-		systray.SetTitle(title)
-		systray.SetTooltip(title)
-		glib.IdleAdd(t.rebuild) // menu content is read on the GTK thread
-	}, nil)
-	t.end = end
-	start()
-	return t, nil
+	if sniPending != nil || sniActive != nil {
+		return errors.New("status notifier already started")
+	}
+	sniPending = a
+	caddr, ctitle := C.CString(addr), C.CString(a.lang.T(i18n.TrayTooltip))
+	defer C.free(unsafe.Pointer(caddr))
+	defer C.free(unsafe.Pointer(ctitle))
+	setSNIIcon(trayIcon(a.src, 32))
+	C.tk_sni_start(caddr, ctitle)
+	return nil
 }
 
-type sniErr string
+// sessionBusAddress finds the session bus without ever auto-launching one
+// (GIO and other clients would start a dbus-daemon through dbus-launch when
+// the variable is unset, which must not happen behind the user's back).
+func sessionBusAddress() (string, error) {
+	if addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" {
+		return addr, nil
+	}
+	if rt := os.Getenv("XDG_RUNTIME_DIR"); rt != "" {
+		sock := filepath.Join(rt, "bus")
+		if st, err := os.Stat(sock); err == nil && st.Mode()&os.ModeSocket != 0 {
+			return "unix:path=" + sock, nil
+		}
+	}
+	return "", errors.New("no session bus")
+}
 
-func (e sniErr) Error() string { return string(e) }
-
-const errSNIUsed = sniErr("status notifier already in use")
+//export tkSniStarted
+func tkSniStarted(ok C.int, msg *C.char) {
+	a := sniPending
+	sniPending = nil
+	if a == nil {
+		return
+	}
+	if ok == 0 {
+		C.tk_sni_stop()
+		a.installTray(nil, errors.New(C.GoString(msg)))
+		return
+	}
+	t := &sniTray{a: a}
+	sniActive = t
+	t.rebuild()
+	a.installTray(t, nil)
+}
 
 func (t *sniTray) kind() string { return "sni" }
 
-// rebuild runs on the GTK thread: it reads the registry there, then hands
-// the plain data to systray (which is goroutine-safe).
 func (t *sniTray) rebuild() {
+	t.rev++
 	items := t.a.menus.Build(menu.Context{Place: menu.TrayMenu, Lang: t.a.lang})
-	tooltip := t.a.lang.T(i18n.TrayTooltip)
-	t.mu.Lock()
-	if t.gen != nil {
-		close(t.gen)
-	}
-	gen := make(chan struct{})
-	t.gen = gen
-	t.mu.Unlock()
-	go func() {
-		systray.ResetMenu()
-		systray.SetTooltip(tooltip)
-		addSNIItems(nil, items, gen)
-	}()
-}
-
-func addSNIItems(parent *systray.MenuItem, items []menu.Item, gen chan struct{}) {
-	for _, it := range items {
-		if it.Kind == menu.Separator {
-			if parent == nil {
-				systray.AddSeparator()
-			} else {
-				parent.AddSeparator()
-			}
-			continue
-		}
-		checkable := it.Kind == menu.Check || it.Kind == menu.Radio
-		var mi *systray.MenuItem
-		switch {
-		case parent == nil && checkable:
-			mi = systray.AddMenuItemCheckbox(it.Label, it.Tooltip, it.Checked)
-		case parent == nil:
-			mi = systray.AddMenuItem(it.Label, it.Tooltip)
-		case checkable:
-			mi = parent.AddSubMenuItemCheckbox(it.Label, it.Tooltip, it.Checked)
-		default:
-			mi = parent.AddSubMenuItem(it.Label, it.Tooltip)
-		}
-		if it.Disabled {
-			mi.Disable()
-		}
-		if len(it.Children) > 0 {
-			addSNIItems(mi, it.Children, gen)
-			continue
-		}
-		if act := it.Activate; act != nil {
-			go func(ch chan struct{}) {
-				for {
-					select {
-					case <-ch:
-						glib.IdleAdd(act) // menu actions touch GTK
-					case <-gen:
-						return
-					}
-				}
-			}(mi.ClickedCh)
-		}
-	}
+	t.menu = menu.NewDBusMenu(items, t.rev)
+	title := C.CString(t.a.lang.T(i18n.TrayTooltip))
+	C.tk_sni_set_title(title)
+	C.free(unsafe.Pointer(title))
+	C.tk_sni_layout_updated(C.uint(t.rev))
 }
 
 func (t *sniTray) close() {
-	t.once.Do(func() {
-		t.mu.Lock()
-		if t.gen != nil {
-			close(t.gen)
-			t.gen = nil
-		}
-		t.mu.Unlock()
-		t.end()
-	})
+	C.tk_sni_stop()
+	sniActive = nil
 }
 
-// pixbufFromImage copies img into a new RGBA pixbuf (non-premultiplied,
-// like image.NRGBA).
-func pixbufFromImage(img image.Image) (*gdk.Pixbuf, error) {
-	b := img.Bounds()
-	n, ok := img.(*image.NRGBA)
-	if !ok || b.Min != (image.Point{}) {
-		n = image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-		draw.Draw(n, n.Bounds(), img, b.Min, draw.Src)
+//export tkSniLayout
+func tkSniLayout(parent C.int) *C.char {
+	t := sniActive
+	if t == nil || t.menu == nil {
+		return C.CString("(uint32 0, (0, @a{sv} {}, @av []))")
 	}
-	pb, err := gdk.PixbufNew(gdk.COLORSPACE_RGB, true, 8, b.Dx(), b.Dy())
-	if err != nil {
-		return nil, err
+	return C.CString(t.menu.Layout(int32(parent)))
+}
+
+//export tkSniGroupProps
+func tkSniGroupProps(ids *C.int, n C.int) *C.char {
+	t := sniActive
+	if t == nil || t.menu == nil {
+		return C.CString("@a(ia{sv}) []")
 	}
-	pix, stride := pb.GetPixels(), pb.GetRowstride()
-	for y := 0; y < b.Dy(); y++ {
-		copy(pix[y*stride:y*stride+b.Dx()*4], n.Pix[y*n.Stride:])
+	var list []int32
+	if n > 0 {
+		for _, id := range unsafe.Slice(ids, int(n)) {
+			list = append(list, int32(id))
+		}
 	}
-	return pb, nil
+	return C.CString(t.menu.GroupProperties(list))
+}
+
+//export tkSniEvent
+func tkSniEvent(id C.int) {
+	t := sniActive
+	if t == nil || t.menu == nil {
+		return
+	}
+	if it, ok := t.menu.Item(int32(id)); ok && it.Activate != nil && !it.Disabled {
+		it.Activate()
+	}
+}
+
+// tkSniActivate is a primary click on the icon itself: show or hide the
+// pets (hosts that honour ItemIsMenu open the menu instead).
+//
+//export tkSniActivate
+func tkSniActivate() {
+	if t := sniActive; t != nil {
+		t.a.setHidden(!t.a.userHidden)
+	}
+}
+
+// setSNIIcon converts img to the spec's ARGB32 in network byte order.
+func setSNIIcon(img image.Image) {
+	n := nrgba(img)
+	w, h := n.Rect.Dx(), n.Rect.Dy()
+	if w == 0 || h == 0 {
+		return
+	}
+	buf := C.malloc(C.size_t(w * h * 4))
+	defer C.free(buf)
+	out := unsafe.Slice((*byte)(buf), w*h*4)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			p := n.Pix[y*n.Stride+x*4:]
+			o := out[(y*w+x)*4:]
+			o[0], o[1], o[2], o[3] = p[3], p[0], p[1], p[2]
+		}
+	}
+	C.tk_sni_set_icon((*C.uchar)(buf), C.int(w), C.int(h))
 }
