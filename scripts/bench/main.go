@@ -187,7 +187,7 @@ func (e *env) startProfile(srv *server, name string, d time.Duration) *profile {
 	go func() {
 		defer close(p.done)
 		secs := max(1, int(d.Seconds()+0.5))
-		for _, kind := range []string{"profile?seconds=" + fmt.Sprint(secs), "mutex", "heap"} {
+		for _, kind := range []string{"profile?seconds=" + fmt.Sprint(secs), "mutex", "heap", "heap?debug=1"} {
 			resp, err := http.Get("http://" + addr + "/debug/pprof/" + kind)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "pprof:", err)
@@ -195,8 +195,14 @@ func (e *env) startProfile(srv *server, name string, d time.Duration) *profile {
 			}
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			short := strings.SplitN(kind, "?", 2)[0]
-			os.WriteFile(filepath.Join(e.o.workDir, name+"."+short+".pprof"), b, 0o644)
+			short := strings.SplitN(kind, "?", 2)[0] + ".pprof"
+			if strings.HasSuffix(kind, "debug=1") {
+				short = "memstats.txt"
+				if i := bytes.Index(b, []byte("# runtime.MemStats")); i >= 0 {
+					b = b[i:]
+				}
+			}
+			os.WriteFile(filepath.Join(e.o.workDir, name+"."+short), b, 0o644)
 		}
 	}()
 	return p
@@ -457,6 +463,7 @@ func printResult(r result) {
 		fmt.Fprintf(&b, "sent %d, delivered %d/%d (%.4f%%), %.0f msg/s; latency p50 %.2f p95 %.2f p99 %.2f max %.1f ms; broker CPU %.2fs = %.2f µs/delivered; RSS peak %s steady %s; %.0f connects/s",
 			r.Sent, r.Delivered, r.Offered, r.Share*100, r.DeliveredPerS, r.Latency.P50ms, r.Latency.P95ms, r.Latency.P99ms, r.Latency.MaxMS,
 			r.CPUSeconds, r.CPUusPerDelivered, kib(r.RSSPeakKiB), kib(r.RSSSteadyKiB), r.Connect.PerSec)
+		fmt.Fprintf(&b, "; load generator CPU %.2fs, other processes %.2fs", r.Extra["loadgen_cpu_s"], r.Extra["other_processes_cpu_s"])
 	case r.Scenario == "idle":
 		fmt.Fprintf(&b, "%d connections at %.0f connects/s; RSS %s → %s (peak %s) = %.1f KiB/conn; connect CPU %.0f µs/conn; idle CPU %.2f%%; load generator %.1f KiB/conn",
 			r.Connect.N, r.Connect.PerSec, kib(r.RSSBaselineKiB), kib(r.RSSSteadyKiB), kib(r.RSSPeakKiB), r.RSSPerConnKiB,

@@ -63,7 +63,9 @@ type connectOpts struct {
 // errRefused carries a CONNACK return code.
 type errRefused byte
 
-func (e errRefused) Error() string { return fmt.Sprintf("connection refused, CONNACK code %d", byte(e)) }
+func (e errRefused) Error() string {
+	return fmt.Sprintf("connection refused, CONNACK code %d", byte(e))
+}
 
 func appendString(b []byte, s string) []byte {
 	b = binary.BigEndian.AppendUint16(b, uint16(len(s)))

@@ -274,3 +274,47 @@ func threads(pid int) int {
 	}
 	return 0
 }
+
+// machineTicks is the busy time of all CPUs (user, nice, system, irq,
+// softirq, steal from the first line of /proc/stat), in clock ticks.
+func machineTicks() int64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	var busy int64
+	for i, v := range f[1:] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		busy += n
+	}
+	return busy
+}
+
+// cpuWindow measures, over one window, the broker's CPU, the load
+// generator's, and everything else's: other processes on a shared machine
+// make a run noisy, and this says how much.
+type cpuWindow struct {
+	pid                 int
+	broker, self, total int64
+}
+
+func startCPU(pid int) cpuWindow {
+	b, _ := cpuTicks(pid)
+	s, _ := cpuTicks(os.Getpid())
+	return cpuWindow{pid: pid, broker: b, self: s, total: machineTicks()}
+}
+
+// end returns broker, load generator and other CPU seconds since start.
+func (w cpuWindow) end() (broker, self, other float64) {
+	b, _ := cpuTicks(w.pid)
+	s, _ := cpuTicks(os.Getpid())
+	t := machineTicks()
+	broker, self = float64(b-w.broker)/clkTck, float64(s-w.self)/clkTck
+	other = float64(t-w.total)/clkTck - broker - self
+	return broker, self, max(0, other)
+}

@@ -129,7 +129,7 @@ func (e *env) roomScenario(srv *server, qos byte) (result, error) {
 
 	prof := e.startProfile(srv, res.Scenario, o.duration+2*time.Second)
 	srv.resetPeak()
-	cpu0, t0 := cpuSeconds(srv.pid()), time.Now()
+	win, t0 := startCPU(srv.pid()), time.Now()
 	interval := time.Duration(float64(time.Second) * float64(T) / o.rate)
 	perTalker := int(o.rate*o.duration.Seconds()/float64(T) + 0.5)
 	stop := t0.Add(o.duration + interval)
@@ -152,12 +152,13 @@ func (e *env) roomScenario(srv *server, qos byte) (result, error) {
 	wg.Wait()
 	want := sent.Load() * int64(M)
 	waitDelivered(&run.delivered, want, 3*time.Second, 60*time.Second)
-	cpu1 := cpuSeconds(srv.pid())
+	cpu, gen, other := win.end()
 	prof.wait()
 	if err, ok := pubErr.Load().(error); ok {
 		res.Notes = append(res.Notes, "publish error: "+err.Error())
 	}
-	e.fillChat(&res, run, sent.Load(), want, cpu1-cpu0, t0, srv)
+	e.fillChat(&res, run, sent.Load(), want, cpu, t0, srv)
+	res.Extra["loadgen_cpu_s"], res.Extra["other_processes_cpu_s"] = gen, other
 	if qos > 0 {
 		var acks int64
 		for _, c := range talkers {
@@ -209,7 +210,7 @@ func (e *env) dmScenario(srv *server) (result, error) {
 
 	prof := e.startProfile(srv, res.Scenario, o.duration+2*time.Second)
 	srv.resetPeak()
-	cpu0, t0 := cpuSeconds(srv.pid()), time.Now()
+	win, t0 := startCPU(srv.pid()), time.Now()
 	interval := time.Duration(float64(time.Second) * float64(N) / o.dmRate)
 	perUser := int(o.dmRate*o.duration.Seconds()/float64(N) + 0.5)
 	stop := t0.Add(o.duration + interval)
@@ -231,9 +232,10 @@ func (e *env) dmScenario(srv *server) (result, error) {
 	wg.Wait()
 	want := sent.Load()
 	waitDelivered(&run.delivered, want, 3*time.Second, 60*time.Second)
-	cpu1 := cpuSeconds(srv.pid())
+	cpu, gen, other := win.end()
 	prof.wait()
-	e.fillChat(&res, run, sent.Load(), want, cpu1-cpu0, t0, srv)
+	e.fillChat(&res, run, sent.Load(), want, cpu, t0, srv)
+	res.Extra["loadgen_cpu_s"], res.Extra["other_processes_cpu_s"] = gen, other
 	return res, nil
 }
 
@@ -263,17 +265,19 @@ func (e *env) idleScenario(srv *server) (result, error) {
 	time.Sleep(2 * time.Second)
 	cpu1 := cpuSeconds(srv.pid())
 	hold0 := time.Now()
+	prof := e.startProfile(srv, res.Scenario, o.hold)
 	time.Sleep(o.hold)
 	holdCPU := cpuSeconds(srv.pid()) - cpu1
+	prof.wait()
 	steady := srv.rss()
 	self, _, _ := memKiB(os.Getpid())
 	res.RSSPeakKiB, res.RSSSteadyKiB = srv.peak(), steady
 	res.RSSPerConnKiB = float64(steady-base) / float64(N)
 	res.CPUSeconds = cpuConnect
 	res.Extra = map[string]float64{
-		"connect_cpu_us_per_conn": cpuConnect * 1e6 / float64(N),
-		"hold_cpu_percent":        holdCPU / time.Since(hold0).Seconds() * 100,
-		"broker_threads":          float64(threads(srv.pid())),
+		"connect_cpu_us_per_conn":  cpuConnect * 1e6 / float64(N),
+		"hold_cpu_percent":         holdCPU / time.Since(hold0).Seconds() * 100,
+		"broker_threads":           float64(threads(srv.pid())),
 		"loadgen_rss_per_conn_kib": float64(self-selfBase) / float64(N),
 	}
 	t0 := time.Now()
@@ -345,12 +349,12 @@ func (e *env) stormScenario(start func() (*server, error), srv *server) (result,
 	res.CPUSeconds = cpuSeconds(nsrv.pid()) - cpu0
 	res.RSSPeakKiB, res.RSSSteadyKiB = nsrv.peak(), nsrv.rss()
 	res.Extra = map[string]float64{
-		"reconnected":            float64(back.Load()),
-		"all_back_s":             total.Seconds(),
-		"broker_shutdown_s":      shutdown.Seconds(),
-		"broker_listening_s":     listening.Seconds(),
-		"reconnect_after_listen": (total - shutdown - listening).Seconds(),
-		"connect_attempts":       float64(attempts.Load()),
+		"reconnected":                 float64(back.Load()),
+		"all_back_s":                  total.Seconds(),
+		"broker_shutdown_s":           shutdown.Seconds(),
+		"broker_listening_s":          listening.Seconds(),
+		"reconnect_after_listen":      (total - shutdown - listening).Seconds(),
+		"connect_attempts":            float64(attempts.Load()),
 		"connects_per_s_after_listen": float64(back.Load()) / max(0.001, (total-shutdown-listening).Seconds()),
 	}
 	if back.Load() < int64(N) {
