@@ -100,9 +100,9 @@ func parseFlags() *options {
 		def("duration", func() { o.duration = 6 * time.Second })
 		def("pairs", func() { o.pairs = 250 })
 		def("dm-rate", func() { o.dmRate = 500 })
-		def("idle", func() { o.idle = 5000 })
+		def("idle", func() { o.idle = 10000 })
 		def("hold", func() { o.hold = 5 * time.Second })
-		def("storm", func() { o.storm = 3000 })
+		def("storm", func() { o.storm = 5000 })
 		def("history-requests", func() { o.histRequests = 600 })
 		def("token-logins", func() { o.tokenSample = 50 })
 	}
