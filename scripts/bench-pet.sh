@@ -8,10 +8,12 @@
 #
 # Targets: 1 pet <= 1% CPU and <= 40 MiB; 5 pets <= 2% CPU and <= 60 MiB.
 # BENCH_STRICT=1 makes a missed target exit 1. TACHIKOMA_BIN overrides the
-# binary (default: bin/tachikoma, built if missing).
+# binary (default: bin/tachikoma, built if missing). The pets' behaviour is
+# seeded (BENCH_SEED, default 1) so runs compare like with like.
 set -euo pipefail
 
 DURATION=${1:-60}
+SEED=${BENCH_SEED:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${TACHIKOMA_BIN:-$ROOT/bin/tachikoma}
 
@@ -46,13 +48,14 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 
 status=0
+echo "bench-pet: ${DURATION}s per run, seed $SEED, $(nproc) cores, $(uname -r)"
 for pets in 1 5; do
 	dir="$work/run$pets"
 	mkdir -p "$dir"
 	# No state file: the test hook would add its own writes to the figures.
 	# Whether the pets animate is read from their window geometry instead.
 	XDG_CONFIG_HOME="$dir/config" XDG_DATA_HOME="$dir/data" TACHIKOMA_STATE_FILE= \
-		"$BIN" --pets "$pets" --log-level warn >"$dir/log" 2>&1 &
+		"$BIN" --pets "$pets" --seed "$SEED" --log-level warn >"$dir/log" 2>&1 &
 	PET=$!
 	for _ in $(seq 100); do [ "$(geometry | grep -c Position)" -ge "$pets" ] && break; sleep 0.1; done
 	if [ "$(geometry | grep -c Position)" -lt "$pets" ]; then

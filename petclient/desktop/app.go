@@ -120,7 +120,9 @@ type App struct {
 	openMenu  *gtk.Menu
 	menuPetID int
 	tray      tray
-	dialog    *gtk.Dialog
+	// trayRetrying: a timer looks for a tray host that was missing at start
+	trayRetrying bool
+	dialog       *gtk.Dialog
 
 	state     *statefile.Writer
 	events    int
@@ -142,6 +144,7 @@ func Run(opts Options) error {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	mallocSetup() // before GTK starts its threads
 	glib.SetPrgname("tachikoma")
 	glib.SetApplicationName("Tachikoma")
 	if err := gtk.InitCheck(nil); err != nil {
@@ -247,6 +250,7 @@ func (a *App) start() {
 func (a *App) trimMemorySoon() {
 	glib.TimeoutAdd(2000, func() bool {
 		debug.FreeOSMemory()
+		mallocTrim()
 		return false
 	})
 }

@@ -6,6 +6,13 @@ package desktop
 // #cgo pkg-config: gdk-3.0 gtk+-3.0
 // #include <gtk/gtk.h>
 // #include <gdk/gdkx.h>
+// #include <malloc.h>
+//
+// // One malloc arena: GTK's helper threads (GDBus, ...) allocate little,
+// // and each extra arena keeps its own partly used pages resident.
+// static void tk_malloc_setup(void) { mallopt(M_ARENA_MAX, 1); }
+// // Return freed C heap pages (theme parsing, start-up) to the OS.
+// static void tk_malloc_trim(void) { malloc_trim(0); }
 //
 // static cairo_region_t *tk_region_from_surface(cairo_surface_t *s) {
 // 	return gdk_cairo_region_create_from_surface(s);
@@ -43,6 +50,20 @@ package desktop
 // 	cairo_paint(cr);
 // 	return TRUE;
 // }
+// // Frames live in the X server (a pixmap per frame, similar to the pet
+// // window): painting is then a server-side composite with no upload, and
+// // the pixels do not count against the pet's own memory.
+// static cairo_surface_t *tk_server_copy(GtkWidget *w, cairo_surface_t *img, int lw, int lh) {
+// 	GdkWindow *win = gtk_widget_get_window(w);
+// 	if (win == NULL) return cairo_surface_reference(img);
+// 	cairo_surface_t *s = gdk_window_create_similar_surface(win, CAIRO_CONTENT_COLOR_ALPHA, lw, lh);
+// 	cairo_t *cr = cairo_create(s);
+// 	cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+// 	cairo_set_source_surface(cr, img, 0, 0);
+// 	cairo_paint(cr);
+// 	cairo_destroy(cr);
+// 	return s;
+// }
 // static void tk_connect_draw(GtkWidget *w) {
 // 	g_signal_connect(w, "draw", G_CALLBACK(tk_draw), NULL);
 // }
@@ -53,19 +74,53 @@ package desktop
 import "C"
 
 import (
+	"fmt"
 	"unsafe"
 
-	"github.com/gotk3/gotk3/cairo"
 	"github.com/gotk3/gotk3/gtk"
 )
+
+// surface is an owned cairo surface.
+type surface struct{ p *C.cairo_surface_t }
+
+// newImageSurface makes a w×h ARGB32 image surface and returns it with its
+// pixel buffer (stride 4*w, as cairo uses for ARGB32).
+func newImageSurface(w, h int) (surface, []byte, error) {
+	s := C.cairo_image_surface_create(C.CAIRO_FORMAT_ARGB32, C.int(w), C.int(h))
+	if st := C.cairo_surface_status(s); st != C.CAIRO_STATUS_SUCCESS {
+		C.cairo_surface_destroy(s)
+		return surface{}, nil, fmt.Errorf("cairo surface %dx%d: status %d", w, h, int(st))
+	}
+	if int(C.cairo_image_surface_get_stride(s)) != 4*w {
+		C.cairo_surface_destroy(s)
+		return surface{}, nil, fmt.Errorf("cairo stride for width %d is not %d", w, 4*w)
+	}
+	C.cairo_surface_flush(s)
+	buf := unsafe.Slice((*byte)(unsafe.Pointer(C.cairo_image_surface_get_data(s))), 4*w*h)
+	return surface{s}, buf, nil
+}
+
+func (s surface) markDirty()               { C.cairo_surface_mark_dirty(s.p) }
+func (s surface) setDeviceScale(k float64) { C.tk_set_device_scale(s.p, C.double(k)) }
+func (s surface) destroy() {
+	if s.p != nil {
+		C.cairo_surface_destroy(s.p)
+	}
+}
+
+// serverCopy copies an image surface into the X server next to w's window
+// (lw×lh logical pixels); without a realised window it returns img itself.
+func serverCopy(w *gtk.Widget, img surface, lw, lh int) surface {
+	return surface{C.tk_server_copy(widgetPtr(w), img.p, C.int(lw), C.int(lh))}
+}
 
 // region is an owned cairo region (destroyed by free).
 type region struct{ p *C.cairo_region_t }
 
 // regionFromSurface covers the pixels of s with more than 50% alpha; GDK
 // honours the surface's device scale, so the region is in logical pixels.
-func regionFromSurface(s *cairo.Surface) region {
-	return region{C.tk_region_from_surface((*C.cairo_surface_t)(unsafe.Pointer(s.GetCSurface())))}
+func regionFromSurface(s surface) region {
+	return region{C.tk_region_from_surface(s.p)}
 }
 
 func (r region) free() {
@@ -96,14 +151,11 @@ func xid(w *gtk.Widget) uint32 {
 	return uint32(C.tk_xid((*C.GdkWindow)(unsafe.Pointer(gw.GObject))))
 }
 
-func setDeviceScale(s *cairo.Surface, k float64) {
-	C.tk_set_device_scale((*C.cairo_surface_t)(unsafe.Pointer(s.GetCSurface())), C.double(k))
-}
-
 // connectDraw paints the widget's current frame (see setFrameSurface).
 func connectDraw(w *gtk.Widget) { C.tk_connect_draw(widgetPtr(w)) }
 
 // setFrameSurface makes s the widget's frame and queues a redraw.
-func setFrameSurface(w *gtk.Widget, s *cairo.Surface) {
-	C.tk_set_frame(widgetPtr(w), (*C.cairo_surface_t)(unsafe.Pointer(s.GetCSurface())))
-}
+func setFrameSurface(w *gtk.Widget, s surface) { C.tk_set_frame(widgetPtr(w), s.p) }
+
+func mallocSetup() { C.tk_malloc_setup() }
+func mallocTrim()  { C.tk_malloc_trim() }

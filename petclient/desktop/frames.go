@@ -7,9 +7,9 @@ import (
 	"image/draw"
 	"math"
 	"runtime"
-	"unsafe"
 
-	"github.com/gotk3/gotk3/cairo"
+	"github.com/gotk3/gotk3/glib"
+	"github.com/gotk3/gotk3/gtk"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/raster"
 )
@@ -29,7 +29,7 @@ type frameKey struct {
 // plus the shape region, both built once per key.
 type frame struct {
 	key   frameKey
-	surf  *cairo.Surface
+	surf  surface // in the X server once a window was at hand
 	shape region
 	w, h  int // logical window size
 	// A covered and a transparent point (logical, window-relative) for the
@@ -62,12 +62,13 @@ func (c *frameCache) setSource(src FrameSource) {
 	c.bytes = 0
 }
 
-func (c *frameCache) get(k frameKey) (*frame, error) {
+// get returns the frame for k, building it next to w's window if needed.
+func (c *frameCache) get(k frameKey, w *gtk.Widget) (*frame, error) {
 	if e, ok := c.index[k]; ok {
 		c.order.MoveToFront(e)
 		return e.Value.(*frame), nil
 	}
-	f, err := c.build(k)
+	f, err := c.build(k, w)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +84,7 @@ func (c *frameCache) get(k frameKey) (*frame, error) {
 	return f, nil
 }
 
-func (c *frameCache) build(k frameKey) (*frame, error) {
+func (c *frameCache) build(k frameKey, w *gtk.Widget) (*frame, error) {
 	dev := float64(k.dev)
 	px := float64(k.scale) / 1000 * dev // device pixels per 1x pixel
 	src, err := c.src.Frame(k.anim, k.idx, px)
@@ -105,27 +106,35 @@ func (c *frameCache) build(k frameKey) (*frame, error) {
 	if pw <= 0 || ph <= 0 {
 		return nil, fmt.Errorf("frame %s/%d is empty", k.anim, k.idx)
 	}
-	surf := cairo.CreateImageSurface(cairo.FORMAT_ARGB32, pw, ph)
-	if st := surf.Status(); st != cairo.STATUS_SUCCESS {
-		return nil, fmt.Errorf("cairo surface %dx%d: status %d", pw, ph, st)
+	imgSurf, buf, err := newImageSurface(pw, ph)
+	if err != nil {
+		return nil, err
 	}
-	surf.Flush()
-	buf := unsafe.Slice((*byte)(surf.GetData()), raster.Stride(pw)*ph)
 	raster.ToARGB32(buf, img, false)
-	surf.MarkDirty()
+	imgSurf.markDirty()
+	if k.dev > 1 {
+		imgSurf.setDeviceScale(dev)
+	}
 	f := &frame{
 		key:   k,
-		surf:  surf,
 		w:     int(math.Ceil(float64(pw) / dev)),
 		h:     int(math.Ceil(float64(ph) / dev)),
-		bytes: raster.Stride(pw)*ph + 512, // + region and bookkeeping, roughly
+		bytes: 1024, // pixels live in the X server; this is bookkeeping
 	}
 	f.opaque, f.clear = probePoints(buf, pw, ph, k.dev)
-	if k.dev > 1 {
-		setDeviceScale(surf, dev)
+	f.shape = regionFromSurface(imgSurf)
+	f.surf = serverCopy(w, imgSurf, f.w, f.h)
+	if f.surf.p == imgSurf.p {
+		f.bytes += raster.Stride(pw) * ph // no window yet: kept client-side
 	}
-	f.shape = regionFromSurface(surf)
-	runtime.SetFinalizer(f, func(f *frame) { f.shape.free() })
+	imgSurf.destroy() // serverCopy holds its own reference when it returns it
+	runtime.SetFinalizer(f, func(f *frame) {
+		// X resources must be freed on the GTK thread.
+		glib.IdleAdd(func() {
+			f.shape.free()
+			f.surf.destroy()
+		})
+	})
 	return f, nil
 }
 

@@ -67,6 +67,9 @@ func (p *petWindow) build() {
 	win.SetDefaultSize(1, 1)
 
 	connectDraw(&win.Widget)
+	// Realise now: frames are built next to this window in the X server,
+	// and the window id is known before the first map.
+	win.Realize()
 	win.Connect("button-press-event", p.onPress)
 	win.Connect("button-release-event", p.onRelease)
 	win.Connect("motion-notify-event", p.onMotion)
@@ -110,7 +113,7 @@ func (p *petWindow) sync(force bool) (moved, redrawn bool) {
 	}
 	key := frameKey{anim: pose.Anim, idx: pose.Frame, scale: p.app.scaleKey(), dev: dev, flip: pose.Flip, zzz: pose.Zzz}
 	if force || p.cur == nil || p.cur.key != key {
-		f, err := p.app.cache.get(key)
+		f, err := p.app.cache.get(key, &p.win.Widget)
 		if err != nil {
 			p.app.frameError(key, err)
 		} else {

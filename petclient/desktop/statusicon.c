@@ -1,6 +1,8 @@
 // GtkStatusIcon is deprecated, so gotk3 only wraps it behind a build tag we
 // do not use; these few calls are all the legacy tray needs.
 #include <gtk/gtk.h>
+#include <gdk/gdkx.h>
+#include <stdio.h>
 #include "_cgo_export.h"
 
 static void on_popup(GtkStatusIcon *icon, guint button, guint32 at, gpointer data) {
@@ -34,4 +36,14 @@ int tk_status_icon_embedded(GtkStatusIcon *icon) {
 
 void tk_menu_popup_for_status(GtkMenu *menu) {
 	gtk_menu_popup_at_pointer(menu, NULL);
+}
+
+int tk_xembed_tray_present(void) {
+	GdkScreen *screen = gdk_screen_get_default();
+	if (screen == NULL || !GDK_IS_X11_SCREEN(screen)) return 0;
+	GdkDisplay *display = gdk_screen_get_display(screen);
+	char name[64];
+	snprintf(name, sizeof name, "_NET_SYSTEM_TRAY_S%d", gdk_x11_screen_get_screen_number(screen));
+	Atom sel = gdk_x11_get_xatom_by_name_for_display(display, name);
+	return XGetSelectionOwner(gdk_x11_display_get_xdisplay(display), sel) != None;
 }

@@ -1,6 +1,6 @@
 package desktop
 
-// #cgo pkg-config: gdk-3.0 gtk+-3.0
+// #cgo pkg-config: gdk-3.0 gtk+-3.0 x11
 // #cgo CFLAGS: -Wno-deprecated-declarations
 // #include <stdlib.h>
 // #include <gtk/gtk.h>
@@ -8,6 +8,7 @@ package desktop
 // void tk_status_icon_set_tooltip(GtkStatusIcon *icon, const char *text);
 // void tk_status_icon_hide(GtkStatusIcon *icon);
 // int tk_status_icon_embedded(GtkStatusIcon *icon);
+// int tk_xembed_tray_present(void);
 // void tk_menu_popup_for_status(GtkMenu *menu);
 import "C"
 
@@ -71,3 +72,8 @@ func tkStatusIconMenu(button C.guint, at C.guint32) {
 	m.ShowAll()
 	C.tk_menu_popup_for_status((*C.GtkMenu)(unsafe.Pointer(m.GObject)))
 }
+
+// xembedTrayPresent reports whether a legacy (XEmbed) system tray runs: a
+// status icon without one is invisible yet still loads fonts and theme
+// parts, megabytes for nothing.
+func xembedTrayPresent() bool { return C.tk_xembed_tray_present() != 0 }

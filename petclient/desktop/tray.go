@@ -7,6 +7,7 @@ import (
 	"image/png"
 
 	"github.com/gotk3/gotk3/gdk"
+	"github.com/gotk3/gotk3/glib"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
 )
@@ -28,26 +29,62 @@ func trayKind(t tray) string {
 }
 
 // newTray tries the StatusNotifierItem first (asynchronously: a D-Bus
-// round trip must not delay the pet) and falls back to the legacy icon.
+// round trip must not delay the pet), then a legacy XEmbed tray; with
+// neither, it looks again now and then (a panel may start after the pet,
+// e.g. at login).
 func newTray(a *App) tray {
 	if err := startSNI(a); err != nil {
-		a.log.Info("tray: no StatusNotifier host; using a legacy status icon", "reason", err)
-		return newStatusIconTray(a)
+		return a.legacyTray(err)
 	}
 	return pendingTray{}
+}
+
+// trayRetry is how often a pet without any tray looks for one again.
+const trayRetry = 15
+
+func (a *App) legacyTray(reason error) tray {
+	if xembedTrayPresent() {
+		a.log.Info("tray: no StatusNotifier host; using a legacy status icon", "reason", reason)
+		return newStatusIconTray(a)
+	}
+	if !a.trayRetrying {
+		a.log.Info("tray: none on this desktop yet; will look again", "reason", reason)
+		a.trayRetrying = true
+		glib.TimeoutSecondsAdd(trayRetry, func() bool {
+			if a.tray != nil && a.tray.kind() != "none" {
+				a.trayRetrying = false
+				return false
+			}
+			if err := startSNI(a); err != nil {
+				if t := a.legacyTray(err); t.kind() != "none" {
+					a.tray = t
+					a.writeState()
+				}
+			} else {
+				a.tray = pendingTray{}
+			}
+			return true
+		})
+	}
+	return noTray{}
 }
 
 // installTray is called on the GTK thread when the SNI start finished.
 func (a *App) installTray(t tray, err error) {
 	if err != nil {
-		a.log.Info("tray: no StatusNotifier host; using a legacy status icon", "reason", err)
-		t = newStatusIconTray(a)
+		t = a.legacyTray(err)
 	} else {
 		a.log.Info("tray: StatusNotifierItem")
 	}
 	a.tray = t
 	a.writeState()
 }
+
+type noTray struct{}
+
+func (noTray) rebuild()     {}
+func (noTray) close()       {}
+func (noTray) kind() string { return "none" }
 
 type pendingTray struct{}
 
