@@ -3,8 +3,8 @@
 // mosquitto 2 side by side on loopback and prints delivered messages,
 // latency, connects/s, broker CPU per delivered message and broker RSS.
 //
-//	go run ./scripts/bench                    # full run (~8 minutes)
-//	go run ./scripts/bench -quick             # short run (~2-3 minutes)
+//	go run ./scripts/bench                    # full run (~6 minutes)
+//	go run ./scripts/bench -quick             # short run (~1.5 minutes)
 //	go run ./scripts/bench -scenarios room0,idle -json /tmp/bench.json
 //
 // Scenarios: room0/room1 (a big room at QoS 0/1), dm (friend pairs), idle
