@@ -53,8 +53,11 @@ test-pet:
 gui-test:
 	@true
 
+# Broker load test against Debian's mosquitto (short version; docs/PERFORMANCE.md
+# has the full run and the method).
 bench:
 	@scripts/deps.sh bench
+	$(GO) run ./scripts/bench -quick -json $(BIN)/bench-broker.json
 
 clean:
 	rm -rf $(BIN)

@@ -55,6 +55,9 @@ type Broker struct {
 	closeMu sync.Once
 }
 
+// maxWritesPending bounds each connection's outbound queue (see New).
+const maxWritesPending = 1024
+
 // Options are the knobs that are not configuration (tests, embedding).
 type Options struct {
 	Logger       *slog.Logger
@@ -110,6 +113,14 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	// friend away for a weekend must still get their DMs.
 	caps.MaximumMessageExpiryInterval = int64(time.Duration(cfg.Sessions.MessageExpiry) / time.Second)
 	caps.MaximumSessionExpiryInterval = uint32(time.Duration(cfg.Sessions.SessionExpiry) / time.Second)
+	// mochi gives every connection an outbound channel of
+	// MaximumClientWritesPending pointers, allocated at CONNECT: its default
+	// of 8,192 is 64 KiB per idle pet (and 64 KiB more heap for the GC to
+	// scan). 1,024 still holds ten seconds of a 100 msg/s room for a client
+	// that stops reading; beyond it mochi drops the delivery to that client
+	// (QoS 1 too: it rolls the inflight entry back), as it does past 8,192;
+	// history still has every message.
+	caps.MaximumClientWritesPending = maxWritesPending
 	b.mqtt = mqtt.New(&mqtt.Options{Capabilities: caps, InlineClient: true, Logger: b.log})
 	b.requests = &requests.Handler{Dir: b.dir, Pub: b.mqtt, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
 	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{p: b.policy}, &chatHook{b: b}, &presenceHook{b: b}} {

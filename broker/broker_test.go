@@ -355,8 +355,13 @@ func TestOfflineDMsOutliveADay(t *testing.T) {
 	}
 
 	alice.pub(topics.DM("bob", "alice"), 1, "while you were away")
-	// mochi's default would expire this queued message after 24 h.
+	// mochi's default would expire this queued message after 24 h. (The
+	// PUBACK to alice precedes the fan-out: wait for the message to queue.)
 	exp, ok := b.QueuedExpiry("bob-pet")
+	for deadline := time.Now().Add(waitFor); !ok && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+		exp, ok = b.QueuedExpiry("bob-pet")
+	}
 	if !ok || exp.Before(time.Now().Add(25*time.Hour)) {
 		t.Fatalf("queued DM expires at %v (queued: %v), want more than a day away", exp, ok)
 	}

@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,8 +32,14 @@ type authHook struct {
 
 func (h *authHook) ID() string { return "tachikoma-auth" }
 
+// Provides is asked by mochi for every hook on every event, deliveries
+// included: it must not allocate.
 func (h *authHook) Provides(b byte) bool {
-	return bytes.Contains([]byte{mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnDisconnect}, []byte{b})
+	switch b {
+	case mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnDisconnect:
+		return true
+	}
+	return false
 }
 
 func remoteHost(cl *mqtt.Client) string {

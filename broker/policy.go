@@ -21,6 +21,13 @@ type policy struct {
 // Allowed is the OnACLCheck answer. topic is a concrete topic for publishes
 // and deliveries, and a filter for subscribes.
 func (p *policy) Allowed(user, clientID, topic string, write bool) bool {
+	// Fast path for the check mochi makes on every delivery of a room
+	// message: tachikoma/rooms/{room}, without topics.Parse's allocations.
+	if rest, ok := strings.CutPrefix(topic, roomPrefix); ok && rest != "" && !strings.ContainsAny(rest, "/+#") {
+		// Only existing rooms have members, and their names were validated
+		// when they were created: no need for the regexp here.
+		return p.dir.IsMember(rest, user)
+	}
 	if topics.HasWildcard(topic) {
 		// A wildcard subscription is harmless in itself: every message it
 		// would match is checked again, per topic, on delivery.
@@ -54,6 +61,8 @@ func (p *policy) Allowed(user, clientID, topic string, write bool) bool {
 	}
 	return false
 }
+
+const roomPrefix = topics.Root + "/rooms/"
 
 // WillAllowed is stricter than a write check: a will is sent when nobody can
 // be told it was refused, so DMs need the friendship now.

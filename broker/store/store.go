@@ -176,6 +176,31 @@ func (s *Store) CreateUser(ctx context.Context, u User) error {
 	return nil
 }
 
+// CreateUsers adds many accounts in one transaction (user import): all or
+// none. ErrExists names the first name that is taken.
+func (s *Store) CreateUsers(ctx context.Context, us []User) error {
+	t := now()
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO users(name, nickname, pwhash, created) VALUES (?,?,?,?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, u := range us {
+			if u.Created == 0 {
+				u.Created = t
+			}
+			if _, err := stmt.ExecContext(ctx, u.Name, u.Nickname, u.PWHash, u.Created); err != nil {
+				if isUnique(err) {
+					return fmt.Errorf("user %s: %w", u.Name, ErrExists)
+				}
+				return fmt.Errorf("create user %s: %w", u.Name, err)
+			}
+		}
+		return nil
+	})
+}
+
 func (s *Store) updateUser(ctx context.Context, name, query string, args ...any) error {
 	res, err := s.db.ExecContext(ctx, query, append(args, name)...)
 	if err != nil {

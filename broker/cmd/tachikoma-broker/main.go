@@ -9,9 +9,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -69,7 +74,7 @@ func (s *settings) load(c *cobra.Command) (broker.Config, error) {
 
 func serveCmd() *cobra.Command {
 	var s settings
-	var mqttAddr, wsAddr, httpAddr, aclFile, logLevel string
+	var mqttAddr, wsAddr, httpAddr, aclFile, logLevel, pprofAddr string
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the broker (MQTT over TCP and WebSocket, HTTP API)",
@@ -86,7 +91,7 @@ func serveCmd() *cobra.Command {
 					*dst, _ = f.GetString(name)
 				}
 			}
-			return serve(cfg)
+			return serve(cfg, pprofAddr)
 		},
 	}
 	s.bind(c)
@@ -96,6 +101,7 @@ func serveCmd() *cobra.Command {
 	c.Flags().StringVar(&httpAddr, "http-addr", def.HTTPAddr, "HTTP API address (empty disables)")
 	c.Flags().StringVar(&aclFile, "acl-file", "", "mosquitto-style ACL file granting extra topics")
 	c.Flags().StringVar(&logLevel, "log-level", def.LogLevel, "debug, info, warn or error")
+	c.Flags().StringVar(&pprofAddr, "pprof-addr", "", "serve Go's net/http/pprof profiles on this address, e.g. 127.0.0.1:6060 (empty: off; never expose it)")
 	return c
 }
 
@@ -105,12 +111,29 @@ func newLogger(level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
 
-func serve(cfg broker.Config) error {
+func serve(cfg broker.Config, pprofAddr string) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	log := newLogger(cfg.LogLevel)
 	slog.SetDefault(log)
+	if pprofAddr != "" {
+		ln, err := net.Listen("tcp", pprofAddr)
+		if err != nil {
+			return fmt.Errorf("pprof listener: %w", err)
+		}
+		// Lock contention in the ACL and directory shows up in these two.
+		runtime.SetMutexProfileFraction(10)
+		runtime.SetBlockProfileRate(10_000)
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go func() { _ = http.Serve(ln, mux) }()
+		log.Info("pprof listening", "addr", ln.Addr().String())
+	}
 	b, err := broker.New(cfg, broker.Options{Logger: log})
 	if err != nil {
 		return err
@@ -131,7 +154,7 @@ func openStore(s *settings, c *cobra.Command) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(cfg.DataDir); err != nil && c.Name() != "add" && c.Name() != "create" {
+	if _, err := os.Stat(cfg.DataDir); err != nil && c.Name() != "add" && c.Name() != "create" && c.Name() != "import" {
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
 	return store.Open(cfg.DataDir)
@@ -282,7 +305,101 @@ func userCmd() *cobra.Command {
 		},
 	}
 	listS.bind(list)
-	c.AddCommand(add, passwd, del, list)
+
+	var impS settings
+	var jobs int
+	imp := &cobra.Command{
+		Use:   "import [FILE]",
+		Short: "Create many accounts from lines \"name password [nickname]\" (FILE or stdin), hashing on all cores",
+		Long: "Each line is a username, a password without spaces and an optional nickname (the rest of\n" +
+			"the line), separated by spaces or tabs; blank lines and lines starting with # are skipped.\n" +
+			"Every line is checked before anything is written, and the accounts are added in one\n" +
+			"transaction: all or none.",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			in := c.InOrStdin()
+			if len(args) == 1 && args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				in = f
+			}
+			type line struct {
+				n            int
+				name, pw, nk string
+			}
+			var lines []line
+			seen := map[string]int{}
+			sc := bufio.NewScanner(in)
+			sc.Buffer(make([]byte, 64*1024), 64*1024)
+			for n := 1; sc.Scan(); n++ {
+				text := strings.TrimSpace(sc.Text())
+				if text == "" || strings.HasPrefix(text, "#") {
+					continue
+				}
+				f := strings.Fields(text)
+				if len(f) < 2 {
+					return fmt.Errorf("line %d: want \"name password [nickname]\"", n)
+				}
+				l := line{n: n, name: f[0], pw: f[1], nk: f[0]}
+				if len(f) > 2 {
+					l.nk = strings.Join(f[2:], " ")
+				}
+				if err := broker.ValidateNewAccount(l.name, l.pw, l.nk); err != nil {
+					return fmt.Errorf("line %d: %w", n, err)
+				}
+				if first, dup := seen[l.name]; dup {
+					return fmt.Errorf("line %d: %s already on line %d", n, l.name, first)
+				}
+				seen[l.name] = n
+				lines = append(lines, l)
+			}
+			if err := sc.Err(); err != nil {
+				return err
+			}
+			start := time.Now()
+			users := make([]store.User, len(lines))
+			errs := make([]error, len(lines))
+			next := make(chan int)
+			var wg sync.WaitGroup
+			for w := 0; w < max(1, jobs); w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range next {
+						l := lines[i]
+						hash, err := password.Hash(l.pw, password.Default)
+						users[i], errs[i] = store.User{Name: l.name, Nickname: l.nk, PWHash: hash}, err
+					}
+				}()
+			}
+			for i := range lines {
+				next <- i
+			}
+			close(next)
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					return fmt.Errorf("line %d: %w", lines[i].n, err)
+				}
+			}
+			st, err := openStore(&impS, c)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.CreateUsers(ctx, users); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "%d users imported in %.1fs\n", len(users), time.Since(start).Seconds())
+			return nil
+		},
+	}
+	impS.bind(imp)
+	imp.Flags().IntVar(&jobs, "jobs", runtime.NumCPU(), "passwords hashed in parallel (argon2id, 19 MiB each)")
+	c.AddCommand(add, passwd, del, list, imp)
 	return c
 }
 

@@ -364,3 +364,34 @@ func TestSIGTERMShutsDownCleanly(t *testing.T) {
 		t.Fatalf("log:\n%s", srv.log)
 	}
 }
+
+func TestUserImport(t *testing.T) {
+	dir := t.TempDir()
+	out := mustRun(t, "# bench users\nann annpass123 Ann Lee\nben benpass123\n\n", "user", "import", "--data-dir", dir)
+	if !strings.Contains(out, "2 users imported") {
+		t.Fatalf("import: %s", out)
+	}
+	list := mustRun(t, "", "user", "list", "--data-dir", dir)
+	if !strings.Contains(list, "Ann Lee") || !strings.Contains(list, "ben") {
+		t.Fatalf("list after import:\n%s", list)
+	}
+	// All or nothing: one bad line, nothing written.
+	for _, c := range []struct{ in, want string }{
+		{"cat catpass123\ndog short\n", "line 2"},
+		{"cat catpass123\ncat catpass123\n", "already on line 1"},
+		{"cat catpass123\nann annpass123\n", "exists"},
+		{"lonely\n", "line 1"},
+	} {
+		if out, err := run(t, c.in, "user", "import", "--data-dir", dir); err == nil || !strings.Contains(out, c.want) {
+			t.Errorf("import %q: %v %s, want %q", c.in, err, out, c.want)
+		}
+	}
+	if list := mustRun(t, "", "user", "list", "--data-dir", dir); strings.Contains(list, "cat") {
+		t.Fatalf("a failed import wrote accounts:\n%s", list)
+	}
+	addr := freePort(t)
+	startServer(t, dir, addr)
+	if err := pahoConnect(addr, "ann", "annpass123"); err != nil {
+		t.Fatalf("imported user cannot log in: %v", err)
+	}
+}
