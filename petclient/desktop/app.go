@@ -133,8 +133,7 @@ type App struct {
 	reportedBad   map[frameKey]bool
 	stopWorld     chan struct{}
 
-	stateDirty     bool
-	lastStateWrite time.Time
+	stateDirty bool // the test hook has changes to write
 }
 
 // Run starts GTK (gtk.Init must not have been called), shows the pets and
@@ -520,24 +519,29 @@ func (a *App) onTick() bool {
 		a.notifyListeners()
 		a.stateDirty = true
 	}
-	if a.stateDirty && now.Sub(a.lastStateWrite) >= stateThrottle {
+	if a.stateDirty {
 		a.writeState()
 	}
 
-	next := tickFast
-	switch {
-	case now.Sub(a.lastMove) < fastLinger:
-	case now.Sub(a.lastChange) < idleAfter:
-		next = tickAnim
-	default:
-		next = tickIdle
-	}
-	if next != a.tickEvery {
+	if next := nextTick(now, a.lastMove, a.lastChange); next != a.tickEvery {
 		a.tickEvery = next
 		a.tick = startTick(a, next) // returning false removes this source
 		return false
 	}
 	return true
+}
+
+// nextTick picks the tick interval: fast while anything moved recently,
+// slower while only the animation changes, slowest when all is still.
+func nextTick(now, lastMove, lastChange time.Time) time.Duration {
+	switch {
+	case now.Sub(lastMove) < fastLinger:
+		return tickFast
+	case now.Sub(lastChange) < idleAfter:
+		return tickAnim
+	default:
+		return tickIdle
+	}
 }
 
 func (a *App) checkFullscreen() {
@@ -594,16 +598,11 @@ func (a *App) onCompositedChanged() {
 
 // --- test hook ---
 
-// stateThrottle limits the test hook's writes from the tick; events (menu,
-// summon, hide) still write at once.
-const stateThrottle = 100 * time.Millisecond
-
 func (a *App) writeState() {
 	if a.state == nil {
 		return
 	}
 	a.stateDirty = false
-	a.lastStateWrite = time.Now()
 	s := statefile.State{
 		PID: os.Getpid(), MenuOpen: a.openMenu != nil, MenuPetID: a.menuPetID,
 		Scale: a.set.Scale, Pack: a.src.Name(), Lang: string(a.lang), Composited: a.composited,

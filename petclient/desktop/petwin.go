@@ -70,6 +70,7 @@ func (p *petWindow) build() {
 	// Realise now: frames are built next to this window in the X server,
 	// and the window id is known before the first map.
 	win.Realize()
+	p.xid = xid(&win.Widget)
 	win.Connect("button-press-event", p.onPress)
 	win.Connect("button-release-event", p.onRelease)
 	win.Connect("motion-notify-event", p.onMotion)

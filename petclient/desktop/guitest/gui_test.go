@@ -1,0 +1,630 @@
+//go:build gui
+
+// Package guitest drives the real bin/tachikoma under Xvfb: once with a
+// compositor (RGBA window) and once without (X shape mask). It reads the
+// app's state through TACHIKOMA_STATE_FILE and checks pixels in
+// screenshots, synthesises input with xdotool, and talks to the tray over a
+// private D-Bus session.
+//
+//	go test -tags gui -count=1 -v ./petclient/desktop/guitest/
+//
+// Needs: Xvfb, xcompmgr, xdotool, ImageMagick's import, dbus-daemon and
+// gdbus. -screenshots DIR also saves pet.png and menu.png there (the README
+// images come from: -screenshots ../../../docs/images).
+package guitest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/statefile"
+)
+
+var screenshots = flag.String("screenshots", "", "directory to save pet.png and menu.png into")
+
+// The backdrop colour: transparent pet pixels must show exactly this.
+var backdrop = color.RGBA{R: 0xd8, G: 0xe4, B: 0xec, A: 0xff}
+
+const backdropHex = "d8e4ec"
+
+// doubleClickGap spaces separate clicks beyond GTK's double-click time
+// (400 ms by default). It paces input; it asserts nothing.
+const doubleClickGap = 500 * time.Millisecond
+
+// bins holds the binaries built once for all subtests.
+var bins struct{ pet, backdrop, watcher string }
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	for _, tool := range []string{"Xvfb", "xcompmgr", "xdotool", "import", "dbus-daemon", "gdbus"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			fmt.Fprintf(os.Stderr, "gui test: %s is missing (apt-get install xvfb xcompmgr xdotool imagemagick dbus-x11 libglib2.0-bin)\n", tool)
+			os.Exit(1)
+		}
+	}
+	dir, err := os.MkdirTemp("", "tachikoma-gui")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bins.pet = filepath.Join(dir, "tachikoma")
+	bins.backdrop = filepath.Join(dir, "backdrop")
+	bins.watcher = filepath.Join(dir, "sniwatcher")
+	for out, pkg := range map[string]string{
+		bins.pet:      "github.com/tachikoma-pet/tachikoma/cmd/tachikoma",
+		bins.backdrop: "github.com/tachikoma-pet/tachikoma/petclient/desktop/guitest/backdrop",
+		bins.watcher:  "github.com/tachikoma-pet/tachikoma/petclient/desktop/guitest/sniwatcher",
+	} {
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "gui test: building %s: %v\n", pkg, err)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// --- X session ---
+
+type xsession struct {
+	t       *testing.T
+	display string
+	env     []string
+	dir     string
+}
+
+// startX starts a private Xvfb and returns its session; -displayfd picks a
+// free display number, so tests never collide with a running X.
+func startX(t *testing.T, composited bool) *xsession {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	x.ExtraFiles = []*os.File{w}
+	if err := x.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() { x.Process.Kill(); x.Wait() })
+	num, err := readLine(r, 10*time.Second)
+	if err != nil {
+		t.Fatalf("Xvfb did not report its display: %v", err)
+	}
+	s := &xsession{t: t, display: ":" + strings.TrimSpace(num), dir: t.TempDir()}
+	s.env = cleanEnv("DISPLAY=" + s.display)
+	if composited {
+		s.start("xcompmgr", nil, "xcompmgr")
+	}
+	return s
+}
+
+// cleanEnv is the test's environment without any session bus or desktop
+// settings of the machine running it, plus extra.
+func cleanEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR",
+			"XDG_CONFIG_HOME", "XDG_DATA_HOME", "TACHIKOMA_STATE_FILE", "TACHIKOMA_SEED", "LANG", "LC_ALL", "LC_MESSAGES":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, extra...)
+}
+
+// start runs a helper in the session and stops it at cleanup.
+func (s *xsession) start(name string, env []string, args ...string) *exec.Cmd {
+	s.t.Helper()
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(append([]string{}, s.env...), env...)
+	log, err := os.Create(filepath.Join(s.dir, name+".log"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("start %s: %v", name, err)
+	}
+	s.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+		log.Close()
+	})
+	return cmd
+}
+
+func (s *xsession) logOf(name string) string {
+	b, _ := os.ReadFile(filepath.Join(s.dir, name+".log"))
+	return string(b)
+}
+
+// run runs a short command (xdotool, import, gdbus) in the session.
+func (s *xsession) run(env []string, args ...string) string {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Env = append(append([]string{"LANG=C.UTF-8"}, s.env...), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (s *xsession) xdotool(args ...string) { s.run(nil, append([]string{"xdotool"}, args...)...) }
+
+func (s *xsession) screenshot() *image.RGBA {
+	s.t.Helper()
+	path := filepath.Join(s.dir, fmt.Sprintf("shot-%d.png", time.Now().UnixNano()))
+	s.run(nil, "import", "-window", "root", path)
+	f, err := os.Open(path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	out := image.NewRGBA(img.Bounds())
+	draw.Draw(out, out.Bounds(), img, img.Bounds().Min, draw.Src)
+	return out
+}
+
+// startBackdrop shows the full-screen coloured window that records clicks.
+func (s *xsession) startBackdrop() string {
+	s.t.Helper()
+	clicks := filepath.Join(s.dir, "clicks.txt")
+	s.start("backdrop", nil, bins.backdrop, "-color", backdropHex, "-clicks", clicks)
+	waitFor(s.t, 5*time.Second, "backdrop ready", func() bool { return strings.Contains(s.logOf("backdrop"), "ready") })
+	return clicks
+}
+
+// --- the pet ---
+
+type pet struct {
+	s     *xsession
+	cmd   *exec.Cmd
+	state string
+}
+
+func (s *xsession) startPet(env []string, args ...string) *pet {
+	s.t.Helper()
+	p := &pet{s: s, state: filepath.Join(s.dir, "state.json")}
+	env = append([]string{
+		"TACHIKOMA_STATE_FILE=" + p.state,
+		"TACHIKOMA_SEED=3",
+		"XDG_CONFIG_HOME=" + filepath.Join(s.dir, "config"),
+		"XDG_DATA_HOME=" + filepath.Join(s.dir, "data"),
+		"LANG=C.UTF-8",
+	}, env...)
+	p.cmd = s.start("pet", env, append([]string{bins.pet, "--log-level", "debug"}, args...)...)
+	p.waitState("pet shown", 10*time.Second, func(st statefile.State) bool {
+		return len(st.Pets) > 0 && st.Pets[0].Visible && st.Pets[0].W > 0
+	})
+	return p
+}
+
+func (p *pet) read() statefile.State {
+	st, err := statefile.Read(p.state)
+	if err != nil && p.s.t != nil {
+		return statefile.State{}
+	}
+	return st
+}
+
+func (p *pet) waitState(what string, d time.Duration, ok func(statefile.State) bool) statefile.State {
+	p.s.t.Helper()
+	var st statefile.State
+	waitFor(p.s.t, d, what, func() bool {
+		st = p.read()
+		return ok(st)
+	}, func() string { return "state: " + mustJSON(p.state) + "\npet log:\n" + tail(p.s.logOf("pet"), 20) })
+	return st
+}
+
+// openMenu right-clicks the robot until its menu is open (the pet may walk
+// between reading its position and the click).
+func (p *pet) openMenu() {
+	p.s.t.Helper()
+	for try := 0; ; try++ {
+		time.Sleep(doubleClickGap)
+		pe := p.read().Pets[0]
+		p.s.xdotool("mousemove", itoa(pe.WinX+pe.OpaqueX), itoa(pe.WinY+pe.OpaqueY), "click", "3")
+		if pollUntil(2*time.Second, func() bool { return p.read().MenuOpen }) {
+			return
+		}
+		if try == 2 {
+			p.waitState("the menu to open", time.Second, func(st statefile.State) bool { return st.MenuOpen })
+		}
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool, detail ...func() string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			msg := ""
+			for _, f := range detail {
+				msg += "\n" + f()
+			}
+			t.Fatalf("timed out after %v waiting for %s%s", d, what, msg)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// --- the tests ---
+
+func TestPetComposited(t *testing.T) { testPet(t, true) }
+func TestPetShaped(t *testing.T)     { testPet(t, false) }
+
+func testPet(t *testing.T, composited bool) {
+	s := startX(t, composited)
+	clicks := s.startBackdrop()
+	scale := "1"
+	if composited {
+		scale = "2" // both scales get covered; the README shots use 2x
+	}
+	p := s.startPet(nil, "--pets", "1", "--scale", scale)
+	st := p.read()
+	if st.Composited != composited {
+		t.Fatalf("app says composited=%v, want %v", st.Composited, composited)
+	}
+	if st.Tray != "none" {
+		t.Errorf("without a session bus or XEmbed tray the tray should be none, got %q", st.Tray)
+	}
+
+	t.Run("transparent around the robot", func(t *testing.T) {
+		pe, img := stillShot(t, p)
+		win := image.Rect(pe.WinX, pe.WinY, pe.WinX+pe.W, pe.WinY+pe.H)
+		// The art keeps a transparent margin: the window's border ring and
+		// the ring just outside must show the backdrop, never a box.
+		for _, r := range []image.Rectangle{win, win.Inset(-2)} {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				for _, y := range []int{r.Min.Y, r.Max.Y - 1} {
+					checkBackdrop(t, img, x, y, "window edge")
+				}
+			}
+			for y := r.Min.Y; y < r.Max.Y; y++ {
+				for _, x := range []int{r.Min.X, r.Max.X - 1} {
+					checkBackdrop(t, img, x, y, "window edge")
+				}
+			}
+		}
+		if pe.ClearX < 0 {
+			t.Fatal("frame has no clear pixel to test")
+		}
+		checkBackdrop(t, img, pe.WinX+pe.ClearX, pe.WinY+pe.ClearY, "clear pixel")
+		if c := img.RGBAAt(pe.WinX+pe.OpaqueX, pe.WinY+pe.OpaqueY); c == backdrop {
+			t.Errorf("the robot is not drawn: opaque pixel shows the backdrop")
+		}
+		if composited && *screenshots != "" {
+			savePNG(t, filepath.Join(*screenshots, "pet.png"), crop(img, win.Inset(-40)))
+		}
+	})
+
+	t.Run("animates", func(t *testing.T) {
+		first := p.read().Pets[0]
+		p.waitState("the pet to move or animate", 8*time.Second, func(st statefile.State) bool {
+			q := st.Pets[0]
+			return q.WinX != first.WinX || q.WinY != first.WinY || q.Anim != first.Anim || q.Frame != first.Frame
+		})
+	})
+
+	t.Run("click on a transparent pixel reaches the window below", func(t *testing.T) {
+		// The pet may walk between reading its state and the click: retry.
+		for try := 0; ; try++ {
+			pe := p.read().Pets[0]
+			x, y := pe.WinX+pe.ClearX, pe.WinY+pe.ClearY
+			before := countLines(clicks)
+			s.xdotool("mousemove", itoa(x), itoa(y), "click", "1")
+			ok := pollUntil(2*time.Second, func() bool { return countLines(clicks) > before })
+			if ok {
+				break
+			}
+			if try == 3 {
+				t.Fatalf("click at %d,%d (transparent pixel of the pet window) never reached the backdrop", x, y)
+			}
+		}
+	})
+
+	t.Run("click on the robot pokes it", func(t *testing.T) {
+		time.Sleep(doubleClickGap)
+		before := countLines(clicks)
+		ev := p.read().Events
+		pe := p.read().Pets[0]
+		s.xdotool("mousemove", itoa(pe.WinX+pe.OpaqueX), itoa(pe.WinY+pe.OpaqueY), "click", "1")
+		p.waitState("the click to reach the pet", 3*time.Second, func(st statefile.State) bool { return st.Events > ev })
+		if countLines(clicks) != before {
+			t.Error("a click on the robot also reached the backdrop")
+		}
+	})
+
+	t.Run("drag moves it", func(t *testing.T) {
+		// A press within the double-click time of the last click would be
+		// a double click (Joy), not the start of a drag.
+		time.Sleep(doubleClickGap)
+		pe := p.read().Pets[0]
+		x, y := pe.WinX+pe.OpaqueX, pe.WinY+pe.OpaqueY
+		dir := 1 // towards the middle of the screen, so the drag stays on it
+		if x > 640 {
+			dir = -1
+		}
+		s.xdotool("mousemove", itoa(x), itoa(y), "mousedown", "1")
+		for i := 1; i <= 20; i++ {
+			s.xdotool("mousemove", itoa(x+dir*10*i), itoa(y-12*i))
+		}
+		// Following the pointer: by about the drag, less the drag
+		// threshold the first motion used up. Events may still be in
+		// flight, so wait for the window to get there.
+		moved := func(st statefile.State) (int, int) {
+			return dir * (st.Pets[0].WinX - pe.WinX), st.Pets[0].WinY - pe.WinY
+		}
+		p.waitState("the window to follow the drag", 3*time.Second, func(st statefile.State) bool {
+			dx, dy := moved(st)
+			return st.Pets[0].Anim == "drag" && dx >= 170 && dx <= 230 && dy <= -200 && dy >= -270
+		})
+		s.xdotool("mouseup", "1")
+		p.waitState("the dropped pet to leave the drag state", 5*time.Second, func(st statefile.State) bool {
+			return st.Pets[0].Anim != "drag"
+		})
+	})
+
+	t.Run("right click opens the menu", func(t *testing.T) {
+		p.openMenu()
+		if composited && *screenshots != "" {
+			time.Sleep(300 * time.Millisecond) // let the menu finish mapping before the shot
+			img := s.screenshot()
+			pe := p.read().Pets[0]
+			area := image.Rect(pe.WinX-40, pe.WinY-340, pe.WinX+pe.W+300, pe.WinY+pe.H+20).Intersect(img.Bounds())
+			savePNG(t, filepath.Join(*screenshots, "menu.png"), crop(img, area))
+		}
+		s.xdotool("key", "Escape")
+		p.waitState("the menu to close", 3*time.Second, func(st statefile.State) bool { return !st.MenuOpen })
+	})
+
+	t.Run("summon and dismiss from the menu", func(t *testing.T) {
+		// Keyboard navigation counts from the bottom, where the layout is
+		// fixed whatever the sections above hold: Quit, About, Settings,
+		// then the pets section (insensitive items are skipped).
+		menuKeys := func(ups int) {
+			p.openMenu()
+			time.Sleep(200 * time.Millisecond) // the grab must be in place before keys arrive
+			for i := 0; i < ups; i++ {
+				s.xdotool("key", "Up")
+			}
+			s.xdotool("key", "Return")
+			p.waitState("the menu to close", 3*time.Second, func(st statefile.State) bool { return !st.MenuOpen })
+		}
+		// One pet: Quit, About, Settings, Dismiss this one, Summon.
+		menuKeys(5)
+		p.waitState("a second pet", 3*time.Second, func(st statefile.State) bool {
+			return len(st.Pets) == 2 && st.Pets[1].Visible
+		})
+		// Two pets: Quit, About, Settings, Dismiss all others.
+		keep := p.read().Pets[0].ID
+		menuKeys(4)
+		p.waitState("the other pet to leave", 3*time.Second, func(st statefile.State) bool {
+			return len(st.Pets) == 1 && st.Pets[0].ID == keep
+		})
+	})
+}
+
+// TestTray runs the pet on a private session bus with a stand-in
+// StatusNotifierWatcher and drives its dbusmenu like a panel would.
+func TestTray(t *testing.T) {
+	s := startX(t, true)
+	bus := filepath.Join(s.dir, "bus")
+	addr := "unix:path=" + bus
+	daemon := exec.Command("dbus-daemon", "--session", "--nofork", "--address="+addr)
+	daemon.Env = s.env
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { daemon.Process.Kill(); daemon.Wait() })
+	waitFor(t, 5*time.Second, "the session bus", func() bool { _, err := os.Stat(bus); return err == nil })
+	busEnv := []string{"DBUS_SESSION_BUS_ADDRESS=" + addr}
+	s.start("watcher", busEnv, bins.watcher)
+	waitFor(t, 5*time.Second, "the watcher", func() bool { return strings.Contains(s.logOf("watcher"), "ready") })
+
+	p := s.startPet(busEnv, "--pets", "2", "--lang", "zh")
+	p.waitState("the SNI tray", 5*time.Second, func(st statefile.State) bool { return st.Tray == "sni" })
+	waitFor(t, 5*time.Second, "the item to register", func() bool { return strings.Contains(s.logOf("watcher"), "registered") })
+	dest := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", p.cmd.Process.Pid)
+	gdbus := func(args ...string) string {
+		return s.run(busEnv, append([]string{"gdbus", "call", "--session", "--dest", dest}, args...)...)
+	}
+	layout := gdbus("--object-path", "/MenuBar", "--method", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]")
+	for _, want := range []string{"隐藏塔奇克马", "设置…", "退出"} {
+		if !strings.Contains(layout, want) {
+			t.Fatalf("tray menu lacks %q:\n%s", want, layout)
+		}
+	}
+	if menu := gdbus("--object-path", "/StatusNotifierItem", "--method", "org.freedesktop.DBus.Properties.Get",
+		"org.kde.StatusNotifierItem", "Menu"); !strings.Contains(menu, "/MenuBar") {
+		t.Fatalf("Menu property: %s", menu)
+	}
+	// Item 1 is Hide; clicking it hides both pets and turns into Show.
+	gdbus("--object-path", "/MenuBar", "--method", "com.canonical.dbusmenu.Event", "1", "clicked", `<"">`, "0")
+	p.waitState("the pets to hide", 3*time.Second, func(st statefile.State) bool {
+		return st.Hidden && len(st.Pets) == 2 && !st.Pets[0].Visible && !st.Pets[1].Visible
+	})
+	if layout := gdbus("--object-path", "/MenuBar", "--method", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]"); !strings.Contains(layout, "显示塔奇克马") {
+		t.Fatalf("after hiding, the tray should offer Show:\n%s", layout)
+	}
+	gdbus("--object-path", "/MenuBar", "--method", "com.canonical.dbusmenu.Event", "1", "clicked", `<"">`, "0")
+	p.waitState("the pets to show again", 3*time.Second, func(st statefile.State) bool {
+		return !st.Hidden && st.Pets[0].Visible && st.Pets[1].Visible
+	})
+	// The last item is Quit: the app must exit cleanly.
+	last := strings.Count(layout, "<(")
+	gdbus("--object-path", "/MenuBar", "--method", "com.canonical.dbusmenu.Event", itoa(last), "clicked", `<"">`, "0")
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("quit from the tray: %v\n%s", err, tail(s.logOf("pet"), 20))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the pet did not quit from the tray menu")
+	}
+}
+
+// TestBrokenSettingsFile checks the app starts with defaults, keeps a .bad
+// copy and leaves the broken file alone.
+func TestBrokenSettingsFile(t *testing.T) {
+	s := startX(t, false)
+	cfg := filepath.Join(s.dir, "config", "tachikoma")
+	if err := os.MkdirAll(cfg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	broken := []byte("scale: [oops\n")
+	if err := os.WriteFile(filepath.Join(cfg, "settings.yaml"), broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := s.startPet(nil)
+	if st := p.read(); st.Scale != 1 || len(st.Pets) != 1 {
+		t.Fatalf("defaults not used: %+v", st)
+	}
+	if b, _ := os.ReadFile(filepath.Join(cfg, "settings.yaml.bad")); !bytes.Equal(b, broken) {
+		t.Fatalf(".bad copy missing or wrong: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(cfg, "settings.yaml")); !bytes.Equal(b, broken) {
+		t.Fatal("broken settings file was rewritten")
+	}
+	if !strings.Contains(s.logOf("pet"), "settings file is broken") {
+		t.Fatalf("no clear log message:\n%s", tail(s.logOf("pet"), 10))
+	}
+}
+
+// --- helpers ---
+
+// stillShot takes a screenshot during which the pet did not move, so pixel
+// checks line up with the state.
+func stillShot(t *testing.T, p *pet) (statefile.Pet, *image.RGBA) {
+	t.Helper()
+	// A walking pet moves every tick; it stands, sits or looks around
+	// often enough, so keep trying for a while.
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		before := p.read().Pets[0]
+		img := p.s.screenshot()
+		after := p.read().Pets[0]
+		if before == after {
+			return after, img
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the pet never held still for a screenshot")
+	return statefile.Pet{}, nil
+}
+
+func checkBackdrop(t *testing.T, img *image.RGBA, x, y int, what string) {
+	t.Helper()
+	if !(image.Point{x, y}.In(img.Bounds())) {
+		return
+	}
+	if c := img.RGBAAt(x, y); c != backdrop {
+		t.Errorf("%s pixel %d,%d is %v, want the backdrop %v (a box around the robot?)", what, x, y, c, backdrop)
+	}
+}
+
+func crop(img *image.RGBA, r image.Rectangle) image.Image {
+	return img.SubImage(r.Intersect(img.Bounds()))
+}
+
+func savePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("saved %s", path)
+}
+
+func pollUntil(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return cond()
+}
+
+func countLines(path string) int {
+	b, _ := os.ReadFile(path)
+	return bytes.Count(b, []byte("\n"))
+}
+
+func readLine(r io.Reader, d time.Duration) (string, error) {
+	ch := make(chan string, 1)
+	errc := make(chan error, 1)
+	go func() {
+		line, err := bufio.NewReader(r).ReadString('\n')
+		if err != nil {
+			errc <- err
+			return
+		}
+		ch <- line
+	}()
+	select {
+	case l := <-ch:
+		return l, nil
+	case err := <-errc:
+		return "", err
+	case <-time.After(d):
+		return "", fmt.Errorf("no output in %v", d)
+	}
+}
+
+func mustJSON(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
