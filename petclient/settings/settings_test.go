@@ -176,3 +176,39 @@ func TestQuoteExec(t *testing.T) {
 		}
 	}
 }
+
+// The shipped example must parse, validate, mention every key, and equal
+// the defaults (it documents them).
+func TestExampleConfig(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "configs", "pet.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, warn, err := Decode(data)
+	if err != nil || len(warn) != 0 {
+		t.Fatalf("configs/pet.yaml: %v %v", err, warn)
+	}
+	if s != Defaults() {
+		t.Fatalf("configs/pet.yaml differs from the defaults:\n%+v\n%+v", s, Defaults())
+	}
+	for key := range knownKeys() {
+		if !strings.Contains(string(data), "\n"+key+":") {
+			t.Errorf("configs/pet.yaml does not show %s", key)
+		}
+	}
+}
+
+// The packaged menu entry and the autostart entry agree on the basics.
+func TestDesktopEntries(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "packaging", "tachikoma.desktop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, entry := range []string{string(data), AutostartEntry("/usr/bin/tachikoma")} {
+		for _, want := range []string{"[Desktop Entry]\n", "Type=Application\n", "Name=Tachikoma\n", "Icon=tachikoma\n", "Terminal=false\n"} {
+			if !strings.Contains(entry, want) {
+				t.Errorf("desktop entry lacks %q:\n%s", want, entry)
+			}
+		}
+	}
+}
