@@ -84,7 +84,8 @@ const (
 	fastLinger = 500 * time.Millisecond // keep fast this long after the last move
 	idleAfter  = 3 * time.Second
 	maxStep    = 250 * time.Millisecond // cap dt after a stall or suspend
-	// frame cache budget, shared by all pets
+	// frame cache budget, shared by all pets (pixels mostly live in the X
+	// server, but they are memory all the same)
 	frameCacheBytes = 12 << 20
 	fullscreenPoll  = time.Second
 )
@@ -202,6 +203,9 @@ func newApp(opts Options) (*App, error) {
 
 	a.src = loadSource(a.set.Pack, a.log)
 	a.cache = newFrameCache(a.src, frameCacheBytes)
+	if pb, err := pixbufFromImage(trayIcon(a.src, 64)); err == nil {
+		gtk.WindowSetDefaultIcon(pb) // dialogs and task switchers show the robot
+	}
 
 	if opts.NewWorld != nil {
 		w, err := opts.NewWorld(float64(screenScale(screen)))
@@ -390,6 +394,7 @@ func (a *App) summon(near *petWindow) *petWindow {
 	m.SetFullscreen(a.fullscreen)
 	p := newPetWindow(a, a.nextID, m)
 	a.pets = append(a.pets, p)
+	a.updateExclude()
 	p.sync(true)
 	a.log.Info("pet summoned", "pet", p.id, "x", x, "y", y)
 	a.noteInput()

@@ -119,14 +119,11 @@ func (c *frameCache) build(k frameKey, w *gtk.Widget) (*frame, error) {
 		key:   k,
 		w:     int(math.Ceil(float64(pw) / dev)),
 		h:     int(math.Ceil(float64(ph) / dev)),
-		bytes: 1024, // pixels live in the X server; this is bookkeeping
+		bytes: raster.Stride(pw)*ph + 1024, // pixels (in the X server) + bookkeeping
 	}
 	f.opaque, f.clear = probePoints(buf, pw, ph, k.dev)
 	f.shape = regionFromSurface(imgSurf)
 	f.surf = serverCopy(w, imgSurf, f.w, f.h)
-	if f.surf.p == imgSurf.p {
-		f.bytes += raster.Stride(pw) * ph // no window yet: kept client-side
-	}
 	imgSurf.destroy() // serverCopy holds its own reference when it returns it
 	runtime.SetFinalizer(f, func(f *frame) {
 		// X resources must be freed on the GTK thread.

@@ -280,7 +280,10 @@ func (a *App) apply(s settings.Settings) {
 	if s.StartOnLogin != old.StartOnLogin {
 		a.setAutostart(s.StartOnLogin)
 	}
-	a.applyModelSettings()
+	// The engine takes size, speeds and sleep/fullscreen rules at creation.
+	if s.Scale != old.Scale || s.Pack != old.Pack || s.SleepAfter != old.SleepAfter || s.AvoidFullscreen != old.AvoidFullscreen {
+		a.applyModelSettings()
+	}
 	for _, p := range a.pets {
 		p.sync(s.Scale != old.Scale || s.Pack != old.Pack)
 	}

@@ -97,6 +97,7 @@ func (p *petWindow) rebuild() {
 	p.destroy()
 	p.cur, p.placed, p.visible = nil, false, false
 	p.build()
+	p.app.updateExclude()
 	p.sync(true)
 }
 
