@@ -102,6 +102,14 @@ func run(args []string) int {
 	// The pet is drawn through X11 (shapes, keep-above, window ids for the
 	// world); on Wayland sessions it runs through XWayland.
 	os.Setenv("GDK_BACKEND", "x11")
+	// Without a session bus, GTK's accessibility bridge would auto-launch
+	// one (plus the AT-SPI bus and registry) that outlive the pet. Nothing
+	// could use accessibility there anyway, so tell GTK and GIO there is no
+	// bus instead of letting them start one.
+	if !desktop.HaveSessionBus() {
+		os.Setenv("NO_AT_BRIDGE", "1")
+		os.Setenv("DBUS_SESSION_BUS_ADDRESS", "disabled:")
+	}
 	// The pet never uses OpenGL; without this GDK probes GLX at start and
 	// loads the GL driver (tens of MiB resident, e.g. Mesa's LLVM).
 	if os.Getenv("GDK_GL") == "" {

@@ -111,6 +111,10 @@ func TestSessionBusAddressNeverGuesses(t *testing.T) {
 	if addr, err := sessionBusAddress(); err == nil {
 		t.Fatalf("found a bus %q where there is none (would auto-launch)", addr)
 	}
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "disabled:")
+	if HaveSessionBus() {
+		t.Fatal(`"disabled:" taken for a bus`)
+	}
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/x")
 	if addr, err := sessionBusAddress(); err != nil || addr != "unix:path=/x" {
 		t.Fatalf("got %q %v", addr, err)

@@ -14,6 +14,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strings"
 	"unsafe"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
@@ -60,6 +61,9 @@ func startSNI(a *App) error {
 // the variable is unset, which must not happen behind the user's back).
 func sessionBusAddress() (string, error) {
 	if addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" {
+		if strings.HasPrefix(addr, "disabled:") {
+			return "", errors.New("session bus disabled")
+		}
 		return addr, nil
 	}
 	if rt := os.Getenv("XDG_RUNTIME_DIR"); rt != "" {
@@ -69,6 +73,13 @@ func sessionBusAddress() (string, error) {
 		}
 	}
 	return "", errors.New("no session bus")
+}
+
+// HaveSessionBus reports whether a session bus is reachable without
+// auto-launching one (main uses it before GTK starts).
+func HaveSessionBus() bool {
+	_, err := sessionBusAddress()
+	return err == nil
 }
 
 //export tkSniStarted
