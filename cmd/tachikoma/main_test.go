@@ -1,0 +1,31 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// Bad flags must be rejected before GTK starts (exit status 2), so these
+// run without a display.
+func TestRejectsBadFlags(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "settings.yaml")
+	cases := [][]string{
+		{"--scale", "7"},
+		{"--lang", "fr"},
+		{"--pets", "99"},
+		{"--log-level", "loud"},
+		{"--no-such-flag"},
+		{"stray-argument"},
+	}
+	for _, args := range cases {
+		if code := run(append([]string{"--config", cfg}, args...)); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	if code := run([]string{"--version"}); code != 0 {
+		t.Fatalf("--version: exit %d", code)
+	}
+}
