@@ -19,7 +19,7 @@ BIN=${TACHIKOMA_BIN:-$ROOT/bin/tachikoma}
 
 if [ -z "${BENCH_INSIDE_X:-}" ]; then
 	if [ ! -x "$BIN" ]; then
-		(cd "$ROOT" && go build -o bin/tachikoma ./cmd/tachikoma)
+		(cd "$ROOT" && go build -o bin/tachikoma ./petclient/cmd/tachikoma)
 	fi
 	for tool in xvfb-run xcompmgr xdotool; do
 		command -v "$tool" >/dev/null || { echo "bench-pet: $tool is missing (apt-get install xvfb xcompmgr xdotool)" >&2; exit 2; }

@@ -5,7 +5,7 @@ set -euo pipefail
 
 build=(gcc pkg-config libgtk-3-dev)
 run=(libgtk-3-0)
-test=(xvfb xauth xcompmgr xdotool imagemagick x11-xserver-utils mosquitto-clients dbus-x11)
+test=(xvfb xauth xcompmgr xdotool imagemagick x11-xserver-utils mosquitto-clients dbus-x11 libglib2.0-bin)
 bench=(mosquitto mosquitto-clients xvfb xauth)
 
 want=("${build[@]}")

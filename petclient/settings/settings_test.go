@@ -200,7 +200,7 @@ func TestExampleConfig(t *testing.T) {
 
 // The packaged menu entry and the autostart entry agree on the basics.
 func TestDesktopEntries(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "packaging", "tachikoma.desktop"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "assets", "packaging", "tachikoma.desktop"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func TestMain(m *testing.M) {
 	bins.backdrop = filepath.Join(dir, "backdrop")
 	bins.watcher = filepath.Join(dir, "sniwatcher")
 	for out, pkg := range map[string]string{
-		bins.pet:      "github.com/tachikoma-pet/tachikoma/cmd/tachikoma",
+		bins.pet:      "github.com/tachikoma-pet/tachikoma/petclient/cmd/tachikoma",
 		bins.backdrop: "github.com/tachikoma-pet/tachikoma/petclient/desktop/guitest/backdrop",
 		bins.watcher:  "github.com/tachikoma-pet/tachikoma/petclient/desktop/guitest/sniwatcher",
 	} {
