@@ -1,0 +1,45 @@
+package engine
+
+import (
+	"testing"
+	"time"
+)
+
+func TestDoActions(t *testing.T) {
+	p := newTestPet(t, oneMonitor(), 1, nil)
+	p.Place(500, 1080)
+	stepUntil(t, p, 5*time.Second, "settle", p.settled)
+	for _, c := range []struct{ action, state string }{
+		{ActionSit, StateSit}, {ActionSleep, StateSleep}, {ActionLook, StateLook},
+		{ActionWalk, StateWalk}, {ActionRun, StateRun}, {ActionJump, StateJump},
+	} {
+		stepUntil(t, p, 10*time.Second, "settle before "+c.action, p.settled)
+		if !p.Do(c.action) {
+			t.Fatalf("Do(%s) refused on the floor", c.action)
+		}
+		if got := p.Pose().State; got != c.state {
+			t.Fatalf("Do(%s): state %s, want %s", c.action, got, c.state)
+		}
+	}
+	stepUntil(t, p, 10*time.Second, "settle", p.settled)
+	if p.Do(ActionWake) {
+		t.Fatal("woke a pet that was not asleep")
+	}
+	p.Do(ActionSleep)
+	if !p.Do(ActionWake) || p.Pose().State == StateSleep {
+		t.Fatalf("wake: state %s", p.Pose().State)
+	}
+	if p.Do("dance") {
+		t.Fatal("unknown action accepted")
+	}
+	// Not on a floor: actions are refused.
+	p.force(StateClimb, true, time.Second)
+	p.sup = support{kind: supWall}
+	if p.Do(ActionSit) {
+		t.Fatal("sat down while climbing")
+	}
+	p.SetHidden(true)
+	if p.Do(ActionJump) {
+		t.Fatal("acted while hidden")
+	}
+}
