@@ -72,8 +72,13 @@ type World struct {
 
 var _ engine.World = (*World)(nil)
 
+var quietXGB sync.Once
+
 // Open connects to the X server and does a first Refresh.
 func Open(opts Options) (*World, error) {
+	// xgb prints to stderr ("Could not get authority info" on every start
+	// without an Xauthority file): route it to our log at debug level.
+	quietXGB.Do(func() { xgb.Logger = slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug) })
 	conn, err := xgb.NewConnDisplay(opts.Display)
 	if err != nil {
 		return nil, fmt.Errorf("x11world: connect to X display %q: %w", opts.Display, err)
