@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"syscall"
 	"time"
 
@@ -53,6 +54,9 @@ type Options struct {
 	// Sections are added to the menu registry before the first menu is
 	// built (chat, tools, ...). More can be added later via App.Menus.
 	Sections []NamedSection
+	// OnStart is called on the GTK thread once the pets are shown (the
+	// chat layer attaches here).
+	OnStart func(*App)
 }
 
 // NamedSection is a menu section with its registry name, order and places.
@@ -135,6 +139,7 @@ type App struct {
 	stopWorld     chan struct{}
 
 	stateDirty bool // the test hook has changes to write
+	chatState  *statefile.Chat
 }
 
 // Run starts GTK (gtk.Init must not have been called), shows the pets and
@@ -245,6 +250,9 @@ func (a *App) start() {
 	a.schedule(tickFast)
 	a.writeState()
 	a.trimMemorySoon()
+	if a.opts.OnStart != nil {
+		a.opts.OnStart(a)
+	}
 }
 
 // trimMemorySoon hands the start-up garbage (decoded PNGs, the pack's
@@ -567,7 +575,7 @@ func (a *App) notifyListeners() {
 		return
 	}
 	info := a.Pets()
-	if equalInfo(info, a.lastInfo) {
+	if slices.Equal(info, a.lastInfo) {
 		return
 	}
 	a.lastInfo = info
@@ -576,17 +584,6 @@ func (a *App) notifyListeners() {
 	}
 }
 
-func equalInfo(a, b []PetInfo) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
 
 func (a *App) onCompositedChanged() {
 	c := a.screen.IsComposited()
@@ -601,6 +598,28 @@ func (a *App) onCompositedChanged() {
 	a.writeState()
 }
 
+// --- hooks for the chat layer ---
+
+// SetChatState records the chat's part of the test-hook snapshot and
+// writes it. GTK thread only.
+func (a *App) SetChatState(c *statefile.Chat) {
+	a.chatState = c
+	a.writeState()
+}
+
+// StateEnabled reports whether the test-hook state file is on.
+func (a *App) StateEnabled() bool { return a.state != nil }
+
+// Settings returns the running settings. GTK thread only.
+func (a *App) Settings() settings.Settings { return a.set }
+
+// UpdateSettings changes, applies and saves settings like the menu does,
+// so the chat's settings and the pet's never overwrite each other.
+func (a *App) UpdateSettings(change func(*settings.Settings)) { a.update(change) }
+
+// Composited reports whether windows can be translucent (RGBA visual).
+func (a *App) Composited() bool { return a.composited }
+
 // --- test hook ---
 
 func (a *App) writeState() {
@@ -612,7 +631,7 @@ func (a *App) writeState() {
 		PID: os.Getpid(), MenuOpen: a.openMenu != nil, MenuPetID: a.menuPetID,
 		Scale: a.set.Scale, Pack: a.src.Name(), Lang: string(a.lang), Composited: a.composited,
 		TickMS: int(a.tickEvery / time.Millisecond), Hidden: a.userHidden, Events: a.events,
-		Tray: trayKind(a.tray),
+		Tray: trayKind(a.tray), Chat: a.chatState,
 	}
 	for _, p := range a.pets {
 		ps := statefile.Pet{ID: p.id, X: p.pose.X, Y: p.pose.Y, WinX: p.winX, WinY: p.winY,

@@ -13,6 +13,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -64,9 +67,49 @@ type Settings struct {
 	// StartOnLogin mirrors the XDG autostart entry.
 	StartOnLogin bool `yaml:"start_on_login"`
 
-	// The chat issue adds its block here (e.g. `Chat ChatSettings
-	// yaml:"chat"` with server and user); unknown keys only warn, so older
-	// builds still read newer files.
+	// Chat is where and as whom the pet chats, and how loudly.
+	Chat ChatSettings `yaml:"chat"`
+}
+
+// ChatSettings configure the chat. An empty Server means "host a chat
+// server on this computer and log in to its local account".
+type ChatSettings struct {
+	// Server is mqtt://, mqtts://, ws:// or wss:// host[:port][/path].
+	Server string `yaml:"server"`
+	// User is the account name on Server.
+	User string `yaml:"user"`
+	// Remember keeps the login (keyring or a 0600 file) for the next start.
+	Remember bool `yaml:"remember"`
+	// DoNotDisturb: no speech bubbles (messages still count as unread).
+	DoNotDisturb bool `yaml:"do_not_disturb"`
+	// Muted conversations (room:NAME, dm:USER) never make bubbles.
+	Muted []string `yaml:"muted"`
+	// Notifications: desktop notifications for DMs while the chat window
+	// is hidden.
+	Notifications bool `yaml:"notifications"`
+	// HostOnLAN lets other computers reach the chat server this pet hosts
+	// (only when Server is empty).
+	HostOnLAN bool `yaml:"host_on_lan"`
+}
+
+// IsMuted reports whether conv is muted.
+func (c ChatSettings) IsMuted(conv string) bool {
+	for _, m := range c.Muted {
+		if m == conv {
+			return true
+		}
+	}
+	return false
+}
+
+// Equal compares settings (Chat.Muted makes Settings incomparable with ==;
+// nil and empty lists are the same).
+func (s Settings) Equal(o Settings) bool {
+	if !slices.Equal(s.Chat.Muted, o.Chat.Muted) {
+		return false
+	}
+	s.Chat.Muted, o.Chat.Muted = nil, nil
+	return reflect.DeepEqual(s, o)
 }
 
 // Defaults returns the settings used when there is no file.
@@ -80,6 +123,7 @@ func Defaults() Settings {
 		SleepAfter:      5 * time.Minute,
 		AvoidFullscreen: true,
 		StartOnLogin:    false,
+		Chat:            ChatSettings{Remember: true, Notifications: true},
 	}
 }
 
@@ -143,10 +187,31 @@ func (s Settings) Validate() error {
 	if s.SleepAfter != 0 && (s.SleepAfter < minSleep || s.SleepAfter > maxSleep) {
 		add("sleep_after", "%v is outside %v..%v (0 = never)", s.SleepAfter, minSleep, maxSleep)
 	}
+	s.Chat.validate(add)
 	if len(errs) == 0 {
 		return nil
 	}
 	return errs
+}
+
+var (
+	userRE   = regexp.MustCompile(`^[a-z0-9_]{3,32}$`)
+	schemeRE = regexp.MustCompile(`^((mqtts?|wss?)://)?[^\s/:]+(:\d+)?(/\S*)?$`)
+	convRE   = regexp.MustCompile(`^(room:[a-z0-9_-]{1,32}|dm:[a-z0-9_]{3,32})$`)
+)
+
+func (c ChatSettings) validate(add func(key, format string, args ...any)) {
+	if c.Server != "" && (len(c.Server) > 512 || !schemeRE.MatchString(c.Server)) {
+		add("chat.server", "%q is not [mqtt|mqtts|ws|wss://]host[:port][/path]", c.Server)
+	}
+	if c.User != "" && !userRE.MatchString(c.User) {
+		add("chat.user", "%q is not a user name (3-32 of a-z, 0-9, _)", c.User)
+	}
+	for _, m := range c.Muted {
+		if !convRE.MatchString(m) {
+			add("chat.muted", "%q is not room:NAME or dm:USER", m)
+		}
+	}
 }
 
 // DefaultPath is $XDG_CONFIG_HOME/tachikoma/settings.yaml, falling back to
@@ -198,7 +263,7 @@ func Decode(data []byte) (Settings, []string, error) {
 func knownKeys() map[string]bool {
 	return map[string]bool{
 		"scale": true, "pack": true, "language": true, "pets": true, "max_pets": true,
-		"sleep_after": true, "avoid_fullscreen": true, "start_on_login": true,
+		"sleep_after": true, "avoid_fullscreen": true, "start_on_login": true, "chat": true,
 	}
 }
 

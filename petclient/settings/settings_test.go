@@ -28,7 +28,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || len(warn) != 0 {
 		t.Fatalf("load: %v %v", err, warn)
 	}
-	if got != want {
+	if !got.Equal(want) {
 		t.Fatalf("got %+v want %+v", got, want)
 	}
 	data, _ := os.ReadFile(path)
@@ -39,7 +39,7 @@ func TestRoundTrip(t *testing.T) {
 
 func TestMissingFileGivesDefaults(t *testing.T) {
 	s, _, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
-	if err != nil || s != Defaults() {
+	if err != nil || !s.Equal(Defaults()) {
 		t.Fatalf("got %+v, %v", s, err)
 	}
 }
@@ -51,7 +51,7 @@ func TestPartialFileKeepsDefaults(t *testing.T) {
 	}
 	want := Defaults()
 	want.Scale = 2
-	if s != want {
+	if !s.Equal(want) {
 		t.Fatalf("got %+v", s)
 	}
 }
@@ -87,11 +87,11 @@ func TestSyntaxErrorAndWrongTypes(t *testing.T) {
 }
 
 func TestUnknownKeyWarnsOnly(t *testing.T) {
-	s, warn, err := Decode([]byte("scale: 3\nchat:\n  server: x\n"))
+	s, warn, err := Decode([]byte("scale: 3\nfuture:\n  server: x\n"))
 	if err != nil || s.Scale != 3 {
 		t.Fatalf("got %+v %v", s, err)
 	}
-	if len(warn) != 1 || !strings.Contains(warn[0], "chat") {
+	if len(warn) != 1 || !strings.Contains(warn[0], "future") {
 		t.Fatalf("warnings %v", warn)
 	}
 }
@@ -104,7 +104,7 @@ func TestBrokenFileKeptAsBadCopy(t *testing.T) {
 	}
 	var logs bytes.Buffer
 	s, wasBroken := LoadOrDefaults(path, slog.New(slog.NewTextHandler(&logs, nil)))
-	if !wasBroken || s != Defaults() {
+	if !wasBroken || !s.Equal(Defaults()) {
 		t.Fatalf("got %+v broken=%v", s, wasBroken)
 	}
 	bad, err := os.ReadFile(path + ".bad")
@@ -188,7 +188,7 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil || len(warn) != 0 {
 		t.Fatalf("configs/pet.yaml: %v %v", err, warn)
 	}
-	if s != Defaults() {
+	if !s.Equal(Defaults()) {
 		t.Fatalf("configs/pet.yaml differs from the defaults:\n%+v\n%+v", s, Defaults())
 	}
 	for key := range knownKeys() {
@@ -210,5 +210,30 @@ func TestDesktopEntries(t *testing.T) {
 				t.Errorf("desktop entry lacks %q:\n%s", want, entry)
 			}
 		}
+	}
+}
+
+func TestChatValidation(t *testing.T) {
+	s := Defaults()
+	s.Chat = ChatSettings{Server: "mqtt://127.0.0.1:1883", User: "alice", Muted: []string{"room:lobby", "dm:bob"}}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []ChatSettings{
+		{Server: "http://x"}, {Server: "mqtt://a b"}, {Server: "ftp://x"}, {User: "Al"}, {Muted: []string{"lobby"}},
+	} {
+		s.Chat = bad
+		if err := s.Validate(); err == nil {
+			t.Errorf("%+v validated", bad)
+		}
+	}
+	s.Chat = ChatSettings{Server: "wss://chat.example.org/mqtt", Muted: []string{"room:x"}}
+	data, err := Encode(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, _, err := Decode(data)
+	if err != nil || !back.Equal(s) || !back.Chat.IsMuted("room:x") || back.Chat.IsMuted("room:y") {
+		t.Fatalf("round trip: %+v %v", back, err)
 	}
 }

@@ -48,6 +48,44 @@ type State struct {
 	Hidden     bool    `json:"hidden"`
 	Tray       string  `json:"tray"` // "sni", "statusicon" or "none"
 	Events     int     `json:"events"`
+	Chat       *Chat   `json:"chat,omitempty"`
+}
+
+// Chat is the chat's part of the snapshot (written by petclient/chatui).
+type Chat struct {
+	Status  string   `json:"status"` // online, connecting, offline, "" = not logged in
+	Server  string   `json:"server,omitempty"`
+	User    string   `json:"user,omitempty"`
+	Hosting bool     `json:"hosting,omitempty"` // the in-process server runs
+	LAN     []string `json:"lan,omitempty"`     // addresses friends connect to while shared
+	Unread  int      `json:"unread"`
+	// Bubbles: the current (or last) bubble of each pet that spoke.
+	Bubbles []Bubble `json:"bubbles,omitempty"`
+	// Window: the chat window is shown, and its open conversation.
+	WindowOpen bool   `json:"window_open"`
+	WindowConv string `json:"window_conv,omitempty"`
+	// Friend requests waiting for an answer, friends, outbox size.
+	Incoming  []string `json:"incoming,omitempty"`
+	Friends   []string `json:"friends,omitempty"`
+	Outbox    int      `json:"outbox"`
+	LoginOpen bool     `json:"login_open,omitempty"`
+	LoginMsg  string   `json:"login_msg,omitempty"` // the login dialog's message
+	Bubbled   int      `json:"bubbled"`             // bubbles shown since start
+}
+
+// Bubble is one pet's speech bubble.
+type Bubble struct {
+	PetID   int    `json:"pet_id"`
+	Conv    string `json:"conv"`
+	From    string `json:"from"`
+	Text    string `json:"text"`
+	Visible bool   `json:"visible"`
+	Queue   int    `json:"queue"` // bubbles waiting after this one
+	X       int    `json:"x"`     // window on screen
+	Y       int    `json:"y"`
+	W       int    `json:"w"`
+	H       int    `json:"h"`
+	XID     uint32 `json:"xid"`
 }
 
 // Writer writes only when the snapshot differs from the last one, and
