@@ -49,13 +49,13 @@ type Model interface {
 	CanDo(action string) bool
 }
 
-// Menu actions offered for every pet.
+// Menu actions offered for every pet: the engine's own (engine.Pet.Do).
 const (
-	ActionSit   = "sit"
-	ActionSleep = "sleep"
-	ActionJump  = "jump"
-	ActionWalk  = "walk"
-	ActionRun   = "run"
-	ActionLook  = "look"
-	ActionWake  = "wake"
+	ActionSit   = engine.ActionSit
+	ActionSleep = engine.ActionSleep
+	ActionJump  = engine.ActionJump
+	ActionWalk  = engine.ActionWalk
+	ActionRun   = engine.ActionRun
+	ActionLook  = engine.ActionLook
+	ActionWake  = engine.ActionWake
 )

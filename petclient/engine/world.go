@@ -1,6 +1,9 @@
 package engine
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // World is what the engine knows of the desktop. Both methods are called on
 // every Step, so implementations should return cached slices; the engine
@@ -54,7 +57,7 @@ const edgeProbe = 0.5 // how far past an edge we look for a neighbouring area
 // update rebuilds the edges when the areas changed; it is a cheap compare
 // when they did not.
 func (g *geom) update(areas []Rect) bool {
-	if sameRects(g.areas, areas) {
+	if slices.Equal(g.areas, areas) {
 		return false
 	}
 	g.areas = append(g.areas[:0], areas...)
@@ -77,19 +80,7 @@ func (g *geom) update(areas []Rect) bool {
 	return true
 }
 
-// sameRects compares with the stored copy; g.areas may be shorter after the
-// degenerate filter, in which case we simply rebuild (rare).
-func sameRects(a, b []Rect) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+
 
 // edges appends the parts of area i's horizontal edge at y that have no other
 // area on their far side (probe is +down for floors, -up for ceilings).
