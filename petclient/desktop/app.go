@@ -584,7 +584,6 @@ func (a *App) notifyListeners() {
 	}
 }
 
-
 func (a *App) onCompositedChanged() {
 	c := a.screen.IsComposited()
 	if c == a.composited {

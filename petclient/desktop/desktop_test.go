@@ -131,14 +131,9 @@ func TestSessionBusAddressNeverGuesses(t *testing.T) {
 	}
 }
 
-func TestScaleLabelAndEqualInfo(t *testing.T) {
+func TestScaleLabelAndClamp(t *testing.T) {
 	if scaleLabel(1.5) != "1.5×" || scaleLabel(2) != "2×" {
 		t.Fatal(scaleLabel(1.5), scaleLabel(2))
-	}
-	a := []PetInfo{{ID: 1, Rect: image.Rect(0, 0, 2, 2)}}
-	b := []PetInfo{{ID: 1, Rect: image.Rect(0, 0, 2, 3)}}
-	if !equalInfo(a, a) || equalInfo(a, b) || equalInfo(a, nil) {
-		t.Fatal("equalInfo wrong")
 	}
 	if clampF(5, 0, 3) != 3 || clampF(-1, 0, 3) != 0 || clampF(1, 4, 2) != 3 {
 		t.Fatal("clampF wrong")

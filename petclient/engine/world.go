@@ -80,8 +80,6 @@ func (g *geom) update(areas []Rect) bool {
 	return true
 }
 
-
-
 // edges appends the parts of area i's horizontal edge at y that have no other
 // area on their far side (probe is +down for floors, -up for ceilings).
 func (g *geom) edges(out []seg, i int, y, probe float64) []seg {
