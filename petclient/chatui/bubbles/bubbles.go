@@ -204,7 +204,7 @@ func (p Placement) tailRow(y int) (int, int, bool) {
 		x0, x1 := int(math.Floor(c-w)), int(math.Ceil(c+w))
 		return x0, max(x1, x0+1), true
 	default:
-		d := math.Abs(fy - float64(p.Base))
+		d := math.Abs(fy - float64(p.Base) - 0.5) // row centre against the base centre
 		if d > half {
 			return 0, 0, false
 		}
