@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/chat"
+	"github.com/tachikoma-pet/tachikoma/petclient/chatui"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
 	"github.com/tachikoma-pet/tachikoma/petclient/settings"
 )
@@ -44,8 +46,11 @@ func run(args []string) int {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to `file` (tuning)")
-	// Reserved for the chat issue: --server URL and --user NAME will select
-	// the broker and account here and be passed on in desktop.Options.
+	server := fs.String("server", "", "chat server `URL`: mqtt://HOST:PORT, mqtts://, ws://HOST:PORT/mqtt or wss:// (default from settings; none: host one here)")
+	user := fs.String("user", "", "chat account `name` (password: $TACHIKOMA_PASSWORD, the remembered login, or the login dialog)")
+	caFile := fs.String("ca-file", "", "PEM `file` of certificates to trust for mqtts:// and wss://")
+	insecureTLS := fs.Bool("insecure-tls", false, "accept any server certificate (self-signed servers; no protection against eavesdroppers)")
+	noChat := fs.Bool("no-chat", false, "run the pet without chat")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -80,6 +85,12 @@ func run(args []string) int {
 	if *pets != 0 {
 		eff.Pets = *pets
 		eff.MaxPets = max(eff.MaxPets, *pets) // asking for N pets implies allowing N
+	}
+	if *server != "" {
+		if _, err := chat.ParseServer(*server); err != nil {
+			fmt.Fprintf(os.Stderr, "tachikoma: --server: %v\n", err)
+			return 2
+		}
 	}
 	if err := eff.Validate(); err != nil {
 		fmt.Fprintf(os.Stderr, "tachikoma: %v\n", err)
@@ -130,6 +141,24 @@ func run(args []string) int {
 		debug.SetMemoryLimit(24 << 20)
 	}
 
+	var chatCtl *chatui.Controller
+	onStart := func(app *desktop.App) {
+		if *noChat {
+			return
+		}
+		chatCtl = chatui.Attach(app, chatui.Options{
+			Server: *server, User: *user, Password: os.Getenv("TACHIKOMA_PASSWORD"),
+			TLS:         chat.TLSOptions{CAFile: *caFile, InsecureSkipVerify: *insecureTLS},
+			ControlFile: os.Getenv("TACHIKOMA_CHAT_CONTROL"),
+			Logger:      log,
+		})
+	}
+	defer func() {
+		if chatCtl != nil {
+			chatCtl.Close()
+		}
+	}()
+
 	err := desktop.Run(desktop.Options{
 		Settings:     eff,
 		FileSettings: file,
@@ -139,6 +168,7 @@ func run(args []string) int {
 		Version:      version,
 		Logger:       log,
 		NewWorld:     newWorld,
+		OnStart:      onStart,
 	})
 	if err != nil {
 		log.Error("tachikoma cannot start", "err", err)

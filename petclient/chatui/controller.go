@@ -1,0 +1,593 @@
+// Package chatui is the chat's GTK layer: the menu section, the pets'
+// speech bubbles, the chat window, the login dialog and notifications, on
+// top of the toolkit-free petclient/chat client. Everything here runs on
+// the GTK main thread; the client's events and every blocking call
+// (connecting, requests, the credentials store, the hosted server) go
+// through goroutines and come back with glib.IdleAdd.
+package chatui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gotk3/gotk3/gdk"
+	"github.com/gotk3/gotk3/glib"
+	"github.com/gotk3/gotk3/gtk"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/chat"
+	"github.com/tachikoma-pet/tachikoma/petclient/chat/credentials"
+	"github.com/tachikoma-pet/tachikoma/petclient/chatui/bubbles"
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/statefile"
+	"github.com/tachikoma-pet/tachikoma/petclient/hosting"
+	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
+	"github.com/tachikoma-pet/tachikoma/petclient/settings"
+)
+
+// Options come from the command line; the rest is in the settings.
+type Options struct {
+	Server   string // overrides chat.server for this run
+	User     string // overrides chat.user for this run
+	Password string // from $TACHIKOMA_PASSWORD; empty: remembered login or the dialog
+	TLS      chat.TLSOptions
+	// ControlFile is a test hook: commands appended to it are run (see control.go).
+	ControlFile string
+	Logger      *slog.Logger
+}
+
+// Controller ties the chat client to the pet app. GTK thread only, except
+// where noted.
+type Controller struct {
+	app  *desktop.App
+	opts Options
+	log  *slog.Logger
+
+	clientID string
+	stateDir string
+	creds    *credentials.Store // nil until opened (off the GTK thread)
+
+	client   *chat.Client
+	cfg      chat.Config
+	removeEv func()
+	status   chat.Status
+	err      error
+	loggedIn bool // a client exists (connected or trying)
+
+	host    *hosting.Host
+	hosting bool // starting or running the in-process server
+
+	bubbles map[int]*bubble
+	bubbled int
+	win     *chatWindow
+	login   *loginDialog
+
+	ctx    context.Context // cancelled by Close: ends background work
+	cancel context.CancelFunc
+}
+
+// Attach starts the chat for app: called from desktop.Options.OnStart.
+func Attach(app *desktop.App, opts Options) *Controller {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	c := &Controller{app: app, opts: opts, log: opts.Logger.With("component", "chat"), bubbles: map[int]*bubble{}}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.stateDir = stateDir()
+	c.clientID = loadClientID(c.stateDir, c.log)
+	app.Menus().Add("chat", menu.OrderChat, menu.Everywhere, menu.SectionFunc(c.menuItems))
+	app.OnPetsChanged(func([]desktop.PetInfo) {
+		for _, b := range c.bubbles {
+			b.petsChanged()
+		}
+	})
+	if opts.ControlFile != "" {
+		go c.watchControl(opts.ControlFile)
+	}
+	c.writeState()
+	go c.boot()
+	return c
+}
+
+// Close ends the chat (after the GTK main loop stopped): the client
+// disconnects, the hosted server stops.
+func (c *Controller) Close() {
+	c.cancel()
+	if c.removeEv != nil {
+		c.removeEv()
+	}
+	if c.client != nil {
+		c.client.Close()
+	}
+	if c.host != nil {
+		c.host.Close()
+	}
+}
+
+func (c *Controller) settings() settings.ChatSettings { return c.app.Settings().Chat }
+
+// boot (goroutine) picks how to log in: the flags' or the settings' server
+// with a password from the environment or the remembered login, or the
+// in-process server for a fresh install.
+func (c *Controller) boot() {
+	creds, err := credentials.Open(credentials.Options{Logger: c.log})
+	if err != nil {
+		c.log.Warn("no credentials store; logins are not remembered", "err", err)
+	}
+	set := c.onGTK(func() any { return c.settings() }).(settings.ChatSettings)
+	glib.IdleAdd(func() { c.creds = creds })
+	server, user := c.opts.Server, c.opts.User
+	if server == "" {
+		server, user = set.Server, cmpOr(user, set.User)
+	}
+	if server == "" {
+		c.startHosting(creds, set.HostOnLAN)
+		return
+	}
+	cfg := c.config(server, user, c.opts.Password)
+	if cfg.Password == "" && user != "" && creds != nil {
+		if srv, err := chat.ParseServer(server); err == nil {
+			cfg.Password, _ = creds.Load(credentials.Account(srv.String(), user))
+		}
+	}
+	if user == "" || cfg.Password == "" {
+		glib.IdleAdd(func() { c.showLogin(server, user, "") })
+		return
+	}
+	glib.IdleAdd(func() { c.adopt(cfg, nil) })
+}
+
+func (c *Controller) startHosting(creds *credentials.Store, lan bool) {
+	glib.IdleAdd(func() { c.hosting = true; c.app.Menus().Invalidate() })
+	h, err := hosting.Start(c.ctx, hosting.Options{Credentials: creds, ShareOnLAN: lan, Logger: c.log})
+	glib.IdleAdd(func() {
+		if err != nil {
+			c.hosting = false
+			c.log.Error("cannot host a chat server on this computer", "err", err)
+			c.showLogin("", "", c.errorText(err))
+			return
+		}
+		if c.ctx.Err() != nil {
+			h.Close()
+			return
+		}
+		c.host = h
+		cfg := h.ClientConfig(c.clientID)
+		cfg.StateDir = c.stateDir
+		c.log.Info("hosting chat on this computer", "server", cfg.Server, "user", cfg.User)
+		c.adopt(cfg, nil)
+	})
+}
+
+func (c *Controller) config(server, user, password string) chat.Config {
+	return chat.Config{Server: server, User: user, Password: password, ClientID: c.clientID,
+		StateDir: c.stateDir, TLS: c.opts.TLS}
+}
+
+// adopt makes cl (already connected) or a new client for cfg the current
+// one. GTK thread.
+func (c *Controller) adopt(cfg chat.Config, cl *chat.Client) {
+	c.dropClient()
+	if cl == nil {
+		var err error
+		cl, err = chat.New(cfg, c.log)
+		if err != nil {
+			c.log.Error("chat client", "err", err)
+			c.showLogin(cfg.Server, cfg.User, c.errorText(err))
+			return
+		}
+		defer cl.Start()
+	}
+	c.client, c.cfg, c.loggedIn = cl, cfg, true
+	c.status, c.err = cl.Status()
+	c.removeEv = cl.OnEvent(func(ev chat.Event) { glib.IdleAdd(func() { c.onEvent(cl, ev) }) })
+	c.log.Info("chat account", "server", cfg.Server, "user", cfg.User)
+	c.app.Menus().Invalidate()
+	if c.win != nil {
+		c.win.reload()
+	}
+	c.writeState()
+}
+
+func (c *Controller) dropClient() {
+	if c.removeEv != nil {
+		c.removeEv()
+		c.removeEv = nil
+	}
+	if c.client != nil {
+		old := c.client
+		go old.Close() // waits for its goroutines: not on the GTK thread
+	}
+	c.client, c.loggedIn, c.status, c.err = nil, false, chat.StatusOffline, nil
+}
+
+// logout forgets the login (and the remembered password).
+func (c *Controller) logout() {
+	cfg, creds := c.cfg, c.creds
+	c.dropClient()
+	if creds != nil && cfg.User != "" && c.host == nil {
+		go func() {
+			if srv, err := chat.ParseServer(cfg.Server); err == nil {
+				creds.Delete(credentials.Account(srv.String(), cfg.User))
+			}
+		}()
+	}
+	if c.win != nil {
+		c.win.close()
+	}
+	c.app.Menus().Invalidate()
+	c.writeState()
+}
+
+func (c *Controller) onEvent(cl *chat.Client, ev chat.Event) {
+	if cl != c.client {
+		return // a late event from a client already replaced
+	}
+	switch ev.Type {
+	case chat.EventStatus:
+		c.status, c.err = ev.Status, ev.Err
+		c.log.Debug("chat status", "status", ev.Status, "err", ev.Err)
+		c.app.Menus().Invalidate()
+		if errors.Is(ev.Err, chat.ErrAuth) && c.host == nil {
+			c.showLogin(c.cfg.Server, c.cfg.User, c.errorText(ev.Err))
+		}
+	case chat.EventMessage:
+		c.onMessage(ev)
+	case chat.EventFriendRequest:
+		c.app.Surprise(0)
+	case chat.EventConversations:
+		c.app.Menus().Invalidate()
+	case chat.EventToken:
+		c.remember(c.cfg.Server, c.cfg.User, ev.Text, true)
+	}
+	if c.win != nil {
+		c.win.onEvent(ev)
+	}
+	c.writeState()
+}
+
+func (c *Controller) onMessage(ev chat.Event) {
+	m := ev.Message
+	if m == nil || m.Own {
+		return // own messages never make the pet speak
+	}
+	set := c.settings()
+	if c.win != nil && c.win.visible() && c.win.conv == ev.Conv {
+		c.client.MarkRead(ev.Conv)
+	}
+	if ev.DM && set.Notifications && (c.win == nil || !c.win.visible()) {
+		notify(c.app.Lang().F(i18n.ChatNotifyDM, nickOf(m)), m.Text, c.log)
+	}
+	if set.DoNotDisturb || set.IsMuted(ev.Conv) {
+		return
+	}
+	b := c.pickBubble()
+	if b == nil {
+		return
+	}
+	if ev.DM || ev.Mention {
+		c.app.Surprise(b.petID)
+	}
+	b.say(bubbles.NewItem(ev.Conv, nickOf(m), m.Text))
+}
+
+func nickOf(m *chat.Message) string { return cmpOr(m.Nick, m.From) }
+
+// pickBubble is the visible pet with the fewest bubbles to say, so
+// several pets share a busy room.
+func (c *Controller) pickBubble() *bubble {
+	var best *bubble
+	load := 1 << 30
+	for _, info := range c.app.Pets() {
+		if !info.Visible {
+			continue
+		}
+		b := c.bubbles[info.ID]
+		if b == nil {
+			b = &bubble{c: c, petID: info.ID}
+			c.bubbles[info.ID] = b
+		}
+		n := b.q.Waiting()
+		if b.showing {
+			n++
+		}
+		if n < load {
+			best, load = b, n
+		}
+	}
+	return best
+}
+
+func (c *Controller) pet(id int) (desktop.PetInfo, bool) {
+	for _, p := range c.app.Pets() {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return desktop.PetInfo{}, false
+}
+
+// remember (GTK thread) saves the login off the GTK thread when asked to.
+func (c *Controller) remember(server, user, secret string, onlyIfRemembered bool) {
+	if c.creds == nil || user == "" || secret == "" || c.host != nil || !c.settings().Remember {
+		return
+	}
+	creds := c.creds
+	go func() {
+		srv, err := chat.ParseServer(server)
+		if err != nil {
+			return
+		}
+		acct := credentials.Account(srv.String(), user)
+		if onlyIfRemembered {
+			if old, _ := creds.Load(acct); old == "" {
+				return
+			}
+		}
+		if err := creds.Save(acct, secret); err != nil {
+			c.log.Warn("cannot remember the login", "err", err)
+		}
+	}()
+}
+
+// --- menu ---
+
+func (c *Controller) menuItems(ctx menu.Context) []menu.Item {
+	l := ctx.Lang
+	set := c.settings()
+	var items []menu.Item
+	status := l.T(i18n.ChatStatusLoggedOut)
+	if c.loggedIn {
+		switch c.status {
+		case chat.StatusOnline:
+			status = l.F(i18n.ChatStatusOnline, c.cfg.User)
+		case chat.StatusConnecting:
+			status = l.T(i18n.ChatStatusConnecting)
+		default:
+			status = l.T(i18n.ChatStatusOffline)
+			if c.err != nil {
+				status += " — " + c.errorText(c.err)
+			}
+		}
+	} else if c.hosting {
+		status = l.T(i18n.ChatStatusConnecting)
+	}
+	items = append(items, menu.Item{ID: "chat.status", Label: status, Disabled: true})
+	open := l.T(i18n.ChatOpen)
+	if c.client != nil {
+		if n := c.client.UnreadTotal(); n > 0 {
+			open = l.F(i18n.ChatOpenUnread, n)
+		}
+	}
+	items = append(items, menu.Item{ID: "chat.open", Label: open, Disabled: c.client == nil, Activate: func() { c.openChat("") }})
+	if c.loggedIn {
+		items = append(items, menu.Item{ID: "chat.logout", Label: l.T(i18n.ChatLogout), Activate: c.logout})
+	} else {
+		items = append(items, menu.Item{ID: "chat.login", Label: l.T(i18n.ChatLogin), Activate: func() { c.showLogin("", "", "") }})
+	}
+	items = append(items, menu.Item{ID: "chat.dnd", Label: l.T(i18n.ChatDND), Kind: menu.Check, Checked: set.DoNotDisturb,
+		Activate: func() { c.setDND(!c.settings().DoNotDisturb) }})
+	if c.host != nil {
+		sharing := c.host.Sharing()
+		items = append(items, menu.Item{ID: "chat.host", Label: l.T(i18n.ChatHost), Kind: menu.Check, Checked: sharing,
+			Activate: func() { c.shareOnLAN(!sharing) }})
+		if sharing {
+			addrs := c.host.LANAddresses()
+			if len(addrs) == 0 {
+				items = append(items, menu.Item{ID: "chat.host.addr", Label: l.T(i18n.ChatHostNoLAN), Disabled: true})
+			}
+			for i, a := range addrs {
+				if i == 2 {
+					break
+				}
+				items = append(items, menu.Item{ID: "chat.host.addr." + itoa(i), Label: l.F(i18n.ChatHostAddr, a), Disabled: true})
+			}
+			if len(addrs) > 0 {
+				addr := addrs[0]
+				items = append(items, menu.Item{ID: "chat.host.copy", Label: l.T(i18n.ChatHostCopy), Activate: func() { copyText(addr) }})
+			}
+		}
+	}
+	return items
+}
+
+func (c *Controller) setDND(on bool) {
+	c.app.UpdateSettings(func(s *settings.Settings) { s.Chat.DoNotDisturb = on })
+	if on {
+		for _, b := range c.bubbles {
+			b.clear()
+		}
+	}
+	c.app.Menus().Invalidate()
+	c.writeState()
+}
+
+// setMuted mutes or unmutes bubbles for conv.
+func (c *Controller) setMuted(conv string, on bool) {
+	c.app.UpdateSettings(func(s *settings.Settings) {
+		m := slices.DeleteFunc(slices.Clone(s.Chat.Muted), func(x string) bool { return x == conv })
+		if on {
+			m = append(m, conv)
+		}
+		s.Chat.Muted = m
+	})
+}
+
+func (c *Controller) shareOnLAN(on bool) {
+	h := c.host
+	if h == nil {
+		return
+	}
+	go func() {
+		err := h.ShareOnLAN(on)
+		glib.IdleAdd(func() {
+			if err != nil {
+				c.log.Error("cannot change LAN sharing", "err", err)
+				return
+			}
+			c.app.UpdateSettings(func(s *settings.Settings) { s.Chat.HostOnLAN = on })
+			c.app.Menus().Invalidate()
+			c.writeState()
+		})
+	}()
+}
+
+func copyText(s string) {
+	if cb, err := gtk.ClipboardGet(gdk.SELECTION_CLIPBOARD); err == nil {
+		cb.SetText(s)
+	}
+}
+
+// openChat shows the chat window, on conv when given.
+func (c *Controller) openChat(conv string) {
+	if c.client == nil {
+		c.showLogin("", "", "")
+		return
+	}
+	if c.win == nil {
+		c.win = newChatWindow(c)
+	}
+	c.win.present()
+	if conv != "" {
+		c.win.open(conv)
+	}
+	c.writeState()
+}
+
+// errorText words a chat error for people.
+func (c *Controller) errorText(err error) string {
+	l := c.app.Lang()
+	var ce *chat.Error
+	msg := err.Error()
+	if errors.As(err, &ce) && ce.Msg != "" {
+		msg = ce.Msg
+	}
+	switch {
+	case errors.Is(err, chat.ErrAuth):
+		return l.T(i18n.ChatErrAuth)
+	case errors.Is(err, chat.ErrNameTaken):
+		return l.T(i18n.ChatErrTaken)
+	case errors.Is(err, chat.ErrInvalid):
+		return l.F(i18n.ChatErrInvalid, msg)
+	case errors.Is(err, chat.ErrTooMany):
+		return l.T(i18n.ChatErrTooMany)
+	case errors.Is(err, chat.ErrRegistrationOff):
+		return l.T(i18n.ChatErrRegOff)
+	case errors.Is(err, chat.ErrUnreachable):
+		return l.T(i18n.ChatErrUnreachable)
+	case errors.Is(err, chat.ErrTLS):
+		return l.F(i18n.ChatErrTLS, msg)
+	case errors.Is(err, chat.ErrBadURL):
+		return l.F(i18n.ChatErrBadURL, msg)
+	}
+	return l.F(i18n.ChatErrOther, msg)
+}
+
+// --- test hook ---
+
+func (c *Controller) writeState() {
+	if !c.app.StateEnabled() {
+		return
+	}
+	st := &statefile.Chat{Server: c.cfg.Server, User: c.cfg.User, Hosting: c.host != nil, Bubbled: c.bubbled}
+	if c.loggedIn {
+		st.Status = c.status.String()
+	}
+	if c.host != nil && c.host.Sharing() {
+		st.LAN = c.host.LANAddresses()
+	}
+	if cl := c.client; cl != nil {
+		st.Unread = cl.UnreadTotal()
+		in, _ := cl.FriendRequests()
+		for _, p := range in {
+			st.Incoming = append(st.Incoming, p.User)
+		}
+		for _, f := range cl.Friends() {
+			st.Friends = append(st.Friends, f.User)
+		}
+		st.Outbox = len(cl.Outbox())
+	}
+	ids := make([]int, 0, len(c.bubbles))
+	for id := range c.bubbles {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		b := c.bubbles[id]
+		bs := statefile.Bubble{PetID: id, Conv: b.last.Conv, From: b.last.From, Text: b.last.Text,
+			Visible: b.showing && b.win != nil && b.win.IsVisible(), Queue: b.q.Waiting(), XID: b.xid}
+		if bs.Visible {
+			bs.X, bs.Y, bs.W, bs.H = b.place.Win.Min.X, b.place.Win.Min.Y, b.place.Win.Dx(), b.place.Win.Dy()
+		}
+		st.Bubbles = append(st.Bubbles, bs)
+	}
+	if c.win != nil {
+		st.WindowOpen = c.win.visible()
+		st.WindowConv = c.win.conv
+	}
+	if c.login != nil {
+		st.LoginOpen = true
+		st.LoginMsg = c.login.message()
+	}
+	c.app.SetChatState(st)
+}
+
+// --- helpers ---
+
+// onGTK runs f on the GTK thread and waits for its result (goroutines only).
+func (c *Controller) onGTK(f func() any) any {
+	ch := make(chan any, 1)
+	glib.IdleAdd(func() { ch <- f() })
+	return <-ch
+}
+
+// stateDir is $XDG_STATE_HOME/tachikoma/chat (outbox, read markers, the
+// client id).
+func stateDir() string {
+	base := os.Getenv("XDG_STATE_HOME")
+	if !filepath.IsAbs(base) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		base = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(base, "tachikoma", "chat")
+}
+
+// loadClientID reads this installation's client id, making it once: the
+// broker ties persistent sessions (offline messages) to it.
+func loadClientID(dir string, log *slog.Logger) string {
+	if dir == "" {
+		return chat.NewClientID()
+	}
+	path := filepath.Join(dir, "client-id")
+	if b, err := os.ReadFile(path); err == nil {
+		if id := strings.TrimSpace(string(b)); id != "" {
+			return id
+		}
+	}
+	id := chat.NewClientID()
+	if err := os.MkdirAll(dir, 0o700); err == nil {
+		err = os.WriteFile(path, []byte(id+"\n"), 0o600)
+		if err != nil {
+			log.Warn("cannot keep the client id", "path", path, "err", err)
+		}
+	}
+	return id
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
