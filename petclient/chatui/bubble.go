@@ -129,6 +129,8 @@ func (b *bubble) reposition(force bool) bool {
 	}
 	reshape := force || p.Win.Size() != b.place.Win.Size() || p.Side != b.place.Side || p.Tip != b.place.Tip
 	b.place = p
+	// Not resizable: GTK sizes the window to its request, so request it.
+	b.win.SetSizeRequest(p.Win.Dx(), p.Win.Dy())
 	b.win.Resize(p.Win.Dx(), p.Win.Dy())
 	b.win.Move(p.Win.Min.X, p.Win.Min.Y)
 	if reshape {
