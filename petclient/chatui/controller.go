@@ -82,10 +82,16 @@ func Attach(app *desktop.App, opts Options) *Controller {
 	c.stateDir = stateDir()
 	c.clientID = loadClientID(c.stateDir, c.log)
 	app.Menus().Add("chat", menu.OrderChat, menu.Everywhere, menu.SectionFunc(c.menuItems))
-	app.OnPetsChanged(func([]desktop.PetInfo) {
-		for _, b := range c.bubbles {
+	app.OnPetsChanged(func(pets []desktop.PetInfo) {
+		for id, b := range c.bubbles {
+			if !slices.ContainsFunc(pets, func(p desktop.PetInfo) bool { return p.ID == id }) {
+				b.destroy() // the pet was dismissed
+				delete(c.bubbles, id)
+				continue
+			}
 			b.petsChanged()
 		}
+		c.writeState()
 	})
 	if opts.ControlFile != "" {
 		go c.watchControl(opts.ControlFile)
@@ -460,9 +466,10 @@ func (c *Controller) openChat(conv string) {
 	c.writeState()
 }
 
-// errorText words a chat error for people.
-func (c *Controller) errorText(err error) string {
-	l := c.app.Lang()
+// errorText words a chat error for people, in the app's language.
+func (c *Controller) errorText(err error) string { return errorText(c.app.Lang(), err) }
+
+func errorText(l i18n.Lang, err error) string {
 	var ce *chat.Error
 	msg := err.Error()
 	if errors.As(err, &ce) && ce.Msg != "" {

@@ -1,0 +1,46 @@
+package chatui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/chat"
+	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
+)
+
+// Each failure the login dialog can meet gets its own words, in both
+// languages, and keeps the server's reason where there is one.
+func TestErrorText(t *testing.T) {
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{&chat.Error{Kind: chat.ErrAuth, Msg: "bad user name or password"}, "Wrong username or password."},
+		{&chat.Error{Kind: chat.ErrNameTaken, Msg: "username bob is taken"}, "That username is taken"},
+		{&chat.Error{Kind: chat.ErrInvalid, Msg: "password too weak: use at least 8 characters (got 5)"}, "password too weak: use at least 8 characters (got 5)"},
+		{&chat.Error{Kind: chat.ErrUnreachable, Msg: "connection refused"}, "Cannot reach the server"},
+		{&chat.Error{Kind: chat.ErrTLS, Msg: "certificate signed by unknown authority"}, "certificate signed by unknown authority"},
+		{&chat.Error{Kind: chat.ErrBadURL, Msg: "http://x: unsupported scheme"}, "Not a server address"},
+		{&chat.Error{Kind: chat.ErrTooMany}, "Too many attempts"},
+		{&chat.Error{Kind: chat.ErrRegistrationOff}, "does not accept new accounts"},
+		{errors.New("boom"), "Could not connect: boom"},
+	}
+	for _, c := range cases {
+		if got := errorText(i18n.English, c.err); !strings.Contains(got, c.want) {
+			t.Errorf("%v: %q does not contain %q", c.err, got, c.want)
+		}
+		if zh := errorText(i18n.Chinese, c.err); zh == errorText(i18n.English, c.err) {
+			t.Errorf("%v: no Chinese wording", c.err)
+		}
+	}
+}
+
+func TestClientIDStable(t *testing.T) {
+	dir := t.TempDir()
+	a := loadClientID(dir, nil)
+	b := loadClientID(dir, nil)
+	if a == "" || a != b {
+		t.Fatalf("client id changed: %q then %q", a, b)
+	}
+}
