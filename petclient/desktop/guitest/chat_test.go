@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -138,6 +139,32 @@ func TestChat(t *testing.T) {
 		}
 	})
 
+	t.Run("typing in the chat window sends", func(t *testing.T) {
+		got := bob.wait(chat.EventMessage)
+		win := strings.Fields(s.run(nil, "xdotool", "search", "--sync", "--name", "^Tachikoma chat$"))
+		if len(win) == 0 {
+			t.Fatal("no chat window")
+		}
+		s.xdotool("windowfocus", "--sync", win[0])
+		if *screenshots != "" {
+			// Let the page of history arrive and lay out before the shot.
+			time.Sleep(500 * time.Millisecond)
+			img := s.screenshot()
+			geo := s.run(nil, "xdotool", "getwindowgeometry", "--shell", win[0])
+			savePNG(t, filepath.Join(*screenshots, "chat.png"), crop(img, shellRect(geo)))
+		}
+		s.xdotool("type", "--delay", "20", "hi bob")
+		s.xdotool("key", "Return")
+		select {
+		case ev := <-got:
+			if ev.Message == nil || ev.Message.Text != "hi bob" || ev.Message.From != "alice" || ev.Conv != "dm:alice" {
+				t.Fatalf("bob got %+v", ev.Message)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("bob never got the typed message; pet log:\n%s", tail(s.logOf("pet"), 20))
+		}
+	})
+
 	t.Run("friend request round trip", func(t *testing.T) {
 		accepted := carol.wait(chat.EventFriendAccepted)
 		if _, err := carol.c.FriendRequest(ctx, "alice"); err != nil {
@@ -217,6 +244,18 @@ func TestChat(t *testing.T) {
 			t.Fatalf("subscriber got it %d times:\n%s", c, out)
 		}
 	})
+}
+
+// shellRect parses xdotool getwindowgeometry --shell output.
+func shellRect(out string) image.Rectangle {
+	v := map[string]int{}
+	for _, line := range strings.Split(out, "\n") {
+		if k, val, ok := strings.Cut(strings.TrimSpace(line), "="); ok {
+			n, _ := strconv.Atoi(val)
+			v[k] = n
+		}
+	}
+	return image.Rect(v["X"], v["Y"], v["X"]+v["WIDTH"], v["Y"]+v["HEIGHT"])
 }
 
 func slicesContains(list []string, s string) bool {
