@@ -51,6 +51,7 @@ func (c *Controller) showLogin(server, user, msg string) {
 	d.dlg.ShowAll()
 	d.nick.SetVisible(false)
 	d.nickLabel.SetVisible(false)
+	d.focusFirstEmpty()
 	d.dlg.Present()
 	c.writeState()
 }
@@ -131,6 +132,18 @@ func (d *loginDialog) build(server, user string) error {
 
 func (d *loginDialog) message() string { return d.text }
 
+// focusFirstEmpty puts the cursor where typing is needed: the server or
+// user when missing, else the password (selected, to retype it).
+func (d *loginDialog) focusFirstEmpty() {
+	for _, e := range []*gtk.Entry{d.server, d.user} {
+		if t, _ := e.GetText(); t == "" {
+			e.GrabFocus()
+			return
+		}
+	}
+	d.pass.GrabFocus() // selects its text, so retyping replaces it
+}
+
 func (d *loginDialog) setMessage(s string) {
 	d.text = s
 	d.msg.SetText(s)
@@ -184,6 +197,7 @@ func (d *loginDialog) submit() {
 			d.ok.SetSensitive(true)
 			if err != nil {
 				d.setMessage(d.c.errorText(err))
+				d.focusFirstEmpty()
 				return
 			}
 			d.c.app.UpdateSettings(func(s *settings.Settings) {

@@ -356,3 +356,96 @@ func (tc *tclient) wait(typ chat.EventType) <-chan chat.Event {
 	tc.mu.Unlock()
 	return ch
 }
+
+// TestChatLoginShaped: without a password the login dialog asks; a wrong
+// password is answered in words, the right one logs in; then, without a
+// compositor, a bubble is a shaped window (no black box around it).
+func TestChatLoginShaped(t *testing.T) {
+	data := t.TempDir()
+	b := startTestBroker(t, data, "127.0.0.1:0")
+	addr := b.MQTTAddr()
+	host, port, _ := strings.Cut(addr, ":")
+	for _, u := range []string{"alice", "bob"} {
+		if err := b.Register(context.Background(), u, u+"-password", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := startX(t, false)
+	s.startBackdrop()
+	p := s.startPet([]string{"XDG_STATE_HOME=" + filepath.Join(s.dir, "state")},
+		"--pets", "1", "--server", "mqtt://"+addr, "--user", "alice")
+	chatOf := func(st statefile.State) statefile.Chat {
+		if st.Chat == nil {
+			return statefile.Chat{}
+		}
+		return *st.Chat
+	}
+	p.waitState("login dialog", 10*time.Second, func(st statefile.State) bool { return chatOf(st).LoginOpen })
+	win := strings.Fields(s.run(nil, "xdotool", "search", "--sync", "--name", "^Log in to chat$"))
+	if len(win) == 0 {
+		t.Fatal("no login window")
+	}
+	login := func(pw string) {
+		s.xdotool("windowfocus", "--sync", win[0])
+		// server and user are filled in: the password entry has the focus
+		s.xdotool("key", "ctrl+a")
+		s.xdotool("type", "--delay", "20", pw)
+		s.xdotool("key", "Return")
+	}
+	login("not-her-password")
+	p.waitState("wrong password message", 15*time.Second, func(st statefile.State) bool {
+		return chatOf(st).LoginMsg == "Wrong username or password."
+	})
+	login("alice-password")
+	p.waitState("logged in, dialog gone", 15*time.Second, func(st statefile.State) bool {
+		c := chatOf(st)
+		return !c.LoginOpen && c.Status == "online" && c.User == "alice"
+	})
+
+	text := "shaped 你好"
+	s.run(nil, "mosquitto_pub", "-h", host, "-p", port, "-u", "bob", "-P", "bob-password",
+		"-t", "tachikoma/rooms/lobby", "-m", text)
+	p.waitState("bubble", 10*time.Second, func(st statefile.State) bool {
+		bs := chatOf(st).Bubbles
+		return len(bs) > 0 && bs[0].Visible && bs[0].Text == text
+	})
+	var img *image.RGBA
+	var r image.Rectangle
+	if !pollUntil(5*time.Second, func() bool {
+		before := chatOf(p.read()).Bubbles[0]
+		img = s.screenshot()
+		after := chatOf(p.read()).Bubbles[0]
+		r = image.Rect(after.X, after.Y, after.X+after.W, after.Y+after.H)
+		return before == after && after.Visible && countNonBackdrop(img, r) > r.Dx()*r.Dy()/2
+	}) {
+		t.Fatalf("bubble not drawn: %d of %d pixels differ", countNonBackdrop(img, r), r.Dx()*r.Dy())
+	}
+	checkBackdrop(t, img, r.Min.X, r.Min.Y, "shaped bubble corner")
+	checkBackdrop(t, img, r.Max.X-1, r.Min.Y, "shaped bubble corner")
+	checkBackdrop(t, img, r.Min.X, r.Max.Y-1, "shaped bubble corner")
+	if *screenshots != "" {
+		savePNG(t, filepath.Join(*screenshots, "bubble-shaped.png"), crop(img, r.Inset(-20)))
+	}
+}
+
+// TestChatHosted: a fresh install (no server configured) hosts a server in
+// the pet and logs in to the local account at once.
+func TestChatHosted(t *testing.T) {
+	s := startX(t, true)
+	p := s.startPet([]string{"XDG_STATE_HOME=" + filepath.Join(s.dir, "state"), "USER=newcomer"}, "--pets", "1")
+	st := p.waitState("hosted chat online", 30*time.Second, func(st statefile.State) bool {
+		return st.Chat != nil && st.Chat.Status == "online" && st.Chat.Hosting
+	})
+	if st.Chat.User != "newcomer" || !strings.HasPrefix(st.Chat.Server, "mqtt://127.0.0.1:") {
+		t.Fatalf("hosted login: %+v", *st.Chat)
+	}
+	p.openMenu()
+	if *screenshots != "" {
+		time.Sleep(300 * time.Millisecond) // let the menu finish mapping before the shot
+		img := s.screenshot()
+		pe := p.read().Pets[0]
+		area := image.Rect(pe.WinX-40, pe.WinY-420, pe.WinX+pe.W+320, pe.WinY+pe.H+20).Intersect(img.Bounds())
+		savePNG(t, filepath.Join(*screenshots, "chat-menu.png"), crop(img, area))
+	}
+	s.xdotool("key", "Escape")
+}
