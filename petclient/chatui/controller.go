@@ -246,7 +246,9 @@ func (c *Controller) onEvent(cl *chat.Client, ev chat.Event) {
 	case chat.EventMessage:
 		c.onMessage(ev)
 	case chat.EventFriendRequest:
-		c.app.Surprise(0)
+		c.announce(c.app.Lang().F(i18n.ChatRequestFrom, cmpOr(ev.Nick, ev.User)))
+	case chat.EventRoomInvite:
+		c.announce(c.app.Lang().F(i18n.ChatRoomInvited, cmpOr(ev.Nick, ev.User), cmpOr(ev.Text, ev.Room)))
 	case chat.EventConversations:
 		c.app.Menus().Invalidate()
 	case chat.EventToken:
@@ -281,6 +283,18 @@ func (c *Controller) onMessage(ev chat.Event) {
 		c.app.Surprise(b.petID)
 	}
 	b.say(bubbles.NewItem(ev.Conv, nickOf(m), m.Text))
+}
+
+// announce makes a pet say something the user should answer (a friend
+// request, an invitation); clicking it opens the chat window.
+func (c *Controller) announce(text string) {
+	if c.settings().DoNotDisturb {
+		return
+	}
+	if b := c.pickBubble(); b != nil {
+		c.app.Surprise(b.petID)
+		b.say(bubbles.NewItem("", "Tachikoma", text))
+	}
 }
 
 func nickOf(m *chat.Message) string { return cmpOr(m.Nick, m.From) }
