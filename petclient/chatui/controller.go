@@ -551,6 +551,7 @@ func (c *Controller) writeState() {
 	if c.win != nil {
 		st.WindowOpen = c.win.visible()
 		st.WindowConv = c.win.conv
+		st.WindowMsgs = len(c.win.msgs[c.win.conv])
 	}
 	if c.login != nil {
 		st.LoginOpen = true

@@ -188,6 +188,46 @@ func TestChat(t *testing.T) {
 		})
 	})
 
+	t.Run("do not disturb: no bubble, still unread", func(t *testing.T) {
+		send("dnd on")
+		before := chatState(p.waitState("dnd on", 5*time.Second, func(st statefile.State) bool {
+			bs := chatState(st).Bubbles
+			return len(bs) > 0 && !bs[0].Visible
+		}))
+		s.run(nil, "mosquitto_pub", "-h", host, "-p", port, "-u", "bob", "-P", "bob-password",
+			"-t", "tachikoma/rooms/lobby", "-m", "quiet please")
+		after := chatState(p.waitState("unread grows", 10*time.Second, func(st statefile.State) bool {
+			return chatState(st).Unread > before.Unread
+		}))
+		if after.Bubbled != before.Bubbled || after.Bubbles[0].Text == "quiet please" {
+			t.Fatalf("a bubble despite do-not-disturb: %+v", after.Bubbles)
+		}
+		send("dnd off")
+	})
+
+	t.Run("scrolling up loads older messages", func(t *testing.T) {
+		for i := 0; i < 70; i++ {
+			if _, err := bob.c.Send("room:lobby", fmt.Sprintf("page filler %d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, 30*time.Second, "bob's outbox to drain", func() bool { return len(bob.c.Outbox()) == 0 })
+		send("open room:lobby")
+		st := p.waitState("first page", 10*time.Second, func(st statefile.State) bool {
+			c := chatState(st)
+			return c.WindowConv == "room:lobby" && c.WindowMsgs >= 50
+		})
+		first := chatState(st).WindowMsgs
+		win := strings.Fields(s.run(nil, "xdotool", "search", "--name", "^Tachikoma chat$"))
+		geo := shellRect(s.run(nil, "xdotool", "getwindowgeometry", "--shell", win[0]))
+		// the message list is right of the conversations, above the input
+		s.xdotool("mousemove", itoa(geo.Min.X+geo.Dx()*2/3), itoa(geo.Min.Y+geo.Dy()/3))
+		waitFor(t, 20*time.Second, "an older page", func() bool {
+			s.xdotool("click", "--repeat", "15", "--delay", "10", "4") // wheel up
+			return chatState(p.read()).WindowMsgs > first
+		}, func() string { return mustJSON(p.state) })
+	})
+
 	t.Run("reconnect after broker restart, offline message once", func(t *testing.T) {
 		b.Close()
 		p.waitState("offline", 20*time.Second, func(st statefile.State) bool { return chatState(st).Status != "online" })

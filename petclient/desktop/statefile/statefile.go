@@ -64,6 +64,7 @@ type Chat struct {
 	// Window: the chat window is shown, and its open conversation.
 	WindowOpen bool   `json:"window_open"`
 	WindowConv string `json:"window_conv,omitempty"`
+	WindowMsgs int    `json:"window_msgs"` // messages loaded for WindowConv
 	// Friend requests waiting for an answer, friends, outbox size.
 	Incoming  []string `json:"incoming,omitempty"`
 	Friends   []string `json:"friends,omitempty"`
