@@ -215,14 +215,10 @@ func (c *Controller) dropClient() {
 
 // logout forgets the login (and the remembered password).
 func (c *Controller) logout() {
-	cfg, creds := c.cfg, c.creds
+	cfg := c.cfg
 	c.dropClient()
-	if creds != nil && cfg.User != "" && c.host == nil {
-		go func() {
-			if srv, err := chat.ParseServer(cfg.Server); err == nil {
-				creds.Delete(credentials.Account(srv.String(), cfg.User))
-			}
-		}()
+	if c.host == nil { // the hosted account's password belongs to hosting
+		c.forget(cfg.Server, cfg.User)
 	}
 	if c.win != nil {
 		c.win.close()
@@ -356,6 +352,21 @@ func (c *Controller) remember(server, user, secret string, onlyIfRemembered bool
 	}()
 }
 
+// forget deletes a remembered login, off the GTK thread.
+func (c *Controller) forget(server, user string) {
+	creds := c.creds
+	if creds == nil || user == "" {
+		return
+	}
+	go func() {
+		if srv, err := chat.ParseServer(server); err == nil {
+			if err := creds.Delete(credentials.Account(srv.String(), user)); err != nil {
+				c.log.Debug("forgetting the login", "err", err)
+			}
+		}
+	}()
+}
+
 // --- menu ---
 
 func (c *Controller) menuItems(ctx menu.Context) []menu.Item {
@@ -393,10 +404,12 @@ func (c *Controller) menuItems(ctx menu.Context) []menu.Item {
 	}
 	items = append(items, menu.Item{ID: "chat.dnd", Label: l.T(i18n.ChatDND), Kind: menu.Check, Checked: set.DoNotDisturb,
 		Activate: func() { c.setDND(!c.settings().DoNotDisturb) }})
+	// Always there (insensitive unless this pet hosts the server), so the
+	// menu keeps its shape while the chat starts.
+	sharing := c.host != nil && c.host.Sharing()
+	items = append(items, menu.Item{ID: "chat.host", Label: l.T(i18n.ChatHost), Kind: menu.Check, Checked: sharing,
+		Disabled: c.host == nil, Activate: func() { c.shareOnLAN(!sharing) }})
 	if c.host != nil {
-		sharing := c.host.Sharing()
-		items = append(items, menu.Item{ID: "chat.host", Label: l.T(i18n.ChatHost), Kind: menu.Check, Checked: sharing,
-			Activate: func() { c.shareOnLAN(!sharing) }})
 		if sharing {
 			addrs := c.host.LANAddresses()
 			if len(addrs) == 0 {

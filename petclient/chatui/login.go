@@ -210,6 +210,8 @@ func (d *loginDialog) submit() {
 			d.c.adopt(cfg, cl)
 			if remember {
 				d.c.remember(cfg.Server, cfg.User, cmpOr(cl.Token(), cfg.Password), false)
+			} else {
+				d.c.forget(cfg.Server, cfg.User)
 			}
 			d.close()
 		})
