@@ -20,6 +20,8 @@ import (
 //	request USER       ask USER to be a friend
 //	open CONV          open the chat window on CONV
 //	dnd on|off         do not disturb
+//	share on|off       host chat on this computer for the LAN
+//	close-chat         close the chat window (as its close button does)
 //
 // It runs on its own goroutine and polls (the file may not exist yet).
 func (c *Controller) watchControl(path string) {
@@ -80,6 +82,12 @@ func (c *Controller) control(line string) {
 		c.openChat(arg)
 	case "dnd":
 		c.setDND(arg == "on")
+	case "share":
+		c.shareOnLAN(arg == "on")
+	case "close-chat":
+		if c.win != nil {
+			c.win.win.Close() // delete-event, like the title bar's button
+		}
 	}
 	c.writeState()
 }

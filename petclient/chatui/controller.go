@@ -534,7 +534,7 @@ func (c *Controller) writeState() {
 		st.Status = c.status.String()
 	}
 	if c.host != nil && c.host.Sharing() {
-		st.LAN = c.host.LANAddresses()
+		st.Sharing, st.LAN = true, c.host.LANAddresses()
 	}
 	if cl := c.client; cl != nil {
 		st.Unread = cl.UnreadTotal()

@@ -165,6 +165,19 @@ func TestChat(t *testing.T) {
 		}
 	})
 
+	t.Run("chat window closes and opens again", func(t *testing.T) {
+		send("close-chat")
+		p.waitState("window closed", 5*time.Second, func(st statefile.State) bool { return !chatState(st).WindowOpen })
+		if p.cmd.ProcessState != nil {
+			t.Fatal("closing the chat window ended the pet")
+		}
+		send("open dm:bob")
+		p.waitState("window open again", 5*time.Second, func(st statefile.State) bool {
+			c := chatState(st)
+			return c.WindowOpen && c.WindowConv == "dm:bob" && c.WindowMsgs >= 2
+		})
+	})
+
 	t.Run("friend request round trip", func(t *testing.T) {
 		accepted := carol.wait(chat.EventFriendAccepted)
 		if _, err := carol.c.FriendRequest(ctx, "alice"); err != nil {
@@ -472,13 +485,23 @@ func TestChatLoginShaped(t *testing.T) {
 // the pet and logs in to the local account at once.
 func TestChatHosted(t *testing.T) {
 	s := startX(t, true)
-	p := s.startPet([]string{"XDG_STATE_HOME=" + filepath.Join(s.dir, "state"), "USER=newcomer"}, "--pets", "1")
+	control := filepath.Join(s.dir, "control")
+	p := s.startPet([]string{"XDG_STATE_HOME=" + filepath.Join(s.dir, "state"), "USER=newcomer",
+		"TACHIKOMA_CHAT_CONTROL=" + control}, "--pets", "1")
 	st := p.waitState("hosted chat online", 30*time.Second, func(st statefile.State) bool {
 		return st.Chat != nil && st.Chat.Status == "online" && st.Chat.Hosting
 	})
 	if st.Chat.User != "newcomer" || !strings.HasPrefix(st.Chat.Server, "mqtt://127.0.0.1:") {
 		t.Fatalf("hosted login: %+v", *st.Chat)
 	}
+	// Sharing on the LAN restarts the server's listeners; the pet logs in
+	// again by itself.
+	if err := os.WriteFile(control, []byte("share on\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.waitState("shared and online again", 30*time.Second, func(st statefile.State) bool {
+		return st.Chat != nil && st.Chat.Status == "online" && st.Chat.Sharing
+	})
 	p.openMenu()
 	if *screenshots != "" {
 		time.Sleep(300 * time.Millisecond) // let the menu finish mapping before the shot

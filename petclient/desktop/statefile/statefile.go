@@ -57,6 +57,7 @@ type Chat struct {
 	Server  string   `json:"server,omitempty"`
 	User    string   `json:"user,omitempty"`
 	Hosting bool     `json:"hosting,omitempty"` // the in-process server runs
+	Sharing bool     `json:"sharing,omitempty"` // ... and listens on the LAN
 	LAN     []string `json:"lan,omitempty"`     // addresses friends connect to while shared
 	Unread  int      `json:"unread"`
 	// Bubbles: the current (or last) bubble of each pet that spoke.
