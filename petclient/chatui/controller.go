@@ -289,7 +289,7 @@ func (c *Controller) announce(text string) {
 	}
 	if b := c.pickBubble(); b != nil {
 		c.app.Surprise(b.petID)
-		b.say(bubbles.NewItem("", "Tachikoma", text))
+		b.say(bubbles.NewItem("", c.app.Lang().T(i18n.TrayTooltip), text))
 	}
 }
 

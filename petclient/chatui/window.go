@@ -418,7 +418,7 @@ func (w *chatWindow) showConversation() {
 	if kind == chat.ConvRoom {
 		button(l.T(i18n.ChatRoomMembers), func() { w.showMembers(name) })
 		button(l.T(i18n.ChatRoomInvite), func() {
-			ask(w.win, l.T(i18n.ChatRoomInvite), l.T(i18n.ChatFriendUser), func(user string) {
+			ask(w.win, l, l.T(i18n.ChatRoomInvite), l.T(i18n.ChatFriendUser), func(user string) {
 				w.do(func(ctx context.Context, cl *chat.Client) error { return cl.RoomInvite(ctx, name, user) }, nil)
 			})
 		})
@@ -530,11 +530,11 @@ func (w *chatWindow) showMembers(room string) {
 }
 
 // ask is a one-entry dialog; ok gets the trimmed text.
-func ask(parent *gtk.Window, title, label string, ok func(string)) {
+func ask(parent *gtk.Window, l i18n.Lang, title, label string, ok func(string)) {
 	d, _ := gtk.DialogNew()
 	d.SetTitle(title)
 	d.SetTransientFor(parent)
-	d.AddButton("OK", gtk.RESPONSE_OK)
+	d.AddButton(l.T(i18n.ChatOK), gtk.RESPONSE_OK)
 	d.SetDefaultResponse(gtk.RESPONSE_OK)
 	area, _ := d.GetContentArea()
 	lb, _ := gtk.LabelNew(label)

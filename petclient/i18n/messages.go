@@ -111,6 +111,7 @@ const (
 	ChatErrOther         Key = "chat.err.other"
 	ChatNotifyDM         Key = "chat.notify.dm"
 	ChatMute             Key = "chat.mute"
+	ChatOK               Key = "chat.ok"
 )
 
 var catalogues = map[Lang]map[Key]string{
@@ -218,6 +219,7 @@ var catalogues = map[Lang]map[Key]string{
 		ChatErrOther:         "Could not connect: %s",
 		ChatNotifyDM:         "Message from %s",
 		ChatMute:             "Mute bubbles",
+		ChatOK:               "OK",
 	},
 	Chinese: {
 		ActSit:   "坐下",
@@ -323,5 +325,6 @@ var catalogues = map[Lang]map[Key]string{
 		ChatErrOther:         "无法连接：%s",
 		ChatNotifyDM:         "来自 %s 的消息",
 		ChatMute:             "不显示气泡",
+		ChatOK:               "确定",
 	},
 }
