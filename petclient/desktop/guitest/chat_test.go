@@ -92,7 +92,7 @@ func TestChat(t *testing.T) {
 		// The bubble window shows something other than the backdrop.
 		var img *image.RGBA
 		var r image.Rectangle
-		ok := pollUntil(5*time.Second, func() bool {
+		ok := pollUntil(20*time.Second, func() bool { // the bubble follows a walking pet: wait for a still moment
 			before := chatState(p.read()).Bubbles[0]
 			img = s.screenshot()
 			after := chatState(p.read()).Bubbles[0]
@@ -464,7 +464,7 @@ func TestChatLoginShaped(t *testing.T) {
 	})
 	var img *image.RGBA
 	var r image.Rectangle
-	if !pollUntil(5*time.Second, func() bool {
+	if !pollUntil(20*time.Second, func() bool { // the bubble follows a walking pet: wait for a still moment
 		before := chatOf(p.read()).Bubbles[0]
 		img = s.screenshot()
 		after := chatOf(p.read()).Bubbles[0]
