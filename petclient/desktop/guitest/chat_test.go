@@ -512,3 +512,17 @@ func TestChatHosted(t *testing.T) {
 	}
 	s.xdotool("key", "Escape")
 }
+
+// TestChatWebSocket: --server ws://HOST:PORT/mqtt works like mqtt://.
+func TestChatWebSocket(t *testing.T) {
+	b := startTestBroker(t, t.TempDir(), "127.0.0.1:0")
+	if err := b.Register(context.Background(), "alice", "alice-password", ""); err != nil {
+		t.Fatal(err)
+	}
+	s := startX(t, true)
+	p := s.startPet([]string{"XDG_STATE_HOME=" + filepath.Join(s.dir, "state"), "TACHIKOMA_PASSWORD=alice-password"},
+		"--pets", "1", "--server", "ws://"+b.WSAddr()+"/mqtt", "--user", "alice")
+	p.waitState("online over WebSocket", 20*time.Second, func(st statefile.State) bool {
+		return st.Chat != nil && st.Chat.Status == "online" && strings.HasPrefix(st.Chat.Server, "ws://")
+	})
+}
