@@ -16,6 +16,8 @@ func TestRejectsBadFlags(t *testing.T) {
 		{"--log-level", "loud"},
 		{"--no-such-flag"},
 		{"stray-argument"},
+		{"--server", "http://example.org"},
+		{"--server", "mqtt://"},
 	}
 	for _, args := range cases {
 		if code := run(append([]string{"--config", cfg}, args...)); code != 2 {
