@@ -4,8 +4,8 @@
 set -euo pipefail
 
 build=(gcc pkg-config libgtk-3-dev)
-run=(libgtk-3-0)
-test=(xvfb xauth xcompmgr xdotool imagemagick x11-xserver-utils mosquitto-clients dbus-x11 libglib2.0-bin)
+run=(libgtk-3-0 fonts-noto-color-emoji)
+test=(xvfb xauth xcompmgr xdotool imagemagick x11-xserver-utils mosquitto-clients dbus-x11 libglib2.0-bin fonts-noto-color-emoji)
 bench=(mosquitto mosquitto-clients xvfb xauth)
 
 want=("${build[@]}")
