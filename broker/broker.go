@@ -121,6 +121,13 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	// (QoS 1 too: it rolls the inflight entry back), as it does past 8,192;
 	// history still has every message.
 	caps.MaximumClientWritesPending = maxWritesPending
+	// mochi allocates a packet's declared length before reading it, and its
+	// default is "no limit": one unauthenticated CONNECT could ask for
+	// 256 MiB.
+	caps.MaximumPacketSize = uint32(cfg.Limits.MaxPacketBytes)
+	// Bounds what one sender can make the broker hold for a client that is
+	// away (mochi's default is 8,192 messages per client).
+	caps.MaximumInflight = uint16(cfg.Limits.MaxQueued)
 	b.mqtt = mqtt.New(&mqtt.Options{Capabilities: caps, InlineClient: true, Logger: b.log})
 	b.requests = &requests.Handler{Dir: b.dir, Pub: b.mqtt, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
 	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{p: b.policy}, &chatHook{b: b}, &presenceHook{b: b}} {

@@ -347,7 +347,7 @@ func TestOfflineDMsOutliveADay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bp.sub(topics.DMInbox("bob"))
+	bp.sub(topics.DMInbox("bob"), topics.AllRooms)
 	bp.c.Disconnect(0)
 	deadline := time.Now().Add(waitFor)
 	for b.ClientConnected("bob-pet") && time.Now().Before(deadline) {
@@ -364,6 +364,12 @@ func TestOfflineDMsOutliveADay(t *testing.T) {
 	}
 	if !ok || exp.Before(time.Now().Add(25*time.Hour)) {
 		t.Fatalf("queued DM expires at %v (queued: %v), want more than a day away", exp, ok)
+	}
+	// Room chat is left to history rather than queued for an absent client.
+	alice.pub(topics.Room(topics.Lobby), 1, "room chatter")
+	alice.mustCall(topics.MethodFriendList, nil, nil) // a round trip after the fan-out
+	if q := b.QueuedTopics("bob-pet"); len(q) != 1 || q[0] != topics.DM("bob", "alice") {
+		t.Fatalf("queued for the offline session: %v, want only the DM", q)
 	}
 	bp2, err := dial(t, url, "bob", "bob-password", "bob-pet", persistent)
 	if err != nil {
@@ -593,5 +599,19 @@ func TestLoginWithResumeToken(t *testing.T) {
 	}
 	if _, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", tok.Token, "alice-2"); err != nil {
 		t.Fatalf("token login: %v", err)
+	}
+}
+
+func TestOversizedPacketsAreRefused(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice")
+	alice := connect(t, b, "alice")
+	alice.c.Publish(topics.Room(topics.Lobby), 0, false, strings.Repeat("x", 200*1024)).WaitTimeout(time.Second)
+	deadline := time.Now().Add(waitFor)
+	for alice.c.IsConnectionOpen() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if alice.c.IsConnectionOpen() {
+		t.Fatal("a 200 KiB packet was accepted")
 	}
 }

@@ -42,8 +42,10 @@ type RegistrationConfig struct {
 type LimitsConfig struct {
 	MessagesPerSecond float64  `yaml:"messages_per_second"` // sustained publishes per user
 	MessageBurst      int      `yaml:"message_burst"`
-	LoginFailures     int      `yaml:"login_failures"`  // failures (per user and per address) before logins slow down
-	LoginMaxDelay     Duration `yaml:"login_max_delay"` // longest delay before answering a login
+	LoginFailures     int      `yaml:"login_failures"`   // failures (per user and per address) before logins slow down
+	LoginMaxDelay     Duration `yaml:"login_max_delay"`  // longest delay before answering a login
+	MaxPacketBytes    int      `yaml:"max_packet_bytes"` // largest MQTT packet accepted, CONNECT included
+	MaxQueued         int      `yaml:"max_queued"`       // QoS 1/2 messages held per client (offline queue included)
 }
 
 // SessionsConfig sets how long the broker keeps what offline clients missed.
@@ -75,7 +77,7 @@ func DefaultConfig() Config {
 		DataDir:      "data",
 		Registration: RegistrationConfig{Enabled: true, PerMinute: 5},
 		Limits: LimitsConfig{MessagesPerSecond: 25, MessageBurst: 50, LoginFailures: 5,
-			LoginMaxDelay: Duration(8 * time.Second)},
+			LoginMaxDelay: Duration(8 * time.Second), MaxPacketBytes: 128 * 1024, MaxQueued: 1000},
 		Sessions: SessionsConfig{SessionExpiry: Duration(30 * 24 * time.Hour), MessageExpiry: Duration(30 * 24 * time.Hour)},
 		LogLevel: "info",
 	}
@@ -110,6 +112,12 @@ func (c Config) Validate() error {
 	}
 	if c.Limits.MessagesPerSecond <= 0 || c.Limits.MessageBurst < 1 {
 		return errors.New("limits: messages_per_second must be > 0 and message_burst >= 1")
+	}
+	if c.Limits.MaxPacketBytes < 20*1024 || c.Limits.MaxPacketBytes > 256<<20 {
+		return errors.New("limits.max_packet_bytes must be between 20480 (a full chat message) and 268435456")
+	}
+	if c.Limits.MaxQueued < 10 || c.Limits.MaxQueued > 65535 {
+		return errors.New("limits.max_queued must be between 10 and 65535")
 	}
 	if c.Registration.PerMinute < 1 {
 		return errors.New("registration.per_minute must be >= 1")

@@ -33,3 +33,16 @@ func (b *Broker) ClientConnected(id string) bool {
 	cl, ok := b.mqtt.Clients.Get(id)
 	return ok && !cl.Closed()
 }
+
+// QueuedTopics lists the topics of messages queued for a client id.
+func (b *Broker) QueuedTopics(id string) []string {
+	cl, ok := b.mqtt.Clients.Get(id)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, pk := range cl.State.Inflight.GetAll(false) {
+		out = append(out, pk.TopicName)
+	}
+	return out
+}

@@ -108,6 +108,12 @@ func (h *aclHook) ID() string { return "tachikoma-acl" }
 func (h *aclHook) Provides(b byte) bool { return b == mqtt.OnACLCheck }
 
 func (h *aclHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	// Room chat is not queued for a client that is away: history has it, and
+	// one chatty room would otherwise fill every offline session's queue.
+	// DMs and events are queued.
+	if !write && cl.Closed() && isRoomChat(topic) {
+		return false
+	}
 	return h.p.Allowed(string(cl.Properties.Username), cl.ID, topic, write)
 }
 

@@ -23,10 +23,10 @@ type policy struct {
 func (p *policy) Allowed(user, clientID, topic string, write bool) bool {
 	// Fast path for the check mochi makes on every delivery of a room
 	// message: tachikoma/rooms/{room}, without topics.Parse's allocations.
-	if rest, ok := strings.CutPrefix(topic, roomPrefix); ok && rest != "" && !strings.ContainsAny(rest, "/+#") {
+	if isRoomChat(topic) {
 		// Only existing rooms have members, and their names were validated
 		// when they were created: no need for the regexp here.
-		return p.dir.IsMember(rest, user)
+		return p.dir.IsMember(strings.TrimPrefix(topic, roomPrefix), user)
 	}
 	if topics.HasWildcard(topic) {
 		// A wildcard subscription is harmless in itself: every message it
@@ -63,6 +63,12 @@ func (p *policy) Allowed(user, clientID, topic string, write bool) bool {
 }
 
 const roomPrefix = topics.Root + "/rooms/"
+
+// isRoomChat reports a concrete tachikoma/rooms/{room} topic (not its events).
+func isRoomChat(topic string) bool {
+	rest, ok := strings.CutPrefix(topic, roomPrefix)
+	return ok && rest != "" && !strings.ContainsAny(rest, "/+#")
+}
 
 // WillAllowed is stricter than a write check: a will is sent when nobody can
 // be told it was refused, so DMs need the friendship now.

@@ -71,14 +71,14 @@ type Directory struct {
 	friends map[string]set // user -> users
 	reqOut  map[string]set // from -> to
 	reqIn   map[string]set // to -> from
-	lastDV  int64
+	lastGen int64
+	seq     uint64 // counts this process's own changes (see reload)
 }
 
 // Change tells listeners what a Reload found different.
 type Change struct {
 	RemovedUsers   []string
 	PasswordChange []string
-	RemovedRooms   []string
 }
 
 // Errors.
@@ -102,25 +102,40 @@ func New(ctx context.Context, st *store.Store) (*Directory, error) {
 func (d *Directory) Store() *store.Store { return d.st }
 
 // Reload re-reads everything from the store (cheap enough for the admin
-// CLI's rare writes) and reports users and rooms that disappeared and users
+// CLI's rare writes) and reports users that disappeared and users
 // whose password changed, so the broker can disconnect them.
 func (d *Directory) Reload(ctx context.Context) (Change, error) {
-	dv, err := d.st.DataVersion(ctx)
+	for try := 0; ; try++ {
+		ch, retry, err := d.reload(ctx)
+		if err != nil || !retry || try == 4 {
+			return ch, err
+		}
+	}
+}
+
+// reload reads everything and swaps it in, unless one of this process's own
+// changes landed meanwhile (its memory update could be lost by the swap):
+// then it asks to be run again.
+func (d *Directory) reload(ctx context.Context) (Change, bool, error) {
+	d.mu.RLock()
+	seq := d.seq
+	d.mu.RUnlock()
+	gen, err := d.st.Generation(ctx)
 	if err != nil {
-		return Change{}, err
+		return Change{}, false, err
 	}
 	users, err := d.st.Users(ctx)
 	if err != nil {
-		return Change{}, fmt.Errorf("load users: %w", err)
+		return Change{}, false, fmt.Errorf("load users: %w", err)
 	}
 	rooms, err := d.st.Rooms(ctx)
 	if err != nil {
-		return Change{}, fmt.Errorf("load rooms: %w", err)
+		return Change{}, false, fmt.Errorf("load rooms: %w", err)
 	}
 	rels := make([][]store.Pair, 4)
 	for i, f := range []func(context.Context) ([]store.Pair, error){d.st.Members, d.st.Invites, d.st.Friends, d.st.FriendRequests} {
 		if rels[i], err = f(ctx); err != nil {
-			return Change{}, fmt.Errorf("load relations: %w", err)
+			return Change{}, false, fmt.Errorf("load relations: %w", err)
 		}
 	}
 	nu := make(map[string]*User, len(users))
@@ -150,6 +165,10 @@ func (d *Directory) Reload(ctx context.Context) (Change, error) {
 	}
 
 	d.mu.Lock()
+	if d.seq != seq {
+		d.mu.Unlock()
+		return Change{}, true, nil
+	}
 	var ch Change
 	for name, u := range d.users {
 		if nu[name] == nil {
@@ -158,25 +177,21 @@ func (d *Directory) Reload(ctx context.Context) (Change, error) {
 			ch.PasswordChange = append(ch.PasswordChange, name)
 		}
 	}
-	for name := range d.rooms {
-		if nr[name] == nil {
-			ch.RemovedRooms = append(ch.RemovedRooms, name)
-		}
-	}
 	d.users, d.rooms, d.members, d.joined, d.invited = nu, nr, members, joined, invited
-	d.friends, d.reqOut, d.reqIn, d.lastDV = friends, reqOut, reqIn, dv
+	d.friends, d.reqOut, d.reqIn, d.lastGen = friends, reqOut, reqIn, gen
 	d.mu.Unlock()
-	return ch, nil
+	return ch, false, nil
 }
 
-// ReloadIfChanged reloads when another process has written the database.
+// ReloadIfChanged reloads when accounts or rooms changed in the database
+// (the admin CLI, another process).
 func (d *Directory) ReloadIfChanged(ctx context.Context) (Change, bool, error) {
-	dv, err := d.st.DataVersion(ctx)
+	gen, err := d.st.Generation(ctx)
 	if err != nil {
 		return Change{}, false, err
 	}
 	d.mu.RLock()
-	same := dv == d.lastDV
+	same := gen == d.lastGen
 	d.mu.RUnlock()
 	if same {
 		return Change{}, false, nil
@@ -324,6 +339,7 @@ func (d *Directory) CreateUser(ctx context.Context, name, nick, hash string) err
 		return err
 	}
 	d.mu.Lock()
+	d.seq++
 	d.users[name] = &User{Name: name, Nickname: nick, PWHash: hash}
 	d.mu.Unlock()
 	return nil
@@ -335,6 +351,7 @@ func (d *Directory) SetNickname(ctx context.Context, name, nick string) error {
 		return err
 	}
 	d.mu.Lock()
+	d.seq++
 	if u := d.users[name]; u != nil {
 		u.Nickname = nick
 	}
@@ -345,6 +362,7 @@ func (d *Directory) SetNickname(ctx context.Context, name, nick string) error {
 // SetLastSeen records a disconnect time.
 func (d *Directory) SetLastSeen(ctx context.Context, name string, ts int64) error {
 	d.mu.Lock()
+	d.seq++
 	if u := d.users[name]; u != nil {
 		u.LastSeen = ts
 	}
@@ -358,6 +376,7 @@ func (d *Directory) CreateRoom(ctx context.Context, r Room) error {
 		return err
 	}
 	d.mu.Lock()
+	d.seq++
 	d.rooms[r.Name] = &r
 	if r.Owner != "" {
 		add(d.members, r.Name, r.Owner)
@@ -373,6 +392,7 @@ func (d *Directory) Join(ctx context.Context, room, user string) error {
 		return err
 	}
 	d.mu.Lock()
+	d.seq++
 	add(d.members, room, user)
 	add(d.joined, user, room)
 	del(d.invited, room, user)
@@ -386,6 +406,7 @@ func (d *Directory) Leave(ctx context.Context, room, user string) error {
 		return err
 	}
 	d.mu.Lock()
+	d.seq++
 	del(d.members, room, user)
 	del(d.joined, user, room)
 	d.mu.Unlock()
@@ -398,6 +419,7 @@ func (d *Directory) Invite(ctx context.Context, room, user, inviter string) erro
 		return err
 	}
 	d.mu.Lock()
+	d.seq++
 	add(d.invited, room, user)
 	d.mu.Unlock()
 	return nil
@@ -409,6 +431,7 @@ func (d *Directory) RequestFriend(ctx context.Context, src, dst string) error {
 		return err
 	}
 	d.mu.Lock()
+	d.seq++
 	add(d.reqOut, src, dst)
 	add(d.reqIn, dst, src)
 	d.mu.Unlock()
@@ -421,6 +444,7 @@ func (d *Directory) DropFriendRequest(ctx context.Context, src, dst string) erro
 		return err
 	}
 	d.mu.Lock()
+	d.seq++
 	del(d.reqOut, src, dst)
 	del(d.reqIn, dst, src)
 	d.mu.Unlock()
@@ -433,6 +457,7 @@ func (d *Directory) MakeFriends(ctx context.Context, a, b string) error {
 		return err
 	}
 	d.mu.Lock()
+	d.seq++
 	add(d.friends, a, b)
 	add(d.friends, b, a)
 	del(d.reqOut, a, b)
@@ -449,6 +474,7 @@ func (d *Directory) Unfriend(ctx context.Context, a, b string) error {
 		return err
 	}
 	d.mu.Lock()
+	d.seq++
 	del(d.friends, a, b)
 	del(d.friends, b, a)
 	d.mu.Unlock()

@@ -1,7 +1,7 @@
 // Package store keeps Tachikoma's accounts, rooms, friendships and message
 // history in SQLite (WAL mode, so the admin CLI can write while the broker
 // runs). It is persistence only: the broker keeps what it checks on every
-// packet in memory (package roster) and reloads when DataVersion changes.
+// packet in memory (package directory) and reloads when Generation changes.
 package store
 
 import (
@@ -29,7 +29,6 @@ var (
 // Store is an open database.
 type Store struct {
 	db  *sql.DB
-	dv  *sql.Conn // a pinned connection: PRAGMA data_version is per connection
 	log *messageLog
 }
 
@@ -52,17 +51,11 @@ func Open(dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	dv, err := db.Conn(ctx)
-	if err != nil {
+	s := &Store{db: db}
+	var err2 error
+	if s.log, err2 = newMessageLog(db); err2 != nil {
 		db.Close()
-		return nil, err
-	}
-	s := &Store{db: db, dv: dv}
-	s.log, err = newMessageLog(db)
-	if err != nil {
-		dv.Close()
-		db.Close()
-		return nil, err
+		return nil, err2
 	}
 	return s, nil
 }
@@ -70,7 +63,6 @@ func Open(dir string) (*Store, error) {
 // Close flushes pending messages and closes the database.
 func (s *Store) Close() error {
 	s.log.close()
-	s.dv.Close()
 	return s.db.Close()
 }
 
@@ -127,6 +119,16 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_conv ON messages(conv, id);
 CREATE UNIQUE INDEX IF NOT EXISTS messages_cid ON messages(sender, cid) WHERE cid IS NOT NULL;
 INSERT OR IGNORE INTO rooms(name, title, public, owner, created) VALUES ('lobby', 'Lobby', 1, '', 0);
+-- gen counts changes to accounts, passwords and rooms, whoever makes them
+-- (the admin CLI, another process): the broker polls it to reload. Chat,
+-- last-seen times and nicknames do not count.
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('gen', 0);
+CREATE TRIGGER IF NOT EXISTS gen_user_add AFTER INSERT ON users BEGIN UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;
+CREATE TRIGGER IF NOT EXISTS gen_user_del AFTER DELETE ON users BEGIN UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;
+CREATE TRIGGER IF NOT EXISTS gen_user_pw AFTER UPDATE OF pwhash ON users BEGIN UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;
+CREATE TRIGGER IF NOT EXISTS gen_room_add AFTER INSERT ON rooms BEGIN UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;
+CREATE TRIGGER IF NOT EXISTS gen_room_del AFTER DELETE ON rooms BEGIN UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;
 `
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -136,11 +138,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// DataVersion changes whenever another connection (e.g. the admin CLI in
-// another process) commits; the broker polls it to reload its caches.
-func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+// Generation changes whenever accounts, passwords or rooms change (see the
+// gen triggers); the broker polls it to reload what it keeps in memory.
+func (s *Store) Generation(ctx context.Context) (int64, error) {
 	var v int64
-	err := s.dv.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'gen'`).Scan(&v)
 	return v, err
 }
 

@@ -85,3 +85,46 @@ func TestMessagesAndHistory(t *testing.T) {
 		t.Fatalf("ConvPeers %s %s %v", a, b, ok)
 	}
 }
+
+func TestGenerationCountsAdminChangesOnly(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	gen := func() int64 {
+		g, err := s.Generation(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	g0 := gen()
+	s.CreateUser(ctx, User{Name: "amy", Nickname: "amy", PWHash: "h"})
+	g1 := gen()
+	if g1 == g0 {
+		t.Fatal("a new account did not count")
+	}
+	// What the broker does all day must not make it reload.
+	s.AppendMessage(Message{ID: s.NextMessageID(), Conv: RoomConv("lobby"), Sender: "amy", Text: "hi"}, true)
+	s.SetLastSeen(ctx, "amy", 5)
+	s.SetNickname(ctx, "amy", "Amy")
+	if gen() != g1 {
+		t.Fatal("chat, last-seen or nickname changed the generation")
+	}
+	for _, change := range []func() error{
+		func() error { return s.SetPassword(ctx, "amy", "h2") },
+		func() error { return s.CreateRoom(ctx, Room{Name: "club"}) },
+		func() error { return s.DeleteRoom(ctx, "club") },
+		func() error { return s.DeleteUser(ctx, "amy") },
+	} {
+		before := gen()
+		if err := change(); err != nil {
+			t.Fatal(err)
+		}
+		if gen() == before {
+			t.Fatal("an admin change did not count")
+		}
+	}
+}
