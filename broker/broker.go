@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -47,6 +48,7 @@ type Broker struct {
 	tcp      *listeners.TCP
 	ws       *wslistener.Listener
 	hashCost password.Params
+	hashSlot chan struct{} // bounds concurrent argon2id checks
 	tokenKey []byte
 
 	ready   chan struct{}
@@ -78,6 +80,9 @@ func New(cfg Config, opt Options) (*Broker, error) {
 		b.now = time.Now
 	}
 	b.hashCost = password.Default
+	// Each argon2id check takes ~20 MiB and ~20 ms of a core: a burst of
+	// logins waits its turn instead of exhausting memory.
+	b.hashSlot = make(chan struct{}, 2*runtime.NumCPU())
 	if opt.PasswordCost != nil {
 		b.hashCost = *opt.PasswordCost
 	}
@@ -266,6 +271,8 @@ func (b *Broker) checkPassword(user, pw string) error {
 	if strings.HasPrefix(pw, tokenPrefix) {
 		return b.checkToken(user, pw)
 	}
+	b.hashSlot <- struct{}{}
+	defer func() { <-b.hashSlot }()
 	u, ok := b.dir.User(user)
 	if !ok {
 		_ = password.Verify(pw, dummyHash)

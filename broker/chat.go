@@ -28,12 +28,8 @@ func (b *Broker) acceptChat(user string, t topics.Topic, payload []byte) (topics
 		return topics.Message{}, fmt.Errorf("%w with %s: send a friend request first", errNotFriends, t.User)
 	}
 	if out.CID != "" {
-		seen, err := b.seenCID(user, out.CID)
-		if err != nil {
-			return topics.Message{}, fmt.Errorf("%w: %v", errStore, err)
-		}
-		if seen {
-			return topics.Message{}, errDuplicate
+		if err := b.claimCID(user, out.CID); err != nil {
+			return topics.Message{}, err
 		}
 	}
 	msg := topics.Message{
@@ -62,22 +58,33 @@ func (b *Broker) storeChat(msg topics.Message, t topics.Topic, wait bool) error 
 	err := b.store.AppendMessage(store.Message{ID: msg.ID, Conv: conv, Sender: msg.From, Nick: msg.Nick,
 		Text: msg.Text, TS: msg.TS, CID: msg.CID}, wait)
 	if err != nil {
+		if msg.CID != "" {
+			b.cids.release(msg.From + "\x00" + msg.CID) // not stored: a retry must get through
+		}
 		return fmt.Errorf("%w: %v", errStore, err)
-	}
-	if msg.CID != "" {
-		b.cids.add(msg.From + "\x00" + msg.CID)
 	}
 	return nil
 }
 
-// seenCID reports whether user already sent a message with cid: a retry
-// after a lost PUBACK, or a resend from a client's offline queue.
-func (b *Broker) seenCID(user, cid string) (bool, error) {
-	if b.cids.has(user + "\x00" + cid) {
-		return true, nil
+// claimCID takes (user, cid) for a message about to be stored, or returns
+// errDuplicate when user already sent a message with cid: a retry after a
+// lost PUBACK, or a resend from a client's offline queue. Claiming before
+// storing makes two copies racing in on two connections count as one.
+func (b *Broker) claimCID(user, cid string) error {
+	key := user + "\x00" + cid
+	if !b.cids.claim(key) {
+		return errDuplicate
 	}
+	// Not among the recent ones: it may have been stored before a restart.
 	id, err := b.store.FindByCID(context.Background(), user, cid)
-	return id != 0, err
+	if err != nil {
+		b.cids.release(key)
+		return fmt.Errorf("%w: %v", errStore, err)
+	}
+	if id != 0 {
+		return errDuplicate
+	}
+	return nil
 }
 
 // notice tells user why something they sent was refused.
@@ -108,18 +115,12 @@ func newRecentSet(n int) *recentSet {
 	return &recentSet{m: make(map[string]struct{}, n), ring: make([]string, n)}
 }
 
-func (r *recentSet) has(k string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, ok := r.m[k]
-	return ok
-}
-
-func (r *recentSet) add(k string) {
+// claim adds k and reports whether it was absent.
+func (r *recentSet) claim(k string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.m[k]; ok {
-		return
+		return false
 	}
 	if old := r.ring[r.next]; old != "" {
 		delete(r.m, old)
@@ -127,6 +128,14 @@ func (r *recentSet) add(k string) {
 	r.ring[r.next] = k
 	r.m[k] = struct{}{}
 	r.next = (r.next + 1) % len(r.ring)
+	return true
+}
+
+// release forgets k (its ring slot just falls out later).
+func (r *recentSet) release(k string) {
+	r.mu.Lock()
+	delete(r.m, k)
+	r.mu.Unlock()
 }
 
 // presenceTracker counts each user's live connections and publishes a

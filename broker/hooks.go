@@ -67,7 +67,7 @@ func (h *authHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		time.Sleep(d)
 	}
 	if !pk.Connect.UsernameFlag || !topics.ValidUsername(user) {
-		h.b.throttle.Fail(user, addr)
+		h.b.throttle.Fail("", addr)
 		return refuse(packets.ErrBadUsernameOrPassword, "no or invalid username")
 	}
 	if err := h.b.checkPassword(user, pw); err != nil {

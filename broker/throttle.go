@@ -54,23 +54,34 @@ func (t *loginThrottle) Fail(user, addr string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	for _, k := range []string{"u:" + user, "a:" + addr} {
-		r := t.fails[k]
-		if r == nil || now.Sub(r.last) > failMemory {
-			r = &failRecord{}
-			t.fails[k] = r
-		}
-		r.n++
-		r.last = now
+	keys := []string{"a:" + addr}
+	if user != "" { // "" for names that cannot exist: the address record is enough
+		keys = append(keys, "u:"+user)
 	}
-	if len(t.fails) > 100_000 { // bound memory under a spray of names
+	if len(t.fails) >= maxFailRecords {
 		for k, r := range t.fails {
 			if now.Sub(r.last) > failMemory {
 				delete(t.fails, k)
 			}
 		}
 	}
+	for _, k := range keys {
+		r := t.fails[k]
+		if r == nil || now.Sub(r.last) > failMemory {
+			if len(t.fails) >= maxFailRecords {
+				continue // full of recent failures: keep what is there
+			}
+			r = &failRecord{}
+			t.fails[k] = r
+		}
+		r.n++
+		r.last = now
+	}
 }
+
+// maxFailRecords bounds the throttle's memory under a spray of names and
+// addresses.
+const maxFailRecords = 100_000
 
 // Succeed clears the records of user and addr.
 func (t *loginThrottle) Succeed(user, addr string) {

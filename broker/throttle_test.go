@@ -40,14 +40,17 @@ func TestLoginThrottle(t *testing.T) {
 
 func TestRecentSet(t *testing.T) {
 	r := newRecentSet(2)
-	r.add("a")
-	r.add("b")
-	r.add("a")
-	if !r.has("a") || !r.has("b") {
-		t.Fatal("lost a key")
+	if !r.claim("a") || !r.claim("b") || r.claim("a") {
+		t.Fatal("claim")
 	}
-	r.add("c") // evicts the oldest, "a"
-	if r.has("a") || !r.has("c") || !r.has("b") {
+	if !r.claim("c") { // evicts the oldest, "a"
+		t.Fatal("claim c")
+	}
+	if !r.claim("a") || r.claim("c") {
 		t.Fatal("eviction order")
+	}
+	r.release("c")
+	if !r.claim("c") {
+		t.Fatal("release")
 	}
 }

@@ -91,7 +91,7 @@ func DecodeOutgoing(payload []byte) (Outgoing, error) {
 	// Escape sequences would reach other people's terminals (mosquitto_sub)
 	// and bubbles; line breaks and tabs are all a chat message needs.
 	for _, r := range out.Text {
-		if (r < ' ' && r != '\n' && r != '\t' && r != '\r') || r == 0x7f {
+		if (r < ' ' && r != '\n' && r != '\t' && r != '\r') || (r >= 0x7f && r <= 0x9f) { // C0, DEL, C1
 			return Outgoing{}, fmt.Errorf("%w: U+%04X", ErrControlChar, r)
 		}
 	}
@@ -125,7 +125,7 @@ func CheckNickname(nick string) error {
 		return fmt.Errorf("nickname has %d characters, at most %d", n, MaxNickChars)
 	}
 	for _, r := range nick {
-		if r < ' ' || r == 0x7f {
+		if r < ' ' || (r >= 0x7f && r <= 0x9f) {
 			return errors.New("nickname contains control characters")
 		}
 	}

@@ -89,6 +89,7 @@ func TestDecodeOutgoing(t *testing.T) {
 		{"\xff\xfe", "", "", ErrInvalidUTF8},
 		{"line1\nline2\ttab", "line1\nline2\ttab", "", nil},
 		{"bell\x07", "", "", ErrControlChar},
+		{"csi\u009b31m", "", "", ErrControlChar},
 		{`{"text":"esc\u001b[31m"}`, "", "", ErrControlChar},
 		{strings.Repeat("字", MaxTextChars), strings.Repeat("字", MaxTextChars), "", nil},
 		{strings.Repeat("a", MaxTextChars+1), "", "", ErrTextTooLong},

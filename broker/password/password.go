@@ -46,6 +46,10 @@ func Check(pw string) error {
 	if len(pw) > MaxLength {
 		return fmt.Errorf("password too long: at most %d bytes", MaxLength)
 	}
+	if strings.HasPrefix(pw, "tk1.") {
+		// Logins starting so are read as resume tokens (see broker/token.go).
+		return errors.New(`a password may not start with "tk1."`)
+	}
 	return nil
 }
 

@@ -50,7 +50,7 @@ func TestMalformedHashes(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	if Check("1234567") == nil || Check("12345678") != nil || Check("密码密码密码密码") != nil || Check("\xff\xff\xff\xff\xff\xff\xff\xff") == nil {
+	if Check("1234567") == nil || Check("12345678") != nil || Check("密码密码密码密码") != nil || Check("\xff\xff\xff\xff\xff\xff\xff\xff") == nil || Check("tk1.looks-like-a-token") == nil {
 		t.Fatal("password rules")
 	}
 }

@@ -131,8 +131,11 @@ func (h *Handler) now() int64 {
 	return time.Now().UnixMilli()
 }
 
+// internal hides a server fault's details (SQL, paths) from the client;
+// the log keeps them.
 func internal(err error) *topics.Error {
-	return topics.Errorf(topics.CodeInternal, "%v", err)
+	slog.Error("request failed", "error", err)
+	return topics.Errorf(topics.CodeInternal, "the server could not do that; try again later")
 }
 
 // event publishes a user event (QoS 1 so that persistent sessions queue it).
@@ -176,6 +179,10 @@ func (h *Handler) friendRequest(ctx context.Context, user, other string) (any, *
 	// They asked first: asking back is accepting.
 	if h.Dir.HasRequest(other, user) {
 		return h.friendAccept(ctx, user, other)
+	}
+	if h.Dir.HasRequest(user, other) {
+		// Already asked: no second event, so asking again cannot spam them.
+		return map[string]string{"status": "requested"}, nil
 	}
 	if err := h.Dir.RequestFriend(ctx, user, other); err != nil {
 		return nil, internal(err)
