@@ -244,24 +244,31 @@ func (b *Broker) watchStore() {
 		if !changed {
 			continue
 		}
-		gone := map[string]bool{}
-		for _, u := range append(ch.RemovedUsers, ch.PasswordChange...) {
-			gone[u] = true
+		removed, pwChanged := map[string]bool{}, map[string]bool{}
+		for _, u := range ch.RemovedUsers {
+			removed[u] = true
 		}
-		if len(gone) == 0 {
+		for _, u := range ch.PasswordChange {
+			pwChanged[u] = true
+		}
+		if len(removed)+len(pwChanged) == 0 {
 			continue
 		}
 		for _, cl := range b.mqtt.Clients.GetAll() {
-			if cl.Net.Inline || !gone[string(cl.Properties.Username)] {
+			user := string(cl.Properties.Username)
+			if cl.Net.Inline || !(removed[user] || pwChanged[user]) {
 				continue
 			}
-			b.log.Info("disconnecting after account change", "user", string(cl.Properties.Username), "client", cl.ID)
-			if cl.Closed() {
+			b.log.Info("disconnecting after account change", "user", user, "client", cl.ID)
+			if !cl.Closed() {
+				_ = b.mqtt.DisconnectClient(cl, packets.ErrNotAuthorized)
+			}
+			if removed[user] {
+				// A deleted account's sessions go too: whoever registers the
+				// name next must not inherit their queued messages.
 				b.mqtt.UnsubscribeClient(cl)
 				b.mqtt.Clients.Delete(cl.ID)
-				continue
 			}
-			_ = b.mqtt.DisconnectClient(cl, packets.ErrNotAuthorized)
 		}
 	}
 }

@@ -503,7 +503,10 @@ func TestAdminChangesApplyWhileRunning(t *testing.T) {
 	dir := t.TempDir()
 	b := startBroker(t, testConfig(dir))
 	register(t, b, "alice", "bob")
-	bob := connect(t, b, "bob")
+	bob := connect(t, b, "bob", func(o *paho.ClientOptions) { o.SetCleanSession(false) })
+	alice0 := connect(t, b, "alice")
+	befriend(t, alice0, bob)
+	bob.pub(topics.DM("alice", "bob"), 1, "from the first bob")
 	// The admin CLI opens its own store on the same directory.
 	st, err := store.Open(dir)
 	if err != nil {
@@ -525,6 +528,21 @@ func TestAdminChangesApplyWhileRunning(t *testing.T) {
 	}
 	alice := connect(t, b, "alice")
 	alice.mustCall(topics.MethodRoomJoin, topics.Params{Room: "news"}, nil)
+	// The session is gone, and a new "bob" inherits neither it nor the DMs.
+	if b.ClientConnected("bob-"+t.Name()) || len(b.QueuedTopics("bob-"+t.Name())) > 0 {
+		t.Fatal("the deleted user's session survived")
+	}
+	register(t, b, "bob")
+	bob2 := connect(t, b, "bob")
+	var h topics.History
+	bob2.mustCall(topics.MethodHistory, topics.Params{Peer: "alice"}, &h)
+	if len(h.Messages) != 0 {
+		t.Fatalf("a re-registered name reads the old DMs: %+v", h.Messages)
+	}
+	alice.mustCall(topics.MethodHistory, topics.Params{Peer: "bob"}, &h)
+	if len(h.Messages) != 0 {
+		t.Fatalf("alice sees the old bob's DMs as the new bob's: %+v", h.Messages)
+	}
 }
 
 func TestRegistrationAPI(t *testing.T) {

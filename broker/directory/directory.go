@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/tachikoma-pet/tachikoma/broker/store"
 	"github.com/tachikoma-pet/tachikoma/topics"
@@ -48,14 +49,16 @@ type User struct {
 	Nickname string
 	PWHash   string
 	LastSeen int64
+	Created  int64 // unix ms
 }
 
 // Room is a room as the directory holds it.
 type Room struct {
-	Name   string
-	Title  string
-	Public bool
-	Owner  string
+	Name    string
+	Title   string
+	Public  bool
+	Owner   string
+	Created int64 // unix ms
 }
 
 // Directory is safe for concurrent use.
@@ -140,11 +143,11 @@ func (d *Directory) reload(ctx context.Context) (Change, bool, error) {
 	}
 	nu := make(map[string]*User, len(users))
 	for _, u := range users {
-		nu[u.Name] = &User{Name: u.Name, Nickname: u.Nickname, PWHash: u.PWHash, LastSeen: u.LastSeen}
+		nu[u.Name] = &User{Name: u.Name, Nickname: u.Nickname, PWHash: u.PWHash, LastSeen: u.LastSeen, Created: u.Created}
 	}
 	nr := make(map[string]*Room, len(rooms))
 	for _, r := range rooms {
-		nr[r.Name] = &Room{Name: r.Name, Title: r.Title, Public: r.Public, Owner: r.Owner}
+		nr[r.Name] = &Room{Name: r.Name, Title: r.Title, Public: r.Public, Owner: r.Owner, Created: r.Created}
 	}
 	members, joined, invited := map[string]set{}, map[string]set{}, map[string]set{}
 	for _, p := range rels[0] {
@@ -335,12 +338,13 @@ func (d *Directory) JoinedRooms(user string) []string {
 
 // CreateUser adds an account.
 func (d *Directory) CreateUser(ctx context.Context, name, nick, hash string) error {
-	if err := d.st.CreateUser(ctx, store.User{Name: name, Nickname: nick, PWHash: hash}); err != nil {
+	created := time.Now().UnixMilli()
+	if err := d.st.CreateUser(ctx, store.User{Name: name, Nickname: nick, PWHash: hash, Created: created}); err != nil {
 		return err
 	}
 	d.mu.Lock()
 	d.seq++
-	d.users[name] = &User{Name: name, Nickname: nick, PWHash: hash}
+	d.users[name] = &User{Name: name, Nickname: nick, PWHash: hash, Created: created}
 	d.mu.Unlock()
 	return nil
 }
@@ -372,7 +376,10 @@ func (d *Directory) SetLastSeen(ctx context.Context, name string, ts int64) erro
 
 // CreateRoom adds a room owned by owner, who becomes its first member.
 func (d *Directory) CreateRoom(ctx context.Context, r Room) error {
-	if err := d.st.CreateRoom(ctx, store.Room{Name: r.Name, Title: r.Title, Public: r.Public, Owner: r.Owner}); err != nil {
+	if r.Created == 0 {
+		r.Created = time.Now().UnixMilli()
+	}
+	if err := d.st.CreateRoom(ctx, store.Room{Name: r.Name, Title: r.Title, Public: r.Public, Owner: r.Owner, Created: r.Created}); err != nil {
 		return err
 	}
 	d.mu.Lock()

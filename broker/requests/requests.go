@@ -400,6 +400,8 @@ func (h *Handler) history(ctx context.Context, user string, p topics.Params) (an
 		return nil, topics.Errorf(topics.CodeBadRequest, "before must be a message id")
 	}
 	var conv string
+	me, _ := h.Dir.User(user)
+	since := me.Created // DMs: only since both accounts exist
 	switch {
 	case p.Room != "" && p.Peer != "":
 		return nil, topics.Errorf(topics.CodeBadRequest, "give room or peer, not both")
@@ -411,16 +413,21 @@ func (h *Handler) history(ctx context.Context, user string, p topics.Params) (an
 			return nil, topics.Errorf(topics.CodeForbidden, "you are not in room %s", p.Room)
 		}
 		conv = store.RoomConv(p.Room)
+		r, _ := h.Dir.Room(p.Room)
+		since = r.Created // the whole life of this room, not of an older one of that name
 	case p.Peer != "":
 		// Past conversations stay readable after an unfriending: they are yours.
 		if !topics.ValidUsername(p.Peer) {
 			return nil, topics.Errorf(topics.CodeBadRequest, "invalid peer %q", p.Peer)
 		}
 		conv = store.DMConv(user, p.Peer)
+		if peer, ok := h.Dir.User(p.Peer); ok {
+			since = max(since, peer.Created)
+		}
 	default:
 		return nil, topics.Errorf(topics.CodeBadRequest, "history needs params.room or params.peer")
 	}
-	msgs, err := h.Dir.Store().History(ctx, conv, p.Before, limit)
+	msgs, err := h.Dir.Store().HistorySince(ctx, conv, p.Before, since, limit)
 	if err != nil {
 		return nil, internal(err)
 	}
