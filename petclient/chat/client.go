@@ -317,6 +317,10 @@ func (c *Client) supervise(cur *conn) {
 				cur.markLost(errors.New("reconnecting"))
 				immediate = true
 			case <-c.closing:
+				// Close may have run while this connection was being dialled,
+				// before it was published as c.cur: end it here too.
+				cur.pc.Disconnect(250)
+				cur.markLost(ErrClosed)
 				return
 			}
 			c.mu.Lock()

@@ -65,6 +65,7 @@ type Host struct {
 	sharing  bool
 	ports    [3]int // mqtt, ws, http
 	changed  bool
+	closed   bool // Close was called: a broker still starting is stopped at once
 	saved    savedState
 	stateLoc string
 }
@@ -212,6 +213,11 @@ func (h *Host) start(prefer [3]int, lan bool, patience time.Duration) error {
 		return fmt.Errorf("hosting: %w", err)
 	}
 	h.mu.Lock()
+	if h.closed { // Close ran while this broker was starting (ShareOnLAN)
+		h.mu.Unlock()
+		b.Close()
+		return errors.New("hosting: closed")
+	}
 	h.b, h.sharing, h.ports = b, lan, ports
 	h.changed = false
 	for i := range ports {
@@ -316,6 +322,7 @@ func (h *Host) Close() error {
 	h.mu.Lock()
 	b := h.b
 	h.b = nil
+	h.closed = true
 	h.mu.Unlock()
 	if b == nil {
 		return nil
