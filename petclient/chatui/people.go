@@ -26,57 +26,72 @@ func (w *chatWindow) showFriends() {
 	}
 	l := w.c.app.Lang()
 	d := &friendsDialog{w: w}
-	d.dlg, _ = gtk.DialogNew()
-	d.dlg.SetTitle(l.T(i18n.ChatFriends))
-	d.dlg.SetTransientFor(w.win)
-	d.dlg.SetDefaultSize(360, 400)
-	area, _ := d.dlg.GetContentArea()
-	add, _ := gtk.BoxNew(gtk.ORIENTATION_HORIZONTAL, 4)
-	e, _ := gtk.EntryNew()
-	e.SetPlaceholderText(l.T(i18n.ChatFriendUser))
-	ab, _ := gtk.ButtonNewWithLabel(l.T(i18n.ChatAddFriend))
-	request := func() {
-		user, _ := e.GetText()
-		user = strings.TrimSpace(user)
-		if user == "" {
-			return
-		}
-		w.do(func(ctx context.Context, cl *chat.Client) error {
-			_, err := cl.FriendRequest(ctx, user)
-			return err
-		}, func() {
-			e.SetText("")
-			w.statusBar.SetText(l.F(i18n.ChatRequested, user))
-			d.fill()
+	d.dlg, d.list = w.newListDialog(l.T(i18n.ChatFriends), l.T(i18n.ChatFriendUser), l.T(i18n.ChatAddFriend),
+		func(e *gtk.Entry, user string) {
+			w.do(func(ctx context.Context, cl *chat.Client) error {
+				_, err := cl.FriendRequest(ctx, user)
+				return err
+			}, func() {
+				e.SetText("")
+				w.statusBar.SetText(l.F(i18n.ChatRequested, user))
+				d.fill()
+			})
+		},
+		func() {
+			if w.friends == d {
+				w.friends = nil
+			}
 		})
-	}
-	e.Connect("activate", request)
-	ab.Connect("clicked", request)
-	add.PackStart(e, true, true, 0)
-	add.PackStart(ab, false, false, 0)
-	area.PackStart(add, false, false, 6)
-	sc, _ := gtk.ScrolledWindowNew(nil, nil)
-	d.list, _ = gtk.BoxNew(gtk.ORIENTATION_VERTICAL, 4)
-	sc.Add(d.list)
-	area.PackStart(sc, true, true, 0)
-	d.dlg.Connect("response", func() { d.dlg.Destroy() })
-	d.dlg.Connect("destroy", func() {
-		if w.friends == d {
-			w.friends = nil
-		}
-	})
 	w.friends = d
 	d.fill()
 	d.dlg.ShowAll()
 }
 
-func (d *friendsDialog) fill() {
-	w, l := d.w, d.w.c.app.Lang()
-	d.list.GetChildren().Foreach(func(item any) {
+// newListDialog builds what the friends and rooms dialogs share: an entry
+// with a button that submits its trimmed, non-empty text, and a scrolled list
+// below. The dialog destroys itself on any response.
+func (w *chatWindow) newListDialog(title, placeholder, button string, submit func(e *gtk.Entry, text string), destroyed func()) (*gtk.Dialog, *gtk.Box) {
+	dlg, _ := gtk.DialogNew()
+	dlg.SetTitle(title)
+	dlg.SetTransientFor(w.win)
+	dlg.SetDefaultSize(360, 400)
+	area, _ := dlg.GetContentArea()
+	add, _ := gtk.BoxNew(gtk.ORIENTATION_HORIZONTAL, 4)
+	e, _ := gtk.EntryNew()
+	e.SetPlaceholderText(placeholder)
+	b, _ := gtk.ButtonNewWithLabel(button)
+	send := func() {
+		text, _ := e.GetText()
+		if text = strings.TrimSpace(text); text != "" {
+			submit(e, text)
+		}
+	}
+	e.Connect("activate", send)
+	b.Connect("clicked", send)
+	add.PackStart(e, true, true, 0)
+	add.PackStart(b, false, false, 0)
+	area.PackStart(add, false, false, 6)
+	sc, _ := gtk.ScrolledWindowNew(nil, nil)
+	list, _ := gtk.BoxNew(gtk.ORIENTATION_VERTICAL, 4)
+	sc.Add(list)
+	area.PackStart(sc, true, true, 0)
+	dlg.Connect("response", func() { dlg.Destroy() })
+	dlg.Connect("destroy", destroyed)
+	return dlg, list
+}
+
+// clearBox destroys every child of box.
+func clearBox(box *gtk.Box) {
+	box.GetChildren().Foreach(func(item any) {
 		if wd, ok := item.(*gtk.Widget); ok {
 			wd.Destroy()
 		}
 	})
+}
+
+func (d *friendsDialog) fill() {
+	w, l := d.w, d.w.c.app.Lang()
+	clearBox(d.list)
 	cl := w.c.client
 	if cl == nil {
 		return
@@ -134,45 +149,23 @@ func (w *chatWindow) showRooms() {
 	}
 	l := w.c.app.Lang()
 	d := &roomsDialog{w: w}
-	d.dlg, _ = gtk.DialogNew()
-	d.dlg.SetTitle(l.T(i18n.ChatRooms))
-	d.dlg.SetTransientFor(w.win)
-	d.dlg.SetDefaultSize(360, 400)
-	area, _ := d.dlg.GetContentArea()
-	add, _ := gtk.BoxNew(gtk.ORIENTATION_HORIZONTAL, 4)
-	e, _ := gtk.EntryNew()
-	e.SetPlaceholderText(l.T(i18n.ChatRoomName))
-	cb, _ := gtk.ButtonNewWithLabel(l.T(i18n.ChatRoomCreate))
-	create := func() {
-		name, _ := e.GetText()
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name == "" {
-			return
-		}
-		w.do(func(ctx context.Context, cl *chat.Client) error {
-			_, err := cl.RoomCreate(ctx, name, name, true)
-			return err
-		}, func() {
-			e.SetText("")
-			w.open(chat.RoomConv(name))
-			d.refresh()
+	d.dlg, d.list = w.newListDialog(l.T(i18n.ChatRooms), l.T(i18n.ChatRoomName), l.T(i18n.ChatRoomCreate),
+		func(e *gtk.Entry, name string) {
+			name = strings.ToLower(name)
+			w.do(func(ctx context.Context, cl *chat.Client) error {
+				_, err := cl.RoomCreate(ctx, name, name, true)
+				return err
+			}, func() {
+				e.SetText("")
+				w.open(chat.RoomConv(name))
+				d.refresh()
+			})
+		},
+		func() {
+			if w.rooms == d {
+				w.rooms = nil
+			}
 		})
-	}
-	e.Connect("activate", create)
-	cb.Connect("clicked", create)
-	add.PackStart(e, true, true, 0)
-	add.PackStart(cb, false, false, 0)
-	area.PackStart(add, false, false, 6)
-	sc, _ := gtk.ScrolledWindowNew(nil, nil)
-	d.list, _ = gtk.BoxNew(gtk.ORIENTATION_VERTICAL, 4)
-	sc.Add(d.list)
-	area.PackStart(sc, true, true, 0)
-	d.dlg.Connect("response", func() { d.dlg.Destroy() })
-	d.dlg.Connect("destroy", func() {
-		if w.rooms == d {
-			w.rooms = nil
-		}
-	})
 	w.rooms = d
 	d.refresh()
 	d.dlg.ShowAll()
@@ -194,11 +187,7 @@ func (d *roomsDialog) refresh() {
 
 func (d *roomsDialog) fill(rooms []topics.RoomInfo) {
 	w, l := d.w, d.w.c.app.Lang()
-	d.list.GetChildren().Foreach(func(item any) {
-		if wd, ok := item.(*gtk.Widget); ok {
-			wd.Destroy()
-		}
-	})
+	clearBox(d.list)
 	for _, r := range rooms {
 		room := r.Room
 		b, _ := gtk.BoxNew(gtk.ORIENTATION_HORIZONTAL, 4)
