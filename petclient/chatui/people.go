@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/gotk3/gotk3/glib"
 	"github.com/gotk3/gotk3/gtk"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/chat"
@@ -80,9 +81,9 @@ func (w *chatWindow) newListDialog(title, placeholder, button string, submit fun
 	return dlg, list
 }
 
-// clearBox destroys every child of box.
-func clearBox(box *gtk.Box) {
-	box.GetChildren().Foreach(func(item any) {
+// clearChildren destroys every child of a container (a list, a box).
+func clearChildren(c interface{ GetChildren() *glib.List }) {
+	c.GetChildren().Foreach(func(item any) {
 		if wd, ok := item.(*gtk.Widget); ok {
 			wd.Destroy()
 		}
@@ -91,7 +92,7 @@ func clearBox(box *gtk.Box) {
 
 func (d *friendsDialog) fill() {
 	w, l := d.w, d.w.c.app.Lang()
-	clearBox(d.list)
+	clearChildren(d.list)
 	cl := w.c.client
 	if cl == nil {
 		return
@@ -187,7 +188,7 @@ func (d *roomsDialog) refresh() {
 
 func (d *roomsDialog) fill(rooms []topics.RoomInfo) {
 	w, l := d.w, d.w.c.app.Lang()
-	clearBox(d.list)
+	clearChildren(d.list)
 	for _, r := range rooms {
 		room := r.Room
 		b, _ := gtk.BoxNew(gtk.ORIENTATION_HORIZONTAL, 4)

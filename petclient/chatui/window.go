@@ -332,11 +332,7 @@ func (w *chatWindow) fillConversations() {
 	cl := w.c.client
 	w.filling = true
 	defer func() { w.filling = false }()
-	w.convList.GetChildren().Foreach(func(item any) {
-		if wd, ok := item.(*gtk.Widget); ok {
-			wd.Destroy()
-		}
-	})
+	clearChildren(w.convList)
 	if cl == nil {
 		return
 	}
@@ -387,11 +383,7 @@ func (w *chatWindow) fillConversations() {
 // showConversation sets the header and actions for w.conv.
 func (w *chatWindow) showConversation() {
 	l := w.c.app.Lang()
-	w.actions.GetChildren().Foreach(func(item any) {
-		if wd, ok := item.(*gtk.Widget); ok {
-			wd.Destroy()
-		}
-	})
+	clearChildren(w.actions)
 	kind, name, err := chat.ParseConv(w.conv)
 	if err != nil {
 		w.title.SetText(l.T(i18n.ChatNoConversation))
@@ -448,11 +440,7 @@ func (w *chatWindow) showConversation() {
 // still on its way (pending, or failed with Retry / Discard).
 func (w *chatWindow) renderMessages() {
 	l := w.c.app.Lang()
-	w.msgBox.GetChildren().Foreach(func(item any) {
-		if wd, ok := item.(*gtk.Widget); ok {
-			wd.Destroy()
-		}
-	})
+	clearChildren(w.msgBox)
 	cl := w.c.client
 	if cl == nil || w.conv == "" {
 		return
