@@ -47,32 +47,13 @@ func (b *bubble) say(it bubbles.Item) {
 }
 
 func (b *bubble) build() {
-	win, err := gtk.WindowNew(gtk.WINDOW_TOPLEVEL)
+	b.composited = b.c.app.Composited()
+	win, err := desktop.NewOverlayWindow("Tachikoma says", b.composited)
 	if err != nil {
 		b.c.log.Error("cannot create bubble window", "err", err)
 		return
 	}
 	b.win = win
-	win.SetTitle("Tachikoma says")
-	win.SetDecorated(false)
-	win.SetResizable(false)
-	win.SetKeepAbove(true)
-	win.SetSkipTaskbarHint(true)
-	win.SetSkipPagerHint(true)
-	win.Stick()
-	win.SetAcceptFocus(false)
-	win.SetFocusOnMap(false)
-	// As the pet's windows: managed (keep-above applies), never focused.
-	win.SetTypeHint(gdk.WINDOW_TYPE_HINT_UTILITY)
-	win.SetAppPaintable(true)
-	b.composited = b.c.app.Composited()
-	if b.composited {
-		if s, err := gdk.ScreenGetDefault(); err == nil {
-			if v, err := s.GetRGBAVisual(); err == nil && v != nil {
-				win.SetVisual(v)
-			}
-		}
-	}
 	win.AddEvents(int(gdk.BUTTON_PRESS_MASK))
 	win.Connect("draw", b.draw)
 	win.Connect("button-press-event", func(_ *gtk.Window, ev *gdk.Event) bool {

@@ -36,16 +36,18 @@ func newPetWindow(a *App, id int, m Model) *petWindow {
 	return p
 }
 
-// build creates the GTK window; also used to recreate it when the
-// compositor comes or goes (the visual can only be set before realising).
-func (p *petWindow) build() {
+// NewOverlayWindow makes a window that floats over the desktop the way the
+// pet does (its speech bubbles too): undecorated, above others, on every
+// workspace, out of taskbars and pagers, never focused, painted by the app
+// and, on a composited screen, with an RGBA visual. UTILITY: managed (so
+// "keep above" and "stick" apply) but never in task switchers; WMs do not
+// give it focus when focus-on-map is off.
+func NewOverlayWindow(title string, composited bool) (*gtk.Window, error) {
 	win, err := gtk.WindowNew(gtk.WINDOW_TOPLEVEL)
 	if err != nil {
-		p.app.log.Error("cannot create pet window", "err", err)
-		return
+		return nil, err
 	}
-	p.win = win
-	win.SetTitle("Tachikoma")
+	win.SetTitle(title)
 	win.SetDecorated(false)
 	win.SetResizable(false)
 	win.SetKeepAbove(true)
@@ -54,15 +56,27 @@ func (p *petWindow) build() {
 	win.Stick()
 	win.SetAcceptFocus(false)
 	win.SetFocusOnMap(false)
-	// UTILITY: managed (so "keep above" and "stick" apply) but never in
-	// task switchers; WMs do not give it focus when focus-on-map is off.
 	win.SetTypeHint(gdk.WINDOW_TYPE_HINT_UTILITY)
 	win.SetAppPaintable(true)
-	if p.app.composited {
-		if v, err := p.app.screen.GetRGBAVisual(); err == nil && v != nil {
-			win.SetVisual(v)
+	if composited {
+		if s, err := gdk.ScreenGetDefault(); err == nil {
+			if v, err := s.GetRGBAVisual(); err == nil && v != nil {
+				win.SetVisual(v)
+			}
 		}
 	}
+	return win, nil
+}
+
+// build creates the GTK window; also used to recreate it when the
+// compositor comes or goes (the visual can only be set before realising).
+func (p *petWindow) build() {
+	win, err := NewOverlayWindow("Tachikoma", p.app.composited)
+	if err != nil {
+		p.app.log.Error("cannot create pet window", "err", err)
+		return
+	}
+	p.win = win
 	win.AddEvents(int(gdk.BUTTON_PRESS_MASK | gdk.BUTTON_RELEASE_MASK | gdk.BUTTON1_MOTION_MASK))
 	win.SetDefaultSize(1, 1)
 
