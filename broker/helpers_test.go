@@ -1,7 +1,6 @@
 package broker_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -14,44 +13,24 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
-	"github.com/tachikoma-pet/tachikoma/broker/password"
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
-var fastHash = password.Params{Memory: 64, Time: 1, Threads: 1}
+var fastHash = brokertest.FastHash
 
 const waitFor = 5 * time.Second
 
-func testConfig(dir string) broker.Config {
-	cfg := broker.DefaultConfig()
-	cfg.DataDir = dir
-	cfg.MQTTAddr, cfg.WSAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
-	cfg.LogLevel = "warn"
-	return cfg
-}
+func testConfig(dir string) broker.Config { return brokertest.Config(dir) }
 
 func startBroker(t *testing.T, cfg broker.Config) *broker.Broker {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: testLogLevel}))
-	b, err := broker.New(cfg, broker.Options{PasswordCost: &fastHash, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Start(); err != nil {
-		b.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
+	return brokertest.Start(t, cfg, brokertest.Logger(t, testLogLevel))
 }
 
 func register(t *testing.T, b *broker.Broker, users ...string) {
 	t.Helper()
-	for _, u := range users {
-		if err := b.Register(context.Background(), u, u+"-password", ""); err != nil {
-			t.Fatalf("register %s: %v", u, err)
-		}
-	}
+	brokertest.Register(t, b, users...)
 }
 
 // client is a paho client that records what it receives.

@@ -10,10 +10,8 @@ import (
 	"time"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
-	"github.com/tachikoma-pet/tachikoma/broker/password"
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 )
-
-var fastHash = password.Params{Memory: 64, Time: 1, Threads: 1}
 
 const waitFor = 10 * time.Second
 
@@ -26,10 +24,7 @@ func testLogger(t *testing.T) *slog.Logger {
 }
 
 func brokerConfig(dir string) broker.Config {
-	cfg := broker.DefaultConfig()
-	cfg.DataDir = dir
-	cfg.MQTTAddr, cfg.WSAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
-	cfg.LogLevel = "warn"
+	cfg := brokertest.Config(dir)
 	cfg.Limits.MessageBurst = 500
 	return cfg
 }
@@ -37,25 +32,12 @@ func brokerConfig(dir string) broker.Config {
 // startBroker runs a broker until the test ends (or it is closed earlier).
 func startBroker(t *testing.T, cfg broker.Config) *broker.Broker {
 	t.Helper()
-	b, err := broker.New(cfg, broker.Options{PasswordCost: &fastHash, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Start(); err != nil {
-		b.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
+	return brokertest.Start(t, cfg, testLogger(t))
 }
 
 func register(t *testing.T, b *broker.Broker, users ...string) {
 	t.Helper()
-	for _, u := range users {
-		if err := b.Register(context.Background(), u, u+"-password", ""); err != nil {
-			t.Fatalf("register %s: %v", u, err)
-		}
-	}
+	brokertest.Register(t, b, users...)
 }
 
 func clientConfig(b *broker.Broker, user, stateDir string) Config {

@@ -14,13 +14,13 @@ import (
 	"time"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
-	"github.com/tachikoma-pet/tachikoma/broker/password"
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/petclient/chat"
 	"github.com/tachikoma-pet/tachikoma/petclient/chat/credentials"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
-var fastHash = password.Params{Memory: 64, Time: 1, Threads: 1}
+var fastHash = brokertest.FastHash
 
 const waitFor = 10 * time.Second
 

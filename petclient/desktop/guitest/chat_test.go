@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
-	"github.com/tachikoma-pet/tachikoma/broker/password"
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/petclient/chat"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/statefile"
 )
@@ -336,16 +336,11 @@ func countNonBackdrop(img *image.RGBA, r image.Rectangle) int {
 	return n
 }
 
-var fastHash = password.Params{Memory: 64, Time: 1, Threads: 1}
-
 func startTestBroker(t *testing.T, dir, mqttAddr string) *broker.Broker {
 	t.Helper()
-	cfg := broker.DefaultConfig()
-	cfg.DataDir = dir
-	cfg.MQTTAddr, cfg.WSAddr, cfg.HTTPAddr = mqttAddr, "127.0.0.1:0", "127.0.0.1:0"
-	cfg.LogLevel = "warn"
-	b, err := broker.New(cfg, broker.Options{PasswordCost: &fastHash,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	cfg := brokertest.Config(dir)
+	cfg.MQTTAddr = mqttAddr
+	b, err := broker.New(cfg, broker.Options{PasswordCost: &brokertest.FastHash, Logger: brokertest.Logger(t, slog.LevelWarn)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,55 @@
+// Package brokertest runs a real broker on loopback for other packages'
+// tests (the broker's own, the pet's chat client, hosting, the GUI tests).
+package brokertest
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/broker/password"
+)
+
+// FastHash makes password hashing cheap in tests; never use it elsewhere.
+var FastHash = password.Params{Memory: 64, Time: 1, Threads: 1}
+
+// Config is the default configuration with every listener on a free
+// loopback port and data in dir.
+func Config(dir string) broker.Config {
+	cfg := broker.DefaultConfig()
+	cfg.DataDir = dir
+	cfg.MQTTAddr, cfg.WSAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.LogLevel = "warn"
+	return cfg
+}
+
+// Logger writes warnings and errors to the test's output.
+func Logger(t testing.TB, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: level}))
+}
+
+// Start runs a broker until the test ends (or it is closed earlier).
+func Start(t testing.TB, cfg broker.Config, log *slog.Logger) *broker.Broker {
+	t.Helper()
+	b, err := broker.New(cfg, broker.Options{PasswordCost: &FastHash, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(); err != nil {
+		b.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// Register creates accounts whose password is the name + "-password".
+func Register(t testing.TB, b *broker.Broker, users ...string) {
+	t.Helper()
+	for _, u := range users {
+		if err := b.Register(context.Background(), u, u+"-password", ""); err != nil {
+			t.Fatalf("register %s: %v", u, err)
+		}
+	}
+}
