@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"sort"
 	"sync"
-	"time"
 
 	"github.com/tachikoma-pet/tachikoma/broker/store"
 	"github.com/tachikoma-pet/tachikoma/topics"
@@ -49,7 +48,7 @@ type User struct {
 	Nickname string
 	PWHash   string
 	LastSeen int64
-	Created  int64 // unix ms
+	SinceID  int64 // reads DMs after this message id (store.User.SinceID)
 }
 
 // Room is a room as the directory holds it.
@@ -58,7 +57,7 @@ type Room struct {
 	Title   string
 	Public  bool
 	Owner   string
-	Created int64 // unix ms
+	SinceID int64 // history after this message id (store.Room.SinceID)
 }
 
 // Directory is safe for concurrent use.
@@ -143,11 +142,11 @@ func (d *Directory) reload(ctx context.Context) (Change, bool, error) {
 	}
 	nu := make(map[string]*User, len(users))
 	for _, u := range users {
-		nu[u.Name] = &User{Name: u.Name, Nickname: u.Nickname, PWHash: u.PWHash, LastSeen: u.LastSeen, Created: u.Created}
+		nu[u.Name] = &User{Name: u.Name, Nickname: u.Nickname, PWHash: u.PWHash, LastSeen: u.LastSeen, SinceID: u.SinceID}
 	}
 	nr := make(map[string]*Room, len(rooms))
 	for _, r := range rooms {
-		nr[r.Name] = &Room{Name: r.Name, Title: r.Title, Public: r.Public, Owner: r.Owner, Created: r.Created}
+		nr[r.Name] = &Room{Name: r.Name, Title: r.Title, Public: r.Public, Owner: r.Owner, SinceID: r.SinceID}
 	}
 	members, joined, invited := map[string]set{}, map[string]set{}, map[string]set{}
 	for _, p := range rels[0] {
@@ -338,13 +337,13 @@ func (d *Directory) JoinedRooms(user string) []string {
 
 // CreateUser adds an account.
 func (d *Directory) CreateUser(ctx context.Context, name, nick, hash string) error {
-	created := time.Now().UnixMilli()
-	if err := d.st.CreateUser(ctx, store.User{Name: name, Nickname: nick, PWHash: hash, Created: created}); err != nil {
+	since := d.st.MessageWatermark()
+	if err := d.st.CreateUser(ctx, store.User{Name: name, Nickname: nick, PWHash: hash, SinceID: since}); err != nil {
 		return err
 	}
 	d.mu.Lock()
 	d.seq++
-	d.users[name] = &User{Name: name, Nickname: nick, PWHash: hash, Created: created}
+	d.users[name] = &User{Name: name, Nickname: nick, PWHash: hash, SinceID: since}
 	d.mu.Unlock()
 	return nil
 }
@@ -376,10 +375,10 @@ func (d *Directory) SetLastSeen(ctx context.Context, name string, ts int64) erro
 
 // CreateRoom adds a room owned by owner, who becomes its first member.
 func (d *Directory) CreateRoom(ctx context.Context, r Room) error {
-	if r.Created == 0 {
-		r.Created = time.Now().UnixMilli()
+	if r.SinceID == 0 {
+		r.SinceID = d.st.MessageWatermark()
 	}
-	if err := d.st.CreateRoom(ctx, store.Room{Name: r.Name, Title: r.Title, Public: r.Public, Owner: r.Owner, Created: r.Created}); err != nil {
+	if err := d.st.CreateRoom(ctx, store.Room{Name: r.Name, Title: r.Title, Public: r.Public, Owner: r.Owner, SinceID: r.SinceID}); err != nil {
 		return err
 	}
 	d.mu.Lock()

@@ -401,7 +401,7 @@ func (h *Handler) history(ctx context.Context, user string, p topics.Params) (an
 	}
 	var conv string
 	me, _ := h.Dir.User(user)
-	since := me.Created // DMs: only since both accounts exist
+	since := me.SinceID // DMs: only since both accounts exist
 	switch {
 	case p.Room != "" && p.Peer != "":
 		return nil, topics.Errorf(topics.CodeBadRequest, "give room or peer, not both")
@@ -414,7 +414,7 @@ func (h *Handler) history(ctx context.Context, user string, p topics.Params) (an
 		}
 		conv = store.RoomConv(p.Room)
 		r, _ := h.Dir.Room(p.Room)
-		since = r.Created // the whole life of this room, not of an older one of that name
+		since = r.SinceID // the whole life of this room, not of an older one of that name
 	case p.Peer != "":
 		// Past conversations stay readable after an unfriending: they are yours.
 		if !topics.ValidUsername(p.Peer) {
@@ -422,7 +422,7 @@ func (h *Handler) history(ctx context.Context, user string, p topics.Params) (an
 		}
 		conv = store.DMConv(user, p.Peer)
 		if peer, ok := h.Dir.User(p.Peer); ok {
-			since = max(since, peer.Created)
+			since = max(since, peer.SinceID)
 		}
 	default:
 		return nil, topics.Errorf(topics.CodeBadRequest, "history needs params.room or params.peer")

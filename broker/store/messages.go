@@ -161,15 +161,14 @@ func (s *Store) History(ctx context.Context, conv string, before int64, limit in
 	return s.HistorySince(ctx, conv, before, 0, limit)
 }
 
-// HistorySince is History limited to messages sent at or after since (unix
-// ms): a conversation is only readable from when its room or its
-// participants' accounts were created, so a re-used name inherits nothing.
+// HistorySince is History limited to messages with an id above since (a
+// SinceID): a range on the (conv, id) index, however long the history.
 func (s *Store) HistorySince(ctx context.Context, conv string, before, since int64, limit int) ([]Message, error) {
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, conv, sender, nick, body, ts, COALESCE(cid, '') FROM messages
-		WHERE conv=? AND id<? AND ts>=? ORDER BY id DESC LIMIT ?`, conv, before, since, limit)
+		WHERE conv=? AND id<? AND id>? ORDER BY id DESC LIMIT ?`, conv, before, since, limit)
 	if err != nil {
 		return nil, fmt.Errorf("history %s: %w", conv, err)
 	}

@@ -72,14 +72,16 @@ CREATE TABLE IF NOT EXISTS users (
 	nickname  TEXT NOT NULL,
 	pwhash    TEXT NOT NULL,
 	created   INTEGER NOT NULL,
-	last_seen INTEGER NOT NULL DEFAULT 0
+	last_seen INTEGER NOT NULL DEFAULT 0,
+	since_id  INTEGER NOT NULL DEFAULT 0 -- see SinceID
 );
 CREATE TABLE IF NOT EXISTS rooms (
 	name    TEXT PRIMARY KEY,
 	title   TEXT NOT NULL DEFAULT '',
 	public  INTEGER NOT NULL DEFAULT 1,
 	owner   TEXT NOT NULL DEFAULT '',
-	created INTEGER NOT NULL
+	created INTEGER NOT NULL,
+	since_id INTEGER NOT NULL DEFAULT 0 -- see SinceID
 );
 CREATE TABLE IF NOT EXISTS members (
 	room   TEXT NOT NULL REFERENCES rooms(name) ON DELETE CASCADE,
@@ -135,8 +137,24 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("schema: %w", err)
 	}
+	// Databases made before since_id existed get the column (0: all history).
+	for _, table := range []string{"users", "rooms"} {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = 'since_id'`, table).Scan(&n); err != nil {
+			return fmt.Errorf("schema: %w", err)
+		}
+		if n == 0 {
+			if _, err := db.ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN since_id INTEGER NOT NULL DEFAULT 0`); err != nil {
+				return fmt.Errorf("schema: %w", err)
+			}
+		}
+	}
 	return nil
 }
+
+// MessageWatermark is the id of the newest message sent so far: an account
+// or room created now may read only messages after it (SinceID).
+func (s *Store) MessageWatermark() int64 { return s.log.nextID.Load() }
 
 // Generation changes whenever accounts, passwords or rooms change (see the
 // gen triggers); the broker polls it to reload what it keeps in memory.
@@ -160,6 +178,10 @@ type User struct {
 	PWHash   string
 	Created  int64 // unix ms
 	LastSeen int64 // unix ms, 0 = never
+	// SinceID: the account reads DMs only after this message id, so that
+	// whoever registers a deleted user's name inherits none of their DMs.
+	// 0 on create means "now" (MessageWatermark).
+	SinceID int64
 }
 
 // CreateUser adds an account; ErrExists when the name is taken.
@@ -167,8 +189,11 @@ func (s *Store) CreateUser(ctx context.Context, u User) error {
 	if u.Created == 0 {
 		u.Created = now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO users(name, nickname, pwhash, created) VALUES (?,?,?,?)`,
-		u.Name, u.Nickname, u.PWHash, u.Created)
+	if u.SinceID == 0 {
+		u.SinceID = s.MessageWatermark()
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO users(name, nickname, pwhash, created, since_id) VALUES (?,?,?,?,?)`,
+		u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID)
 	if isUnique(err) {
 		return fmt.Errorf("user %s: %w", u.Name, ErrExists)
 	}
@@ -183,7 +208,7 @@ func (s *Store) CreateUser(ctx context.Context, u User) error {
 func (s *Store) CreateUsers(ctx context.Context, us []User) error {
 	t := now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO users(name, nickname, pwhash, created) VALUES (?,?,?,?)`)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO users(name, nickname, pwhash, created, since_id) VALUES (?,?,?,?,?)`)
 		if err != nil {
 			return err
 		}
@@ -192,7 +217,10 @@ func (s *Store) CreateUsers(ctx context.Context, us []User) error {
 			if u.Created == 0 {
 				u.Created = t
 			}
-			if _, err := stmt.ExecContext(ctx, u.Name, u.Nickname, u.PWHash, u.Created); err != nil {
+			if u.SinceID == 0 {
+				u.SinceID = s.MessageWatermark()
+			}
+			if _, err := stmt.ExecContext(ctx, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID); err != nil {
 				if isUnique(err) {
 					return fmt.Errorf("user %s: %w", u.Name, ErrExists)
 				}
@@ -238,8 +266,8 @@ func (s *Store) DeleteUser(ctx context.Context, name string) error {
 // GetUser returns one account.
 func (s *Store) GetUser(ctx context.Context, name string) (User, error) {
 	var u User
-	err := s.db.QueryRowContext(ctx, `SELECT name, nickname, pwhash, created, last_seen FROM users WHERE name=?`, name).
-		Scan(&u.Name, &u.Nickname, &u.PWHash, &u.Created, &u.LastSeen)
+	err := s.db.QueryRowContext(ctx, `SELECT name, nickname, pwhash, created, last_seen, since_id FROM users WHERE name=?`, name).
+		Scan(&u.Name, &u.Nickname, &u.PWHash, &u.Created, &u.LastSeen, &u.SinceID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user %s: %w", name, ErrNotFound)
 	}
@@ -248,7 +276,7 @@ func (s *Store) GetUser(ctx context.Context, name string) (User, error) {
 
 // Users lists every account, ordered by name.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, nickname, pwhash, created, last_seen FROM users ORDER BY name`)
+	rows, err := s.db.QueryContext(ctx, `SELECT name, nickname, pwhash, created, last_seen, since_id FROM users ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +284,7 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 	var out []User
 	for rows.Next() {
 		var u User
-		if err := rows.Scan(&u.Name, &u.Nickname, &u.PWHash, &u.Created, &u.LastSeen); err != nil {
+		if err := rows.Scan(&u.Name, &u.Nickname, &u.PWHash, &u.Created, &u.LastSeen, &u.SinceID); err != nil {
 			return nil, err
 		}
 		out = append(out, u)
@@ -271,6 +299,7 @@ type Room struct {
 	Public  bool
 	Owner   string
 	Created int64
+	SinceID int64 // history starts after this message id (see User.SinceID); 0 on create means now
 }
 
 // CreateRoom adds a room; the owner (if any) becomes its first member.
@@ -278,9 +307,12 @@ func (s *Store) CreateRoom(ctx context.Context, r Room) error {
 	if r.Created == 0 {
 		r.Created = now()
 	}
+	if r.SinceID == 0 {
+		r.SinceID = s.MessageWatermark()
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO rooms(name, title, public, owner, created) VALUES (?,?,?,?,?)`,
-			r.Name, r.Title, r.Public, r.Owner, r.Created)
+		_, err := tx.ExecContext(ctx, `INSERT INTO rooms(name, title, public, owner, created, since_id) VALUES (?,?,?,?,?,?)`,
+			r.Name, r.Title, r.Public, r.Owner, r.Created, r.SinceID)
 		if isUnique(err) {
 			return fmt.Errorf("room %s: %w", r.Name, ErrExists)
 		}
@@ -306,7 +338,7 @@ func (s *Store) DeleteRoom(ctx context.Context, name string) error {
 
 // Rooms lists every room, ordered by name.
 func (s *Store) Rooms(ctx context.Context) ([]Room, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, title, public, owner, created FROM rooms ORDER BY name`)
+	rows, err := s.db.QueryContext(ctx, `SELECT name, title, public, owner, created, since_id FROM rooms ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +346,7 @@ func (s *Store) Rooms(ctx context.Context) ([]Room, error) {
 	var out []Room
 	for rows.Next() {
 		var r Room
-		if err := rows.Scan(&r.Name, &r.Title, &r.Public, &r.Owner, &r.Created); err != nil {
+		if err := rows.Scan(&r.Name, &r.Title, &r.Public, &r.Owner, &r.Created, &r.SinceID); err != nil {
 			return nil, err
 		}
 		out = append(out, r)

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"testing"
 )
 
@@ -126,5 +128,45 @@ func TestGenerationCountsAdminChangesOnly(t *testing.T) {
 		if gen() == before {
 			t.Fatal("an admin change did not count")
 		}
+	}
+}
+
+func TestSinceIDAndMigration(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	// A database from before since_id existed.
+	old, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(`CREATE TABLE users (name TEXT PRIMARY KEY, nickname TEXT NOT NULL, pwhash TEXT NOT NULL,
+		created INTEGER NOT NULL, last_seen INTEGER NOT NULL DEFAULT 0);
+		INSERT INTO users(name, nickname, pwhash, created) VALUES ('old', 'old', 'h', 1);`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatalf("open an older database: %v", err)
+	}
+	defer s.Close()
+	if u, err := s.GetUser(ctx, "old"); err != nil || u.SinceID != 0 {
+		t.Fatalf("migrated user %+v %v", u, err)
+	}
+	conv := DMConv("old", "new")
+	for i := range 3 {
+		s.AppendMessage(Message{ID: s.NextMessageID(), Conv: conv, Sender: "old", Text: fmt.Sprint(i)}, true)
+	}
+	if err := s.CreateUser(ctx, User{Name: "new", Nickname: "new", PWHash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := s.GetUser(ctx, "new")
+	if u.SinceID != 3 {
+		t.Fatalf("new account's SinceID = %d, want the watermark 3", u.SinceID)
+	}
+	s.AppendMessage(Message{ID: s.NextMessageID(), Conv: conv, Sender: "old", Text: "after"}, true)
+	page, _ := s.HistorySince(ctx, conv, 0, u.SinceID, 50)
+	if len(page) != 1 || page[0].Text != "after" {
+		t.Fatalf("history since the account exists: %+v", page)
 	}
 }
