@@ -43,6 +43,7 @@ test-broker:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./topics/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeOutgoing$$' -fuzztime $(FUZZTIME) ./topics/
+	$(GO) test -run '^$$' -fuzz '^FuzzNamesMatchPatterns$$' -fuzztime $(FUZZTIME) ./topics/
 	$(GO) test -run '^$$' -fuzz '^FuzzManifest$$' -fuzztime $(FUZZTIME) ./petclient/pack/
 
 # The pet's packages; X11 tests get a virtual display.

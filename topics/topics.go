@@ -6,7 +6,6 @@ package topics
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -16,17 +15,27 @@ const Root = "tachikoma"
 // Lobby is the public room every user belongs to.
 const Lobby = "lobby"
 
-var (
-	usernameRE = regexp.MustCompile(`^[a-z0-9_]{3,32}$`)
-	roomRE     = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
-)
+// ValidUsername reports whether name may be a username: ^[a-z0-9_]{3,32}$.
+// The pattern keeps names safe inside topics: no '/', '+', '#' or upper
+// case look-alikes. (A loop, not a regexp: the broker checks names on every
+// delivery.)
+func ValidUsername(name string) bool { return validName(name, 3, false) }
 
-// ValidUsername reports whether name may be a username. The pattern keeps
-// names safe inside topics: no '/', '+', '#' or upper case look-alikes.
-func ValidUsername(name string) bool { return usernameRE.MatchString(name) }
+// ValidRoom reports whether name may be a room name: ^[a-z0-9_-]{1,32}$.
+func ValidRoom(name string) bool { return validName(name, 1, true) }
 
-// ValidRoom reports whether name may be a room name.
-func ValidRoom(name string) bool { return roomRE.MatchString(name) }
+func validName(name string, minLen int, dash bool) bool {
+	if len(name) < minLen || len(name) > 32 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || dash && c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // CheckUsername returns a readable reason when name is not a valid username.
 func CheckUsername(name string) error {

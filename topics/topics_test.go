@@ -2,6 +2,7 @@ package topics
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -144,6 +145,20 @@ func FuzzDecodeOutgoing(f *testing.F) {
 		}
 		if !utf8.ValidString(out.Text) || strings.TrimSpace(out.Text) == "" || utf8.RuneCountInString(out.Text) > MaxTextChars || len(b) > MaxPayloadBytes {
 			t.Fatalf("accepted bad payload %q -> %+v", b, out)
+		}
+	})
+}
+
+// The hand-written validators must agree with the documented patterns.
+func FuzzNamesMatchPatterns(f *testing.F) {
+	user := regexp.MustCompile(`^[a-z0-9_]{3,32}$`)
+	room := regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
+	for _, s := range []string{"abc", "ab", "a-b", "A", "", "ü", "x/y", strings.Repeat("a", 33)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ValidUsername(s) != user.MatchString(s) || ValidRoom(s) != room.MatchString(s) {
+			t.Fatalf("%q: username %v room %v", s, ValidUsername(s), ValidRoom(s))
 		}
 	})
 }
