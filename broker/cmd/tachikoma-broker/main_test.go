@@ -284,15 +284,25 @@ func TestMosquittoClients(t *testing.T) {
 	startServer(t, dir, addr)
 	host, port, _ := net.SplitHostPort(addr)
 	common := func(user, pw string) []string { return []string{"-h", host, "-p", port, "-u", user, "-P", pw} }
-	sub := func(user, pw, topic string, count int, v string) (*exec.Cmd, *bytes.Buffer) {
-		var out bytes.Buffer
-		cmd := exec.Command("mosquitto_sub", append(common(user, pw), "-t", topic, "-C", fmt.Sprint(count), "-W", "10", "-V", v, "-q", "1")...)
-		cmd.Stdout, cmd.Stderr = &out, &out
+	sub := func(user, pw, topic string, count int, v string) (*exec.Cmd, *syncBuffer) {
+		out := &syncBuffer{}
+		// -d: mosquitto_sub reports its SUBACK, so we publish only once the
+		// subscription is in place (debug lines start with "Client ");
+		// stdbuf -oL: stdio would hold those lines back until exit.
+		args := append([]string{"-oL", "mosquitto_sub"}, common(user, pw)...)
+		cmd := exec.Command("stdbuf", append(args, "-t", topic, "-C", fmt.Sprint(count), "-W", "10", "-V", v, "-q", "1", "-d")...)
+		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond) // let the subscription land before publishing
-		return cmd, &out
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(out.String(), "received SUBACK") {
+			if time.Now().After(deadline) {
+				t.Fatalf("mosquitto_sub never subscribed: %s", out)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return cmd, out
 	}
 	pub := func(user, pw, topic, msg, v string) string {
 		out, err := exec.Command("mosquitto_pub", append(common(user, pw), "-t", topic, "-m", msg, "-q", "1", "-V", v)...).CombinedOutput()
@@ -307,7 +317,7 @@ func TestMosquittoClients(t *testing.T) {
 	pub("alice", "alicepass1", topics.Room(topics.Lobby), "hello from mosquitto", "mqttv311")
 	cmd.Wait()
 	var m topics.Message
-	if err := json.Unmarshal(bytes.TrimSpace(out.Bytes()), &m); err != nil || m.From != "alice" || m.Nick != "Alice" || m.Text != "hello from mosquitto" {
+	if err := json.Unmarshal([]byte(out.Payload()), &m); err != nil || m.From != "alice" || m.Nick != "Alice" || m.Text != "hello from mosquitto" {
 		t.Fatalf("mosquitto_sub got %q (%v)", out, err)
 	}
 
@@ -334,7 +344,7 @@ func TestMosquittoClients(t *testing.T) {
 	cmd, out = sub("bob", "bobpass123", topics.DMInbox("bob"), 1, "mqttv5")
 	pub("alice", "alicepass1", topics.DM("bob", "alice"), "私信 ✉", "mqttv5")
 	cmd.Wait()
-	if err := json.Unmarshal(bytes.TrimSpace(out.Bytes()), &m); err != nil || m.Text != "私信 ✉" || m.To != "bob" {
+	if err := json.Unmarshal([]byte(out.Payload()), &m); err != nil || m.Text != "私信 ✉" || m.To != "bob" {
 		t.Fatalf("DM via mosquitto: %q", out)
 	}
 
@@ -394,4 +404,33 @@ func TestUserImport(t *testing.T) {
 	if err := pahoConnect(addr, "ann", "annpass123"); err != nil {
 		t.Fatalf("imported user cannot log in: %v", err)
 	}
+}
+
+// syncBuffer collects a subprocess's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Payload is the output without mosquitto_sub -d debug lines.
+func (s *syncBuffer) Payload() string {
+	var keep []string
+	for _, l := range strings.Split(s.String(), "\n") {
+		if l != "" && !strings.HasPrefix(l, "Client ") && !strings.HasPrefix(l, "Subscribed (mid") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
 }
