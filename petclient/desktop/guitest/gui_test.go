@@ -238,6 +238,16 @@ func (p *pet) read() statefile.State {
 	return st
 }
 
+// poll reports whether ok holds for the state within d, without failing.
+func (p *pet) poll(d time.Duration, ok func(statefile.State) bool) bool {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if ok(p.read()) {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *pet) waitState(what string, d time.Duration, ok func(statefile.State) bool) statefile.State {
 	p.s.t.Helper()
 	var st statefile.State
@@ -373,26 +383,55 @@ func testPet(t *testing.T, composited bool) {
 	t.Run("drag moves it", func(t *testing.T) {
 		// A press within the double-click time of the last click would be
 		// a double click (Joy), not the start of a drag.
-		time.Sleep(doubleClickGap)
-		pe := p.read().Pets[0]
-		x, y := pe.WinX+pe.OpaqueX, pe.WinY+pe.OpaqueY
-		dir := 1 // towards the middle of the screen, so the drag stays on it
-		if x > 640 {
-			dir = -1
+		// The pet lives its own life: between reading where it is and
+		// pressing, it may have jumped away, and the press then falls
+		// through to the backdrop. So press, get past GTK's drag threshold,
+		// and try again if no drag started. (Where the drag starts depends
+		// on how GTK merged the first motions: it is measured from there.)
+		var x, y, dir int
+		for attempt := 1; ; attempt++ {
+			time.Sleep(doubleClickGap) // not a double click with the last press
+			pe := p.read().Pets[0]
+			x, y = pe.WinX+pe.OpaqueX, pe.WinY+pe.OpaqueY
+			dir = 1 // towards the middle of the screen, so the drag stays on it
+			if x > 640 {
+				dir = -1
+			}
+			s.xdotool("mousemove", itoa(x), itoa(y), "mousedown", "1")
+			for i := 1; i <= 4; i++ {
+				s.xdotool("mousemove", itoa(x+dir*10*i), itoa(y-12*i))
+			}
+			if p.poll(1500*time.Millisecond, func(st statefile.State) bool { return st.Pets[0].Anim == "drag" }) {
+				break
+			}
+			s.xdotool("mouseup", "1")
+			if attempt == 5 {
+				t.Fatalf("no drag started in %d attempts: %+v", attempt, p.read())
+			}
 		}
-		s.xdotool("mousemove", itoa(x), itoa(y), "mousedown", "1")
-		for i := 1; i <= 20; i++ {
-			s.xdotool("mousemove", itoa(x+dir*10*i), itoa(y-12*i))
+		// Then let the window catch up with the pointer (its position stops
+		// changing): the grab offset is fixed from here on.
+		started := p.read().Pets[0]
+		for deadline := time.Now().Add(3 * time.Second); ; {
+			time.Sleep(150 * time.Millisecond) // poll interval, not an assertion
+			cur := p.read().Pets[0]
+			if cur.WinX == started.WinX && cur.WinY == started.WinY {
+				break
+			}
+			started = cur
+			if time.Now().After(deadline) {
+				t.Fatalf("the dragged window never settled: %+v", started)
+			}
 		}
-		// Following the pointer: by about the drag, less the drag
-		// threshold the first motion used up. Events may still be in
-		// flight, so wait for the window to get there.
-		moved := func(st statefile.State) (int, int) {
-			return dir * (st.Pets[0].WinX - pe.WinX), st.Pets[0].WinY - pe.WinY
+		px, py := x+dir*40, y-48
+		for i := 1; i <= 16; i++ {
+			s.xdotool("mousemove", itoa(px+dir*10*i), itoa(py-12*i))
 		}
+		// The grab point stays under the pointer: the window moves exactly as
+		// far as the pointer (a pixel of rounding).
 		p.waitState("the window to follow the drag", 3*time.Second, func(st statefile.State) bool {
-			dx, dy := moved(st)
-			return st.Pets[0].Anim == "drag" && dx >= 170 && dx <= 230 && dy <= -200 && dy >= -270
+			dx, dy := dir*(st.Pets[0].WinX-started.WinX), st.Pets[0].WinY-started.WinY
+			return st.Pets[0].Anim == "drag" && dx >= 159 && dx <= 161 && dy >= -193 && dy <= -191
 		})
 		s.xdotool("mouseup", "1")
 		p.waitState("the dropped pet to leave the drag state", 5*time.Second, func(st statefile.State) bool {
