@@ -68,7 +68,6 @@ type Directory struct {
 	users   map[string]*User
 	rooms   map[string]*Room
 	members map[string]set // room -> users (lobby implicit)
-	joined  map[string]set // user -> rooms (lobby implicit)
 	invited map[string]set // room -> users
 	friends map[string]set // user -> users
 	reqOut  map[string]set // from -> to
@@ -148,10 +147,9 @@ func (d *Directory) reload(ctx context.Context) (Change, bool, error) {
 	for _, r := range rooms {
 		nr[r.Name] = &Room{Name: r.Name, Title: r.Title, Public: r.Public, Owner: r.Owner, SinceID: r.SinceID}
 	}
-	members, joined, invited := map[string]set{}, map[string]set{}, map[string]set{}
+	members, invited := map[string]set{}, map[string]set{}
 	for _, p := range rels[0] {
 		add(members, p.A, p.B)
-		add(joined, p.B, p.A)
 	}
 	for _, p := range rels[1] {
 		add(invited, p.A, p.B)
@@ -179,7 +177,7 @@ func (d *Directory) reload(ctx context.Context) (Change, bool, error) {
 			ch.PasswordChange = append(ch.PasswordChange, name)
 		}
 	}
-	d.users, d.rooms, d.members, d.joined, d.invited = nu, nr, members, joined, invited
+	d.users, d.rooms, d.members, d.invited = nu, nr, members, invited
 	d.friends, d.reqOut, d.reqIn, d.lastGen = friends, reqOut, reqIn, gen
 	d.mu.Unlock()
 	return ch, false, nil
@@ -220,13 +218,6 @@ func (d *Directory) Nickname(name string) string {
 		return u.Nickname
 	}
 	return name
-}
-
-// UserCount returns the number of accounts.
-func (d *Directory) UserCount() int {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	return len(d.users)
 }
 
 // Room returns a copy of the named room.
@@ -325,14 +316,6 @@ func (d *Directory) Rooms() []Room {
 	return out
 }
 
-// JoinedRooms lists the rooms user is a member of, lobby included.
-func (d *Directory) JoinedRooms(user string) []string {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	out := append([]string{topics.Lobby}, d.joined[user].sorted()...)
-	return out
-}
-
 // --- changes: store first, then memory ---
 
 // CreateUser adds an account.
@@ -386,7 +369,6 @@ func (d *Directory) CreateRoom(ctx context.Context, r Room) error {
 	d.rooms[r.Name] = &r
 	if r.Owner != "" {
 		add(d.members, r.Name, r.Owner)
-		add(d.joined, r.Owner, r.Name)
 	}
 	d.mu.Unlock()
 	return nil
@@ -400,7 +382,6 @@ func (d *Directory) Join(ctx context.Context, room, user string) error {
 	d.mu.Lock()
 	d.seq++
 	add(d.members, room, user)
-	add(d.joined, user, room)
 	del(d.invited, room, user)
 	d.mu.Unlock()
 	return nil
@@ -414,7 +395,6 @@ func (d *Directory) Leave(ctx context.Context, room, user string) error {
 	d.mu.Lock()
 	d.seq++
 	del(d.members, room, user)
-	del(d.joined, user, room)
 	d.mu.Unlock()
 	return nil
 }

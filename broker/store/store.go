@@ -51,13 +51,12 @@ func Open(dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db}
-	var err2 error
-	if s.log, err2 = newMessageLog(db); err2 != nil {
+	log, err := newMessageLog(db)
+	if err != nil {
 		db.Close()
-		return nil, err2
+		return nil, err
 	}
-	return s, nil
+	return &Store{db: db, log: log}, nil
 }
 
 // Close flushes pending messages and closes the database.
