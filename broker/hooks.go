@@ -155,32 +155,23 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		if !h.b.limits.Wait(user, maxRateWait) {
 			h.b.notice(user, "You are sending too fast; that message was dropped.")
 			if pk.FixedHeader.Qos > 0 && cl.Properties.ProtocolVersion < 5 {
-				// 3.1.1 has no negative PUBACK: disconnect instead of
-				// acknowledging a message we drop; the client resends later.
-				_ = h.b.mqtt.DisconnectClient(cl, packets.ErrQuotaExceeded)
-				return pk, packets.ErrRejectPacket
+				return h.withholdAck(cl, pk, packets.ErrQuotaExceeded)
 			}
 			return refusal(cl, pk, packets.ErrQuotaExceeded)
 		}
 		msg, err := h.b.acceptChat(user, t, pk.Payload)
-		if errors.Is(err, errDuplicate) {
+		if err == nil {
+			err = h.b.storeChat(msg, t, pk.FixedHeader.Qos > 0)
+		}
+		switch {
+		case errors.Is(err, errDuplicate):
 			return pk, packets.CodeSuccessIgnore
-		}
-		if errors.Is(err, errStore) {
-			// No PUBACK: the client keeps the message and resends it after
-			// reconnecting, rather than us acknowledging what we lost.
+		case errors.Is(err, errStore):
 			h.b.log.Error("storing message failed", "user", user, "error", err)
-			_ = h.b.mqtt.DisconnectClient(cl, packets.ErrServerUnavailable)
-			return pk, packets.ErrRejectPacket
-		}
-		if err != nil {
+			return h.withholdAck(cl, pk, packets.ErrServerUnavailable)
+		case err != nil:
 			h.b.notice(user, fmt.Sprintf("Message to %s refused: %v", pk.TopicName, err))
 			return refusal(cl, pk, codeFor(err))
-		}
-		if err := h.b.storeChat(msg, t, pk.FixedHeader.Qos > 0); err != nil {
-			h.b.log.Error("storing message failed", "user", user, "error", err)
-			_ = h.b.mqtt.DisconnectClient(cl, packets.ErrServerUnavailable)
-			return pk, packets.ErrRejectPacket
 		}
 		pk.Payload, _ = json.Marshal(msg)
 		pk.FixedHeader.Retain = false // history, not retained messages, replays chat
@@ -194,6 +185,15 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		return pk, packets.CodeSuccessIgnore // answered; nobody else reads requests
 	}
 	return pk, nil
+}
+
+// withholdAck drops a publish without acknowledging it, for a message the
+// broker could not take: it ends the connection (3.1.1 has no negative
+// PUBACK), and the client resends the message after reconnecting rather than
+// believing it delivered.
+func (h *chatHook) withholdAck(cl *mqtt.Client, pk packets.Packet, code packets.Code) (packets.Packet, error) {
+	_ = h.b.mqtt.DisconnectClient(cl, code)
+	return pk, packets.ErrRejectPacket
 }
 
 // maxRateWait is how long a publish over the rate limit may be held back
