@@ -23,6 +23,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/broker/aclfile"
 	"github.com/tachikoma-pet/tachikoma/broker/directory"
 	"github.com/tachikoma-pet/tachikoma/broker/password"
+	"github.com/tachikoma-pet/tachikoma/broker/queuedconn"
 	"github.com/tachikoma-pet/tachikoma/broker/requests"
 	"github.com/tachikoma-pet/tachikoma/broker/store"
 	"github.com/tachikoma-pet/tachikoma/broker/wslistener"
@@ -135,7 +136,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	caps.MaximumInflight = uint16(cfg.Limits.MaxQueued)
 	b.mqtt = mqtt.New(&mqtt.Options{Capabilities: caps, InlineClient: true, Logger: b.log})
 	b.requests = &requests.Handler{Dir: b.dir, Pub: b.mqtt, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
-	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{p: b.policy}, &chatHook{b: b}, &presenceHook{b: b}} {
+	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{b: b}, &chatHook{b: b}, &presenceHook{b: b}} {
 		if err := b.mqtt.AddHook(h, nil); err != nil {
 			b.store.Close()
 			return nil, fmt.Errorf("add hook %s: %w", h.ID(), err)
@@ -164,13 +165,13 @@ func (b *Broker) Start() error {
 	}
 	if b.cfg.MQTTAddr != "" {
 		b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: b.cfg.MQTTAddr, TLSConfig: tlsConf})
-		if err := b.mqtt.AddListener(b.tcp); err != nil {
+		if err := b.mqtt.AddListener(b.queued(b.tcp)); err != nil {
 			return fmt.Errorf("mqtt listener %s: %w", b.cfg.MQTTAddr, err)
 		}
 	}
 	if b.cfg.WSAddr != "" {
 		b.ws = wslistener.New("ws", b.cfg.WSAddr, "/mqtt", tlsConf)
-		if err := b.mqtt.AddListener(b.ws); err != nil {
+		if err := b.mqtt.AddListener(b.queued(b.ws)); err != nil {
 			return fmt.Errorf("websocket listener %s: %w", b.cfg.WSAddr, err)
 		}
 	}
@@ -196,6 +197,24 @@ func (b *Broker) Start() error {
 	close(b.ready)
 	b.log.Info("broker ready", "mqtt", b.MQTTAddr(), "ws", b.WSAddr(), "http", b.HTTPAddr(), "data", b.cfg.DataDir)
 	return nil
+}
+
+// queuedListener hands mochi connections whose writes never wait for the
+// peer (queuedconn), which fanOut relies on to write from the publisher's
+// goroutine.
+type queuedListener struct {
+	listeners.Listener
+	limit int
+}
+
+func (b *Broker) queued(l listeners.Listener) queuedListener {
+	return queuedListener{Listener: l, limit: b.cfg.Limits.MaxBacklogBytes}
+}
+
+func (l queuedListener) Serve(establish listeners.EstablishFn) {
+	l.Listener.Serve(func(id string, c net.Conn) error {
+		return establish(id, queuedconn.Wrap(c, l.limit))
+	})
 }
 
 // MQTTAddr, WSAddr and HTTPAddr are the bound addresses ("" when disabled).

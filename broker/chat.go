@@ -48,22 +48,30 @@ func (b *Broker) acceptChat(user string, t topics.Topic, payload []byte) (topics
 	return msg, nil
 }
 
-// storeChat appends msg to history; with wait it returns once committed, so
-// a PUBACK sent after it means the message survives kill -9.
-func (b *Broker) storeChat(msg topics.Message, t topics.Topic, wait bool) error {
+// storeChat hands msg to history and returns a wait for its commit: a
+// PUBACK sent after the wait means the message survives kill -9.
+func (b *Broker) storeChat(msg topics.Message, t topics.Topic) (wait func() error, err error) {
 	conv := store.RoomConv(t.Room)
 	if t.Kind == topics.KindDM {
 		conv = store.DMConv(t.User, t.Sender)
 	}
-	err := b.store.AppendMessage(store.Message{ID: msg.ID, Conv: conv, Sender: msg.From, Nick: msg.Nick,
-		Text: msg.Text, TS: msg.TS, CID: msg.CID}, wait)
-	if err != nil {
+	failed := func(err error) error {
 		if msg.CID != "" {
 			b.cids.release(msg.From + "\x00" + msg.CID) // not stored: a retry must get through
 		}
 		return fmt.Errorf("%w: %v", errStore, err)
 	}
-	return nil
+	c, err := b.store.AppendMessage(store.Message{ID: msg.ID, Conv: conv, Sender: msg.From, Nick: msg.Nick,
+		Text: msg.Text, TS: msg.TS, CID: msg.CID})
+	if err != nil {
+		return nil, failed(err)
+	}
+	return func() error {
+		if err := c.Wait(); err != nil {
+			return failed(err)
+		}
+		return nil
+	}, nil
 }
 
 // claimCID takes (user, cid) for a message about to be stored, or returns

@@ -42,10 +42,11 @@ type RegistrationConfig struct {
 type LimitsConfig struct {
 	MessagesPerSecond float64  `yaml:"messages_per_second"` // sustained publishes per user
 	MessageBurst      int      `yaml:"message_burst"`
-	LoginFailures     int      `yaml:"login_failures"`   // failures (per user and per address) before logins slow down
-	LoginMaxDelay     Duration `yaml:"login_max_delay"`  // longest delay before answering a login
-	MaxPacketBytes    int      `yaml:"max_packet_bytes"` // largest MQTT packet accepted, CONNECT included
-	MaxQueued         int      `yaml:"max_queued"`       // QoS 1/2 messages held per client (offline queue included)
+	LoginFailures     int      `yaml:"login_failures"`    // failures (per user and per address) before logins slow down
+	LoginMaxDelay     Duration `yaml:"login_max_delay"`   // longest delay before answering a login
+	MaxPacketBytes    int      `yaml:"max_packet_bytes"`  // largest MQTT packet accepted, CONNECT included
+	MaxQueued         int      `yaml:"max_queued"`        // QoS 1/2 messages held per client (offline queue included)
+	MaxBacklogBytes   int      `yaml:"max_backlog_bytes"` // bytes waiting for a connected client that does not read
 }
 
 // SessionsConfig sets how long the broker keeps what offline clients missed.
@@ -77,7 +78,7 @@ func DefaultConfig() Config {
 		DataDir:      "data",
 		Registration: RegistrationConfig{Enabled: true, PerMinute: 5},
 		Limits: LimitsConfig{MessagesPerSecond: 25, MessageBurst: 50, LoginFailures: 5,
-			LoginMaxDelay: Duration(8 * time.Second), MaxPacketBytes: 128 * 1024, MaxQueued: 1000},
+			LoginMaxDelay: Duration(8 * time.Second), MaxPacketBytes: 128 * 1024, MaxQueued: 1000, MaxBacklogBytes: 1 << 20},
 		Sessions: SessionsConfig{SessionExpiry: Duration(30 * 24 * time.Hour), MessageExpiry: Duration(30 * 24 * time.Hour)},
 		LogLevel: "info",
 	}
@@ -118,6 +119,9 @@ func (c Config) Validate() error {
 	}
 	if c.Limits.MaxQueued < 10 || c.Limits.MaxQueued > 65535 {
 		return errors.New("limits.max_queued must be between 10 and 65535")
+	}
+	if c.Limits.MaxBacklogBytes < 2*c.Limits.MaxPacketBytes {
+		return errors.New("limits.max_backlog_bytes must be at least twice max_packet_bytes")
 	}
 	if c.Registration.PerMinute < 1 {
 		return errors.New("registration.per_minute must be >= 1")

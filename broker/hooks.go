@@ -100,7 +100,7 @@ func (h *authHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 // aclHook answers mochi's per-subscribe and per-delivery ACL questions.
 type aclHook struct {
 	mqtt.HookBase
-	p *policy
+	b *Broker
 }
 
 func (h *aclHook) ID() string { return "tachikoma-acl" }
@@ -108,13 +108,10 @@ func (h *aclHook) ID() string { return "tachikoma-acl" }
 func (h *aclHook) Provides(b byte) bool { return b == mqtt.OnACLCheck }
 
 func (h *aclHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
-	// Room chat is not queued for a client that is away: history has it, and
-	// one chatty room would otherwise fill every offline session's queue.
-	// DMs and events are queued.
-	if !write && cl.Closed() && isRoomChat(topic) {
-		return false
+	if !write {
+		return h.b.mayReceive(cl, topic)
 	}
-	return h.p.Allowed(string(cl.Properties.Username), cl.ID, topic, write)
+	return h.b.policy.Allowed(string(cl.Properties.Username), cl.ID, topic, write)
 }
 
 // chatHook stamps, validates and stores chat messages, answers requests and
@@ -160,8 +157,9 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 			return refusal(cl, pk, packets.ErrQuotaExceeded)
 		}
 		msg, err := h.b.acceptChat(user, t, pk.Payload)
+		var committed func() error
 		if err == nil {
-			err = h.b.storeChat(msg, t, pk.FixedHeader.Qos > 0)
+			committed, err = h.b.storeChat(msg, t)
 		}
 		switch {
 		case errors.Is(err, errDuplicate):
@@ -175,7 +173,15 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		}
 		pk.Payload, _ = json.Marshal(msg)
 		pk.FixedHeader.Retain = false // history, not retained messages, replays chat
-		return pk, nil
+		// Receivers get it now; the sender's PUBACK waits for the commit.
+		h.b.fanOut(pk)
+		if pk.FixedHeader.Qos > 0 {
+			if err := committed(); err != nil {
+				h.b.log.Error("storing message failed", "user", user, "error", err)
+				return h.withholdAck(cl, pk, packets.ErrServerUnavailable)
+			}
+		}
+		return pk, packets.CodeSuccessIgnore // delivered by fanOut, not by mochi
 	case topics.KindRequests:
 		if !h.b.limits.Allow(user) {
 			h.b.reply(user, topics.Reply{ID: requests.PeekID(pk.Payload), Error: topics.Errorf(topics.CodeTooMany, "too many requests: slow down")})
@@ -228,7 +234,11 @@ func (h *chatHook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
 		if err != nil {
 			return drop(err.Error())
 		}
-		if err := h.b.storeChat(msg, t, true); err != nil {
+		committed, err := h.b.storeChat(msg, t)
+		if err == nil {
+			err = committed()
+		}
+		if err != nil {
 			return drop(err.Error())
 		}
 		will.Payload, _ = json.Marshal(msg)

@@ -59,8 +59,14 @@ func TestMessagesAndHistory(t *testing.T) {
 	}
 	conv := RoomConv("lobby")
 	for i := range 10 {
-		if err := s.AppendMessage(Message{ID: s.NextMessageID(), Conv: conv, Sender: "a", Text: fmt.Sprint(i), CID: fmt.Sprint("c", i)}, i%2 == 0); err != nil {
+		c, err := s.AppendMessage(Message{ID: s.NextMessageID(), Conv: conv, Sender: "a", Text: fmt.Sprint(i), CID: fmt.Sprint("c", i)})
+		if err != nil {
 			t.Fatal(err)
+		}
+		if i%2 == 0 {
+			if err := c.Wait(); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	s.Close() // flushes the messages appended without waiting
@@ -109,7 +115,7 @@ func TestGenerationCountsAdminChangesOnly(t *testing.T) {
 		t.Fatal("a new account did not count")
 	}
 	// What the broker does all day must not make it reload.
-	s.AppendMessage(Message{ID: s.NextMessageID(), Conv: RoomConv("lobby"), Sender: "amy", Text: "hi"}, true)
+	appendNow(t, s, Message{ID: s.NextMessageID(), Conv: RoomConv("lobby"), Sender: "amy", Text: "hi"})
 	s.SetLastSeen(ctx, "amy", 5)
 	s.SetNickname(ctx, "amy", "Amy")
 	if gen() != g1 {
@@ -155,7 +161,7 @@ func TestSinceIDAndMigration(t *testing.T) {
 	}
 	conv := DMConv("old", "new")
 	for i := range 3 {
-		s.AppendMessage(Message{ID: s.NextMessageID(), Conv: conv, Sender: "old", Text: fmt.Sprint(i)}, true)
+		appendNow(t, s, Message{ID: s.NextMessageID(), Conv: conv, Sender: "old", Text: fmt.Sprint(i)})
 	}
 	if err := s.CreateUser(ctx, User{Name: "new", Nickname: "new", PWHash: "h"}); err != nil {
 		t.Fatal(err)
@@ -164,9 +170,21 @@ func TestSinceIDAndMigration(t *testing.T) {
 	if u.SinceID != 3 {
 		t.Fatalf("new account's SinceID = %d, want the watermark 3", u.SinceID)
 	}
-	s.AppendMessage(Message{ID: s.NextMessageID(), Conv: conv, Sender: "old", Text: "after"}, true)
+	appendNow(t, s, Message{ID: s.NextMessageID(), Conv: conv, Sender: "old", Text: "after"})
 	page, _ := s.HistorySince(ctx, conv, 0, u.SinceID, 50)
 	if len(page) != 1 || page[0].Text != "after" {
 		t.Fatalf("history since the account exists: %+v", page)
+	}
+}
+
+// appendNow appends m and waits for its commit.
+func appendNow(t *testing.T, s *Store, m Message) {
+	t.Helper()
+	c, err := s.AppendMessage(m)
+	if err == nil {
+		err = c.Wait()
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }

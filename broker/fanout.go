@@ -1,0 +1,195 @@
+package broker
+
+import (
+	"bytes"
+	"sort"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/tachikoma-pet/tachikoma/broker/queuedconn"
+)
+
+// fanOut delivers a stamped chat message to everyone subscribed to its
+// topic, in place of mochi's delivery (the chat hook then tells mochi to
+// ignore the publish).
+//
+// Chat is most of what the broker carries, and mochi's path was most of its
+// CPU: it copies and encodes the packet again for every subscriber and hands
+// each copy to the subscriber's own writer goroutine, a goroutine wake per
+// delivery. Here the packet is encoded once per wire variant (protocol
+// version, QoS), QoS 1 and 2 copies differ only in their packet id, and the bytes
+// are written from this goroutine to each subscriber's queuedconn, which
+// never waits for a slow reader. Subscription options, ACL, offline queues
+// and MQTT 5 flow control follow mochi's rules, so a client sees no
+// difference.
+func (b *Broker) fanOut(pk packets.Packet) {
+	subs := b.mqtt.Topics.Subscribers(pk.TopicName)
+	if len(subs.Shared) > 0 {
+		subs.SelectShared()
+		subs.MergeSharedSelected()
+	}
+	f := fanout{b: b, pk: pk, now: time.Now().Unix()}
+	for id, sub := range subs.Subscriptions {
+		if cl, ok := b.mqtt.Clients.Get(id); ok && !cl.Net.Inline {
+			f.deliver(cl, sub)
+		}
+	}
+}
+
+// fanout is one message on its way out.
+type fanout struct {
+	b       *Broker
+	pk      packets.Packet
+	now     int64
+	encoded map[wireVariant][]byte
+	scratch []byte // a QoS 1 encoding being stamped with each packet id
+}
+
+// wireVariant is what makes two subscribers' copies of a message differ,
+// packet id aside.
+type wireVariant struct {
+	v5            bool
+	qos           byte
+	noProblemInfo bool
+}
+
+func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
+	pk := f.pk
+	if sub.NoLocal && pk.Origin == cl.ID {
+		return // [MQTT-3.8.3-3]
+	}
+	if !f.b.mayReceive(cl, pk.TopicName) {
+		return
+	}
+	out := pk // the fields below are values; the payload is shared, never written
+	out.FixedHeader.Retain = false
+	out.FixedHeader.Dup = false
+	out.PacketID = 0
+	out.ProtocolVersion = cl.Properties.ProtocolVersion
+	if out.FixedHeader.Qos > sub.Qos {
+		out.FixedHeader.Qos = sub.Qos
+	}
+	out.Properties = pk.Properties
+	out.Properties.TopicAlias, out.Properties.TopicAliasFlag = 0, false
+	out.Properties.SubscriptionIdentifier = nil
+	if len(sub.Identifiers) > 0 {
+		for _, id := range sub.Identifiers {
+			out.Properties.SubscriptionIdentifier = append(out.Properties.SubscriptionIdentifier, id)
+		}
+		sort.Ints(out.Properties.SubscriptionIdentifier)
+	}
+	if out.Expiry > 0 {
+		out.Properties.MessageExpiryInterval = uint32(max(out.Expiry-f.now, 1)) // [MQTT-3.3.2-6]
+	}
+	out.Mods = packets.Mods{
+		MaxSize:             cl.Properties.Props.MaximumPacketSize,
+		DisallowProblemInfo: cl.Properties.Props.RequestProblemInfoFlag && cl.Properties.Props.RequestProblemInfo == 0,
+		AllowResponseInfo:   true,
+	}
+
+	wire, ok := f.encode(out, len(sub.Identifiers) > 0)
+	if !ok {
+		return // larger than the client accepts: mochi drops it too [MQTT-3.1.2-24]
+	}
+
+	held := false
+	if out.FixedHeader.Qos > 0 {
+		// Kept until PUBACK; mochi resends it when the client comes back,
+		// which is what makes DMs reach a friend who is away.
+		if cl.State.Inflight.Len() >= int(f.b.mqtt.Options.Capabilities.MaximumInflight) {
+			f.b.log.Warn("client queue full, message not queued", "client", cl.ID, "topic", out.TopicName)
+			return
+		}
+		id, err := cl.NextPacketID()
+		if err != nil {
+			f.b.log.Warn("packet ids exhausted", "client", cl.ID, "error", err)
+			return
+		}
+		out.PacketID = uint16(id)
+		// MQTT 5 receive maximum: past it the message waits in the
+		// inflight store, and mochi sends it when a PUBACK frees a slot.
+		if rm := cl.Properties.Props.ReceiveMaximum; cl.Properties.ProtocolVersion == 5 && rm > 0 && cl.State.Inflight.Len() >= int(rm) {
+			out.Expiry, held = -1, true
+		}
+		if cl.State.Inflight.Set(out) {
+			cl.State.Inflight.DecreaseSendQuota()
+		}
+		wire = f.stamp(wire, out.PacketID)
+	}
+	if held || cl.Net.Conn == nil || cl.Closed() {
+		return
+	}
+	if qc, ok := cl.Net.Conn.(*queuedconn.Conn); ok {
+		if _, err := qc.Write(wire); err != nil {
+			f.b.log.Debug("delivery failed", "client", cl.ID, "error", err)
+		}
+		return
+	}
+	// A connection from a listener we did not wrap: mochi's own write.
+	if err := cl.WritePacket(out); err != nil {
+		f.b.log.Debug("delivery failed", "client", cl.ID, "error", err)
+	}
+}
+
+// encode returns out on the wire, or false when it is over the client's
+// maximum packet size. Subscription identifiers make a copy unique; every
+// other variant is encoded once per message.
+func (f *fanout) encode(out packets.Packet, unique bool) ([]byte, bool) {
+	v := wireVariant{v5: out.ProtocolVersion == 5, qos: out.FixedHeader.Qos, noProblemInfo: out.Mods.DisallowProblemInfo}
+	wire, ok := f.encoded[v]
+	if !ok || unique {
+		if out.FixedHeader.Qos > 0 {
+			out.PacketID = 1 // a placeholder: stamp writes the real one
+		}
+		var buf bytes.Buffer
+		if err := out.PublishEncode(&buf); err != nil {
+			f.b.log.Error("encode publish", "topic", out.TopicName, "error", err)
+			return nil, false
+		}
+		wire = buf.Bytes()
+		if !unique {
+			if f.encoded == nil {
+				f.encoded = map[wireVariant][]byte{}
+			}
+			f.encoded[v] = wire
+		}
+	}
+	if max := out.Mods.MaxSize; max > 0 && uint32(len(wire)) > max {
+		return nil, false
+	}
+	return wire, true
+}
+
+// stamp returns wire (a QoS 1 or 2 PUBLISH) carrying packet id id, in a buffer
+// reused for the next subscriber: queuedconn copies what it keeps.
+func (f *fanout) stamp(wire []byte, id uint16) []byte {
+	f.scratch = append(f.scratch[:0], wire...)
+	at := publishIDOffset(f.scratch)
+	f.scratch[at], f.scratch[at+1] = byte(id>>8), byte(id)
+	return f.scratch
+}
+
+// publishIDOffset is where the packet id sits in an encoded QoS > 0
+// PUBLISH: after the fixed header (type byte and a variable-length
+// remaining length) and the length-prefixed topic name.
+func publishIDOffset(wire []byte) int {
+	i := 1
+	for wire[i]&0x80 != 0 {
+		i++
+	}
+	i++
+	topicLen := int(wire[i])<<8 | int(wire[i+1])
+	return i + 2 + topicLen
+}
+
+// mayReceive is the ACL for one delivery. Room chat is not queued for a
+// client that is away: history has it, and one chatty room would otherwise
+// fill every offline session's queue. DMs and events are queued.
+func (b *Broker) mayReceive(cl *mqtt.Client, topic string) bool {
+	if cl.Closed() && isRoomChat(topic) {
+		return false
+	}
+	return b.policy.Allowed(string(cl.Properties.Username), cl.ID, topic, false)
+}
