@@ -59,7 +59,7 @@ type Broker struct {
 }
 
 // maxWritesPending bounds each connection's outbound queue (see New).
-const maxWritesPending = 1024
+const maxWritesPending = 512
 
 // Options are the knobs that are not configuration (tests, embedding).
 type Options struct {
@@ -120,12 +120,12 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	caps.MaximumMessageExpiryInterval = int64(time.Duration(cfg.Sessions.MessageExpiry) / time.Second)
 	caps.MaximumSessionExpiryInterval = uint32(time.Duration(cfg.Sessions.SessionExpiry) / time.Second)
 	// mochi gives every connection an outbound channel of
-	// MaximumClientWritesPending pointers, allocated at CONNECT: its default
-	// of 8,192 is 64 KiB per idle pet (and 64 KiB more heap for the GC to
-	// scan). 1,024 still holds ten seconds of a 100 msg/s room for a client
-	// that stops reading; beyond it mochi drops the delivery to that client
-	// (QoS 1 too: it rolls the inflight entry back), as it does past 8,192;
-	// history still has every message.
+	// MaximumClientWritesPending pointers, allocated at CONNECT (its default
+	// of 8,192 is 64 KiB per idle pet). Chat does not go through it
+	// (fanOut), and its writer never waits for the peer (queuedconn), so it
+	// only holds what arrives faster than a non-blocking write: the burst
+	// of retained presence a SUBSCRIBE brings, about three quarters of the
+	// friends a user has. Past it mochi drops the delivery.
 	caps.MaximumClientWritesPending = maxWritesPending
 	// mochi allocates a packet's declared length before reading it, and its
 	// default is "no limit": one unauthenticated CONNECT could ask for
@@ -134,7 +134,10 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	// Bounds what one sender can make the broker hold for a client that is
 	// away (mochi's default is 8,192 messages per client).
 	caps.MaximumInflight = uint16(cfg.Limits.MaxQueued)
-	b.mqtt = mqtt.New(&mqtt.Options{Capabilities: caps, InlineClient: true, Logger: b.log})
+	b.mqtt = mqtt.New(&mqtt.Options{Capabilities: caps, InlineClient: true, Logger: b.log,
+		// Per connection, held while idle: 1 KiB reads a chat message in a
+		// few calls and is half of mochi's default.
+		ClientNetReadBufferSize: 1024})
 	b.requests = &requests.Handler{Dir: b.dir, Pub: b.mqtt, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
 	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{b: b}, &chatHook{b: b}, &presenceHook{b: b}} {
 		if err := b.mqtt.AddHook(h, nil); err != nil {
@@ -192,8 +195,9 @@ func (b *Broker) Start() error {
 		return err
 	}
 	b.presence.restorePresence()
-	b.stopped.Add(1)
+	b.stopped.Add(2)
 	go b.watchStore()
+	go b.trimMemory()
 	close(b.ready)
 	b.log.Info("broker ready", "mqtt", b.MQTTAddr(), "ws", b.WSAddr(), "http", b.HTTPAddr(), "data", b.cfg.DataDir)
 	return nil

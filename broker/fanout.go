@@ -60,7 +60,8 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 	if sub.NoLocal && pk.Origin == cl.ID {
 		return // [MQTT-3.8.3-3]
 	}
-	if !f.b.mayReceive(cl, pk.TopicName) {
+	closed := cl.Closed()
+	if !f.b.mayReceiveConn(cl, pk.TopicName, closed) {
 		return
 	}
 	out := pk // the fields below are values; the payload is shared, never written
@@ -74,9 +75,14 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 	out.Properties = pk.Properties
 	out.Properties.TopicAlias, out.Properties.TopicAliasFlag = 0, false
 	out.Properties.SubscriptionIdentifier = nil
-	if len(sub.Identifiers) > 0 {
+	if out.ProtocolVersion == 5 {
+		// mochi records an identifier (0: none) for every filter that
+		// matched; only real ones go on the wire, and they make the copy
+		// unique.
 		for _, id := range sub.Identifiers {
-			out.Properties.SubscriptionIdentifier = append(out.Properties.SubscriptionIdentifier, id)
+			if id > 0 {
+				out.Properties.SubscriptionIdentifier = append(out.Properties.SubscriptionIdentifier, id)
+			}
 		}
 		sort.Ints(out.Properties.SubscriptionIdentifier)
 	}
@@ -89,7 +95,7 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 		AllowResponseInfo:   true,
 	}
 
-	wire, ok := f.encode(out, len(sub.Identifiers) > 0)
+	wire, ok := f.encode(out, len(out.Properties.SubscriptionIdentifier) > 0)
 	if !ok {
 		return // larger than the client accepts: mochi drops it too [MQTT-3.1.2-24]
 	}
@@ -118,7 +124,7 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 		}
 		wire = f.stamp(wire, out.PacketID)
 	}
-	if held || cl.Net.Conn == nil || cl.Closed() {
+	if held || cl.Net.Conn == nil || closed {
 		return
 	}
 	if qc, ok := cl.Net.Conn.(*queuedconn.Conn); ok {
@@ -138,8 +144,12 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 // other variant is encoded once per message.
 func (f *fanout) encode(out packets.Packet, unique bool) ([]byte, bool) {
 	v := wireVariant{v5: out.ProtocolVersion == 5, qos: out.FixedHeader.Qos, noProblemInfo: out.Mods.DisallowProblemInfo}
-	wire, ok := f.encoded[v]
-	if !ok || unique {
+	var wire []byte
+	ok := false
+	if !unique {
+		wire, ok = f.encoded[v]
+	}
+	if !ok {
 		if out.FixedHeader.Qos > 0 {
 			out.PacketID = 1 // a placeholder: stamp writes the real one
 		}
@@ -188,7 +198,11 @@ func publishIDOffset(wire []byte) int {
 // client that is away: history has it, and one chatty room would otherwise
 // fill every offline session's queue. DMs and events are queued.
 func (b *Broker) mayReceive(cl *mqtt.Client, topic string) bool {
-	if cl.Closed() && isRoomChat(topic) {
+	return b.mayReceiveConn(cl, topic, cl.Closed())
+}
+
+func (b *Broker) mayReceiveConn(cl *mqtt.Client, topic string, closed bool) bool {
+	if closed && isRoomChat(topic) {
 		return false
 	}
 	return b.policy.Allowed(string(cl.Properties.Username), cl.ID, topic, false)

@@ -2,7 +2,10 @@
 
 package queuedconn
 
-import "syscall"
+import (
+	"syscall"
+	"unsafe"
+)
 
 func rawWritable(syscall.RawConn) bool { return true }
 
@@ -14,21 +17,21 @@ func writeNonblocking(raw syscall.RawConn, p []byte) (int, error) {
 	var werr error
 	err := raw.Write(func(fd uintptr) bool {
 		for n < len(p) {
-			m, e := syscall.Write(int(fd), p[n:])
-			if m > 0 {
-				n += m
-			}
+			// RawSyscall: a non-blocking write returns promptly, so the
+			// scheduler need not be told (syscall.Write would).
+			r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[n])), uintptr(len(p)-n))
 			switch {
 			case e == syscall.EINTR:
 				continue
 			case e == syscall.EAGAIN:
 				return true
-			case e != nil:
+			case e != 0:
 				werr = e
 				return true
-			case m <= 0:
+			case int(r) <= 0:
 				return true
 			}
+			n += int(r)
 		}
 		return true
 	})
