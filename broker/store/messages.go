@@ -35,6 +35,15 @@ type messageLog struct {
 	done   chan struct{}
 	mu     sync.RWMutex // held for reading while sending on in; close takes it for writing
 	closed bool
+
+	// History waits for messages already handed over: subscribers get a
+	// message before its commit, and one who asks for history right after
+	// must find it there.
+	enqueued  atomic.Int64
+	doneMu    sync.Mutex
+	doneCond  *sync.Cond
+	processed int64 // committed or failed; guarded by doneMu
+	finished  bool  // run has returned; guarded by doneMu
 }
 
 type pending struct {
@@ -50,6 +59,7 @@ func newMessageLog(db *sql.DB) (*messageLog, error) {
 		return nil, fmt.Errorf("message log: %w", err)
 	}
 	l := &messageLog{db: db, in: make(chan pending, 4096), done: make(chan struct{})}
+	l.doneCond = sync.NewCond(&l.doneMu)
 	ctx := context.Background()
 	var err error
 	if l.conn, err = db.Conn(ctx); err != nil {
@@ -89,6 +99,7 @@ func (s *Store) AppendMessage(m Message) (Commit, error) {
 		l.mu.RUnlock()
 		return Commit{}, ErrClosed
 	}
+	l.enqueued.Add(1)
 	l.in <- p
 	l.mu.RUnlock()
 	return Commit{ack: p.ack}, nil
@@ -103,6 +114,12 @@ const commitSpacing = 10 * time.Millisecond
 
 func (l *messageLog) run() {
 	defer close(l.done)
+	defer func() {
+		l.doneMu.Lock()
+		l.finished = true
+		l.doneCond.Broadcast()
+		l.doneMu.Unlock()
+	}()
 	batch := make([]pending, 0, maxBatch)
 	var last time.Time
 	for p := range l.in {
@@ -127,6 +144,10 @@ func (l *messageLog) run() {
 		for _, q := range batch {
 			q.ack <- err
 		}
+		l.doneMu.Lock()
+		l.processed += int64(len(batch))
+		l.doneCond.Broadcast()
+		l.doneMu.Unlock()
 	}
 }
 
@@ -154,6 +175,17 @@ func (l *messageLog) commit(batch []pending) error {
 	return nil
 }
 
+// waitProcessed returns once every message appended so far is committed
+// (or has failed).
+func (l *messageLog) waitProcessed() {
+	target := l.enqueued.Load()
+	l.doneMu.Lock()
+	for l.processed < target && !l.finished {
+		l.doneCond.Wait()
+	}
+	l.doneMu.Unlock()
+}
+
 func (l *messageLog) close() {
 	l.mu.Lock()
 	if !l.closed {
@@ -173,8 +205,10 @@ func (s *Store) History(ctx context.Context, conv string, before int64, limit in
 }
 
 // HistorySince is History limited to messages with an id above since (a
-// SinceID): a range on the (conv, id) index, however long the history.
+// SinceID): a range on the (conv, id) index, however long the history. It
+// includes every message appended before the call.
 func (s *Store) HistorySince(ctx context.Context, conv string, before, since int64, limit int) ([]Message, error) {
+	s.log.waitProcessed()
 	if before <= 0 {
 		before = 1<<63 - 1
 	}

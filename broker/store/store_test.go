@@ -188,3 +188,26 @@ func appendNow(t *testing.T, s *Store, m Message) {
 		t.Fatal(err)
 	}
 }
+
+// Delivery does not wait for the commit, so history must: a page read right
+// after an append includes it.
+func TestHistoryIncludesMessagesNotYetCommitted(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	conv := RoomConv("lobby")
+	for i := range 30 {
+		if _, err := s.AppendMessage(Message{ID: s.NextMessageID(), Conv: conv, Sender: "a", Text: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+		page, err := s.History(context.Background(), conv, 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) != 1 || page[0].Text != fmt.Sprint(i) {
+			t.Fatalf("after appending %d the newest stored is %+v", i, page)
+		}
+	}
+}
