@@ -30,6 +30,8 @@ func (b *Broker) fanOut(pk packets.Packet) {
 		subs.SelectShared()
 		subs.MergeSharedSelected()
 	}
+	// subs.InlineSubscriptions is not served: this broker subscribes no
+	// in-process handlers (mochi's Server.Subscribe) to chat topics.
 	f := fanout{b: b, pk: pk, now: time.Now().Unix()}
 	for id, sub := range subs.Subscriptions {
 		if cl, ok := b.mqtt.Clients.Get(id); ok && !cl.Net.Inline {
