@@ -196,8 +196,8 @@ func (b *Broker) Start() error {
 	}
 	b.presence.restorePresence()
 	b.stopped.Add(2)
-	go b.watchStore()
-	go b.trimMemory()
+	go b.everySecond(b.reloadFromStore)
+	go b.everySecond(b.trimMemory())
 	close(b.ready)
 	b.log.Info("broker ready", "mqtt", b.MQTTAddr(), "ws", b.WSAddr(), "http", b.HTTPAddr(), "data", b.cfg.DataDir)
 	return nil
@@ -246,10 +246,9 @@ func (b *Broker) HTTPAddr() string {
 // Directory exposes accounts and rooms (for embedding and tests).
 func (b *Broker) Directory() *directory.Directory { return b.dir }
 
-// watchStore reloads the directory when the admin CLI (another process)
-// changes the database, and disconnects removed users and users whose
-// password changed.
-func (b *Broker) watchStore() {
+// everySecond runs fn once a second until Close; Start runs it in a
+// goroutine counted in b.stopped.
+func (b *Broker) everySecond(fn func()) {
 	defer b.stopped.Done()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -259,39 +258,46 @@ func (b *Broker) watchStore() {
 			return
 		case <-t.C:
 		}
-		ch, changed, err := b.dir.ReloadIfChanged(context.Background())
-		if err != nil {
-			b.log.Warn("reload directory", "error", err)
+		fn()
+	}
+}
+
+// reloadFromStore reloads the directory when the admin CLI (another
+// process) changes the database, and disconnects removed users and users
+// whose password changed.
+func (b *Broker) reloadFromStore() {
+	ch, changed, err := b.dir.ReloadIfChanged(context.Background())
+	if err != nil {
+		b.log.Warn("reload directory", "error", err)
+		return
+	}
+	if !changed {
+		return
+	}
+	removed, pwChanged := map[string]bool{}, map[string]bool{}
+	for _, u := range ch.RemovedUsers {
+		removed[u] = true
+	}
+	for _, u := range ch.PasswordChange {
+		pwChanged[u] = true
+	}
+	if len(removed)+len(pwChanged) == 0 {
+		return
+	}
+	for _, cl := range b.mqtt.Clients.GetAll() {
+		user := string(cl.Properties.Username)
+		if cl.Net.Inline || !(removed[user] || pwChanged[user]) {
 			continue
 		}
-		if !changed {
-			continue
+		b.log.Info("disconnecting after account change", "user", user, "client", cl.ID)
+		if !cl.Closed() {
+			_ = b.mqtt.DisconnectClient(cl, packets.ErrNotAuthorized)
 		}
-		removed, pwChanged := map[string]bool{}, map[string]bool{}
-		for _, u := range ch.RemovedUsers {
-			removed[u] = true
-		}
-		for _, u := range ch.PasswordChange {
-			pwChanged[u] = true
-		}
-		if len(removed)+len(pwChanged) == 0 {
-			continue
-		}
-		for _, cl := range b.mqtt.Clients.GetAll() {
-			user := string(cl.Properties.Username)
-			if cl.Net.Inline || !(removed[user] || pwChanged[user]) {
-				continue
-			}
-			b.log.Info("disconnecting after account change", "user", user, "client", cl.ID)
-			if !cl.Closed() {
-				_ = b.mqtt.DisconnectClient(cl, packets.ErrNotAuthorized)
-			}
-			if removed[user] {
-				// A deleted account's sessions go too: whoever registers the
-				// name next must not inherit their queued messages.
-				b.mqtt.UnsubscribeClient(cl)
-				b.mqtt.Clients.Delete(cl.ID)
-			}
+		if removed[user] {
+			// A deleted account's sessions go too: whoever registers the
+			// name next must not inherit their queued messages.
+			b.mqtt.UnsubscribeClient(cl)
+			b.mqtt.Clients.Delete(cl.ID)
 		}
 	}
 }

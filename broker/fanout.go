@@ -74,7 +74,6 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 	if out.FixedHeader.Qos > sub.Qos {
 		out.FixedHeader.Qos = sub.Qos
 	}
-	out.Properties = pk.Properties
 	out.Properties.TopicAlias, out.Properties.TopicAliasFlag = 0, false
 	out.Properties.SubscriptionIdentifier = nil
 	if out.ProtocolVersion == 5 {

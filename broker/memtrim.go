@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync/atomic"
-	"time"
 )
 
 // memTrimmer hands memory back to the operating system once the number of
@@ -50,17 +49,10 @@ func (m *memTrimmer) tick(n int64) bool {
 	return true
 }
 
-func (b *Broker) trimMemory() {
-	defer b.stopped.Done()
+// trimMemory returns the once-a-second check that trims memory.
+func (b *Broker) trimMemory() func() {
 	m := memTrimmer{free: debug.FreeOSMemory}
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-b.stop:
-			return
-		case <-t.C:
-		}
+	return func() {
 		if m.tick(atomic.LoadInt64(&b.mqtt.Info.ClientsConnected)) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
