@@ -59,7 +59,7 @@ type Broker struct {
 }
 
 // maxWritesPending bounds each connection's outbound queue (see New).
-const maxWritesPending = 512
+const maxWritesPending = 64
 
 // Options are the knobs that are not configuration (tests, embedding).
 type Options struct {
@@ -112,7 +112,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	b.limits = newKeyLimits(cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst)
 	b.regLimit = newKeyLimits(float64(cfg.Registration.PerMinute)/60, cfg.Registration.PerMinute)
 	b.cids = newRecentSet(65536)
-	b.presence = &presenceTracker{b: b, n: map[string]int{}}
+	b.presence = newPresenceTracker(b)
 
 	caps := mqtt.NewDefaultServerCapabilities()
 	// mochi drops queued and retained messages after 24 h by default; a
@@ -121,11 +121,12 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	caps.MaximumSessionExpiryInterval = uint32(time.Duration(cfg.Sessions.SessionExpiry) / time.Second)
 	// mochi gives every connection an outbound channel of
 	// MaximumClientWritesPending pointers, allocated at CONNECT (its default
-	// of 8,192 is 64 KiB per idle pet). Chat does not go through it
-	// (fanOut), and its writer never waits for the peer (queuedconn), so it
-	// only holds what arrives faster than a non-blocking write: the burst
-	// of retained presence a SUBSCRIBE brings, about three quarters of the
-	// friends a user has. Past it mochi drops the delivery.
+	// of 8,192 is 64 KiB per idle pet). Chat and presence do not go through
+	// it (fanOut, presenceTracker), and its writer never waits for the peer
+	// (queuedconn), so it only holds what arrives faster than a
+	// non-blocking write: replies, events, and the retained messages of
+	// topics the admin's ACL file opens, on SUBSCRIBE. Past it mochi drops
+	// the delivery (dropHook logs it).
 	caps.MaximumClientWritesPending = maxWritesPending
 	// mochi allocates a packet's declared length before reading it, and its
 	// default is "no limit": one unauthenticated CONNECT could ask for
@@ -139,7 +140,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 		// few calls and is half of mochi's default.
 		ClientNetReadBufferSize: 1024})
 	b.requests = &requests.Handler{Dir: b.dir, Pub: b.mqtt, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
-	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{b: b}, &chatHook{b: b}, &presenceHook{b: b}} {
+	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{b: b}, &chatHook{b: b}, &presenceHook{b: b}, &dropHook{b: b}} {
 		if err := b.mqtt.AddHook(h, nil); err != nil {
 			b.store.Close()
 			return nil, fmt.Errorf("add hook %s: %w", h.ID(), err)
@@ -194,7 +195,7 @@ func (b *Broker) Start() error {
 	if err := b.mqtt.Serve(); err != nil {
 		return err
 	}
-	b.presence.restorePresence()
+	b.presence.restore()
 	b.stopped.Add(2)
 	go b.everySecond(b.reloadFromStore)
 	go b.everySecond(b.trimMemory())
@@ -277,6 +278,7 @@ func (b *Broker) reloadFromStore() {
 	removed, pwChanged := map[string]bool{}, map[string]bool{}
 	for _, u := range ch.RemovedUsers {
 		removed[u] = true
+		b.presence.forget(u)
 	}
 	for _, u := range ch.PasswordChange {
 		pwChanged[u] = true

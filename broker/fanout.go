@@ -11,9 +11,9 @@ import (
 	"github.com/tachikoma-pet/tachikoma/broker/queuedconn"
 )
 
-// fanOut delivers a stamped chat message to everyone subscribed to its
-// topic, in place of mochi's delivery (the chat hook then tells mochi to
-// ignore the publish).
+// fanOut delivers a stamped chat message, or a presence change, to everyone
+// subscribed to its topic, in place of mochi's delivery (the chat hook then
+// tells mochi to ignore the publish).
 //
 // Chat is most of what the broker carries, and mochi's path was most of its
 // CPU: it copies and encodes the packet again for every subscriber and hands
@@ -45,6 +45,9 @@ type fanout struct {
 	b       *Broker
 	pk      packets.Packet
 	now     int64
+	// forwardRetained marks the delivery of a retained message to a new
+	// subscription: it keeps its retain flag [MQTT-3.3.1-8].
+	forwardRetained bool
 	encoded map[wireVariant][]byte
 	scratch []byte // a QoS 1 encoding being stamped with each packet id
 }
@@ -54,6 +57,7 @@ type fanout struct {
 type wireVariant struct {
 	v5            bool
 	qos           byte
+	retain        bool
 	noProblemInfo bool
 }
 
@@ -67,7 +71,9 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 		return
 	}
 	out := pk // the fields below are values; the payload is shared, never written
-	out.FixedHeader.Retain = false
+	// A live message loses its retain flag unless an MQTT 5 subscriber asked
+	// for it as published [MQTT-3.3.1-12] [MQTT-3.3.1-13].
+	out.FixedHeader.Retain = f.forwardRetained || pk.FixedHeader.Retain && sub.RetainAsPublished && cl.Properties.ProtocolVersion == 5
 	out.FixedHeader.Dup = false
 	out.PacketID = 0
 	out.ProtocolVersion = cl.Properties.ProtocolVersion
@@ -144,7 +150,7 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 // maximum packet size. Subscription identifiers make a copy unique; every
 // other variant is encoded once per message.
 func (f *fanout) encode(out packets.Packet, unique bool) ([]byte, bool) {
-	v := wireVariant{v5: out.ProtocolVersion == 5, qos: out.FixedHeader.Qos, noProblemInfo: out.Mods.DisallowProblemInfo}
+	v := wireVariant{v5: out.ProtocolVersion == 5, qos: out.FixedHeader.Qos, retain: out.FixedHeader.Retain, noProblemInfo: out.Mods.DisallowProblemInfo}
 	var wire []byte
 	ok := false
 	if !unique {

@@ -247,7 +247,8 @@ func (h *chatHook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
 	return will, nil
 }
 
-// presenceHook publishes retained online/offline states.
+// presenceHook tracks connections for presence and sends the current
+// presence to new subscriptions (presenceTracker).
 type presenceHook struct {
 	mqtt.HookBase
 	b *Broker
@@ -256,7 +257,7 @@ type presenceHook struct {
 func (h *presenceHook) ID() string { return "tachikoma-presence" }
 
 func (h *presenceHook) Provides(b byte) bool {
-	return b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect
+	return b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect || b == mqtt.OnSubscribe || b == mqtt.OnSubscribed
 }
 
 func (h *presenceHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
@@ -269,4 +270,28 @@ func (h *presenceHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	if !cl.Net.Inline {
 		h.b.presence.disconnected(string(cl.Properties.Username))
 	}
+}
+
+func (h *presenceHook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	h.b.presence.noteExisting(cl, pk)
+	return pk
+}
+
+func (h *presenceHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []byte) {
+	h.b.presence.subscribed(cl, pk, codes)
+}
+
+// dropHook logs what mochi drops because a client's outbound queue is full
+// (MaximumClientWritesPending), which mochi itself only counts.
+type dropHook struct {
+	mqtt.HookBase
+	b *Broker
+}
+
+func (h *dropHook) ID() string { return "tachikoma-drops" }
+
+func (h *dropHook) Provides(b byte) bool { return b == mqtt.OnPublishDropped }
+
+func (h *dropHook) OnPublishDropped(cl *mqtt.Client, pk packets.Packet) {
+	h.b.log.Warn("delivery dropped: client's outbound queue is full", "client", cl.ID, "topic", pk.TopicName)
 }

@@ -205,3 +205,42 @@ const AllRoomEvents = Root + "/rooms/+/events"
 
 // HasWildcard reports whether filter contains MQTT wildcards.
 func HasWildcard(filter string) bool { return strings.ContainsAny(filter, "+#") }
+
+// Matches reports whether the concrete topic matches the MQTT topic filter
+// (shared subscriptions, $share/..., not included): '+' is one level, a
+// final '#' is any number of levels including none, and a filter that
+// starts with a wildcard does not match a topic starting with '$'.
+func Matches(filter, topic string) bool {
+	if topic == "" || filter == "" {
+		return false
+	}
+	if topic[0] == '$' && (filter[0] == '+' || filter[0] == '#') {
+		return false // [MQTT-4.7.2-1]
+	}
+	for {
+		level, rest, more := strings.Cut(filter, "/")
+		switch level {
+		case "#":
+			return !more
+		case "+":
+		default:
+			if strings.ContainsAny(level, "+#") {
+				return false // not a valid filter
+			}
+		}
+		tlevel, trest, tmore := strings.Cut(topic, "/")
+		if level != "+" && level != tlevel {
+			return false
+		}
+		switch {
+		case !more && !tmore:
+			return true
+		case !more:
+			return false
+		case !tmore:
+			// "a/#" also matches "a" [MQTT-4.7.1-2]
+			return rest == "#"
+		}
+		filter, topic = rest, trest
+	}
+}

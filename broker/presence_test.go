@@ -1,0 +1,131 @@
+package broker_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"testing"
+
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+// subscribeSeeing subscribes and returns the PUBLISHes that came before the
+// SUBACK: the broker sends retained presence before it acknowledges, so
+// these are all of them.
+func (c *rawClient) subscribeSeeing(sub packets.Subscription, id int) []packets.Packet {
+	c.t.Helper()
+	pk := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Subscribe, Qos: 1}, PacketID: 2,
+		Filters: packets.Subscriptions{sub}}
+	if id > 0 {
+		pk.Properties.SubscriptionIdentifier = []int{id}
+	}
+	c.send(pk)
+	var got []packets.Packet
+	for {
+		switch in := c.next(); in.FixedHeader.Type {
+		case packets.Suback:
+			if len(in.ReasonCodes) != 1 || in.ReasonCodes[0] > 2 {
+				c.t.Fatalf("SUBACK %v", in.ReasonCodes)
+			}
+			return got
+		case packets.Publish:
+			if in.FixedHeader.Qos > 0 {
+				c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: in.PacketID})
+			}
+			got = append(got, in)
+		}
+	}
+}
+
+func presenceOf(t *testing.T, pk packets.Packet) (user, status string) {
+	t.Helper()
+	var p topics.Presence
+	if err := json.Unmarshal(pk.Payload, &p); err != nil {
+		t.Fatalf("presence payload %q: %v", pk.Payload, err)
+	}
+	tp, err := topics.Parse(pk.TopicName)
+	if err != nil || tp.Kind != topics.KindPresence {
+		t.Fatalf("not a presence topic: %q", pk.TopicName)
+	}
+	return tp.User, p.Status
+}
+
+// A new subscription gets the current presence of the subscriber and their
+// friends, flagged retained, with its subscription identifier; nobody
+// else's, whatever the filter. MQTT 5 retain handling is honoured.
+func TestPresenceOnSubscribe(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "amy", "ben", "cat", "dan")
+	ben, cat := connect(t, b, "ben"), connect(t, b, "cat")
+	befriend(t, ben, connect(t, b, "amy"))
+	_ = cat // online, but no friend of amy's
+
+	amy := dialRaw(t, b, "amy", 5, packets.Properties{})
+	for _, filter := range []string{topics.AllPresence, "#", "+/presence/#", topics.PresenceTopic("ben")} {
+		got := amy.subscribeSeeing(packets.Subscription{Filter: filter, Qos: 1}, 4)
+		var users []string
+		for _, pk := range got {
+			user, status := presenceOf(t, pk)
+			if status != topics.Online || !pk.FixedHeader.Retain {
+				t.Fatalf("%s: %s is %q, retain %v; want online, retained", filter, user, status, pk.FixedHeader.Retain)
+			}
+			if ids := pk.Properties.SubscriptionIdentifier; len(ids) != 1 || ids[0] != 4 {
+				t.Fatalf("%s: subscription identifiers %v, want [4]", filter, ids)
+			}
+			users = append(users, user)
+		}
+		sort.Strings(users)
+		want := "[amy ben]"
+		if filter == topics.PresenceTopic("ben") {
+			want = "[ben]"
+		}
+		if got := fmt.Sprint(users); got != want {
+			t.Fatalf("%s brought the presence of %s, want %s", filter, got, want)
+		}
+	}
+	// Retain handling 1: only for a subscription that is new; 2: never.
+	if got := amy.subscribeSeeing(packets.Subscription{Filter: topics.AllPresence, Qos: 1, RetainHandling: 1}, 0); len(got) != 0 {
+		t.Fatalf("retain handling 1 on an existing subscription brought %d messages", len(got))
+	}
+	if got := amy.subscribeSeeing(packets.Subscription{Filter: "tachikoma/presence/#", Qos: 1, RetainHandling: 1}, 0); len(got) != 2 {
+		t.Fatalf("retain handling 1 on a new subscription brought %d messages, want 2", len(got))
+	}
+	if got := amy.subscribeSeeing(packets.Subscription{Filter: "tachikoma/#", Qos: 1, RetainHandling: 2}, 0); len(got) != 0 {
+		t.Fatalf("retain handling 2 brought %d messages", len(got))
+	}
+	// An MQTT 3.1.1 subscriber gets the retain flag too.
+	dan := dialRaw(t, b, "dan", 4, packets.Properties{})
+	if got := dan.subscribeSeeing(packets.Subscription{Filter: topics.AllPresence, Qos: 0}, 0); len(got) != 1 || !got[0].FixedHeader.Retain {
+		t.Fatalf("dan (no friends) got %+v, want only his own presence, retained", got)
+	}
+}
+
+// A change reaches current subscribers without the retain flag, unless an
+// MQTT 5 subscription asked for it as published.
+func TestPresenceChangeRetainFlag(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "amy", "ben", "cat")
+	ben := connect(t, b, "ben")
+	befriend(t, ben, connect(t, b, "amy"))
+	befriend(t, ben, connect(t, b, "cat"))
+	plain := dialRaw(t, b, "amy", 5, packets.Properties{})
+	plain.subscribeSeeing(packets.Subscription{Filter: topics.PresenceTopic("ben"), Qos: 1}, 0)
+	asPublished := dialRaw(t, b, "cat", 5, packets.Properties{})
+	asPublished.subscribeSeeing(packets.Subscription{Filter: topics.PresenceTopic("ben"), Qos: 1, RetainAsPublished: true}, 0)
+
+	ben.c.Disconnect(0)
+	for _, c := range []struct {
+		rc   *rawClient
+		want bool
+	}{{plain, false}, {asPublished, true}} {
+		pk := c.rc.nextPublish()
+		if user, status := presenceOf(t, pk); user != "ben" || status != topics.Offline {
+			t.Fatalf("got %s %s, want ben offline", user, status)
+		}
+		if pk.FixedHeader.Retain != c.want {
+			t.Fatalf("retain-as-published %v: retain flag %v", c.want, pk.FixedHeader.Retain)
+		}
+	}
+}
