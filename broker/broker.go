@@ -56,6 +56,7 @@ type Broker struct {
 	stop    chan struct{}
 	stopped sync.WaitGroup
 	closeMu sync.Once
+	untrim  func()
 }
 
 // maxWritesPending bounds each connection's outbound queue (see New).
@@ -201,7 +202,9 @@ func (b *Broker) Start() error {
 	b.presence.restore()
 	b.stopped.Add(2)
 	go b.everySecond(b.reloadFromStore)
-	go b.everySecond(b.trimMemory())
+	trim, untrim := b.trimMemory()
+	b.untrim = untrim
+	go b.everySecond(trim)
 	close(b.ready)
 	b.log.Info("broker ready", "mqtt", b.MQTTAddr(), "ws", b.WSAddr(), "http", b.HTTPAddr(), "data", b.cfg.DataDir)
 	return nil
@@ -334,6 +337,9 @@ func (b *Broker) Close() error {
 		}
 		err = b.mqtt.Close()
 		b.stopped.Wait()
+		if b.untrim != nil {
+			b.untrim() // the memory limit is the process's, not this broker's
+		}
 		if cerr := b.store.Close(); err == nil {
 			err = cerr
 		}

@@ -526,6 +526,14 @@ func TestAdminChangesApplyWhileRunning(t *testing.T) {
 	if bob.c.IsConnectionOpen() {
 		t.Fatal("deleted user still connected")
 	}
+	// Their presence is forgotten, not turned "offline" for whoever takes
+	// the name next.
+	for n, _ := b.PresenceOf("bob"); n > 0 && time.Now().Before(deadline); n, _ = b.PresenceOf("bob") {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n, pr := b.PresenceOf("bob"); n > 0 || pr != nil {
+		t.Fatalf("the deleted user's presence survived: %d connections, %s", n, pr)
+	}
 	alice := connect(t, b, "alice")
 	alice.mustCall(topics.MethodRoomJoin, topics.Params{Room: "news"}, nil)
 	// The session is gone, and a new "bob" inherits neither it nor the DMs.

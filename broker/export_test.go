@@ -46,3 +46,15 @@ func (b *Broker) QueuedTopics(id string) []string {
 	}
 	return out
 }
+
+// PresenceOf is user's live connection count and presence payload, read
+// under the lock that orders their changes (a consistent pair).
+func (b *Broker) PresenceOf(user string) (connections int, payload []byte) {
+	p := b.presence
+	o := p.orderOf(user)
+	o.Lock()
+	defer o.Unlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n[user], p.last[user]
+}

@@ -42,14 +42,14 @@ func (b *Broker) fanOut(pk packets.Packet) {
 
 // fanout is one message on its way out.
 type fanout struct {
-	b       *Broker
-	pk      packets.Packet
-	now     int64
+	b   *Broker
+	pk  packets.Packet
+	now int64
 	// forwardRetained marks the delivery of a retained message to a new
 	// subscription: it keeps its retain flag [MQTT-3.3.1-8].
 	forwardRetained bool
-	encoded map[wireVariant][]byte
-	scratch []byte // a QoS 1 encoding being stamped with each packet id
+	encoded         map[wireVariant][]byte
+	scratch         []byte // a QoS 1 encoding being stamped with each packet id
 }
 
 // wireVariant is what makes two subscribers' copies of a message differ,

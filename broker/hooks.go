@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -282,10 +283,14 @@ func (h *presenceHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []
 }
 
 // dropHook logs what mochi drops because a client's outbound queue is full
-// (MaximumClientWritesPending), which mochi itself only counts.
+// (MaximumClientWritesPending), which mochi itself only counts; at most
+// once every 10 seconds, with the number dropped since, so that a burst
+// does not flood the log.
 type dropHook struct {
 	mqtt.HookBase
-	b *Broker
+	b       *Broker
+	dropped atomic.Int64
+	logged  atomic.Int64 // unix seconds of the last log line
 }
 
 func (h *dropHook) ID() string { return "tachikoma-drops" }
@@ -293,5 +298,11 @@ func (h *dropHook) ID() string { return "tachikoma-drops" }
 func (h *dropHook) Provides(b byte) bool { return b == mqtt.OnPublishDropped }
 
 func (h *dropHook) OnPublishDropped(cl *mqtt.Client, pk packets.Packet) {
-	h.b.log.Warn("delivery dropped: client's outbound queue is full", "client", cl.ID, "topic", pk.TopicName)
+	n := h.dropped.Add(1)
+	now := time.Now().Unix()
+	if last := h.logged.Load(); now-last < 10 || !h.logged.CompareAndSwap(last, now) {
+		return
+	}
+	h.dropped.Add(-n)
+	h.b.log.Warn("deliveries dropped: a client's outbound queue was full", "dropped", n, "client", cl.ID, "topic", pk.TopicName)
 }

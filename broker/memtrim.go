@@ -32,7 +32,16 @@ type memTrimmer struct {
 	inUse           func() (total, live int64) // what the limit counts, and the live heap
 	setLimit        func(int64)
 	limit           int64 // 0: none
+	// disturbed: the limit was dropped for a crowd since the last trim, so
+	// the next still moment trims and sets it again even if the count came
+	// back near where it was (a reconnect storm).
+	disturbed bool
 }
+
+// crowd is a change within one second that drops the limit until the count
+// settles: a limit just above yesterday's use would make the collector run
+// all the time while hundreds of clients log in.
+const crowd = 100
 
 // trimRounds is how many collections a trim makes: each halves the stacks
 // of idle goroutines that use less than a quarter of theirs.
@@ -44,30 +53,36 @@ const minHeadroom = 32 << 20
 
 // tick is called every second with the number of connections. It trims
 // when the number held still since the last tick and differs from the one
-// at the last trim by at least 500 or 10%.
+// at the last trim by at least 500 or 10%, or a crowd came or went since.
 func (m *memTrimmer) tick(n int64) bool {
-	moving := n != m.last
+	step := abs(n - m.last)
 	m.last = n
-	d := n - m.trimmedAt
-	if d < 0 {
-		d = -d
-	}
-	big := d >= max(500, m.trimmedAt/10)
+	big := abs(n-m.trimmedAt) >= max(500, m.trimmedAt/10)
 	switch {
-	case big && moving:
+	case step > 0 && (big || step > crowd):
+		if m.limit != 0 {
+			m.disturbed = true
+		}
 		m.limitTo(0)
 		return false
-	case big:
+	case step == 0 && (big || m.disturbed):
 		for range trimRounds {
 			m.free()
 		}
-		m.trimmedAt = n
+		m.trimmedAt, m.disturbed = n, false
 		m.follow(true)
 		return true
 	default:
 		m.follow(false)
 		return false
 	}
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // follow sets the limit (after a trim) or raises it when use has grown, so
@@ -117,13 +132,14 @@ func runtimeInUse() (total, live int64) {
 	return total, live
 }
 
-// trimMemory returns the once-a-second check that trims memory.
-func (b *Broker) trimMemory() func() {
-	m := memTrimmer{free: debug.FreeOSMemory, inUse: runtimeInUse, setLimit: func(l int64) { debug.SetMemoryLimit(l) }}
+// trimMemory returns the once-a-second check that trims memory, and what
+// undoes its limit when the broker closes.
+func (b *Broker) trimMemory() (tick func(), done func()) {
+	m := &memTrimmer{free: debug.FreeOSMemory, inUse: runtimeInUse, setLimit: func(l int64) { debug.SetMemoryLimit(l) }}
 	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		m.setLimit = func(int64) {} // the operator set GOMEMLIMIT: theirs stands
 	}
-	return func() {
+	tick = func() {
 		if m.tick(atomic.LoadInt64(&b.mqtt.Info.ClientsConnected)) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
@@ -131,4 +147,5 @@ func (b *Broker) trimMemory() func() {
 				"stacks_mib", ms.StackInuse>>20, "limit_mib", m.limit>>20)
 		}
 	}
+	return tick, func() { m.limitTo(0) }
 }

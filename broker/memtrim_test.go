@@ -27,6 +27,13 @@ func TestMemTrimmerWaitsForConnectionsToSettle(t *testing.T) {
 		{2000, 420 << 20, false, none},
 		{2000, 90 << 20, true, 90<<20 + minHeadroom},
 		{2000, 90 << 20, false, 90<<20 + minHeadroom},
+		{2150, 95 << 20, false, none},                // 150 clients in a second: no limit while they log in
+		{2150, 96 << 20, true, 96<<20 + minHeadroom}, // settled: trim (a small change, but the limit was off)
+		{20000, 400 << 20, false, none},
+		{20000, 400 << 20, true, 400<<20 + minHeadroom},
+		{8000, 300 << 20, false, none}, // a restart: everyone drops and comes back
+		{19900, 500 << 20, false, none},
+		{19900, 410 << 20, true, 410<<20 + minHeadroom}, // back near 20,000: still trimmed, limit set again
 	}
 	for i, s := range steps {
 		total = s.total
@@ -37,13 +44,16 @@ func TestMemTrimmerWaitsForConnectionsToSettle(t *testing.T) {
 			t.Fatalf("step %d (n=%d): limit %d MiB, want %d MiB", i, s.n, limit>>20, s.wantLimit>>20)
 		}
 	}
-	if frees != 2*trimRounds {
-		t.Fatalf("%d collections, want %d", frees, 2*trimRounds)
+	if frees != 5*trimRounds {
+		t.Fatalf("%d collections, want %d", frees, 5*trimRounds)
 	}
 	// A large live heap gets a quarter of itself as headroom.
 	live = 400 << 20
 	m.tick(30000)
 	m.tick(30000)
+	if m.limit == 0 {
+		t.Fatal("no limit after a trim")
+	}
 	if limit != total+live/4 {
 		t.Fatalf("limit %d MiB with a 400 MiB live heap, want %d", limit>>20, (total+live/4)>>20)
 	}

@@ -76,7 +76,6 @@ func (p *presenceTracker) connected(user string) {
 func (p *presenceTracker) disconnected(user string) {
 	o := p.orderOf(user)
 	o.Lock()
-	defer o.Unlock()
 	p.mu.Lock()
 	p.n[user]--
 	last := p.n[user] <= 0
@@ -85,10 +84,22 @@ func (p *presenceTracker) disconnected(user string) {
 	}
 	p.mu.Unlock()
 	if !last {
+		o.Unlock()
+		return
+	}
+	if _, exists := p.b.dir.User(user); !exists {
+		// Removed while connected (reloadFromStore disconnects them): no
+		// presence, no last seen for an account that is gone.
+		p.mu.Lock()
+		delete(p.last, user)
+		p.mu.Unlock()
+		o.Unlock()
 		return
 	}
 	now := p.b.now().UnixMilli()
 	p.set(user, topics.Presence{Status: topics.Offline, TS: now, Nick: p.b.dir.Nickname(user)}, true)
+	o.Unlock()
+	// A database write: outside the lock, which other users share.
 	if err := p.b.dir.SetLastSeen(context.Background(), user, now); err != nil {
 		p.b.log.Debug("last seen", "user", user, "error", err)
 	}
@@ -229,7 +240,9 @@ func mayCoverPresence(filter string) bool {
 				return false
 			}
 		default:
-			return len(levels) == len(want)+1
+			// tachikoma/presence/{user}, or .../{user}/#, which MQTT has
+			// match its parent [MQTT-4.7.1-2]
+			return len(levels) == len(want)+1 || len(levels) == len(want)+2 && levels[len(want)+1] == "#"
 		}
 	}
 	return false

@@ -189,7 +189,7 @@ func TestMatches(t *testing.T) {
 		{"#", "$SYS/broker/uptime", false},
 		{"+/broker/uptime", "$SYS/broker/uptime", false},
 		{"$SYS/#", "$SYS/broker/uptime", true},
-		{"tachikoma/#/bob", "tachikoma/presence/bob", false},   // '#' only last
+		{"tachikoma/#/bob", "tachikoma/presence/bob", false},    // '#' only last
 		{"tachikoma/pre+/bob", "tachikoma/presence/bob", false}, // wildcards fill a level
 		{"", "tachikoma", false},
 		{"#", "", false},

@@ -77,7 +77,7 @@ func parseFlags() *options {
 	flag.IntVar(&o.pairs, "pairs", 500, "dm: friend pairs")
 	flag.Float64Var(&o.dmRate, "dm-rate", 1000, "dm: messages per second, all senders together")
 	flag.IntVar(&o.idle, "idle", 20000, "idle: connections held")
-	flag.DurationVar(&o.hold, "hold", 10*time.Second, "idle: hold time")
+	flag.DurationVar(&o.hold, "hold", 60*time.Second, "idle: hold time (long enough for garbage to pile up, as on a real idle broker)")
 	flag.IntVar(&o.storm, "storm", 10000, "storm: clients dropped by the restart")
 	flag.DurationVar(&o.stormLimit, "storm-limit", 90*time.Second, "storm: give up after")
 	flag.IntVar(&o.histMsgs, "history-messages", 1_000_000, "history: messages in the room")
