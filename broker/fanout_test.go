@@ -30,6 +30,12 @@ type rawClient struct {
 
 func dialRaw(t *testing.T, b *broker.Broker, user string, version byte, props packets.Properties) *rawClient {
 	t.Helper()
+	return dialRawSession(t, b, user, user+"-raw-"+t.Name(), true, version, props)
+}
+
+// dialRawSession connects with a given client id and clean-session flag.
+func dialRawSession(t *testing.T, b *broker.Broker, user, id string, clean bool, version byte, props packets.Properties) *rawClient {
+	t.Helper()
 	conn, err := net.Dial("tcp", b.MQTTAddr())
 	if err != nil {
 		t.Fatal(err)
@@ -41,8 +47,8 @@ func dialRaw(t *testing.T, b *broker.Broker, user string, version byte, props pa
 		name = "MQIsdp"
 	}
 	c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Connect}, Properties: props,
-		Connect: packets.ConnectParams{ProtocolName: []byte(name), Clean: true, Keepalive: 60,
-			ClientIdentifier: user + "-raw-" + t.Name(), UsernameFlag: true, Username: []byte(user),
+		Connect: packets.ConnectParams{ProtocolName: []byte(name), Clean: clean, Keepalive: 60,
+			ClientIdentifier: id, UsernameFlag: true, Username: []byte(user),
 			PasswordFlag: true, Password: []byte(user + "-password")}})
 	if ack := c.next(); ack.FixedHeader.Type != packets.Connack || ack.ReasonCode != 0 {
 		t.Fatalf("%s: CONNACK %+v", user, ack)

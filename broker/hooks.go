@@ -263,13 +263,13 @@ func (h *presenceHook) Provides(b byte) bool {
 
 func (h *presenceHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	if !cl.Net.Inline {
-		h.b.presence.connected(string(cl.Properties.Username))
+		h.b.presence.connected(string(cl.Properties.Username), cl.ID)
 	}
 }
 
 func (h *presenceHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	if !cl.Net.Inline {
-		h.b.presence.disconnected(string(cl.Properties.Username))
+		h.b.presence.disconnected(string(cl.Properties.Username), cl.ID, expire && !cl.IsTakenOver())
 	}
 }
 

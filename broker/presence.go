@@ -3,8 +3,10 @@ package broker
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -23,7 +25,10 @@ import (
 // 13 MB of garbage a second and 1–2% of a core on an idle broker), and
 // whose delivery on SUBSCRIBE goes through each client's bounded outbound
 // queue and scans every presence to find a user's friends. Here a new
-// subscription looks only at the subscriber's friends.
+// subscription looks only at the subscriber's friends, and a change only
+// at the sessions of the user and their friends: every pet subscribes to
+// tachikoma/presence/+, so going through the subscribers of the topic
+// would check every connected pet for each change.
 type presenceTracker struct {
 	b *Broker
 
@@ -32,9 +37,15 @@ type presenceTracker struct {
 	// online/offline pair in order; different users proceed in parallel.
 	order [64]sync.Mutex
 
-	mu   sync.Mutex        // guards n and last, held only briefly
-	n    map[string]int    // live connections per user
-	last map[string][]byte // each user's presence payload
+	mu       sync.Mutex          // guards n, last and sessions, held only briefly
+	n        map[string]int      // live connections per user
+	last     map[string][]byte   // each user's presence payload
+	sessions map[string][]string // each user's client ids, live or kept for later (pruned when found gone)
+
+	// shared is set once any shared subscription ($share/...) may cover
+	// presence: changes then go through the topic's subscribers, which is
+	// where mochi picks one member of each group.
+	shared atomic.Bool
 
 	// Whether each filter of a SUBSCRIBE in progress already existed, from
 	// OnSubscribe to OnSubscribed, for MQTT 5 retain handling 1.
@@ -42,7 +53,7 @@ type presenceTracker struct {
 }
 
 func newPresenceTracker(b *Broker) *presenceTracker {
-	return &presenceTracker{b: b, n: map[string]int{}, last: map[string][]byte{}}
+	return &presenceTracker{b: b, n: map[string]int{}, last: map[string][]byte{}, sessions: map[string][]string{}}
 }
 
 func (p *presenceTracker) Online(user string) bool {
@@ -60,23 +71,31 @@ func (p *presenceTracker) orderOf(user string) *sync.Mutex {
 	return &p.order[h%uint32(len(p.order))]
 }
 
-func (p *presenceTracker) connected(user string) {
+func (p *presenceTracker) connected(user, clientID string) {
 	o := p.orderOf(user)
 	o.Lock()
 	defer o.Unlock()
 	p.mu.Lock()
 	p.n[user]++
 	first := p.n[user] == 1
+	if !slices.Contains(p.sessions[user], clientID) {
+		p.sessions[user] = append(p.sessions[user], clientID)
+	}
 	p.mu.Unlock()
 	if first {
 		p.set(user, topics.Presence{Status: topics.Online, TS: p.b.now().UnixMilli(), Nick: p.b.dir.Nickname(user)}, true)
 	}
 }
 
-func (p *presenceTracker) disconnected(user string) {
+// disconnected counts a connection closed; ended says its session is gone
+// too (clean session), so changes need not look for it.
+func (p *presenceTracker) disconnected(user, clientID string, ended bool) {
 	o := p.orderOf(user)
 	o.Lock()
 	p.mu.Lock()
+	if ended {
+		p.dropSessionLocked(user, clientID)
+	}
 	p.n[user]--
 	last := p.n[user] <= 0
 	if last {
@@ -113,7 +132,61 @@ func (p *presenceTracker) set(user string, pr topics.Presence, tell bool) {
 	p.last[user] = payload
 	p.mu.Unlock()
 	if tell {
-		p.b.fanOut(presencePacket(user, payload))
+		p.tell(user, payload)
+	}
+}
+
+// tell delivers a change of user's presence to the sessions subscribed to
+// it: user's own and their friends' (the only ones who may read it).
+func (p *presenceTracker) tell(user string, payload []byte) {
+	pk := presencePacket(user, payload)
+	if p.shared.Load() {
+		p.b.fanOut(pk)
+		return
+	}
+	f := fanout{b: p.b, pk: pk, now: time.Now().Unix()}
+	for _, name := range append(p.b.dir.Friends(user), user) {
+		p.mu.Lock()
+		ids := slices.Clone(p.sessions[name])
+		p.mu.Unlock()
+		for _, id := range ids {
+			cl, ok := p.b.mqtt.Clients.Get(id)
+			if !ok || string(cl.Properties.Username) != name {
+				p.mu.Lock()
+				p.dropSessionLocked(name, id)
+				p.mu.Unlock()
+				continue
+			}
+			if sub, ok := subscriptionFor(cl, pk.TopicName); ok {
+				f.deliver(cl, sub)
+			}
+		}
+	}
+}
+
+// subscriptionFor merges cl's subscriptions that match topic as mochi does
+// for a delivery (highest QoS, every identifier), or reports none.
+func subscriptionFor(cl *mqtt.Client, topic string) (packets.Subscription, bool) {
+	var merged packets.Subscription
+	found := false
+	for filter, sub := range cl.State.Subscriptions.GetAll() {
+		if mqtt.IsSharedFilter(filter) || !topics.Matches(filter, topic) {
+			continue
+		}
+		if !found {
+			merged, found = sub, true
+		}
+		merged = merged.Merge(sub)
+	}
+	return merged, found
+}
+
+func (p *presenceTracker) dropSessionLocked(user, clientID string) {
+	ids := slices.DeleteFunc(p.sessions[user], func(id string) bool { return id == clientID })
+	if len(ids) == 0 {
+		delete(p.sessions, user)
+	} else {
+		p.sessions[user] = ids
 	}
 }
 
@@ -168,6 +241,9 @@ func (p *presenceTracker) noteExisting(cl *mqtt.Client, pk packets.Packet) {
 	existed := make([]bool, len(pk.Filters))
 	any := false
 	for i, sub := range pk.Filters {
+		if mqtt.IsSharedFilter(sub.Filter) && mayCoverPresence(unshared(sub.Filter)) {
+			p.shared.Store(true)
+		}
 		if sub.RetainHandling == 1 {
 			_, existed[i] = cl.State.Subscriptions.Get(sub.Filter)
 			any = any || existed[i]
@@ -224,6 +300,15 @@ func (p *presenceTracker) subscribed(cl *mqtt.Client, pk packets.Packet, codes [
 			o.Unlock()
 		}
 	}
+}
+
+// unshared is the topic filter of a shared subscription, $share/{group}/{filter}.
+func unshared(filter string) string {
+	parts := strings.SplitN(filter, "/", 3)
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[2]
 }
 
 // mayCoverPresence reports whether filter can match some presence topic

@@ -3,9 +3,11 @@ package broker_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
 
@@ -127,6 +129,77 @@ func TestPresenceChangeRetainFlag(t *testing.T) {
 		}
 		if pk.FixedHeader.Retain != c.want {
 			t.Fatalf("retain-as-published %v: retain flag %v", c.want, pk.FixedHeader.Retain)
+		}
+	}
+}
+
+// A change goes to the sessions of the user's friends: one copy per client
+// however many of its filters match (highest QoS, every identifier), to a
+// client that took over another connection's id, and to a friend's offline
+// session (queued); a stranger's wildcard gets nothing.
+func TestPresenceChangeReachesFriendsSessions(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "amy", "ben", "cat", "dan", "zed")
+	ben := connect(t, b, "ben")
+	for _, u := range []string{"amy", "cat", "dan"} {
+		befriend(t, ben, connect(t, b, u))
+	}
+	benTopic := topics.PresenceTopic("ben")
+
+	amy := dialRaw(t, b, "amy", 5, packets.Properties{})
+	amy.subscribeSeeing(packets.Subscription{Filter: "#", Qos: 0}, 1)
+	amy.subscribeSeeing(packets.Subscription{Filter: topics.AllPresence, Qos: 1}, 2)
+
+	// cat's second connection takes over the first one's client id.
+	dialRawSession(t, b, "cat", "cat-pet", true, 4, packets.Properties{})
+	cat := dialRawSession(t, b, "cat", "cat-pet", true, 4, packets.Properties{})
+	cat.subscribeSeeing(packets.Subscription{Filter: benTopic, Qos: 1}, 0)
+
+	// dan keeps a session and goes away.
+	dan := dialRawSession(t, b, "dan", "dan-pet", false, 4, packets.Properties{})
+	dan.subscribeSeeing(packets.Subscription{Filter: benTopic, Qos: 1}, 0)
+	dan.conn.Close()
+	deadline := time.Now().Add(waitFor)
+	for b.ClientConnected("dan-pet") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	zed := dialRaw(t, b, "zed", 4, packets.Properties{})
+	zed.subscribeSeeing(packets.Subscription{Filter: "#", Qos: 1}, 0)
+
+	ben.c.Disconnect(0)
+	pk := amy.nextPublish()
+	if user, status := presenceOf(t, pk); user != "ben" || status != topics.Offline {
+		t.Fatalf("amy got %s %s", user, status)
+	}
+	if ids := pk.Properties.SubscriptionIdentifier; pk.FixedHeader.Qos != 1 || fmt.Sprint(ids) != "[1 2]" {
+		t.Fatalf("amy's copy: qos %d, identifiers %v; want 1 and [1 2] (one copy for both filters)", pk.FixedHeader.Qos, ids)
+	}
+	amy.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: pk.PacketID})
+	if user, status := presenceOf(t, cat.nextPublish()); user != "ben" || status != topics.Offline {
+		t.Fatalf("cat (after a takeover) got %s %s", user, status)
+	}
+	if q := b.QueuedTopics("dan-pet"); !slices.Contains(q, benTopic) {
+		t.Fatalf("dan's offline session queued %v, want %s", q, benTopic)
+	}
+
+	// amy's next packet is her own request's reply: no second copy came first.
+	// zed's likewise: nothing of ben's.
+	for _, rc := range []*rawClient{amy, zed} {
+		user := "amy"
+		if rc == zed {
+			user = "zed"
+		}
+		rc.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish}, TopicName: topics.Requests(user),
+			Payload: []byte(`{"id":"r1","method":"room.list"}`)})
+		for {
+			in := rc.nextPublish()
+			if in.TopicName == topics.Replies(user) {
+				break
+			}
+			if in.TopicName == benTopic {
+				t.Fatalf("%s got a copy of ben's presence it should not have: %s", user, in.Payload)
+			}
 		}
 	}
 }
