@@ -203,6 +203,18 @@ const AllRooms = Root + "/rooms/+"
 // AllRoomEvents is the filter for every room's events.
 const AllRoomEvents = Root + "/rooms/+/events"
 
+// PetFilters is what the Tachikoma pet subscribes to as user: every room
+// it is in and their events, everything for the user (DMs, replies,
+// events: one filter, where three would cost the broker a branch of its
+// subscription tree each), and its friends' presence.
+func PetFilters(user string) []string {
+	return []string{AllRooms, AllRoomEvents, UserTopics(user), AllPresence}
+}
+
+// UserTopics is the filter for everything addressed to user: DMs, replies
+// and events (the user may not read their own requests).
+func UserTopics(user string) string { return Root + "/users/" + user + "/#" }
+
 // HasWildcard reports whether filter contains MQTT wildcards.
 func HasWildcard(filter string) bool { return strings.ContainsAny(filter, "+#") }
 

@@ -420,11 +420,11 @@ func (c *Client) dialOnce(ctx context.Context) (*conn, error) {
 }
 
 func (c *Client) filters() map[string]byte {
-	me := c.cfg.User
-	return map[string]byte{
-		topics.AllRooms: 1, topics.AllRoomEvents: 1, topics.DMInbox(me): 1, topics.Replies(me): 1,
-		topics.Events(me): 1, topics.AllPresence: 1,
+	out := map[string]byte{}
+	for _, f := range topics.PetFilters(c.cfg.User) {
+		out[f] = 1
 	}
+	return out
 }
 
 // attempt makes one connection with secret as the password and subscribes.

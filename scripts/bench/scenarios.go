@@ -239,17 +239,15 @@ func (e *env) dmScenario(srv *server) (result, error) {
 	return res, nil
 }
 
-// idleFilters is what an idle pet subscribes to: its own user topics and
-// every room it is in.
-func idleFilters(i int) []string {
-	return []string{topics.Root + "/users/" + userName(i) + "/#", topics.AllRooms}
-}
+// idleFilters is what an idle pet subscribes to (the pet's own list): its
+// rooms and their events, its DMs, replies and events, friends' presence.
+func idleFilters(i int) []string { return topics.PetFilters(userName(i)) }
 
 // idleScenario holds N authenticated, subscribed, silent connections.
 func (e *env) idleScenario(srv *server) (result, error) {
 	o := e.o
 	N := o.idle
-	res := result{Scenario: "idle", Broker: srv.kind, Params: map[string]any{"connections": N, "hold_s": o.hold.Seconds(), "filters_per_conn": 2}}
+	res := result{Scenario: "idle", Broker: srv.kind, Params: map[string]any{"connections": N, "hold_s": o.hold.Seconds(), "filters_per_conn": len(idleFilters(0))}}
 	time.Sleep(2 * time.Second)
 	base := srv.rss()
 	res.RSSBaselineKiB = base
