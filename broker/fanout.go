@@ -2,7 +2,9 @@ package broker
 
 import (
 	"bytes"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -32,12 +34,60 @@ func (b *Broker) fanOut(pk packets.Packet) {
 	}
 	// subs.InlineSubscriptions is not served: this broker subscribes no
 	// in-process handlers (mochi's Server.Subscribe) to chat topics.
-	f := fanout{b: b, pk: pk, now: time.Now().Unix()}
-	for id, sub := range subs.Subscriptions {
+	now := time.Now().Unix()
+	shards := 1
+	if len(subs.Subscriptions) >= shardMin {
+		shards = min(runtime.GOMAXPROCS(0), maxShards)
+	}
+	if shards == 1 {
+		b.deliverShard(pk, now, subs.Subscriptions, 0, 1)
+		return
+	}
+	// A big room's last member waits for every write before theirs; with
+	// the subscribers split over the CPUs the wait is shorter. A client
+	// always falls in the same share, and the publisher's next message waits
+	// for all of them, so each subscriber still gets a publisher's messages
+	// in order.
+	var wg sync.WaitGroup
+	for shard := 1; shard < shards; shard++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.deliverShard(pk, now, subs.Subscriptions, uint32(shard), uint32(shards))
+		}()
+	}
+	b.deliverShard(pk, now, subs.Subscriptions, 0, uint32(shards))
+	wg.Wait()
+}
+
+// shardMin is the least number of subscribers worth splitting over CPUs;
+// maxShards bounds the goroutines one message starts.
+const (
+	shardMin  = 64
+	maxShards = 8
+)
+
+// deliverShard delivers pk to the subscribers whose client id hashes to
+// shard (of n); subs is only read.
+func (b *Broker) deliverShard(pk packets.Packet, now int64, subs map[string]packets.Subscription, shard, n uint32) {
+	f := fanout{b: b, pk: pk, now: now}
+	for id, sub := range subs {
+		if n > 1 && shardOf(id, n) != shard {
+			continue
+		}
 		if cl, ok := b.mqtt.Clients.Get(id); ok && !cl.Net.Inline {
 			f.deliver(cl, sub)
 		}
 	}
+}
+
+// shardOf hashes a client id (FNV-1a) into one of n shares.
+func shardOf(id string, n uint32) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	return h % n
 }
 
 // fanout is one message on its way out.

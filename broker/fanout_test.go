@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
@@ -294,4 +295,51 @@ func TestStalledSubscriberDoesNotHoldUpOthers(t *testing.T) {
 	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !strings.Contains(err.Error(), "reset") {
 		t.Fatalf("stalled client: %v, want the connection closed by the broker", err)
 	}
+}
+
+// A room big enough for the fan-out to be split over the CPUs: every
+// member gets every message, each publisher's in order.
+func TestBigRoomGetsEverythingInOrder(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst = 1e6, 1e6
+	b := startBroker(t, cfg)
+	const members, msgs = 80, 30
+	var names []string
+	for i := range members {
+		names = append(names, fmt.Sprintf("member%02d", i))
+	}
+	register(t, b, append(names, "talker1", "talker2")...)
+	room := topics.Room(topics.Lobby)
+	subs := make([]*rawClient, members)
+	for i, n := range names {
+		subs[i] = dialRaw(t, b, n, 4, packets.Properties{})
+		subs[i].subscribe(packets.Subscription{Filter: room, Qos: 1}, 0)
+	}
+	talkers := []*client{connect(t, b, "talker1"), connect(t, b, "talker2")}
+	done := make(chan struct{})
+	for k, tk := range talkers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			// Back to back, not waiting for acknowledgements: the next
+			// message is read while the last one may still be going out.
+			var last paho.Token
+			for i := range msgs {
+				last = tk.c.Publish(room, 0, false, fmt.Sprintf(`{"text":"%d-%03d"}`, k+1, i))
+			}
+			last.WaitTimeout(waitFor)
+		}()
+	}
+	for _, sc := range subs {
+		next := map[string]int{"1": 0, "2": 0}
+		for range 2 * msgs {
+			pk := sc.nextPublish()
+			from, seq, _ := strings.Cut(chatText(t, pk), "-")
+			if want := fmt.Sprintf("%03d", next[from]); seq != want {
+				t.Fatalf("talker %s's message %s arrived where %s was due", from, seq, want)
+			}
+			next[from]++
+		}
+	}
+	<-done
+	<-done
 }
