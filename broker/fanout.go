@@ -81,7 +81,7 @@ func (b *Broker) deliverShard(pk packets.Packet, now int64, subs map[string]pack
 	}
 }
 
-// shardOf hashes a client id (FNV-1a) into one of n shares.
+// shardOf hashes a client id or a name (FNV-1a) into one of n shares.
 func shardOf(id string, n uint32) uint32 {
 	h := uint32(2166136261)
 	for i := 0; i < len(id); i++ {

@@ -145,18 +145,33 @@ func (c *rawClient) nextPublish() packets.Packet {
 
 func (c *rawClient) subscribe(sub packets.Subscription, id int) {
 	c.t.Helper()
-	pk := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Subscribe, Qos: 1}, PacketID: 1,
+	c.subscribeSeeing(sub, id)
+}
+
+// subscribeSeeing subscribes and returns the PUBLISHes that came before the
+// SUBACK: the broker sends retained presence before it acknowledges, so
+// these are all of them.
+func (c *rawClient) subscribeSeeing(sub packets.Subscription, id int) []packets.Packet {
+	c.t.Helper()
+	pk := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Subscribe, Qos: 1}, PacketID: 2,
 		Filters: packets.Subscriptions{sub}}
 	if id > 0 {
 		pk.Properties.SubscriptionIdentifier = []int{id}
 	}
 	c.send(pk)
+	var got []packets.Packet
 	for {
-		if ack := c.next(); ack.FixedHeader.Type == packets.Suback {
-			if len(ack.ReasonCodes) != 1 || ack.ReasonCodes[0] > 2 {
-				c.t.Fatalf("SUBACK %v", ack.ReasonCodes)
+		switch in := c.next(); in.FixedHeader.Type {
+		case packets.Suback:
+			if len(in.ReasonCodes) != 1 || in.ReasonCodes[0] > 2 {
+				c.t.Fatalf("SUBACK %v", in.ReasonCodes)
 			}
-			return
+			return got
+		case packets.Publish:
+			if in.FixedHeader.Qos > 0 {
+				c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: in.PacketID})
+			}
+			got = append(got, in)
 		}
 	}
 }

@@ -64,11 +64,7 @@ func (p *presenceTracker) Online(user string) bool {
 
 // orderOf is the lock that orders user's changes.
 func (p *presenceTracker) orderOf(user string) *sync.Mutex {
-	h := uint32(2166136261) // FNV-1a
-	for i := 0; i < len(user); i++ {
-		h = (h ^ uint32(user[i])) * 16777619
-	}
-	return &p.order[h%uint32(len(p.order))]
+	return &p.order[shardOf(user, uint32(len(p.order)))]
 }
 
 func (p *presenceTracker) connected(user, clientID string) {

@@ -14,34 +14,6 @@ import (
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
-// subscribeSeeing subscribes and returns the PUBLISHes that came before the
-// SUBACK: the broker sends retained presence before it acknowledges, so
-// these are all of them.
-func (c *rawClient) subscribeSeeing(sub packets.Subscription, id int) []packets.Packet {
-	c.t.Helper()
-	pk := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Subscribe, Qos: 1}, PacketID: 2,
-		Filters: packets.Subscriptions{sub}}
-	if id > 0 {
-		pk.Properties.SubscriptionIdentifier = []int{id}
-	}
-	c.send(pk)
-	var got []packets.Packet
-	for {
-		switch in := c.next(); in.FixedHeader.Type {
-		case packets.Suback:
-			if len(in.ReasonCodes) != 1 || in.ReasonCodes[0] > 2 {
-				c.t.Fatalf("SUBACK %v", in.ReasonCodes)
-			}
-			return got
-		case packets.Publish:
-			if in.FixedHeader.Qos > 0 {
-				c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: in.PacketID})
-			}
-			got = append(got, in)
-		}
-	}
-}
-
 func presenceOf(t *testing.T, pk packets.Packet) (user, status string) {
 	t.Helper()
 	var p topics.Presence
