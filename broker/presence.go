@@ -140,8 +140,28 @@ func (p *presenceTracker) tell(user string, payload []byte) {
 		p.b.fanOut(pk)
 		return
 	}
+	p.deliverTo(append(p.b.dir.Friends(user), user), pk)
+}
+
+// Befriended tells each of two new friends the other's current presence:
+// like a retained message that has just become theirs to read.
+func (p *presenceTracker) Befriended(a, b string) {
+	for _, pair := range [2][2]string{{a, b}, {b, a}} {
+		about, to := pair[0], pair[1]
+		o := p.orderOf(about)
+		o.Lock()
+		if payload := p.get(about); payload != nil {
+			p.deliverTo([]string{to}, presencePacket(about, payload))
+		}
+		o.Unlock()
+	}
+}
+
+// deliverTo delivers pk to the sessions of the named users whose
+// subscriptions match it.
+func (p *presenceTracker) deliverTo(names []string, pk packets.Packet) {
 	f := fanout{b: p.b, pk: pk, now: time.Now().Unix()}
-	for _, name := range append(p.b.dir.Friends(user), user) {
+	for _, name := range names {
 		p.mu.Lock()
 		ids := slices.Clone(p.sessions[name])
 		p.mu.Unlock()

@@ -175,3 +175,29 @@ func TestPresenceChangeReachesFriendsSessions(t *testing.T) {
 		}
 	}
 }
+
+// Becoming friends brings each the other's current presence at once, on
+// subscriptions made before the friendship.
+func TestNewFriendsSeeEachOthersPresence(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "amy", "ben")
+	watcher := dialRaw(t, b, "amy", 4, packets.Properties{})
+	if got := watcher.subscribeSeeing(packets.Subscription{Filter: topics.AllPresence, Qos: 1}, 0); len(got) != 1 {
+		t.Fatalf("before the friendship: %d presences, want amy's own", len(got))
+	}
+	ben := connect(t, b, "ben")
+	befriend(t, ben, connect(t, b, "amy"))
+	for {
+		pk := watcher.nextPublish()
+		if pk.FixedHeader.Qos > 0 {
+			watcher.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: pk.PacketID})
+		}
+		if pk.TopicName != topics.PresenceTopic("ben") {
+			continue // amy's own presence, events
+		}
+		if _, status := presenceOf(t, pk); status != topics.Online {
+			t.Fatalf("ben is %q, want online", status)
+		}
+		return
+	}
+}

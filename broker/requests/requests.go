@@ -21,9 +21,11 @@ type Publisher interface {
 	Publish(topic string, payload []byte, retain bool, qos byte) error
 }
 
-// Presence tells whether a user is connected.
+// Presence tells whether a user is connected, and tells two new friends
+// each other's presence.
 type Presence interface {
 	Online(user string) bool
+	Befriended(a, b string)
 }
 
 // Tokens issues resume tokens (see the broker's auth fast path).
@@ -203,6 +205,9 @@ func (h *Handler) friendAccept(ctx context.Context, user, other string) (any, *t
 	}
 	h.event(other, topics.Event{Type: topics.EventFriendAccepted, User: user, Nick: h.Dir.Nickname(user)})
 	h.event(user, topics.Event{Type: topics.EventFriendAccepted, User: other, Nick: h.Dir.Nickname(other)})
+	if h.Presence != nil {
+		h.Presence.Befriended(user, other)
+	}
 	return map[string]string{"status": "friends"}, nil
 }
 
