@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -315,6 +316,10 @@ func TestStalledSubscriberDoesNotHoldUpOthers(t *testing.T) {
 // A room big enough for the fan-out to be split over the CPUs: every
 // member gets every message, each publisher's in order.
 func TestBigRoomGetsEverythingInOrder(t *testing.T) {
+	if n := runtime.GOMAXPROCS(0); n < 2 {
+		runtime.GOMAXPROCS(2) // the split needs two
+		t.Cleanup(func() { runtime.GOMAXPROCS(n) })
+	}
 	cfg := testConfig(t.TempDir())
 	cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst = 1e6, 1e6
 	b := startBroker(t, cfg)

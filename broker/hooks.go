@@ -269,7 +269,7 @@ func (h *presenceHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) 
 
 func (h *presenceHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	if !cl.Net.Inline {
-		h.b.presence.disconnected(string(cl.Properties.Username), cl.ID, expire && !cl.IsTakenOver())
+		h.b.presence.disconnected(string(cl.Properties.Username), cl, expire)
 	}
 }
 

@@ -41,6 +41,8 @@ type presenceTracker struct {
 	n        map[string]int      // live connections per user
 	last     map[string][]byte   // each user's presence payload
 	sessions map[string][]string // each user's client ids, live or kept for later (pruned when found gone)
+	// (Sessions come from OnSessionEstablished: no storage hook restores
+	// sessions at start. One that did would have to add them here too.)
 
 	// shared is set once any shared subscription ($share/...) may cover
 	// presence: changes then go through the topic's subscribers, which is
@@ -85,12 +87,12 @@ func (p *presenceTracker) connected(user, clientID string) {
 
 // disconnected counts a connection closed; ended says its session is gone
 // too (clean session), so changes need not look for it.
-func (p *presenceTracker) disconnected(user, clientID string, ended bool) {
+func (p *presenceTracker) disconnected(user string, cl *mqtt.Client, ended bool) {
 	o := p.orderOf(user)
 	o.Lock()
 	p.mu.Lock()
 	if ended {
-		p.dropSessionLocked(user, clientID)
+		p.dropSessionLocked(user, cl.ID, cl)
 	}
 	p.n[user]--
 	last := p.n[user] <= 0
@@ -169,7 +171,7 @@ func (p *presenceTracker) deliverTo(names []string, pk packets.Packet) {
 			cl, ok := p.b.mqtt.Clients.Get(id)
 			if !ok || string(cl.Properties.Username) != name {
 				p.mu.Lock()
-				p.dropSessionLocked(name, id)
+				p.dropSessionLocked(name, id, nil)
 				p.mu.Unlock()
 				continue
 			}
@@ -192,12 +194,21 @@ func subscriptionFor(cl *mqtt.Client, topic string) (packets.Subscription, bool)
 		if !found {
 			merged, found = sub, true
 		}
+		rap := merged.RetainAsPublished || sub.RetainAsPublished // Merge keeps the first's, and map order is random
 		merged = merged.Merge(sub)
+		merged.RetainAsPublished = rap
 	}
 	return merged, found
 }
 
-func (p *presenceTracker) dropSessionLocked(user, clientID string) {
+// dropSessionLocked forgets clientID as one of user's sessions, unless
+// mochi now holds a live session of user's under that id other than gone
+// (a takeover, or a reconnect that came in meanwhile: connected, which
+// runs after mochi registers a client, added it back under p.mu).
+func (p *presenceTracker) dropSessionLocked(user, clientID string, gone *mqtt.Client) {
+	if cur, ok := p.b.mqtt.Clients.Get(clientID); ok && cur != gone && string(cur.Properties.Username) == user {
+		return
+	}
 	ids := slices.DeleteFunc(p.sessions[user], func(id string) bool { return id == clientID })
 	if len(ids) == 0 {
 		delete(p.sessions, user)

@@ -201,3 +201,20 @@ func TestNewFriendsSeeEachOthersPresence(t *testing.T) {
 		return
 	}
 }
+
+// A shared subscription gets changes too (mochi picks the group member).
+func TestPresenceChangeReachesSharedSubscription(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "amy", "ben")
+	ben := connect(t, b, "ben")
+	befriend(t, ben, connect(t, b, "amy"))
+	amy := dialRaw(t, b, "amy", 5, packets.Properties{})
+	if got := amy.subscribeSeeing(packets.Subscription{Filter: "$share/pets/" + topics.AllPresence, Qos: 1}, 0); len(got) != 0 {
+		t.Fatalf("a shared subscription brought %d retained messages", len(got))
+	}
+	ben.c.Disconnect(0)
+	pk := amy.nextPublish()
+	if user, status := presenceOf(t, pk); user != "ben" || status != topics.Offline {
+		t.Fatalf("got %s %s, want ben offline", user, status)
+	}
+}
