@@ -258,7 +258,8 @@ type presenceHook struct {
 func (h *presenceHook) ID() string { return "tachikoma-presence" }
 
 func (h *presenceHook) Provides(b byte) bool {
-	return b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect || b == mqtt.OnSubscribe || b == mqtt.OnSubscribed
+	return b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect || b == mqtt.OnSubscribe || b == mqtt.OnSubscribed ||
+		b == mqtt.OnUnsubscribed
 }
 
 func (h *presenceHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
@@ -280,6 +281,10 @@ func (h *presenceHook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.P
 
 func (h *presenceHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []byte) {
 	h.b.presence.subscribed(cl, pk, codes)
+}
+
+func (h *presenceHook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {
+	h.b.presence.unsubscribed(cl, pk)
 }
 
 // dropHook logs what mochi drops because a client's outbound queue is full

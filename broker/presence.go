@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -44,10 +43,10 @@ type presenceTracker struct {
 	// (Sessions come from OnSessionEstablished: no storage hook restores
 	// sessions at start. One that did would have to add them here too.)
 
-	// shared is set once any shared subscription ($share/...) may cover
-	// presence: changes then go through the topic's subscribers, which is
-	// where mochi picks one member of each group.
-	shared atomic.Bool
+	// Shared subscriptions ($share/{group}/{filter}) that may cover
+	// presence: filter → client id → subscription. A change goes to one
+	// member of each group that may read it, as mochi's groups work.
+	shared map[string]map[string]packets.Subscription // guarded by mu
 
 	// Whether each filter of a SUBSCRIBE in progress already existed, from
 	// OnSubscribe to OnSubscribed, for MQTT 5 retain handling 1.
@@ -55,7 +54,8 @@ type presenceTracker struct {
 }
 
 func newPresenceTracker(b *Broker) *presenceTracker {
-	return &presenceTracker{b: b, n: map[string]int{}, last: map[string][]byte{}, sessions: map[string][]string{}}
+	return &presenceTracker{b: b, n: map[string]int{}, last: map[string][]byte{}, sessions: map[string][]string{},
+		shared: map[string]map[string]packets.Subscription{}}
 }
 
 func (p *presenceTracker) Online(user string) bool {
@@ -93,6 +93,11 @@ func (p *presenceTracker) disconnected(user string, cl *mqtt.Client, ended bool)
 	p.mu.Lock()
 	if ended {
 		p.dropSessionLocked(user, cl.ID, cl)
+		if cur, ok := p.b.mqtt.Clients.Get(cl.ID); !ok || cur == cl {
+			for _, members := range p.shared {
+				delete(members, cl.ID)
+			}
+		}
 	}
 	p.n[user]--
 	last := p.n[user] <= 0
@@ -138,11 +143,41 @@ func (p *presenceTracker) set(user string, pr topics.Presence, tell bool) {
 // it: user's own and their friends' (the only ones who may read it).
 func (p *presenceTracker) tell(user string, payload []byte) {
 	pk := presencePacket(user, payload)
-	if p.shared.Load() {
-		p.b.fanOut(pk)
-		return
+	got := p.deliverTo(append(p.b.dir.Friends(user), user), pk)
+	p.deliverShared(pk, got)
+}
+
+// deliverShared gives pk to one member of each shared subscription group
+// that covers it, among those who may read it and have no copy yet (got).
+func (p *presenceTracker) deliverShared(pk packets.Packet, got map[*mqtt.Client]bool) {
+	type pick struct {
+		cl  *mqtt.Client
+		sub packets.Subscription
 	}
-	p.deliverTo(append(p.b.dir.Friends(user), user), pk)
+	var picks []pick
+	p.mu.Lock()
+	for filter, members := range p.shared {
+		if !topics.Matches(unshared(filter), pk.TopicName) {
+			continue
+		}
+		for id, sub := range members { // map order: a random member, as mochi picks
+			cl, ok := p.b.mqtt.Clients.Get(id)
+			if !ok {
+				delete(members, id)
+				continue
+			}
+			if got[cl] || !p.b.mayReceive(cl, pk.TopicName) {
+				continue
+			}
+			picks = append(picks, pick{cl, sub})
+			break
+		}
+	}
+	p.mu.Unlock()
+	f := fanout{b: p.b, pk: pk, now: time.Now().Unix()}
+	for _, pk := range picks {
+		f.deliver(pk.cl, pk.sub)
+	}
 }
 
 // Befriended tells each of two new friends the other's current presence:
@@ -160,8 +195,9 @@ func (p *presenceTracker) Befriended(a, b string) {
 }
 
 // deliverTo delivers pk to the sessions of the named users whose
-// subscriptions match it.
-func (p *presenceTracker) deliverTo(names []string, pk packets.Packet) {
+// subscriptions match it, and returns the clients it went to.
+func (p *presenceTracker) deliverTo(names []string, pk packets.Packet) map[*mqtt.Client]bool {
+	got := map[*mqtt.Client]bool{}
 	f := fanout{b: p.b, pk: pk, now: time.Now().Unix()}
 	for _, name := range names {
 		p.mu.Lock()
@@ -177,9 +213,11 @@ func (p *presenceTracker) deliverTo(names []string, pk packets.Packet) {
 			}
 			if sub, ok := subscriptionFor(cl, pk.TopicName); ok {
 				f.deliver(cl, sub)
+				got[cl] = true
 			}
 		}
 	}
+	return got
 }
 
 // subscriptionFor merges cl's subscriptions that match topic as mochi does
@@ -268,9 +306,6 @@ func (p *presenceTracker) noteExisting(cl *mqtt.Client, pk packets.Packet) {
 	existed := make([]bool, len(pk.Filters))
 	any := false
 	for i, sub := range pk.Filters {
-		if mqtt.IsSharedFilter(sub.Filter) && mayCoverPresence(unshared(sub.Filter)) {
-			p.shared.Store(true)
-		}
 		if sub.RetainHandling == 1 {
 			_, existed[i] = cl.State.Subscriptions.Get(sub.Filter)
 			any = any || existed[i]
@@ -297,8 +332,21 @@ func (p *presenceTracker) subscribed(cl *mqtt.Client, pk packets.Packet, codes [
 	user := string(cl.Properties.Username)
 	var candidates []string
 	for i, sub := range pk.Filters {
-		if i >= len(codes) || codes[i] >= packets.ErrUnspecifiedError.Code || mqtt.IsSharedFilter(sub.Filter) {
+		if i >= len(codes) || codes[i] >= packets.ErrUnspecifiedError.Code {
 			continue
+		}
+		if mqtt.IsSharedFilter(sub.Filter) {
+			if mayCoverPresence(unshared(sub.Filter)) {
+				sub.Qos = min(codes[i], sub.Qos)
+				sub.Identifiers = map[string]int{sub.Filter: sub.Identifier}
+				p.mu.Lock()
+				if p.shared[sub.Filter] == nil {
+					p.shared[sub.Filter] = map[string]packets.Subscription{}
+				}
+				p.shared[sub.Filter][cl.ID] = sub
+				p.mu.Unlock()
+			}
+			continue // no retained messages for a shared subscription [MQTT-3.8.4-4]
 		}
 		if sub.RetainHandling == 2 || sub.RetainHandling == 1 && i < len(existed) && existed[i] {
 			continue // [MQTT-3.3.1-10] [MQTT-3.3.1-11]
@@ -325,6 +373,21 @@ func (p *presenceTracker) subscribed(cl *mqtt.Client, pk packets.Packet, codes [
 				f.deliver(cl, sub)
 			}
 			o.Unlock()
+		}
+	}
+}
+
+// unsubscribed forgets the client's shared presence subscriptions among
+// pk's filters.
+func (p *presenceTracker) unsubscribed(cl *mqtt.Client, pk packets.Packet) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, sub := range pk.Filters {
+		if members := p.shared[sub.Filter]; members != nil {
+			delete(members, cl.ID)
+			if len(members) == 0 {
+				delete(p.shared, sub.Filter)
+			}
 		}
 	}
 }
