@@ -40,38 +40,16 @@ type connStats struct {
 func (e *env) connectMany(srv *server, idx []int, prefix string, filters func(i int) []string, qos byte,
 	onMsg func(i int) onMessage, workers int) ([]*mqttConn, connStats, error) {
 	conns := make([]*mqttConn, len(idx))
-	var next atomic.Int64
-	var mu sync.Mutex
-	var firstErr error
-	var wg sync.WaitGroup
 	t0 := time.Now()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(idx) {
-					return
-				}
-				mu.Lock()
-				stop := firstErr != nil
-				mu.Unlock()
-				if stop {
-					return
-				}
-				i := idx[k]
-				c, err := e.connectOne(srv, i, prefix, filters, qos, onMsg)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("client %s%d: %w", prefix, i, err)
-				}
-				conns[k] = c
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	firstErr := parallel(len(idx), workers, func(k int) error {
+		i := idx[k]
+		c, err := e.connectOne(srv, i, prefix, filters, qos, onMsg)
+		conns[k] = c
+		if err != nil {
+			return fmt.Errorf("client %s%d: %w", prefix, i, err)
+		}
+		return nil
+	})
 	d := time.Since(t0).Seconds()
 	st := connStats{N: len(idx), Seconds: d, PerSec: float64(len(idx)) / d}
 	if firstErr != nil {
@@ -79,6 +57,39 @@ func (e *env) connectMany(srv *server, idx []int, prefix string, filters func(i 
 		return nil, st, firstErr
 	}
 	return conns, st, nil
+}
+
+// parallel runs fn for 0..n-1, workers at a time, handing out no new index
+// after the first error, which it returns.
+func parallel(n, workers int, fn func(k int) error) error {
+	var next atomic.Int64
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				mu.Lock()
+				stop := firstErr != nil
+				mu.Unlock()
+				if k >= n || stop {
+					return
+				}
+				if err := fn(k); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
 }
 
 func (e *env) connectOne(srv *server, i int, prefix string, filters func(i int) []string, qos byte, onMsg func(i int) onMessage) (*mqttConn, error) {

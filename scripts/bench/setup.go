@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
@@ -184,32 +182,14 @@ func mintTokens(dataDir string, users int) ([]string, float64, error) {
 // It returns the tokens and the password-login rate.
 func requestTokens(addr string, n, workers int) ([]string, float64, error) {
 	toks := make([]string, n)
-	var next atomic.Int64
-	var firstErr error
-	var mu sync.Mutex
-	var wg sync.WaitGroup
 	t0 := time.Now()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				tok, err := requestToken(addr, userName(i))
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("token for %s: %w", userName(i), err)
-				}
-				toks[i] = tok
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return toks, float64(n) / time.Since(t0).Seconds(), firstErr
+	err := parallel(n, workers, func(i int) (err error) {
+		if toks[i], err = requestToken(addr, userName(i)); err != nil {
+			return fmt.Errorf("token for %s: %w", userName(i), err)
+		}
+		return nil
+	})
+	return toks, float64(n) / time.Since(t0).Seconds(), err
 }
 
 func requestToken(addr, user string) (string, error) {
