@@ -13,9 +13,10 @@ import (
 	"github.com/tachikoma-pet/tachikoma/broker/queuedconn"
 )
 
-// fanOut delivers a stamped chat message, or a presence change, to everyone
-// subscribed to its topic, in place of mochi's delivery (the chat hook then
-// tells mochi to ignore the publish).
+// fanOut delivers a stamped chat message to everyone subscribed to its
+// topic, in place of mochi's delivery (the chat hook then tells mochi to
+// ignore the publish). Presence uses the same per-client delivery (deliver)
+// but finds its recipients through friends (presenceTracker).
 //
 // Chat is most of what the broker carries, and mochi's path was most of its
 // CPU: it copies and encodes the packet again for every subscriber and hands

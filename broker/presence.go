@@ -128,7 +128,8 @@ func (p *presenceTracker) disconnected(user string, cl *mqtt.Client, ended bool)
 }
 
 // set records user's presence and, when tell, delivers the change; the
-// caller holds user's order lock. fanOut never waits for a peer.
+// caller holds user's order lock. Deliveries never wait for a peer
+// (queuedconn).
 func (p *presenceTracker) set(user string, pr topics.Presence, tell bool) {
 	payload, _ := json.Marshal(pr)
 	p.mu.Lock()
@@ -337,8 +338,7 @@ func (p *presenceTracker) subscribed(cl *mqtt.Client, pk packets.Packet, codes [
 		}
 		if mqtt.IsSharedFilter(sub.Filter) {
 			if mayCoverPresence(unshared(sub.Filter)) {
-				sub.Qos = min(codes[i], sub.Qos)
-				sub.Identifiers = map[string]int{sub.Filter: sub.Identifier}
+				sub = granted(sub, codes[i])
 				p.mu.Lock()
 				if p.shared[sub.Filter] == nil {
 					p.shared[sub.Filter] = map[string]packets.Subscription{}
@@ -357,8 +357,7 @@ func (p *presenceTracker) subscribed(cl *mqtt.Client, pk packets.Packet, codes [
 		if candidates == nil {
 			candidates = append(p.b.dir.Friends(user), user)
 		}
-		sub.Qos = min(codes[i], sub.Qos)
-		sub.Identifiers = map[string]int{sub.Filter: sub.Identifier}
+		sub = granted(sub, codes[i])
 		for _, name := range candidates {
 			topic := topics.PresenceTopic(name)
 			if !topics.Matches(sub.Filter, topic) {
@@ -375,6 +374,14 @@ func (p *presenceTracker) subscribed(cl *mqtt.Client, pk packets.Packet, codes [
 			o.Unlock()
 		}
 	}
+}
+
+// granted is sub as deliveries use it: the QoS the SUBACK granted, and its
+// identifier recorded as mochi records those of matching filters.
+func granted(sub packets.Subscription, code byte) packets.Subscription {
+	sub.Qos = min(code, sub.Qos)
+	sub.Identifiers = map[string]int{sub.Filter: sub.Identifier}
+	return sub
 }
 
 // unsubscribed forgets the client's shared presence subscriptions among
