@@ -134,6 +134,11 @@ func serve(cfg broker.Config, pprofAddr string) error {
 		go func() { _ = http.Serve(ln, mux) }()
 		log.Info("pprof listening", "addr", ln.Addr().String())
 	}
+	// Caught from before the listeners open: a SIGTERM that arrives while
+	// the broker starts (a supervisor stopping it at once) still shuts it
+	// down cleanly instead of killing it.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	b, err := broker.New(cfg, broker.Options{Logger: log})
 	if err != nil {
 		return err
@@ -142,8 +147,6 @@ func serve(cfg broker.Config, pprofAddr string) error {
 		b.Close()
 		return err
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	got := <-sig
 	log.Info("shutting down", "signal", got.String())
 	return b.Close()
