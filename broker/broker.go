@@ -40,6 +40,8 @@ type Broker struct {
 	mqtt     *mqtt.Server
 	requests *requests.Handler
 	presence *presenceTracker
+	sessions *sessionIndex
+	shared   sharedSubs
 	throttle *loginThrottle
 	limits   *keyLimits
 	regLimit *keyLimits
@@ -114,6 +116,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	b.regLimit = newKeyLimits(float64(cfg.Registration.PerMinute)/60, cfg.Registration.PerMinute)
 	b.cids = newRecentSet(65536)
 	b.presence = newPresenceTracker(b)
+	b.sessions = newSessionIndex()
 
 	caps := mqtt.NewDefaultServerCapabilities()
 	// mochi drops queued and retained messages after 24 h by default; a
@@ -143,8 +146,8 @@ func New(cfg Config, opt Options) (*Broker, error) {
 		// costs no extra system calls for big messages; 512 bytes still
 		// take a burst of 128 PUBACKs in one read.
 		ClientNetReadBufferSize: 512})
-	b.requests = &requests.Handler{Dir: b.dir, Pub: b.mqtt, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
-	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{b: b}, &chatHook{b: b}, &presenceHook{b: b}, &dropHook{b: b}} {
+	b.requests = &requests.Handler{Dir: b.dir, Pub: b, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
+	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{b: b}, &chatHook{b: b}, &sessionHook{b: b}, &presenceHook{b: b}, &dropHook{b: b}} {
 		if err := b.mqtt.AddHook(h, nil); err != nil {
 			b.store.Close()
 			return nil, fmt.Errorf("add hook %s: %w", h.ID(), err)

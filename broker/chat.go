@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
+
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/tachikoma-pet/tachikoma/broker/store"
 	"github.com/tachikoma-pet/tachikoma/topics"
@@ -98,7 +101,7 @@ func (b *Broker) claimCID(user, cid string) error {
 // notice tells user why something they sent was refused.
 func (b *Broker) notice(user, text string) {
 	ev, _ := json.Marshal(topics.Event{Type: topics.EventNotice, Text: text, TS: b.now().UnixMilli()})
-	_ = b.mqtt.Publish(topics.Events(user), ev, false, 1)
+	_ = b.Publish(topics.Events(user), ev, false, 1)
 }
 
 // reply publishes a request's answer.
@@ -108,7 +111,23 @@ func (b *Broker) reply(user string, r topics.Reply) {
 		b.log.Error("encode reply", "error", err)
 		return
 	}
-	_ = b.mqtt.Publish(topics.Replies(user), p, false, 1)
+	_ = b.Publish(topics.Replies(user), p, false, 1)
+}
+
+// Publish sends a message of the broker's own (requests.Publisher). A
+// Tachikoma topic goes through route, like chat: mochi would look at every
+// pet subscribed to tachikoma/#. Nothing the broker sends is retained.
+func (b *Broker) Publish(topic string, payload []byte, retain bool, qos byte) error {
+	if t, err := topics.Parse(topic); err != nil || t.Kind == topics.KindOther || retain {
+		return b.mqtt.Publish(topic, payload, retain, qos)
+	}
+	b.route(packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: qos},
+		TopicName:   topic,
+		Payload:     payload,
+		Created:     time.Now().Unix(),
+	})
+	return nil
 }
 
 // recentSet remembers the last n keys (FIFO), for dedupe without growth.

@@ -1,6 +1,9 @@
 package broker
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // ExpireClient cuts a client's connection as a network failure would (so
 // its will is sent).
@@ -57,4 +60,14 @@ func (b *Broker) PresenceOf(user string) (connections int, payload []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.n[user], p.last[user]
+}
+
+// RouteTargets is the client ids a message on topic would be delivered to.
+func (b *Broker) RouteTargets(topic string) []string {
+	var ids []string
+	for _, t := range b.withShared(b.targets(nil, b.readers(topic), topic), topic) {
+		ids = append(ids, t.cl.ID)
+	}
+	slices.Sort(ids)
+	return ids
 }

@@ -11,12 +11,15 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/tachikoma-pet/tachikoma/broker/queuedconn"
+	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
-// fanOut delivers a stamped chat message to everyone subscribed to its
-// topic, in place of mochi's delivery (the chat hook then tells mochi to
-// ignore the publish). Presence uses the same per-client delivery (deliver)
-// but finds its recipients through friends (presenceTracker).
+// route delivers pk, a message on a Tachikoma topic (chat, presence,
+// replies, events), in place of mochi's delivery: to the sessions of the
+// people who may read the topic whose subscriptions match it (sessionIndex),
+// and to one member of each shared subscription group that covers it. The
+// chat hook then tells mochi to ignore the publish; the broker's own
+// messages never reach mochi.
 //
 // Chat is most of what the broker carries, and mochi's path was most of its
 // CPU: it copies and encodes the packet again for every subscriber and hands
@@ -24,61 +27,80 @@ import (
 // delivery. Here the packet is encoded once per wire variant (protocol
 // version, QoS), QoS 1 and 2 copies differ only in their packet id, and the bytes
 // are written from this goroutine to each subscriber's queuedconn, which
-// never waits for a slow reader. Subscription options, ACL, offline queues
-// and MQTT 5 flow control follow mochi's rules, so a client sees no
-// difference.
-func (b *Broker) fanOut(pk packets.Packet) {
-	subs := b.mqtt.Topics.Subscribers(pk.TopicName)
-	if len(subs.Shared) > 0 {
-		subs.SelectShared()
-		subs.MergeSharedSelected()
+// never waits for a slow reader. Subscription options, offline queues and
+// MQTT 5 flow control follow mochi's rules, so a client sees no difference.
+func (b *Broker) route(pk packets.Packet) {
+	ts := b.targets(nil, b.readers(pk.TopicName), pk.TopicName)
+	ts = b.withShared(ts, pk.TopicName)
+	b.deliverAll(pk, ts)
+}
+
+// readers names everyone who may read topic, a concrete Tachikoma topic,
+// by the rules policy.Allowed applies.
+func (b *Broker) readers(topic string) []string {
+	t, err := topics.Parse(topic)
+	if err != nil {
+		return nil
 	}
-	// subs.InlineSubscriptions is not served: this broker subscribes no
-	// in-process handlers (mochi's Server.Subscribe) to chat topics.
+	switch t.Kind {
+	case topics.KindRoom, topics.KindRoomEvents:
+		return b.dir.AppendMembers(nil, t.Room)
+	case topics.KindDM, topics.KindReplies, topics.KindEvents:
+		return []string{t.User}
+	case topics.KindPresence:
+		return append(b.dir.Friends(t.User), t.User)
+	}
+	return nil
+}
+
+// withShared adds the shared subscription groups' picks to ts.
+func (b *Broker) withShared(ts []target, topic string) []target {
+	if b.shared.empty() {
+		return ts
+	}
+	got := make(map[*mqtt.Client]bool, len(ts))
+	for _, t := range ts {
+		got[t.cl] = true
+	}
+	return append(ts, b.shared.picks(b, topic, func(cl *mqtt.Client) bool { return got[cl] })...)
+}
+
+// deliverAll delivers pk to each target.
+func (b *Broker) deliverAll(pk packets.Packet, ts []target) {
 	now := time.Now().Unix()
 	shards := 1
-	if len(subs.Subscriptions) >= shardMin {
+	if len(ts) >= shardMin {
 		shards = min(runtime.GOMAXPROCS(0), maxShards)
 	}
-	if shards == 1 {
-		b.deliverShard(pk, now, subs.Subscriptions, 0, 1)
-		return
-	}
 	// A big room's last member waits for every write before theirs; with
-	// the subscribers split over the CPUs the wait is shorter. A client
-	// always falls in the same share, and the publisher's next message waits
-	// for all of them, so each subscriber still gets a publisher's messages
-	// in order.
+	// the targets split over the CPUs the wait is shorter. The publisher's
+	// next message waits for all of them, so each subscriber still gets a
+	// publisher's messages in order.
+	per := (len(ts) + shards - 1) / max(shards, 1)
 	var wg sync.WaitGroup
-	for shard := 1; shard < shards; shard++ {
+	for i := 1; i < shards; i++ {
+		part := ts[min(i*per, len(ts)):min((i+1)*per, len(ts))]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b.deliverShard(pk, now, subs.Subscriptions, uint32(shard), uint32(shards))
+			b.deliverPart(pk, now, part)
 		}()
 	}
-	b.deliverShard(pk, now, subs.Subscriptions, 0, uint32(shards))
+	b.deliverPart(pk, now, ts[:min(per, len(ts))])
 	wg.Wait()
 }
 
-// shardMin is the least number of subscribers worth splitting over CPUs;
+// shardMin is the least number of deliveries worth splitting over CPUs;
 // maxShards bounds the goroutines one message starts.
 const (
 	shardMin  = 64
 	maxShards = 8
 )
 
-// deliverShard delivers pk to the subscribers whose client id hashes to
-// shard (of n); subs is only read.
-func (b *Broker) deliverShard(pk packets.Packet, now int64, subs map[string]packets.Subscription, shard, n uint32) {
+func (b *Broker) deliverPart(pk packets.Packet, now int64, ts []target) {
 	f := fanout{b: b, pk: pk, now: now}
-	for id, sub := range subs {
-		if n > 1 && shardOf(id, n) != shard {
-			continue
-		}
-		if cl, ok := b.mqtt.Clients.Get(id); ok && !cl.Net.Inline {
-			f.deliver(cl, sub)
-		}
+	for _, t := range ts {
+		f.deliver(t.cl, t.sub)
 	}
 }
 
@@ -117,8 +139,10 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 	if sub.NoLocal && pk.Origin == cl.ID {
 		return // [MQTT-3.8.3-3]
 	}
+	// Callers pass readers only (route's targets are, shared picks are
+	// checked); room chat is not queued for a client that is away.
 	closed := cl.Closed()
-	if !f.b.mayReceiveConn(cl, pk.TopicName, closed) {
+	if closed && isRoomChat(pk.TopicName) {
 		return
 	}
 	out := pk // the fields below are values; the payload is shared, never written
@@ -141,6 +165,9 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 			if id > 0 {
 				out.Properties.SubscriptionIdentifier = append(out.Properties.SubscriptionIdentifier, id)
 			}
+		}
+		if sub.Identifiers == nil && sub.Identifier > 0 {
+			out.Properties.SubscriptionIdentifier = []int{sub.Identifier}
 		}
 		sort.Ints(out.Properties.SubscriptionIdentifier)
 	}

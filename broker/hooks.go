@@ -175,14 +175,14 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		pk.Payload, _ = json.Marshal(msg)
 		pk.FixedHeader.Retain = false // history, not retained messages, replays chat
 		// Receivers get it now; the sender's PUBACK waits for the commit.
-		h.b.fanOut(pk)
+		h.b.route(pk)
 		if pk.FixedHeader.Qos > 0 {
 			if err := committed(); err != nil {
 				h.b.log.Error("storing message failed", "user", user, "error", err)
 				return h.withholdAck(cl, pk, packets.ErrServerUnavailable)
 			}
 		}
-		return pk, packets.CodeSuccessIgnore // delivered by fanOut, not by mochi
+		return pk, packets.CodeSuccessIgnore // delivered by route, not by mochi
 	case topics.KindRequests:
 		if !h.b.limits.Allow(user) {
 			h.b.reply(user, topics.Reply{ID: requests.PeekID(pk.Payload), Error: topics.Errorf(topics.CodeTooMany, "too many requests: slow down")})
@@ -214,9 +214,10 @@ func codeFor(err error) packets.Code {
 	return packets.ErrPayloadFormatInvalid
 }
 
-// sinkTopic is a malformed Tachikoma topic: nobody may read it, so a will
-// redirected there goes nowhere.
-const sinkTopic = topics.Root + "/dropped-will"
+// sinkTopic is where a dropped will goes: nobody may read it, and being a
+// $ topic, no wildcard filter matches it [MQTT-4.7.2-1], so mochi finds no
+// subscriber to check (pets subscribe to tachikoma/#).
+const sinkTopic = "$" + topics.Root + "/dropped-will"
 
 func (h *chatHook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
 	user := string(cl.Properties.Username)
@@ -258,19 +259,18 @@ type presenceHook struct {
 func (h *presenceHook) ID() string { return "tachikoma-presence" }
 
 func (h *presenceHook) Provides(b byte) bool {
-	return b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect || b == mqtt.OnSubscribe || b == mqtt.OnSubscribed ||
-		b == mqtt.OnUnsubscribed
+	return b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect || b == mqtt.OnSubscribe || b == mqtt.OnSubscribed
 }
 
 func (h *presenceHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	if !cl.Net.Inline {
-		h.b.presence.connected(string(cl.Properties.Username), cl.ID)
+		h.b.presence.connected(string(cl.Properties.Username))
 	}
 }
 
 func (h *presenceHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	if !cl.Net.Inline {
-		h.b.presence.disconnected(string(cl.Properties.Username), cl, expire)
+		h.b.presence.disconnected(string(cl.Properties.Username))
 	}
 }
 
@@ -283,8 +283,66 @@ func (h *presenceHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []
 	h.b.presence.subscribed(cl, pk, codes)
 }
 
-func (h *presenceHook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {
-	h.b.presence.unsubscribed(cl, pk)
+// sessionHook keeps the session index and the shared subscriptions that
+// route delivers through: it runs before presenceHook, so that the first
+// presence a session is sent already finds it.
+type sessionHook struct {
+	mqtt.HookBase
+	b *Broker
+}
+
+func (h *sessionHook) ID() string { return "tachikoma-sessions" }
+
+func (h *sessionHook) Provides(b byte) bool {
+	return b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect || b == mqtt.OnClientExpired ||
+		b == mqtt.OnSubscribed || b == mqtt.OnUnsubscribed
+}
+
+func (h *sessionHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
+	if cl.Net.Inline {
+		return
+	}
+	h.b.sessions.put(string(cl.Properties.Username), cl)
+	// A resumed session's shared subscriptions came with it.
+	for filter, sub := range cl.State.Subscriptions.GetAll() {
+		if mqtt.IsSharedFilter(filter) {
+			h.b.shared.add(cl, granted(sub, sub.Qos))
+		}
+	}
+}
+
+func (h *sessionHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
+	if expire {
+		h.ended(cl)
+	}
+}
+
+func (h *sessionHook) OnClientExpired(cl *mqtt.Client) { h.ended(cl) }
+
+func (h *sessionHook) ended(cl *mqtt.Client) {
+	h.b.sessions.drop(string(cl.Properties.Username), cl)
+	if cur, ok := h.b.mqtt.Clients.Get(cl.ID); !ok || cur == cl {
+		h.b.shared.removeClient(cl.ID)
+	}
+}
+
+func (h *sessionHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []byte) {
+	if cl.Net.Inline {
+		return
+	}
+	for i, sub := range pk.Filters {
+		if i < len(codes) && codes[i] < packets.ErrUnspecifiedError.Code && mqtt.IsSharedFilter(sub.Filter) {
+			h.b.shared.add(cl, granted(sub, codes[i]))
+		}
+	}
+	h.b.sessions.refresh(string(cl.Properties.Username), cl)
+}
+
+func (h *sessionHook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {
+	for _, sub := range pk.Filters {
+		h.b.shared.remove(cl.ID, sub.Filter)
+	}
+	h.b.sessions.refresh(string(cl.Properties.Username), cl)
 }
 
 // dropHook logs what mochi drops because a client's outbound queue is full

@@ -3,7 +3,6 @@ package broker
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,17 +35,9 @@ type presenceTracker struct {
 	// online/offline pair in order; different users proceed in parallel.
 	order [64]sync.Mutex
 
-	mu       sync.Mutex          // guards n, last and sessions, held only briefly
-	n        map[string]int      // live connections per user
-	last     map[string][]byte   // each user's presence payload
-	sessions map[string][]string // each user's client ids, live or kept for later (pruned when found gone)
-	// (Sessions come from OnSessionEstablished: no storage hook restores
-	// sessions at start. One that did would have to add them here too.)
-
-	// Shared subscriptions ($share/{group}/{filter}) that may cover
-	// presence: filter → client id → subscription. A change goes to one
-	// member of each group that may read it, as mochi's groups work.
-	shared map[string]map[string]packets.Subscription // guarded by mu
+	mu   sync.Mutex        // guards n and last, held only briefly
+	n    map[string]int    // live connections per user
+	last map[string][]byte // each user's presence payload
 
 	// Whether each filter of a SUBSCRIBE in progress already existed, from
 	// OnSubscribe to OnSubscribed, for MQTT 5 retain handling 1.
@@ -54,8 +45,7 @@ type presenceTracker struct {
 }
 
 func newPresenceTracker(b *Broker) *presenceTracker {
-	return &presenceTracker{b: b, n: map[string]int{}, last: map[string][]byte{}, sessions: map[string][]string{},
-		shared: map[string]map[string]packets.Subscription{}}
+	return &presenceTracker{b: b, n: map[string]int{}, last: map[string][]byte{}}
 }
 
 func (p *presenceTracker) Online(user string) bool {
@@ -69,36 +59,24 @@ func (p *presenceTracker) orderOf(user string) *sync.Mutex {
 	return &p.order[shardOf(user, uint32(len(p.order)))]
 }
 
-func (p *presenceTracker) connected(user, clientID string) {
+func (p *presenceTracker) connected(user string) {
 	o := p.orderOf(user)
 	o.Lock()
 	defer o.Unlock()
 	p.mu.Lock()
 	p.n[user]++
 	first := p.n[user] == 1
-	if !slices.Contains(p.sessions[user], clientID) {
-		p.sessions[user] = append(p.sessions[user], clientID)
-	}
 	p.mu.Unlock()
 	if first {
 		p.set(user, topics.Presence{Status: topics.Online, TS: p.b.now().UnixMilli(), Nick: p.b.dir.Nickname(user)}, true)
 	}
 }
 
-// disconnected counts a connection closed; ended says its session is gone
-// too (clean session), so changes need not look for it.
-func (p *presenceTracker) disconnected(user string, cl *mqtt.Client, ended bool) {
+// disconnected counts a connection closed.
+func (p *presenceTracker) disconnected(user string) {
 	o := p.orderOf(user)
 	o.Lock()
 	p.mu.Lock()
-	if ended {
-		p.dropSessionLocked(user, cl.ID, cl)
-		if cur, ok := p.b.mqtt.Clients.Get(cl.ID); !ok || cur == cl {
-			for _, members := range p.shared {
-				delete(members, cl.ID)
-			}
-		}
-	}
 	p.n[user]--
 	last := p.n[user] <= 0
 	if last {
@@ -143,42 +121,7 @@ func (p *presenceTracker) set(user string, pr topics.Presence, tell bool) {
 // tell delivers a change of user's presence to the sessions subscribed to
 // it: user's own and their friends' (the only ones who may read it).
 func (p *presenceTracker) tell(user string, payload []byte) {
-	pk := presencePacket(user, payload)
-	got := p.deliverTo(append(p.b.dir.Friends(user), user), pk)
-	p.deliverShared(pk, got)
-}
-
-// deliverShared gives pk to one member of each shared subscription group
-// that covers it, among those who may read it and have no copy yet (got).
-func (p *presenceTracker) deliverShared(pk packets.Packet, got map[*mqtt.Client]bool) {
-	type pick struct {
-		cl  *mqtt.Client
-		sub packets.Subscription
-	}
-	var picks []pick
-	p.mu.Lock()
-	for filter, members := range p.shared {
-		if !topics.Matches(unshared(filter), pk.TopicName) {
-			continue
-		}
-		for id, sub := range members { // map order: a random member, as mochi picks
-			cl, ok := p.b.mqtt.Clients.Get(id)
-			if !ok {
-				delete(members, id)
-				continue
-			}
-			if got[cl] || !p.b.mayReceive(cl, pk.TopicName) {
-				continue
-			}
-			picks = append(picks, pick{cl, sub})
-			break
-		}
-	}
-	p.mu.Unlock()
-	f := fanout{b: p.b, pk: pk, now: time.Now().Unix()}
-	for _, pk := range picks {
-		f.deliver(pk.cl, pk.sub)
-	}
+	p.b.route(presencePacket(user, payload))
 }
 
 // Befriended tells each of two new friends the other's current presence:
@@ -189,70 +132,10 @@ func (p *presenceTracker) Befriended(a, b string) {
 		o := p.orderOf(about)
 		o.Lock()
 		if payload := p.get(about); payload != nil {
-			p.deliverTo([]string{to}, presencePacket(about, payload))
+			pk := presencePacket(about, payload)
+			p.b.deliverAll(pk, p.b.targets(nil, []string{to}, pk.TopicName))
 		}
 		o.Unlock()
-	}
-}
-
-// deliverTo delivers pk to the sessions of the named users whose
-// subscriptions match it, and returns the clients it went to.
-func (p *presenceTracker) deliverTo(names []string, pk packets.Packet) map[*mqtt.Client]bool {
-	got := map[*mqtt.Client]bool{}
-	f := fanout{b: p.b, pk: pk, now: time.Now().Unix()}
-	for _, name := range names {
-		p.mu.Lock()
-		ids := slices.Clone(p.sessions[name])
-		p.mu.Unlock()
-		for _, id := range ids {
-			cl, ok := p.b.mqtt.Clients.Get(id)
-			if !ok || string(cl.Properties.Username) != name {
-				p.mu.Lock()
-				p.dropSessionLocked(name, id, nil)
-				p.mu.Unlock()
-				continue
-			}
-			if sub, ok := subscriptionFor(cl, pk.TopicName); ok {
-				f.deliver(cl, sub)
-				got[cl] = true
-			}
-		}
-	}
-	return got
-}
-
-// subscriptionFor merges cl's subscriptions that match topic as mochi does
-// for a delivery (highest QoS, every identifier), or reports none.
-func subscriptionFor(cl *mqtt.Client, topic string) (packets.Subscription, bool) {
-	var merged packets.Subscription
-	found := false
-	for filter, sub := range cl.State.Subscriptions.GetAll() {
-		if mqtt.IsSharedFilter(filter) || !topics.Matches(filter, topic) {
-			continue
-		}
-		if !found {
-			merged, found = sub, true
-		}
-		rap := merged.RetainAsPublished || sub.RetainAsPublished // Merge keeps the first's, and map order is random
-		merged = merged.Merge(sub)
-		merged.RetainAsPublished = rap
-	}
-	return merged, found
-}
-
-// dropSessionLocked forgets clientID as one of user's sessions, unless
-// mochi now holds a live session of user's under that id other than gone
-// (a takeover, or a reconnect that came in meanwhile: connected, which
-// runs after mochi registers a client, added it back under p.mu).
-func (p *presenceTracker) dropSessionLocked(user, clientID string, gone *mqtt.Client) {
-	if cur, ok := p.b.mqtt.Clients.Get(clientID); ok && cur != gone && string(cur.Properties.Username) == user {
-		return
-	}
-	ids := slices.DeleteFunc(p.sessions[user], func(id string) bool { return id == clientID })
-	if len(ids) == 0 {
-		delete(p.sessions, user)
-	} else {
-		p.sessions[user] = ids
 	}
 }
 
@@ -337,15 +220,6 @@ func (p *presenceTracker) subscribed(cl *mqtt.Client, pk packets.Packet, codes [
 			continue
 		}
 		if mqtt.IsSharedFilter(sub.Filter) {
-			if mayCoverPresence(unshared(sub.Filter)) {
-				sub = granted(sub, codes[i])
-				p.mu.Lock()
-				if p.shared[sub.Filter] == nil {
-					p.shared[sub.Filter] = map[string]packets.Subscription{}
-				}
-				p.shared[sub.Filter][cl.ID] = sub
-				p.mu.Unlock()
-			}
 			continue // no retained messages for a shared subscription [MQTT-3.8.4-4]
 		}
 		if sub.RetainHandling == 2 || sub.RetainHandling == 1 && i < len(existed) && existed[i] {
@@ -376,27 +250,11 @@ func (p *presenceTracker) subscribed(cl *mqtt.Client, pk packets.Packet, codes [
 	}
 }
 
-// granted is sub as deliveries use it: the QoS the SUBACK granted, and its
-// identifier recorded as mochi records those of matching filters.
+// granted is sub as deliveries use it: the QoS the SUBACK granted.
 func granted(sub packets.Subscription, code byte) packets.Subscription {
 	sub.Qos = min(code, sub.Qos)
-	sub.Identifiers = map[string]int{sub.Filter: sub.Identifier}
+	sub.Identifiers = nil
 	return sub
-}
-
-// unsubscribed forgets the client's shared presence subscriptions among
-// pk's filters.
-func (p *presenceTracker) unsubscribed(cl *mqtt.Client, pk packets.Packet) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, sub := range pk.Filters {
-		if members := p.shared[sub.Filter]; members != nil {
-			delete(members, cl.ID)
-			if len(members) == 0 {
-				delete(p.shared, sub.Filter)
-			}
-		}
-	}
 }
 
 // unshared is the topic filter of a shared subscription, $share/{group}/{filter}.

@@ -203,13 +203,18 @@ const AllRooms = Root + "/rooms/+"
 // AllRoomEvents is the filter for every room's events.
 const AllRoomEvents = Root + "/rooms/+/events"
 
-// PetFilters is what the Tachikoma pet subscribes to as user: every room
-// it is in and their events, everything for the user (DMs, replies,
-// events: one filter, where three would cost the broker a branch of its
-// subscription tree each), and its friends' presence.
+// PetFilters is what the Tachikoma pet subscribes to as user: everything
+// under Root. The broker delivers only what the user may read (their rooms
+// and those rooms' events, their DMs, replies and events, their friends'
+// presence), and it finds those readers from its own records rather than
+// from the filters, so one filter costs a broker the least: each distinct
+// filter is a branch of its subscription tree and an entry per subscriber.
 func PetFilters(user string) []string {
-	return []string{AllRooms, AllRoomEvents, UserTopics(user), AllPresence}
+	return []string{All}
 }
+
+// All is the filter for every Tachikoma topic.
+const All = Root + "/#"
 
 // UserTopics is the filter for everything addressed to user: DMs, replies
 // and events (the user may not read their own requests).

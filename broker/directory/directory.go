@@ -294,6 +294,23 @@ func (d *Directory) Members(room string) []string {
 	return d.members[room].sorted()
 }
 
+// AppendMembers appends room's members to dst in no particular order: for
+// a delivery, which needs no sorting. The lobby's members are every user.
+func (d *Directory) AppendMembers(dst []string, room string) []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if room == topics.Lobby {
+		for n := range d.users {
+			dst = append(dst, n)
+		}
+		return dst
+	}
+	for n := range d.members[room] {
+		dst = append(dst, n)
+	}
+	return dst
+}
+
 // MemberCount is len(Members(room)) without the copy.
 func (d *Directory) MemberCount(room string) int {
 	d.mu.RLock()

@@ -1,0 +1,137 @@
+package broker_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+// The pet's one filter, tachikoma/#, brings everything a user may read and
+// nothing else; after UNSUBSCRIBE, nothing.
+func TestPetFilterGetsWhatTheUserMayRead(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob", "carol")
+	alice, bob, carol := connect(t, b, "alice"), connect(t, b, "bob"), connect(t, b, "carol")
+	befriend(t, alice, bob)
+	carol.mustCall(topics.MethodRoomCreate, topics.Params{Room: "carols"}, nil)
+	bob.mustCall(topics.MethodRoomCreate, topics.Params{Room: "den"}, nil)
+
+	alice.sub(topics.PetFilters("alice")...)
+	alice.expect(topics.PresenceTopic("bob")) // a friend's current presence
+	alice.mustCall(topics.MethodRoomJoin, topics.Params{Room: "den"}, nil)
+	alice.expect(topics.RoomEvents("den"))
+	bob.pub(topics.Room("den"), 1, `{"text":"in the den"}`)
+	if m := alice.expectChat(topics.Room("den")); m.Text != "in the den" || m.From != "bob" {
+		t.Fatalf("room message %+v", m)
+	}
+	bob.pub(topics.DM("alice", "bob"), 1, `{"text":"just you"}`)
+	if m := alice.expectChat(topics.DM("alice", "bob")); m.Text != "just you" {
+		t.Fatalf("DM %+v", m)
+	}
+	carol.pub(topics.Room("carols"), 1, `{"text":"not for alice"}`)
+	carol.mustCall(topics.MethodFriendRequest, topics.Params{User: "alice"}, nil)
+	alice.expect(topics.Events("alice"))
+	bob.c.Disconnect(0)
+	alice.expect(topics.PresenceTopic("bob"))
+	alice.pub(topics.Room(topics.Lobby), 1, `{"text":"marker"}`)
+	alice.expectChat(topics.Room(topics.Lobby))
+	for _, tp := range topicsOf(alice.drain()) {
+		if strings.Contains(tp, "carol") {
+			t.Errorf("alice got %s", tp)
+		}
+	}
+
+	if tok := alice.c.Unsubscribe(topics.PetFilters("alice")...); !tok.WaitTimeout(waitFor) || tok.Error() != nil {
+		t.Fatalf("unsubscribe: %v", tok.Error())
+	}
+	carol.pub(topics.Room(topics.Lobby), 1, `{"text":"after unsubscribe"}`)
+	carol.mustCall(topics.MethodFriendList, nil, nil) // carol's reply comes after the lobby message
+	alice.mustCall(topics.MethodFriendList, nil, nil) // a reply on alice's own subscription still comes
+	if got := topicsOf(alice.drain()); len(got) != 0 {
+		t.Fatalf("after UNSUBSCRIBE alice still got %v", got)
+	}
+}
+
+// A room message looks at the room's members only, not at every session
+// whose filter matches the topic (every pet's tachikoma/# does).
+func TestRoomMessageLooksOnlyAtMembers(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	var names []string
+	for i := range 20 {
+		names = append(names, fmt.Sprintf("pet%02d", i))
+	}
+	register(t, b, append(names, "alice", "bob")...)
+	alice, bob := connect(t, b, "alice"), connect(t, b, "bob")
+	alice.mustCall(topics.MethodRoomCreate, topics.Params{Room: "den"}, nil)
+	bob.mustCall(topics.MethodRoomJoin, topics.Params{Room: "den"}, nil)
+	for _, n := range names {
+		connect(t, b, n).sub(topics.PetFilters(n)...)
+	}
+	alice.sub(topics.All)
+	bob.sub(topics.Room("den"), topics.Room("elsewhere"))
+
+	id := func(user string) string { return user + "-" + t.Name() } // connect's client ids
+	want := []string{id("alice"), id("bob")}
+	if got := b.RouteTargets(topics.Room("den")); !slices.Equal(got, want) {
+		t.Fatalf("a den message would go to %v, want %v", got, want)
+	}
+	if got := b.RouteTargets(topics.DM("alice", "bob")); !slices.Equal(got, []string{id("alice")}) {
+		t.Fatalf("a DM to alice would go to %v", got)
+	}
+	if got := b.RouteTargets(topics.Requests("alice")); len(got) != 0 {
+		t.Fatalf("alice's requests would go to %v", got)
+	}
+}
+
+// A shared subscription covering a room: each message goes to one member
+// of the group who may read it, never to one who may not.
+func TestRoomMessageReachesOneSharedSubscriber(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst = 1e6, 1e6
+	b := startBroker(t, cfg)
+	register(t, b, "alice", "bob", "carol", "dave")
+	raw := map[string]*rawClient{}
+	for _, name := range []string{"alice", "bob", "carol"} {
+		raw[name] = dialRaw(t, b, name, 5, packets.Properties{})
+	}
+	dave := connect(t, b, "dave")
+	dave.mustCall(topics.MethodRoomCreate, topics.Params{Room: "den"}, nil)
+	for _, name := range []string{"alice", "bob"} {
+		c := connect(t, b, name)
+		c.mustCall(topics.MethodRoomJoin, topics.Params{Room: "den"}, nil)
+	}
+	group := "$share/workers/" + topics.AllRooms
+	for _, c := range raw {
+		c.subscribe(packets.Subscription{Filter: group, Qos: 1}, 0)
+	}
+	const n = 20
+	for i := range n {
+		dave.pub(topics.Room("den"), 1, fmt.Sprintf(`{"text":"job %d"}`, i))
+	}
+	dave.pub(topics.Room(topics.Lobby), 1, `{"text":"done"}`) // carol may read this one
+	got := map[string]int{}
+	for name, c := range raw {
+		for {
+			pk, err := c.read(waitFor / 10)
+			if err != nil {
+				break
+			}
+			if pk.FixedHeader.Type == packets.Publish {
+				got[pk.TopicName+" "+name]++
+				c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: pk.PacketID})
+			}
+		}
+	}
+	den := topics.Room("den")
+	if got[den+" carol"] != 0 || got[den+" alice"]+got[den+" bob"] != n {
+		t.Fatalf("deliveries %v: want %d den messages between alice and bob, none for carol", got, n)
+	}
+	if lobby := topics.Room(topics.Lobby); got[lobby+" alice"]+got[lobby+" bob"]+got[lobby+" carol"] != 1 {
+		t.Fatalf("deliveries %v: want the lobby message once", got)
+	}
+}

@@ -1,0 +1,269 @@
+package broker
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+// sessionIndex is every user's sessions, live or kept for later, each with
+// the plain (not shared) subscriptions its client had when last looked at.
+//
+// The broker delivers Tachikoma topics through it (route): the people who
+// may read a topic are known (a room's members, the addressee, a user and
+// their friends), so a delivery looks at their sessions only. mochi's
+// subscription tree would give every subscriber of the topic instead, and
+// pets subscribe to filters that match every room and every user: that is
+// everyone connected, for every message.
+type sessionIndex struct {
+	shards [64]sessionShard
+}
+
+type sessionShard struct {
+	mu sync.RWMutex
+	m  map[string][]*session // by user; a slice is replaced, never changed in place
+}
+
+// session is one client id's entry; never changed once stored.
+type session struct {
+	id   string
+	cl   *mqtt.Client           // the client subs were read from
+	subs []packets.Subscription // cl's plain subscriptions
+}
+
+func newSessionIndex() *sessionIndex {
+	x := &sessionIndex{}
+	for i := range x.shards {
+		x.shards[i].m = map[string][]*session{}
+	}
+	return x
+}
+
+func (x *sessionIndex) shard(user string) *sessionShard {
+	return &x.shards[shardOf(user, uint32(len(x.shards)))]
+}
+
+// plainSubscriptions reads cl's subscriptions other than shared ones (those
+// are in sharedSubs).
+func plainSubscriptions(cl *mqtt.Client) []packets.Subscription {
+	var subs []packets.Subscription
+	for filter, sub := range cl.State.Subscriptions.GetAll() {
+		if !mqtt.IsSharedFilter(filter) {
+			sub.Identifiers = nil // Identifier is this filter's; targets merges
+			subs = append(subs, sub)
+		}
+	}
+	return subs
+}
+
+// put records cl as user's session under its id, replacing whatever was
+// there under that id (a session taken over, or cl's older subscriptions).
+func (x *sessionIndex) put(user string, cl *mqtt.Client) {
+	s := &session{id: cl.ID, cl: cl, subs: plainSubscriptions(cl)}
+	sh := x.shard(user)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	old := sh.m[user]
+	i := slices.IndexFunc(old, func(e *session) bool { return e.id == cl.ID })
+	next := slices.Clone(old)
+	if i < 0 {
+		next = append(next, s)
+	} else {
+		next[i] = s
+	}
+	sh.m[user] = next
+}
+
+// refresh re-reads cl's subscriptions after a SUBSCRIBE or UNSUBSCRIBE, if
+// cl is still the session stored under its id.
+func (x *sessionIndex) refresh(user string, cl *mqtt.Client) {
+	sh := x.shard(user)
+	sh.mu.RLock()
+	current := slices.ContainsFunc(sh.m[user], func(e *session) bool { return e.cl == cl })
+	sh.mu.RUnlock()
+	if current {
+		x.put(user, cl)
+	}
+}
+
+// drop forgets cl, whose session has ended, unless another client has
+// taken its id over since.
+func (x *sessionIndex) drop(user string, cl *mqtt.Client) {
+	sh := x.shard(user)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	old := sh.m[user]
+	i := slices.IndexFunc(old, func(e *session) bool { return e.cl == cl })
+	if i < 0 {
+		return
+	}
+	if len(old) == 1 {
+		delete(sh.m, user)
+		return
+	}
+	sh.m[user] = slices.Delete(slices.Clone(old), i, i+1)
+}
+
+// sessions is user's sessions; the slice must not be changed.
+func (x *sessionIndex) sessions(user string) []*session {
+	sh := x.shard(user)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	return sh.m[user]
+}
+
+// target is one delivery: a client and its subscriptions that match the
+// topic, merged.
+type target struct {
+	cl  *mqtt.Client
+	sub packets.Subscription
+}
+
+// targets appends to dst the sessions of names whose subscriptions match
+// topic. A session whose client mochi has since replaced under the same id
+// (a reconnect that has not reached OnSessionEstablished yet) is served
+// from the new client's subscriptions; one mochi no longer holds is
+// skipped.
+func (b *Broker) targets(dst []target, names []string, topic string) []target {
+	for _, name := range names {
+		for _, s := range b.sessions.sessions(name) {
+			cl, ok := b.mqtt.Clients.Get(s.id)
+			if !ok || cl.Net.Inline {
+				continue
+			}
+			subs := s.subs
+			if cl != s.cl {
+				if string(cl.Properties.Username) != name {
+					continue
+				}
+				subs = plainSubscriptions(cl)
+			}
+			if sub, ok := matching(subs, topic); ok {
+				dst = append(dst, target{cl, sub})
+			}
+		}
+	}
+	return dst
+}
+
+// matching merges the subscriptions that match topic as mochi does for a
+// delivery: the highest QoS, every identifier, no-local if any asks (mochi's
+// rule), and retain-as-published if any asks.
+func matching(subs []packets.Subscription, topic string) (packets.Subscription, bool) {
+	var merged packets.Subscription
+	found := false
+	for _, sub := range subs {
+		if !topics.Matches(sub.Filter, topic) {
+			continue
+		}
+		if !found {
+			merged, found = sub, true
+			continue
+		}
+		rap := merged.RetainAsPublished || sub.RetainAsPublished
+		merged = merged.Merge(sub)
+		merged.RetainAsPublished = rap
+	}
+	return merged, found
+}
+
+// sharedSubs is the shared subscriptions ($share/{group}/{filter}) that may
+// cover Tachikoma topics: filter → client id → subscription. A message goes
+// to one member of each group that may read it, as mochi's groups work.
+// They are few, so a delivery checks each.
+type sharedSubs struct {
+	mu      sync.Mutex
+	m       map[string]map[string]packets.Subscription
+	filters atomic.Int32 // len(m), read without the lock on every delivery
+}
+
+func (s *sharedSubs) add(cl *mqtt.Client, sub packets.Subscription) {
+	if !mayCoverRouted(unshared(sub.Filter)) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.count()
+	if s.m == nil {
+		s.m = map[string]map[string]packets.Subscription{}
+	}
+	if s.m[sub.Filter] == nil {
+		s.m[sub.Filter] = map[string]packets.Subscription{}
+	}
+	s.m[sub.Filter][cl.ID] = sub
+}
+
+func (s *sharedSubs) remove(id, filter string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.count()
+	if members := s.m[filter]; members != nil {
+		delete(members, id)
+		if len(members) == 0 {
+			delete(s.m, filter)
+		}
+	}
+}
+
+// count publishes len(s.m); the caller holds s.mu.
+func (s *sharedSubs) count() { s.filters.Store(int32(len(s.m))) }
+
+// removeClient forgets every shared subscription of client id.
+func (s *sharedSubs) removeClient(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.count()
+	for filter, members := range s.m {
+		delete(members, id)
+		if len(members) == 0 {
+			delete(s.m, filter)
+		}
+	}
+}
+
+// picks chooses, for each group covering topic, a member that may read it
+// and is not in got.
+func (s *sharedSubs) picks(b *Broker, topic string, got func(*mqtt.Client) bool) []target {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []target
+	for filter, members := range s.m {
+		if !topics.Matches(unshared(filter), topic) {
+			continue
+		}
+		for id, sub := range members { // map order: a random member, as mochi picks
+			cl, ok := b.mqtt.Clients.Get(id)
+			if ok {
+				_, ok = cl.State.Subscriptions.Get(filter) // a clean session under the same id has not
+			}
+			if !ok {
+				delete(members, id)
+				continue
+			}
+			if got(cl) || !b.mayReceive(cl, topic) {
+				continue
+			}
+			sub.Identifiers = nil
+			out = append(out, target{cl, sub})
+			break
+		}
+	}
+	return out
+}
+
+// mayCoverRouted reports whether filter can match a Tachikoma topic, which
+// the broker delivers itself.
+func mayCoverRouted(filter string) bool {
+	first, _, _ := strings.Cut(filter, "/")
+	return first == topics.Root || first == "+" || first == "#"
+}
+
+// empty reports no shared subscription covering Tachikoma topics, the
+// usual case, without building anything.
+func (s *sharedSubs) empty() bool { return s.filters.Load() == 0 }
