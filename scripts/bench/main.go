@@ -47,6 +47,7 @@ type options struct {
 	pairs        int
 	dmRate       float64
 	idle         int
+	idleCapped   bool // fewer idle connections than asked: the open-files limit
 	hold         time.Duration
 	storm        int
 	stormLimit   time.Duration
@@ -227,6 +228,7 @@ func run(o *options) error {
 	// hard limit cannot be raised and caps the connection count.
 	if lim := int(nofile) - 100; o.idle > lim || o.storm > lim {
 		logf("open files limit %d (hard): holding at most %d connections per process", nofile, lim)
+		o.idleCapped = o.idle > lim
 		o.idle, o.storm = min(o.idle, lim), min(o.storm, lim)
 	}
 	rep.Machine = machineInfo(o.mosquitto)
