@@ -125,12 +125,12 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	caps.MaximumSessionExpiryInterval = uint32(time.Duration(cfg.Sessions.SessionExpiry) / time.Second)
 	// mochi gives every connection an outbound channel of
 	// MaximumClientWritesPending pointers, allocated at CONNECT (its default
-	// of 8,192 is 64 KiB per idle pet). Chat and presence do not go through
-	// it (fanOut, presenceTracker), and its writer never waits for the peer
+	// of 8,192 is 64 KiB per idle pet). Nothing on a Tachikoma topic goes
+	// through it (route) but wills, and its writer never waits for the peer
 	// (queuedconn), so it only holds what arrives faster than a
-	// non-blocking write: replies, events, and the retained messages of
-	// topics the admin's ACL file opens, on SUBSCRIBE. Past it mochi drops
-	// the delivery (dropHook logs it).
+	// non-blocking write: acknowledgements, and messages on topics the
+	// admin's ACL file opens. Past it mochi drops the delivery (dropHook
+	// logs it).
 	caps.MaximumClientWritesPending = maxWritesPending
 	// mochi allocates a packet's declared length before reading it, and its
 	// default is "no limit": one unauthenticated CONNECT could ask for
@@ -214,7 +214,7 @@ func (b *Broker) Start() error {
 }
 
 // queuedListener hands mochi connections whose writes never wait for the
-// peer (queuedconn), which fanOut relies on to write from the publisher's
+// peer (queuedconn), which route relies on to write from the publisher's
 // goroutine.
 type queuedListener struct {
 	listeners.Listener
@@ -309,6 +309,8 @@ func (b *Broker) reloadFromStore() {
 			// name next must not inherit their queued messages.
 			b.mqtt.UnsubscribeClient(cl)
 			b.mqtt.Clients.Delete(cl.ID)
+			b.sessions.drop(b, user, cl)
+			b.shared.removeClient(cl.ID)
 		}
 	}
 }

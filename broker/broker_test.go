@@ -540,6 +540,12 @@ func TestAdminChangesApplyWhileRunning(t *testing.T) {
 	if b.ClientConnected("bob-"+t.Name()) || len(b.QueuedTopics("bob-"+t.Name())) > 0 {
 		t.Fatal("the deleted user's session survived")
 	}
+	for b.IndexedSessions("bob") > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := b.IndexedSessions("bob"); n > 0 {
+		t.Fatalf("the deleted user's session is still in the delivery index (%d)", n)
+	}
 	register(t, b, "bob")
 	bob2 := connect(t, b, "bob")
 	var h topics.History

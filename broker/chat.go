@@ -116,9 +116,14 @@ func (b *Broker) reply(user string, r topics.Reply) {
 
 // Publish sends a message of the broker's own (requests.Publisher). A
 // Tachikoma topic goes through route, like chat: mochi would look at every
-// pet subscribed to tachikoma/#. Nothing the broker sends is retained.
+// pet subscribed to tachikoma/#. Nothing the broker sends there is
+// retained (presence has its own tracker), so retain is ignored there.
 func (b *Broker) Publish(topic string, payload []byte, retain bool, qos byte) error {
-	if t, err := topics.Parse(topic); err != nil || t.Kind == topics.KindOther || retain {
+	t, err := topics.Parse(topic)
+	if err != nil {
+		return err
+	}
+	if t.Kind == topics.KindOther {
 		return b.mqtt.Publish(topic, payload, retain, qos)
 	}
 	b.route(packets.Packet{

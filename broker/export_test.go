@@ -71,3 +71,13 @@ func (b *Broker) RouteTargets(topic string) []string {
 	slices.Sort(ids)
 	return ids
 }
+
+// Readers is the users whose sessions a message on topic is checked against.
+func (b *Broker) Readers(topic string) []string {
+	names := b.readers(topic)
+	slices.Sort(names)
+	return names
+}
+
+// IndexedSessions is how many sessions of user deliveries look at.
+func (b *Broker) IndexedSessions(user string) int { return len(b.sessions.sessions(user)) }

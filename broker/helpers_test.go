@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -43,6 +44,7 @@ type client struct {
 	seq     atomic.Int64
 	mu      sync.Mutex
 	subs    map[string]bool
+	topics  []string // of every message received, in order (guarded by mu)
 }
 
 type connOpt func(*paho.ClientOptions)
@@ -53,6 +55,9 @@ func dial(t *testing.T, url, user, pw, id string, opts ...connOpt) (*client, err
 	o := paho.NewClientOptions().AddBroker(url).SetUsername(user).SetPassword(pw).SetClientID(id).
 		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(waitFor).SetOrderMatters(false).
 		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) {
+			cl.mu.Lock()
+			cl.topics = append(cl.topics, m.Topic())
+			cl.mu.Unlock()
 			// Replies have their own queue so that waiting for one never
 			// swallows a message another expectation is waiting for.
 			if m.Topic() == topics.Replies(user) {
@@ -243,4 +248,12 @@ func brokerNew(cfg broker.Config) (*broker.Broker, error) {
 		b.Close()
 	}
 	return b, err
+}
+
+// received is the topic of every message c has received so far, including
+// those expect skipped.
+func (c *client) received() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.topics)
 }

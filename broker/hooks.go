@@ -214,9 +214,9 @@ func codeFor(err error) packets.Code {
 	return packets.ErrPayloadFormatInvalid
 }
 
-// sinkTopic is where a dropped will goes: nobody may read it, and being a
-// $ topic, no wildcard filter matches it [MQTT-4.7.2-1], so mochi finds no
-// subscriber to check (pets subscribe to tachikoma/#).
+// sinkTopic is where a dropped will goes: nobody may read it. Outside
+// tachikoma/, so that mochi does not check every pet (tachikoma/#) for it;
+// only "#" subscribers, which mochi matches against $ topics too.
 const sinkTopic = "$" + topics.Root + "/dropped-will"
 
 func (h *chatHook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
@@ -320,7 +320,7 @@ func (h *sessionHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 func (h *sessionHook) OnClientExpired(cl *mqtt.Client) { h.ended(cl) }
 
 func (h *sessionHook) ended(cl *mqtt.Client) {
-	h.b.sessions.drop(string(cl.Properties.Username), cl)
+	h.b.sessions.drop(h.b, string(cl.Properties.Username), cl)
 	if cur, ok := h.b.mqtt.Clients.Get(cl.ID); !ok || cur == cl {
 		h.b.shared.removeClient(cl.ID)
 	}
@@ -335,14 +335,14 @@ func (h *sessionHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []b
 			h.b.shared.add(cl, granted(sub, codes[i]))
 		}
 	}
-	h.b.sessions.refresh(string(cl.Properties.Username), cl)
+	h.b.sessions.refresh(h.b, string(cl.Properties.Username), cl)
 }
 
 func (h *sessionHook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {
 	for _, sub := range pk.Filters {
 		h.b.shared.remove(cl.ID, sub.Filter)
 	}
-	h.b.sessions.refresh(string(cl.Properties.Username), cl)
+	h.b.sessions.refresh(h.b, string(cl.Properties.Username), cl)
 }
 
 // dropHook logs what mochi drops because a client's outbound queue is full

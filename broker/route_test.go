@@ -40,11 +40,12 @@ func TestPetFilterGetsWhatTheUserMayRead(t *testing.T) {
 	alice.expect(topics.PresenceTopic("bob"))
 	alice.pub(topics.Room(topics.Lobby), 1, `{"text":"marker"}`)
 	alice.expectChat(topics.Room(topics.Lobby))
-	for _, tp := range topicsOf(alice.drain()) {
+	for _, tp := range alice.received() {
 		if strings.Contains(tp, "carol") {
 			t.Errorf("alice got %s", tp)
 		}
 	}
+	alice.drain()
 
 	if tok := alice.c.Unsubscribe(topics.PetFilters("alice")...); !tok.WaitTimeout(waitFor) || tok.Error() != nil {
 		t.Fatalf("unsubscribe: %v", tok.Error())
@@ -75,6 +76,9 @@ func TestRoomMessageLooksOnlyAtMembers(t *testing.T) {
 	alice.sub(topics.All)
 	bob.sub(topics.Room("den"), topics.Room("elsewhere"))
 
+	if got := b.Readers(topics.Room("den")); !slices.Equal(got, []string{"alice", "bob"}) {
+		t.Fatalf("a den message would look at %v's sessions, want the members'", got)
+	}
 	id := func(user string) string { return user + "-" + t.Name() } // connect's client ids
 	want := []string{id("alice"), id("bob")}
 	if got := b.RouteTargets(topics.Room("den")); !slices.Equal(got, want) {

@@ -69,45 +69,62 @@ func (x *sessionIndex) put(user string, cl *mqtt.Client) {
 	sh := x.shard(user)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	sh.setLocked(user, cl.ID, s)
+}
+
+// setLocked stores s (nil: nothing) as user's session under id.
+func (sh *sessionShard) setLocked(user, id string, s *session) {
 	old := sh.m[user]
-	i := slices.IndexFunc(old, func(e *session) bool { return e.id == cl.ID })
-	next := slices.Clone(old)
-	if i < 0 {
-		next = append(next, s)
-	} else {
+	i := slices.IndexFunc(old, func(e *session) bool { return e.id == id })
+	var next []*session
+	switch {
+	case s != nil && i < 0:
+		next = append(slices.Clone(old), s)
+	case s != nil:
+		next = slices.Clone(old)
 		next[i] = s
+	case i < 0:
+		return
+	default:
+		next = slices.Delete(slices.Clone(old), i, i+1)
+	}
+	if len(next) == 0 {
+		delete(sh.m, user)
+		return
 	}
 	sh.m[user] = next
 }
 
 // refresh re-reads cl's subscriptions after a SUBSCRIBE or UNSUBSCRIBE, if
-// cl is still the session stored under its id.
-func (x *sessionIndex) refresh(user string, cl *mqtt.Client) {
-	sh := x.shard(user)
-	sh.mu.RLock()
-	current := slices.ContainsFunc(sh.m[user], func(e *session) bool { return e.cl == cl })
-	sh.mu.RUnlock()
-	if current {
-		x.put(user, cl)
-	}
-}
-
-// drop forgets cl, whose session has ended, unless another client has
-// taken its id over since.
-func (x *sessionIndex) drop(user string, cl *mqtt.Client) {
+// cl is the client mochi holds under its id. The check and the store are
+// one step under the lock, so that a client taken over meanwhile cannot
+// overwrite its successor.
+func (x *sessionIndex) refresh(b *Broker, user string, cl *mqtt.Client) {
+	subs := plainSubscriptions(cl)
 	sh := x.shard(user)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	old := sh.m[user]
-	i := slices.IndexFunc(old, func(e *session) bool { return e.cl == cl })
-	if i < 0 {
-		return
+	if cur, ok := b.mqtt.Clients.Get(cl.ID); ok && cur == cl {
+		sh.setLocked(user, cl.ID, &session{id: cl.ID, cl: cl, subs: subs})
 	}
-	if len(old) == 1 {
-		delete(sh.m, user)
-		return
+}
+
+// drop forgets cl, whose session has ended. If mochi already holds
+// another client of user's under that id (a takeover whose
+// OnSessionEstablished has not run yet), that client is stored instead.
+func (x *sessionIndex) drop(b *Broker, user string, cl *mqtt.Client) {
+	var next *session
+	if cur, ok := b.mqtt.Clients.Get(cl.ID); ok && cur != cl && string(cur.Properties.Username) == user {
+		next = &session{id: cur.ID, cl: cur, subs: plainSubscriptions(cur)}
 	}
-	sh.m[user] = slices.Delete(slices.Clone(old), i, i+1)
+	sh := x.shard(user)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	i := slices.IndexFunc(sh.m[user], func(e *session) bool { return e.id == cl.ID })
+	if i < 0 || sh.m[user][i].cl != cl {
+		return // already replaced by a newer client, or never stored
+	}
+	sh.setLocked(user, cl.ID, next)
 }
 
 // sessions is user's sessions; the slice must not be changed.
@@ -244,6 +261,10 @@ func (s *sharedSubs) picks(b *Broker, topic string, got func(*mqtt.Client) bool)
 			}
 			if !ok {
 				delete(members, id)
+				if len(members) == 0 {
+					delete(s.m, filter)
+					s.count()
+				}
 				continue
 			}
 			if got(cl) || !b.mayReceive(cl, topic) {
