@@ -66,6 +66,7 @@ gui-test:
 bench:
 	@scripts/deps.sh bench
 	$(GO) run ./scripts/bench -quick -json $(BIN)/bench-broker.json
+	$(GO) test -run '^$$' -bench RoomMessageAmongIdlePets -benchtime 2000x ./broker/
 
 clean:
 	rm -rf $(BIN)

@@ -24,19 +24,19 @@ import (
 // show: MQTT 5 properties, subscription options, flow control, and a client
 // that stops reading.
 type rawClient struct {
-	t       *testing.T
+	t       testing.TB
 	conn    net.Conn
 	r       *bufio.Reader
 	version byte
 }
 
-func dialRaw(t *testing.T, b *broker.Broker, user string, version byte, props packets.Properties) *rawClient {
+func dialRaw(t testing.TB, b *broker.Broker, user string, version byte, props packets.Properties) *rawClient {
 	t.Helper()
 	return dialRawSession(t, b, user, user+"-raw-"+t.Name(), true, version, props)
 }
 
 // dialRawSession connects with a given client id and clean-session flag.
-func dialRawSession(t *testing.T, b *broker.Broker, user, id string, clean bool, version byte, props packets.Properties) *rawClient {
+func dialRawSession(t testing.TB, b *broker.Broker, user, id string, clean bool, version byte, props packets.Properties) *rawClient {
 	t.Helper()
 	conn, err := net.Dial("tcp", b.MQTTAddr())
 	if err != nil {

@@ -24,19 +24,19 @@ const waitFor = 5 * time.Second
 
 func testConfig(dir string) broker.Config { return brokertest.Config(dir) }
 
-func startBroker(t *testing.T, cfg broker.Config) *broker.Broker {
+func startBroker(t testing.TB, cfg broker.Config) *broker.Broker {
 	t.Helper()
 	return brokertest.Start(t, cfg, brokertest.Logger(t, testLogLevel))
 }
 
-func register(t *testing.T, b *broker.Broker, users ...string) {
+func register(t testing.TB, b *broker.Broker, users ...string) {
 	t.Helper()
 	brokertest.Register(t, b, users...)
 }
 
 // client is a paho client that records what it receives.
 type client struct {
-	t       *testing.T
+	t       testing.TB
 	user    string
 	c       paho.Client
 	in      chan paho.Message
@@ -49,7 +49,7 @@ type client struct {
 
 type connOpt func(*paho.ClientOptions)
 
-func dial(t *testing.T, url, user, pw, id string, opts ...connOpt) (*client, error) {
+func dial(t testing.TB, url, user, pw, id string, opts ...connOpt) (*client, error) {
 	t.Helper()
 	cl := &client{t: t, user: user, in: make(chan paho.Message, 1000), replies: make(chan paho.Message, 100), subs: map[string]bool{}}
 	o := paho.NewClientOptions().AddBroker(url).SetUsername(user).SetPassword(pw).SetClientID(id).
@@ -81,7 +81,7 @@ func dial(t *testing.T, url, user, pw, id string, opts ...connOpt) (*client, err
 	return cl, nil
 }
 
-func connect(t *testing.T, b *broker.Broker, user string, opts ...connOpt) *client {
+func connect(t testing.TB, b *broker.Broker, user string, opts ...connOpt) *client {
 	t.Helper()
 	cl, err := dial(t, "tcp://"+b.MQTTAddr(), user, user+"-password", user+"-"+t.Name(), opts...)
 	if err != nil {
