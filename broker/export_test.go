@@ -65,7 +65,12 @@ func (b *Broker) PresenceOf(user string) (connections int, payload []byte) {
 // RouteTargets is the client ids a message on topic would be delivered to.
 func (b *Broker) RouteTargets(topic string) []string {
 	var ids []string
-	for _, t := range b.withShared(b.targets(nil, b.readers(topic), topic), topic) {
+	names, everyone := b.readers(topic)
+	ts := b.targets(nil, names, topic)
+	if everyone {
+		ts = b.allTargets(topic)
+	}
+	for _, t := range b.withShared(ts, topic) {
 		ids = append(ids, t.cl.ID)
 	}
 	slices.Sort(ids)
@@ -74,7 +79,10 @@ func (b *Broker) RouteTargets(topic string) []string {
 
 // Readers is the users whose sessions a message on topic is checked against.
 func (b *Broker) Readers(topic string) []string {
-	names := b.readers(topic)
+	names, everyone := b.readers(topic)
+	if everyone {
+		names = b.sessions.users()
+	}
 	slices.Sort(names)
 	return names
 }

@@ -30,27 +30,37 @@ import (
 // never waits for a slow reader. Subscription options, offline queues and
 // MQTT 5 flow control follow mochi's rules, so a client sees no difference.
 func (b *Broker) route(pk packets.Packet) {
-	ts := b.targets(nil, b.readers(pk.TopicName), pk.TopicName)
+	var ts []target
+	if names, everyone := b.readers(pk.TopicName); everyone {
+		ts = b.allTargets(pk.TopicName)
+	} else {
+		ts = b.targets(nil, names, pk.TopicName)
+	}
 	ts = b.withShared(ts, pk.TopicName)
 	b.deliverAll(pk, ts)
 }
 
 // readers names everyone who may read topic, a concrete Tachikoma topic,
-// by the rules policy.Allowed applies.
-func (b *Broker) readers(topic string) []string {
+// by the rules policy.Allowed applies; everyone reports the lobby's topics,
+// which every user may read (its member list is every account, most of
+// them offline, so the sessions are looked at instead).
+func (b *Broker) readers(topic string) (names []string, everyone bool) {
 	t, err := topics.Parse(topic)
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	switch t.Kind {
 	case topics.KindRoom, topics.KindRoomEvents:
-		return b.dir.AppendMembers(nil, t.Room)
+		if t.Room == topics.Lobby {
+			return nil, true
+		}
+		return b.dir.AppendMembers(nil, t.Room), false
 	case topics.KindDM, topics.KindReplies, topics.KindEvents:
-		return []string{t.User}
+		return []string{t.User}, false
 	case topics.KindPresence:
-		return append(b.dir.Friends(t.User), t.User)
+		return append(b.dir.Friends(t.User), t.User), false
 	}
-	return nil
+	return nil, false
 }
 
 // withShared adds the shared subscription groups' picks to ts.

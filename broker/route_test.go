@@ -87,6 +87,10 @@ func TestRoomMessageLooksOnlyAtMembers(t *testing.T) {
 	if got := b.RouteTargets(topics.DM("alice", "bob")); !slices.Equal(got, []string{id("alice")}) {
 		t.Fatalf("a DM to alice would go to %v", got)
 	}
+	// The lobby is everyone's: every session whose filters match (bob's do not).
+	if got := b.RouteTargets(topics.Room(topics.Lobby)); len(got) != len(names)+1 || !slices.Contains(got, id("alice")) || slices.Contains(got, id("bob")) {
+		t.Fatalf("a lobby message would go to %v", got)
+	}
 	if got := b.RouteTargets(topics.Requests("alice")); len(got) != 0 {
 		t.Fatalf("alice's requests would go to %v", got)
 	}

@@ -135,6 +135,20 @@ func (x *sessionIndex) sessions(user string) []*session {
 	return sh.m[user]
 }
 
+// users is every user with a session.
+func (x *sessionIndex) users() []string {
+	var names []string
+	for i := range x.shards {
+		sh := &x.shards[i]
+		sh.mu.RLock()
+		for name := range sh.m {
+			names = append(names, name)
+		}
+		sh.mu.RUnlock()
+	}
+	return names
+}
+
 // target is one delivery: a client and its subscriptions that match the
 // topic, merged.
 type target struct {
@@ -167,6 +181,14 @@ func (b *Broker) targets(dst []target, names []string, topic string) []target {
 		}
 	}
 	return dst
+}
+
+// allTargets is targets for a topic every user may read (the lobby's),
+// among users who still have an account.
+func (b *Broker) allTargets(topic string) []target {
+	names := b.sessions.users()
+	names = slices.DeleteFunc(names, func(n string) bool { _, ok := b.dir.User(n); return !ok })
+	return b.targets(nil, names, topic)
 }
 
 // matching merges the subscriptions that match topic as mochi does for a
