@@ -26,6 +26,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/broker/queuedconn"
 	"github.com/tachikoma-pet/tachikoma/broker/requests"
 	"github.com/tachikoma-pet/tachikoma/broker/store"
+	"github.com/tachikoma-pet/tachikoma/broker/warmstack"
 	"github.com/tachikoma-pet/tachikoma/broker/wslistener"
 )
 
@@ -215,7 +216,7 @@ func (b *Broker) Start() error {
 
 // queuedListener hands mochi connections whose writes never wait for the
 // peer (queuedconn), which route relies on to write from the publisher's
-// goroutine.
+// goroutine, and whose reads keep a publisher's stack (warmstack).
 type queuedListener struct {
 	listeners.Listener
 	limit int
@@ -227,7 +228,7 @@ func (b *Broker) queued(l listeners.Listener) queuedListener {
 
 func (l queuedListener) Serve(establish listeners.EstablishFn) {
 	l.Listener.Serve(func(id string, c net.Conn) error {
-		return establish(id, queuedconn.Wrap(c, l.limit))
+		return establish(id, queuedconn.Wrap(warmstack.Wrap(c), l.limit))
 	})
 }
 
