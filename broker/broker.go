@@ -20,6 +20,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"github.com/tachikoma-pet/tachikoma/broker/ackconn"
 	"github.com/tachikoma-pet/tachikoma/broker/aclfile"
 	"github.com/tachikoma-pet/tachikoma/broker/directory"
 	"github.com/tachikoma-pet/tachikoma/broker/password"
@@ -148,7 +149,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 		// take a burst of 128 PUBACKs in one read.
 		ClientNetReadBufferSize: 512})
 	b.requests = &requests.Handler{Dir: b.dir, Pub: b, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
-	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{b: b}, &chatHook{b: b}, &sessionHook{b: b}, &presenceHook{b: b}, &dropHook{b: b}} {
+	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{b: b}, &chatHook{b: b}, &sessionHook{b: b}, &presenceHook{b: b}, &ackHook{b: b}, &dropHook{b: b}} {
 		if err := b.mqtt.AddHook(h, nil); err != nil {
 			b.store.Close()
 			return nil, fmt.Errorf("add hook %s: %w", h.ID(), err)
@@ -216,7 +217,8 @@ func (b *Broker) Start() error {
 
 // queuedListener hands mochi connections whose writes never wait for the
 // peer (queuedconn), which route relies on to write from the publisher's
-// goroutine, and whose reads keep a publisher's stack (warmstack).
+// goroutine, whose reads keep a publisher's stack (warmstack), and which
+// complete 3.1.1 clients' QoS 1 deliveries themselves (ackconn, ackHook).
 type queuedListener struct {
 	listeners.Listener
 	limit int
@@ -228,7 +230,7 @@ func (b *Broker) queued(l listeners.Listener) queuedListener {
 
 func (l queuedListener) Serve(establish listeners.EstablishFn) {
 	l.Listener.Serve(func(id string, c net.Conn) error {
-		return establish(id, queuedconn.Wrap(warmstack.Wrap(c), l.limit))
+		return establish(id, queuedconn.Wrap(ackconn.Wrap(warmstack.Wrap(c)), l.limit))
 	})
 }
 

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -89,3 +90,6 @@ func (b *Broker) Readers(topic string) []string {
 
 // IndexedSessions is how many sessions of user deliveries look at.
 func (b *Broker) IndexedSessions(user string) int { return len(b.sessions.sessions(user)) }
+
+// PacketsRead is how many packets mochi has read from clients.
+func (b *Broker) PacketsRead() int64 { return atomic.LoadInt64(&b.mqtt.Info.PacketsReceived) }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
 
@@ -141,5 +142,45 @@ func TestRoomMessageReachesOneSharedSubscriber(t *testing.T) {
 	}
 	if lobby := topics.Room(topics.Lobby); got[lobby+" alice"]+got[lobby+" bob"]+got[lobby+" carol"] != 1 {
 		t.Fatalf("deliveries %v: want the lobby message once", got)
+	}
+}
+
+// A 3.1.1 subscriber's PUBACKs complete its QoS 1 deliveries without going
+// through mochi's packet handling (ackconn): the queue empties, and mochi
+// reads none of them.
+func TestPubacksCompleteDeliveries(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst = 1e6, 1e6
+	b := startBroker(t, cfg)
+	register(t, b, "alice", "bob")
+	sub := dialRaw(t, b, "alice", 4, packets.Properties{})
+	sub.subscribe(packets.Subscription{Filter: topics.Room(topics.Lobby), Qos: 1}, 0)
+	bob := connect(t, b, "bob")
+	const n = 50
+	for i := range n {
+		bob.pub(topics.Room(topics.Lobby), 1, fmt.Sprintf(`{"text":"%d"}`, i))
+	}
+	var acks []byte
+	for range n {
+		pk := sub.nextPublish()
+		acks = append(acks, 0x40, 2, byte(pk.PacketID>>8), byte(pk.PacketID))
+	}
+	id := "alice-raw-" + t.Name()
+	if q := b.QueuedTopics(id); len(q) != n {
+		t.Fatalf("%d deliveries awaiting PUBACK, want %d", len(q), n)
+	}
+	read := b.PacketsRead()
+	if _, err := sub.conn.Write(acks); err != nil { // all in one read: all taken
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(waitFor)
+	for len(b.QueuedTopics(id)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if q := b.QueuedTopics(id); len(q) != 0 {
+		t.Fatalf("%d deliveries still awaiting PUBACK after all were sent", len(q))
+	}
+	if d := b.PacketsRead() - read; d != 0 {
+		t.Fatalf("mochi read %d packets for the %d PUBACKs", d, n)
 	}
 }
