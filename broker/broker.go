@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -149,7 +150,13 @@ func New(cfg Config, opt Options) (*Broker, error) {
 		// take a burst of 128 PUBACKs in one read.
 		ClientNetReadBufferSize: 512})
 	b.requests = &requests.Handler{Dir: b.dir, Pub: b, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
-	for _, h := range []mqtt.Hook{&authHook{b: b}, &aclHook{b: b}, &chatHook{b: b}, &sessionHook{b: b}, &presenceHook{b: b}, &ackHook{b: b}, &dropHook{b: b}} {
+	hooks := []mqtt.Hook{&authHook{b: b}, &aclHook{b: b}, &chatHook{b: b}, &sessionHook{b: b}, &presenceHook{b: b}, &dropHook{b: b}}
+	// ackHook completes deliveries without mochi's processPuback, which is
+	// where OnQosComplete hooks are called: only while none wants them.
+	if !slices.ContainsFunc(hooks, func(h mqtt.Hook) bool { return h.Provides(mqtt.OnQosComplete) }) {
+		hooks = append(hooks, &ackHook{b: b})
+	}
+	for _, h := range hooks {
 		if err := b.mqtt.AddHook(h, nil); err != nil {
 			b.store.Close()
 			return nil, fmt.Errorf("add hook %s: %w", h.ID(), err)

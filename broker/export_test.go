@@ -66,12 +66,7 @@ func (b *Broker) PresenceOf(user string) (connections int, payload []byte) {
 // RouteTargets is the client ids a message on topic would be delivered to.
 func (b *Broker) RouteTargets(topic string) []string {
 	var ids []string
-	names, everyone := b.readers(topic)
-	ts := b.targets(nil, names, topic)
-	if everyone {
-		ts = b.allTargets(topic)
-	}
-	for _, t := range b.withShared(ts, topic) {
+	for _, t := range b.routeTargets(topic) {
 		ids = append(ids, t.cl.ID)
 	}
 	slices.Sort(ids)
@@ -93,3 +88,6 @@ func (b *Broker) IndexedSessions(user string) int { return len(b.sessions.sessio
 
 // PacketsRead is how many packets mochi has read from clients.
 func (b *Broker) PacketsRead() int64 { return atomic.LoadInt64(&b.mqtt.Info.PacketsReceived) }
+
+// InflightCount is mochi's $SYS count of deliveries awaiting acknowledgement.
+func (b *Broker) InflightCount() int64 { return atomic.LoadInt64(&b.mqtt.Info.Inflight) }

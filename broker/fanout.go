@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -30,20 +31,23 @@ import (
 // never waits for a slow reader. Subscription options, offline queues and
 // MQTT 5 flow control follow mochi's rules, so a client sees no difference.
 func (b *Broker) route(pk packets.Packet) {
-	var ts []target
-	if names, everyone := b.readers(pk.TopicName); everyone {
-		ts = b.allTargets(pk.TopicName)
-	} else {
-		ts = b.targets(nil, names, pk.TopicName)
+	b.deliverAll(pk, b.routeTargets(pk.TopicName))
+}
+
+// routeTargets is every delivery a message on topic gets.
+func (b *Broker) routeTargets(topic string) []target {
+	names, everyone := b.readers(topic)
+	if everyone {
+		names = b.sessions.users()
 	}
-	ts = b.withShared(ts, pk.TopicName)
-	b.deliverAll(pk, ts)
+	return b.withShared(b.targets(nil, names, topic), topic)
 }
 
 // readers names everyone who may read topic, a concrete Tachikoma topic,
 // by the rules policy.Allowed applies; everyone reports the lobby's topics,
 // which every user may read (its member list is every account, most of
-// them offline, so the sessions are looked at instead).
+// them offline, so the users with a session are looked at instead: a
+// removed account's sessions leave the index with it).
 func (b *Broker) readers(topic string) (names []string, everyone bool) {
 	t, err := topics.Parse(topic)
 	if err != nil {
@@ -215,6 +219,7 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 			out.Expiry, held = -1, true
 		}
 		if cl.State.Inflight.Set(out) {
+			atomic.AddInt64(&f.b.mqtt.Info.Inflight, 1) // as mochi counts its own, for $SYS
 			cl.State.Inflight.DecreaseSendQuota()
 		}
 		wire = f.stamp(wire, out.PacketID)

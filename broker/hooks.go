@@ -374,8 +374,13 @@ func (h *ackHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	}
 	info := h.b.mqtt.Info
 	ac.OnPuback(func(id uint16) {
-		// mochi's processPuback, which ignores an unknown id. It also calls
-		// OnQosComplete hooks; this broker has none.
+		// mochi's processPuback, which ignores an unknown id (its OnQosComplete
+		// hooks: New installs ackHook only while no hook provides one). mochi
+		// reads no packet of a client closed or taken over; the new client
+		// has its own connection.
+		if cl.Closed() || cl.IsTakenOver() {
+			return
+		}
 		if cl.State.Inflight.Delete(id) {
 			cl.State.Inflight.IncreaseSendQuota()
 			atomic.AddInt64(&info.Inflight, -1)

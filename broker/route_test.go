@@ -166,21 +166,21 @@ func TestPubacksCompleteDeliveries(t *testing.T) {
 		acks = append(acks, 0x40, 2, byte(pk.PacketID>>8), byte(pk.PacketID))
 	}
 	id := "alice-raw-" + t.Name()
-	if q := b.QueuedTopics(id); len(q) != n {
-		t.Fatalf("%d deliveries awaiting PUBACK, want %d", len(q), n)
+	if q, c := b.QueuedTopics(id), b.InflightCount(); len(q) != n || c != n {
+		t.Fatalf("%d deliveries awaiting PUBACK ($SYS says %d), want %d", len(q), c, n)
 	}
 	read := b.PacketsRead()
-	if _, err := sub.conn.Write(acks); err != nil { // all in one read: all taken
+	if _, err := sub.conn.Write(acks); err != nil { // one write: taken unless TCP splits it
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(waitFor)
 	for len(b.QueuedTopics(id)) > 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if q := b.QueuedTopics(id); len(q) != 0 {
-		t.Fatalf("%d deliveries still awaiting PUBACK after all were sent", len(q))
+	if q, c := b.QueuedTopics(id), b.InflightCount(); len(q) != 0 || c != 0 {
+		t.Fatalf("%d deliveries still awaiting PUBACK after all were sent ($SYS says %d)", len(q), c)
 	}
-	if d := b.PacketsRead() - read; d != 0 {
+	if d := b.PacketsRead() - read; d > n/2 {
 		t.Fatalf("mochi read %d packets for the %d PUBACKs", d, n)
 	}
 }

@@ -183,14 +183,6 @@ func (b *Broker) targets(dst []target, names []string, topic string) []target {
 	return dst
 }
 
-// allTargets is targets for a topic every user may read (the lobby's),
-// among users who still have an account.
-func (b *Broker) allTargets(topic string) []target {
-	names := b.sessions.users()
-	names = slices.DeleteFunc(names, func(n string) bool { _, ok := b.dir.User(n); return !ok })
-	return b.targets(nil, names, topic)
-}
-
 // matching merges the subscriptions that match topic as mochi does for a
 // delivery: the highest QoS, every identifier, no-local if any asks (mochi's
 // rule), and retain-as-published if any asks.

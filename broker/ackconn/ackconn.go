@@ -24,6 +24,7 @@ import (
 type Conn struct {
 	net.Conn
 	onAck atomic.Pointer[func(id uint16)]
+	below publisher // the wrapped connection, if it wants to know of PUBLISHes
 
 	// The parser's place in the byte stream; only the reading goroutine
 	// touches these.
@@ -46,12 +47,23 @@ const (
 	lost                       // the stream is not MQTT: pass it all, mochi will refuse it
 )
 
+// publisher is told when the client sends a PUBLISH (warmstack.Conn).
+type publisher interface{ Published() }
+
+// publishType is a PUBLISH's first byte's high nibble.
+const publishType = 3
+
 // pubackV3 is the first two bytes of an MQTT 3.1.1 PUBACK: type 4, no flags,
 // remaining length 2 (the packet id).
 const pubackV3 = 0x40
 
 // Wrap returns c, passing everything through until OnPuback is called.
-func Wrap(c net.Conn) *Conn { return &Conn{Conn: c} }
+// If c wants to know when the client publishes (warmstack.Conn), it is told.
+func Wrap(c net.Conn) *Conn {
+	w := &Conn{Conn: c}
+	w.below, _ = c.(publisher)
+	return w
+}
 
 // OnPuback makes c hand each PUBACK's packet id to f instead of passing the
 // packet on. f runs on the reading goroutine, where mochi would have
@@ -87,9 +99,12 @@ func (c *Conn) SetDeadline(t time.Time) error {
 func (c *Conn) Read(p []byte) (int, error) {
 	for {
 		n, err := c.Conn.Read(p)
-		kept, took := c.filter(p[:n])
+		kept, took, published := c.filter(p[:n])
 		if took {
 			c.keepAlive()
+		}
+		if published && c.below != nil {
+			c.below.Published()
 		}
 		if kept > 0 || err != nil || n == 0 {
 			return kept, err
@@ -98,13 +113,13 @@ func (c *Conn) Read(p []byte) (int, error) {
 }
 
 // filter compacts b to the bytes mochi should see and reports how many
-// remain and whether a PUBACK was taken.
-func (c *Conn) filter(b []byte) (int, bool) {
+// remain, whether a PUBACK was taken and whether a PUBLISH began.
+func (c *Conn) filter(b []byte) (kept int, took, published bool) {
 	var ack func(uint16)
 	if f := c.onAck.Load(); f != nil {
 		ack = *f
 	}
-	w, took := 0, false
+	w := 0
 	for r := 0; r < len(b); {
 		switch c.state {
 		case atPacket:
@@ -114,6 +129,7 @@ func (c *Conn) filter(b []byte) (int, bool) {
 				took = true
 				continue
 			}
+			published = published || b[r]>>4 == publishType
 			c.state, c.length, c.shift = inLength, 0, 0
 			b[w] = b[r]
 			w, r = w+1, r+1
@@ -145,7 +161,7 @@ func (c *Conn) filter(b []byte) (int, bool) {
 			r = len(b)
 		}
 	}
-	return w, took
+	return w, took, published
 }
 
 // keepAlive moves the deadline on for PUBACKs mochi did not see, as it

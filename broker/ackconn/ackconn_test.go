@@ -171,12 +171,12 @@ func TestPubacksKeepTheConnectionAlive(t *testing.T) {
 	defer a.Close()
 	c := Wrap(b)
 	c.OnPuback(func(uint16) {})
-	if err := c.SetDeadline(time.Now().Add(200 * time.Millisecond)); err != nil {
+	if err := c.SetDeadline(time.Now().Add(400 * time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	stop := make(chan struct{})
 	go func() {
-		tick := time.NewTicker(20 * time.Millisecond)
+		tick := time.NewTicker(40 * time.Millisecond)
 		defer tick.Stop()
 		for id := uint16(1); ; id++ {
 			select {
@@ -189,7 +189,7 @@ func TestPubacksKeepTheConnectionAlive(t *testing.T) {
 			}
 		}
 	}()
-	end := time.Now().Add(time.Second)
+	end := time.Now().Add(1200 * time.Millisecond)
 	go func() {
 		time.Sleep(time.Until(end))
 		close(stop)
@@ -198,7 +198,7 @@ func TestPubacksKeepTheConnectionAlive(t *testing.T) {
 	buf := make([]byte, 64)
 	n, err := c.Read(buf)
 	if err != nil {
-		t.Fatalf("read failed after %v of PUBACKs only: %v", time.Since(end.Add(-time.Second)).Round(time.Millisecond), err)
+		t.Fatalf("read failed after %v of PUBACKs only: %v", time.Since(end.Add(-1200*time.Millisecond)).Round(time.Millisecond), err)
 	}
 	if !bytes.Equal(buf[:n], []byte{0xC0, 0}) {
 		t.Fatalf("read % x, want the PINGREQ", buf[:n])
@@ -208,6 +208,53 @@ func TestPubacksKeepTheConnectionAlive(t *testing.T) {
 	_ = c.SetDeadline(time.Now().Add(100 * time.Millisecond))
 	if _, err := c.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("silent connection: %v, want the deadline", err)
+	}
+}
+
+// notingConn counts what it is told of PUBLISHes, as warmstack.Conn is told.
+type notingConn struct {
+	net.Conn
+	published int
+}
+
+func (n *notingConn) Published() { n.published++ }
+
+// The connection below hears of each PUBLISH the parser sees begin, not of
+// bytes that only look like one inside another packet.
+func TestPublishesAreReported(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	below := &notingConn{Conn: b}
+	c := Wrap(below)
+	body := other(0x82, 300, 0x30)
+	split := 50
+	for body.wire[split]>>4 != publishType {
+		split++
+	}
+	chunks := [][]byte{
+		other(0x30, 10, 0).wire,
+		puback(7).wire,
+		body.wire[:split], body.wire[split:], // the second part begins with a PUBLISH-looking body byte
+		append(other(0x32, 5, 0).wire, other(0x30, 0x30, 0).wire...), // two in one read
+	}
+	go func() {
+		for _, ch := range chunks {
+			if _, err := a.Write(ch); err != nil {
+				return
+			}
+		}
+		a.Close()
+	}()
+	buf := make([]byte, 512)
+	reads := 0
+	for {
+		if _, err := c.Read(buf); err != nil {
+			break
+		}
+		reads++
+	}
+	if below.published != 2 {
+		t.Fatalf("told of %d reads with PUBLISHes in %d reads, want 2 (the first read and the last)", below.published, reads)
 	}
 }
 

@@ -8,9 +8,10 @@
 // below which every garbage collection halves a stack; so each collection
 // shrank every publisher's stack and their next message copied it back, a
 // tenth of the broker's CPU with 1,000 people chatting. A connection that
-// sent a PUBLISH lately waits with 8 KiB more in use, which makes the
-// collector leave its stack alone; a connection that only listens still
-// shrinks, which is what keeps idle memory low.
+// sent a PUBLISH lately (whoever parses the stream says so: Published)
+// waits with 8 KiB more in use, which makes the collector leave its stack
+// alone; a connection that only listens still shrinks, which is what keeps
+// idle memory low. The price is zeroing those 8 KiB on each of its reads.
 package warmstack
 
 import (
@@ -31,7 +32,7 @@ const pad = 8 << 10
 // Conn is a net.Conn whose reads keep its reader's stack while it publishes.
 type Conn struct {
 	net.Conn
-	published atomic.Int64 // unix seconds of the last read that began with a PUBLISH
+	published atomic.Int64 // unix seconds of the last Published
 }
 
 // Wrap returns c with warm reads.
@@ -47,30 +48,23 @@ func (c *Conn) SyscallConn() (syscall.RawConn, error) {
 	return sc.SyscallConn()
 }
 
+// Published records that the client sent a PUBLISH: for Window, reads go
+// deep.
+func (c *Conn) Published() { c.published.Store(time.Now().Unix()) }
+
 // Read reads from the wrapped connection, deep in the stack if c has
 // published within Window.
 func (c *Conn) Read(p []byte) (int, error) {
 	if time.Now().Unix()-c.published.Load() < int64(Window/time.Second) {
 		return c.readDeep(p)
 	}
-	return c.read(p)
-}
-
-func (c *Conn) read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	// Reads usually begin at a packet: MQTT's PUBLISH is type 3 in the
-	// first byte's high nibble. A guess is enough; a wrong one costs only
-	// a stack copy or 16 KiB for a minute.
-	if n >= 2 && p[0]>>4 == 3 {
-		c.published.Store(time.Now().Unix())
-	}
-	return n, err
+	return c.Conn.Read(p)
 }
 
 //go:noinline
 func (c *Conn) readDeep(p []byte) (int, error) {
 	var hold [pad]byte
-	n, err := c.read(p)
+	n, err := c.Conn.Read(p)
 	keep(&hold)
 	return n, err
 }
