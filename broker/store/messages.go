@@ -153,24 +153,30 @@ func (l *messageLog) run() {
 
 func (l *messageLog) commit(batch []pending) error {
 	ctx := context.Background()
-	tx, err := l.conn.BeginTx(ctx, nil)
-	if err != nil {
+	// The transaction by hand on the log's connection: inside a sql.Tx,
+	// database/sql prepares a statement that belongs to a sql.Conn again
+	// (Tx.StmtContext), once per batch.
+	if _, err := l.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return fmt.Errorf("store messages: %w", err)
 	}
-	stmt := tx.StmtContext(ctx, l.insert) // same connection: no new prepare
+	rollback := func(err error) error {
+		if _, rerr := l.conn.ExecContext(ctx, "ROLLBACK"); rerr != nil {
+			return fmt.Errorf("%w (and rollback: %v)", err, rerr)
+		}
+		return err
+	}
 	for _, p := range batch {
 		m := p.m
 		var cid any
 		if m.CID != "" {
 			cid = m.CID
 		}
-		if _, err := stmt.ExecContext(ctx, m.ID, m.Conv, m.Sender, m.Nick, m.Text, m.TS, cid); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store message %d: %w", m.ID, err)
+		if _, err := l.insert.ExecContext(ctx, m.ID, m.Conv, m.Sender, m.Nick, m.Text, m.TS, cid); err != nil {
+			return rollback(fmt.Errorf("store message %d: %w", m.ID, err))
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store messages: %w", err)
+	if _, err := l.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return rollback(fmt.Errorf("store messages: %w", err))
 	}
 	return nil
 }
