@@ -10,6 +10,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // packet is one MQTT packet on the wire, and the PUBACK id if it is one.
@@ -22,26 +24,17 @@ func puback(id uint16) packet {
 	return packet{wire: []byte{0x40, 2, byte(id >> 8), byte(id)}, ackID: int(id)}
 }
 
-// other is a packet of type t with a body of n bytes (remaining length
-// encoded as MQTT does).
+// other is a packet whose first byte is t with a body of n bytes, its
+// fixed header encoded by mochi.
 func other(t byte, n int, fill byte) packet {
-	w := []byte{t}
-	for l := n; ; {
-		d := byte(l % 128)
-		l /= 128
-		if l > 0 {
-			d |= 0x80
-		}
-		w = append(w, d)
-		if l == 0 {
-			break
-		}
-	}
+	var buf bytes.Buffer
+	fh := packets.FixedHeader{Type: t >> 4, Dup: t&8 != 0, Qos: t >> 1 & 3, Retain: t&1 != 0, Remaining: n}
+	fh.Encode(&buf)
 	// A body full of PUBACK-looking bytes, which must not be taken for one.
 	for i := range n {
-		w = append(w, []byte{0x40, 2, fill, byte(i)}[i%4])
+		buf.WriteByte([]byte{0x40, 2, fill, byte(i)}[i%4])
 	}
-	return packet{wire: w, ackID: -1}
+	return packet{wire: buf.Bytes(), ackID: -1}
 }
 
 // run writes the packets' bytes split into the given chunks, reads them
