@@ -2,10 +2,12 @@ package broker_test
 
 import (
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -19,7 +21,9 @@ func BenchmarkRoomMessageAmongIdlePets(b *testing.B) {
 		b.Run(fmt.Sprintf("idle=%d", idle), func(b *testing.B) {
 			cfg := testConfig(b.TempDir())
 			cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst = 1e6, 1e6
-			br := startBroker(b, cfg)
+			// Errors only: closing 2,000 connections at the end would log a
+			// warning each and bury the figures.
+			br := brokertest.Start(b, cfg, brokertest.Logger(b, slog.LevelError))
 			names := []string{"talker", "member"}
 			for i := range idle {
 				names = append(names, fmt.Sprintf("idle%04d", i))
