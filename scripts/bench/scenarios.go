@@ -259,6 +259,15 @@ func (e *env) idleScenario(srv *server) (result, error) {
 		return res, err
 	}
 	res.Connect = cs
+	// Like the pet after logging in, each sends a request (the pet sends a
+	// few: profile, friends, rooms, history). A broker that kept the
+	// stacks of clients that had just published would show it here.
+	for k, c := range conns {
+		if err := c.publish(topics.Requests(userName(k)), 0, []byte(`{"id":"1","method":"friend.list"}`)); err != nil {
+			closeAll(conns)
+			return res, fmt.Errorf("client i%d: request: %w", k, err)
+		}
+	}
 	cpuConnect := cpuSeconds(srv.pid()) - cpu0
 	time.Sleep(2 * time.Second)
 	cpu1 := cpuSeconds(srv.pid())
