@@ -154,9 +154,9 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 		return // [MQTT-3.8.3-3]
 	}
 	// Callers pass readers only (route's targets are, shared picks are
-	// checked); room chat is not queued for a client that is away.
+	// checked).
 	closed := cl.Closed()
-	if closed && isRoomChat(pk.TopicName) {
+	if notQueued(pk.TopicName, closed) {
 		return
 	}
 	out := pk // the fields below are values; the payload is shared, never written
@@ -294,16 +294,13 @@ func publishIDOffset(wire []byte) int {
 	return i + 2 + topicLen
 }
 
-// mayReceive is the ACL for one delivery. Room chat is not queued for a
-// client that is away: history has it, and one chatty room would otherwise
-// fill every offline session's queue. DMs and events are queued.
+// mayReceive is the ACL for one delivery, for clients not known to be
+// readers (mochi's deliveries, shared subscription groups).
 func (b *Broker) mayReceive(cl *mqtt.Client, topic string) bool {
-	return b.mayReceiveConn(cl, topic, cl.Closed())
+	return !notQueued(topic, cl.Closed()) && b.policy.Allowed(string(cl.Properties.Username), cl.ID, topic, false)
 }
 
-func (b *Broker) mayReceiveConn(cl *mqtt.Client, topic string, closed bool) bool {
-	if closed && isRoomChat(topic) {
-		return false
-	}
-	return b.policy.Allowed(string(cl.Properties.Username), cl.ID, topic, false)
-}
+// notQueued reports a delivery left out because the client is away: room
+// chat is not queued (history has it, and one chatty room would otherwise
+// fill every offline session's queue). DMs and events are.
+func notQueued(topic string, closed bool) bool { return closed && isRoomChat(topic) }

@@ -304,12 +304,11 @@ func (h *sessionHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	if cl.Net.Inline {
 		return
 	}
-	h.b.sessions.put(string(cl.Properties.Username), cl)
-	// A resumed session's shared subscriptions came with it.
-	for filter, sub := range cl.State.Subscriptions.GetAll() {
-		if mqtt.IsSharedFilter(filter) {
-			h.b.shared.add(cl, granted(sub, sub.Qos))
-		}
+	// A resumed session's subscriptions, shared ones included, came with it.
+	plain, shared := subscriptionsOf(cl)
+	h.b.sessions.put(string(cl.Properties.Username), cl, plain)
+	for _, sub := range shared {
+		h.b.shared.add(cl, sub)
 	}
 }
 

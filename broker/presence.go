@@ -24,9 +24,9 @@ import (
 // whose delivery on SUBSCRIBE goes through each client's bounded outbound
 // queue and scans every presence to find a user's friends. Here a new
 // subscription looks only at the subscriber's friends, and a change only
-// at the sessions of the user and their friends: every pet subscribes to
-// tachikoma/presence/+, so going through the subscribers of the topic
-// would check every connected pet for each change.
+// at the sessions of the user and their friends (route): every pet's
+// tachikoma/# matches every presence topic, so going through the
+// subscribers of the topic would check every connected pet for each change.
 type presenceTracker struct {
 	b *Broker
 
@@ -114,14 +114,8 @@ func (p *presenceTracker) set(user string, pr topics.Presence, tell bool) {
 	p.last[user] = payload
 	p.mu.Unlock()
 	if tell {
-		p.tell(user, payload)
+		p.b.route(presencePacket(user, payload)) // to user's and their friends' sessions
 	}
-}
-
-// tell delivers a change of user's presence to the sessions subscribed to
-// it: user's own and their friends' (the only ones who may read it).
-func (p *presenceTracker) tell(user string, payload []byte) {
-	p.b.route(presencePacket(user, payload))
 }
 
 // Befriended tells each of two new friends the other's current presence:

@@ -49,23 +49,31 @@ func (x *sessionIndex) shard(user string) *sessionShard {
 	return &x.shards[shardOf(user, uint32(len(x.shards)))]
 }
 
-// plainSubscriptions reads cl's subscriptions other than shared ones (those
-// are in sharedSubs).
-func plainSubscriptions(cl *mqtt.Client) []packets.Subscription {
-	var subs []packets.Subscription
+// subscriptionsOf reads cl's subscriptions: the plain ones, for the index,
+// and the shared ones (for sharedSubs).
+func subscriptionsOf(cl *mqtt.Client) (plain, shared []packets.Subscription) {
 	for filter, sub := range cl.State.Subscriptions.GetAll() {
-		if !mqtt.IsSharedFilter(filter) {
-			sub.Identifiers = nil // Identifier is this filter's; targets merges
-			subs = append(subs, sub)
+		sub.Identifiers = nil // Identifier is this filter's; matching merges
+		if mqtt.IsSharedFilter(filter) {
+			shared = append(shared, sub)
+		} else {
+			plain = append(plain, sub)
 		}
 	}
-	return subs
+	return plain, shared
 }
 
-// put records cl as user's session under its id, replacing whatever was
-// there under that id (a session taken over, or cl's older subscriptions).
-func (x *sessionIndex) put(user string, cl *mqtt.Client) {
-	s := &session{id: cl.ID, cl: cl, subs: plainSubscriptions(cl)}
+// plainSubscriptions is cl's plain subscriptions.
+func plainSubscriptions(cl *mqtt.Client) []packets.Subscription {
+	plain, _ := subscriptionsOf(cl)
+	return plain
+}
+
+// put records cl, whose plain subscriptions are subs, as user's session
+// under its id, replacing whatever was there under that id (a session
+// taken over).
+func (x *sessionIndex) put(user string, cl *mqtt.Client, subs []packets.Subscription) {
+	s := &session{id: cl.ID, cl: cl, subs: subs}
 	sh := x.shard(user)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -284,8 +292,7 @@ func (s *sharedSubs) picks(b *Broker, topic string, got func(*mqtt.Client) bool)
 			if got(cl) || !b.mayReceive(cl, topic) {
 				continue
 			}
-			sub.Identifiers = nil
-			out = append(out, target{cl, sub})
+			out = append(out, target{cl, sub}) // stored without Identifiers (granted, subscriptionsOf)
 			break
 		}
 	}

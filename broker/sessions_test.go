@@ -31,7 +31,7 @@ func TestSessionIndexFollowsTakeovers(t *testing.T) {
 
 	old := client("tachikoma/#")
 	b.mqtt.Clients.Add(old)
-	x.put("bob", old)
+	x.put("bob", old, plainSubscriptions(old))
 	if s := stored(); s.cl != old || len(s.subs) != 1 || s.subs[0].Filter != "tachikoma/#" {
 		t.Fatalf("stored %+v: want the old client with its one plain subscription", s)
 	}
@@ -48,7 +48,7 @@ func TestSessionIndexFollowsTakeovers(t *testing.T) {
 	if s := stored(); s.cl != next || s.subs[0].Filter != "tachikoma/rooms/+" {
 		t.Fatalf("after the old client ended: %+v, want the client mochi holds", s)
 	}
-	x.put("bob", next)
+	x.put("bob", next, plainSubscriptions(next))
 	x.drop(b, "bob", old) // a late second end of the old one changes nothing
 	if s := stored(); s.cl != next {
 		t.Fatal("a late drop of the old client removed its successor")

@@ -216,10 +216,6 @@ func PetFilters(user string) []string {
 // All is the filter for every Tachikoma topic.
 const All = Root + "/#"
 
-// UserTopics is the filter for everything addressed to user: DMs, replies
-// and events (the user may not read their own requests).
-func UserTopics(user string) string { return Root + "/users/" + user + "/#" }
-
 // HasWildcard reports whether filter contains MQTT wildcards.
 func HasWildcard(filter string) bool { return strings.ContainsAny(filter, "+#") }
 
