@@ -49,6 +49,7 @@ type Broker struct {
 	limits   *keyLimits
 	regLimit *keyLimits
 	cids     *recentSet
+	sent     *sentCIDs
 	http     *http.Server
 	httpLn   net.Listener
 	tcp      *listeners.TCP
@@ -118,6 +119,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	b.limits = newKeyLimits(cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst)
 	b.regLimit = newKeyLimits(float64(cfg.Registration.PerMinute)/60, cfg.Registration.PerMinute)
 	b.cids = newRecentSet(65536)
+	b.sent = newSentCIDs(sentCIDLimit, b.store.EachCID)
 	b.presence = newPresenceTracker(b)
 	b.sessions = newSessionIndex()
 

@@ -427,6 +427,33 @@ func TestDuplicateCIDIsDeliveredOnce(t *testing.T) {
 	}
 }
 
+// A retry whose PUBACK was lost to a restart: the broker that stored the
+// message is gone, so only the database knows the cid.
+func TestDuplicateCIDAfterRestartIsDropped(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t, testConfig(dir))
+	register(t, b, "alice", "bob")
+	alice := connect(t, b, "alice")
+	alice.pub(topics.Room(topics.Lobby), 1, `{"text":"once","cid":"abc-1"}`)
+	b.Close()
+
+	b2 := startBroker(t, testConfig(dir))
+	alice2, bob := connect(t, b2, "alice"), connect(t, b2, "bob")
+	bob.sub(topics.Room(topics.Lobby))
+	alice2.pub(topics.Room(topics.Lobby), 1, `{"text":"new","cid":"abc-2"}`)
+	alice2.pub(topics.Room(topics.Lobby), 1, `{"text":"once","cid":"abc-1"}`)
+	alice2.pub(topics.Room(topics.Lobby), 1, "marker")
+	for _, want := range []string{"new", "marker"} {
+		if m := bob.expectChat(topics.Room(topics.Lobby)); m.Text != want {
+			t.Fatalf("got %q, want %q (a retry from before the restart was delivered again?)", m.Text, want)
+		}
+	}
+	msgs, _ := b2.Directory().Store().History(context.Background(), store.RoomConv(topics.Lobby), 0, 10)
+	if len(msgs) != 3 {
+		t.Fatalf("stored %d messages, want once, new and marker", len(msgs))
+	}
+}
+
 func TestRequestErrors(t *testing.T) {
 	b := startBroker(t, testConfig(t.TempDir()))
 	register(t, b, "alice")

@@ -238,3 +238,13 @@ func TestMatchesAgreesWithMochi(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkDecodeOutgoing(b *testing.B) {
+	p := []byte(`{"text":"m@1764426000000000000#123 tachikoma tachikoma tachikoma tachikoma tach","cid":"mb1a2b3c4d5e-2k1"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeOutgoing(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

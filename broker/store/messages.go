@@ -235,6 +235,26 @@ func (s *Store) HistorySince(ctx context.Context, conv string, before, since int
 	return out, rows.Err()
 }
 
+// EachCID calls each with every cid that sender's stored messages carry.
+func (s *Store) EachCID(ctx context.Context, sender string, each func(cid string)) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT cid FROM messages WHERE sender=? AND cid IS NOT NULL`, sender)
+	if err != nil {
+		return fmt.Errorf("cids of %s: %w", sender, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cid string
+		if err := rows.Scan(&cid); err != nil {
+			return fmt.Errorf("cids of %s: %w", sender, err)
+		}
+		each(cid)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cids of %s: %w", sender, err)
+	}
+	return nil
+}
+
 // FindByCID returns the id of sender's stored message with cid, or 0.
 func (s *Store) FindByCID(ctx context.Context, sender, cid string) (int64, error) {
 	var id int64

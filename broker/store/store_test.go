@@ -89,6 +89,13 @@ func TestMessagesAndHistory(t *testing.T) {
 	if id, _ := s.FindByCID(context.Background(), "a", "c3"); id != 4 {
 		t.Fatalf("FindByCID = %d", id)
 	}
+	var cids []string
+	if err := s.EachCID(context.Background(), "a", func(c string) { cids = append(cids, c) }); err != nil || len(cids) != 10 {
+		t.Fatalf("EachCID: %v %v, want the 10 cids", cids, err)
+	}
+	if err := s.EachCID(context.Background(), "nobody", func(string) { t.Fatal("a cid for nobody") }); err != nil {
+		t.Fatal(err)
+	}
 	if a, b, ok := ConvPeers(DMConv("zed", "amy")); !ok || a != "amy" || b != "zed" {
 		t.Fatalf("ConvPeers %s %s %v", a, b, ok)
 	}

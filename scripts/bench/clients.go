@@ -135,18 +135,40 @@ func closeAll(conns []*mqttConn) {
 // Payloads carry their send time: "m@<unix ns>#<seq> <filler>". Our broker
 // delivers the text inside its stamped JSON, mosquitto the bytes as sent;
 // either way the marker is found without decoding JSON.
-func makePayload(seq int64, size int) []byte {
-	b := make([]byte, 0, size)
+//
+// With pet set the text goes out as the pet sends it, {"text":...,"cid":...}:
+// the cid makes our broker check for a duplicate before storing, which plain
+// text (as from mosquitto_pub -m) skips. Both brokers get the same bytes.
+func makePayload(seq int64, size int, pet bool) []byte {
+	b := make([]byte, 0, size+48)
+	if pet {
+		b = append(b, `{"text":"`...)
+	}
+	start := len(b)
 	b = append(b, "m@"...)
 	b = strconv.AppendInt(b, time.Now().UnixNano(), 10)
 	b = append(b, '#')
 	b = strconv.AppendInt(b, seq, 10)
 	b = append(b, ' ')
-	for len(b) < size {
-		b = append(b, "tachikoma "[len(b)%10])
+	for len(b)-start < size {
+		b = append(b, "tachikoma "[(len(b)-start)%10])
+	}
+	if pet {
+		// Unique across senders, rounds and runs, like the pet's
+		// instance-and-counter ids; the text needs no escaping.
+		b = append(b, `","cid":"mb`...)
+		b = strconv.AppendUint(b, cidInstance, 36)
+		b = append(b, '-')
+		b = strconv.AppendUint(b, cidSeq.Add(1), 36)
+		b = append(b, `"}`...)
 	}
 	return b
 }
+
+var (
+	cidInstance = uint64(time.Now().UnixNano())
+	cidSeq      atomic.Uint64
+)
 
 // sentAt extracts the send time from a delivered payload.
 func sentAt(p []byte) (time.Time, bool) {

@@ -44,6 +44,7 @@ type options struct {
 	rate         float64
 	duration     time.Duration
 	payload      int
+	petPayload   bool
 	pairs        int
 	dmRate       float64
 	idle         int
@@ -74,7 +75,8 @@ func parseFlags() *options {
 	flag.IntVar(&o.talkers, "talkers", 10, "room: publishing members")
 	flag.Float64Var(&o.rate, "rate", 100, "room: messages per second, all talkers together")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "room and dm: sending time")
-	flag.IntVar(&o.payload, "payload", 64, "chat payload bytes")
+	flag.IntVar(&o.payload, "payload", 64, "chat text bytes")
+	flag.BoolVar(&o.petPayload, "pet-payload", true, `send chat as the pet does, {"text":...,"cid":...} (false: plain text, as mosquitto_pub -m)`)
 	flag.IntVar(&o.pairs, "pairs", 500, "dm: friend pairs")
 	flag.Float64Var(&o.dmRate, "dm-rate", 1000, "dm: messages per second, all senders together")
 	flag.IntVar(&o.idle, "idle", 20000, "idle: connections held")

@@ -105,7 +105,7 @@ func (e *env) roomScenario(srv *server, qos byte) (result, error) {
 	o := e.o
 	M, T := o.members, o.talkers
 	res := result{Scenario: fmt.Sprintf("room-qos%d", qos), Broker: srv.kind,
-		Params: map[string]any{"members": M, "talkers": T, "rate_msgs_per_s": o.rate, "duration_s": o.duration.Seconds(), "payload_bytes": o.payload, "qos": qos}}
+		Params: map[string]any{"members": M, "talkers": T, "rate_msgs_per_s": o.rate, "duration_s": o.duration.Seconds(), "payload_bytes": o.payload, "pet_payload": o.petPayload, "qos": qos}}
 	run := &chatRun{perConn: make([]atomic.Int64, M)}
 	topic := topics.Room(benchRoom)
 	memberIdx := seq(T, M)
@@ -141,7 +141,7 @@ func (e *env) roomScenario(srv *server, qos byte) (result, error) {
 		go func() {
 			defer wg.Done()
 			n, err := pace(time.Duration(k)*interval/time.Duration(T), interval, perTalker, stop, func(j int) error {
-				return c.publish(topic, qos, makePayload(int64(k*perTalker+j), o.payload))
+				return c.publish(topic, qos, makePayload(int64(k*perTalker+j), o.payload, o.petPayload))
 			})
 			sent.Add(int64(n))
 			if err != nil {
@@ -197,7 +197,7 @@ func (e *env) dmScenario(srv *server) (result, error) {
 	P := o.pairs
 	N := 2 * P
 	res := result{Scenario: "dm-qos1", Broker: srv.kind,
-		Params: map[string]any{"pairs": P, "rate_msgs_per_s": o.dmRate, "duration_s": o.duration.Seconds(), "payload_bytes": o.payload, "qos": 1}}
+		Params: map[string]any{"pairs": P, "rate_msgs_per_s": o.dmRate, "duration_s": o.duration.Seconds(), "payload_bytes": o.payload, "pet_payload": o.petPayload, "qos": 1}}
 	run := &chatRun{perConn: make([]atomic.Int64, N)}
 	conns, cs, err := e.connectMany(srv, seq(0, N), "d", func(i int) []string { return []string{topics.DMInbox(userName(i))} }, 1,
 		func(i int) onMessage { return run.handler(i) }, o.workers)
@@ -224,7 +224,7 @@ func (e *env) dmScenario(srv *server) (result, error) {
 			defer wg.Done()
 			off := time.Duration(rand.Int64N(int64(interval)))
 			n, _ := pace(off, interval, perUser, stop, func(j int) error {
-				return c.publish(topic, 1, makePayload(int64(i*perUser+j), o.payload))
+				return c.publish(topic, 1, makePayload(int64(i*perUser+j), o.payload, o.petPayload))
 			})
 			sent.Add(int64(n))
 		}()
