@@ -8,22 +8,25 @@ import (
 
 // sentCIDs tells whether a user may already have stored a message with a
 // given cid, so that a new cid (nearly every message the pet sends) costs no
-// database read. Asking SQLite for each one was a quarter of a DM's CPU: a
+// database read. Asking SQLite for each one was 15% of the DM profile: a
 // statement prepared and a read transaction opened on the publisher's
 // goroutine.
 //
 // For each user who sends a cid it keeps 64-bit hashes of every cid they
-// stored, read from the database at their first cid since start, plus those
-// claimed since. A cid whose hash is absent was never stored; a present one
-// is only a "maybe" (a hash collision, a message whose store failed, a
-// deleted one) and the caller asks the database. Memory is about 12 bytes a
-// hash, with a cap: past it, every user's hashes are dropped and reloaded
-// when next needed, and a single user with more than a share of the cap is
-// not indexed at all (each of their cids goes to the database), so one
-// chatty account cannot make the index reload on every message.
+// stored, read from the database once, at their first cid since start, plus
+// every cid claimed since. A user's set is complete from then on, so an
+// absent hash means the cid was never stored; a present one is only a
+// "maybe" (a collision, a message whose store failed, a deleted one) and the
+// caller asks the database.
+//
+// Sets are never dropped and read again: a reload could miss a cid claimed
+// but not yet committed. Instead, past a cap (hashes, with a charge per
+// user) the user who would pass it is no longer indexed and each of their
+// cids goes to the database, as every cid did before; so does a user with
+// more than a share of the cap.
 type sentCIDs struct {
-	load    func(ctx context.Context, user string, each func(cid string)) error
-	limit   int // hashes held, all users together
+	load    func(ctx context.Context, user string, each func(cid string) bool) error
+	limit   int // hashes held, all users together, per-user charges included
 	perUser int // a user with more is not indexed
 
 	seed  maphash.Seed
@@ -33,15 +36,22 @@ type sentCIDs struct {
 }
 
 type userCIDs struct {
-	mu      sync.Mutex // held while loading and adding
-	loaded  bool
-	tooMany bool
-	hashes  map[uint64]struct{}
-
-	dropped bool // under sentCIDs.mu: replaced since, so no longer counted
+	mu        sync.Mutex // held while loading and adding
+	loaded    bool
+	unindexed bool                // the database decides for every cid of theirs
+	hashes    map[uint64]struct{} // complete once loaded
+	pending   []uint64            // claimed while the load failed: merged at the next load
 }
 
-func newSentCIDs(limit int, load func(ctx context.Context, user string, each func(cid string)) error) *sentCIDs {
+// userCharge is what a user's entry costs against the cap, in hashes: a
+// map and its header even for a user with one cid.
+const userCharge = 8
+
+// sentCIDLimit caps what sentCIDs holds: a Go map costs ~30 bytes a hash
+// here, so about 32 MiB at most.
+const sentCIDLimit = 1 << 20
+
+func newSentCIDs(limit int, load func(ctx context.Context, user string, each func(cid string) bool) error) *sentCIDs {
 	return &sentCIDs{load: load, limit: limit, perUser: max(limit/8, 1), seed: maphash.MakeSeed(), users: map[string]*userCIDs{}}
 }
 
@@ -57,64 +67,69 @@ func (s *sentCIDs) add(ctx context.Context, user, cid string) (maybe bool, err e
 	}
 	s.mu.Unlock()
 
+	h := maphash.String(s.seed, cid)
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if !u.loaded {
 		// Under the user's lock: their other messages wait for the load,
 		// everyone else's go on.
 		if err := s.fill(ctx, user, u); err != nil {
+			u.pending = append(u.pending, h)
 			return false, err
 		}
 	}
-	if u.tooMany {
+	if u.unindexed {
 		return true, nil
 	}
-	h := maphash.String(s.seed, cid)
 	if _, ok := u.hashes[h]; ok {
 		return true, nil
 	}
+	if !s.charge(1) {
+		s.unindex(u)
+		return true, nil
+	}
 	u.hashes[h] = struct{}{}
-	s.grow(u, 1)
 	return false, nil
 }
 
 func (s *sentCIDs) fill(ctx context.Context, user string, u *userCIDs) error {
 	hashes := map[uint64]struct{}{}
 	tooMany := false
-	err := s.load(ctx, user, func(cid string) {
-		if tooMany {
-			return
-		}
+	err := s.load(ctx, user, func(cid string) bool {
 		hashes[maphash.String(s.seed, cid)] = struct{}{}
-		if len(hashes) > s.perUser {
-			tooMany, hashes = true, nil
-		}
+		tooMany = len(hashes) > s.perUser
+		return !tooMany
 	})
 	if err != nil {
 		return err
 	}
-	u.loaded, u.tooMany, u.hashes = true, tooMany, hashes
-	s.grow(u, len(hashes))
+	for _, h := range u.pending {
+		hashes[h] = struct{}{}
+	}
+	u.loaded, u.pending = true, nil
+	if tooMany || len(hashes) > s.perUser || !s.charge(userCharge+len(hashes)) {
+		u.unindexed = true
+		return nil
+	}
+	u.hashes = hashes
 	return nil
 }
 
-// grow counts n more hashes of u, and drops every user's when the cap is
-// passed. A dropped entry stays correct for whoever still holds it; it just
-// is not found again.
-func (s *sentCIDs) grow(u *userCIDs, n int) {
+// charge counts n more against the cap, or reports that they do not fit.
+func (s *sentCIDs) charge(n int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u.dropped {
-		return
+	if s.total+n > s.limit {
+		return false
 	}
 	s.total += n
-	if s.total > s.limit {
-		for _, v := range s.users {
-			v.dropped = true
-		}
-		s.users, s.total = map[string]*userCIDs{}, 0
-	}
+	return true
 }
 
-// sentCIDLimit caps the hashes held: about 16 MiB.
-const sentCIDLimit = 1 << 20
+// unindex hands u's cids to the database from now on and frees its set.
+func (s *sentCIDs) unindex(u *userCIDs) {
+	s.mu.Lock()
+	s.total -= userCharge + len(u.hashes)
+	s.mu.Unlock()
+	u.unindexed, u.hashes = true, nil
+}

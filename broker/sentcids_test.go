@@ -13,10 +13,11 @@ type fakeStored struct {
 	mu    sync.Mutex
 	cids  map[string][]string
 	loads map[string]int
+	rows  int // cids handed out
 	err   error
 }
 
-func (f *fakeStored) load(_ context.Context, user string, each func(string)) error {
+func (f *fakeStored) load(_ context.Context, user string, each func(string) bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
@@ -24,7 +25,10 @@ func (f *fakeStored) load(_ context.Context, user string, each func(string)) err
 	}
 	f.loads[user]++
 	for _, c := range f.cids[user] {
-		each(c)
+		f.rows++
+		if !each(c) {
+			break
+		}
 	}
 	return nil
 }
@@ -52,59 +56,118 @@ func TestSentCIDsNewCIDsAreCertain(t *testing.T) {
 	if db.loads["alice"] != 1 {
 		t.Fatalf("alice's cids read %d times, want once", db.loads["alice"])
 	}
+	if got, want := s.held(), userCharge+52; got != want {
+		t.Fatalf("held %d, want %d (alice's charge, 2 loaded, 50 new)", got, want)
+	}
 	// Another user's cids are their own.
 	if maybe, _ := s.add(ctx, "bob", "old-2"); maybe {
 		t.Fatal("bob's first cid taken for alice's")
 	}
 }
 
-func TestSentCIDsLoadErrorIsReported(t *testing.T) {
+// A cid claimed while the load failed is stored later; a load that succeeds
+// before that commit must still know it.
+func TestSentCIDsClaimDuringFailedLoadIsKept(t *testing.T) {
 	db := newFakeStored()
 	db.err = errors.New("disk on fire")
 	s := newSentCIDs(1000, db.load)
-	if _, err := s.add(context.Background(), "alice", "c1"); err == nil {
+	ctx := context.Background()
+	if _, err := s.add(ctx, "alice", "x"); err == nil {
 		t.Fatal("no error when the stored cids cannot be read")
 	}
-	db.err = nil
-	db.cids["alice"] = []string{"c1"}
-	if maybe, err := s.add(context.Background(), "alice", "c1"); err != nil || !maybe {
-		t.Fatalf("after the error: maybe=%v err=%v, want a retried load", maybe, err)
+	db.err = nil // "x" is not committed yet: the database does not have it
+	if maybe, err := s.add(ctx, "alice", "y"); err != nil || maybe {
+		t.Fatalf("y: maybe=%v err=%v", maybe, err)
+	}
+	if maybe, _ := s.add(ctx, "alice", "x"); !maybe {
+		t.Fatal("x, claimed while the load failed, was taken for new")
 	}
 }
 
-func TestSentCIDsCap(t *testing.T) {
+func TestSentCIDsCapNeverReloads(t *testing.T) {
 	db := newFakeStored()
-	for i := range 5 {
+	for u := range 20 {
+		for i := range 10 {
+			db.cids[fmt.Sprint("u", u)] = append(db.cids[fmt.Sprint("u", u)], fmt.Sprint("c", i))
+		}
+	}
+	const limit = 100 // room for about 5 users of 10 cids and a charge of 8
+	s := newSentCIDs(limit, db.load)
+	ctx := context.Background()
+	unindexed := map[string]bool{}
+	for round := range 5 {
+		for u := range 20 {
+			user := fmt.Sprint("u", u)
+			maybe, err := s.add(ctx, user, fmt.Sprint("r", round))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maybe && unindexed[user] {
+				t.Fatalf("round %d: %s indexed again", round, user)
+			}
+			unindexed[user] = maybe
+			// A stored cid is a maybe whether the user is indexed or not.
+			if maybe, _ := s.add(ctx, user, "c3"); !maybe {
+				t.Fatalf("%s: a stored cid taken for new", user)
+			}
+			if s.held() > limit {
+				t.Fatalf("held %d, cap %d", s.held(), limit)
+			}
+		}
+	}
+	indexed := 0
+	for _, out := range unindexed {
+		if !out {
+			indexed++
+		}
+	}
+	if indexed == 0 || !unindexed["u19"] {
+		t.Fatalf("%d users indexed, u19 unindexed %v: want some in and the last out", indexed, unindexed["u19"])
+	}
+	for u, n := range db.loads {
+		if n != 1 {
+			t.Fatalf("%s read %d times: sets must not be reloaded", u, n)
+		}
+	}
+}
+
+func TestSentCIDsUserPastTheirShare(t *testing.T) {
+	db := newFakeStored()
+	for i := range 1000 {
 		db.cids["chatty"] = append(db.cids["chatty"], fmt.Sprint("c", i))
 	}
 	s := newSentCIDs(16, db.load) // at most 2 hashes for one user
 	ctx := context.Background()
-	// Too many for the index: every cid of theirs is a maybe, and they are
-	// not read again for each one.
 	for range 3 {
 		if maybe, _ := s.add(ctx, "chatty", "fresh"); !maybe {
-			t.Fatal("a user past the per-user share was indexed")
+			t.Fatal("a user past their share was indexed")
 		}
 	}
-	if db.loads["chatty"] != 1 {
-		t.Fatalf("chatty read %d times", db.loads["chatty"])
+	if db.loads["chatty"] != 1 || db.rows > 3 {
+		t.Fatalf("chatty read %d times, %d rows: want one read that stops past the share", db.loads["chatty"], db.rows)
 	}
-	// Past the cap everything is dropped and read again when needed.
-	for i := range 17 {
-		if _, err := s.add(ctx, fmt.Sprint("u", i), "x"); err != nil {
-			t.Fatal(err)
+	if s.held() != 0 {
+		t.Fatalf("held %d for an unindexed user", s.held())
+	}
+}
+
+// A user who grows past the cap is unindexed and their hashes freed.
+func TestSentCIDsGrowingPastTheCap(t *testing.T) {
+	s := newSentCIDs(userCharge+3, newFakeStored().load)
+	ctx := context.Background()
+	for i := range 3 {
+		if maybe, _ := s.add(ctx, "alice", fmt.Sprint("c", i)); maybe {
+			t.Fatalf("c%d: maybe within the cap", i)
 		}
 	}
-	if n := s.held(); n > 16 {
-		t.Fatalf("%d hashes held, cap 16", n)
+	if maybe, _ := s.add(ctx, "alice", "c3"); !maybe {
+		t.Fatal("c3 past the cap: not handed to the database")
 	}
-	if maybe, _ := s.add(ctx, "u0", "x"); maybe {
-		// u0 was dropped and reloaded: "x" was never stored (the fake
-		// database does not have it), so it is certain again.
-		t.Fatal("a dropped user's cid stayed a maybe")
+	if s.held() != 0 {
+		t.Fatalf("held %d after alice was unindexed", s.held())
 	}
-	if db.loads["u0"] != 2 {
-		t.Fatalf("u0 read %d times, want a reload after the drop", db.loads["u0"])
+	if maybe, _ := s.add(ctx, "bob", "b0"); maybe {
+		t.Fatal("bob not indexed after alice's set was freed")
 	}
 }
 

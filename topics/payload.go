@@ -62,17 +62,15 @@ func DecodeOutgoing(payload []byte) (Outgoing, error) {
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		// One pass into a struct: a map of raw fields decoded again field
 		// by field cost three scans and 17 allocations. Keys match as
-		// encoding/json matches them (case-insensitively).
+		// encoding/json matches them (case-insensitively). The cid stays
+		// raw so that "cid": null is refused like any other non-string.
 		var obj struct {
-			Text *string `json:"text"`
-			CID  *string `json:"cid"`
+			Text *string         `json:"text"`
+			CID  json.RawMessage `json:"cid"`
 		}
 		if err := json.Unmarshal(trimmed, &obj); err != nil {
 			var te *json.UnmarshalTypeError
-			switch {
-			case errors.As(err, &te) && te.Field == "cid":
-				return Outgoing{}, fmt.Errorf("%w: \"cid\" must be a string", ErrBadCID)
-			case errors.As(err, &te) && te.Field == "text":
+			if errors.As(err, &te) && te.Field == "text" {
 				return Outgoing{}, fmt.Errorf("%w: \"text\" must be a string", ErrBadJSON)
 			}
 			return Outgoing{}, fmt.Errorf("%w: %v", ErrBadJSON, err)
@@ -82,7 +80,9 @@ func DecodeOutgoing(payload []byte) (Outgoing, error) {
 		}
 		out.Text = *obj.Text
 		if obj.CID != nil {
-			out.CID = *obj.CID
+			if bytes.Equal(obj.CID, []byte("null")) || json.Unmarshal(obj.CID, &out.CID) != nil {
+				return Outgoing{}, fmt.Errorf("%w: \"cid\" must be a string", ErrBadCID)
+			}
 			if err := checkCID(out.CID); err != nil {
 				return Outgoing{}, err
 			}
@@ -108,7 +108,7 @@ func DecodeOutgoing(payload []byte) (Outgoing, error) {
 
 func checkCID(cid string) error {
 	if cid == "" || len(cid) > MaxCIDLen {
-		return fmt.Errorf("%w: 1 to %d characters", ErrBadCID, MaxCIDLen)
+		return fmt.Errorf("%w: 1 to %d bytes", ErrBadCID, MaxCIDLen)
 	}
 	for _, r := range cid {
 		if r <= ' ' || r == 0x7f {

@@ -91,6 +91,9 @@ func TestDecodeOutgoing(t *testing.T) {
 		{`{"text":"a"`, "", "", ErrBadJSON},
 		{`{"text":"a","cid":"has space"}`, "", "", ErrBadCID},
 		{`{"text":"a","cid":7}`, "", "", ErrBadCID},
+		{`{"text":"a","cid":null}`, "", "", ErrBadCID},
+		{`{"text":null}`, "", "", ErrBadJSON},
+		{`{"TEXT":"hi","Cid":"c-2"}`, "hi", "c-2", nil}, // keys match as in encoding/json
 		{"\xff\xfe", "", "", ErrInvalidUTF8},
 		{"line1\nline2\ttab", "line1\nline2\ttab", "", nil},
 		{"bell\x07", "", "", ErrControlChar},

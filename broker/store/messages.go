@@ -235,8 +235,9 @@ func (s *Store) HistorySince(ctx context.Context, conv string, before, since int
 	return out, rows.Err()
 }
 
-// EachCID calls each with every cid that sender's stored messages carry.
-func (s *Store) EachCID(ctx context.Context, sender string, each func(cid string)) error {
+// EachCID calls each with every cid that sender's stored messages carry,
+// until each returns false.
+func (s *Store) EachCID(ctx context.Context, sender string, each func(cid string) bool) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT cid FROM messages WHERE sender=? AND cid IS NOT NULL`, sender)
 	if err != nil {
 		return fmt.Errorf("cids of %s: %w", sender, err)
@@ -247,7 +248,9 @@ func (s *Store) EachCID(ctx context.Context, sender string, each func(cid string
 		if err := rows.Scan(&cid); err != nil {
 			return fmt.Errorf("cids of %s: %w", sender, err)
 		}
-		each(cid)
+		if !each(cid) {
+			return nil
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("cids of %s: %w", sender, err)

@@ -90,10 +90,14 @@ func TestMessagesAndHistory(t *testing.T) {
 		t.Fatalf("FindByCID = %d", id)
 	}
 	var cids []string
-	if err := s.EachCID(context.Background(), "a", func(c string) { cids = append(cids, c) }); err != nil || len(cids) != 10 {
+	if err := s.EachCID(context.Background(), "a", func(c string) bool { cids = append(cids, c); return true }); err != nil || len(cids) != 10 {
 		t.Fatalf("EachCID: %v %v, want the 10 cids", cids, err)
 	}
-	if err := s.EachCID(context.Background(), "nobody", func(string) { t.Fatal("a cid for nobody") }); err != nil {
+	n := 0
+	if err := s.EachCID(context.Background(), "a", func(string) bool { n++; return n < 3 }); err != nil || n != 3 {
+		t.Fatalf("EachCID went on after a stop: %d calls, %v", n, err)
+	}
+	if err := s.EachCID(context.Background(), "nobody", func(string) bool { t.Fatal("a cid for nobody"); return true }); err != nil {
 		t.Fatal(err)
 	}
 	if a, b, ok := ConvPeers(DMConv("zed", "amy")); !ok || a != "amy" || b != "zed" {
