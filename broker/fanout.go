@@ -118,15 +118,6 @@ func (b *Broker) deliverPart(pk packets.Packet, now int64, ts []target) {
 	}
 }
 
-// shardOf hashes a client id or a name (FNV-1a) into one of n shares.
-func shardOf(id string, n uint32) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(id); i++ {
-		h = (h ^ uint32(id[i])) * 16777619
-	}
-	return h % n
-}
-
 // fanout is one message on its way out.
 type fanout struct {
 	b   *Broker

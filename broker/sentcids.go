@@ -94,11 +94,9 @@ func (s *sentCIDs) add(ctx context.Context, user, cid string) (maybe bool, err e
 
 func (s *sentCIDs) fill(ctx context.Context, user string, u *userCIDs) error {
 	hashes := map[uint64]struct{}{}
-	tooMany := false
 	err := s.load(ctx, user, func(cid string) bool {
 		hashes[maphash.String(s.seed, cid)] = struct{}{}
-		tooMany = len(hashes) > s.perUser
-		return !tooMany
+		return len(hashes) <= s.perUser // past it, the rest need not be read
 	})
 	if err != nil {
 		return err
@@ -107,7 +105,7 @@ func (s *sentCIDs) fill(ctx context.Context, user string, u *userCIDs) error {
 		hashes[h] = struct{}{}
 	}
 	u.loaded, u.pending = true, nil
-	if tooMany || len(hashes) > s.perUser || !s.charge(userCharge+len(hashes)) {
+	if len(hashes) > s.perUser || !s.charge(userCharge+len(hashes)) {
 		u.unindexed = true
 		return nil
 	}

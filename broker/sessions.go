@@ -49,6 +49,16 @@ func (x *sessionIndex) shard(user string) *sessionShard {
 	return &x.shards[shardOf(user, uint32(len(x.shards)))]
 }
 
+// shardOf hashes a user name (FNV-1a) into one of n shards: the session
+// index's and the presence tracker's locks.
+func shardOf(user string, n uint32) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(user); i++ {
+		h = (h ^ uint32(user[i])) * 16777619
+	}
+	return h % n
+}
+
 // subscriptionsOf reads cl's subscriptions: the plain ones, for the index,
 // and the shared ones (for sharedSubs).
 func subscriptionsOf(cl *mqtt.Client) (plain, shared []packets.Subscription) {
