@@ -34,7 +34,15 @@ func main() {
 }
 
 func run(args []string) int {
+	if code, ok := dispatch(args); ok {
+		return code
+	}
 	fs := flag.NewFlagSet("tachikoma", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(os.Stderr, "Usage: tachikoma [flags]\n       tachikoma TOOL [args]\n\nFlags:")
+		fs.PrintDefaults()
+		printSubcommands()
+	}
 	configPath := fs.String("config", settings.DefaultPath(), "settings `file` (YAML)")
 	scale := fs.Float64("scale", 0, "size of the robot: 1, 1.5, 2 or 3 (default from settings)")
 	packName := fs.String("pack", "", "sprite `pack` id (default from settings)")

@@ -31,3 +31,15 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("--version: exit %d", code)
 	}
 }
+
+func TestDispatchRunsRegisteredSubcommand(t *testing.T) {
+	var got []string
+	subcommands["test-echo"] = subcommand{summary: "test", run: func(args []string) int { got = args; return 7 }}
+	defer delete(subcommands, "test-echo")
+	if code := run([]string{"test-echo", "a", "--b"}); code != 7 || len(got) != 2 || got[1] != "--b" {
+		t.Fatalf("dispatch: exit %d, args %q", code, got)
+	}
+	if code := run([]string{"not-a-tool"}); code != 2 {
+		t.Fatalf("unknown word: exit %d, want 2", code)
+	}
+}
