@@ -1,15 +1,18 @@
 // Package aclfile reads ACL files in mosquitto's acl_file syntax, so admins
 // can grant extra topics (home automation, bridges) to chosen users:
 //
-//	# comment
-//	topic read sensors/#          # before any "user" line: every user
+//	# before any "user" line: every user
+//	topic read sensors/#
 //	user alice
 //	topic readwrite home/alice/#
 //	topic deny home/alice/secret
-//	pattern write devices/%u/%c/# # every user; %u = username, %c = client id
+//	# every user; %u = username, %c = client id
+//	pattern write devices/%u/%c/#
 //
 // Access is "read", "write", "readwrite" (the default) or "deny"; a matching
-// deny wins over any grant. Anything not granted is denied.
+// deny wins over any grant. Anything not granted is denied. As in mosquitto,
+// only whole lines starting with "#" are comments: "#" in a rule is a topic
+// wildcard, and the topic is the rest of the line (it may contain spaces).
 package aclfile
 
 import (
@@ -61,27 +64,27 @@ func Parse(r io.Reader) (*File, error) {
 	sc := bufio.NewScanner(r)
 	user, haveUser := "", false
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if i := strings.Index(line, " #"); i >= 0 {
-			line = strings.TrimSpace(line[:i])
+		line := strings.TrimSpace(sc.Text()) // also drops a CRLF file's \r
+		if n == 1 {
+			line = strings.TrimPrefix(line, "\uFEFF") // a BOM from Windows editors
 		}
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		fields := strings.Fields(line)
-		switch fields[0] {
+		keyword, rest := splitWord(line)
+		switch keyword {
 		case "user":
-			if len(fields) != 2 {
+			if rest == "" || strings.ContainsAny(rest, " \t") {
 				return nil, fmt.Errorf("line %d: want \"user NAME\"", n)
 			}
-			user, haveUser = fields[1], true
+			user, haveUser = rest, true
 		case "topic", "pattern":
-			ru, err := parseRule(fields)
+			ru, err := parseRule(keyword, rest)
 			if err != nil {
 				return nil, fmt.Errorf("line %d: %w", n, err)
 			}
 			switch {
-			case fields[0] == "pattern":
+			case keyword == "pattern":
 				ru.pattern = true
 				acl.all = append(acl.all, ru)
 			case haveUser:
@@ -90,7 +93,7 @@ func Parse(r io.Reader) (*File, error) {
 				acl.all = append(acl.all, ru)
 			}
 		default:
-			return nil, fmt.Errorf("line %d: unknown keyword %q (want user, topic or pattern)", n, fields[0])
+			return nil, fmt.Errorf("line %d: unknown keyword %q (want user, topic or pattern)", n, keyword)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -99,32 +102,39 @@ func Parse(r io.Reader) (*File, error) {
 	return acl, nil
 }
 
-func parseRule(fields []string) (rule, error) {
-	var ru rule
-	switch len(fields) {
-	case 2:
-		ru.access, ru.filter = Read|Write, fields[1]
-	case 3:
-		switch fields[1] {
-		case "read":
-			ru.access = Read
-		case "write":
-			ru.access = Write
-		case "readwrite":
-			ru.access = Read | Write
-		case "deny":
-			ru.access = Deny
-		default:
-			return ru, fmt.Errorf("unknown access %q (want read, write, readwrite or deny)", fields[1])
+// parseRule reads "[ACCESS] TOPIC", the part of a topic or pattern line after
+// its keyword. As in mosquitto, a lone word is a topic with readwrite access,
+// and after an access the topic is the rest of the line.
+func parseRule(keyword, rest string) (rule, error) {
+	ru := rule{access: Read | Write, filter: rest}
+	word, topic := splitWord(rest)
+	if topic != "" {
+		access := map[string]Access{"read": Read, "write": Write, "readwrite": Read | Write, "deny": Deny}
+		a, ok := access[word]
+		if !ok {
+			return ru, fmt.Errorf("unknown access %q (want read, write, readwrite or deny)", word)
 		}
-		ru.filter = fields[2]
-	default:
-		return ru, fmt.Errorf("want %q ACCESS TOPIC", fields[0])
+		ru.access, ru.filter = a, topic
+	}
+	if ru.filter == "" {
+		return ru, fmt.Errorf("want %q [ACCESS] TOPIC", keyword)
 	}
 	if !validFilter(ru.filter) {
+		if strings.Contains(ru.filter, " #") {
+			return ru, fmt.Errorf("invalid topic filter %q (comments must be on a line of their own)", ru.filter)
+		}
 		return ru, fmt.Errorf("invalid topic filter %q", ru.filter)
 	}
 	return ru, nil
+}
+
+// splitWord splits s at its first run of blanks.
+func splitWord(s string) (word, rest string) {
+	i := strings.IndexAny(s, " \t")
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], strings.TrimSpace(s[i:])
 }
 
 func validFilter(f string) bool {

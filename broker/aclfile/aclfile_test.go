@@ -29,7 +29,7 @@ user alice
 topic readwrite home/alice/#
 topic deny home/alice/secret
 user bob
-topic write home/bob/cmd   # trailing comment
+topic write home/bob/cmd   
 pattern readwrite devices/%u/%c/#
 pattern read public/%u
 `
@@ -70,10 +70,50 @@ func TestAllowed(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	for _, in := range []string{"topic", "topic sideways a/b", "user", "user a b", "frobnicate x", "topic read a/#/b", "topic read a+/b"} {
+	for _, in := range []string{"topic", "topic sideways a/b", "user", "user a b", "frobnicate x", "topic read a/#/b", "topic read a+/b",
+		"topic read a/b # a trailing comment", "topic sideways a/b"} {
 		_, err := Parse(strings.NewReader("# ok\n" + in + "\n"))
 		if err == nil || !strings.Contains(err.Error(), "line 2") {
 			t.Errorf("Parse(%q) err = %v, want a line-2 error", in, err)
+		}
+	}
+}
+
+// TestWildcardGrants: "#" in a rule is a wildcard, never a comment, whatever
+// surrounds it (trailing blanks, CRLF line ends, a BOM, tabs).
+func TestWildcardGrants(t *testing.T) {
+	cases := []struct {
+		rule, topic string
+		want        bool
+	}{
+		{"topic readwrite #", "a/b", true},
+		{"topic readwrite #", "a", true},
+		{"topic readwrite #", "$SYS/broker", false}, // a leading wildcard never matches $ topics
+		{"topic #", "x", true},
+		{"topic readwrite +/#", "a/b/c", true},
+		{"topic readwrite +/#", "$SYS/x", false},
+		{"topic readwrite a/#", "a", true},
+		{"topic readwrite a/#", "a/b/c", true},
+		{"topic readwrite a/#", "b/a", false},
+		{"topic readwrite $SYS/#", "$SYS/broker/uptime", true},
+		{"topic readwrite $SYS/#", "a/b", false},
+		{"topic readwrite #   ", "a/b", true},
+		{"topic\treadwrite\t#", "a/b", true},
+		{"topic readwrite my room/#", "my room/x", true},
+	}
+	for _, c := range cases {
+		for _, form := range []string{"%s\n", "%s\r\n", "\uFEFF%s\r\n", "# c\r\nuser u\r\n%s\r\n"} {
+			in := strings.Replace(form, "%s", c.rule, 1)
+			acl, err := Parse(strings.NewReader(in))
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", in, err)
+			}
+			if got := acl.Allowed("u", "c", c.topic, true); got != c.want {
+				t.Errorf("Parse(%q).Allowed(write %q) = %v, want %v", in, c.topic, got, c.want)
+			}
+			if got := acl.Allowed("u", "c", c.topic, false); got != c.want {
+				t.Errorf("Parse(%q).Allowed(read %q) = %v, want %v", in, c.topic, got, c.want)
+			}
 		}
 	}
 }
