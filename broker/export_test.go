@@ -75,7 +75,7 @@ func (b *Broker) RouteTargets(topic string) []string {
 
 // Readers is the users whose sessions a message on topic is checked against.
 func (b *Broker) Readers(topic string) []string {
-	names, everyone := b.readers(topic)
+	names, everyone := b.policy.Readers(topic)
 	if everyone {
 		names = b.sessions.users()
 	}

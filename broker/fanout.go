@@ -12,7 +12,6 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/tachikoma-pet/tachikoma/broker/queuedconn"
-	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
 // route delivers pk, a message on a Tachikoma topic (chat, presence,
@@ -36,35 +35,11 @@ func (b *Broker) route(pk packets.Packet) {
 
 // routeTargets is every delivery a message on topic gets.
 func (b *Broker) routeTargets(topic string) []target {
-	names, everyone := b.readers(topic)
+	names, everyone := b.policy.Readers(topic)
 	if everyone {
 		names = b.sessions.users()
 	}
 	return b.withShared(b.targets(nil, names, topic), topic)
-}
-
-// readers names everyone who may read topic, a concrete Tachikoma topic,
-// by the rules policy.Allowed applies; everyone reports the lobby's topics,
-// which every user may read (its member list is every account, most of
-// them offline, so the users with a session are looked at instead: a
-// removed account's sessions leave the index with it).
-func (b *Broker) readers(topic string) (names []string, everyone bool) {
-	t, err := topics.Parse(topic)
-	if err != nil {
-		return nil, false
-	}
-	switch t.Kind {
-	case topics.KindRoom, topics.KindRoomEvents:
-		if t.Room == topics.Lobby {
-			return nil, true
-		}
-		return b.dir.AppendMembers(nil, t.Room), false
-	case topics.KindDM, topics.KindReplies, topics.KindEvents:
-		return []string{t.User}, false
-	case topics.KindPresence:
-		return append(b.dir.Friends(t.User), t.User), false
-	}
-	return nil, false
 }
 
 // withShared adds the shared subscription groups' picks to ts.

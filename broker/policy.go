@@ -62,6 +62,31 @@ func (p *policy) Allowed(user, clientID, topic string, write bool) bool {
 	return false
 }
 
+// Readers names everyone Allowed lets read topic, a concrete topic, for
+// deliveries that look at readers' sessions instead of asking each
+// subscriber: all reports the lobby's topics, which every account may read
+// (most of them offline, so the caller looks at the users with a session).
+// A topic outside tachikoma/ has no readers here: the ACL file is asked per
+// subscriber there.
+func (p *policy) Readers(topic string) (names []string, all bool) {
+	t, err := topics.Parse(topic)
+	if err != nil {
+		return nil, false
+	}
+	switch t.Kind {
+	case topics.KindRoom, topics.KindRoomEvents:
+		if t.Room == topics.Lobby {
+			return nil, true
+		}
+		return p.dir.AppendMembers(nil, t.Room), false
+	case topics.KindDM, topics.KindReplies, topics.KindEvents:
+		return []string{t.User}, false
+	case topics.KindPresence:
+		return append(p.dir.Friends(t.User), t.User), false
+	}
+	return nil, false
+}
+
 const roomPrefix = topics.Root + "/rooms/"
 
 // isRoomChat reports a concrete tachikoma/rooms/{room} topic (not its events).
