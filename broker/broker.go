@@ -203,7 +203,12 @@ func (b *Broker) Start() error {
 			return fmt.Errorf("http listener: %w", err)
 		}
 		b.httpLn = ln
-		b.http = &http.Server{Handler: b.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
+		lim := b.cfg.Limits
+		// Without the read timeout a body trickled a byte at a time holds a
+		// connection and a goroutine for good.
+		b.http = &http.Server{Handler: b.httpHandler(), ReadHeaderTimeout: time.Duration(lim.HTTPReadTimeout),
+			ReadTimeout: time.Duration(lim.HTTPReadTimeout), WriteTimeout: time.Duration(lim.HTTPWriteTimeout),
+			IdleTimeout: time.Duration(lim.HTTPIdleTimeout), MaxHeaderBytes: 16 << 10}
 		go func() {
 			if err := b.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				b.log.Error("http server", "error", err)

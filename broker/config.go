@@ -47,6 +47,11 @@ type LimitsConfig struct {
 	MaxPacketBytes    int      `yaml:"max_packet_bytes"`  // largest MQTT packet accepted, CONNECT included
 	MaxQueued         int      `yaml:"max_queued"`        // QoS 1/2 messages held per client (offline queue included)
 	MaxBacklogBytes   int      `yaml:"max_backlog_bytes"` // bytes waiting for a connected client that does not read
+
+	HTTPReadTimeout  Duration `yaml:"http_read_timeout"`   // a whole HTTP request, headers and body
+	HTTPWriteTimeout Duration `yaml:"http_write_timeout"`  // a whole HTTP response
+	HTTPIdleTimeout  Duration `yaml:"http_idle_timeout"`   // a kept-alive HTTP connection between requests
+	HTTPMaxBodyBytes int      `yaml:"http_max_body_bytes"` // largest HTTP request body
 }
 
 // SessionsConfig sets how long the broker keeps what offline clients missed.
@@ -78,7 +83,9 @@ func DefaultConfig() Config {
 		DataDir:      "data",
 		Registration: RegistrationConfig{Enabled: true, PerMinute: 5},
 		Limits: LimitsConfig{MessagesPerSecond: 25, MessageBurst: 50, LoginFailures: 5,
-			LoginMaxDelay: Duration(8 * time.Second), MaxPacketBytes: 128 * 1024, MaxQueued: 1000, MaxBacklogBytes: 1 << 20},
+			LoginMaxDelay: Duration(8 * time.Second), MaxPacketBytes: 128 * 1024, MaxQueued: 1000, MaxBacklogBytes: 1 << 20,
+			HTTPReadTimeout: Duration(10 * time.Second), HTTPWriteTimeout: Duration(10 * time.Second),
+			HTTPIdleTimeout: Duration(60 * time.Second), HTTPMaxBodyBytes: 4096},
 		Sessions: SessionsConfig{SessionExpiry: Duration(30 * 24 * time.Hour), MessageExpiry: Duration(30 * 24 * time.Hour)},
 		LogLevel: "info",
 	}
@@ -122,6 +129,12 @@ func (c Config) Validate() error {
 	}
 	if c.Limits.MaxBacklogBytes < 2*c.Limits.MaxPacketBytes {
 		return errors.New("limits.max_backlog_bytes must be at least twice max_packet_bytes")
+	}
+	if c.Limits.HTTPReadTimeout <= 0 || c.Limits.HTTPWriteTimeout <= 0 || c.Limits.HTTPIdleTimeout <= 0 {
+		return errors.New("limits: http_read_timeout, http_write_timeout and http_idle_timeout must be > 0")
+	}
+	if c.Limits.HTTPMaxBodyBytes < 1024 {
+		return errors.New("limits.http_max_body_bytes must be at least 1024 (a registration)")
 	}
 	if c.Registration.PerMinute < 1 {
 		return errors.New("registration.per_minute must be >= 1")

@@ -74,7 +74,7 @@ func (b *Broker) httpHandler() http.Handler {
 		}
 	})
 	mux.HandleFunc("POST /api/v1/register", b.handleRegister)
-	return mux
+	return http.MaxBytesHandler(mux, int64(b.cfg.Limits.HTTPMaxBodyBytes))
 }
 
 func (b *Broker) handleRegister(w http.ResponseWriter, r *http.Request) {
@@ -92,8 +92,12 @@ func (b *Broker) handleRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req registerRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	dec := json.NewDecoder(r.Body)
 	if err := dec.Decode(&req); err != nil {
+		if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
+			httpError(w, http.StatusRequestEntityTooLarge, "body too large")
+			return
+		}
 		httpError(w, http.StatusBadRequest, "body must be JSON {\"username\", \"password\", \"nickname\"}: "+err.Error())
 		return
 	}
