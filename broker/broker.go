@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -50,13 +51,15 @@ type Broker struct {
 	regLimit *keyLimits
 	cids     *recentSet
 	sent     *sentCIDs
-	http     *http.Server
-	httpLn   net.Listener
-	tcp      *listeners.TCP
-	ws       *wslistener.Listener
-	hashCost password.Params
-	hashSlot chan struct{} // bounds concurrent argon2id checks
-	tokenKey []byte
+	// unstoredChat counts QoS 0 chat whose history write failed.
+	unstoredChat atomic.Int64
+	http         *http.Server
+	httpLn       net.Listener
+	tcp          *listeners.TCP
+	ws           *wslistener.Listener
+	hashCost     password.Params
+	hashSlot     chan struct{} // bounds concurrent argon2id checks
+	tokenKey     []byte
 
 	ready   chan struct{}
 	stop    chan struct{}

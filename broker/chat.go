@@ -51,9 +51,11 @@ func (b *Broker) acceptChat(user string, t topics.Topic, payload []byte) (topics
 	return msg, nil
 }
 
-// storeChat hands msg to history and returns a wait for its commit: a
-// PUBACK sent after the wait means the message survives kill -9.
-func (b *Broker) storeChat(msg topics.Message, t topics.Topic) (wait func() error, err error) {
+// storeChat hands msg to history. With wait it returns a wait for the
+// commit: a PUBACK sent after it means the message survives kill -9.
+// Without (QoS 0: no acknowledgement waits), a failed commit is logged and
+// counted (UnstoredChat) from the log's goroutine.
+func (b *Broker) storeChat(msg topics.Message, t topics.Topic, wait bool) (committed func() error, err error) {
 	conv := store.RoomConv(t.Room)
 	if t.Kind == topics.KindDM {
 		conv = store.DMConv(t.User, t.Sender)
@@ -64,8 +66,21 @@ func (b *Broker) storeChat(msg topics.Message, t topics.Topic) (wait func() erro
 		}
 		return fmt.Errorf("%w: %v", errStore, err)
 	}
-	c, err := b.store.AppendMessage(store.Message{ID: msg.ID, Conv: conv, Sender: msg.From, Nick: msg.Nick,
-		Text: msg.Text, TS: msg.TS, CID: msg.CID})
+	m := store.Message{ID: msg.ID, Conv: conv, Sender: msg.From, Nick: msg.Nick, Text: msg.Text, TS: msg.TS, CID: msg.CID}
+	if !wait {
+		err := b.store.AppendMessageThen(m, func(err error) {
+			if err != nil {
+				err = failed(err) // releases the cid
+				b.unstoredChat.Add(1)
+				b.log.Error("chat delivered but not saved to history", "user", msg.From, "id", msg.ID, "error", err)
+			}
+		})
+		if err != nil {
+			return nil, failed(err)
+		}
+		return func() error { return nil }, nil
+	}
+	c, err := b.store.AppendMessage(m)
 	if err != nil {
 		return nil, failed(err)
 	}
@@ -76,6 +91,10 @@ func (b *Broker) storeChat(msg topics.Message, t topics.Topic) (wait func() erro
 		return nil
 	}, nil
 }
+
+// UnstoredChat is how many QoS 0 chat messages were delivered but failed to
+// reach history.
+func (b *Broker) UnstoredChat() int64 { return b.unstoredChat.Load() }
 
 // claimCID takes (user, cid) for a message about to be stored, or returns
 // errDuplicate when user already sent a message with cid: a retry after a

@@ -162,7 +162,7 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		msg, err := h.b.acceptChat(user, t, pk.Payload)
 		var committed func() error
 		if err == nil {
-			committed, err = h.b.storeChat(msg, t)
+			committed, err = h.b.storeChat(msg, t, pk.FixedHeader.Qos > 0)
 		}
 		switch {
 		case errors.Is(err, errDuplicate):
@@ -238,7 +238,7 @@ func (h *chatHook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
 		if err != nil {
 			return drop(err.Error())
 		}
-		committed, err := h.b.storeChat(msg, t)
+		committed, err := h.b.storeChat(msg, t, true)
 		if err == nil {
 			err = committed()
 		}

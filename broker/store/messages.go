@@ -47,8 +47,9 @@ type messageLog struct {
 }
 
 type pending struct {
-	m   Message
-	ack chan error // buffered: the log never waits for a caller
+	m    Message
+	ack  chan error  // buffered: the log never waits for a caller
+	then func(error) // instead of ack, for AppendMessageThen
 }
 
 const maxBatch = 512
@@ -93,16 +94,26 @@ func (c Commit) Wait() error { return <-c.ack }
 // deliver m meanwhile and Wait before acknowledging it to its sender.
 func (s *Store) AppendMessage(m Message) (Commit, error) {
 	p := pending{m: m, ack: make(chan error, 1)}
-	l := s.log
+	return Commit{ack: p.ack}, s.log.append(p)
+}
+
+// AppendMessageThen is AppendMessage for a caller that does not wait: then
+// is called with the commit's outcome from the log's goroutine, so it must
+// not block, and it saves a goroutine per message that nobody acknowledges.
+func (s *Store) AppendMessageThen(m Message, then func(error)) error {
+	return s.log.append(pending{m: m, then: then})
+}
+
+func (l *messageLog) append(p pending) error {
 	l.mu.RLock()
 	if l.closed {
 		l.mu.RUnlock()
-		return Commit{}, ErrClosed
+		return ErrClosed
 	}
 	l.enqueued.Add(1)
 	l.in <- p
 	l.mu.RUnlock()
-	return Commit{ack: p.ack}, nil
+	return nil
 }
 
 // commitSpacing is the least time between the starts of two commits. A
@@ -142,7 +153,11 @@ func (l *messageLog) run() {
 		}
 		err := l.commit(batch)
 		for _, q := range batch {
-			q.ack <- err
+			if q.then != nil {
+				q.then(err)
+			} else {
+				q.ack <- err
+			}
 		}
 		l.doneMu.Lock()
 		l.processed += int64(len(batch))
