@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -34,7 +35,9 @@ func register(t testing.TB, b *broker.Broker, users ...string) {
 	brokertest.Register(t, b, users...)
 }
 
-// client is a paho client that records what it receives.
+// client is a paho client that records what it receives. Messages are
+// handed over in the order they arrive (paho's OrderMatters), so a marker
+// seen on in proves that everything the broker sent before it is in log.
 type client struct {
 	t       testing.TB
 	user    string
@@ -44,19 +47,22 @@ type client struct {
 	seq     atomic.Int64
 	mu      sync.Mutex
 	subs    map[string]bool
-	topics  []string // of every message received, in order (guarded by mu)
+	log     []paho.Message // every message received, replies too, in order (guarded by mu)
+	// pending holds what expect and expectEvent read past, for later
+	// expectations and for drain (used by the test's goroutine only).
+	pending []paho.Message
 }
 
 type connOpt func(*paho.ClientOptions)
 
 func dial(t testing.TB, url, user, pw, id string, opts ...connOpt) (*client, error) {
 	t.Helper()
-	cl := &client{t: t, user: user, in: make(chan paho.Message, 1000), replies: make(chan paho.Message, 100), subs: map[string]bool{}}
+	cl := &client{t: t, user: user, in: make(chan paho.Message, 4096), replies: make(chan paho.Message, 100), subs: map[string]bool{}}
 	o := paho.NewClientOptions().AddBroker(url).SetUsername(user).SetPassword(pw).SetClientID(id).
-		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(waitFor).SetOrderMatters(false).
+		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(waitFor).SetOrderMatters(true).
 		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) {
 			cl.mu.Lock()
-			cl.topics = append(cl.topics, m.Topic())
+			cl.log = append(cl.log, m)
 			cl.mu.Unlock()
 			// Replies have their own queue so that waiting for one never
 			// swallows a message another expectation is waiting for.
@@ -118,18 +124,35 @@ func (c *client) pub(topic string, qos byte, payload any) {
 	}
 }
 
-// expect waits for the next message on topic, skipping others.
+// expect waits for the next message on topic; messages on other topics
+// stay pending for later expectations and drain.
 func (c *client) expect(topic string) paho.Message {
 	c.t.Helper()
+	m := c.next(func(m paho.Message) bool { return m.Topic() == topic })
+	if m == nil {
+		c.t.Fatalf("%s: no message on %s within %v; got %v", c.user, topic, waitFor, c.received())
+	}
+	return m
+}
+
+// next returns the first message, pending or arriving within waitFor, for
+// which ok holds, leaving the others pending; nil if none came.
+func (c *client) next(ok func(paho.Message) bool) paho.Message {
+	for i, m := range c.pending {
+		if ok(m) {
+			c.pending = slices.Delete(c.pending, i, i+1)
+			return m
+		}
+	}
 	deadline := time.After(waitFor)
 	for {
 		select {
 		case m := <-c.in:
-			if m.Topic() == topic {
+			if ok(m) {
 				return m
 			}
+			c.pending = append(c.pending, m)
 		case <-deadline:
-			c.t.Fatalf("%s: no message on %s within %v", c.user, topic, waitFor)
 			return nil
 		}
 	}
@@ -147,31 +170,31 @@ func (c *client) expectChat(topic string) topics.Message {
 
 func (c *client) expectEvent(typ string) topics.Event {
 	c.t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for time.Now().Before(deadline) {
-		select {
-		case m := <-c.in:
-			if m.Topic() != topics.Events(c.user) {
-				continue
-			}
-			var ev topics.Event
-			if err := json.Unmarshal(m.Payload(), &ev); err != nil {
-				c.t.Fatalf("event %q: %v", m.Payload(), err)
-			}
-			if ev.Type == typ {
-				return ev
-			}
-		case <-time.After(time.Until(deadline)):
+	var ev topics.Event
+	m := c.next(func(m paho.Message) bool {
+		if m.Topic() != topics.Events(c.user) {
+			return false
 		}
+		var e topics.Event
+		if err := json.Unmarshal(m.Payload(), &e); err != nil {
+			c.t.Errorf("event %q: %v", m.Payload(), err)
+			return false
+		}
+		ev = e
+		return e.Type == typ
+	})
+	if m == nil {
+		c.t.Fatalf("%s: no %s event; got %v", c.user, typ, c.received())
 	}
-	c.t.Fatalf("%s: no %s event", c.user, typ)
-	return topics.Event{}
+	return ev
 }
 
-// drain collects whatever arrives within d (for "must not receive" checks,
-// after a marker message proved that delivery has caught up).
+// drain returns what expectations read past and what is queued now. For a
+// "must not receive" check, fence first: then nothing sent before the
+// marker can still be on its way.
 func (c *client) drain() []paho.Message {
-	var out []paho.Message
+	out := c.pending
+	c.pending = nil
 	for {
 		select {
 		case m := <-c.in:
@@ -180,6 +203,45 @@ func (c *client) drain() []paho.Message {
 			return out
 		}
 	}
+}
+
+var fenceSeq atomic.Int64
+
+// fence publishes a unique marker from pub on topic and waits until each
+// observer has it. The broker delivers a publisher's messages in order and
+// paho hands them over in order, so everything pub sent before, and every
+// message an observer was sent before the marker, is then in its log.
+// Observers must be subscribed to topic; the marker stays out of pending.
+func fence(pub *client, topic string, observers ...*client) {
+	pub.t.Helper()
+	marker := fmt.Sprintf("fence-%d", fenceSeq.Add(1))
+	pub.pub(topic, 1, fmt.Sprintf(`{"text":%q}`, marker))
+	for _, o := range observers {
+		if o.next(func(m paho.Message) bool {
+			return m.Topic() == topic && strings.Contains(string(m.Payload()), marker)
+		}) == nil {
+			pub.t.Fatalf("%s: fence on %s never arrived; got %v", o.user, topic, o.received())
+		}
+	}
+}
+
+// all is every message c has received, replies and fences included.
+func (c *client) all() []paho.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.log)
+}
+
+// unexpected lists, as "topic payload", every message c received whose
+// topic ok refuses: for checks over all a client got, not one topic.
+func (c *client) unexpected(ok func(topic string) bool) []string {
+	var bad []string
+	for _, m := range c.all() {
+		if !ok(m.Topic()) {
+			bad = append(bad, fmt.Sprintf("%s %s", m.Topic(), m.Payload()))
+		}
+	}
+	return bad
 }
 
 // call sends a request and waits for its reply.
@@ -255,5 +317,9 @@ func brokerNew(cfg broker.Config) (*broker.Broker, error) {
 func (c *client) received() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return slices.Clone(c.topics)
+	out := make([]string, len(c.log))
+	for i, m := range c.log {
+		out[i] = m.Topic()
+	}
+	return out
 }
