@@ -200,14 +200,16 @@ func TestKill9LosesNoAcknowledgedMessage(t *testing.T) {
 			}
 		}()
 	}
-	for {
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
 		mu.Lock()
 		n := len(acked)
 		mu.Unlock()
 		if n >= 400 {
 			break
 		}
-		time.Sleep(5 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d messages acknowledged in a minute", n)
+		}
 	}
 	if err := srv.cmd.Process.Kill(); err != nil { // SIGKILL
 		t.Fatal(err)
@@ -280,6 +282,7 @@ func TestMosquittoClients(t *testing.T) {
 	dir := t.TempDir()
 	mustRun(t, "alicepass1\n", "user", "add", "alice", "--data-dir", dir, "--nickname", "Alice")
 	mustRun(t, "bobpass123\n", "user", "add", "bob", "--data-dir", dir)
+	mustRun(t, "carolpass1\n", "user", "add", "carol", "--data-dir", dir)
 	addr := freePort(t)
 	startServer(t, dir, addr)
 	host, port, _ := net.SplitHostPort(addr)
@@ -315,7 +318,7 @@ func TestMosquittoClients(t *testing.T) {
 	// Room chat, plain text in, stamped JSON out.
 	cmd, out := sub("bob", "bobpass123", topics.Room(topics.Lobby), 1, "mqttv311")
 	pub("alice", "alicepass1", topics.Room(topics.Lobby), "hello from mosquitto", "mqttv311")
-	cmd.Wait()
+	waitCmd(t, cmd)
 	var m topics.Message
 	if err := json.Unmarshal([]byte(out.Payload()), &m); err != nil || m.From != "alice" || m.Nick != "Alice" || m.Text != "hello from mosquitto" {
 		t.Fatalf("mosquitto_sub got %q (%v)", out, err)
@@ -329,23 +332,36 @@ func TestMosquittoClients(t *testing.T) {
 	// Friend request and accept as raw JSON requests; replies read with mosquitto_sub.
 	cmd, out = sub("alice", "alicepass1", topics.Replies("alice"), 1, "mqttv5")
 	pub("alice", "alicepass1", topics.Requests("alice"), `{"id":"f1","method":"friend.request","params":{"user":"bob"}}`, "mqttv5")
-	cmd.Wait()
+	waitCmd(t, cmd)
 	if !strings.Contains(out.String(), `"id":"f1"`) || !strings.Contains(out.String(), "requested") {
 		t.Fatalf("friend.request reply %q", out)
 	}
 	cmd, out = sub("bob", "bobpass123", topics.Replies("bob"), 1, "mqttv311")
 	pub("bob", "bobpass123", topics.Requests("bob"), `{"id":"a1","method":"friend.accept","params":{"user":"alice"}}`, "mqttv311")
-	cmd.Wait()
+	waitCmd(t, cmd)
 	if !strings.Contains(out.String(), "friends") {
 		t.Fatalf("friend.accept reply %q", out)
 	}
 
-	// Now the DM goes through, and a wildcard snooper sees nothing of it.
+	// Now the DM goes through, and a wildcard snooper sees nothing of it:
+	// carol on "#" until a lobby message alice sends after the DM.
+	snoop, snooped := sub("carol", "carolpass1", "#", 100, "mqttv5")
 	cmd, out = sub("bob", "bobpass123", topics.DMInbox("bob"), 1, "mqttv5")
 	pub("alice", "alicepass1", topics.DM("bob", "alice"), "私信 ✉", "mqttv5")
-	cmd.Wait()
+	waitCmd(t, cmd)
 	if err := json.Unmarshal([]byte(out.Payload()), &m); err != nil || m.Text != "私信 ✉" || m.To != "bob" {
 		t.Fatalf("DM via mosquitto: %q", out)
+	}
+	pub("alice", "alicepass1", topics.Room(topics.Lobby), "snooper's marker", "mqttv5")
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(snooped.Payload(), "snooper's marker"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the snooper never got the lobby marker: %s", snooped)
+		}
+	}
+	snoop.Process.Kill()
+	waitCmd(t, snoop)
+	if strings.Contains(snooped.Payload(), "私信") {
+		t.Fatalf("a wildcard snooper saw the DM: %s", snooped)
 	}
 
 	// Wrong password: mosquitto_sub is refused.
@@ -403,6 +419,21 @@ func TestUserImport(t *testing.T) {
 	startServer(t, dir, addr)
 	if err := pahoConnect(addr, "ann", "annpass123"); err != nil {
 		t.Fatalf("imported user cannot log in: %v", err)
+	}
+}
+
+// waitCmd waits for a client process that should end by itself soon (its
+// -W timeout bounds it), killing it if it does not.
+func waitCmd(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("%s still running after 30 s", cmd.Path)
 	}
 }
 
