@@ -38,7 +38,10 @@ func TestResumeTokens(t *testing.T) {
 	if err := b.checkPassword("bob", tok); err == nil {
 		t.Fatal("alice's token logs in bob")
 	}
-	bobTok, _, _ := b.IssueToken("bob")
+	bobTok, _, err := b.IssueToken("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
 	forged := strings.Replace(bobTok, "tk1.bob.", "tk1.alice.", 1)
 	for _, bad := range []string{forged, tok[:len(tok)-2] + "xx", tok + ".x", "tk1.alice", "tk1.alice.abc.def",
 		strings.Replace(tok, ".", ".9", 2)} {
@@ -53,8 +56,13 @@ func TestResumeTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b2.Register(ctx, "alice", "alice-password", "")
-	otherTok, _, _ := b2.IssueToken("alice")
+	if err := b2.Register(ctx, "alice", "alice-password", ""); err != nil {
+		t.Fatal(err)
+	}
+	otherTok, _, err := b2.IssueToken("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
 	b2.Close()
 	if err := b.checkPassword("alice", otherTok); err == nil {
 		t.Fatal("token signed with another key accepted")
@@ -70,7 +78,10 @@ func TestResumeTokens(t *testing.T) {
 	}
 	// A password change kills every token issued before it.
 	now = exp.Add(-time.Hour)
-	hash, _ := password.Hash("new-password", cost)
+	hash, err := password.Hash("new-password", cost)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := b.store.SetPassword(ctx, "alice", hash); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +92,10 @@ func TestResumeTokens(t *testing.T) {
 		t.Fatal("token survived a password change")
 	}
 	// The key persists across restarts: tokens stay valid.
-	tok2, _, _ := b.IssueToken("alice")
+	tok2, _, err := b.IssueToken("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
 	b.Close()
 	b3, err := New(cfg, Options{Now: func() time.Time { return now }})
 	if err != nil {

@@ -36,7 +36,10 @@ func TestAccountsRoomsFriends(t *testing.T) {
 	if err := s.MakeFriends(ctx, "bob", "alice"); err != nil {
 		t.Fatal(err)
 	}
-	f, _ := s.Friends(ctx)
+	f, err := s.Friends(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(f) != 1 || f[0] != (Pair{"alice", "bob"}) {
 		t.Fatalf("friends %v", f)
 	}
@@ -44,8 +47,14 @@ func TestAccountsRoomsFriends(t *testing.T) {
 	if err := s.DeleteUser(ctx, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	f, _ = s.Friends(ctx)
-	m, _ := s.Members(ctx)
+	f, err = s.Friends(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Members(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(f) != 0 || len(m) != 0 {
 		t.Fatalf("relations survive deletion: %v %v", f, m)
 	}
@@ -69,7 +78,9 @@ func TestMessagesAndHistory(t *testing.T) {
 			}
 		}
 	}
-	s.Close() // flushes the messages appended without waiting
+	if err := s.Close(); err != nil { // flushes the messages appended without waiting
+		t.Fatal(err)
+	}
 	s, err = Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -79,15 +90,18 @@ func TestMessagesAndHistory(t *testing.T) {
 	if err != nil || len(page) != 4 || page[0].Text != "9" || page[3].Text != "6" {
 		t.Fatalf("first page %+v %v", page, err)
 	}
-	page, _ = s.History(context.Background(), conv, page[3].ID, 100)
+	page, err = s.History(context.Background(), conv, page[3].ID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(page) != 6 || page[5].Text != "0" {
 		t.Fatalf("second page %+v", page)
 	}
 	if id := s.NextMessageID(); id != 11 {
 		t.Fatalf("next id after reopen %d, want 11", id)
 	}
-	if id, _ := s.FindByCID(context.Background(), "a", "c3"); id != 4 {
-		t.Fatalf("FindByCID = %d", id)
+	if id, err := s.FindByCID(context.Background(), "a", "c3"); err != nil || id != 4 {
+		t.Fatalf("FindByCID = %d, %v", id, err)
 	}
 	var cids []string
 	if err := s.EachCID(context.Background(), "a", func(c string) bool { cids = append(cids, c); return true }); err != nil || len(cids) != 10 {
@@ -120,15 +134,21 @@ func TestGenerationCountsAdminChangesOnly(t *testing.T) {
 		return g
 	}
 	g0 := gen()
-	s.CreateUser(ctx, User{Name: "amy", Nickname: "amy", PWHash: "h"})
+	if err := s.CreateUser(ctx, User{Name: "amy", Nickname: "amy", PWHash: "h"}); err != nil {
+		t.Fatal(err)
+	}
 	g1 := gen()
 	if g1 == g0 {
 		t.Fatal("a new account did not count")
 	}
 	// What the broker does all day must not make it reload.
 	appendNow(t, s, Message{ID: s.NextMessageID(), Conv: RoomConv("lobby"), Sender: "amy", Text: "hi"})
-	s.SetLastSeen(ctx, "amy", 5)
-	s.SetNickname(ctx, "amy", "Amy")
+	if err := s.SetLastSeen(ctx, "amy", 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetNickname(ctx, "amy", "Amy"); err != nil {
+		t.Fatal(err)
+	}
 	if gen() != g1 {
 		t.Fatal("chat, last-seen or nickname changed the generation")
 	}
@@ -161,7 +181,9 @@ func TestSinceIDAndMigration(t *testing.T) {
 		INSERT INTO users(name, nickname, pwhash, created) VALUES ('old', 'old', 'h', 1);`); err != nil {
 		t.Fatal(err)
 	}
-	old.Close()
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
 	s, err := Open(dir)
 	if err != nil {
 		t.Fatalf("open an older database: %v", err)
@@ -177,12 +199,18 @@ func TestSinceIDAndMigration(t *testing.T) {
 	if err := s.CreateUser(ctx, User{Name: "new", Nickname: "new", PWHash: "h"}); err != nil {
 		t.Fatal(err)
 	}
-	u, _ := s.GetUser(ctx, "new")
+	u, err := s.GetUser(ctx, "new")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if u.SinceID != 3 {
 		t.Fatalf("new account's SinceID = %d, want the watermark 3", u.SinceID)
 	}
 	appendNow(t, s, Message{ID: s.NextMessageID(), Conv: conv, Sender: "old", Text: "after"})
-	page, _ := s.HistorySince(ctx, conv, 0, u.SinceID, 50)
+	page, err := s.HistorySince(ctx, conv, 0, u.SinceID, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(page) != 1 || page[0].Text != "after" {
 		t.Fatalf("history since the account exists: %+v", page)
 	}
@@ -222,3 +250,4 @@ func TestHistoryIncludesMessagesNotYetCommitted(t *testing.T) {
 		}
 	}
 }
+
