@@ -46,7 +46,7 @@ type Broker struct {
 	presence *presenceTracker
 	sessions *sessionIndex
 	shared   sharedSubs
-	throttle *loginThrottle
+	guard    *loginGuard
 	limits   *keyLimits
 	regLimit *keyLimits
 	cids     *recentSet
@@ -59,6 +59,7 @@ type Broker struct {
 	ws           *wslistener.Listener
 	hashCost     password.Params
 	hashSlot     chan struct{} // bounds concurrent argon2id checks
+	hashes       atomic.Int64  // argon2id checks made
 	tokenKey     []byte
 
 	ready   chan struct{}
@@ -118,7 +119,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 		}
 		b.policy.acl.Store(acl)
 	}
-	b.throttle = newLoginThrottle(cfg.Limits.LoginFailures, time.Duration(cfg.Limits.LoginMaxDelay), b.now)
+	b.guard = newLoginGuard(cfg.Limits.LoginFailures, cfg.Limits.LoginFailuresPerAddress, time.Duration(cfg.Limits.LoginMaxDelay), b.now)
 	b.limits = newKeyLimits(cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst)
 	b.regLimit = newKeyLimits(float64(cfg.Registration.PerMinute)/60, cfg.Registration.PerMinute)
 	b.cids = newRecentSet(65536)
@@ -335,13 +336,27 @@ func (b *Broker) reloadFromStore() {
 	}
 }
 
+// maxHashWait is how long a login waits for a verification slot before it
+// is answered "server busy": a burst of guesses may slow a correct login
+// down by this much, no more.
+const maxHashWait = time.Second
+
+var errBusy = errors.New("too many logins being checked")
+
 // checkPassword verifies user's password or resume token.
 func (b *Broker) checkPassword(user, pw string) error {
 	if strings.HasPrefix(pw, tokenPrefix) {
 		return b.checkToken(user, pw)
 	}
-	b.hashSlot <- struct{}{}
+	t := time.NewTimer(maxHashWait)
+	defer t.Stop()
+	select {
+	case b.hashSlot <- struct{}{}:
+	case <-t.C:
+		return errBusy
+	}
 	defer func() { <-b.hashSlot }()
+	b.hashes.Add(1)
 	u, ok := b.dir.User(user)
 	if !ok {
 		_ = password.Verify(pw, dummyHash)

@@ -42,11 +42,13 @@ type RegistrationConfig struct {
 type LimitsConfig struct {
 	MessagesPerSecond float64  `yaml:"messages_per_second"` // sustained publishes per user
 	MessageBurst      int      `yaml:"message_burst"`
-	LoginFailures     int      `yaml:"login_failures"`    // failures (per user and per address) before logins slow down
-	LoginMaxDelay     Duration `yaml:"login_max_delay"`   // longest delay before answering a login
-	MaxPacketBytes    int      `yaml:"max_packet_bytes"`  // largest MQTT packet accepted, CONNECT included
-	MaxQueued         int      `yaml:"max_queued"`        // QoS 1/2 messages held per client (offline queue included)
-	MaxBacklogBytes   int      `yaml:"max_backlog_bytes"` // bytes waiting for a connected client that does not read
+	LoginFailures     int      `yaml:"login_failures"`  // wrong passwords per user (and per user and address) before attempts are spaced out
+	LoginMaxDelay     Duration `yaml:"login_max_delay"` // longest spacing between attempts past the free failures
+
+	LoginFailuresPerAddress int `yaml:"login_failures_per_address"` // failed logins from one address, any users
+	MaxPacketBytes          int `yaml:"max_packet_bytes"`           // largest MQTT packet accepted, CONNECT included
+	MaxQueued               int `yaml:"max_queued"`                 // QoS 1/2 messages held per client (offline queue included)
+	MaxBacklogBytes         int `yaml:"max_backlog_bytes"`          // bytes waiting for a connected client that does not read
 
 	HTTPReadTimeout  Duration `yaml:"http_read_timeout"`   // a whole HTTP request, headers and body
 	HTTPWriteTimeout Duration `yaml:"http_write_timeout"`  // a whole HTTP response
@@ -85,7 +87,7 @@ func DefaultConfig() Config {
 		Limits: LimitsConfig{MessagesPerSecond: 25, MessageBurst: 50, LoginFailures: 5,
 			LoginMaxDelay: Duration(8 * time.Second), MaxPacketBytes: 128 * 1024, MaxQueued: 1000, MaxBacklogBytes: 1 << 20,
 			HTTPReadTimeout: Duration(10 * time.Second), HTTPWriteTimeout: Duration(10 * time.Second),
-			HTTPIdleTimeout: Duration(60 * time.Second), HTTPMaxBodyBytes: 4096},
+			HTTPIdleTimeout: Duration(60 * time.Second), HTTPMaxBodyBytes: 4096, LoginFailuresPerAddress: 20},
 		Sessions: SessionsConfig{SessionExpiry: Duration(30 * 24 * time.Hour), MessageExpiry: Duration(30 * 24 * time.Hour)},
 		LogLevel: "info",
 	}
@@ -135,6 +137,9 @@ func (c Config) Validate() error {
 	}
 	if c.Limits.HTTPMaxBodyBytes < 1024 {
 		return errors.New("limits.http_max_body_bytes must be at least 1024 (a registration)")
+	}
+	if c.Limits.LoginFailures < 1 || c.Limits.LoginFailuresPerAddress < c.Limits.LoginFailures || c.Limits.LoginMaxDelay < Duration(time.Second) {
+		return errors.New("limits: login_failures must be >= 1, login_failures_per_address >= login_failures, login_max_delay >= 1s")
 	}
 	if c.Registration.PerMinute < 1 {
 		return errors.New("registration.per_minute must be >= 1")

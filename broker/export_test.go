@@ -91,3 +91,6 @@ func (b *Broker) PacketsRead() int64 { return atomic.LoadInt64(&b.mqtt.Info.Pack
 
 // InflightCount is mochi's $SYS count of deliveries awaiting acknowledgement.
 func (b *Broker) InflightCount() int64 { return atomic.LoadInt64(&b.mqtt.Info.Inflight) }
+
+// PasswordChecks is how many argon2id verifications the broker has made.
+func (b *Broker) PasswordChecks() int64 { return b.hashes.Load() }

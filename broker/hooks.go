@@ -58,26 +58,43 @@ func (h *authHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	addr := remoteHost(cl)
 	refuse := func(code packets.Code, why string) error {
 		h.b.log.Info("login refused", "user", user, "remote", cl.Net.Remote, "client", cl.ID, "reason", why)
-		if code == packets.ErrNotAuthorized && cl.Properties.ProtocolVersion < 5 {
-			// mochi has no 3.1.1 mapping for this code, and an unknown CONNACK
-			// code reads as success to some clients (paho).
-			code = packets.Err3NotAuthorized
+		if cl.Properties.ProtocolVersion < 5 {
+			// mochi has no 3.1.1 mapping for these codes, and an unknown
+			// CONNACK code reads as success to some clients (paho).
+			switch code {
+			case packets.ErrNotAuthorized:
+				code = packets.Err3NotAuthorized
+			case packets.ErrServerBusy, packets.ErrQuotaExceeded:
+				code = packets.Err3ServerUnavailable
+			}
 		}
 		_ = h.b.mqtt.SendConnack(cl, code, false, nil)
 		return code
 	}
-	if d := h.b.throttle.Delay(user, addr); d > 0 {
-		time.Sleep(d)
-	}
+	name := user
 	if !pk.Connect.UsernameFlag || !topics.ValidUsername(user) {
-		h.b.throttle.Fail("", addr)
+		name = "" // cannot exist: only the address counts
+	}
+	attempt, lock := h.b.guard.Admit(name, addr)
+	switch lock {
+	case pairLocked:
+		return refuse(packets.ErrNotAuthorized, "too many wrong passwords for this user from this address")
+	case otherLocked:
+		// Unchecked, so not "wrong password": a client retries later.
+		return refuse(packets.ErrServerBusy, "too many failed logins from this address or for this user")
+	}
+	if name == "" {
+		attempt.Failed()
 		return refuse(packets.ErrBadUsernameOrPassword, "no or invalid username")
 	}
-	if err := h.b.checkPassword(user, pw); err != nil {
-		h.b.throttle.Fail(user, addr)
+	if err := h.b.checkPassword(user, pw); errors.Is(err, errBusy) {
+		attempt.Abandoned()
+		return refuse(packets.ErrServerBusy, err.Error())
+	} else if err != nil {
+		attempt.Failed()
 		return refuse(packets.ErrBadUsernameOrPassword, err.Error())
 	}
-	h.b.throttle.Succeed(user, addr)
+	attempt.Succeeded(user, addr)
 	// mochi hands a persistent session (subscriptions and queued messages)
 	// to whoever connects with its client id: only its owner may.
 	if old, ok := h.b.mqtt.Clients.Get(cl.ID); ok && string(old.Properties.Username) != user {

@@ -5,88 +5,191 @@ import (
 	"time"
 )
 
-// loginThrottle slows down repeated login failures, per username and per
-// client address: after `free` failures each further attempt waits twice as
-// long as the last, up to max. A success clears the user's and address's record.
-type loginThrottle struct {
-	free int
-	max  time.Duration
-	now  func() time.Time
+// loginGuard bounds password guessing by answering at once instead of
+// sleeping, so that parallel connections cannot get around it. It keeps
+// failure records per (account, address), per address and per account;
+// past a record's free failures, one attempt is let through per back-off
+// (250 ms, doubling, up to max) and the rest are refused without checking
+// the password. Attempts in progress count as failures until they end, so
+// a hundred parallel guesses get no more tries than one after another.
+//
+// The account record alone must not lock its owner out: it only holds back
+// addresses that have already failed against the account. A fresh address,
+// or one the account logged in from before, is only held back by its own
+// address record (a botnet gets at most one guess per address before the
+// account record applies to it, and the broker's verification slots bound
+// what those cost).
+type loginGuard struct {
+	pairFree int // failures per (account, address) and per account
+	addrFree int // failures per address, over all accounts
+	max      time.Duration
+	now      func() time.Time
 
-	mu    sync.Mutex
-	fails map[string]*failRecord
+	mu   sync.Mutex
+	recs map[string]*failRecord
+	good map[string]time.Time // (account, address) pairs that logged in, and when
 }
 
 type failRecord struct {
-	n    int
-	last time.Time
+	n       int       // failures
+	pending int       // attempts admitted and not yet ended
+	last    time.Time // of the last failure
+	next    time.Time // no attempt past the free ones before this
 }
 
-// failures are forgotten after this long without another.
-const failMemory = 15 * time.Minute
+// lockKind says which record refused an attempt.
+type lockKind int
 
-func newLoginThrottle(free int, max time.Duration, now func() time.Time) *loginThrottle {
-	return &loginThrottle{free: free, max: max, now: now, fails: map[string]*failRecord{}}
+const (
+	notLocked   lockKind = iota
+	pairLocked           // this account from this address: the password keeps being wrong
+	otherLocked          // the address or the account: the password was not checked
+)
+
+const (
+	failMemory = 15 * time.Minute    // failures are forgotten after this long without another
+	goodMemory = 30 * 24 * time.Hour // a successful (account, address) is trusted this long
+	// maxFailRecords bounds the guard's memory under a spray of names and
+	// addresses (each map).
+	maxFailRecords = 100_000
+)
+
+func newLoginGuard(pairFree, addrFree int, max time.Duration, now func() time.Time) *loginGuard {
+	return &loginGuard{pairFree: pairFree, addrFree: addrFree, max: max, now: now,
+		recs: map[string]*failRecord{}, good: map[string]time.Time{}}
 }
 
-// Delay is how long to wait before checking a login from user at addr.
-func (t *loginThrottle) Delay(user, addr string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return max(t.delayLocked("u:"+user), t.delayLocked("a:"+addr))
+// loginAttempt is an admitted attempt; exactly one of Failed, Succeeded or
+// Abandoned ends it.
+type loginAttempt struct {
+	g    *loginGuard
+	keys []string
 }
 
-func (t *loginThrottle) delayLocked(key string) time.Duration {
-	r := t.fails[key]
-	if r == nil || t.now().Sub(r.last) > failMemory {
-		return 0
-	}
-	extra := r.n - t.free
-	if extra < 0 {
-		return 0
-	}
-	d := 250 * time.Millisecond << min(extra, 16)
-	return min(d, t.max)
+// guardCheck is a record an attempt is counted in, with its free failures.
+type guardCheck struct {
+	key  string
+	free int
 }
 
-// Fail records a failed login.
-func (t *loginThrottle) Fail(user, addr string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	keys := []string{"a:" + addr}
-	if user != "" { // "" for names that cannot exist: the address record is enough
-		keys = append(keys, "u:"+user)
-	}
-	if len(t.fails) >= maxFailRecords {
-		for k, r := range t.fails {
-			if now.Sub(r.last) > failMemory {
-				delete(t.fails, k)
-			}
+// Admit decides at once whether user may try a password from addr. user is
+// "" for a name that cannot exist (only the address counts then).
+func (g *loginGuard) Admit(user, addr string) (*loginAttempt, lockKind) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	byAddr := guardCheck{"a:" + addr, g.addrFree}
+	if user == "" {
+		if g.locked(byAddr, now) {
+			return nil, otherLocked
 		}
+		return g.take(now, byAddr), notLocked
 	}
-	for _, k := range keys {
-		r := t.fails[k]
-		if r == nil || now.Sub(r.last) > failMemory {
-			if len(t.fails) >= maxFailRecords {
+	pair, byUser := guardCheck{"p:" + user + "\x00" + addr, g.pairFree}, guardCheck{"u:" + user, g.pairFree}
+	if g.locked(pair, now) {
+		return nil, pairLocked
+	}
+	if t, ok := g.good[user+"\x00"+addr]; ok && now.Sub(t) < goodMemory {
+		return g.take(now, pair), notLocked
+	}
+	fresh := g.record(pair.key, now) == nil
+	if g.locked(byAddr, now) || !fresh && g.locked(byUser, now) {
+		return nil, otherLocked
+	}
+	return g.take(now, pair, byAddr, byUser), notLocked
+}
+
+func (g *loginGuard) record(key string, now time.Time) *failRecord {
+	r := g.recs[key]
+	if r != nil && r.pending == 0 && now.Sub(r.last) > failMemory && !now.Before(r.next) {
+		delete(g.recs, key)
+		return nil
+	}
+	return r
+}
+
+func (g *loginGuard) locked(c guardCheck, now time.Time) bool {
+	r := g.record(c.key, now)
+	return r != nil && r.n+r.pending >= c.free && now.Before(r.next)
+}
+
+// take counts an admitted attempt in each record, as a failure until it ends.
+func (g *loginGuard) take(now time.Time, checks ...guardCheck) *loginAttempt {
+	a := &loginAttempt{g: g}
+	for _, c := range checks {
+		r := g.record(c.key, now)
+		if r == nil {
+			if len(g.recs) >= maxFailRecords {
+				g.sweep(now)
+			}
+			if len(g.recs) >= maxFailRecords {
 				continue // full of recent failures: keep what is there
 			}
-			r = &failRecord{}
-			t.fails[k] = r
+			r = &failRecord{last: now}
+			g.recs[c.key] = r
 		}
-		r.n++
-		r.last = now
+		r.pending++
+		if used := r.n + r.pending; used >= c.free {
+			r.next = now.Add(g.backoff(used - c.free + 1))
+		}
+		a.keys = append(a.keys, c.key)
+	}
+	return a
+}
+
+func (g *loginGuard) backoff(k int) time.Duration {
+	return min(250*time.Millisecond<<min(k-1, 16), g.max)
+}
+
+func (g *loginGuard) sweep(now time.Time) {
+	for k := range g.recs {
+		g.record(k, now)
 	}
 }
 
-// maxFailRecords bounds the throttle's memory under a spray of names and
-// addresses.
-const maxFailRecords = 100_000
+// Failed records a wrong password (or unknown user, or bad token).
+func (a *loginAttempt) Failed() { a.end(true) }
 
-// Succeed clears the records of user and addr.
-func (t *loginThrottle) Succeed(user, addr string) {
-	t.mu.Lock()
-	delete(t.fails, "u:"+user)
-	delete(t.fails, "a:"+addr)
-	t.mu.Unlock()
+// Abandoned ends an attempt whose password was never checked (the server
+// was too busy): it is not a failure.
+func (a *loginAttempt) Abandoned() { a.end(false) }
+
+func (a *loginAttempt) end(failed bool) {
+	g := a.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	for _, k := range a.keys {
+		if r := g.recs[k]; r != nil {
+			r.pending--
+			if failed {
+				r.n++
+				r.last = now
+			}
+		}
+	}
+}
+
+// Succeeded forgets the (account, address) pair's failures and trusts the
+// pair from now on. The address's and the account's records stay: logging
+// into one's own account must not reset the guessing budget of another.
+func (a *loginAttempt) Succeeded(user, addr string) {
+	a.end(false)
+	g := a.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	delete(g.recs, "p:"+user+"\x00"+addr)
+	key := user + "\x00" + addr
+	if _, ok := g.good[key]; !ok && len(g.good) >= maxFailRecords {
+		for k, t := range g.good {
+			if now.Sub(t) >= goodMemory {
+				delete(g.good, k)
+			}
+		}
+		if len(g.good) >= maxFailRecords {
+			return
+		}
+	}
+	g.good[key] = now
 }

@@ -1,40 +1,128 @@
 package broker
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
 
-func TestLoginThrottle(t *testing.T) {
+// A hundred guesses at once get the same tries as one after another: the
+// free ones, then one per back-off, and the rest are refused at once.
+func TestLoginGuardParallelGuesses(t *testing.T) {
 	now := time.Unix(1000, 0)
-	th := newLoginThrottle(3, 8*time.Second, func() time.Time { return now })
+	g := newLoginGuard(5, 20, 8*time.Second, func() time.Time { return now })
+	var admitted []*loginAttempt
+	for range 100 {
+		if a, lock := g.Admit("alice", "6.6.6.6"); lock == notLocked {
+			admitted = append(admitted, a)
+		} else if lock != pairLocked {
+			t.Fatalf("refused as %v, want pairLocked", lock)
+		}
+	}
+	if len(admitted) != 5 {
+		t.Fatalf("%d of 100 parallel guesses admitted, want 5", len(admitted))
+	}
+	for _, a := range admitted {
+		a.Failed()
+	}
+	for _, step := range []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
+		if _, lock := g.Admit("alice", "6.6.6.6"); lock == notLocked {
+			t.Fatalf("admitted before the %v back-off", step)
+		}
+		now = now.Add(step)
+		n := 0
+		for range 10 {
+			if a, lock := g.Admit("alice", "6.6.6.6"); lock == notLocked {
+				n++
+				a.Failed()
+			}
+		}
+		if n != 1 {
+			t.Fatalf("after %v: %d admitted, want 1", step, n)
+		}
+	}
+	now = now.Add(failMemory + 9*time.Second)
+	if _, lock := g.Admit("alice", "6.6.6.6"); lock != notLocked {
+		t.Fatal("failures not forgotten")
+	}
+}
+
+// The account's failures do not lock its owner out: a fresh address and an
+// address the owner logged in from are let through; an address that already
+// failed for the account is not.
+func TestLoginGuardOwnerIsNotLockedOut(t *testing.T) {
+	now := time.Unix(1000, 0)
+	g := newLoginGuard(5, 20, 8*time.Second, func() time.Time { return now })
+	a, _ := g.Admit("alice", "10.0.0.1") // the owner, at home
+	a.Succeeded("alice", "10.0.0.1")
+	for i := range 20 { // a botnet, a few guesses per address
+		for range 2 {
+			if a, lock := g.Admit("alice", fmt.Sprintf("6.6.6.%d", i)); lock == notLocked {
+				a.Failed()
+			}
+		}
+	}
+	if _, lock := g.Admit("alice", "6.6.6.3"); lock != otherLocked {
+		t.Fatalf("an address that failed before got %v under the account's lock", lock)
+	}
+	a, lock := g.Admit("alice", "10.0.0.1")
+	if lock != notLocked {
+		t.Fatalf("owner at a known address: %v", lock)
+	}
+	a.Succeeded("alice", "10.0.0.1")
+	a, lock = g.Admit("alice", "10.9.9.9")
+	if lock != notLocked {
+		t.Fatalf("owner at a fresh address: %v", lock)
+	}
+	a.Succeeded("alice", "10.9.9.9")
+}
+
+// One address is limited over all the users it tries, and logging into
+// one's own account does not reset that.
+func TestLoginGuardPerAddress(t *testing.T) {
+	now := time.Unix(1000, 0)
+	g := newLoginGuard(5, 20, 8*time.Second, func() time.Time { return now })
+	a, _ := g.Admit("carol", "6.6.6.6") // a student on the same campus address
+	a.Succeeded("carol", "6.6.6.6")
+	for i := range 20 {
+		a, lock := g.Admit(fmt.Sprintf("user%d", i), "6.6.6.6")
+		if lock != notLocked {
+			t.Fatalf("guess %d refused within the address's free failures", i)
+		}
+		a.Failed()
+		if i == 10 {
+			a, _ := g.Admit("mallory", "6.6.6.6") // the guesser's own account
+			a.Succeeded("mallory", "6.6.6.6")
+		}
+	}
+	if _, lock := g.Admit("dave", "6.6.6.6"); lock != otherLocked {
+		t.Fatalf("address past its failures: %v", lock)
+	}
+	if _, lock := g.Admit("", "6.6.6.6"); lock != otherLocked {
+		t.Fatalf("invalid name from a locked address: %v", lock)
+	}
+	if a, lock := g.Admit("carol", "6.6.6.6"); lock != notLocked {
+		t.Fatalf("a user who logged in from the address before: %v", lock)
+	} else {
+		a.Succeeded("carol", "6.6.6.6")
+	}
+	if a, lock := g.Admit("dave", "7.7.7.7"); lock != notLocked {
+		t.Fatalf("another address: %v", lock)
+	} else {
+		a.Abandoned()
+	}
+}
+
+// An attempt the server had no time to check is no failure.
+func TestLoginGuardAbandonedIsNoFailure(t *testing.T) {
+	now := time.Unix(1000, 0)
+	g := newLoginGuard(1, 1, 8*time.Second, func() time.Time { return now })
 	for range 3 {
-		if d := th.Delay("alice", "1.2.3.4"); d != 0 {
-			t.Fatalf("delay %v within the free failures", d)
+		a, lock := g.Admit("alice", "1.2.3.4")
+		if lock != notLocked {
+			t.Fatalf("abandoned attempts counted: %v", lock)
 		}
-		th.Fail("alice", "1.2.3.4")
-	}
-	want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second}
-	for _, w := range want {
-		if d := th.Delay("alice", "9.9.9.9"); d != w { // per user, whatever the address
-			t.Fatalf("user delay %v, want %v", d, w)
-		}
-		if d := th.Delay("bob", "1.2.3.4"); d != w { // per address, whatever the user
-			t.Fatalf("address delay %v, want %v", d, w)
-		}
-		th.Fail("alice", "1.2.3.4")
-	}
-	if d := th.Delay("carol", "5.5.5.5"); d != 0 {
-		t.Fatalf("unrelated login delayed %v", d)
-	}
-	now = now.Add(failMemory + time.Second)
-	if d := th.Delay("alice", "1.2.3.4"); d != 0 {
-		t.Fatalf("failures not forgotten: %v", d)
-	}
-	th.Fail("alice", "1.2.3.4")
-	th.Succeed("alice", "1.2.3.4")
-	if d := th.Delay("alice", "1.2.3.4"); d != 0 {
-		t.Fatalf("success did not clear: %v", d)
+		a.Abandoned()
 	}
 }
 
@@ -52,5 +140,22 @@ func TestRecentSet(t *testing.T) {
 	r.release("c")
 	if !r.claim("c") {
 		t.Fatal("release")
+	}
+}
+
+// With every verification slot taken, a login is answered "busy" after a
+// bounded wait instead of queueing for its turn.
+func TestPasswordCheckWaitIsBounded(t *testing.T) {
+	b := &Broker{hashSlot: make(chan struct{}, 1)}
+	b.hashSlot <- struct{}{}
+	start := time.Now()
+	if err := b.checkPassword("alice", "whatever1"); err != errBusy {
+		t.Fatalf("err %v, want errBusy", err)
+	}
+	if took := time.Since(start); took < maxHashWait {
+		t.Fatalf("gave up after %v", took)
+	}
+	if b.hashes.Load() != 0 {
+		t.Fatal("a refused check was counted as made")
 	}
 }
