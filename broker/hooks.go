@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,10 +129,12 @@ func (h *aclHook) ID() string { return "tachikoma-acl" }
 func (h *aclHook) Provides(b byte) bool { return b == mqtt.OnACLCheck }
 
 func (h *aclHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
-	if !write {
-		return h.b.mayReceive(cl, topic)
+	if write {
+		// chatHook.OnPublish checks writes: after mochi has resolved a topic
+		// alias, and answering as mosquitto does rather than disconnecting.
+		return true
 	}
-	return h.b.policy.Allowed(string(cl.Properties.Username), cl.ID, topic, write)
+	return h.b.mayReceive(cl, topic)
 }
 
 // chatHook stamps, validates and stores chat messages, answers requests and
@@ -144,18 +147,72 @@ type chatHook struct {
 func (h *chatHook) ID() string { return "tachikoma-chat" }
 
 func (h *chatHook) Provides(b byte) bool {
-	return b == mqtt.OnPublish || b == mqtt.OnWill
+	return b == mqtt.OnPublish || b == mqtt.OnWill || b == mqtt.OnPacketRead
 }
 
 // refusal is what OnPublish returns to drop a publish: a reason code in the
-// PUBACK where MQTT 5 has one, otherwise "acknowledge and drop" (a plain
-// error would still deliver the message in mochi; ErrRejectPacket would
-// leave a 3.1.1 QoS 1 publisher waiting for its PUBACK forever).
+// PUBACK or PUBREC where MQTT 5 has one, otherwise "acknowledge and drop" as
+// mosquitto does (a plain error would still deliver the message in mochi;
+// ErrRejectPacket would leave a 3.1.1 QoS 1 publisher waiting for its PUBACK
+// forever).
 func refusal(cl *mqtt.Client, pk packets.Packet, code packets.Code) (packets.Packet, error) {
-	if cl.Properties.ProtocolVersion == 5 && pk.FixedHeader.Qos > 0 {
-		return pk, code
+	if cl.Properties.ProtocolVersion < 5 || pk.FixedHeader.Qos == 0 {
+		return pk, packets.CodeSuccessIgnore
 	}
-	return pk, packets.CodeSuccessIgnore
+	// Not mochi's own answer to a code: it logs an error with the whole
+	// packet, and answers a QoS 2 publish with a PUBACK [MQTT-4.3.3-8].
+	_ = cl.WritePacket(refusedAck(cl, pk, code))
+	return pk, packets.ErrRejectPacket
+}
+
+// refusedAck is the PUBACK or PUBREC of a refused publish: with code on MQTT
+// 5, a plain acknowledgement on 3.1.1.
+func refusedAck(cl *mqtt.Client, pk packets.Packet, code packets.Code) packets.Packet {
+	ack := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: pk.PacketID}
+	if pk.FixedHeader.Qos == 2 {
+		ack.FixedHeader.Type = packets.Pubrec
+	}
+	if cl.Properties.ProtocolVersion >= 5 {
+		ack.ReasonCode, ack.Properties.ReasonString = code.Code, code.Reason
+	}
+	return ack
+}
+
+// OnPacketRead answers what mochi would answer wrongly or not at all.
+func (h *chatHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	switch pk.FixedHeader.Type {
+	case packets.Connect:
+		// mochi answers 0x80, which 3.1.1 does not have [MQTT-3.1.3-8].
+		if pk.ProtocolVersion < 5 && !pk.Connect.Clean && pk.Connect.ClientIdentifier == "" {
+			_ = h.b.mqtt.SendConnack(cl, packets.ErrClientIdentifierNotValid, false, nil)
+			return pk, packets.ErrRejectPacket // ends the connection
+		}
+	case packets.Publish:
+		// mochi drops a publish to $SYS before any hook sees it, leaving a
+		// QoS 1 or 2 publisher waiting for its acknowledgement: refuse it
+		// like any other write, then let mochi drop it as QoS 0.
+		if cl.Net.Inline || !isSysTopic(pk.TopicName) || strings.ContainsAny(pk.TopicName, "+#") {
+			break
+		}
+		h.refusedWrite(cl, pk.TopicName)
+		if pk.FixedHeader.Qos > 0 {
+			_ = cl.WritePacket(refusedAck(cl, pk, packets.ErrNotAuthorized))
+			pk.FixedHeader.Qos, pk.PacketID = 0, 0
+		}
+	}
+	return pk, nil
+}
+
+// refusedWrite logs and tells the sender that a publish to topic was refused.
+func (h *chatHook) refusedWrite(cl *mqtt.Client, topic string) {
+	user := string(cl.Properties.Username)
+	h.b.log.Debug("publish refused", "user", user, "client", cl.ID, "topic", topic)
+	h.b.notice(user, "You may not publish to "+topic+"; that message was dropped.")
+}
+
+// isSysTopic is mochi's test for the topics it keeps to itself.
+func isSysTopic(topic string) bool {
+	return len(topic) >= len(mqtt.SysPrefix) && strings.EqualFold(topic[:len(mqtt.SysPrefix)], mqtt.SysPrefix)
 }
 
 func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
@@ -163,6 +220,10 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		return pk, nil
 	}
 	user := string(cl.Properties.Username)
+	if !h.b.policy.Allowed(user, cl.ID, pk.TopicName, true) {
+		h.refusedWrite(cl, pk.TopicName)
+		return refusal(cl, pk, packets.ErrNotAuthorized)
+	}
 	t, err := topics.Parse(pk.TopicName)
 	if err != nil {
 		return refusal(cl, pk, packets.ErrTopicNameInvalid)

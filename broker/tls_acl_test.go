@@ -72,7 +72,8 @@ func TestACLFileGrantsExtraTopics(t *testing.T) {
 		}
 	}
 	if bad := bob.unexpected(func(tp string) bool {
-		return tp == topics.PresenceTopic("bob") || tp == topics.Room(topics.Lobby)
+		return tp == topics.PresenceTopic("bob") || tp == topics.Room(topics.Lobby) ||
+			tp == topics.Events("bob") // the notice of his refused write
 	}); len(bad) > 0 {
 		t.Errorf("bob received %v", bad)
 	}

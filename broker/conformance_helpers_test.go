@@ -1,0 +1,241 @@
+package broker_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tachikoma-pet/tachikoma/broker"
+)
+
+// The conformance tests drive the broker with mosquitto's own clients
+// (mosquitto_pub and mosquitto_sub, Debian's mosquitto-clients), so that
+// what they prove is what a user of a third-party client sees.
+
+// mosqWait bounds every wait on a mosquitto client; the machine may be busy.
+const mosqWait = 10 * time.Second
+
+// openBroker starts a broker whose ACL file grants every user everything
+// outside tachikoma/ (plus extra rules), and registers users.
+func openBroker(t *testing.T, extraACL string, users ...string) *broker.Broker {
+	t.Helper()
+	if _, err := exec.LookPath("mosquitto_sub"); err != nil {
+		t.Skip("mosquitto_sub not installed (scripts/deps.sh test)")
+	}
+	cfg := testConfig(t.TempDir())
+	cfg.ACLFile = filepath.Join(t.TempDir(), "acl")
+	if err := os.WriteFile(cfg.ACLFile, []byte("topic readwrite #\n"+extraACL), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := startBroker(t, cfg)
+	register(t, b, users...)
+	return b
+}
+
+// mosq is a running mosquitto_sub or mosquitto_pub with debug output on.
+type mosq struct {
+	t     *testing.T
+	name  string
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	lines []string
+	more  chan struct{} // a line arrived or the process ended
+	done  chan struct{}
+	err   error
+}
+
+// runMosq starts prog ("mosquitto_sub" or "mosquitto_pub") as user against b.
+func runMosq(t *testing.T, b *broker.Broker, prog, user string, args ...string) *mosq {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(b.MQTTAddr())
+	// stdbuf: the clients' debug lines would wait in stdio's buffer on a pipe.
+	all := append([]string{"-oL", prog, "-h", host, "-p", port, "-u", user, "-P", user + "-password", "-d"}, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	m := &mosq{t: t, name: prog + " " + strings.Join(args, " "), cmd: exec.CommandContext(ctx, "stdbuf", all...),
+		more: make(chan struct{}, 1), done: make(chan struct{})}
+	pr, pw := io.Pipe()
+	m.cmd.Stdout, m.cmd.Stderr = pw, pw
+	if err := m.cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("%s: %v", prog, err)
+	}
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			m.mu.Lock()
+			m.lines = append(m.lines, sc.Text())
+			m.mu.Unlock()
+			m.signal()
+		}
+	}()
+	go func() {
+		err := m.cmd.Wait()
+		pw.Close()
+		m.mu.Lock()
+		m.err = err
+		m.mu.Unlock()
+		close(m.done)
+		m.signal()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-m.done
+		if t.Failed() {
+			t.Logf("%s output:\n%s", m.name, strings.Join(m.output(), "\n"))
+		}
+	})
+	return m
+}
+
+func (m *mosq) signal() {
+	select {
+	case m.more <- struct{}{}:
+	default:
+	}
+}
+
+func (m *mosq) output() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.lines...)
+}
+
+// waitLine waits for an output line containing s.
+func (m *mosq) waitLine(s string) string {
+	m.t.Helper()
+	deadline := time.After(mosqWait)
+	for {
+		for _, l := range m.output() {
+			if strings.Contains(l, s) {
+				return l
+			}
+		}
+		select {
+		case <-m.more:
+		case <-deadline:
+			m.t.Fatalf("%s: no line with %q within %v", m.name, s, mosqWait)
+		}
+	}
+}
+
+// has reports whether some output line so far contains s.
+func (m *mosq) has(s string) bool {
+	for _, l := range m.output() {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// exit waits for the process to end and returns its error (nil for status 0).
+func (m *mosq) exit() error {
+	m.t.Helper()
+	select {
+	case <-m.done:
+	case <-time.After(mosqWait):
+		m.t.Fatalf("%s still running after %v", m.name, mosqWait)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.err
+}
+
+// kill ends the client without a DISCONNECT, as a crash would.
+func (m *mosq) kill() {
+	_ = m.cmd.Process.Signal(syscall.SIGKILL)
+	<-m.done
+}
+
+// received is a message as mosquitto_sub -F %j prints it.
+type received struct {
+	Topic      string          `json:"topic"`
+	QoS        int             `json:"qos"`
+	Retain     int             `json:"retain"`
+	Payload    string          `json:"payload"`
+	Properties json.RawMessage `json:"properties"`
+}
+
+// props is the MQTT 5 properties of a received message.
+type props struct {
+	PayloadFormat   *int              `json:"payload-format-indicator"`
+	Expiry          *int              `json:"message-expiry-interval"`
+	ContentType     string            `json:"content-type"`
+	ResponseTopic   string            `json:"response-topic"`
+	CorrelationData string            `json:"correlation-data"`
+	User            map[string]string `json:"user-properties"`
+	SubID           []int             `json:"subscription-identifier"`
+}
+
+func (r received) props(t *testing.T) props {
+	t.Helper()
+	var p props
+	if len(r.Properties) > 0 {
+		if err := json.Unmarshal(r.Properties, &p); err != nil {
+			t.Fatalf("properties %s: %v", r.Properties, err)
+		}
+	}
+	return p
+}
+
+// messages is what a subscriber started with -F %j has printed so far.
+func (m *mosq) messages() []received {
+	var out []received
+	for _, l := range m.output() {
+		if !strings.HasPrefix(l, "{") {
+			continue
+		}
+		var r received
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			m.t.Fatalf("%s printed %q: %v", m.name, l, err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// waitMessage waits for a message whose payload is payload.
+func (m *mosq) waitMessage(payload string) received {
+	m.t.Helper()
+	deadline := time.After(mosqWait)
+	for {
+		for _, r := range m.messages() {
+			if r.Payload == payload {
+				return r
+			}
+		}
+		select {
+		case <-m.more:
+		case <-deadline:
+			m.t.Fatalf("%s: no message %q within %v", m.name, payload, mosqWait)
+		}
+	}
+}
+
+// sub starts mosquitto_sub printing JSON and waits for its SUBACK.
+func sub(t *testing.T, b *broker.Broker, user string, args ...string) *mosq {
+	t.Helper()
+	m := runMosq(t, b, "mosquitto_sub", user, append([]string{"-F", "%j"}, args...)...)
+	m.waitLine("received SUBACK")
+	return m
+}
+
+// pub runs mosquitto_pub to completion and fails the test if it fails.
+func pub(t *testing.T, b *broker.Broker, user string, args ...string) *mosq {
+	t.Helper()
+	m := runMosq(t, b, "mosquitto_pub", user, args...)
+	if err := m.exit(); err != nil {
+		t.Fatalf("%s: %v\n%s", m.name, err, strings.Join(m.output(), "\n"))
+	}
+	return m
+}
