@@ -47,6 +47,7 @@ type Broker struct {
 	sessions *sessionIndex
 	shared   sharedSubs
 	guard    *loginGuard
+	subs     *limitsHook
 	limits   *keyLimits
 	regLimit *keyLimits
 	cids     *recentSet
@@ -145,6 +146,10 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	// default is "no limit": one unauthenticated CONNECT could ask for
 	// 256 MiB.
 	caps.MaximumPacketSize = uint32(cfg.Limits.MaxPacketBytes)
+	// mochi's CONNACK announces no topic aliases, which tells an MQTT 5
+	// client it may set none [MQTT-3.2.2-17], yet it accepts 65,535 per
+	// connection, each holding a topic name: hold it to what it announces.
+	caps.TopicAliasMaximum = 0
 	// Bounds what one sender can make the broker hold for a client that is
 	// away (mochi's default is 8,192 messages per client).
 	caps.MaximumInflight = uint16(cfg.Limits.MaxQueued)
@@ -156,7 +161,9 @@ func New(cfg Config, opt Options) (*Broker, error) {
 		// take a burst of 128 PUBACKs in one read.
 		ClientNetReadBufferSize: 512})
 	b.requests = &requests.Handler{Dir: b.dir, Pub: b, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
-	hooks := []mqtt.Hook{&authHook{b: b}, &aclHook{b: b}, &chatHook{b: b}, &sessionHook{b: b}, &presenceHook{b: b}, &dropHook{b: b}}
+	b.subs = newLimitsHook(b)
+	// limitsHook first: the hooks after it see its refusals.
+	hooks := []mqtt.Hook{&authHook{b: b}, b.subs, &aclHook{b: b}, &chatHook{b: b}, &sessionHook{b: b}, &presenceHook{b: b}, &dropHook{b: b}}
 	// ackHook completes deliveries without mochi's processPuback, which is
 	// where OnQosComplete hooks are called: only while none wants them.
 	if !slices.ContainsFunc(hooks, func(h mqtt.Hook) bool { return h.Provides(mqtt.OnQosComplete) }) {

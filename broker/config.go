@@ -46,9 +46,15 @@ type LimitsConfig struct {
 	LoginMaxDelay     Duration `yaml:"login_max_delay"` // longest spacing between attempts past the free failures
 
 	LoginFailuresPerAddress int `yaml:"login_failures_per_address"` // failed logins from one address, any users
-	MaxPacketBytes          int `yaml:"max_packet_bytes"`           // largest MQTT packet accepted, CONNECT included
-	MaxQueued               int `yaml:"max_queued"`                 // QoS 1/2 messages held per client (offline queue included)
-	MaxBacklogBytes         int `yaml:"max_backlog_bytes"`          // bytes waiting for a connected client that does not read
+
+	MaxSessionsPerUser         int `yaml:"max_sessions_per_user"`         // connected or kept sessions (client ids) per user
+	MaxSubscriptionsPerSession int `yaml:"max_subscriptions_per_session"` // topic filters per session
+	MaxSubscriptionsPerUser    int `yaml:"max_subscriptions_per_user"`    // topic filters over all of a user's sessions
+	MaxTopicLevels             int `yaml:"max_topic_levels"`              // levels in a topic filter
+	MaxTopicBytes              int `yaml:"max_topic_bytes"`               // bytes in a topic filter
+	MaxPacketBytes             int `yaml:"max_packet_bytes"`              // largest MQTT packet accepted, CONNECT included
+	MaxQueued                  int `yaml:"max_queued"`                    // QoS 1/2 messages held per client (offline queue included)
+	MaxBacklogBytes            int `yaml:"max_backlog_bytes"`             // bytes waiting for a connected client that does not read
 
 	HTTPReadTimeout  Duration `yaml:"http_read_timeout"`   // a whole HTTP request, headers and body
 	HTTPWriteTimeout Duration `yaml:"http_write_timeout"`  // a whole HTTP response
@@ -87,7 +93,9 @@ func DefaultConfig() Config {
 		Limits: LimitsConfig{MessagesPerSecond: 25, MessageBurst: 50, LoginFailures: 5,
 			LoginMaxDelay: Duration(8 * time.Second), MaxPacketBytes: 128 * 1024, MaxQueued: 1000, MaxBacklogBytes: 1 << 20,
 			HTTPReadTimeout: Duration(10 * time.Second), HTTPWriteTimeout: Duration(10 * time.Second),
-			HTTPIdleTimeout: Duration(60 * time.Second), HTTPMaxBodyBytes: 4096, LoginFailuresPerAddress: 20},
+			HTTPIdleTimeout: Duration(60 * time.Second), HTTPMaxBodyBytes: 4096, LoginFailuresPerAddress: 20,
+			MaxSessionsPerUser: 10, MaxSubscriptionsPerSession: 100, MaxSubscriptionsPerUser: 300,
+			MaxTopicLevels: 16, MaxTopicBytes: 256},
 		Sessions: SessionsConfig{SessionExpiry: Duration(30 * 24 * time.Hour), MessageExpiry: Duration(30 * 24 * time.Hour)},
 		LogLevel: "info",
 	}
@@ -140,6 +148,12 @@ func (c Config) Validate() error {
 	}
 	if c.Limits.LoginFailures < 1 || c.Limits.LoginFailuresPerAddress < c.Limits.LoginFailures || c.Limits.LoginMaxDelay < Duration(time.Second) {
 		return errors.New("limits: login_failures must be >= 1, login_failures_per_address >= login_failures, login_max_delay >= 1s")
+	}
+	if l := c.Limits; l.MaxSessionsPerUser < 1 || l.MaxSubscriptionsPerSession < 1 || l.MaxSubscriptionsPerUser < l.MaxSubscriptionsPerSession {
+		return errors.New("limits: max_sessions_per_user and max_subscriptions_per_session must be >= 1, max_subscriptions_per_user >= max_subscriptions_per_session")
+	}
+	if l := c.Limits; l.MaxTopicLevels < 8 || l.MaxTopicBytes < 128 || l.MaxTopicBytes > 65535 {
+		return errors.New("limits: max_topic_levels must be >= 8 and max_topic_bytes 128-65535 (Tachikoma's own topics need that)")
 	}
 	if c.Registration.PerMinute < 1 {
 		return errors.New("registration.per_minute must be >= 1")

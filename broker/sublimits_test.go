@@ -1,0 +1,143 @@
+package broker_test
+
+import (
+	"bufio"
+	"net"
+	"strings"
+	"testing"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+// subackCodes subscribes to filters in one packet and returns the SUBACK's
+// codes.
+func (c *rawClient) subackCodes(filters ...string) []byte {
+	c.t.Helper()
+	pk := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Subscribe, Qos: 1}, PacketID: 7}
+	for _, f := range filters {
+		pk.Filters = append(pk.Filters, packets.Subscription{Filter: f, Qos: 1})
+	}
+	c.send(pk)
+	for {
+		if in := c.next(); in.FixedHeader.Type == packets.Suback {
+			return in.ReasonCodes
+		}
+	}
+}
+
+var deepFilter = "tachikoma/rooms/lobby/" + strings.Repeat("x/", 20) + "x"
+
+func TestSubscriptionLimits(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Limits.MaxSubscriptionsPerSession = 3
+	cfg.Limits.MaxSubscriptionsPerUser = 4
+	b := startBroker(t, cfg)
+	register(t, b, "alice")
+
+	// MQTT 3.1.1: a refusal is 0x80.
+	alice := connect(t, b, "alice")
+	for _, f := range []string{topics.Events("alice"), topics.Replies("alice"), topics.DMInbox("alice")} {
+		if code := alice.subResult(f); code != 1 {
+			t.Fatalf("subscription %s within the limit: %#x", f, code)
+		}
+	}
+	if code := alice.subResult(topics.Room(topics.Lobby)); code != 0x80 {
+		t.Fatalf("fourth filter of a session: %#x, want 0x80", code)
+	}
+	if code := alice.subResult(topics.Events("alice")); code != 1 {
+		t.Fatalf("resubscribing at the limit: %#x", code)
+	}
+	if ev := alice.expectEvent(topics.EventNotice); !strings.Contains(ev.Text, "Subscriptions refused") {
+		t.Fatalf("notice %q", ev.Text)
+	}
+
+	// MQTT 5: 0x97 past the user's budget (4, three used above), 0x8F for a
+	// filter too deep or too long.
+	v5 := dialRaw(t, b, "alice", 5, packets.Properties{})
+	codes := v5.subackCodes(topics.Room(topics.Lobby), topics.AllPresence, deepFilter, "tachikoma/rooms/"+strings.Repeat("x", 300))
+	want := []byte{1, packets.ErrQuotaExceeded.Code, packets.ErrTopicFilterInvalid.Code, packets.ErrTopicFilterInvalid.Code}
+	if string(codes) != string(want) {
+		t.Fatalf("MQTT 5 SUBACK %#v, want %#v", codes, want)
+	}
+	if code := alice.subResult(deepFilter); code != 0x80 {
+		t.Fatalf("3.1.1 deep filter: %#x, want 0x80", code)
+	}
+}
+
+func TestSessionsPerUser(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Limits.MaxSessionsPerUser = 2
+	b := startBroker(t, cfg)
+	register(t, b, "alice")
+	url := "tcp://" + b.MQTTAddr()
+	keep := func(o *paho.ClientOptions) { o.SetCleanSession(false) }
+	for _, id := range []string{"alice-1", "alice-2"} {
+		c, err := dial(t, url, "alice", "alice-password", id, keep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.c.Disconnect(0)
+	}
+	_, err := dial(t, url, "alice", "alice-password", "alice-3", keep)
+	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "unavailable") {
+		t.Fatalf("third session: %v, want server unavailable", err)
+	}
+	if _, err := dial(t, url, "alice", "alice-password", "alice-1", keep); err != nil {
+		t.Fatalf("resuming a session: %v", err)
+	}
+	// MQTT 5: 0x97 quota exceeded.
+	_, ack := rawConnect(t, b, "alice", "alice-4")
+	if ack.FixedHeader.Type != packets.Connack || ack.ReasonCode != packets.ErrQuotaExceeded.Code {
+		t.Fatalf("MQTT 5 third session: %+v", ack)
+	}
+}
+
+// rawConnect sends an MQTT 5 CONNECT and returns the CONNACK, whatever it
+// says.
+func rawConnect(t *testing.T, b *broker.Broker, user, id string) (*rawClient, packets.Packet) {
+	t.Helper()
+	conn, err := net.Dial("tcp", b.MQTTAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	c := &rawClient{t: t, conn: conn, r: bufio.NewReader(conn), version: 5}
+	c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Connect},
+		Connect: packets.ConnectParams{ProtocolName: []byte("MQTT"), Clean: true, Keepalive: 60,
+			ClientIdentifier: id, UsernameFlag: true, Username: []byte(user),
+			PasswordFlag: true, Password: []byte(user + "-password")}})
+	return c, c.next()
+}
+
+// mochi announces no topic aliases (so none are allowed) but accepted
+// 65,535 per connection, each holding a topic name.
+func TestTopicAliasesAreRefused(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice")
+	c, ack := rawConnect(t, b, "alice", "alice-v5")
+	if ack.ReasonCode != 0 || ack.Properties.TopicAliasMaximum != 0 {
+		t.Fatalf("CONNACK %#x, topic alias maximum %d", ack.ReasonCode, ack.Properties.TopicAliasMaximum)
+	}
+	c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1}, PacketID: 3,
+		TopicName: topics.Room(topics.Lobby), Payload: []byte("hi"),
+		Properties: packets.Properties{TopicAlias: 1, TopicAliasFlag: true}})
+	for {
+		pk, err := c.read(waitFor)
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatal("a publish setting a topic alias was neither answered nor refused")
+			}
+			return // closed
+		}
+		switch pk.FixedHeader.Type {
+		case packets.Puback:
+			t.Fatalf("a publish setting a topic alias was acknowledged (%#x)", pk.ReasonCode)
+		case packets.Disconnect:
+			return
+		}
+	}
+}
