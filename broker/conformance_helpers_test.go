@@ -204,13 +204,13 @@ func (m *mosq) messages() []received {
 	return out
 }
 
-// waitMessage waits for a message whose payload is payload.
+// waitMessage waits for a message whose payload contains payload.
 func (m *mosq) waitMessage(payload string) received {
 	m.t.Helper()
 	deadline := time.After(mosqWait)
 	for {
 		for _, r := range m.messages() {
-			if r.Payload == payload {
+			if strings.Contains(r.Payload, payload) {
 				return r
 			}
 		}

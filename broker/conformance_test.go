@@ -3,12 +3,14 @@ package broker_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	pahopackets "github.com/eclipse/paho.mqtt.golang/packets"
 
+	"github.com/tachikoma-pet/tachikoma/broker"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -114,5 +116,80 @@ func TestEmptyClientIDNeedsCleanSession(t *testing.T) {
 	p = pub(t, b, "alice", "-V", "mqttv5", "-q", "1", "-t", "a/b", "-m", "x")
 	if p.has("Client (null) received CONNACK") || !p.has("received PUBACK") {
 		t.Fatal("no client id assigned to an MQTT 5 client")
+	}
+}
+
+// willClient starts an MQTT 5 mosquitto_sub for user with a will on topic
+// sent after delay seconds, in a session that outlives the connection.
+func willClient(t *testing.T, b *broker.Broker, user, id, topic, payload, delay string) *mosq {
+	t.Helper()
+	return sub(t, b, user, "-V", "mqttv5", "-i", id, "-c", "-x", "60", "-t", "nothing/here",
+		"--will-topic", topic, "--will-payload", payload, "--will-qos", "1", "-D", "will", "will-delay-interval", delay)
+}
+
+// historyTexts is the text of every message in a DM or room history.
+func historyTexts(c *client, params topics.Params) []string {
+	var h topics.History
+	c.mustCall(topics.MethodHistory, params, &h)
+	var out []string
+	for _, m := range h.Messages {
+		out = append(out, m.Text)
+	}
+	return out
+}
+
+// TestDelayedWillIsCheckedWhenSent: an MQTT 5 will with a delay reaches
+// nobody the sender may no longer write to when the delay ends, and is
+// stored only when sent.
+func TestDelayedWillIsCheckedWhenSent(t *testing.T) {
+	b := openBroker(t, "", "alice", "bob", "carol")
+	alice, bob, carol := connect(t, b, "alice"), connect(t, b, "bob"), connect(t, b, "carol")
+	befriend(t, alice, bob)
+	befriend(t, carol, bob)
+	inbox := sub(t, b, "bob", "-V", "mqttv5", "-t", topics.DMInbox("bob"), "-q", "1")
+	w := willClient(t, b, "alice", "alice-will", topics.DM("bob", "alice"), "alice left", "1")
+	w.kill() // the will waits for its delay
+	bob.mustCall(topics.MethodFriendRemove, topics.Params{User: "alice"}, nil)
+	// carol's will is due no earlier than alice's: once it is delivered,
+	// alice's has been sent or dropped.
+	control := willClient(t, b, "carol", "carol-will", topics.DM("bob", "carol"), "carol left", "1")
+	control.kill()
+	inbox.waitMessage(`"carol left"`)
+	for _, m := range inbox.messages() {
+		if strings.Contains(m.Payload, "alice left") {
+			t.Errorf("an ex-friend got the delayed will: %s", m.Payload)
+		}
+	}
+	if h := historyTexts(alice, topics.Params{Peer: "bob"}); slices.Contains(h, "alice left") {
+		t.Errorf("dropped will stored in history: %q", h)
+	}
+	if h := historyTexts(carol, topics.Params{Peer: "bob"}); !slices.Contains(h, "carol left") {
+		t.Errorf("sent will not stored in history: %q", h)
+	}
+}
+
+// TestCancelledDelayedWillIsNotStored: a client back within its will delay
+// cancels the will [MQTT-3.1.3-9]; it never reaches history.
+func TestCancelledDelayedWillIsNotStored(t *testing.T) {
+	b := openBroker(t, "", "alice", "bob", "carol")
+	alice := connect(t, b, "alice")
+	befriend(t, connect(t, b, "carol"), connect(t, b, "bob"))
+	inbox := sub(t, b, "bob", "-V", "mqttv5", "-t", topics.DMInbox("bob"), "-t", topics.Room(topics.Lobby), "-q", "1")
+	w := willClient(t, b, "alice", "alice-will", topics.Room(topics.Lobby), "cancelled", "1")
+	w.kill()
+	willClient(t, b, "alice", "alice-will", topics.Room(topics.Lobby), "cancelled", "1") // back in time
+	// carol's will is due no earlier than alice's would have been.
+	control := willClient(t, b, "carol", "carol-will", topics.DM("bob", "carol"), "control", "1")
+	control.kill()
+	inbox.waitMessage(`"control"`)
+	pub(t, b, "bob", "-t", topics.Room(topics.Lobby), "-q", "1", "-m", "marker")
+	inbox.waitMessage(`"marker"`) // the room's delivery has caught up
+	for _, m := range inbox.messages() {
+		if strings.Contains(m.Payload, "cancelled") {
+			t.Errorf("cancelled will delivered: %s", m.Payload)
+		}
+	}
+	if h := historyTexts(alice, topics.Params{Room: topics.Lobby}); slices.Contains(h, "cancelled") {
+		t.Errorf("cancelled will stored in history: %q", h)
 	}
 }

@@ -145,13 +145,18 @@ func (h *aclHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 // vets wills.
 type chatHook struct {
 	mqtt.HookBase
-	b *Broker
+	b       *Broker
+	delayed sync.Map // client id -> delayedWill
 }
 
 func (h *chatHook) ID() string { return "tachikoma-chat" }
 
 func (h *chatHook) Provides(b byte) bool {
-	return b == mqtt.OnPublish || b == mqtt.OnWill || b == mqtt.OnPacketRead
+	switch b {
+	case mqtt.OnPublish, mqtt.OnPacketRead, mqtt.OnWill, mqtt.OnWillSent, mqtt.OnSessionEstablished, mqtt.OnClientExpired:
+		return true
+	}
+	return false
 }
 
 // refusal is what OnPublish returns to drop a publish: a reason code in the
@@ -298,39 +303,102 @@ func codeFor(err error) packets.Code {
 	return packets.ErrPayloadFormatInvalid
 }
 
-// sinkTopic is where a dropped will goes: nobody may read it. Outside
-// tachikoma/, so that mochi does not check every pet (tachikoma/#) for it;
-// only "#" subscribers, which mochi matches against $ topics too.
+// sinkTopic is what mochi is left to publish in place of a will, which
+// sendWill sends itself: nobody may read it. Outside tachikoma/, so that
+// mochi does not check every pet (tachikoma/#) for it; only "#"
+// subscribers, which mochi matches against $ topics too.
 const sinkTopic = "$" + topics.Root + "/dropped-will"
 
+// delayedWill is a will waiting for its MQTT 5 will delay.
+type delayedWill struct {
+	cl   *mqtt.Client
+	will mqtt.Will
+}
+
+// OnWill sends the will itself, so that it is checked and stored when it is
+// sent: mochi would publish a delayed will later without asking any hook,
+// and nothing checks a will at all in mochi.
 func (h *chatHook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
-	user := string(cl.Properties.Username)
-	drop := func(why string) (mqtt.Will, error) {
-		h.b.log.Info("will dropped", "user", user, "topic", will.TopicName, "reason", why)
-		will.TopicName, will.Retain, will.Payload = sinkTopic, false, nil
-		return will, nil
+	if cl.Properties.Will.WillDelayInterval > 0 {
+		// mochi times the delay and cancels it when the client comes back
+		// [MQTT-3.1.3-9]; OnWillSent then sends what is kept here.
+		h.delayed.Store(cl.ID, delayedWill{cl: cl, will: will})
+	} else {
+		h.sendWill(cl, will)
 	}
-	// Friendship or membership may have ended since CONNECT.
+	will.TopicName, will.Retain, will.Payload, will.User = sinkTopic, false, nil, nil
+	return will, nil
+}
+
+// OnWillSent is called when mochi's will delay has passed.
+func (h *chatHook) OnWillSent(cl *mqtt.Client, pk packets.Packet) {
+	if pk.Connect.WillProperties.WillDelayInterval == 0 {
+		return
+	}
+	if d, ok := h.delayed.LoadAndDelete(cl.ID); ok {
+		h.sendWill(d.(delayedWill).cl, d.(delayedWill).will)
+	}
+}
+
+// OnSessionEstablished cancels a delayed will: its client is back.
+func (h *chatHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
+	h.delayed.Delete(cl.ID)
+}
+
+// OnClientExpired sends a delayed will whose session ends first
+// [MQTT-3.1.3-9] (mochi then has no client left to send it for).
+func (h *chatHook) OnClientExpired(cl *mqtt.Client) {
+	if d, ok := h.delayed.Load(cl.ID); ok && d.(delayedWill).cl == cl && h.delayed.CompareAndDelete(cl.ID, d) {
+		h.sendWill(cl, d.(delayedWill).will)
+	}
+}
+
+// sendWill publishes a will if its owner may still write its topic
+// (friendship or membership may have ended since CONNECT); a will on a chat
+// topic is stamped and stored like any message.
+func (h *chatHook) sendWill(cl *mqtt.Client, will mqtt.Will) {
+	user := string(cl.Properties.Username)
+	drop := func(why string) {
+		h.b.log.Info("will dropped", "user", user, "topic", will.TopicName, "reason", why)
+	}
 	if !h.b.policy.WillAllowed(user, cl.ID, will.TopicName) {
-		return drop("no longer allowed")
+		drop("not allowed")
+		return
+	}
+	pk := packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: will.Qos, Retain: will.Retain},
+		TopicName:   will.TopicName,
+		Payload:     will.Payload,
+		Properties:  packets.Properties{User: will.User},
+		Origin:      cl.ID,
+		Created:     time.Now().Unix(),
 	}
 	t, _ := topics.Parse(will.TopicName)
-	if t.Kind == topics.KindRoom || t.Kind == topics.KindDM {
-		msg, err := h.b.acceptChat(user, t, will.Payload)
-		if err != nil {
-			return drop(err.Error())
+	if t.Kind != topics.KindRoom && t.Kind != topics.KindDM {
+		// mochi's delivery and retained store, as for any publish on these
+		// topics, from an inline client with the owner's id (no-local).
+		pk.PacketID = uint16(pk.FixedHeader.Qos) // mochi's validity check wants one
+		if err := h.b.mqtt.InjectPacket(h.b.mqtt.NewClient(nil, mqtt.LocalListener, cl.ID, true), pk); err != nil {
+			drop(err.Error())
 		}
-		committed, err := h.b.storeChat(msg, t, true)
-		if err == nil {
-			err = committed()
-		}
-		if err != nil {
-			return drop(err.Error())
-		}
-		will.Payload, _ = json.Marshal(msg)
-		will.Retain = false
+		return
 	}
-	return will, nil
+	msg, err := h.b.acceptChat(user, t, will.Payload)
+	if err != nil {
+		drop(err.Error())
+		return
+	}
+	committed, err := h.b.storeChat(msg, t, true)
+	if err == nil {
+		err = committed()
+	}
+	if err != nil {
+		drop(err.Error())
+		return
+	}
+	pk.Payload, _ = json.Marshal(msg)
+	pk.FixedHeader.Retain = false
+	h.b.route(pk)
 }
 
 // presenceHook tracks connections for presence and sends the current
