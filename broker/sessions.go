@@ -167,61 +167,6 @@ func (x *sessionIndex) users() []string {
 	return names
 }
 
-// target is one delivery: a client and its subscriptions that match the
-// topic, merged.
-type target struct {
-	cl  *mqtt.Client
-	sub packets.Subscription
-}
-
-// targets appends to dst the sessions of names whose subscriptions match
-// topic. A session whose client mochi has since replaced under the same id
-// (a reconnect that has not reached OnSessionEstablished yet) is served
-// from the new client's subscriptions; one mochi no longer holds is
-// skipped.
-func (b *Broker) targets(dst []target, names []string, topic string) []target {
-	for _, name := range names {
-		for _, s := range b.sessions.sessions(name) {
-			cl, ok := b.mqtt.Clients.Get(s.id)
-			if !ok || cl.Net.Inline {
-				continue
-			}
-			subs := s.subs
-			if cl != s.cl {
-				if string(cl.Properties.Username) != name {
-					continue
-				}
-				subs = plainSubscriptions(cl)
-			}
-			if sub, ok := matching(subs, topic); ok {
-				dst = append(dst, target{cl, sub})
-			}
-		}
-	}
-	return dst
-}
-
-// matching merges the subscriptions that match topic as mochi does for a
-// delivery: the highest QoS, every identifier, no-local if any asks (mochi's
-// rule), and retain-as-published if any asks.
-func matching(subs []packets.Subscription, topic string) (packets.Subscription, bool) {
-	var merged packets.Subscription
-	found := false
-	for _, sub := range subs {
-		if !topics.Matches(sub.Filter, topic) {
-			continue
-		}
-		if !found {
-			merged, found = sub, true
-			continue
-		}
-		rap := merged.RetainAsPublished || sub.RetainAsPublished
-		merged = merged.Merge(sub)
-		merged.RetainAsPublished = rap
-	}
-	return merged, found
-}
-
 // sharedSubs is the shared subscriptions ($share/{group}/{filter}) that may
 // cover Tachikoma topics: filter → client id → subscription. A message goes
 // to one member of each group that may read it, as mochi's groups work.
