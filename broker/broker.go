@@ -44,6 +44,7 @@ type Broker struct {
 	mqtt     *mqtt.Server
 	requests *requests.Handler
 	presence *presenceTracker
+	delivery *deliveryHooks // the hooks route's deliveries call
 	sessions *sessionIndex
 	shared   sharedSubs
 	guard    *loginGuard
@@ -78,6 +79,9 @@ type Options struct {
 	Logger       *slog.Logger
 	Now          func() time.Time
 	PasswordCost *password.Params // nil: password.Default
+	// Hooks are mochi hooks added after the broker's own; the broker's
+	// deliveries call the delivery hooks among them as mochi's would.
+	Hooks []mqtt.Hook
 }
 
 // New opens the data directory and prepares the broker; Start serves.
@@ -164,6 +168,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	b.subs = newLimitsHook(b)
 	// limitsHook first: the hooks after it see its refusals.
 	hooks := []mqtt.Hook{&authHook{b: b}, b.subs, &aclHook{b: b}, &chatHook{b: b}, &sessionHook{b: b}, &presenceHook{b: b}, &dropHook{b: b}}
+	hooks = append(hooks, opt.Hooks...)
 	// ackHook completes deliveries without mochi's processPuback, which is
 	// where OnQosComplete hooks are called: only while none wants them.
 	if !slices.ContainsFunc(hooks, func(h mqtt.Hook) bool { return h.Provides(mqtt.OnQosComplete) }) {
@@ -174,6 +179,10 @@ func New(cfg Config, opt Options) (*Broker, error) {
 			b.store.Close()
 			return nil, fmt.Errorf("add hook %s: %w", h.ID(), err)
 		}
+	}
+	if b.delivery, err = newDeliveryHooks(hooks); err != nil {
+		b.store.Close()
+		return nil, err
 	}
 	return b, nil
 }

@@ -1,9 +1,12 @@
 package broker
 
 import (
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // ExpireClient cuts a client's connection as a network failure would (so
@@ -94,3 +97,26 @@ func (b *Broker) InflightCount() int64 { return atomic.LoadInt64(&b.mqtt.Info.In
 
 // PasswordChecks is how many argon2id verifications the broker has made.
 func (b *Broker) PasswordChecks() int64 { return b.hashes.Load() }
+
+// InjectPublish hands pk to mochi as if client id had sent it: mochi's
+// whole publish path, its delivery included for a topic outside tachikoma/.
+func (b *Broker) InjectPublish(id string, pk packets.Packet) error {
+	cl, ok := b.mqtt.Clients.Get(id)
+	if !ok {
+		return fmt.Errorf("no client %s", id)
+	}
+	return b.mqtt.InjectPacket(cl, pk)
+}
+
+// RoutePublish delivers pk as from client id through route, as the chat
+// hook hands over a message it accepted.
+func (b *Broker) RoutePublish(id string, pk packets.Packet) {
+	pk.Origin = id
+	b.route(pk)
+}
+
+// SetMaximumQos sets mochi's maximum QoS capability.
+func (b *Broker) SetMaximumQos(qos byte) { b.mqtt.Options.Capabilities.MaximumQos = qos }
+
+// MessagesSent is mochi's $SYS count of PUBLISH packets sent.
+func (b *Broker) MessagesSent() int64 { return atomic.LoadInt64(&b.mqtt.Info.MessagesSent) }

@@ -11,33 +11,47 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
-	"github.com/tachikoma-pet/tachikoma/broker/queuedconn"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
-// route delivers pk, a message on a Tachikoma topic (chat, presence,
-// replies, events), in place of mochi's delivery: to the sessions of the
-// people who may read the topic whose subscriptions match it (sessionIndex),
-// and to one member of each shared subscription group that covers it. The
-// chat hook then tells mochi to ignore the publish; the broker's own
-// messages never reach mochi.
+// This file is the broker's delivery of Tachikoma topics, in the order a
+// message takes (broker/README.md draws the whole path):
 //
-// Chat is most of what the broker carries, and mochi's path was most of its
-// CPU: it copies and encodes the packet again for every subscriber and hands
-// each copy to the subscriber's own writer goroutine, a goroutine wake per
-// delivery. Here the packet is encoded once per wire variant (protocol
-// version, QoS), QoS 1 and 2 copies differ only in their packet id, and the bytes
-// are written from this goroutine to each subscriber's queuedconn, which
-// never waits for a slow reader. Subscription options, offline queues and
-// MQTT 5 flow control follow mochi's rules, so a client sees no difference.
+//	route         a message the chat hook accepted, or one of the broker's own
+//	routeTargets  who may read it (policy.Readers) and which of their sessions'
+//	              subscriptions match (targets), plus shared subscription picks
+//	deliverAll    the deliveries, split over the CPUs for a big room
+//	deliver       one subscriber: mochi's publishToClient rules, hooks and counters
+//	write         the bytes on the subscriber's connection
+//
+// mochi would find the subscribers of a topic in its subscription tree, and
+// every pet subscribes to tachikoma/#, so it would look at every connected
+// pet for every message; and it encodes each copy again and wakes each
+// subscriber's writer goroutine. The measurements are in docs/PERFORMANCE.md.
+
+// route delivers pk, a message on a Tachikoma topic, in place of mochi's
+// publishToSubscribers: the chat hook then tells mochi to ignore it.
 func (b *Broker) route(pk packets.Packet) {
+	if pk.Created == 0 {
+		pk.Created = time.Now().Unix()
+	}
+	if pk.Expiry == 0 {
+		// mochi's default: the publisher's expiry, capped by the server's.
+		expiry, most := int64(pk.Properties.MessageExpiryInterval), b.mqtt.Options.Capabilities.MaximumMessageExpiryInterval
+		if expiry == 0 || most > 0 && expiry > most {
+			expiry = most
+		}
+		if expiry > 0 {
+			pk.Expiry = pk.Created + expiry
+		}
+	}
 	b.deliverAll(pk, b.routeTargets(pk.TopicName))
 }
 
 // routeTargets is every delivery a message on topic gets.
 func (b *Broker) routeTargets(topic string) []target {
-	names, everyone := b.policy.Readers(topic)
-	if everyone {
+	names, all := b.policy.Readers(topic)
+	if all {
 		names = b.sessions.users()
 	}
 	return b.withShared(b.targets(nil, names, topic), topic)
@@ -117,10 +131,9 @@ func (b *Broker) deliverAll(pk packets.Packet, ts []target) {
 	if len(ts) >= shardMin {
 		shards = min(runtime.GOMAXPROCS(0), maxShards)
 	}
-	// A big room's last member waits for every write before theirs; with
-	// the targets split over the CPUs the wait is shorter. The publisher's
-	// next message waits for all of them, so each subscriber still gets a
-	// publisher's messages in order.
+	// A big room's last member would wait for every write before theirs.
+	// The publisher's next message waits for all of them, so each
+	// subscriber still gets a publisher's messages in order.
 	per := (len(ts) + shards - 1) / max(shards, 1)
 	var wg sync.WaitGroup
 	for i := 1; i < shards; i++ {
@@ -170,6 +183,10 @@ type wireVariant struct {
 	noProblemInfo bool
 }
 
+// deliver is mochi's publishToClient for one subscriber: the same
+// subscription options, caps, quotas, hooks and $SYS counters
+// (TestRouteDeliversAsMochiDoes compares the two), with the encoding shared
+// between subscribers and no outbound queue.
 func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 	pk := f.pk
 	if sub.NoLocal && pk.Origin == cl.ID {
@@ -181,6 +198,7 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 	if notQueued(pk.TopicName, closed) {
 		return
 	}
+	caps := f.b.mqtt.Options.Capabilities
 	out := pk // the fields below are values; the payload is shared, never written
 	// A live message loses its retain flag unless an MQTT 5 subscriber asked
 	// for it as published [MQTT-3.3.1-12] [MQTT-3.3.1-13].
@@ -188,9 +206,10 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 	out.FixedHeader.Dup = false
 	out.PacketID = 0
 	out.ProtocolVersion = cl.Properties.ProtocolVersion
-	if out.FixedHeader.Qos > sub.Qos {
-		out.FixedHeader.Qos = sub.Qos
-	}
+	out.FixedHeader.Qos = min(out.FixedHeader.Qos, sub.Qos, caps.MaximumQos) // [MQTT-3.2.2-9]
+	// No topic aliases: mochi's writer may hold a packet that sets one
+	// while this goroutine writes, so the client could see the alias used
+	// before it is set; a server need not use them [MQTT-3.3.2-12].
 	out.Properties.TopicAlias, out.Properties.TopicAliasFlag = 0, false
 	out.Properties.SubscriptionIdentifier = nil
 	if out.ProtocolVersion == 5 {
@@ -216,21 +235,30 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 		AllowResponseInfo:   true,
 	}
 
-	wire, ok := f.encode(out, len(out.Properties.SubscriptionIdentifier) > 0)
-	if !ok {
-		return // larger than the client accepts: mochi drops it too [MQTT-3.1.2-24]
+	// Hooks that see or change the bytes need mochi's own write.
+	conn, direct := cl.Net.Conn.(queuedWriter)
+	direct = direct && !f.b.delivery.onWire
+	var wire []byte
+	if direct {
+		var ok bool
+		if wire, ok = f.encode(out, len(out.Properties.SubscriptionIdentifier) > 0); !ok {
+			return // larger than the client accepts: mochi drops it too [MQTT-3.1.2-24]
+		}
 	}
 
 	held := false
 	if out.FixedHeader.Qos > 0 {
 		// Kept until PUBACK; mochi resends it when the client comes back,
 		// which is what makes DMs reach a friend who is away.
-		if cl.State.Inflight.Len() >= int(f.b.mqtt.Options.Capabilities.MaximumInflight) {
+		if cl.State.Inflight.Len() >= int(caps.MaximumInflight) {
+			atomic.AddInt64(&f.b.mqtt.Info.InflightDropped, 1)
 			f.b.log.Warn("client queue full, message not queued", "client", cl.ID, "topic", out.TopicName)
 			return
 		}
 		id, err := cl.NextPacketID()
 		if err != nil {
+			f.b.delivery.OnPacketIDExhausted(cl, pk)
+			atomic.AddInt64(&f.b.mqtt.Info.InflightDropped, 1)
 			f.b.log.Warn("packet ids exhausted", "client", cl.ID, "error", err)
 			return
 		}
@@ -241,24 +269,40 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 			out.Expiry, held = -1, true
 		}
 		if cl.State.Inflight.Set(out) {
-			atomic.AddInt64(&f.b.mqtt.Info.Inflight, 1) // as mochi counts its own, for $SYS
+			atomic.AddInt64(&f.b.mqtt.Info.Inflight, 1)
+			f.b.delivery.OnQosPublish(cl, out, out.Created, 0)
 			cl.State.Inflight.DecreaseSendQuota()
 		}
-		wire = f.stamp(wire, out.PacketID)
+		if direct {
+			wire = f.stamp(wire, out.PacketID)
+		}
 	}
 	if held || cl.Net.Conn == nil || closed {
 		return
 	}
-	if qc, ok := cl.Net.Conn.(*queuedconn.Conn); ok {
-		if _, err := qc.Write(wire); err != nil {
+	if !direct {
+		if err := cl.WritePacket(out); err != nil {
 			f.b.log.Debug("delivery failed", "client", cl.ID, "error", err)
 		}
 		return
 	}
-	// A connection from a listener we did not wrap: mochi's own write.
-	if err := cl.WritePacket(out); err != nil {
+	n, err := conn.Write(wire)
+	if err != nil {
 		f.b.log.Debug("delivery failed", "client", cl.ID, "error", err)
+		return
 	}
+	info := f.b.mqtt.Info // counted as mochi's WritePacket counts, for $SYS
+	atomic.AddInt64(&info.BytesSent, int64(n))
+	atomic.AddInt64(&info.PacketsSent, 1)
+	atomic.AddInt64(&info.MessagesSent, 1)
+}
+
+// queuedWriter is a connection whose Write never waits for the peer and
+// keeps each call's bytes together (the listeners' wrapper): deliver
+// writes to it from the publisher's goroutine.
+type queuedWriter interface {
+	Write(p []byte) (int, error)
+	Buffered() int
 }
 
 // encode returns out on the wire, or false when it is over the client's
@@ -295,7 +339,7 @@ func (f *fanout) encode(out packets.Packet, unique bool) ([]byte, bool) {
 }
 
 // stamp returns wire (a QoS 1 or 2 PUBLISH) carrying packet id id, in a buffer
-// reused for the next subscriber: queuedconn copies what it keeps.
+// reused for the next subscriber: the connection copies what it keeps.
 func (f *fanout) stamp(wire []byte, id uint16) []byte {
 	f.scratch = append(f.scratch[:0], wire...)
 	at := publishIDOffset(f.scratch)
@@ -326,3 +370,31 @@ func (b *Broker) mayReceive(cl *mqtt.Client, topic string) bool {
 // chat is not queued (history has it, and one chatty room would otherwise
 // fill every offline session's queue). DMs and events are.
 func notQueued(topic string, closed bool) bool { return closed && isRoomChat(topic) }
+
+// deliveryHooks runs, through mochi's own Hooks type, the hooks mochi calls
+// while it delivers a message, for deliver to call them too: a storage or
+// metrics hook must see route's deliveries as it sees mochi's.
+type deliveryHooks struct {
+	mqtt.Hooks
+	onWire bool // a hook wants OnPacketEncode or OnPacketSent: mochi's WritePacket calls them
+}
+
+func newDeliveryHooks(all []mqtt.Hook) (*deliveryHooks, error) {
+	d := &deliveryHooks{}
+	for _, h := range all {
+		if h.Provides(mqtt.OnPacketEncode) || h.Provides(mqtt.OnPacketSent) {
+			d.onWire = true
+		}
+		if h.Provides(mqtt.OnQosPublish) || h.Provides(mqtt.OnPacketIDExhausted) {
+			if err := d.Add(initialised{h}, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return d, nil
+}
+
+// initialised is a hook mochi's AddHook has already initialised.
+type initialised struct{ mqtt.Hook }
+
+func (initialised) Init(any) error { return nil }
