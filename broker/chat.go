@@ -51,45 +51,65 @@ func (b *Broker) acceptChat(user string, t topics.Topic, payload []byte) (topics
 	return msg, nil
 }
 
-// storeChat hands msg to history. With wait it returns a wait for the
+// storeChat hands msg to history. With wait, its committed waits for the
 // commit: a PUBACK sent after it means the message survives kill -9.
 // Without (QoS 0: no acknowledgement waits), a failed commit is logged and
 // counted (UnstoredChat) from the log's goroutine.
-func (b *Broker) storeChat(msg topics.Message, t topics.Topic, wait bool) (committed func() error, err error) {
+func (b *Broker) storeChat(msg topics.Message, t topics.Topic, wait bool) (savingChat, error) {
 	conv := store.RoomConv(t.Room)
 	if t.Kind == topics.KindDM {
 		conv = store.DMConv(t.User, t.Sender)
 	}
-	failed := func(err error) error {
-		if msg.CID != "" {
-			b.cids.release(msg.From + "\x00" + msg.CID) // not stored: a retry must get through
-		}
-		return fmt.Errorf("%w: %v", errStore, err)
+	s := savingChat{b: b}
+	if msg.CID != "" {
+		s.cid = msg.From + "\x00" + msg.CID
 	}
 	m := store.Message{ID: msg.ID, Conv: conv, Sender: msg.From, Nick: msg.Nick, Text: msg.Text, TS: msg.TS, CID: msg.CID}
-	if !wait {
-		err := b.store.AppendMessageThen(m, func(err error) {
+	var err error
+	if wait {
+		s.commit, err = b.store.AppendMessage(m)
+	} else {
+		err = b.store.AppendMessageThen(m, func(err error) {
 			if err != nil {
-				err = failed(err) // releases the cid
 				b.unstoredChat.Add(1)
-				b.log.Error("chat delivered but not saved to history", "user", msg.From, "id", msg.ID, "error", err)
+				b.log.Error("chat delivered but not saved to history", "user", msg.From, "id", msg.ID, "error", s.failed(err))
 			}
 		})
-		if err != nil {
-			return nil, failed(err)
-		}
-		return func() error { return nil }, nil
 	}
-	c, err := b.store.AppendMessage(m)
 	if err != nil {
-		return nil, failed(err)
+		return savingChat{}, s.failed(err)
 	}
-	return func() error {
-		if err := c.Wait(); err != nil {
-			return failed(err)
-		}
+	s.waits = wait
+	return s, nil
+}
+
+// savingChat is a chat message handed to history.
+type savingChat struct {
+	b      *Broker
+	cid    string // the sender's claim on the message's cid, "" if none
+	commit store.Commit
+	waits  bool
+}
+
+// committed returns once the message is in history (at once for one that
+// nobody waits for), or the error that kept it out.
+func (s savingChat) committed() error {
+	if !s.waits {
 		return nil
-	}, nil
+	}
+	if err := s.commit.Wait(); err != nil {
+		return s.failed(err)
+	}
+	return nil
+}
+
+// failed releases the cid of a message that was not stored, so that the
+// sender's retry gets through, and wraps err.
+func (s savingChat) failed(err error) error {
+	if s.cid != "" {
+		s.b.cids.release(s.cid)
+	}
+	return fmt.Errorf("%w: %v", errStore, err)
 }
 
 // UnstoredChat is how many QoS 0 chat messages were delivered but failed to

@@ -247,9 +247,9 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 			return refusal(cl, pk, packets.ErrQuotaExceeded)
 		}
 		msg, err := h.b.acceptChat(user, t, pk.Payload)
-		var committed func() error
+		var saving savingChat
 		if err == nil {
-			committed, err = h.b.storeChat(msg, t, pk.FixedHeader.Qos > 0)
+			saving, err = h.b.storeChat(msg, t, pk.FixedHeader.Qos > 0)
 		}
 		switch {
 		case errors.Is(err, errDuplicate):
@@ -266,7 +266,7 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		// Receivers get it now; the sender's PUBACK waits for the commit.
 		h.b.route(pk)
 		if pk.FixedHeader.Qos > 0 {
-			if err := committed(); err != nil {
+			if err := saving.committed(); err != nil {
 				h.b.log.Error("storing message failed", "user", user, "error", err)
 				return h.withholdAck(cl, pk, packets.ErrServerUnavailable)
 			}
@@ -388,9 +388,9 @@ func (h *chatHook) sendWill(cl *mqtt.Client, will mqtt.Will) {
 		drop(err.Error())
 		return
 	}
-	committed, err := h.b.storeChat(msg, t, true)
+	saving, err := h.b.storeChat(msg, t, true)
 	if err == nil {
-		err = committed()
+		err = saving.committed()
 	}
 	if err != nil {
 		drop(err.Error())
