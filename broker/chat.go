@@ -60,7 +60,7 @@ func (b *Broker) storeChat(msg topics.Message, t topics.Topic, wait bool) (savin
 	if t.Kind == topics.KindDM {
 		conv = store.DMConv(t.User, t.Sender)
 	}
-	s := savingChat{b: b}
+	s := savingChat{b: b, waits: wait}
 	if msg.CID != "" {
 		s.cid = msg.From + "\x00" + msg.CID
 	}
@@ -69,17 +69,17 @@ func (b *Broker) storeChat(msg topics.Message, t topics.Topic, wait bool) (savin
 	if wait {
 		s.commit, err = b.store.AppendMessage(m)
 	} else {
+		failed := s.failed // a copy: the log's goroutine calls it
 		err = b.store.AppendMessageThen(m, func(err error) {
 			if err != nil {
 				b.unstoredChat.Add(1)
-				b.log.Error("chat delivered but not saved to history", "user", msg.From, "id", msg.ID, "error", s.failed(err))
+				b.log.Error("chat delivered but not saved to history", "user", msg.From, "id", msg.ID, "error", failed(err))
 			}
 		})
 	}
 	if err != nil {
 		return savingChat{}, s.failed(err)
 	}
-	s.waits = wait
 	return s, nil
 }
 
