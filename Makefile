@@ -1,7 +1,16 @@
 # Tachikoma — `make run` starts the pet, `make test` runs every test.
 # Both install missing Debian packages first (scripts/deps.sh).
 
-GO       ?= go
+# The go command: the one on PATH when it is new enough for go.mod, else the
+# pinned toolchain that scripts/deps.sh fetches (a bare Debian 12 too). Tests
+# that run `go` themselves find it on the exported PATH.
+ifndef GO
+GO := $(shell scripts/deps.sh go)
+ifeq ($(GO),)
+$(error no Go toolchain, see above)
+endif
+export PATH := $(dir $(GO)):$(PATH)
+endif
 BIN      := bin
 DATA     ?= $(CURDIR)/data
 # Fuzz budgets are execution counts, not durations: Go 1.26 can fail a
