@@ -18,15 +18,10 @@ import (
 // first connection opens or the last one closes, and the current state to
 // a new subscription, with the retain flag, as a retained message would be.
 //
-// It is not kept in mochi's retained store, which mochi's event loop copies
-// whole every second (one presence per user ever seen: 20,000 users made
-// 13 MB of garbage a second and 1–2% of a core on an idle broker), and
-// whose delivery on SUBSCRIBE goes through each client's bounded outbound
-// queue and scans every presence to find a user's friends. Here a new
-// subscription looks only at the subscriber's friends, and a change only
-// at the sessions of the user and their friends (route): every pet's
-// tachikoma/# matches every presence topic, so going through the
-// subscribers of the topic would check every connected pet for each change.
+// Not in mochi's retained store, which its event loop copies whole every
+// second and which finds a user's friends by scanning every presence; here
+// a change looks only at the sessions of the user and their friends
+// (route). The measurements are in docs/PERFORMANCE.md.
 type presenceTracker struct {
 	b *Broker
 

@@ -13,14 +13,9 @@ import (
 )
 
 // sessionIndex is every user's sessions, live or kept for later, each with
-// the plain (not shared) subscriptions its client had when last looked at.
-//
-// The broker delivers Tachikoma topics through it (route): the people who
-// may read a topic are known (a room's members, the addressee, a user and
-// their friends), so a delivery looks at their sessions only. mochi's
-// subscription tree would give every subscriber of the topic instead, and
-// pets subscribe to filters that match every room and every user: that is
-// everyone connected, for every message.
+// the plain (not shared) subscriptions its client had when last looked at:
+// route looks up the sessions of a topic's readers here, where mochi's
+// subscription tree would give every pet (they all subscribe to tachikoma/#).
 type sessionIndex struct {
 	shards [64]sessionShard
 }

@@ -27,7 +27,7 @@ type Message struct {
 type messageLog struct {
 	db *sql.DB
 	// One connection and one prepared INSERT for every batch: preparing per
-	// transaction was a visible share of the CPU of a DM (one small batch each).
+	// transaction was a visible cost of a DM (docs/PERFORMANCE.md).
 	conn   *sql.Conn
 	insert *sql.Stmt
 	nextID atomic.Int64
@@ -116,11 +116,10 @@ func (l *messageLog) append(p pending) error {
 	return nil
 }
 
-// commitSpacing is the least time between the starts of two commits. A
-// commit costs about the same for one message as for fifty, and with
-// delivery no longer waiting for it only senders' acknowledgements do: under
-// load, waiting a little for more messages makes each one cheaper. When the
-// log has been quiet for this long a message commits at once.
+// commitSpacing is the least time between the starts of two commits: a
+// commit costs nearly the same for one message as for many, and only
+// senders' acknowledgements wait for it (docs/PERFORMANCE.md). When the log
+// has been quiet for this long a message commits at once.
 const commitSpacing = 10 * time.Millisecond
 
 func (l *messageLog) run() {
