@@ -6,6 +6,7 @@ require (
 	github.com/eclipse/paho.mqtt.golang v1.5.1
 	github.com/fogleman/gg v1.3.0
 	github.com/godbus/dbus/v5 v5.2.2
+	github.com/google/renameio/v2 v2.0.2
 	github.com/gorilla/websocket v1.5.3
 	github.com/gotk3/gotk3 v0.6.3
 	github.com/jezek/xgb v1.1.1

@@ -1,0 +1,229 @@
+// Package remind is the toolkit-free core of the pet's reminders and focus
+// timer: parsing "20m" / "18:30" / "every day 9:00" (and 20分钟, 每天 9:00),
+// the reminders file shared by the pet and `tachikoma remind`, and a
+// scheduler driven by an injected clock. Times are wall-clock times and are
+// re-checked on every poll, so suspend/resume and clock changes are handled
+// where they are noticed; nothing here sleeps until a deadline.
+package remind
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Clock is the wall clock; tests inject a fake one.
+type Clock interface{ Now() time.Time }
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now is time.Now without the monotonic reading (see Service.Poll).
+func (SystemClock) Now() time.Time { return time.Now().Round(0) }
+
+// Event is a reminder that came due.
+type Event struct {
+	Reminder Reminder
+	Due      time.Time // when it was due
+	// Missed: said late, because the pet was not running or the machine
+	// slept through it ("missed at 18:30: …").
+	Missed bool
+}
+
+// Grace is how late a reminder may be said before it counts as missed.
+const Grace = time.Minute
+
+// jumpBack is how far the clock must go back to count as set back.
+const jumpBack = 2 * time.Second
+
+// Service keeps the reminders of a running pet: it re-reads the file when
+// another process (the command line) changed it and says what is due.
+// Safe for concurrent use.
+type Service struct {
+	store *Store
+	clock Clock
+	log   *slog.Logger
+
+	mu    sync.Mutex
+	data  Data
+	stamp stamp
+	last  time.Time // wall time of the previous poll
+}
+
+// NewService reads the file and returns the service; with an unreadable
+// file (moved aside, *CorruptError) it still returns a working service.
+func NewService(store *Store, clock Clock, log *slog.Logger) (*Service, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Service{store: store, clock: clock, log: log}
+	err := s.reload()
+	var ce *CorruptError
+	if err != nil && !errors.As(err, &ce) {
+		return nil, err
+	}
+	return s, err
+}
+
+// reload reads the file again; an unreadable one leaves empty data and
+// returns the *CorruptError (OnCorrupt heard of it too).
+func (s *Service) reload() error {
+	st := statStamp(s.store.Path)
+	d, err := s.store.Load()
+	var ce *CorruptError
+	if err != nil && !errors.As(err, &ce) {
+		return err
+	}
+	s.data, s.stamp = d, st
+	return err
+}
+
+// Data is a copy of the current data.
+func (s *Service) Data() Data {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.data
+	d.Reminders = slices.Clone(d.Reminders)
+	return d
+}
+
+// Update changes the file (locked, atomic) and the service's copy.
+func (s *Service) Update(change func(*Data) error) (Data, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.update(change)
+}
+
+func (s *Service) update(change func(*Data) error) (Data, error) {
+	d, err := s.store.Update(change)
+	if err != nil {
+		return d, err
+	}
+	s.data, s.stamp = d, statStamp(s.store.Path)
+	return d, nil
+}
+
+// Poll re-reads the file if it changed and returns the reminders that are
+// due at the clock's time, oldest first; those are removed (one-off) or
+// moved to their next day (daily) in the file. Call it every second or so
+// and after a wake-up; the first call after start says what was missed.
+//
+// Times are compared as wall-clock instants (the monotonic reading is
+// dropped): after a suspend the monotonic clock lags the wall clock, and a
+// reminder for 18:30 is for 18:30 on the wall.
+func (s *Service) Poll() ([]Event, error) {
+	now := s.clock.Now().Round(0)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := statStamp(s.store.Path); st != s.stamp {
+		if err := s.reload(); err != nil {
+			s.log.Warn("cannot re-read reminders", "path", s.store.Path, "err", err)
+		}
+	}
+	setBack := !s.last.IsZero() && now.Before(s.last.Add(-jumpBack))
+	s.last = now
+	if !setBack && !anyDue(s.data.Reminders, now) {
+		return nil, nil
+	}
+	if setBack {
+		s.log.Info("wall clock went back; daily reminders rescheduled", "now", now)
+	}
+	var events []Event
+	_, err := s.update(func(d *Data) error {
+		events = events[:0]
+		kept := d.Reminders[:0]
+		for _, r := range d.Reminders {
+			if setBack && r.Daily {
+				// Clock set back (or a time zone change): today's time
+				// may be ahead again.
+				if n := nextClock(now, r.Hour, r.Min); n.Before(r.Next) {
+					r.Next = n
+				}
+			}
+			if r.Next.After(now) {
+				kept = append(kept, r)
+				continue
+			}
+			events = append(events, Event{Reminder: r, Due: r.Next, Missed: now.Sub(r.Next) > Grace})
+			if r.Daily {
+				r.Next = nextClock(now, r.Hour, r.Min)
+				kept = append(kept, r)
+			}
+		}
+		d.Reminders = kept
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(events, func(a, b Event) int { return a.Due.Compare(b.Due) })
+	return events, nil
+}
+
+func anyDue(rs []Reminder, now time.Time) bool {
+	for _, r := range rs {
+		if !r.Next.After(now) {
+			return true
+		}
+	}
+	return false
+}
+
+// NextDue is the earliest time a reminder is due (zero: none).
+func (s *Service) NextDue() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t time.Time
+	for _, r := range s.data.Reminders {
+		if t.IsZero() || r.Next.Before(t) {
+			t = r.Next
+		}
+	}
+	return t
+}
+
+// Add parses spec ("20m drink water", "每天 9:00 起床") and stores it.
+func (s *Service) Add(spec string) (Reminder, error) {
+	now := s.clock.Now().Round(0)
+	w, text, err := ParseReminder(spec, now)
+	if err != nil {
+		return Reminder{}, err
+	}
+	var r Reminder
+	_, err = s.Update(func(d *Data) error {
+		r = d.Add(w, text, now)
+		return nil
+	})
+	return r, err
+}
+
+// Delete removes reminder id.
+func (s *Service) Delete(id int) error {
+	_, err := s.Update(func(d *Data) error { return d.Delete(id) })
+	return err
+}
+
+// Run polls every interval until ctx ends and hands due events to f (on
+// Run's goroutine). The interval bounds how late a reminder, or a change
+// made by the command line, is noticed; errors are logged and retried.
+func (s *Service) Run(ctx context.Context, every time.Duration, f func([]Event)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		evs, err := s.Poll()
+		if err != nil {
+			s.log.Warn("reminders", "err", err)
+		}
+		if len(evs) > 0 {
+			f(evs)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

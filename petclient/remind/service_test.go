@@ -1,0 +1,338 @@
+package remind
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func (c *fakeClock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+func newTestService(t *testing.T, clock Clock) (*Service, *Store) {
+	t.Helper()
+	st := &Store{Path: filepath.Join(t.TempDir(), "tachikoma", "reminders.json")}
+	s, err := NewService(st, clock, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, st
+}
+
+func mustAdd(t *testing.T, s *Service, spec string) Reminder {
+	t.Helper()
+	r, err := s.Add(spec)
+	if err != nil {
+		t.Fatalf("add %q: %v", spec, err)
+	}
+	return r
+}
+
+func texts(evs []Event) []string {
+	var out []string
+	for _, e := range evs {
+		s := e.Reminder.Text
+		if e.Missed {
+			s = "missed:" + s
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func poll(t *testing.T, s *Service) []string {
+	t.Helper()
+	evs, err := s.Poll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return texts(evs)
+}
+
+func TestDueOnceAndDaily(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 12, 6, 8, 0, 0, 0, time.Local)}
+	s, _ := newTestService(t, clock)
+	mustAdd(t, s, "20m drink water")
+	mustAdd(t, s, "every day 9:00 stand up")
+	if got := poll(t, s); got != nil {
+		t.Fatalf("nothing due yet, got %v", got)
+	}
+	clock.Add(20 * time.Minute)
+	if got := strings.Join(poll(t, s), ","); got != "drink water" {
+		t.Fatalf("at 8:20: %q", got)
+	}
+	if got := poll(t, s); got != nil {
+		t.Fatalf("said twice: %v", got)
+	}
+	clock.Add(40*time.Minute + time.Second)
+	if got := strings.Join(poll(t, s), ","); got != "stand up" {
+		t.Fatalf("at 9:00: %q", got)
+	}
+	d := s.Data()
+	if len(d.Reminders) != 1 || !d.Reminders[0].Next.Equal(time.Date(2026, 12, 7, 9, 0, 0, 0, time.Local)) {
+		t.Fatalf("daily not moved to tomorrow: %+v", d.Reminders)
+	}
+}
+
+// Reminders that fell due while the pet was not running are said as missed
+// at the next start, in order; nothing is dropped.
+func TestMissedOnStart(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 12, 6, 17, 0, 0, 0, time.Local)}
+	s, st := newTestService(t, clock)
+	mustAdd(t, s, "18:30 call mum")
+	mustAdd(t, s, "18:00 cook")
+	mustAdd(t, s, "every day 18:15 feed the cat")
+	mustAdd(t, s, "23:00 sleep")
+
+	clock.Set(time.Date(2026, 12, 6, 20, 0, 0, 0, time.Local)) // the pet was off
+	s2, err := NewService(st, clock, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s2.Poll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(texts(evs), ","); got != "missed:cook,missed:feed the cat,missed:call mum" {
+		t.Fatalf("got %q", got)
+	}
+	if evs[2].Due.Hour() != 18 || evs[2].Due.Minute() != 30 {
+		t.Fatalf("due time lost: %v", evs[2].Due)
+	}
+	if got := poll(t, s2); got != nil {
+		t.Fatalf("said twice: %v", got)
+	}
+	if n := len(s2.Data().Reminders); n != 2 {
+		t.Fatalf("%d reminders kept, want the daily one and 23:00", n)
+	}
+}
+
+// Suspend or a clock set forward: what was passed is said (late ones as
+// missed); a clock set back neither repeats nor loses anything, and a
+// daily reminder that is ahead again comes back to today.
+func TestClockJumps(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 12, 6, 8, 0, 0, 0, time.Local)}
+	s, _ := newTestService(t, clock)
+	mustAdd(t, s, "8:30 a")
+	mustAdd(t, s, "every day 9:00 b")
+	poll(t, s)
+
+	clock.Add(10 * time.Second)
+	poll(t, s)
+	clock.Set(time.Date(2026, 12, 6, 8, 30, 20, 0, time.Local)) // woke just after
+	if got := strings.Join(poll(t, s), ","); got != "a" {
+		t.Fatalf("after a short jump: %q", got)
+	}
+	clock.Set(time.Date(2026, 12, 6, 11, 0, 0, 0, time.Local)) // slept two hours
+	if got := strings.Join(poll(t, s), ","); got != "missed:b" {
+		t.Fatalf("after a long jump: %q", got)
+	}
+	// Set back to 8:00: 9:00 today is ahead again and is said at 9:00.
+	clock.Set(time.Date(2026, 12, 6, 8, 0, 0, 0, time.Local))
+	if got := poll(t, s); got != nil {
+		t.Fatalf("set back: %v", got)
+	}
+	if n := s.NextDue(); !n.Equal(time.Date(2026, 12, 6, 9, 0, 0, 0, time.Local)) {
+		t.Fatalf("next due after setting back: %v", n)
+	}
+	clock.Set(time.Date(2026, 12, 6, 9, 0, 1, 0, time.Local))
+	if got := strings.Join(poll(t, s), ","); got != "b" {
+		t.Fatalf("at 9:00 after setting back: %q", got)
+	}
+	// A one-off set for a wall time stays at that wall time.
+	mustAdd(t, s, "10:00 c")
+	clock.Set(time.Date(2026, 12, 6, 9, 30, 0, 0, time.Local))
+	if got := poll(t, s); got != nil {
+		t.Fatalf("one-off fired early: %v", got)
+	}
+	clock.Set(time.Date(2026, 12, 6, 10, 0, 0, 0, time.Local))
+	if got := strings.Join(poll(t, s), ","); got != "c" {
+		t.Fatalf("one-off after setting back: %q", got)
+	}
+}
+
+// The command line edits the file; a running pet's service sees it on its
+// next poll.
+func TestExternalChangeNoticed(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 12, 6, 8, 0, 0, 0, time.Local)}
+	s, st := newTestService(t, clock)
+	mustAdd(t, s, "1h a")
+	cli := &Store{Path: st.Path}
+	_, err := cli.Update(func(d *Data) error {
+		d.Add(When{At: clock.Now().Add(time.Minute)}, "from the command line", clock.Now())
+		return d.Delete(1)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(2 * time.Minute)
+	if got := strings.Join(poll(t, s), ","); got != "from the command line" {
+		t.Fatalf("got %q", got)
+	}
+	clock.Add(time.Hour)
+	if got := poll(t, s); got != nil {
+		t.Fatalf("a deleted reminder was said: %v", got)
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	loc := mustZone(t, "Asia/Shanghai")
+	clock := &fakeClock{t: time.Date(2026, 12, 6, 8, 0, 0, 0, loc)}
+	s, st := newTestService(t, clock)
+	mustAdd(t, s, "20分钟后 喝水 💧")
+	mustAdd(t, s, "每天 9:00 背单词")
+	if _, err := s.Update(func(d *Data) error {
+		d.Focus = FocusConfig{50, 10, 30, 3}
+		d.CountDone(clock.Now())
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := s.Data()
+	got, err := (&Store{Path: st.Path}).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(want)
+	b, _ := json.Marshal(got)
+	if string(a) != string(b) {
+		t.Fatalf("round trip:\n%s\n%s", a, b)
+	}
+	if got.DoneToday(clock.Now()) != 1 || got.DoneToday(clock.Now().AddDate(0, 0, 1)) != 0 {
+		t.Fatal("today's count wrong")
+	}
+	fi, err := os.Stat(st.Path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("file mode: %v %v", fi.Mode(), err)
+	}
+	// Ids are never reused, even after a delete.
+	if err := s.Delete(2); err != nil {
+		t.Fatal(err)
+	}
+	if r := mustAdd(t, s, "1h x"); r.ID != 3 {
+		t.Fatalf("id %d reused", r.ID)
+	}
+	if err := s.Delete(42); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("delete unknown: %v", err)
+	}
+}
+
+// An unreadable file is moved aside intact and reported; the pet goes on
+// with no reminders and saves new ones.
+func TestCorruptFile(t *testing.T) {
+	for name, content := range map[string]string{
+		"not json":     "{\"version\":1, \"reminders\": [",
+		"bad version":  `{"version":7,"next_id":1}`,
+		"no text":      `{"version":1,"next_id":2,"reminders":[{"id":1,"text":"","next":"2026-12-06T08:00:00Z"}]}`,
+		"repeated ids": `{"version":1,"next_id":3,"reminders":[{"id":1,"text":"a","next":"2026-12-06T08:00:00Z"},{"id":1,"text":"b","next":"2026-12-06T08:00:00Z"}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "reminders.json")
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var reported []*CorruptError
+			st := &Store{Path: path, OnCorrupt: func(e *CorruptError) { reported = append(reported, e) }}
+			clock := &fakeClock{t: time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)}
+			s, err := NewService(st, clock, nil)
+			var ce *CorruptError
+			if !errors.As(err, &ce) || s == nil {
+				t.Fatalf("want a CorruptError and a service, got %v", err)
+			}
+			if len(reported) != 1 || reported[0].Path != ce.Path {
+				t.Fatalf("reported %v", reported)
+			}
+			kept, err := os.ReadFile(ce.Path)
+			if err != nil || string(kept) != content {
+				t.Fatalf("bad file not kept as it was: %q %v", kept, err)
+			}
+			if !strings.Contains(ce.Error(), ce.Path) {
+				t.Fatalf("error does not say where: %v", ce)
+			}
+			mustAdd(t, s, "5m works again")
+			if d, err := (&Store{Path: path}).Load(); err != nil || len(d.Reminders) != 1 {
+				t.Fatalf("after recovery: %+v %v", d, err)
+			}
+		})
+	}
+}
+
+// A pet and the command line writing at once lose nothing (the lock).
+func TestConcurrentWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "reminders.json")
+	now := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st := &Store{Path: path}
+			for i := 0; i < 10; i++ {
+				if _, err := st.Update(func(d *Data) error {
+					d.Add(When{At: now.Add(time.Hour)}, "x", now)
+					return nil
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	d, err := (&Store{Path: path}).Load()
+	if err != nil || len(d.Reminders) != 40 || d.NextID != 41 {
+		t.Fatalf("%d reminders, next id %d, %v", len(d.Reminders), d.NextID, err)
+	}
+}
+
+// A running pet (Run) says a reminder the command line added, within a
+// few of its polls.
+func TestRunNoticesCommandLine(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 12, 6, 8, 0, 0, 0, time.Local)}
+	s, st := newTestService(t, clock)
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan []Event, 4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(ctx, 20*time.Millisecond, func(evs []Event) { got <- evs })
+	}()
+	defer func() { cancel(); <-done }()
+	if _, err := (&Store{Path: st.Path}).Update(func(d *Data) error {
+		d.Add(When{At: clock.Now().Add(-time.Second)}, "from the command line", clock.Now())
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case evs := <-got:
+		if len(evs) != 1 || evs[0].Reminder.Text != "from the command line" || evs[0].Missed {
+			t.Fatalf("got %+v", evs)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the running service never noticed the new reminder")
+	}
+}
