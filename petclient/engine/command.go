@@ -1,6 +1,9 @@
 package engine
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Actions the menu can ask for (see Do).
 const (
@@ -52,5 +55,27 @@ func (p *Pet) Do(action string) bool {
 	default:
 		return false
 	}
+	return true
+}
+
+// WalkTo walks the pet along the floor it stands on towards x and stops
+// there to look around (a reminder brings it to the middle of the
+// screen). A wall or the end of a window top on the way ends the walk
+// early, as any walk. It reports whether the walk started: like Do, it
+// needs the pet on a floor.
+func (p *Pet) WalkTo(x float64) bool {
+	if p.hidden || !p.onFloor() {
+		return false
+	}
+	p.attention()
+	dx := x - p.x
+	if math.Abs(dx) < 1 {
+		p.setState(StateLook, p.dur(2*time.Second, 4*time.Second))
+		return true
+	}
+	p.right = dx > 0
+	// Enough time to get there; the goal ends the walk, not the timer.
+	p.setState(StateWalk, time.Duration(math.Abs(dx)/p.cfg.WalkSpeed*float64(time.Second))+5*time.Second)
+	p.goal, p.hasGoal = x, true
 	return true
 }

@@ -43,3 +43,24 @@ func TestDoActions(t *testing.T) {
 		t.Fatal("acted while hidden")
 	}
 }
+
+func TestWalkTo(t *testing.T) {
+	for _, c := range []struct{ from, to float64 }{{200, 960}, {1700, 960}, {960, 960.5}} {
+		p := newTestPet(t, oneMonitor(), 3, nil)
+		p.Place(c.from, 1080)
+		stepUntil(t, p, 5*time.Second, "settle", p.settled)
+		if !p.WalkTo(c.to) {
+			t.Fatalf("WalkTo refused on the floor")
+		}
+		stepUntil(t, p, 30*time.Second, "arrive", func() bool { return p.state != StateWalk })
+		if ps := p.Pose(); ps.State != StateLook || ps.X != c.to && c.from != 960 {
+			t.Fatalf("from %v to %v: state %s at x %.1f", c.from, c.to, ps.State, ps.X)
+		}
+	}
+	p := newTestPet(t, oneMonitor(), 3, nil)
+	p.force(StateClimb, true, time.Second)
+	p.sup = support{kind: supWall}
+	if p.WalkTo(500) {
+		t.Fatal("walked while climbing")
+	}
+}

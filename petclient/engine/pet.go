@@ -104,6 +104,8 @@ type Pet struct {
 	timer        time.Duration // left in the current timed behaviour
 	air          bool          // joy/surprise hop still in the air
 	napping      bool          // the SleepAfter sleep (ends by resetting idle)
+	goal         float64       // WalkTo's target x, while hasGoal
+	hasGoal      bool
 	tl           timeline
 
 	clock   time.Duration // sum of Step dt
@@ -483,6 +485,11 @@ func (p *Pet) stepWalk(s float64, h time.Duration) {
 		return
 	}
 	nx := p.x + p.dir()*speed*s
+	if p.hasGoal && (nx-p.goal)*p.dir() >= 0 && p.fits(p.goal, p.y) && p.grounded(p.goal) {
+		p.x = p.goal
+		p.setState(StateLook, p.dur(2*time.Second, 4*time.Second))
+		return
+	}
 	switch {
 	case !p.fits(nx, p.y):
 		p.x = p.flushX(p.x, nx, p.y)
@@ -634,6 +641,7 @@ func (p *Pet) setState(st string, d time.Duration) {
 	if st != StateSleep {
 		p.napping = false
 	}
+	p.hasGoal = false
 	p.state = st
 	p.timer = d
 	p.vx, p.vy = 0, 0
