@@ -167,7 +167,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	b.requests = &requests.Handler{Dir: b.dir, Pub: b, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
 	b.subs = newLimitsHook(b)
 	// limitsHook first: the hooks after it see its refusals.
-	hooks := []mqtt.Hook{&authHook{b: b}, b.subs, &aclHook{b: b}, &chatHook{b: b}, &sessionHook{b: b}, &presenceHook{b: b}, &dropHook{b: b}}
+	hooks := []mqtt.Hook{&authHook{b: b}, b.subs, &aclHook{b: b}, &chatHook{b: b}, &specHook{b: b}, &sessionHook{b: b}, &presenceHook{b: b}, &dropHook{b: b}}
 	hooks = append(hooks, opt.Hooks...)
 	// ackHook completes deliveries without mochi's processPuback, which is
 	// where OnQosComplete hooks are called: only while none wants them.

@@ -1,0 +1,91 @@
+package broker
+
+import (
+	"cmp"
+	"slices"
+	"sync"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// specHook works around two places where mochi breaks the MQTT spec in ways
+// a client notices, through its exported client state.
+type specHook struct {
+	mqtt.HookBase
+	b      *Broker
+	parked sync.Map // *mqtt.Client -> packets.Packet set aside by parkInflight
+}
+
+func (h *specHook) ID() string { return "tachikoma-spec" }
+
+func (h *specHook) Provides(b byte) bool {
+	switch b {
+	case mqtt.OnSessionEstablish, mqtt.OnPacketRead, mqtt.OnSubscribed, mqtt.OnUnsubscribed, mqtt.OnDisconnect:
+		return true
+	}
+	return false
+}
+
+// OnSessionEstablish puts a resumed session's queued messages back in the
+// order they were queued: mochi resends them sorted by the low 16 bits of
+// their creation second, so messages of one second come in any order and
+// those of different days by chance [MQTT-4.6.0-1].
+func (h *specHook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
+	old, ok := h.b.mqtt.Clients.Get(cl.ID)
+	if pk.Connect.Clean || !ok {
+		return
+	}
+	queued := old.State.Inflight.GetAll(false)
+	if len(queued) < 2 {
+		return
+	}
+	// Packet ids are given in sequence: they order a second's messages.
+	slices.SortStableFunc(queued, func(a, b packets.Packet) int {
+		return cmp.Or(cmp.Compare(a.Created, b.Created), cmp.Compare(a.PacketID, b.PacketID))
+	})
+	for i, p := range queued {
+		p.Created = p.Created&^0xffff | int64(i)
+		old.State.Inflight.Set(p)
+	}
+}
+
+// OnPacketRead lets a SUBSCRIBE or UNSUBSCRIBE use a packet id that the
+// broker is using for a message to the client: the two sides' ids are
+// independent, but mochi keeps both in one table and refuses with 0x91,
+// which a client re-subscribing to a resumed session with queued messages
+// meets at once (mosquitto_sub then exits).
+func (h *specHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	switch pk.FixedHeader.Type {
+	case packets.Subscribe:
+		if pk.SubscribeValidate() != packets.CodeSuccess {
+			return pk, nil // mochi ends the connection without reading on
+		}
+	case packets.Unsubscribe:
+		if pk.UnsubscribeValidate() != packets.CodeSuccess {
+			return pk, nil
+		}
+	default:
+		return pk, nil
+	}
+	if out, ok := cl.State.Inflight.Get(pk.PacketID); ok && out.FixedHeader.Type == packets.Publish {
+		cl.State.Inflight.Delete(pk.PacketID)
+		h.parked.Store(cl, out)
+	}
+	return pk, nil
+}
+
+func (h *specHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []byte) { h.unpark(cl) }
+
+func (h *specHook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) { h.unpark(cl) }
+
+func (h *specHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) { h.unpark(cl) }
+
+// unpark returns the message set aside while mochi handled the packet.
+func (h *specHook) unpark(cl *mqtt.Client) {
+	if p, ok := h.parked.LoadAndDelete(cl); ok {
+		if _, taken := cl.State.Inflight.Get(p.(packets.Packet).PacketID); !taken {
+			cl.State.Inflight.Set(p.(packets.Packet))
+		}
+	}
+}
