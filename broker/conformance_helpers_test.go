@@ -54,8 +54,15 @@ type mosq struct {
 	err   error
 }
 
-// runMosq starts prog ("mosquitto_sub" or "mosquitto_pub") as user against b.
+// runMosq starts prog ("mosquitto_sub", "mosquitto_pub" or "mosquitto_rr")
+// as user against b.
 func runMosq(t *testing.T, b *broker.Broker, prog, user string, args ...string) *mosq {
+	t.Helper()
+	return runMosqInput(t, b, "", prog, user, args...)
+}
+
+// runMosqInput is runMosq with stdin (for mosquitto_pub -l).
+func runMosqInput(t *testing.T, b *broker.Broker, stdin, prog, user string, args ...string) *mosq {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(b.MQTTAddr())
 	// stdbuf: the clients' debug lines would wait in stdio's buffer on a pipe.
@@ -65,6 +72,7 @@ func runMosq(t *testing.T, b *broker.Broker, prog, user string, args ...string) 
 		more: make(chan struct{}, 1), done: make(chan struct{})}
 	pr, pw := io.Pipe()
 	m.cmd.Stdout, m.cmd.Stderr = pw, pw
+	m.cmd.Stdin = strings.NewReader(stdin)
 	if err := m.cmd.Start(); err != nil {
 		cancel()
 		t.Fatalf("%s: %v", prog, err)
@@ -126,6 +134,26 @@ func (m *mosq) waitLine(s string) string {
 			m.t.Fatalf("%s: no line with %q within %v", m.name, s, mosqWait)
 		}
 	}
+}
+
+// count is how many output lines so far contain s.
+func (m *mosq) count(s string) int {
+	n := 0
+	for _, l := range m.output() {
+		if strings.Contains(l, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// payloads is the payload of every message received so far, in order.
+func (m *mosq) payloads() []string {
+	var out []string
+	for _, r := range m.messages() {
+		out = append(out, r.Payload)
+	}
+	return out
 }
 
 // has reports whether some output line so far contains s.
@@ -233,7 +261,13 @@ func sub(t *testing.T, b *broker.Broker, user string, args ...string) *mosq {
 // pub runs mosquitto_pub to completion and fails the test if it fails.
 func pub(t *testing.T, b *broker.Broker, user string, args ...string) *mosq {
 	t.Helper()
-	m := runMosq(t, b, "mosquitto_pub", user, args...)
+	return pubInput(t, b, "", user, args...)
+}
+
+// pubInput is pub with stdin.
+func pubInput(t *testing.T, b *broker.Broker, stdin, user string, args ...string) *mosq {
+	t.Helper()
+	m := runMosqInput(t, b, stdin, "mosquitto_pub", user, args...)
 	if err := m.exit(); err != nil {
 		t.Fatalf("%s: %v\n%s", m.name, err, strings.Join(m.output(), "\n"))
 	}
