@@ -45,6 +45,8 @@ type Options struct {
 	Logger   *slog.Logger
 	// PasswordCost lowers argon2id's cost (tests only).
 	PasswordCost *password.Params
+	// Interfaces are read for LANAddresses; default SystemInterfaces.
+	Interfaces func() []Interface
 }
 
 // Account is the local user's login on the hosted broker.
@@ -93,6 +95,9 @@ func Start(ctx context.Context, opt Options) (*Host, error) {
 	}
 	if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("hosting: %w", err)
+	}
+	if opt.Interfaces == nil {
+		opt.Interfaces = SystemInterfaces
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
@@ -293,7 +298,7 @@ func (h *Host) PortsChanged() bool {
 // They work only while Sharing.
 func (h *Host) LANAddresses() []string {
 	mqtt, _, _ := h.Ports()
-	return LANAddresses(mqtt)
+	return lanAddresses(h.opt.Interfaces(), mqtt)
 }
 
 // Broker is the running broker (nil while restarting or after Close).
