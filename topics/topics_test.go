@@ -1,11 +1,13 @@
 package topics
 
 import (
+	"bytes"
 	"errors"
 	"math/rand/v2"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -142,18 +144,55 @@ func FuzzParse(f *testing.F) {
 }
 
 func FuzzDecodeOutgoing(f *testing.F) {
-	for _, s := range []string{"hello", `{"text":"hi","cid":"1"}`, `{"text":""}`, "\xff", `{"from":"x"}`, "你好"} {
+	for _, s := range []string{"hello", `{"text":"hi","cid":"1"}`, `{"text":""}`, "\xff", `{"from":"x"}`, "你好",
+		"a\x1b[2Jb", "a\u0085b", "line\r\n\tnext", `{"text":"x","cid":"a b"}`, `{"text":"x","cid":"\u007f"}`, `{"text":"x","cid":"\u0085"}`,
+		`{"text":"x","cid":"` + strings.Repeat("c", MaxCIDLen+1) + `"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		out, err := DecodeOutgoing(b)
 		if err != nil {
+			// Plain text (no JSON object) that keeps every rule is taken as is.
+			if tr := bytes.TrimSpace(b); (len(tr) == 0 || tr[0] != '{') && len(b) <= MaxPayloadBytes && goodText(string(b)) {
+				t.Fatalf("refused good plain text %q: %v", b, err)
+			}
 			return
 		}
-		if !utf8.ValidString(out.Text) || strings.TrimSpace(out.Text) == "" || utf8.RuneCountInString(out.Text) > MaxTextChars || len(b) > MaxPayloadBytes {
+		if len(b) > MaxPayloadBytes || !goodText(out.Text) {
 			t.Fatalf("accepted bad payload %q -> %+v", b, out)
 		}
+		if out.CID != "" && !goodCID(out.CID) {
+			t.Fatalf("accepted bad cid in %q -> %q", b, out.CID)
+		}
 	})
+}
+
+// goodText and goodCID restate PROTOCOL.md's rules independently of the
+// decoder: text is valid UTF-8, not blank, at most MaxTextChars, with no
+// control characters but line breaks and tabs; a cid is 1 to MaxCIDLen
+// bytes with no spaces or ASCII control characters.
+func goodText(s string) bool {
+	if !utf8.ValidString(s) || strings.TrimSpace(s) == "" || utf8.RuneCountInString(s) > MaxTextChars {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+func goodCID(s string) bool {
+	if len(s) == 0 || len(s) > MaxCIDLen || !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // The hand-written validators must agree with the documented patterns.
