@@ -1,8 +1,12 @@
 package pack
 
 import (
+	"bytes"
 	"os"
+	"path"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
@@ -11,8 +15,16 @@ import (
 // FuzzManifest: the parser must never panic, and whatever it accepts must
 // satisfy the invariants the rest of the pet relies on.
 func FuzzManifest(f *testing.F) {
-	if def, err := os.ReadFile(filepath.Join("..", "..", "assets", "packs", DefaultID, ManifestFile)); err == nil {
-		f.Add(def)
+	def, err := os.ReadFile(filepath.Join("..", "..", "assets", "packs", DefaultID, ManifestFile))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(def)
+	// The real manifest with one path made bad: only a complete manifest
+	// gets as far as its paths being checked.
+	for _, bad := range []string{"../stand_0.png", "/etc/passwd", "a/../../stand_0.png", "./stand_0.png", "a//b.png", `a\b.png`, "."} {
+		f.Add(bytes.Replace(def, []byte("stand_0.png"), []byte(strconv.Quote(bad)), 1))
+		f.Add(bytes.Replace(def, []byte("1: 1x"), []byte("1: "+strconv.Quote(bad)), 1))
 	}
 	for _, s := range []string{
 		"",
@@ -41,17 +53,23 @@ func FuzzManifest(f *testing.F) {
 			return
 		}
 		for _, name := range engine.RequiredAnimations {
-			a, ok := m.Animations[name]
-			if !ok || len(a.Frames) == 0 {
+			if a, ok := m.Animations[name]; !ok || len(a.Frames) == 0 {
 				t.Fatalf("accepted without %q", name)
 			}
+		}
+		for name, a := range m.Animations {
 			for _, fr := range a.Frames {
 				if fr.DurationMS < MinDurationMS || fr.DurationMS > MaxDurationMS {
 					t.Fatalf("accepted duration %d", fr.DurationMS)
 				}
-				if checkRelPath(fr.Image) != nil {
-					t.Fatalf("accepted image path %q", fr.Image)
+				if !insidePack(fr.Image) {
+					t.Fatalf("accepted image path %q in %s", fr.Image, name)
 				}
+			}
+		}
+		for s, dir := range m.Scales {
+			if dir != "." && !insidePack(dir) { // "." is the pack directory itself
+				t.Fatalf("accepted scale %v directory %q", s, dir)
 			}
 		}
 		for k, w := range m.weights() {
@@ -61,4 +79,13 @@ func FuzzManifest(f *testing.F) {
 		}
 		_ = m.engineAnimations()
 	})
+}
+
+// insidePack is the rule for a pack's paths, stated apart from the parser's
+// checkRelPath: slash-separated, already clean, and naming something below
+// the pack directory once joined to it.
+func insidePack(p string) bool {
+	const root = "/pack"
+	return p != "" && !strings.Contains(p, "\\") && !path.IsAbs(p) && path.Clean(p) == p &&
+		strings.HasPrefix(path.Join(root, p), root+"/")
 }
