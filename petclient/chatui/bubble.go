@@ -13,6 +13,8 @@ import (
 
 	"github.com/tachikoma-pet/tachikoma/petclient/chatui/bubbles"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/glyphs"
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/statefile"
 )
 
 const bubbleFont = "Sans 10"
@@ -32,6 +34,10 @@ type bubble struct {
 	last    bubbles.Item // for the state file once it faded
 	body    image.Point
 	place   bubbles.Placement
+
+	// drawn is what the last draw showed, for the test hook.
+	drawn     statefile.Glyphs
+	drawnText image.Rectangle
 
 	timer   glib.SourceHandle
 	fading  int // fade steps done; 0 = not fading
@@ -220,7 +226,24 @@ func (b *bubble) draw(_ *gtk.Window, cr *cairo.Context) bool {
 	cr.SetSourceRGB(0.1, 0.1, 0.15)
 	cr.MoveTo(float64(b.place.Body.Min.X+bubbles.Padding), float64(b.place.Body.Min.Y+bubbles.Padding))
 	pango.CairoShowLayout(cr, l)
+	if b.c.app.StateEnabled() {
+		b.recordDrawn(l)
+	}
 	return true
+}
+
+// recordDrawn keeps what draw showed and where the message's lines are.
+func (b *bubble) recordDrawn(l *pango.Layout) {
+	g := statefile.Glyphs{Labels: 1, Unknown: glyphs.Unknown(l), Text: l.GetText()}
+	_, nickH := measure("<b>" + glib.MarkupEscapeText(b.cur.From) + "</b>")
+	w, h := l.GetSize()
+	w, h = w/pango.PANGO_SCALE, h/pango.PANGO_SCALE
+	org := b.place.Body.Min.Add(image.Pt(bubbles.Padding, bubbles.Padding))
+	r := image.Rect(org.X, org.Y+nickH, org.X+w, org.Y+h)
+	if g != b.drawn || r != b.drawnText {
+		b.drawn, b.drawnText = g, r
+		b.c.writeState()
+	}
 }
 
 // outline traces the rounded body and the tail as one path (1 px inside

@@ -559,6 +559,10 @@ func (c *Controller) writeState() {
 		if bs.Visible {
 			bs.X, bs.Y, bs.W, bs.H = b.place.Win.Min.X, b.place.Win.Min.Y, b.place.Win.Dx(), b.place.Win.Dy()
 		}
+		if b.drawn.Labels > 0 {
+			bs.Drawn = b.drawn
+			bs.TextX, bs.TextY, bs.TextW, bs.TextH = b.drawnText.Min.X, b.drawnText.Min.Y, b.drawnText.Dx(), b.drawnText.Dy()
+		}
 		st.Bubbles = append(st.Bubbles, bs)
 	}
 	if c.win != nil {

@@ -123,6 +123,8 @@ type App struct {
 	fullscreen bool // the active window is fullscreen (models hide if set to)
 
 	openMenu  *gtk.Menu
+	// menuGlyphs: what the last menu's labels showed (test hook only).
+	menuGlyphs *statefile.Glyphs
 	menuPetID int
 	tray      tray
 	// trayRetrying: a timer looks for a tray host that was missing at start
@@ -630,7 +632,7 @@ func (a *App) writeState() {
 		PID: os.Getpid(), MenuOpen: a.openMenu != nil, MenuPetID: a.menuPetID,
 		Scale: a.set.Scale, Pack: a.src.Name(), Lang: string(a.lang), Composited: a.composited,
 		TickMS: int(a.tickEvery / time.Millisecond), Hidden: a.userHidden, Events: a.events,
-		Tray: trayKind(a.tray), Chat: a.chatState,
+		Tray: trayKind(a.tray), Chat: a.chatState, Menu: a.menuGlyphs,
 	}
 	for _, p := range a.pets {
 		ps := statefile.Pet{ID: p.id, X: p.pose.X, Y: p.pose.Y, WinX: p.winX, WinY: p.winY,

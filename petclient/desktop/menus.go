@@ -8,7 +8,9 @@ import (
 	"github.com/gotk3/gotk3/glib"
 	"github.com/gotk3/gotk3/gtk"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/glyphs"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/statefile"
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
 	"github.com/tachikoma-pet/tachikoma/petclient/settings"
 )
@@ -236,6 +238,10 @@ func (a *App) popupPetMenu(p *petWindow, ev *gdk.Event) {
 	m.PopupAtPointer(ev)
 	a.openMenu, a.menuPetID = m, p.id
 	a.log.Debug("pet menu open", "pet", p.id, "items", len(items))
+	if a.state != nil {
+		g := glyphs.InWidget(m)
+		a.menuGlyphs = &statefile.Glyphs{Labels: g.Labels, Unknown: g.Unknown, Text: g.Text}
+	}
 	a.writeState()
 }
 

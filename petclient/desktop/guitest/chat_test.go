@@ -105,6 +105,7 @@ func TestChat(t *testing.T) {
 		// Its corners are transparent (rounded, no black box).
 		checkBackdrop(t, img, r.Min.X, r.Min.Y, "bubble corner")
 		checkBackdrop(t, img, r.Max.X-1, r.Min.Y, "bubble corner")
+		checkBubbleText(t, p, text)
 		if *screenshots != "" {
 			pe := p.read().Pets[0]
 			win := image.Rect(pe.WinX, pe.WinY, pe.WinX+pe.W, pe.WinY+pe.H)
@@ -471,6 +472,7 @@ func TestChatLoginShaped(t *testing.T) {
 	checkBackdrop(t, img, r.Min.X, r.Min.Y, "shaped bubble corner")
 	checkBackdrop(t, img, r.Max.X-1, r.Min.Y, "shaped bubble corner")
 	checkBackdrop(t, img, r.Min.X, r.Max.Y-1, "shaped bubble corner")
+	checkBubbleText(t, p, text)
 	if *screenshots != "" {
 		savePNG(t, filepath.Join(*screenshots, "bubble-shaped.png"), crop(img, r.Inset(-20)))
 	}

@@ -49,6 +49,15 @@ type State struct {
 	Tray       string  `json:"tray"` // "sni", "statusicon" or "none"
 	Events     int     `json:"events"`
 	Chat       *Chat   `json:"chat,omitempty"`
+	// Menu: what the labels of the last menu opened showed.
+	Menu *Glyphs `json:"menu,omitempty"`
+}
+
+// Glyphs is what a piece of UI text showed on screen.
+type Glyphs struct {
+	Labels  int    `json:"labels"`
+	Unknown int    `json:"unknown"` // glyphs drawn as boxes: no font has them
+	Text    string `json:"text"`
 }
 
 // Chat is the chat's part of the snapshot (written by petclient/chatui).
@@ -88,6 +97,13 @@ type Bubble struct {
 	W       int    `json:"w"`
 	H       int    `json:"h"`
 	XID     uint32 `json:"xid"`
+	// Drawn: the bubble's text as last drawn (nickname, newline, message),
+	// and where the message's lines are, relative to the window.
+	Drawn Glyphs `json:"drawn"`
+	TextX int     `json:"text_x"`
+	TextY int     `json:"text_y"`
+	TextW int     `json:"text_w"`
+	TextH int     `json:"text_h"`
 }
 
 // Writer writes only when the snapshot differs from the last one, and
