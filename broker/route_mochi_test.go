@@ -324,3 +324,66 @@ func waitUntil(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// An MQTT 5 subscriber's receive maximum holds further QoS 1 messages back
+// until a PUBACK frees a slot, on route's path as on mochi's. mochi v2.7.9
+// sends held messages sent within the same second in any order, and forgets
+// one once it sends it, so that its PUBACK frees nothing and the next stays
+// held until the client reconnects: route, which leaves held messages to
+// mochi, does the same, so the test compares which arrive when, not their
+// order.
+func TestRouteHoldsPastReceiveMaximumAsMochiDoes(t *testing.T) {
+	const (
+		routed = "tachikoma/users/sub/events"
+		plain  = "elsewhere/users/sub/events"
+	)
+	var seen [2][]string
+	for i, topic := range []string{plain, routed} {
+		dir := t.TempDir()
+		cfg := testConfig(dir)
+		cfg.ACLFile = filepath.Join(dir, "acl")
+		if err := os.WriteFile(cfg.ACLFile, []byte("user sub\ntopic read elsewhere/#\nuser pub\ntopic write elsewhere/#\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b := startWith(t, cfg, broker.Options{})
+		register(t, b, "sub", "pub")
+		sub := dialRawSession(t, b, "sub", "sub-session", true, 5, packets.Properties{ReceiveMaximum: 1})
+		sub.subscribe(packets.Subscription{Filter: topic, Qos: 1}, 0)
+		dialRawSession(t, b, "pub", "pub-session", true, 5, packets.Properties{})
+		for n, text := range []string{"one", "two", "three"} {
+			pk := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1}, TopicName: topic,
+				Payload: []byte(text), PacketID: uint16(n + 1)}
+			if i == 0 {
+				if err := b.InjectPublish("pub-session", pk); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				b.RoutePublish("pub-session", pk)
+			}
+		}
+		// One at a time: each arrives once the one before is acknowledged.
+		for n := range 3 {
+			within := waitFor
+			if n > 0 {
+				within = 3 * time.Second // mochi's path never sends the third
+			}
+			pk := sub.publishWithin(within)
+			if pk == nil {
+				seen[i] = append(seen[i], "nothing")
+				break
+			}
+			if more := sub.publishWithin(300 * time.Millisecond); more != nil {
+				seen[i] = append(seen[i], "one too early")
+			}
+			if len(seen[i]) == 0 {
+				seen[i] = append(seen[i], string(pk.Payload))
+			} else {
+				seen[i] = append(seen[i], "a held one")
+			}
+			sub.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: pk.PacketID})
+		}
+	}
+	if !slices.Equal(seen[0], seen[1]) || !slices.Equal(seen[1][:min(2, len(seen[1]))], []string{"one", "a held one"}) {
+		t.Errorf("the subscriber saw\nmochi: %q\nroute: %q", seen[0], seen[1])
+	}
+}
