@@ -154,7 +154,8 @@ func TestRouteDeliversAsMochiDoes(t *testing.T) {
 				if hooked {
 					opt.Hooks = []mqtt.Hook{rec}
 				}
-				b := startWith(t, cfg, opt)
+				opt.Logger = brokertest.Logger(t, testLogLevel)
+				b := brokertest.StartWith(t, cfg, opt)
 				register(t, b, "sub", "pub")
 				if c.capQos {
 					b.SetMaximumQos(c.maxQos)
@@ -296,23 +297,6 @@ func describe(pk *packets.Packet) string {
 	return fmt.Sprintf("%+v %+v remaining=%d payload=%q", p.FixedHeader, p.Properties, p.FixedHeader.Remaining, p.Payload)
 }
 
-// startWith runs a broker with options until the test ends.
-func startWith(t *testing.T, cfg broker.Config, opt broker.Options) *broker.Broker {
-	t.Helper()
-	opt.PasswordCost = &brokertest.FastHash
-	opt.Logger = brokertest.Logger(t, testLogLevel)
-	b, err := broker.New(cfg, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Start(); err != nil {
-		b.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
-}
-
 // waitUntil polls cond for up to waitFor.
 func waitUntil(t *testing.T, cond func() bool) {
 	t.Helper()
@@ -345,7 +329,7 @@ func TestRouteHoldsPastReceiveMaximumAsMochiDoes(t *testing.T) {
 		if err := os.WriteFile(cfg.ACLFile, []byte("user sub\ntopic read elsewhere/#\nuser pub\ntopic write elsewhere/#\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		b := startWith(t, cfg, broker.Options{})
+		b := startBroker(t, cfg)
 		register(t, b, "sub", "pub")
 		sub := dialRawSession(t, b, "sub", "sub-session", true, 5, packets.Properties{ReceiveMaximum: 1})
 		sub.subscribe(packets.Subscription{Filter: topic, Qos: 1}, 0)

@@ -43,7 +43,17 @@ func Logger(t testing.TB, level slog.Level) *slog.Logger {
 // Start runs a broker until the test ends (or it is closed earlier).
 func Start(t testing.TB, cfg broker.Config, log *slog.Logger) *broker.Broker {
 	t.Helper()
-	b, err := broker.New(cfg, broker.Options{PasswordCost: &FastHash, Logger: log})
+	return StartWith(t, cfg, broker.Options{Logger: log})
+}
+
+// StartWith is Start with options; the password cost is FastHash unless
+// opt sets one.
+func StartWith(t testing.TB, cfg broker.Config, opt broker.Options) *broker.Broker {
+	t.Helper()
+	if opt.PasswordCost == nil {
+		opt.PasswordCost = &FastHash
+	}
+	b, err := broker.New(cfg, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
