@@ -17,6 +17,7 @@ var small = []Entry{
 	{Word: "good", Translation: "a. 好的", Exchange: "r:better/t:best", FRQ: 73},
 	{Word: "better", Translation: "a. 较好的", Exchange: "0:good/1:r", FRQ: 452},
 	{Word: "look forward to", Translation: "期望, 盼望"},
+	{Word: "looking", Translation: "a. 有…相貌的", Exchange: "0:look/1:i"},
 	{Word: "look", Translation: "v. 看", Exchange: "p:looked/d:looked/i:looking/3:looks", FRQ: 100},
 	{Word: "receive", Translation: "vt. 收到, 接待", FRQ: 800, Tags: TagCET4},
 	{Word: "apple", Translation: "n. 苹果, 家伙", FRQ: 2695},
@@ -87,7 +88,7 @@ func TestLookup(t *testing.T) {
 		}
 	}
 	rs, _ := d.Lookup("mice")
-	if rs[0].Kind != KindPlural {
+	if len(rs) == 0 || rs[0].Kind != KindPlural {
 		t.Errorf("mice: kind %q, want plural", rs[0].Kind)
 	}
 }
@@ -126,7 +127,7 @@ func TestCoreDictionary(t *testing.T) {
 	}
 	for q, want := range map[string]string{
 		"went": "go", "mice": "mouse", "better": "good", "children": "child",
-		"look forward to": "look forward to", "recieve": "receive", "苹果": "apple",
+		"look forward to": "look forward to", "looking forward to": "look forward to", "recieve": "receive", "苹果": "apple",
 	} {
 		rs, err := d.Lookup(q)
 		if err != nil {

@@ -148,7 +148,7 @@ func (d *Dict) lookup(q string, rules bool) ([]Result, error) {
 	// A phrase with an inflected word: "looked forward to" → "look forward to".
 	if words := strings.Split(key, " "); len(words) > 1 && len(words) <= 6 {
 		for i, w := range words {
-			fs, err := d.forms(w)
+			fs, err := d.lemmas(w)
 			if err != nil {
 				return nil, err
 			}
@@ -194,6 +194,44 @@ func (d *Dict) lookup(q string, rules bool) ([]Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// lemmas returns the lemmas of an inflected form: from the inflection table
+// and from entries of the form that name their lemma ("looking": 0:look).
+func (d *Dict) lemmas(key string) ([]form, error) {
+	fs, err := d.forms(key)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, err := d.findFold(key)
+	if err != nil {
+		return nil, err
+	}
+	for i := lo; i < hi && i < lo+4; i++ {
+		e, err := d.view(d.recordOff(i), i)
+		if err != nil {
+			return nil, err
+		}
+		ex := Exchange(e.Exchange)
+		lemma, ok := ex['0']
+		if !ok {
+			continue
+		}
+		a, b, err := d.findFold(Fold(lemma))
+		if err != nil {
+			return nil, err
+		}
+		kind := byte(KindLemma)
+		if k := ex['1']; len(k) == 1 {
+			kind = k[0]
+		}
+		for j := a; j < b && j < a+4; j++ {
+			if w, err := d.word(j); err == nil && w == lemma {
+				fs = append(fs, form{entry: j, kind: kind})
+			}
+		}
+	}
+	return fs, nil
 }
 
 type stemCandidate struct {
