@@ -1,0 +1,99 @@
+package translate
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Providers are the online services, in the order Default tries them.
+var Providers = []string{"deepl", "tencent", "baidu", "youdao", "libretranslate"}
+
+// Credentials of one provider. ID is Baidu's appid, Youdao's appKey or
+// Tencent's SecretId; Secret the key; URL LibreTranslate's server (or any
+// provider's endpoint override).
+type Credentials struct {
+	ID     string `json:"id,omitempty"`
+	Secret string `json:"secret,omitempty"`
+	URL    string `json:"url,omitempty"`
+	Region string `json:"region,omitempty"`
+}
+
+// KeyStore keeps secrets per account; credentials.Store is one (the desktop
+// keyring, or a 0600 file).
+type KeyStore interface {
+	Save(account, secret string) error
+	Load(account string) (string, error)
+	Delete(account string) error
+}
+
+// Account is the key store's account name of a provider.
+func Account(provider string) string { return "translate/" + provider }
+
+// New makes the named provider from its credentials.
+func New(name string, c Credentials) (Translator, error) {
+	cm := common{Endpoint: c.URL}
+	switch name {
+	case "libretranslate":
+		return &LibreTranslate{common: cm, Key: c.Secret}, nil
+	case "deepl":
+		return &DeepL{common: cm, Key: c.Secret}, nil
+	case "baidu":
+		return &Baidu{common: cm, AppID: c.ID, Key: c.Secret}, nil
+	case "youdao":
+		return &Youdao{common: cm, AppKey: c.ID, Secret: c.Secret}, nil
+	case "tencent":
+		return &Tencent{common: cm, SecretID: c.ID, SecretKey: c.Secret, Region: c.Region}, nil
+	}
+	return nil, fmt.Errorf("translate: unknown provider %q (known: %v)", name, Providers)
+}
+
+// Save stores a provider's credentials.
+func Save(ks KeyStore, name string, c Credentials) error {
+	if !slices.Contains(Providers, name) {
+		return fmt.Errorf("translate: unknown provider %q (known: %v)", name, Providers)
+	}
+	b, _ := json.Marshal(c)
+	return ks.Save(Account(name), string(b))
+}
+
+// Load reads a provider's credentials; a provider never configured gives an
+// error wrapping ErrNoKey.
+func Load(ks KeyStore, name string) (Credentials, error) {
+	v, err := ks.Load(Account(name))
+	if err != nil {
+		return Credentials{}, &Error{Provider: name, Kind: ErrNoKey, Detail: err.Error()}
+	}
+	var c Credentials
+	if err := json.Unmarshal([]byte(v), &c); err != nil {
+		return Credentials{}, fmt.Errorf("translate: stored credentials of %s are damaged: %w", name, err)
+	}
+	return c, nil
+}
+
+// Open makes the named provider from stored credentials, or, with name "",
+// the first provider that has some. The result is cached.
+func Open(ks KeyStore, name string) (Translator, error) {
+	names := Providers
+	if name != "" {
+		names = []string{name}
+	}
+	var errs []error
+	for _, n := range names {
+		c, err := Load(ks, n)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		t, err := New(n, c)
+		if err != nil {
+			return nil, err
+		}
+		return Cached(t, 256), nil
+	}
+	if name == "" {
+		return nil, &Error{Provider: "online translation", Kind: ErrNoKey, Detail: "set one with: tachikoma translate --set-key PROVIDER"}
+	}
+	return nil, errors.Join(errs...)
+}

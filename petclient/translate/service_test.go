@@ -1,0 +1,128 @@
+package translate
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/dict"
+)
+
+type memStore map[string]string
+
+func (m memStore) Save(a, s string) error { m[a] = s; return nil }
+func (m memStore) Delete(a string) error  { delete(m, a); return nil }
+func (m memStore) Load(a string) (string, error) {
+	v, ok := m[a]
+	if !ok {
+		return "", errors.New("no saved credentials")
+	}
+	return v, nil
+}
+
+func core(t *testing.T) *dict.Dict {
+	d, err := dict.Core()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestServiceWordsAndSentences(t *testing.T) {
+	tr := &countingTranslator{}
+	s := Service{Dict: core(t), Translator: tr}
+	ctx := context.Background()
+
+	a := s.Translate(ctx, "  mice\n")
+	if a.Sentence || len(a.Entries) == 0 || a.Entries[0].Word != "mouse" || tr.n != 0 {
+		t.Fatalf("a word stays offline: %+v (provider calls %d)", a, tr.n)
+	}
+	out := Format(&a)
+	for _, want := range []string{"mouse", "← mice (复数)", "老鼠", "CET-4"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Format(mice) lacks %q:\n%s", want, out)
+		}
+	}
+
+	a = s.Translate(ctx, "I am looking forward to the holidays with my friends.")
+	if !a.Sentence || a.Translation == "" || a.Provider != "count" || tr.n != 1 {
+		t.Fatalf("sentence: %+v", a)
+	}
+
+	// The provider fails: the dictionary words of the sentence still show.
+	a = s.Translate(ctx, "qwzzxv")
+	if a.Found() {
+		t.Errorf("an unknown word is not sent online: %+v", a)
+	}
+	s.Translator = &failing{ErrQuota}
+	a = s.Translate(ctx, "The weather is lovely and the children are playing outside.")
+	if !errors.Is(a.Err, ErrQuota) || len(a.Entries) < 3 || !a.Found() {
+		t.Fatalf("quota: %+v", a)
+	}
+	out = Format(&a)
+	if !strings.Contains(out, "额度已用完") || !strings.Contains(out, "child") {
+		t.Errorf("quota answer:\n%s", out)
+	}
+}
+
+type failing struct{ err error }
+
+func (f *failing) Name() string { return "failing" }
+func (f *failing) Translate(context.Context, string, string, string) (string, error) {
+	return "", &Error{Provider: "failing", Kind: f.err}
+}
+
+func TestServiceBadInput(t *testing.T) {
+	tr := &countingTranslator{}
+	s := Service{Dict: core(t), Translator: tr}
+	ctx := context.Background()
+	for name, text := range map[string]string{
+		"binary":       "\x00\x01\x02\xff\xfe PNG\r\n\x1a\n\x00\x00",
+		"invalid utf8": "hel\xc3\x28lo wor\xffld",
+		"1 MB":         strings.Repeat("All work and no play makes Jack a dull boy. ", 1<<20/44),
+		"empty":        " \t\n",
+	} {
+		a := s.Translate(ctx, text)
+		if !utf8.ValidString(a.Text) || len(a.Text) > MaxText {
+			t.Errorf("%s: text not cleaned (%d bytes, valid %v)", name, len(a.Text), utf8.ValidString(a.Text))
+		}
+		Format(&a)
+	}
+	// A damaged dictionary: a clear error, no crash.
+	d, err := dict.Open([]byte("TKDICT\x00\x01"+strings.Repeat("\xff", 60)), "broken")
+	if err == nil {
+		s.Dict = d
+		a := s.Translate(ctx, "hello")
+		if a.Err == nil {
+			t.Error("damaged dictionary answered without error")
+		}
+	} else if !errors.Is(err, dict.ErrCorrupt) || !strings.Contains(Problem(err), "词典") {
+		t.Errorf("damaged dictionary: %v", err)
+	}
+}
+
+func TestCredentialsRoundTrip(t *testing.T) {
+	ks := memStore{}
+	if _, err := Open(ks, ""); !errors.Is(err, ErrNoKey) {
+		t.Errorf("nothing configured: %v", err)
+	}
+	if err := Save(ks, "baidu", Credentials{ID: "app", Secret: "sec"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(ks, "nosuch", Credentials{}); err == nil {
+		t.Error("unknown provider saved")
+	}
+	tr, err := Open(ks, "")
+	if err != nil || tr.Name() != "baidu" {
+		t.Fatalf("Open = %v, %v", tr, err)
+	}
+	if _, err := Open(ks, "deepl"); !errors.Is(err, ErrNoKey) {
+		t.Errorf("deepl without key: %v", err)
+	}
+	ks[Account("youdao")] = "{not json"
+	if _, err := Open(ks, "youdao"); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("damaged credentials: %v", err)
+	}
+}
