@@ -42,7 +42,7 @@ type lockKind int
 
 const (
 	notLocked   lockKind = iota
-	pairLocked           // this account from this address: the password keeps being wrong
+	pairLocked           // this account from this address: the password was wrong too often
 	otherLocked          // the address or the account: the password was not checked
 )
 
@@ -87,6 +87,9 @@ func (g *loginGuard) Admit(user, addr string) (*loginAttempt, lockKind) {
 	}
 	pair, byUser := guardCheck{"p:" + user + "\x00" + addr, g.pairFree}, guardCheck{"u:" + user, g.pairFree}
 	if g.locked(pair, now) {
+		if g.recs[pair.key].n < pair.free {
+			return nil, otherLocked // full of attempts in progress, not of failures
+		}
 		return nil, pairLocked
 	}
 	if t, ok := g.good[user+"\x00"+addr]; ok && now.Sub(t) < goodMemory {

@@ -15,15 +15,20 @@ func TestLoginGuardParallelGuesses(t *testing.T) {
 	for range 100 {
 		if a, lock := g.Admit("alice", "6.6.6.6"); lock == notLocked {
 			admitted = append(admitted, a)
-		} else if lock != pairLocked {
-			t.Fatalf("refused as %v, want pairLocked", lock)
 		}
 	}
 	if len(admitted) != 5 {
 		t.Fatalf("%d of 100 parallel guesses admitted, want 5", len(admitted))
 	}
+	// Only attempts in progress, no failure yet: not "wrong password".
+	if _, lock := g.Admit("alice", "6.6.6.6"); lock != otherLocked {
+		t.Fatalf("refused as %v while nothing has failed, want otherLocked", lock)
+	}
 	for _, a := range admitted {
 		a.Failed()
+	}
+	if _, lock := g.Admit("alice", "6.6.6.6"); lock != pairLocked {
+		t.Fatalf("refused as %v after 5 failures, want pairLocked", lock)
 	}
 	for _, step := range []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
 		if _, lock := g.Admit("alice", "6.6.6.6"); lock == notLocked {
