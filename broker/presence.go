@@ -231,7 +231,7 @@ func (p *presenceTracker) subscribed(cl *mqtt.Client, pk packets.Packet, codes [
 			o := p.orderOf(name)
 			o.Lock()
 			if payload := p.get(name); payload != nil {
-				f := fanout{b: p.b, pk: presencePacket(name, payload), now: time.Now().Unix(), forwardRetained: true}
+				f := fanout{b: p.b, pk: p.b.outgoing(presencePacket(name, payload)), now: time.Now().Unix(), forwardRetained: true}
 				f.deliver(cl, sub)
 			}
 			o.Unlock()

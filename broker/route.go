@@ -32,19 +32,6 @@ import (
 // route delivers pk, a message on a Tachikoma topic, in place of mochi's
 // publishToSubscribers: the chat hook then tells mochi to ignore it.
 func (b *Broker) route(pk packets.Packet) {
-	if pk.Created == 0 {
-		pk.Created = time.Now().Unix()
-	}
-	if pk.Expiry == 0 {
-		// mochi's default: the publisher's expiry, capped by the server's.
-		expiry, most := int64(pk.Properties.MessageExpiryInterval), b.mqtt.Options.Capabilities.MaximumMessageExpiryInterval
-		if expiry == 0 || most > 0 && expiry > most {
-			expiry = most
-		}
-		if expiry > 0 {
-			pk.Expiry = pk.Created + expiry
-		}
-	}
 	b.deliverAll(pk, b.routeTargets(pk.TopicName))
 }
 
@@ -126,6 +113,7 @@ func (b *Broker) withShared(ts []target, topic string) []target {
 
 // deliverAll delivers pk to each target.
 func (b *Broker) deliverAll(pk packets.Packet, ts []target) {
+	pk = b.outgoing(pk)
 	now := time.Now().Unix()
 	shards := 1
 	if len(ts) >= shardMin {
@@ -146,6 +134,25 @@ func (b *Broker) deliverAll(pk packets.Packet, ts []target) {
 	}
 	b.deliverPart(pk, now, ts[:min(per, len(ts))])
 	wg.Wait()
+}
+
+// outgoing gives pk what mochi's publishToSubscribers gives a message
+// before delivering it: a creation time, and the publisher's expiry capped
+// by the server's (the server's if none).
+func (b *Broker) outgoing(pk packets.Packet) packets.Packet {
+	if pk.Created == 0 {
+		pk.Created = time.Now().Unix()
+	}
+	if pk.Expiry == 0 {
+		expiry, most := int64(pk.Properties.MessageExpiryInterval), b.mqtt.Options.Capabilities.MaximumMessageExpiryInterval
+		if expiry == 0 || most > 0 && expiry > most {
+			expiry = most
+		}
+		if expiry > 0 {
+			pk.Expiry = pk.Created + expiry
+		}
+	}
+	return pk
 }
 
 // shardMin is the least number of deliveries worth splitting over CPUs;

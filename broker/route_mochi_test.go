@@ -371,3 +371,30 @@ func TestRouteHoldsPastReceiveMaximumAsMochiDoes(t *testing.T) {
 		t.Errorf("the subscriber saw\nmochi: %q\nroute: %q", seen[0], seen[1])
 	}
 }
+
+// The broker's own messages get mochi's default expiry, as mochi's delivery
+// gives every message: an MQTT 5 client sees the interval on presence sent
+// at SUBSCRIBE and on events, and a queued one does not outlive it.
+func TestBrokerMessagesCarryMochisDefaultExpiry(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	b := startBroker(t, cfg)
+	register(t, b, "amy")
+	amy := dialRaw(t, b, "amy", 5, packets.Properties{})
+	most := uint32(time.Duration(cfg.Sessions.MessageExpiry) / time.Second)
+	check := func(what string, pk packets.Packet) {
+		t.Helper()
+		if got := pk.Properties.MessageExpiryInterval; got == 0 || got > most {
+			t.Errorf("%s: message expiry interval %d, want 1..%d", what, got, most)
+		}
+	}
+	seen := amy.subscribeSeeing(packets.Subscription{Filter: topics.PresenceTopic("amy"), Qos: 1}, 0)
+	if len(seen) != 1 {
+		t.Fatalf("presence at SUBSCRIBE: %d messages", len(seen))
+	}
+	check("presence at SUBSCRIBE", seen[0])
+	amy.subscribe(packets.Subscription{Filter: topics.Events("amy"), Qos: 1}, 0)
+	if err := b.Publish(topics.Events("amy"), []byte(`{"type":"notice"}`), false, 1); err != nil {
+		t.Fatal(err)
+	}
+	check("event", amy.nextPublish())
+}
