@@ -29,7 +29,7 @@ func TestRSSAfterHostileRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the broker and runs it for about a minute")
 	}
-	br := startBinary(t, "mallory", "alice")
+	br := startBinary(t, "mallory", "alice", "bob")
 	// Idle: started, nothing connected (the accounts were made by the admin
 	// command, so no password hash has run in this process). An idle broker
 	// still allocates (mochi's $SYS topics, the store's reload check), so
@@ -100,9 +100,21 @@ func TestRSSAfterHostileRun(t *testing.T) {
 	for range 200 {
 		run(func() { slowBody(br.http, hostileUntil) })
 	}
+	for range 200 { // half a CONNECT, held for the run
+		run(func() { halfConnect(br.mqtt, hostileUntil) })
+	}
+	flooded := 0
+	run(func() { // QoS 0 chat as fast as the socket takes it, then gone
+		mqttLogin(br.mqtt, "127.0.0.3", "bob", "bob-password", "bob-flood", true, func(c *mqttConn) {
+			for ; time.Now().Before(hostileUntil); flooded++ {
+				c.publish("tachikoma/rooms/lobby", fmt.Sprintf(`{"text":"flood %d"}`, flooded))
+			}
+		})
+	})
 	wg.Wait()
 	peak := br.rss(t)
-	t.Logf("hostile run: %d sessions refused, %d filters granted, %d refused, %d password guesses", refusedSessions, granted, refusedFilters, guesses)
+	t.Logf("hostile run: %d sessions refused, %d filters granted, %d refused, %d password guesses, %d messages flooded",
+		refusedSessions, granted, refusedFilters, guesses, flooded)
 	if refusedSessions != 2 || granted > 300 {
 		t.Errorf("limits not applied: %d sessions refused (want 2), %d filters granted (at most 300)", refusedSessions, granted)
 	}
@@ -242,6 +254,18 @@ func slowBody(addr string, until time.Time) {
 	}
 }
 
+// halfConnect sends the start of a CONNECT and nothing more until until.
+func halfConnect(addr string, until time.Time) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	c.Write([]byte{0x10, 0x40, 0x00, 0x04, 'M', 'Q'})
+	c.SetReadDeadline(until)
+	io.Copy(io.Discard, c)
+}
+
 // mqttConn is just enough MQTT 3.1.1 to log in and subscribe.
 type mqttConn struct {
 	c  net.Conn
@@ -283,6 +307,8 @@ func (c *mqttConn) send(pk packets.Packet) {
 		pk.SubscribeEncode(&buf)
 	case packets.Disconnect:
 		pk.DisconnectEncode(&buf)
+	case packets.Publish:
+		pk.PublishEncode(&buf)
 	}
 	c.c.Write(buf.Bytes())
 }
@@ -341,4 +367,10 @@ func (c *mqttConn) subscribe(filters []string) []byte {
 			return in.ReasonCodes
 		}
 	}
+}
+
+// publish sends a QoS 0 PUBLISH.
+func (c *mqttConn) publish(topic, payload string) {
+	c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish}, ProtocolVersion: 4,
+		TopicName: topic, Payload: []byte(payload)})
 }
