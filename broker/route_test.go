@@ -167,6 +167,12 @@ func TestPubacksCompleteDeliveries(t *testing.T) {
 		acks = append(acks, 0x40, 2, byte(pk.PacketID>>8), byte(pk.PacketID))
 	}
 	id := "alice-raw-" + t.Name()
+	// mochi counts bob's last publish as inflight until just after its
+	// PUBACK is written: wait for that to settle.
+	deadline := time.Now().Add(waitFor)
+	for b.InflightCount() != n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if q, c := b.QueuedTopics(id), b.InflightCount(); len(q) != n || c != n {
 		t.Fatalf("%d deliveries awaiting PUBACK ($SYS says %d), want %d", len(q), c, n)
 	}
@@ -174,7 +180,7 @@ func TestPubacksCompleteDeliveries(t *testing.T) {
 	if _, err := sub.conn.Write(acks); err != nil { // one write: taken unless TCP splits it
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(waitFor)
+	deadline = time.Now().Add(waitFor)
 	for len(b.QueuedTopics(id)) > 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
