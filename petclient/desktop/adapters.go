@@ -180,7 +180,7 @@ func (a *App) applyModelSettings() {
 		old := p.model.Pose()
 		m := a.newModel(old.X, old.Y)
 		m.SetHidden(a.userHidden)
-		m.SetFullscreen(a.fullscreen)
+		m.SetFullscreen(p.fullscreen)
 		p.model = m
 	}
 }

@@ -28,9 +28,9 @@ import (
 // display layer acts on.
 type World interface {
 	engine.World
-	// ActiveWindowFullscreen reports whether the focused window covers its
-	// monitor (the pets hide then, if the setting asks for it).
-	ActiveWindowFullscreen() bool
+	// ActiveFullscreen returns the focused window's area when it is
+	// fullscreen (the pets on that monitor hide then, if the setting asks).
+	ActiveFullscreen() (engine.Rect, bool)
 }
 
 // Options configures Run. Settings are already merged with the
@@ -119,14 +119,15 @@ type App struct {
 	lastChange time.Time
 	lastFSPoll time.Time
 
-	userHidden bool // hidden from the tray
-	fullscreen bool // the active window is fullscreen (models hide if set to)
+	userHidden bool        // hidden from the tray
+	fullArea   engine.Rect // the active window's area while it is fullscreen
+	full       bool
 
-	openMenu  *gtk.Menu
+	openMenu *gtk.Menu
 	// menuGlyphs: what the last menu's labels showed (test hook only).
 	menuGlyphs *statefile.Glyphs
-	menuPetID int
-	tray      tray
+	menuPetID  int
+	tray       tray
 	// trayRetrying: a timer looks for a tray host that was missing at start
 	trayRetrying bool
 	dialog       *gtk.Dialog
@@ -401,7 +402,7 @@ func (a *App) summon(near *petWindow) *petWindow {
 	x, y := a.spawnPoint(near)
 	m := a.newModel(x, y)
 	m.SetHidden(a.userHidden)
-	m.SetFullscreen(a.fullscreen)
+	m.SetFullscreen(a.underFullscreen(x, y))
 	p := newPetWindow(a, a.nextID, m)
 	a.pets = append(a.pets, p)
 	a.updateExclude()
@@ -559,17 +560,28 @@ func nextTick(now, lastMove, lastChange time.Time) time.Duration {
 	}
 }
 
+// checkFullscreen tells each pet whether a fullscreen window covers its
+// monitor; pets on other monitors carry on.
 func (a *App) checkFullscreen() {
-	fs := a.world.ActiveWindowFullscreen()
-	if fs == a.fullscreen {
-		return
+	area, full := a.world.ActiveFullscreen()
+	if full != a.full || area != a.fullArea {
+		a.log.Info("fullscreen window", "active", full, "area", area)
 	}
-	a.fullscreen = fs
-	a.log.Info("fullscreen window", "active", fs)
+	a.full, a.fullArea = full, area
 	for _, p := range a.pets {
-		p.model.SetFullscreen(fs)
-		p.sync(false)
+		if fs := a.underFullscreen(p.pose.X, p.pose.Y); fs != p.fullscreen {
+			p.fullscreen = fs
+			p.model.SetFullscreen(fs)
+			p.sync(false)
+		}
 	}
+}
+
+// underFullscreen reports whether a pet at x, y (its anchor) is on the
+// monitor a fullscreen window covers.
+func (a *App) underFullscreen(x, y float64) bool {
+	r := a.fullArea
+	return a.full && x >= r.X && x <= r.X+r.W && y >= r.Y && y <= r.Y+r.H
 }
 
 func (a *App) notifyListeners() {

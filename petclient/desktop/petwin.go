@@ -22,6 +22,7 @@ type petWindow struct {
 	winX, winY int
 	placed     bool // moved at least once
 	visible    bool
+	fullscreen bool // a fullscreen window covers its monitor
 	xid        uint32
 	pose       Pose
 

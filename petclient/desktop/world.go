@@ -34,8 +34,8 @@ func (w *gdkWorld) refresh() {
 	}
 }
 
-func (w *gdkWorld) WorkAreas() []engine.Rect     { return w.areas }
-func (w *gdkWorld) Surfaces() []engine.Surface   { return nil }
-func (w *gdkWorld) ActiveWindowFullscreen() bool { return false }
-func (w *gdkWorld) SetExclude(func() []uint32)   {}
-func (w *gdkWorld) Close()                       {}
+func (w *gdkWorld) WorkAreas() []engine.Rect              { return w.areas }
+func (w *gdkWorld) Surfaces() []engine.Surface            { return nil }
+func (w *gdkWorld) ActiveFullscreen() (engine.Rect, bool) { return engine.Rect{}, false }
+func (w *gdkWorld) SetExclude(func() []uint32)            {}
+func (w *gdkWorld) Close()                                {}

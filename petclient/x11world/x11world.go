@@ -2,7 +2,7 @@
 // client, on its own connection (GTK keeps its own).
 //
 // Refresh reads everything in one pipelined burst; WorkAreas, Surfaces and
-// ActiveWindowFullscreen return the values of the last Refresh, so the
+// ActiveFullscreen return the values of the last Refresh, so the
 // engine can call them every tick for free. Drive Refresh from a timer
 // (e.g. every 500 ms).
 //
@@ -66,7 +66,8 @@ type World struct {
 	monitors   []engine.Rect
 	areas      []engine.Rect
 	surfaces   []engine.Surface
-	fullscreen bool
+	fullscreen engine.Rect // the active window's frame when it is fullscreen
+	full       bool
 	ewmh       bool
 }
 
@@ -152,12 +153,13 @@ func (w *World) Monitors() []engine.Rect {
 	return w.monitors
 }
 
-// ActiveWindowFullscreen reports whether the active window (_NET_ACTIVE_WINDOW)
-// had _NET_WM_STATE_FULLSCREEN at the last Refresh.
-func (w *World) ActiveWindowFullscreen() bool {
+// ActiveFullscreen returns the frame of the active window (_NET_ACTIVE_WINDOW)
+// when it had _NET_WM_STATE_FULLSCREEN at the last Refresh, in logical pixels:
+// the monitor it covers.
+func (w *World) ActiveFullscreen() (engine.Rect, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.fullscreen
+	return w.fullscreen, w.full
 }
 
 // EWMH reports whether the last Refresh found an EWMH window manager.
@@ -195,9 +197,10 @@ func (w *World) Refresh() error {
 	if ewmh {
 		surfaces = topEdges(wins)
 	}
-	full := false
+	var full bool
+	var fullRect irect
 	if ewmh && r.active != 0 && !exclude[r.active] {
-		full = w.isFullscreen(r.active, wins)
+		fullRect, full = w.fullscreenFrame(r.active, wins)
 	}
 
 	s := w.scale
@@ -215,7 +218,7 @@ func (w *World) Refresh() error {
 		surfaces[i].W /= s
 	}
 	w.mu.Lock()
-	w.monitors, w.areas, w.surfaces, w.fullscreen, w.ewmh = lmons, lareas, surfaces, full, ewmh
+	w.monitors, w.areas, w.surfaces, w.fullscreen, w.full, w.ewmh = lmons, lareas, surfaces, fullRect.logical(s), full, ewmh
 	w.mu.Unlock()
 	return nil
 }
@@ -577,16 +580,19 @@ func topEdges(wins []window) []engine.Surface {
 	return out
 }
 
-func (w *World) isFullscreen(active xproto.Window, wins []window) bool {
+// fullscreenFrame returns the active window's frame if it is fullscreen.
+func (w *World) fullscreenFrame(active xproto.Window, wins []window) (irect, bool) {
 	for _, win := range wins {
 		if win.id == active {
-			return win.full
+			return win.frame, win.full && win.visible
 		}
 	}
 	// Not a listed client (or no stacking list): ask directly.
-	c := xproto.GetProperty(w.conn, false, active, w.atoms.wmState, xproto.GetPropertyTypeAny, 0, 32)
-	state, _ := atomsOf(c)
-	return slices.Contains(state, w.atoms.wmStateFullscreen)
+	got := w.readWindows([]xproto.Window{active}, nil)
+	if len(got) == 0 {
+		return irect{}, false
+	}
+	return got[0].frame, got[0].full && got[0].visible
 }
 
 // atoms are interned once at Open.

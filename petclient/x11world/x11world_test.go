@@ -171,8 +171,8 @@ func TestFallbackWithoutWM(t *testing.T) {
 	if got, want := sortedRects(w.WorkAreas()), []engine.Rect{monA, monB}; !slices.Equal(got, want) {
 		t.Fatalf("work areas without a WM = %v, want the monitors %v", got, want)
 	}
-	if s := w.Surfaces(); len(s) != 0 || w.EWMH() || w.ActiveWindowFullscreen() {
-		t.Fatalf("without a WM: surfaces %v, ewmh %v, fullscreen %v; want none", s, w.EWMH(), w.ActiveWindowFullscreen())
+	if _, full := w.ActiveFullscreen(); len(w.Surfaces()) != 0 || w.EWMH() || full {
+		t.Fatalf("without a WM: surfaces %v, ewmh %v, fullscreen %v; want none", w.Surfaces(), w.EWMH(), full)
 	}
 
 	// A dead WM's leftovers (its check window is gone) are ignored.
@@ -247,19 +247,25 @@ func TestEWMHWindowsAndWorkAreas(t *testing.T) {
 		t.Fatalf("with an unexplained top bar: %v, want %v %v", got, wantA, wantB)
 	}
 
-	// Fullscreen follows the active window.
+	// Fullscreen follows the active window, with its frame (the monitor it
+	// covers); a listed but unmapped one does not count, an unlisted one does.
 	e.setAtoms(w2, "_NET_WM_STATE", "_NET_WM_STATE_FULLSCREEN")
 	e.setAtoms(pet, "_NET_WM_STATE", "_NET_WM_STATE_FULLSCREEN")
+	e.setAtoms(unmapped, "_NET_WM_STATE", "_NET_WM_STATE_FULLSCREEN")
+	film := e.window(1920, 0, 1280, 1200, true)
+	e.setAtoms(film, "_NET_WM_STATE", "_NET_WM_STATE_FULLSCREEN")
 	for _, c := range []struct {
 		active xproto.Window
 		want   bool
-	}{{w1, false}, {w2, true}, {pet, false}, {0, false}} {
+		frame  engine.Rect
+	}{{w1, false, engine.Rect{}}, {w2, true, engine.Rect{X: 500, Y: 200, W: 300, H: 300}}, {pet, false, engine.Rect{}},
+		{unmapped, false, engine.Rect{}}, {film, true, monB}, {0, false, engine.Rect{}}} {
 		e.set(e.root, "_NET_ACTIVE_WINDOW", "WINDOW", uint32(c.active))
 		if err := w.Refresh(); err != nil {
 			t.Fatal(err)
 		}
-		if got := w.ActiveWindowFullscreen(); got != c.want {
-			t.Fatalf("active %#x: fullscreen %v, want %v", c.active, got, c.want)
+		if frame, got := w.ActiveFullscreen(); got != c.want || (got && frame != c.frame) {
+			t.Fatalf("active %#x: fullscreen %v %v, want %v %v", c.active, got, frame, c.want, c.frame)
 		}
 	}
 

@@ -100,10 +100,10 @@ type Bubble struct {
 	// Drawn: the bubble's text as last drawn (nickname, newline, message),
 	// and where the message's lines are, relative to the window.
 	Drawn Glyphs `json:"drawn"`
-	TextX int     `json:"text_x"`
-	TextY int     `json:"text_y"`
-	TextW int     `json:"text_w"`
-	TextH int     `json:"text_h"`
+	TextX int    `json:"text_x"`
+	TextY int    `json:"text_y"`
+	TextW int    `json:"text_w"`
+	TextH int    `json:"text_h"`
 }
 
 // Writer writes only when the snapshot differs from the last one, and
