@@ -80,13 +80,17 @@ type Options struct {
 	Now          func() time.Time
 	PasswordCost *password.Params // nil: password.Default
 	// Hooks are mochi hooks added after the broker's own; the broker's
-	// deliveries call the delivery hooks among them as mochi's would.
+	// deliveries call the delivery hooks among them as mochi's would
+	// (checkAddedHooks says which events are refused).
 	Hooks []mqtt.Hook
 }
 
 // New opens the data directory and prepares the broker; Start serves.
 func New(cfg Config, opt Options) (*Broker, error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkAddedHooks(opt.Hooks); err != nil {
 		return nil, err
 	}
 	b := &Broker{cfg: cfg, log: opt.Logger, now: opt.Now, ready: make(chan struct{}), stop: make(chan struct{})}

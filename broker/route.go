@@ -2,6 +2,7 @@ package broker
 
 import (
 	"bytes"
+	"fmt"
 	"runtime"
 	"sort"
 	"sync"
@@ -399,6 +400,18 @@ func newDeliveryHooks(all []mqtt.Hook) (*deliveryHooks, error) {
 		}
 	}
 	return d, nil
+}
+
+// checkAddedHooks refuses hooks that would decide who receives a message:
+// route asks policy.Readers and picks shared subscription members itself,
+// so such a hook would be obeyed by mochi's deliveries and not by route's.
+func checkAddedHooks(hooks []mqtt.Hook) error {
+	for _, h := range hooks {
+		if h.Provides(mqtt.OnACLCheck) || h.Provides(mqtt.OnSelectSubscribers) {
+			return fmt.Errorf("hook %s: OnACLCheck and OnSelectSubscribers cannot be added: the broker decides who reads Tachikoma topics (broker/README.md)", h.ID())
+		}
+	}
+	return nil
 }
 
 // initialised is a hook mochi's AddHook has already initialised.

@@ -398,3 +398,23 @@ func TestBrokerMessagesCarryMochisDefaultExpiry(t *testing.T) {
 	}
 	check("event", amy.nextPublish())
 }
+
+// aclWidener would let anyone read anything: route could not obey it.
+type aclWidener struct{ mqtt.HookBase }
+
+func (aclWidener) ID() string                                 { return "test-acl-widener" }
+func (aclWidener) Provides(b byte) bool                       { return b == mqtt.OnACLCheck }
+func (aclWidener) OnACLCheck(*mqtt.Client, string, bool) bool { return true }
+
+// A hook that would choose who receives messages is refused at start, not
+// obeyed by mochi's deliveries and ignored by route's.
+func TestHooksDecidingReadersAreRefused(t *testing.T) {
+	b, err := broker.New(testConfig(t.TempDir()), broker.Options{Hooks: []mqtt.Hook{&aclWidener{}}})
+	if err == nil {
+		b.Close()
+		t.Fatal("New accepted a hook providing OnACLCheck")
+	}
+	if !strings.Contains(err.Error(), "test-acl-widener") {
+		t.Errorf("error does not name the hook: %v", err)
+	}
+}
