@@ -16,19 +16,15 @@ import (
 )
 
 // This file is the broker's delivery of Tachikoma topics, in the order a
-// message takes (broker/README.md draws the whole path):
+// message takes (broker/README.md draws the whole path and says why it is
+// not mochi's; the measurements are in docs/PERFORMANCE.md):
 //
 //	route         a message the chat hook accepted, or one of the broker's own
 //	routeTargets  who may read it (policy.Readers) and which of their sessions'
 //	              subscriptions match (targets), plus shared subscription picks
 //	deliverAll    the deliveries, split over the CPUs for a big room
-//	deliver       one subscriber: mochi's publishToClient rules, hooks and counters
-//	write         the bytes on the subscriber's connection
-//
-// mochi would find the subscribers of a topic in its subscription tree, and
-// every pet subscribes to tachikoma/#, so it would look at every connected
-// pet for every message; and it encodes each copy again and wakes each
-// subscriber's writer goroutine. The measurements are in docs/PERFORMANCE.md.
+//	deliver       one subscriber: mochi's publishToClient rules, hooks and
+//	              counters, and the write to its connection
 
 // route delivers pk, a message on a Tachikoma topic, in place of mochi's
 // publishToSubscribers: the chat hook then tells mochi to ignore it.
