@@ -202,7 +202,7 @@ type props struct {
 	ResponseTopic   string            `json:"response-topic"`
 	CorrelationData string            `json:"correlation-data"`
 	User            map[string]string `json:"user-properties"`
-	SubID           []int             `json:"subscription-identifier"`
+	SubID           json.RawMessage   `json:"subscription-identifier"`
 }
 
 func (r received) props(t *testing.T) props {

@@ -120,3 +120,9 @@ func (b *Broker) SetMaximumQos(qos byte) { b.mqtt.Options.Capabilities.MaximumQo
 
 // MessagesSent is mochi's $SYS count of PUBLISH packets sent.
 func (b *Broker) MessagesSent() int64 { return atomic.LoadInt64(&b.mqtt.Info.MessagesSent) }
+
+// SessionExists reports whether mochi holds a session for client id.
+func (b *Broker) SessionExists(id string) bool {
+	_, ok := b.mqtt.Clients.Get(id)
+	return ok
+}

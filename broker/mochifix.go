@@ -57,6 +57,9 @@ func (h *specHook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 // meets at once (mosquitto_sub then exits).
 func (h *specHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
 	switch pk.FixedHeader.Type {
+	case packets.Puback, packets.Pubrec, packets.Pubcomp:
+		orderHeld(cl)
+		return pk, nil
 	case packets.Subscribe:
 		if pk.SubscribeValidate() != packets.CodeSuccess {
 			return pk, nil // mochi ends the connection without reading on
@@ -86,6 +89,40 @@ func (h *specHook) unpark(cl *mqtt.Client) {
 	if p, ok := h.parked.LoadAndDelete(cl); ok {
 		if _, taken := cl.State.Inflight.Get(p.(packets.Packet).PacketID); !taken {
 			cl.State.Inflight.Set(p.(packets.Packet))
+		}
+	}
+}
+
+// orderHeld stamps the messages waiting for an MQTT 5 client's receive
+// maximum so that mochi, which sends the first by the low 16 bits of their
+// creation second when an acknowledgement frees a slot, sends them in the
+// order their packet ids were given [MQTT-4.6.0-6].
+func orderHeld(cl *mqtt.Client) {
+	if cl.Properties.ProtocolVersion < 5 || cl.State.Inflight.Len() < 2 {
+		return
+	}
+	held := cl.State.Inflight.GetAll(true)
+	if len(held) < 2 {
+		return
+	}
+	// Ids are given in sequence and wrap at 65535: past a gap of half the
+	// range, the low ones came last.
+	lo, hi := held[0].PacketID, held[0].PacketID
+	for _, p := range held {
+		lo, hi = min(lo, p.PacketID), max(hi, p.PacketID)
+	}
+	wrapped := hi-lo > 1<<15
+	key := func(p packets.Packet) int {
+		if wrapped && p.PacketID < 1<<15 {
+			return int(p.PacketID) + 1<<16
+		}
+		return int(p.PacketID)
+	}
+	slices.SortFunc(held, func(a, b packets.Packet) int { return cmp.Compare(key(a), key(b)) })
+	for i, p := range held {
+		if want := p.Created&^0xffff | int64(i); p.Created != want {
+			p.Created = want
+			cl.State.Inflight.Set(p)
 		}
 	}
 }
