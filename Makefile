@@ -59,7 +59,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeOutgoing$$' -fuzztime $(call fuzz_budget,300000x) ./topics/
 	$(GO) test -run '^$$' -fuzz '^FuzzNamesMatchPatterns$$' -fuzztime $(call fuzz_budget,400000x) ./topics/
 	$(GO) test -run '^$$' -fuzz '^FuzzManifest$$' -fuzztime $(call fuzz_budget,12000x) ./petclient/pack/
-	$(GO) test -run '^$$' -fuzz '^FuzzFilter$$' -fuzztime $(call fuzz_budget,200000x) ./broker/ackconn/
+	$(GO) test -run '^$$' -fuzz '^FuzzFilter$$' -fuzztime $(call fuzz_budget,200000x) ./broker/internal/conn/
 	$(GO) test -run '^$$' -fuzz '^FuzzOpenLookup$$' -fuzztime $(call fuzz_budget,100000x) ./petclient/dict/
 
 # The pet's packages; X11 tests get a virtual display.

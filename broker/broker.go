@@ -22,14 +22,12 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
-	"github.com/tachikoma-pet/tachikoma/broker/ackconn"
 	"github.com/tachikoma-pet/tachikoma/broker/aclfile"
 	"github.com/tachikoma-pet/tachikoma/broker/directory"
+	"github.com/tachikoma-pet/tachikoma/broker/internal/conn"
 	"github.com/tachikoma-pet/tachikoma/broker/password"
-	"github.com/tachikoma-pet/tachikoma/broker/queuedconn"
 	"github.com/tachikoma-pet/tachikoma/broker/requests"
 	"github.com/tachikoma-pet/tachikoma/broker/store"
-	"github.com/tachikoma-pet/tachikoma/broker/warmstack"
 	"github.com/tachikoma-pet/tachikoma/broker/wslistener"
 )
 
@@ -69,6 +67,11 @@ type Broker struct {
 	stopped sync.WaitGroup
 	closeMu sync.Once
 	untrim  func()
+
+	tooFast      *keyLimits // notices of dropped messages
+	tune         bool       // Options.TuneRuntime
+	gate         *conn.Gate // connections not logged in yet
+	refusedConns refusals
 }
 
 // maxWritesPending bounds each connection's outbound queue (see New).
@@ -79,6 +82,11 @@ type Options struct {
 	Logger       *slog.Logger
 	Now          func() time.Time
 	PasswordCost *password.Params // nil: password.Default
+	// TuneRuntime lets the broker tune the Go runtime for a process of its
+	// own: memory trimmed and limited as connections come and go, and
+	// publishers' stacks kept (docs/PERFORMANCE.md, changes 10, 12, 18, 18b). A
+	// program hosting a broker beside other work keeps its own settings.
+	TuneRuntime bool
 	// Hooks are mochi hooks added after the broker's own; the broker's
 	// deliveries call the delivery hooks among them as mochi's would
 	// (checkAddedHooks says which events are refused).
@@ -93,7 +101,8 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	if err := checkAddedHooks(opt.Hooks); err != nil {
 		return nil, err
 	}
-	b := &Broker{cfg: cfg, log: opt.Logger, now: opt.Now, ready: make(chan struct{}), stop: make(chan struct{})}
+	b := &Broker{cfg: cfg, log: opt.Logger, now: opt.Now, ready: make(chan struct{}), stop: make(chan struct{}),
+		tune: opt.TuneRuntime, gate: conn.NewGate(cfg.Limits.MaxPendingPerAddress, cfg.Limits.MaxPendingConnections)}
 	if b.log == nil {
 		b.log = slog.Default()
 	}
@@ -101,7 +110,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 		b.now = time.Now
 	}
 	b.hashCost = password.Default
-	// Each argon2id check takes ~20 MiB and ~20 ms of a core: a burst of
+	// An argon2id check takes much memory and a core's time: a burst of
 	// logins waits its turn instead of exhausting memory.
 	b.hashSlot = make(chan struct{}, 2*runtime.NumCPU())
 	if opt.PasswordCost != nil {
@@ -130,6 +139,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	}
 	b.guard = newLoginGuard(cfg.Limits.LoginFailures, cfg.Limits.LoginFailuresPerAddress, time.Duration(cfg.Limits.LoginMaxDelay), b.now)
 	b.limits = newKeyLimits(cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst)
+	b.tooFast = newKeyLimits(0.2, 1) // one notice per run of drops
 	b.regLimit = newKeyLimits(float64(cfg.Registration.PerMinute)/60, cfg.Registration.PerMinute)
 	b.cids = newRecentSet(65536)
 	b.sent = newSentCIDs(sentCIDLimit, b.store.EachCID)
@@ -141,43 +151,35 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	// friend away for a weekend must still get their DMs.
 	caps.MaximumMessageExpiryInterval = int64(time.Duration(cfg.Sessions.MessageExpiry) / time.Second)
 	caps.MaximumSessionExpiryInterval = uint32(time.Duration(cfg.Sessions.SessionExpiry) / time.Second)
-	// mochi gives every connection an outbound channel of
-	// MaximumClientWritesPending pointers, allocated at CONNECT (its default
-	// of 8,192 is 64 KiB per idle pet). Nothing on a Tachikoma topic goes
-	// through it (route) but wills, and its writer never waits for the peer
-	// (queuedconn), so it only holds what arrives faster than a
-	// non-blocking write: acknowledgements, and messages on topics the
-	// admin's ACL file opens. Past it mochi drops the delivery (dropHook
-	// logs it).
+	// mochi allocates every connection's outbound queue at CONNECT, and only
+	// acknowledgements, wills and ACL-file topics pass through it (route
+	// writes the rest to conn.Conn): a short one saves idle memory; past it
+	// mochi drops the delivery and dropHook logs it (docs/PERFORMANCE.md).
 	caps.MaximumClientWritesPending = maxWritesPending
-	// mochi allocates a packet's declared length before reading it, and its
-	// default is "no limit": one unauthenticated CONNECT could ask for
-	// 256 MiB.
+	// mochi allocates a packet's declared length before reading it and sets
+	// no limit by default, even for an unauthenticated CONNECT.
 	caps.MaximumPacketSize = uint32(cfg.Limits.MaxPacketBytes)
 	// mochi's CONNACK announces no topic aliases, which tells an MQTT 5
 	// client it may set none [MQTT-3.2.2-17], yet it accepts 65,535 per
 	// connection, each holding a topic name: hold it to what it announces.
 	caps.TopicAliasMaximum = 0
 	// Bounds what one sender can make the broker hold for a client that is
-	// away (mochi's default is 8,192 messages per client).
+	// away (mochi's default is far larger).
 	caps.MaximumInflight = uint16(cfg.Limits.MaxQueued)
 	b.mqtt = mqtt.New(&mqtt.Options{Capabilities: caps, InlineClient: true, Logger: b.log,
-		// Per connection, held while idle: a quarter of mochi's default.
-		// A packet body longer than what is buffered is read straight into
-		// the packet (bufio skips its buffer for large reads), so this
-		// costs no extra system calls for big messages; 512 bytes still
-		// take a burst of 128 PUBACKs in one read.
+		// Held per connection while idle, so smaller than mochi's default;
+		// bufio reads a larger body straight into the packet, so big
+		// messages cost no extra reads (docs/PERFORMANCE.md).
 		ClientNetReadBufferSize: 512})
 	b.requests = &requests.Handler{Dir: b.dir, Pub: b, Presence: b.presence, Log: b.log, Now: b.now, Tokens: b}
 	b.subs = newLimitsHook(b)
 	// limitsHook first: the hooks after it see its refusals.
 	hooks := []mqtt.Hook{&authHook{b: b}, b.subs, &aclHook{b: b}, &chatHook{b: b}, &specHook{b: b}, &sessionHook{b: b}, &presenceHook{b: b}, &dropHook{b: b}}
 	hooks = append(hooks, opt.Hooks...)
-	// ackHook completes deliveries without mochi's processPuback, which is
+	// connHook completes deliveries without mochi's processPuback, which is
 	// where OnQosComplete hooks are called: only while none wants them.
-	if !slices.ContainsFunc(hooks, func(h mqtt.Hook) bool { return h.Provides(mqtt.OnQosComplete) }) {
-		hooks = append(hooks, &ackHook{b: b})
-	}
+	acks := !slices.ContainsFunc(hooks, func(h mqtt.Hook) bool { return h.Provides(mqtt.OnQosComplete) })
+	hooks = append(hooks, &connHook{b: b, acks: acks})
 	for _, h := range hooks {
 		if err := b.mqtt.AddHook(h, nil); err != nil {
 			b.store.Close()
@@ -211,13 +213,13 @@ func (b *Broker) Start() error {
 	}
 	if b.cfg.MQTTAddr != "" {
 		b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: b.cfg.MQTTAddr, TLSConfig: tlsConf})
-		if err := b.mqtt.AddListener(b.queued(b.tcp)); err != nil {
+		if err := b.mqtt.AddListener(b.wrapConns(b.tcp)); err != nil {
 			return fmt.Errorf("mqtt listener %s: %w", b.cfg.MQTTAddr, err)
 		}
 	}
 	if b.cfg.WSAddr != "" {
 		b.ws = wslistener.New("ws", b.cfg.WSAddr, "/mqtt", tlsConf)
-		if err := b.mqtt.AddListener(b.queued(b.ws)); err != nil {
+		if err := b.mqtt.AddListener(b.wrapConns(b.ws)); err != nil {
 			return fmt.Errorf("websocket listener %s: %w", b.cfg.WSAddr, err)
 		}
 	}
@@ -243,33 +245,17 @@ func (b *Broker) Start() error {
 		return err
 	}
 	b.presence.restore()
-	b.stopped.Add(2)
+	b.stopped.Add(1)
 	go b.everySecond(b.reloadFromStore)
-	trim, untrim := b.trimMemory()
-	b.untrim = untrim
-	go b.everySecond(trim)
+	if b.tune {
+		trim, untrim := b.trimMemory()
+		b.untrim = untrim
+		b.stopped.Add(1)
+		go b.everySecond(trim)
+	}
 	close(b.ready)
 	b.log.Info("broker ready", "mqtt", b.MQTTAddr(), "ws", b.WSAddr(), "http", b.HTTPAddr(), "data", b.cfg.DataDir)
 	return nil
-}
-
-// queuedListener hands mochi connections whose writes never wait for the
-// peer (queuedconn), which route relies on to write from the publisher's
-// goroutine, whose reads keep a publisher's stack (warmstack), and which
-// complete 3.1.1 clients' QoS 1 deliveries themselves (ackconn, ackHook).
-type queuedListener struct {
-	listeners.Listener
-	limit int
-}
-
-func (b *Broker) queued(l listeners.Listener) queuedListener {
-	return queuedListener{Listener: l, limit: b.cfg.Limits.MaxBacklogBytes}
-}
-
-func (l queuedListener) Serve(establish listeners.EstablishFn) {
-	l.Listener.Serve(func(id string, c net.Conn) error {
-		return establish(id, queuedconn.Wrap(ackconn.Wrap(warmstack.Wrap(c)), l.limit))
-	})
 }
 
 // MQTTAddr, WSAddr and HTTPAddr are the bound addresses ("" when disabled).

@@ -56,6 +56,12 @@ type LimitsConfig struct {
 	MaxQueued                  int `yaml:"max_queued"`                    // QoS 1/2 messages held per client (offline queue included)
 	MaxBacklogBytes            int `yaml:"max_backlog_bytes"`             // bytes waiting for a connected client that does not read
 
+	ConnectTimeout        Duration `yaml:"connect_timeout"`         // a connection must have sent its whole CONNECT by then
+	MaxPendingConnections int      `yaml:"max_pending_connections"` // connections not logged in yet, from all addresses
+	MaxPendingPerAddress  int      `yaml:"max_pending_per_address"` // connections not logged in yet, from one address
+	SenderBacklogBytes    int      `yaml:"sender_backlog_bytes"`    // unread bytes a sender over its rate may have waiting
+	SenderBacklogWait     Duration `yaml:"sender_backlog_wait"`     // how long a sender over its rate may have messages waiting
+
 	HTTPReadTimeout  Duration `yaml:"http_read_timeout"`   // a whole HTTP request, headers and body
 	HTTPWriteTimeout Duration `yaml:"http_write_timeout"`  // a whole HTTP response
 	HTTPIdleTimeout  Duration `yaml:"http_idle_timeout"`   // a kept-alive HTTP connection between requests
@@ -95,7 +101,9 @@ func DefaultConfig() Config {
 			HTTPReadTimeout: Duration(10 * time.Second), HTTPWriteTimeout: Duration(10 * time.Second),
 			HTTPIdleTimeout: Duration(60 * time.Second), HTTPMaxBodyBytes: 4096, LoginFailuresPerAddress: 20,
 			MaxSessionsPerUser: 10, MaxSubscriptionsPerSession: 100, MaxSubscriptionsPerUser: 300,
-			MaxTopicLevels: 16, MaxTopicBytes: 256},
+			MaxTopicLevels: 16, MaxTopicBytes: 256,
+			ConnectTimeout: Duration(10 * time.Second), MaxPendingConnections: 1024, MaxPendingPerAddress: 64,
+			SenderBacklogBytes: 64 << 10, SenderBacklogWait: Duration(time.Second)},
 		Sessions: SessionsConfig{SessionExpiry: Duration(30 * 24 * time.Hour), MessageExpiry: Duration(30 * 24 * time.Hour)},
 		LogLevel: "info",
 	}
@@ -154,6 +162,12 @@ func (c Config) Validate() error {
 	}
 	if l := c.Limits; l.MaxTopicLevels < 8 || l.MaxTopicBytes < 128 || l.MaxTopicBytes > 65535 {
 		return errors.New("limits: max_topic_levels must be >= 8 and max_topic_bytes 128-65535 (Tachikoma's own topics need that)")
+	}
+	if l := c.Limits; l.ConnectTimeout < Duration(time.Second) || l.MaxPendingConnections < 1 || l.MaxPendingPerAddress < 1 || l.MaxPendingPerAddress > l.MaxPendingConnections {
+		return errors.New("limits: connect_timeout must be >= 1s, max_pending_connections >= 1 and max_pending_per_address 1-max_pending_connections")
+	}
+	if l := c.Limits; l.SenderBacklogBytes < 1024 || l.SenderBacklogWait < Duration(100*time.Millisecond) {
+		return errors.New("limits: sender_backlog_bytes must be >= 1024 and sender_backlog_wait >= 100ms")
 	}
 	if c.Registration.PerMinute < 1 {
 		return errors.New("registration.per_minute must be >= 1")

@@ -126,3 +126,10 @@ func (b *Broker) SessionExists(id string) bool {
 	_, ok := b.mqtt.Clients.Get(id)
 	return ok
 }
+
+// PendingConnections is how many connections have not logged in yet.
+func (b *Broker) PendingConnections() int { return b.gate.Pending() }
+
+// TunesRuntime reports whether the broker trims memory and keeps
+// publishers' stacks (Options.TuneRuntime).
+func (b *Broker) TunesRuntime() bool { return b.untrim != nil }

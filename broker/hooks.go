@@ -14,9 +14,7 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
-	"github.com/tachikoma-pet/tachikoma/broker/ackconn"
 	"github.com/tachikoma-pet/tachikoma/broker/password"
-	"github.com/tachikoma-pet/tachikoma/broker/queuedconn"
 	"github.com/tachikoma-pet/tachikoma/broker/requests"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
@@ -239,8 +237,8 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 	}
 	switch t.Kind {
 	case topics.KindRoom, topics.KindDM:
-		if !h.b.limits.Wait(user, maxRateWait) {
-			h.b.notice(user, "You are sending too fast; that message was dropped.")
+		if !h.b.pace(cl, user) {
+			h.b.noticeTooFast(user)
 			if pk.FixedHeader.Qos > 0 && cl.Properties.ProtocolVersion < 5 {
 				return h.withholdAck(cl, pk, packets.ErrQuotaExceeded)
 			}
@@ -291,10 +289,6 @@ func (h *chatHook) withholdAck(cl *mqtt.Client, pk packets.Packet, code packets.
 	_ = h.b.mqtt.DisconnectClient(cl, code)
 	return pk, packets.ErrRejectPacket
 }
-
-// maxRateWait is how long a publish over the rate limit may be held back
-// before it is refused.
-const maxRateWait = time.Second
 
 func codeFor(err error) packets.Code {
 	if errors.Is(err, errNotFriends) {
@@ -494,47 +488,6 @@ func (h *sessionHook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {
 		h.b.shared.remove(cl.ID, sub.Filter)
 	}
 	h.b.sessions.refresh(h.b, string(cl.Properties.Username), cl)
-}
-
-// ackHook lets an MQTT 3.1.1 client's connection complete QoS 1 deliveries
-// itself (ackconn): its PUBACKs no longer go through mochi's packet
-// handling. Version 5 PUBACKs may carry reasons and feed the receive
-// maximum, so mochi keeps those.
-type ackHook struct {
-	mqtt.HookBase
-	b *Broker
-}
-
-func (h *ackHook) ID() string { return "tachikoma-acks" }
-
-func (h *ackHook) Provides(b byte) bool { return b == mqtt.OnSessionEstablished }
-
-func (h *ackHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
-	if cl.Net.Inline || cl.Properties.ProtocolVersion >= 5 {
-		return
-	}
-	qc, ok := cl.Net.Conn.(*queuedconn.Conn)
-	if !ok {
-		return
-	}
-	ac, ok := qc.Unwrap().(*ackconn.Conn)
-	if !ok {
-		return
-	}
-	info := h.b.mqtt.Info
-	ac.OnPuback(func(id uint16) {
-		// mochi's processPuback, which ignores an unknown id (its OnQosComplete
-		// hooks: New installs ackHook only while no hook provides one). mochi
-		// reads no packet of a client closed or taken over; the new client
-		// has its own connection.
-		if cl.Closed() || cl.IsTakenOver() {
-			return
-		}
-		if cl.State.Inflight.Delete(id) {
-			cl.State.Inflight.IncreaseSendQuota()
-			atomic.AddInt64(&info.Inflight, -1)
-		}
-	})
 }
 
 // dropHook logs what mochi drops because a client's outbound queue is full

@@ -8,24 +8,12 @@ import (
 	"sync/atomic"
 )
 
-// memTrimmer keeps the broker's memory close to what its connections use.
-//
-// Once the number of connections settles after a large change (a reconnect
-// storm, a crowd arriving, a crowd leaving), it forces a few collections
-// and hands the memory back to the operating system. Go collects garbage
-// when the heap doubles, and shrinks a goroutine's stack only during a
-// collection: accepting thousands of connections grows every connection
-// goroutine's stack while it logs in and leaves the heap full of login
-// garbage, and with connections then sitting idle no collection comes.
-//
-// It then sets a soft memory limit a little above what is in use, raised as
-// use grows. Go counts goroutine stacks in its collection goal, so with
-// 20,000 idle connections (390 MiB of stacks, 145 MiB of live heap) it
-// lets over 500 MiB of garbage pile up, from mochi's once-a-second copies
-// of its client list, before collecting: measured, an idle broker grew from
-// 26 to 36 KiB per connection in 90 seconds. The limit collects after a few
-// dozen megabytes instead. While a crowd arrives or leaves there is no
-// limit: the collector would run too often.
+// memTrimmer keeps the broker's memory close to what its connections use:
+// once the number of connections settles after a large change it forces a
+// few collections (stacks shrink only then) and hands memory back, then sets
+// a soft memory limit a little above use, because Go counts goroutine
+// stacks in its collection goal and lets garbage pile up behind many idle
+// connections (docs/PERFORMANCE.md, changes 10 and 12). Only with Options.TuneRuntime.
 type memTrimmer struct {
 	last, trimmedAt int64
 	free            func()
@@ -39,8 +27,8 @@ type memTrimmer struct {
 }
 
 // crowd is a change within one second that drops the limit until the count
-// settles: a limit just above yesterday's use would make the collector run
-// all the time while hundreds of clients log in.
+// settles: a limit just above earlier use would make the collector run all
+// the time while a crowd logs in.
 const crowd = 100
 
 // trimRounds is how many collections a trim makes: each halves the stacks
@@ -52,8 +40,8 @@ const trimRounds = 3
 const minHeadroom = 32 << 20
 
 // tick is called every second with the number of connections. It trims
-// when the number held still since the last tick and differs from the one
-// at the last trim by at least 500 or 10%, or a crowd came or went since.
+// when the number held still since the last tick and differs enough from
+// the one at the last trim, or a crowd came or went since.
 func (m *memTrimmer) tick(n int64) bool {
 	step := abs(n - m.last)
 	m.last = n

@@ -102,7 +102,7 @@ func (p *presenceTracker) disconnected(user string) {
 
 // set records user's presence and, when tell, delivers the change; the
 // caller holds user's order lock. Deliveries never wait for a peer
-// (queuedconn).
+// (conn.Conn).
 func (p *presenceTracker) set(user string, pr topics.Presence, tell bool) {
 	payload, _ := json.Marshal(pr)
 	p.mu.Lock()

@@ -2,7 +2,6 @@ package broker
 
 import (
 	"sync"
-	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -21,20 +20,6 @@ func newKeyLimits(perSec float64, burst int) *keyLimits {
 }
 
 func (u *keyLimits) Allow(user string) bool { return u.limiter(user).Allow() }
-
-// Wait takes a token for user, sleeping up to max for it; false (and no
-// token taken) when the wait would be longer. Slowing a fast sender down is
-// kinder than dropping what it already sent.
-func (u *keyLimits) Wait(user string, max time.Duration) bool {
-	r := u.limiter(user).Reserve()
-	d := r.Delay()
-	if d > max {
-		r.Cancel()
-		return false
-	}
-	time.Sleep(d)
-	return true
-}
 
 func (u *keyLimits) limiter(user string) *rate.Limiter {
 	u.mu.Lock()

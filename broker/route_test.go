@@ -147,7 +147,7 @@ func TestRoomMessageReachesOneSharedSubscriber(t *testing.T) {
 }
 
 // A 3.1.1 subscriber's PUBACKs complete its QoS 1 deliveries without going
-// through mochi's packet handling (ackconn): the queue empties, and mochi
+// through mochi's packet handling (conn.Conn.OnPuback): the queue empties, and mochi
 // reads none of them.
 func TestPubacksCompleteDeliveries(t *testing.T) {
 	cfg := testConfig(t.TempDir())

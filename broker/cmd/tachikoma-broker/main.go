@@ -139,7 +139,7 @@ func serve(cfg broker.Config, pprofAddr string) error {
 	// down cleanly instead of killing it.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	b, err := broker.New(cfg, broker.Options{Logger: log})
+	b, err := broker.New(cfg, broker.Options{Logger: log, TuneRuntime: true})
 	if err != nil {
 		return err
 	}

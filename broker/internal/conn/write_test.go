@@ -95,7 +95,7 @@ func TestConcurrentWritesArriveWholeAndInOrder(t *testing.T) {
 	for name, pair := range map[string]func(*testing.T) (net.Conn, net.Conn){"tcp": tcpPair, "pipe": pipePair} {
 		t.Run(name, func(t *testing.T) {
 			s, c := pair(t)
-			q := Wrap(s, Options{BacklogLimit: 64<<20}, nil)
+			q := Wrap(s, Options{BacklogLimit: 64 << 20}, nil)
 			const writers, each = 8, 2000
 			done := make(chan struct{})
 			go func() {
@@ -126,7 +126,7 @@ func TestConcurrentWritesArriveWholeAndInOrder(t *testing.T) {
 // the peer reads again.
 func TestWriteDoesNotWaitForSlowPeer(t *testing.T) {
 	s, c := tcpPair(t)
-	q := Wrap(s, Options{BacklogLimit: 64<<20}, nil)
+	q := Wrap(s, Options{BacklogLimit: 64 << 20}, nil)
 	if q.raw == nil {
 		t.Fatal("a TCP connection must be written directly")
 	}
@@ -159,7 +159,7 @@ func TestWriteDoesNotWaitForSlowPeer(t *testing.T) {
 
 func TestBacklogLimitClosesConnection(t *testing.T) {
 	s, c := tcpPair(t)
-	q := Wrap(s, Options{BacklogLimit: 256<<10}, nil)
+	q := Wrap(s, Options{BacklogLimit: 256 << 10}, nil)
 	var err error
 	for i := 0; i < 100000 && err == nil; i++ {
 		_, err = q.Write(record(0, i, 1000))
@@ -186,7 +186,7 @@ func TestWriteAfterCloseFails(t *testing.T) {
 	for name, pair := range map[string]func(*testing.T) (net.Conn, net.Conn){"tcp": tcpPair, "pipe": pipePair} {
 		t.Run(name, func(t *testing.T) {
 			s, _ := pair(t)
-			q := Wrap(s, Options{BacklogLimit: 1<<20}, nil)
+			q := Wrap(s, Options{BacklogLimit: 1 << 20}, nil)
 			if err := q.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -200,7 +200,7 @@ func TestWriteAfterCloseFails(t *testing.T) {
 // A peer that went away turns the next writes into errors, not a hang.
 func TestWriteToVanishedPeerFails(t *testing.T) {
 	s, c := tcpPair(t)
-	q := Wrap(s, Options{BacklogLimit: 1<<20}, nil)
+	q := Wrap(s, Options{BacklogLimit: 1 << 20}, nil)
 	c.Close()
 	var err error
 	deadline := time.Now().Add(10 * time.Second)

@@ -1,0 +1,101 @@
+package broker
+
+import (
+	"net"
+	"sync/atomic"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/tachikoma-pet/tachikoma/broker/internal/conn"
+)
+
+// connListener hands mochi every accepted connection as a conn.Conn, which
+// route relies on to write from the publisher's goroutine, and turns away
+// connections past the limits on those not logged in yet.
+type connListener struct {
+	listeners.Listener
+	b    *Broker
+	opt  conn.Options
+	gate *conn.Gate
+}
+
+func (b *Broker) wrapConns(l listeners.Listener) connListener {
+	lim := b.cfg.Limits
+	return connListener{Listener: l, b: b, gate: b.gate, opt: conn.Options{
+		BacklogLimit:   lim.MaxBacklogBytes,
+		ConnectTimeout: time.Duration(lim.ConnectTimeout),
+		WarmStacks:     b.tune,
+	}}
+}
+
+func (l connListener) Serve(establish listeners.EstablishFn) {
+	l.Listener.Serve(func(id string, c net.Conn) error {
+		release, ok := l.gate.Admit(c.RemoteAddr().String())
+		if !ok {
+			_ = c.Close()
+			l.b.refusedConns.note(l.b, c.RemoteAddr().String())
+			return nil
+		}
+		return establish(id, conn.Wrap(c, l.opt, release))
+	})
+}
+
+// refusals logs connections turned away at the gate, at most once every 10
+// seconds with the number since, so that a flood does not flood the log.
+type refusals struct {
+	n      atomic.Int64
+	logged atomic.Int64 // unix seconds of the last log line
+}
+
+func (r *refusals) note(b *Broker, remote string) {
+	n := r.n.Add(1)
+	now := time.Now().Unix()
+	if last := r.logged.Load(); now-last < 10 || !r.logged.CompareAndSwap(last, now) {
+		return
+	}
+	r.n.Add(-n)
+	b.log.Warn("connections refused: too many not logged in yet", "refused", n, "remote", remote,
+		"pending", b.gate.Pending())
+}
+
+// connHook tells a client's connection that it logged in, and lets an MQTT
+// 3.1.1 client's connection complete QoS 1 deliveries itself (acks): its
+// PUBACKs no longer go through mochi's packet handling. Version 5 PUBACKs
+// may carry reasons and feed the receive maximum, so mochi keeps those.
+type connHook struct {
+	mqtt.HookBase
+	b    *Broker
+	acks bool
+}
+
+func (h *connHook) ID() string { return "tachikoma-conns" }
+
+func (h *connHook) Provides(b byte) bool { return b == mqtt.OnSessionEstablished }
+
+func (h *connHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
+	c, ok := cl.Net.Conn.(*conn.Conn)
+	if cl.Net.Inline || !ok {
+		return
+	}
+	c.Established()
+	if !h.acks || cl.Properties.ProtocolVersion >= 5 {
+		return
+	}
+	info := h.b.mqtt.Info
+	c.OnPuback(func(id uint16) {
+		// mochi's processPuback, which ignores an unknown id (its OnQosComplete
+		// hooks: New installs acks only while no hook provides one). mochi
+		// reads no packet of a client closed or taken over; the new client
+		// has its own connection.
+		if cl.Closed() || cl.IsTakenOver() {
+			return
+		}
+		if cl.State.Inflight.Delete(id) {
+			cl.State.Inflight.IncreaseSendQuota()
+			atomic.AddInt64(&info.Inflight, -1)
+		}
+	})
+}
