@@ -2,7 +2,6 @@ package broker_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -61,22 +61,9 @@ func dialRawSession(t testing.TB, b *broker.Broker, user, id string, clean bool,
 func (c *rawClient) send(pk packets.Packet) {
 	c.t.Helper()
 	pk.ProtocolVersion = c.version
-	var buf bytes.Buffer
-	var err error
-	switch pk.FixedHeader.Type {
-	case packets.Connect:
-		err = pk.ConnectEncode(&buf)
-	case packets.Subscribe:
-		err = pk.SubscribeEncode(&buf)
-	case packets.Publish:
-		err = pk.PublishEncode(&buf)
-	case packets.Puback:
-		err = pk.PubackEncode(&buf)
-	default:
-		err = fmt.Errorf("rawClient cannot send type %d", pk.FixedHeader.Type)
-	}
+	b, err := brokertest.EncodePacket(pk)
 	if err == nil {
-		_, err = c.conn.Write(buf.Bytes())
+		_, err = c.conn.Write(b)
 	}
 	if err != nil {
 		c.t.Fatal(err)
@@ -86,43 +73,7 @@ func (c *rawClient) send(pk packets.Packet) {
 // read returns the next packet, or an error (a timeout included).
 func (c *rawClient) read(within time.Duration) (packets.Packet, error) {
 	_ = c.conn.SetReadDeadline(time.Now().Add(within))
-	var pk packets.Packet
-	hb, err := c.r.ReadByte()
-	if err != nil {
-		return pk, err
-	}
-	if err := pk.FixedHeader.Decode(hb); err != nil {
-		return pk, err
-	}
-	n, mul := 0, 1
-	for {
-		b, err := c.r.ReadByte()
-		if err != nil {
-			return pk, err
-		}
-		n += int(b&0x7f) * mul
-		mul *= 128
-		if b&0x80 == 0 {
-			break
-		}
-	}
-	body := make([]byte, n)
-	if _, err := io.ReadFull(c.r, body); err != nil {
-		return pk, err
-	}
-	pk.FixedHeader.Remaining = n
-	pk.ProtocolVersion = c.version
-	switch pk.FixedHeader.Type {
-	case packets.Connack:
-		err = pk.ConnackDecode(body)
-	case packets.Suback:
-		err = pk.SubackDecode(body)
-	case packets.Publish:
-		err = pk.PublishDecode(body)
-	case packets.Puback:
-		err = pk.PubackDecode(body)
-	}
-	return pk, err
+	return brokertest.ReadPacket(c.r, c.version)
 }
 
 func (c *rawClient) next() packets.Packet {

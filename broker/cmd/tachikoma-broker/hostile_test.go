@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +18,8 @@ import (
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 )
 
 // The broker's memory comes back after a hostile run: deep and numerous
@@ -299,55 +300,12 @@ func mqttLogin(addr, from, user, pw, id string, clean bool, then func(*mqttConn)
 }
 
 func (c *mqttConn) send(pk packets.Packet) {
-	var buf bytes.Buffer
-	switch pk.FixedHeader.Type {
-	case packets.Connect:
-		pk.ConnectEncode(&buf)
-	case packets.Subscribe:
-		pk.SubscribeEncode(&buf)
-	case packets.Disconnect:
-		pk.DisconnectEncode(&buf)
-	case packets.Publish:
-		pk.PublishEncode(&buf)
+	if b, err := brokertest.EncodePacket(pk); err == nil {
+		c.c.Write(b)
 	}
-	c.c.Write(buf.Bytes())
 }
 
-func (c *mqttConn) read() (packets.Packet, error) {
-	var pk packets.Packet
-	pk.ProtocolVersion = 4
-	hb, err := c.r.ReadByte()
-	if err != nil {
-		return pk, err
-	}
-	if err := pk.FixedHeader.Decode(hb); err != nil {
-		return pk, err
-	}
-	n, mul := 0, 1
-	for {
-		b, err := c.r.ReadByte()
-		if err != nil {
-			return pk, err
-		}
-		n += int(b&0x7f) * mul
-		mul *= 128
-		if b&0x80 == 0 {
-			break
-		}
-	}
-	body := make([]byte, n)
-	if _, err := io.ReadFull(c.r, body); err != nil {
-		return pk, err
-	}
-	pk.FixedHeader.Remaining = n
-	switch pk.FixedHeader.Type {
-	case packets.Connack:
-		err = pk.ConnackDecode(body)
-	case packets.Suback:
-		err = pk.SubackDecode(body)
-	}
-	return pk, err
-}
+func (c *mqttConn) read() (packets.Packet, error) { return brokertest.ReadPacket(c.r, 4) }
 
 // subscribe sends one SUBSCRIBE and returns its SUBACK codes (nil if the
 // connection ended first).
