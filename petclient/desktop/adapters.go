@@ -102,6 +102,7 @@ func (e enginePet) Attention()                 { e.p.Attention() }
 func (e enginePet) SetHidden(h bool)           { e.p.SetHidden(h) }
 func (e enginePet) SetFullscreen(f bool)       { e.p.SetFullscreen(f) }
 func (e enginePet) Place(x, y float64)         { e.p.Place(x, y) }
+func (e enginePet) WalkTo(x float64) bool      { return e.p.WalkTo(x) }
 func (e enginePet) DragStart(x, y float64, t time.Duration) {
 	e.p.DragStart(x, y, t)
 }

@@ -47,6 +47,8 @@ type Model interface {
 	// Do asks for a named menu action; CanDo says whether it is offered.
 	Do(action string) bool
 	CanDo(action string) bool
+	// WalkTo walks along the floor to x (false: not on a floor now).
+	WalkTo(x float64) bool
 }
 
 // Menu actions offered for every pet: the engine's own (engine.Pet.Do).

@@ -1,0 +1,48 @@
+package desktop
+
+import (
+	"image"
+
+	"github.com/gotk3/gotk3/gdk"
+)
+
+// Commands for tools (reminders, the focus timer) that move the pets.
+// GTK thread only.
+
+// PetDo performs a menu action (ActionSit, ActionJump, ...) on pet id, as
+// the pet menu would; it reports whether the pet could.
+func (a *App) PetDo(id int, action string) bool {
+	p := a.petByID(id)
+	if p == nil || !p.model.Do(action) {
+		return false
+	}
+	a.noteInput()
+	p.sync(false)
+	return true
+}
+
+// WalkTo makes pet id walk along its floor to x (logical desktop pixels);
+// false when it is not on a floor now (climbing, falling, dragged).
+func (a *App) WalkTo(id int, x float64) bool {
+	p := a.petByID(id)
+	if p == nil || !p.model.WalkTo(x) {
+		return false
+	}
+	a.noteInput()
+	p.sync(false)
+	return true
+}
+
+// WorkArea is the work area of the monitor showing pet info (the whole
+// screen's bounds if GDK cannot tell).
+func WorkArea(info PetInfo) image.Rectangle {
+	d, err := gdk.DisplayGetDefault()
+	if err == nil {
+		c := info.Rect.Min.Add(info.Rect.Size().Div(2))
+		if m, err := d.GetMonitorAtPoint(c.X, c.Y); err == nil && m != nil {
+			wa := m.GetWorkarea()
+			return image.Rect(wa.GetX(), wa.GetY(), wa.GetX()+wa.GetWidth(), wa.GetY()+wa.GetHeight())
+		}
+	}
+	return image.Rect(-1<<20, -1<<20, 1<<20, 1<<20)
+}
