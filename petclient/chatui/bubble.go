@@ -64,9 +64,11 @@ func (b *bubble) build() {
 	win.Connect("draw", b.draw)
 	win.Connect("button-press-event", func(_ *gtk.Window, ev *gdk.Event) bool {
 		if gdk.EventButtonNewFromEvent(ev).Button() == gdk.BUTTON_PRIMARY {
-			conv := b.cur.Conv
+			cur := b.cur
 			b.next()
-			b.c.openChat(conv)
+			if !cur.Sticky { // a reminder is only dismissed
+				b.c.openChat(cur.Conv)
+			}
 		}
 		return true
 	})
@@ -97,6 +99,9 @@ func (b *bubble) show(it bubbles.Item) {
 		b.win.QueueDraw()
 	}
 	b.c.bubbled++
+	if it.Sticky {
+		return // stays until clicked
+	}
 	b.timer = glib.TimeoutAdd(uint(it.Show/time.Millisecond), func() bool {
 		b.timer = 0
 		b.fadeOut()
@@ -110,7 +115,7 @@ func (b *bubble) reposition(force bool) bool {
 	if !ok || !info.Visible {
 		return false
 	}
-	p := bubbles.Place(b.body, info.Rect, workArea(info))
+	p := bubbles.Place(b.body, info.Rect, desktop.WorkArea(info))
 	if !force && p == b.place {
 		return true
 	}
@@ -298,17 +303,4 @@ func measure(m string) (int, int) {
 	setupLayout(l, m)
 	w, h := l.GetSize()
 	return (w + pango.PANGO_SCALE - 1) / pango.PANGO_SCALE, (h + pango.PANGO_SCALE - 1) / pango.PANGO_SCALE
-}
-
-// workArea is the work area of the monitor the pet is on.
-func workArea(info desktop.PetInfo) image.Rectangle {
-	d, err := gdk.DisplayGetDefault()
-	if err == nil {
-		c := info.Rect.Min.Add(info.Rect.Size().Div(2))
-		if m, err := d.GetMonitorAtPoint(c.X, c.Y); err == nil && m != nil {
-			wa := m.GetWorkarea()
-			return image.Rect(wa.GetX(), wa.GetY(), wa.GetX()+wa.GetWidth(), wa.GetY()+wa.GetHeight())
-		}
-	}
-	return image.Rect(-1<<20, -1<<20, 1<<20, 1<<20)
 }

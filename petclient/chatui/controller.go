@@ -28,6 +28,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/statefile"
 	"github.com/tachikoma-pet/tachikoma/petclient/hosting"
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
+	"github.com/tachikoma-pet/tachikoma/petclient/notify"
 	"github.com/tachikoma-pet/tachikoma/petclient/settings"
 )
 
@@ -63,10 +64,11 @@ type Controller struct {
 	host    *hosting.Host
 	hosting bool // starting or running the in-process server
 
-	bubbles map[int]*bubble
-	bubbled int
-	win     *chatWindow
-	login   *loginDialog
+	bubbles  map[int]*bubble
+	bubbled  int
+	commands map[string]func(args string) string
+	win      *chatWindow
+	login    *loginDialog
 
 	ctx    context.Context // cancelled by Close: ends background work
 	cancel context.CancelFunc
@@ -266,7 +268,7 @@ func (c *Controller) onMessage(ev chat.Event) {
 		c.client.MarkRead(ev.Conv)
 	}
 	if ev.DM && set.Notifications && (c.win == nil || !c.win.visible()) {
-		notify(c.app.Lang().F(i18n.ChatNotifyDM, nickOf(m)), m.Text, c.log)
+		notify.Send(c.app.Lang().F(i18n.ChatNotifyDM, nickOf(m)), m.Text, c.log)
 	}
 	if set.DoNotDisturb || set.IsMuted(ev.Conv) {
 		return
@@ -291,6 +293,44 @@ func (c *Controller) announce(text string) {
 		c.app.Surprise(b.petID)
 		b.say(bubbles.NewItem("", c.app.Lang().T(i18n.TrayTooltip), text))
 	}
+}
+
+// Pin makes pet id say text in a bubble that stays until clicked (a
+// reminder), after any bubble it is saying now. Do-not-disturb does not
+// silence it: the user asked for it. It reports whether the pet exists.
+func (c *Controller) Pin(id int, from, text string) bool {
+	if _, ok := c.pet(id); !ok {
+		return false
+	}
+	b := c.bubbles[id]
+	if b == nil {
+		b = &bubble{c: c, petID: id}
+		c.bubbles[id] = b
+	}
+	it := bubbles.NewItem("", from, text)
+	it.Sticky = true
+	b.say(it)
+	return true
+}
+
+// AddCommand lets the user type "/name args" in the chat window to run f
+// instead of sending a message (e.g. /remind 20m tea); f's answer shows in
+// the window's status line.
+func (c *Controller) AddCommand(name string, f func(args string) string) {
+	if c.commands == nil {
+		c.commands = map[string]func(string) string{}
+	}
+	c.commands[name] = f
+}
+
+// runCommand runs text if it is a registered "/name ..." command.
+func (c *Controller) runCommand(text string) (string, bool) {
+	name, args, _ := strings.Cut(strings.TrimPrefix(text, "/"), " ")
+	f := c.commands[name]
+	if !strings.HasPrefix(text, "/") || f == nil {
+		return "", false
+	}
+	return f(strings.TrimSpace(args)), true
 }
 
 func nickOf(m *chat.Message) string { return cmpOr(m.Nick, m.From) }
@@ -554,7 +594,7 @@ func (c *Controller) writeState() {
 	slices.Sort(ids)
 	for _, id := range ids {
 		b := c.bubbles[id]
-		bs := statefile.Bubble{PetID: id, Conv: b.last.Conv, From: b.last.From, Text: b.last.Text,
+		bs := statefile.Bubble{PetID: id, Conv: b.last.Conv, From: b.last.From, Text: b.last.Text, Sticky: b.last.Sticky,
 			Visible: b.showing && b.win != nil && b.win.IsVisible(), Queue: b.q.Waiting(), XID: b.xid}
 		if bs.Visible {
 			bs.X, bs.Y, bs.W, bs.H = b.place.Win.Min.X, b.place.Win.Min.Y, b.place.Win.Dx(), b.place.Win.Dy()

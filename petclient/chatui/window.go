@@ -280,6 +280,11 @@ func (w *chatWindow) send() {
 	start, end := buf.GetBounds()
 	text, _ := buf.GetText(start, end, false)
 	text = strings.TrimSpace(text)
+	if reply, ok := w.c.runCommand(text); ok {
+		buf.SetText("")
+		w.statusBar.SetText(reply)
+		return
+	}
 	cl := w.c.client
 	if text == "" || w.conv == "" || cl == nil {
 		return

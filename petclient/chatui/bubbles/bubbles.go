@@ -222,6 +222,9 @@ type Item struct {
 	From string // nickname shown in bold
 	Text string // already Truncated
 	Show time.Duration
+	// Sticky stays until clicked (a reminder) and is never dropped from
+	// a full queue.
+	Sticky bool
 }
 
 // NewItem makes an Item with its text cut and its time computed.
@@ -238,15 +241,21 @@ type Queue struct {
 }
 
 // Push adds it; it reports whether it became the current bubble at once
-// (nothing was showing). A full queue drops its oldest waiting item.
+// (nothing was showing). A full queue drops its oldest waiting item that
+// is not sticky.
 func (q *Queue) Push(it Item) bool {
 	if q.cur == nil {
 		q.cur = &it
 		return true
 	}
 	if len(q.waiting) >= MaxQueue {
-		q.waiting = q.waiting[1:]
-		q.Dropped++
+		for i, w := range q.waiting {
+			if !w.Sticky {
+				q.waiting = append(q.waiting[:i], q.waiting[i+1:]...)
+				q.Dropped++
+				break
+			}
+		}
 	}
 	q.waiting = append(q.waiting, it)
 	return false

@@ -133,3 +133,18 @@ func TestQueue(t *testing.T) {
 		t.Fatal("next on empty")
 	}
 }
+
+// A reminder waiting behind a busy room is never the one dropped.
+func TestQueueKeepsSticky(t *testing.T) {
+	var q Queue
+	q.Push(NewItem("room:lobby", "Bob", "showing"))
+	pin := NewItem("", "Tachikoma", "drink water")
+	pin.Sticky = true
+	q.Push(pin)
+	for i := 0; i < 2*MaxQueue; i++ {
+		q.Push(NewItem("room:lobby", "Bob", "chatter"))
+	}
+	if next, _ := q.Next(); !next.Sticky || next.Text != "drink water" {
+		t.Fatalf("the reminder was dropped; next is %+v", next)
+	}
+}

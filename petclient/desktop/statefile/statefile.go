@@ -91,8 +91,9 @@ type Bubble struct {
 	From    string `json:"from"`
 	Text    string `json:"text"`
 	Visible bool   `json:"visible"`
-	Queue   int    `json:"queue"` // bubbles waiting after this one
-	X       int    `json:"x"`     // window on screen
+	Queue   int    `json:"queue"`            // bubbles waiting after this one
+	Sticky  bool   `json:"sticky,omitempty"` // stays until clicked (a reminder)
+	X       int    `json:"x"`                // window on screen
 	Y       int    `json:"y"`
 	W       int    `json:"w"`
 	H       int    `json:"h"`
