@@ -37,6 +37,8 @@ type Data struct {
 	Focus     FocusConfig `json:"focus"`
 	FocusDay  string      `json:"focus_day,omitempty"` // local date (2006-01-02) FocusDone counts
 	FocusDone int         `json:"focus_done,omitempty"`
+	Quiet     bool        `json:"quiet,omitempty"`     // no sound when a reminder is said
+	NoNotify  bool        `json:"no_notify,omitempty"` // no desktop notification either
 }
 
 const fileVersion = 1

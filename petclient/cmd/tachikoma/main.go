@@ -17,6 +17,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/chat"
 	"github.com/tachikoma-pet/tachikoma/petclient/chatui"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
+	"github.com/tachikoma-pet/tachikoma/petclient/remindui"
 	"github.com/tachikoma-pet/tachikoma/petclient/settings"
 )
 
@@ -150,18 +151,27 @@ func run(args []string) int {
 	}
 
 	var chatCtl *chatui.Controller
+	var remindUI *remindui.UI
 	onStart := func(app *desktop.App) {
-		if *noChat {
-			return
+		ro := remindui.Options{Logger: log}
+		if !*noChat {
+			chatCtl = chatui.Attach(app, chatui.Options{
+				Server: *server, User: *user, Password: os.Getenv("TACHIKOMA_PASSWORD"),
+				TLS:         chat.TLSOptions{CAFile: *caFile, InsecureSkipVerify: *insecureTLS},
+				ControlFile: os.Getenv("TACHIKOMA_CHAT_CONTROL"),
+				Logger:      log,
+			})
+			ro.Speaker = chatCtl // the chat's bubbles say reminders too
 		}
-		chatCtl = chatui.Attach(app, chatui.Options{
-			Server: *server, User: *user, Password: os.Getenv("TACHIKOMA_PASSWORD"),
-			TLS:         chat.TLSOptions{CAFile: *caFile, InsecureSkipVerify: *insecureTLS},
-			ControlFile: os.Getenv("TACHIKOMA_CHAT_CONTROL"),
-			Logger:      log,
-		})
+		remindUI = remindui.Attach(app, ro)
+		if chatCtl != nil {
+			chatCtl.AddCommand("remind", remindUI.Command)
+		}
 	}
 	defer func() {
+		if remindUI != nil {
+			remindUI.Close()
+		}
 		if chatCtl != nil {
 			chatCtl.Close()
 		}
