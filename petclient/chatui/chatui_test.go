@@ -44,3 +44,19 @@ func TestClientIDStable(t *testing.T) {
 		t.Fatalf("client id changed: %q then %q", a, b)
 	}
 }
+
+// "/remind 20m tea" in the chat window runs the command; anything else,
+// including an unknown /word, is a message to send.
+func TestChatCommands(t *testing.T) {
+	var c Controller
+	var got string
+	c.AddCommand("remind", func(args string) string { got = args; return "ok" })
+	if reply, ok := c.runCommand("/remind  20分钟 喝水 "); !ok || reply != "ok" || got != "20分钟 喝水" {
+		t.Fatalf("/remind: %q %v, args %q", reply, ok, got)
+	}
+	for _, text := range []string{"remind 20m tea", "/reminder 20m", "/ip", "hello /remind"} {
+		if _, ok := c.runCommand(text); ok {
+			t.Errorf("%q taken as a command", text)
+		}
+	}
+}

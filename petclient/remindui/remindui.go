@@ -51,13 +51,14 @@ type UI struct {
 	log  *slog.Logger
 	svc  *remind.Service
 
-	focus    *remind.Focus
-	data     remind.Data // the menu's copy
-	walkTill time.Time   // retry walking to the middle until then
-	walkPet  int
-	lastSit  time.Time
-	tick     glib.SourceHandle
-	dialog   *gtk.Dialog
+	focus     *remind.Focus
+	data      remind.Data // the menu's copy
+	walkTill  time.Time   // retry walking to the middle until then
+	walkPet   int
+	lastSit   time.Time
+	shownLeft int // focus minutes left as the menu shows them
+	tick      glib.SourceHandle
+	dialog    *gtk.Dialog
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -122,9 +123,15 @@ func (u *UI) onTick() {
 	if tr, ok := u.focus.Poll(now); ok {
 		u.onFocus(tr)
 	}
-	if ph, _ := u.focus.Phase(); ph == remind.Work && now.Sub(u.lastSit) >= 5*time.Second {
+	ph, ends := u.focus.Phase()
+	if ph == remind.Work && now.Sub(u.lastSit) >= 5*time.Second {
 		u.lastSit = now
 		u.sitAll()
+	}
+	// The tray's "N min left" is built once; rebuild it as minutes pass.
+	if left := int(time.Until(ends).Minutes()); ph != remind.Idle && left != u.shownLeft {
+		u.shownLeft = left
+		u.app.Menus().Invalidate()
 	}
 	if u.walkPet != 0 && now.Before(u.walkTill) && u.walkToMiddle(u.walkPet) {
 		u.walkPet = 0
