@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -19,11 +20,16 @@ import (
 // address record (a botnet gets at most one guess per address before the
 // account record applies to it, and the broker's verification slots bound
 // what those cost).
+//
+// An IPv6 address counts by its /64. When the records are full (a spray
+// from very many addresses), attempts that cannot be counted are refused,
+// except from an address the user logged in from before.
 type loginGuard struct {
 	pairFree int // failures per (account, address) and per account
 	addrFree int // failures per address, over all accounts
 	max      time.Duration
 	now      func() time.Time
+	limit    int // records per map (maxFailRecords)
 
 	mu   sync.Mutex
 	recs map[string]*failRecord
@@ -55,7 +61,7 @@ const (
 )
 
 func newLoginGuard(pairFree, addrFree int, max time.Duration, now func() time.Time) *loginGuard {
-	return &loginGuard{pairFree: pairFree, addrFree: addrFree, max: max, now: now,
+	return &loginGuard{pairFree: pairFree, addrFree: addrFree, max: max, now: now, limit: maxFailRecords,
 		recs: map[string]*failRecord{}, good: map[string]time.Time{}}
 }
 
@@ -75,6 +81,7 @@ type guardCheck struct {
 // Admit decides at once whether user may try a password from addr. user is
 // "" for a name that cannot exist (only the address counts then).
 func (g *loginGuard) Admit(user, addr string) (*loginAttempt, lockKind) {
+	addr = addressKey(addr)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
@@ -83,7 +90,7 @@ func (g *loginGuard) Admit(user, addr string) (*loginAttempt, lockKind) {
 		if g.locked(byAddr, now) {
 			return nil, otherLocked
 		}
-		return g.take(now, byAddr), notLocked
+		return g.admit(g.take(now, byAddr))
 	}
 	pair, byUser := guardCheck{"p:" + user + "\x00" + addr, g.pairFree}, guardCheck{"u:" + user, g.pairFree}
 	if g.locked(pair, now) {
@@ -93,13 +100,36 @@ func (g *loginGuard) Admit(user, addr string) (*loginAttempt, lockKind) {
 		return nil, pairLocked
 	}
 	if t, ok := g.good[user+"\x00"+addr]; ok && now.Sub(t) < goodMemory {
-		return g.take(now, pair), notLocked
+		if a := g.take(now, pair); a != nil {
+			return a, notLocked
+		}
+		return &loginAttempt{g: g}, notLocked // untracked, but the owner gets in
 	}
 	fresh := g.record(pair.key, now) == nil
 	if g.locked(byAddr, now) || !fresh && g.locked(byUser, now) {
 		return nil, otherLocked
 	}
-	return g.take(now, pair, byAddr, byUser), notLocked
+	return g.admit(g.take(now, pair, byAddr, byUser))
+}
+
+// admit turns a failed take (no room for the records) into a refusal: an
+// attempt that cannot be counted is not let through.
+func (g *loginGuard) admit(a *loginAttempt) (*loginAttempt, lockKind) {
+	if a == nil {
+		return nil, otherLocked
+	}
+	return a, notLocked
+}
+
+// addressKey is what an address is counted as: an IPv6 host by its /64,
+// which one subscriber usually holds whole.
+func addressKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil || !ip.Is6() || ip.Is4In6() {
+		return addr
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
 }
 
 func (g *loginGuard) record(key string, now time.Time) *failRecord {
@@ -116,18 +146,25 @@ func (g *loginGuard) locked(c guardCheck, now time.Time) bool {
 	return r != nil && r.n+r.pending >= c.free && now.Before(r.next)
 }
 
-// take counts an admitted attempt in each record, as a failure until it ends.
+// take counts an admitted attempt in each record, as a failure until it
+// ends; nil when the records are full of recent failures.
 func (g *loginGuard) take(now time.Time, checks ...guardCheck) *loginAttempt {
+	missing := 0
+	for _, c := range checks {
+		if g.record(c.key, now) == nil {
+			missing++
+		}
+	}
+	if missing > 0 && len(g.recs)+missing > g.limit {
+		g.sweep(now)
+		if len(g.recs)+missing > g.limit {
+			return nil
+		}
+	}
 	a := &loginAttempt{g: g}
 	for _, c := range checks {
-		r := g.record(c.key, now)
+		r := g.recs[c.key]
 		if r == nil {
-			if len(g.recs) >= maxFailRecords {
-				g.sweep(now)
-			}
-			if len(g.recs) >= maxFailRecords {
-				continue // full of recent failures: keep what is there
-			}
 			r = &failRecord{last: now}
 			g.recs[c.key] = r
 		}
@@ -178,19 +215,20 @@ func (a *loginAttempt) end(failed bool) {
 // into one's own account must not reset the guessing budget of another.
 func (a *loginAttempt) Succeeded(user, addr string) {
 	a.end(false)
+	addr = addressKey(addr)
 	g := a.g
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
 	delete(g.recs, "p:"+user+"\x00"+addr)
 	key := user + "\x00" + addr
-	if _, ok := g.good[key]; !ok && len(g.good) >= maxFailRecords {
+	if _, ok := g.good[key]; !ok && len(g.good) >= g.limit {
 		for k, t := range g.good {
 			if now.Sub(t) >= goodMemory {
 				delete(g.good, k)
 			}
 		}
-		if len(g.good) >= maxFailRecords {
+		if len(g.good) >= g.limit {
 			return
 		}
 	}

@@ -148,6 +148,56 @@ func TestRecentSet(t *testing.T) {
 	}
 }
 
+// Attempts that cannot be counted, because the records are full, are
+// refused, except the owner's from an address they logged in from.
+func TestLoginGuardFullRecordsRefuse(t *testing.T) {
+	now := time.Unix(1000, 0)
+	g := newLoginGuard(5, 20, 8*time.Second, func() time.Time { return now })
+	a, _ := g.Admit("alice", "10.0.0.1")
+	a.Succeeded("alice", "10.0.0.1")
+	g.limit = len(g.recs) + 6
+	for i := range 2 { // three records each
+		a, lock := g.Admit(fmt.Sprintf("user%d", i), fmt.Sprintf("6.6.6.%d", i))
+		if lock != notLocked {
+			t.Fatalf("attempt %d refused with room left", i)
+		}
+		a.Failed()
+	}
+	if _, lock := g.Admit("bob", "7.7.7.7"); lock != otherLocked {
+		t.Fatalf("an attempt that cannot be counted: %v, want otherLocked", lock)
+	}
+	if a, lock := g.Admit("alice", "10.0.0.1"); lock != notLocked {
+		t.Fatalf("owner at a known address with the records full: %v", lock)
+	} else {
+		a.Succeeded("alice", "10.0.0.1")
+	}
+	now = now.Add(failMemory + time.Minute)
+	if _, lock := g.Admit("bob", "7.7.7.7"); lock != notLocked {
+		t.Fatalf("forgotten records not swept: %v", lock)
+	}
+}
+
+// One IPv6 subscriber holds a whole /64: its hosts count as one address.
+func TestLoginGuardIPv6CountsBy64(t *testing.T) {
+	now := time.Unix(1000, 0)
+	g := newLoginGuard(5, 20, 8*time.Second, func() time.Time { return now })
+	for i := range 20 {
+		a, lock := g.Admit(fmt.Sprintf("user%d", i), fmt.Sprintf("2001:db8:1:2::%x", i+1))
+		if lock != notLocked {
+			t.Fatalf("guess %d refused", i)
+		}
+		a.Failed()
+	}
+	if _, lock := g.Admit("dave", "2001:db8:1:2:ffff::1"); lock != otherLocked {
+		t.Fatalf("another host of the same /64: %v", lock)
+	}
+	if a, lock := g.Admit("dave", "2001:db8:1:3::1"); lock != notLocked {
+		t.Fatalf("another /64: %v", lock)
+	} else {
+		a.Abandoned()
+	}
+}
+
 // With every verification slot taken, a login is answered "busy" after a
 // bounded wait instead of queueing for its turn.
 func TestPasswordCheckWaitIsBounded(t *testing.T) {
