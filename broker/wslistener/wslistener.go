@@ -107,6 +107,10 @@ type conn struct {
 	r  io.Reader
 }
 
+// NetConn returns the connection under the WebSocket framing, where the
+// broker measures what a client has sent but nobody has read.
+func (c *conn) NetConn() net.Conn { return c.Conn }
+
 var errTextFrame = errors.New("websocket: MQTT needs binary messages")
 
 func (c *conn) Read(p []byte) (int, error) {

@@ -52,8 +52,9 @@ type Conn struct {
 	since      time.Time
 
 	onAck   atomic.Pointer[func(id uint16)]
-	keep    atomic.Int64 // the keepalive window mochi last asked for, in nanoseconds; 0: none
-	lastSet atomic.Int64 // unix nanoseconds of the last keepalive deadline set
+	started atomic.Pointer[func()] // OnStart's, until called
+	keep    atomic.Int64           // the keepalive window mochi last asked for, in nanoseconds; 0: none
+	lastSet atomic.Int64           // unix nanoseconds of the last keepalive deadline set
 	warm    warmth
 
 	mu      sync.Mutex
@@ -121,6 +122,16 @@ func (c *Conn) giveBack() {
 	}
 }
 
+// OnStart sets f to be called once, when c is first read or closed,
+// whichever comes first: by then whoever was handed c has taken it in.
+func (c *Conn) OnStart(f func()) { c.started.Store(&f) }
+
+func (c *Conn) start() {
+	if f := c.started.Swap(nil); f != nil {
+		(*f)()
+	}
+}
+
 // OnPuback makes c hand each MQTT 3.1.1 PUBACK's packet id to f instead of
 // passing the packet to mochi. f runs on the reading goroutine, where mochi
 // would have handled the packet. A PUBACK split between two reads still
@@ -145,6 +156,9 @@ func (c *Conn) SetDeadline(t time.Time) error {
 // Read reads what mochi should see: everything but the PUBACKs taken. When
 // a read brought only those, it reads again.
 func (c *Conn) Read(p []byte) (int, error) {
+	if c.started.Load() != nil {
+		c.start()
+	}
 	for {
 		var n int
 		var err error
@@ -222,6 +236,7 @@ func (c *Conn) Backlog() Backlog {
 
 // Close closes the connection; bytes not yet written are dropped.
 func (c *Conn) Close() error {
+	c.start()
 	c.giveBack()
 	c.mu.Lock()
 	defer c.mu.Unlock()

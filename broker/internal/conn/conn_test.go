@@ -100,6 +100,12 @@ func writeSchedule(t *testing.T, seed uint64, pair func(*testing.T) (net.Conn, n
 	case <-time.After(60 * time.Second):
 		t.Fatal("the peer did not get every record")
 	}
+	q.mu.Lock()
+	direct := q.direct
+	q.mu.Unlock()
+	if q.raw != nil && direct == 0 {
+		t.Fatal("a socket was never written straight")
+	}
 }
 
 // choppy reads in the given piece sizes, pausing now and then, so that the
@@ -234,6 +240,33 @@ func TestGateBoundsPendingConnections(t *testing.T) {
 	}
 }
 
+// OnStart is told once: at the first read, or at Close if none came.
+func TestOnStartToldOnce(t *testing.T) {
+	s, c := pipePair(t)
+	n := 0
+	q := Wrap(s, Options{BacklogLimit: 1 << 10}, nil)
+	q.OnStart(func() { n++ })
+	go c.Write([]byte{0xC0, 0, 0xC0, 0})
+	buf := make([]byte, 2)
+	for range 2 {
+		if _, err := io.ReadFull(q, buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q.Close()
+	if n != 1 {
+		t.Fatalf("told %d times, want once", n)
+	}
+	s2, _ := pipePair(t)
+	q2 := Wrap(s2, Options{BacklogLimit: 1 << 10}, nil)
+	n = 0
+	q2.OnStart(func() { n++ })
+	q2.Close()
+	if n != 1 {
+		t.Fatalf("closed unread: told %d times, want once", n)
+	}
+}
+
 // Established and Close each give the slot back, once.
 func TestSlotGivenBackOnce(t *testing.T) {
 	s, _ := pipePair(t)
@@ -252,8 +285,23 @@ func TestBacklog(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the socket's backlog is measured on Linux only")
 	}
+	for name, layer := range map[string]func(net.Conn) net.Conn{
+		"tcp":           func(c net.Conn) net.Conn { return c },
+		"under a layer": func(c net.Conn) net.Conn { return layered{c} }, // TLS, WebSocket
+	} {
+		t.Run(name, func(t *testing.T) { testBacklog(t, layer) })
+	}
+}
+
+// layered hides the socket as TLS and WebSocket connections do, and
+// offers the connection below.
+type layered struct{ net.Conn }
+
+func (l layered) NetConn() net.Conn { return l.Conn }
+
+func testBacklog(t *testing.T, layer func(net.Conn) net.Conn) {
 	s, c := tcpPair(t)
-	q := Wrap(s, Options{BacklogLimit: 1 << 20}, nil)
+	q := Wrap(layer(s), Options{BacklogLimit: 1 << 20}, nil)
 	const sent = 100 << 10
 	if _, err := c.Write(make([]byte, sent)); err != nil {
 		t.Fatal(err)
