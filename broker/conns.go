@@ -2,6 +2,7 @@ package broker
 
 import (
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,14 +18,15 @@ import (
 // connections past the limits on those not logged in yet.
 type connListener struct {
 	listeners.Listener
-	b    *Broker
-	opt  conn.Options
-	gate *conn.Gate
+	b      *Broker
+	opt    conn.Options
+	gate   *conn.Gate
+	starts *starts
 }
 
 func (b *Broker) wrapConns(l listeners.Listener) connListener {
 	lim := b.cfg.Limits
-	return connListener{Listener: l, b: b, gate: b.gate, opt: conn.Options{
+	return connListener{Listener: l, b: b, gate: b.gate, starts: newStarts(), opt: conn.Options{
 		BacklogLimit:   lim.MaxBacklogBytes,
 		ConnectTimeout: time.Duration(lim.ConnectTimeout),
 		WarmStacks:     b.tune,
@@ -33,14 +35,69 @@ func (b *Broker) wrapConns(l listeners.Listener) connListener {
 
 func (l connListener) Serve(establish listeners.EstablishFn) {
 	l.Listener.Serve(func(id string, c net.Conn) error {
+		if !l.starts.begin() {
+			return c.Close() // the broker is closing
+		}
 		release, ok := l.gate.Admit(c.RemoteAddr().String())
 		if !ok {
+			l.starts.end()
 			_ = c.Close()
 			l.b.refusedConns.note(l.b, c.RemoteAddr().String())
 			return nil
 		}
-		return establish(id, conn.Wrap(c, l.opt, release))
+		wc := conn.Wrap(c, l.opt, release)
+		wc.OnStart(l.starts.end)
+		return establish(id, wc)
 	})
+}
+
+// Close stops accepting, then waits until mochi has taken in every
+// connection already handed to it: its Close must not wait for its clients
+// while one is still registering (a WaitGroup Add racing its Wait).
+func (l connListener) Close(closeClients listeners.CloseFn) {
+	l.Listener.Close(closeClients)
+	l.starts.drain()
+}
+
+// starts counts connections handed to mochi that it has not read yet.
+type starts struct {
+	mu      sync.Mutex
+	settled *sync.Cond
+	n       int
+	closing bool
+}
+
+func newStarts() *starts {
+	s := &starts{}
+	s.settled = sync.NewCond(&s.mu)
+	return s
+}
+
+func (s *starts) begin() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.n++
+	return true
+}
+
+func (s *starts) end() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n--; s.n == 0 {
+		s.settled.Broadcast()
+	}
+}
+
+func (s *starts) drain() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing = true
+	for s.n > 0 {
+		s.settled.Wait()
+	}
 }
 
 // refusals logs connections turned away at the gate, at most once every 10
