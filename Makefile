@@ -62,10 +62,18 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzFilter$$' -fuzztime $(call fuzz_budget,200000x) ./broker/internal/conn/
 	$(GO) test -run '^$$' -fuzz '^FuzzOpenLookup$$' -fuzztime $(call fuzz_budget,100000x) ./petclient/dict/
 
-# The pet's packages; X11 tests get a virtual display.
+# The pet's packages; X11 tests get a virtual display. Those that link GTK
+# (gotk3) run as built for the pet; the others run with the race detector.
+PET_PKGS := ./petclient/... ./assets/... ./scripts/...
+pet_deps  = $(GO) list -f '{{.ImportPath}}{{range .Deps}} {{.}}{{end}}' $(PET_PKGS)
+PET_GTK   = $(shell $(pet_deps) | grep gotk3/ | cut -d' ' -f1)
+PET_NOGTK = $(shell $(pet_deps) | grep -v gotk3/ | cut -d' ' -f1)
+XVFB_RUN := xvfb-run -a -s '-screen 0 1280x800x24'
+
 test-pet:
-	$(GO) vet $(GOFLAGS_GUI) ./petclient/... ./assets/... ./scripts/...
-	xvfb-run -a -s '-screen 0 1280x800x24' $(GO) test $(GOFLAGS_GUI) -count=1 ./petclient/... ./assets/... ./scripts/...
+	$(GO) vet $(GOFLAGS_GUI) $(PET_PKGS)
+	$(XVFB_RUN) $(GO) test -race -count=1 $(PET_NOGTK)
+	$(XVFB_RUN) $(GO) test $(GOFLAGS_GUI) -count=1 $(PET_GTK)
 
 # The pet on a real X server (Xvfb), with and without a compositor: window
 # transparency, click-through, drag, menu, tray. It starts its own Xvfb.
