@@ -38,7 +38,11 @@ func (l connListener) Serve(establish listeners.EstablishFn) {
 		if !l.starts.begin() {
 			return c.Close() // the broker is closing
 		}
-		release, ok := l.gate.Admit(c.RemoteAddr().String())
+		host, _, err := net.SplitHostPort(c.RemoteAddr().String())
+		if err != nil {
+			host = c.RemoteAddr().String()
+		}
+		release, ok := l.gate.Admit(addressKey(host))
 		if !ok {
 			l.starts.end()
 			_ = c.Close()

@@ -1,9 +1,6 @@
 package conn
 
-import (
-	"net"
-	"sync"
-)
+import "sync"
 
 // Gate bounds the connections that have not logged in yet, per address and
 // in total, so that sockets opened and left silent cannot use up the
@@ -21,14 +18,12 @@ func NewGate(perAddr, total int) *Gate {
 	return &Gate{perAddr: perAddr, total: total, byAddr: map[string]int{}}
 }
 
-// Admit takes a slot for a connection from remote (host:port), or reports
-// that there is none; release gives the slot back and may be called more
-// than once.
-func (g *Gate) Admit(remote string) (release func(), ok bool) {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
-	}
+// Admit takes a slot for a connection from addr (the address as it is
+// counted: the caller decides, say, that an IPv6 network counts as one),
+// or reports that there is none; release gives the slot back and may be
+// called more than once.
+func (g *Gate) Admit(addr string) (release func(), ok bool) {
+	host := addr
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if (g.total > 0 && g.n >= g.total) || (g.perAddr > 0 && g.byAddr[host] >= g.perAddr) {
