@@ -179,13 +179,15 @@ func (b *bubble) next() {
 	b.c.writeState()
 }
 
-// clear drops the queue (do-not-disturb).
+// clear drops the queue but reminders (do-not-disturb).
 func (b *bubble) clear() {
-	b.q.Clear()
 	b.stopTimers()
 	b.showing = false
 	if b.win != nil {
 		b.win.Hide()
+	}
+	if it, ok := b.q.Clear(); ok {
+		b.show(it)
 	}
 }
 
@@ -209,7 +211,9 @@ func (b *bubble) destroyWindow() {
 }
 
 func (b *bubble) destroy() {
-	b.clear()
+	b.q = bubbles.Queue{}
+	b.stopTimers()
+	b.showing = false
 	b.destroyWindow()
 }
 

@@ -284,5 +284,23 @@ func (q *Queue) Next() (Item, bool) {
 // Waiting is how many bubbles wait after the current one.
 func (q *Queue) Waiting() int { return len(q.waiting) }
 
-// Clear drops everything (do-not-disturb switched on).
-func (q *Queue) Clear() { q.cur, q.waiting = nil, nil }
+// Clear drops everything but sticky items (do-not-disturb switched on
+// silences chat, not the reminders the user asked for). It returns the
+// item to show now, if a sticky one is left.
+func (q *Queue) Clear() (Item, bool) {
+	var keep []Item
+	if q.cur != nil && q.cur.Sticky {
+		keep = append(keep, *q.cur)
+	}
+	for _, it := range q.waiting {
+		if it.Sticky {
+			keep = append(keep, it)
+		}
+	}
+	q.cur, q.waiting = nil, nil
+	if len(keep) == 0 {
+		return Item{}, false
+	}
+	q.cur, q.waiting = &keep[0], keep[1:]
+	return keep[0], true
+}

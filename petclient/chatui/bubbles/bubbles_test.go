@@ -147,4 +147,13 @@ func TestQueueKeepsSticky(t *testing.T) {
 	if next, _ := q.Next(); !next.Sticky || next.Text != "drink water" {
 		t.Fatalf("the reminder was dropped; next is %+v", next)
 	}
+	// Do-not-disturb clears the chatter, not the reminder.
+	q.Push(NewItem("room:lobby", "Bob", "more chatter"))
+	if it, ok := q.Clear(); !ok || it.Text != "drink water" || q.Waiting() != 0 {
+		t.Fatalf("clear kept %+v %v, %d waiting", it, ok, q.Waiting())
+	}
+	q.Next()
+	if _, ok := q.Clear(); ok {
+		t.Fatal("clear of a queue without reminders left something")
+	}
 }

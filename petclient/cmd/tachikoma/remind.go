@@ -23,9 +23,9 @@ func runRemind(args []string) int {
 
 const remindUsage = `Usage:
   tachikoma remind WHEN TEXT      add a reminder; a running pet says it
-  tachikoma remind list           list reminders (also: ls)
-  tachikoma remind del ID...      delete reminders (also: rm)
-  tachikoma remind focus [W/B[/L][xN]]
+  tachikoma remind list           list reminders (also: ls, 列表)
+  tachikoma remind del ID...      delete reminders (also: rm, 删除)
+  tachikoma remind focus [W/B[/L][xN]]   (also: 专注)
                                   show or set the focus timer in minutes
                                   (default 25/5/15x4: a long break every 4)
 
@@ -52,7 +52,7 @@ func remindCmd(args []string, stdout, stderr io.Writer, path string, now func() 
 		return 0
 	}
 	switch args[0] {
-	case "list", "ls":
+	case "list", "ls", "列表":
 		if len(args) > 1 {
 			fmt.Fprintf(stderr, "tachikoma remind list: unexpected arguments: %s\n", strings.Join(args[1:], " "))
 			return 2
@@ -64,7 +64,7 @@ func remindCmd(args []string, stdout, stderr io.Writer, path string, now func() 
 		}
 		printReminders(stdout, d, now())
 		return 0
-	case "del", "rm", "delete":
+	case "del", "rm", "delete", "删除":
 		if len(args) < 2 {
 			fmt.Fprintln(stderr, "tachikoma remind del: which reminder? (see tachikoma remind list)")
 			return 2
@@ -92,7 +92,7 @@ func remindCmd(args []string, stdout, stderr io.Writer, path string, now func() 
 			fmt.Fprintf(stdout, "reminder %d deleted\n", id)
 		}
 		return 0
-	case "focus":
+	case "focus", "专注":
 		var cfg remind.FocusConfig
 		d, err := st.Update(func(d *remind.Data) error {
 			if len(args) < 2 {

@@ -37,8 +37,8 @@ func TestRemindCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "drink water") || !strings.Contains(out, "背单词") || !strings.Contains(out, "today 18:30") {
 		t.Fatalf("list: %d\n%s", code, out)
 	}
-	if code, _, _ := remindRun(t, path, now, "del", "1"); code != 0 {
-		t.Fatal("del")
+	if code, _, _ := remindRun(t, path, now, "删除", "1"); code != 0 {
+		t.Fatal("删除")
 	}
 	if code, _, errs := remindRun(t, path, now, "del", "1"); code != 1 || !strings.Contains(errs, "no such reminder: 1") {
 		t.Fatalf("del twice: %d %q", code, errs)
