@@ -103,11 +103,21 @@ func Attach(app *desktop.App, opts Options) *UI {
 func (u *UI) Close() { u.cancel() }
 
 // Command runs "/remind ARGS" typed in the chat window: it adds a reminder
-// and returns the answer to show.
+// ("/remind list" lists them) and returns the answer to show.
 func (u *UI) Command(args string) string {
 	l := u.app.Lang()
 	if u.svc == nil {
 		return l.F(i18n.RemindDlgError, "no reminders file")
+	}
+	if args == "list" || args == "列表" {
+		var parts []string
+		for _, r := range u.svc.Data().Reminders {
+			parts = append(parts, fmt.Sprintf("#%d %s %s", r.ID, u.describe(r), shorten(r.Text, 20)))
+		}
+		if len(parts) == 0 {
+			return l.T(i18n.RemindNone)
+		}
+		return strings.Join(parts, " · ")
 	}
 	r, err := u.svc.Add(args)
 	if err != nil {
