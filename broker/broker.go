@@ -58,7 +58,7 @@ type Broker struct {
 	tcp          *listeners.TCP
 	ws           *wslistener.Listener
 	hashCost     password.Params
-	hashSlot     chan struct{} // bounds concurrent argon2id checks
+	hashSlot     chan struct{} // bounds concurrent argon2id work (logins, registrations)
 	hashes       atomic.Int64  // argon2id checks made
 	tokenKey     []byte
 
@@ -342,26 +342,36 @@ func (b *Broker) reloadFromStore() {
 	}
 }
 
-// maxHashWait is how long a login waits for a verification slot before it
-// is answered "server busy": a burst of guesses may slow a correct login
-// down by this much, no more.
+// maxHashWait is how long a login or registration waits for a hashing slot
+// before it is answered "server busy": a burst of guesses may slow a
+// correct login down by this much, no more.
 const maxHashWait = time.Second
 
-var errBusy = errors.New("too many logins being checked")
+var errBusy = errors.New("too many passwords being checked")
+
+// hashTurn waits up to maxHashWait for one of the argon2id slots; release
+// gives it back.
+func (b *Broker) hashTurn() (release func(), err error) {
+	t := time.NewTimer(maxHashWait)
+	defer t.Stop()
+	select {
+	case b.hashSlot <- struct{}{}:
+		return func() { <-b.hashSlot }, nil
+	case <-t.C:
+		return nil, errBusy
+	}
+}
 
 // checkPassword verifies user's password or resume token.
 func (b *Broker) checkPassword(user, pw string) error {
 	if strings.HasPrefix(pw, tokenPrefix) {
 		return b.checkToken(user, pw)
 	}
-	t := time.NewTimer(maxHashWait)
-	defer t.Stop()
-	select {
-	case b.hashSlot <- struct{}{}:
-	case <-t.C:
-		return errBusy
+	release, err := b.hashTurn()
+	if err != nil {
+		return err
 	}
-	defer func() { <-b.hashSlot }()
+	defer release()
 	b.hashes.Add(1)
 	u, ok := b.dir.User(user)
 	if !ok {

@@ -40,7 +40,12 @@ func (b *Broker) Register(ctx context.Context, name, pw, nick string) error {
 	if _, exists := b.dir.User(name); exists {
 		return store.ErrExists
 	}
+	release, err := b.hashTurn()
+	if err != nil {
+		return err
+	}
 	hash, err := password.Hash(pw, b.hashCost)
+	release()
 	if err != nil {
 		return err
 	}
@@ -107,6 +112,9 @@ func (b *Broker) handleRegister(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusConflict, "username "+req.Username+" is taken")
 	case err != nil && isValidation(err):
 		httpError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, errBusy):
+		w.Header().Set("Retry-After", "5")
+		httpError(w, http.StatusServiceUnavailable, "the server is busy; try again in a few seconds")
 	case err != nil:
 		b.log.Error("register", "user", req.Username, "error", err)
 		httpError(w, http.StatusInternalServerError, "could not create the account")

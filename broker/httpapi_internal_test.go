@@ -1,0 +1,35 @@
+package broker
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/tachikoma-pet/tachikoma/broker/password"
+)
+
+// Registrations hash passwords in the same bounded slots as logins, and
+// are answered 503 rather than queued when all are taken.
+func TestRegistrationWaitsForAHashingSlot(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir, cfg.MQTTAddr, cfg.WSAddr, cfg.HTTPAddr = t.TempDir(), "", "", ""
+	b, err := New(cfg, Options{PasswordCost: &password.Params{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for range cap(b.hashSlot) {
+		b.hashSlot <- struct{}{}
+	}
+	req := httptest.NewRequest("POST", "/api/v1/register", strings.NewReader(`{"username":"dave","password":"davepass1"}`))
+	req.RemoteAddr = "192.0.2.1:5000"
+	rec := httptest.NewRecorder()
+	b.httpHandler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("register with every hashing slot taken: %d %s", rec.Code, rec.Body)
+	}
+	if _, ok := b.dir.User("dave"); ok {
+		t.Fatal("account created anyway")
+	}
+}
