@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // deep uses about n bytes of stack, as mochi's handling of a PUBLISH does.
@@ -22,8 +23,8 @@ func deep(n int) byte {
 
 // stacksAfter has n readers each receive one packet starting with first,
 // handle it 24 KiB deep and wait for the next, and returns the stack memory
-// in use after three collections. With earlier, each reader's client also
-// published 10 s before that packet.
+// in use once collections no longer change it. With earlier, each reader's
+// client also published 10 s before that packet.
 func stacksAfter(t *testing.T, n int, first byte, earlier bool) uint64 {
 	var clock atomic.Int64
 	clock.Store(1000)
@@ -56,6 +57,11 @@ func stacksAfter(t *testing.T, n int, first byte, earlier bool) uint64 {
 			}
 		}()
 	}
+	defer func() {
+		for _, a := range peers {
+			a.Close()
+		}
+	}()
 	started.Wait()
 	clock.Store(1010)
 	for _, a := range peers {
@@ -64,18 +70,27 @@ func stacksAfter(t *testing.T, n int, first byte, earlier bool) uint64 {
 		}
 	}
 	handled.Wait()
-	// A collection halves a parked stack at most once; three leave no doubt
-	// (one that finds a reader not yet parked shrinks it at the next).
-	runtime.GC()
-	runtime.GC()
-	runtime.GC()
+	// A collection halves a parked stack at most once, and skips a reader
+	// not parked yet: collect until three in a row change nothing.
 	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	for _, a := range peers {
-		a.Close()
+	var last uint64
+	same := 0
+	for deadline := time.Now().Add(waitFor); same < 3; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("stack memory still changing after %v of collections", waitFor)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		if ms.StackInuse == last {
+			same++
+		} else {
+			last, same = ms.StackInuse, 0
+		}
 	}
-	return ms.StackInuse
+	return last
 }
+
+const waitFor = 10 * time.Second
 
 func TestWarmPublisherKeepsItsStack(t *testing.T) {
 	const n = 200
