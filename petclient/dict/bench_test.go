@@ -41,7 +41,9 @@ func BenchmarkLookupCore(b *testing.B) { benchLookup(b, benchQueries) }
 
 // BenchmarkReverseCore is the same for Chinese→English lookups, which scan
 // the translations.
-func BenchmarkReverseCore(b *testing.B) { benchLookup(b, []string{"苹果", "学习", "电脑", "快乐", "猫"}) }
+func BenchmarkReverseCore(b *testing.B) {
+	benchLookup(b, []string{"苹果", "学习", "电脑", "快乐", "猫"})
+}
 
 func benchLookup(b *testing.B, queries []string) {
 	runtime.GC()

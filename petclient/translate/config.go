@@ -1,10 +1,13 @@
 package translate
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // Providers are the online services, in the order Default tries them.
@@ -96,4 +99,43 @@ func Open(ks KeyStore, name string) (Translator, error) {
 		return nil, &Error{Provider: "online translation", Kind: ErrNoKey, Detail: "set one with: tachikoma translate --set-key PROVIDER"}
 	}
 	return nil, errors.Join(errs...)
+}
+
+// Lazy opens the key store and the provider (Open) on the first sentence, so
+// looking up a word never waits for the keyring.
+func Lazy(name string, open func() (KeyStore, error)) Translator {
+	return &lazy{name: name, open: open}
+}
+
+type lazy struct {
+	mu   sync.Mutex
+	name string
+	open func() (KeyStore, error)
+	t    Translator
+}
+
+func (l *lazy) Name() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.t != nil {
+		return l.t.Name()
+	}
+	return cmp.Or(l.name, "online")
+}
+
+func (l *lazy) Translate(ctx context.Context, text, from, to string) (string, error) {
+	l.mu.Lock()
+	if l.t == nil {
+		ks, err := l.open()
+		if err == nil {
+			l.t, err = Open(ks, l.name)
+		}
+		if err != nil {
+			l.mu.Unlock()
+			return "", err // tried again next time: a key may have been added
+		}
+	}
+	t := l.t
+	l.mu.Unlock()
+	return t.Translate(ctx, text, from, to)
 }

@@ -57,7 +57,11 @@ func TestYoudaoInputCountsRunes(t *testing.T) {
 // tc3 recomputes a TC3-HMAC-SHA256 signature step by step, as the Tencent
 // Cloud documentation lays it out, independently of TencentAuthorization.
 func tc3(secretKey, date, service, stringToSign string) string {
-	h := func(key []byte, msg string) []byte { m := hmac.New(sha256.New, key); m.Write([]byte(msg)); return m.Sum(nil) }
+	h := func(key []byte, msg string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(msg))
+		return m.Sum(nil)
+	}
 	kDate := h([]byte("TC3"+secretKey), date)
 	kService := h(kDate, service)
 	kSigning := h(kService, "tc3_request")

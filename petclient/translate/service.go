@@ -200,3 +200,25 @@ func Format(a *Answer) string {
 	}
 	return b.String()
 }
+
+// FormatFull is Format with every sense and, from the full dictionary, the
+// English definitions (the bubble's More window).
+func FormatFull(a *Answer) string {
+	var b strings.Builder
+	b.WriteString(Format(a))
+	for i := range a.Entries {
+		e := &a.Entries[i].Entry
+		if lines := Senses(e, 100); len(lines) > 6 || e.Definition != "" {
+			fmt.Fprintf(&b, "\n%s\n", e.Word)
+			for _, l := range lines {
+				b.WriteString("  " + l + "\n")
+			}
+			for _, l := range strings.Split(e.Definition, "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					b.WriteString("  " + l + "\n")
+				}
+			}
+		}
+	}
+	return b.String()
+}

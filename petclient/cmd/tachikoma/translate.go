@@ -91,7 +91,7 @@ func translateMain(args []string, stdin io.Reader, stdout, stderr io.Writer, ks 
 	}
 	svc := translate.Service{Dict: d, Reverse: core}
 	if !*offline {
-		svc.Translator = &lazyTranslator{name: *provider, open: openStore}
+		svc.Translator = translate.Lazy(*provider, openStore)
 	}
 	if *provider != "" {
 		if _, err := translate.New(*provider, translate.Credentials{}); err != nil {
@@ -111,32 +111,4 @@ func translateMain(args []string, stdin io.Reader, stdout, stderr io.Writer, ks 
 		return 1
 	}
 	return 0
-}
-
-// lazyTranslator opens the key store only when a sentence needs it, so a
-// word lookup never waits for the keyring.
-type lazyTranslator struct {
-	name string
-	open func() (translate.KeyStore, error)
-	t    translate.Translator
-}
-
-func (l *lazyTranslator) Name() string {
-	if l.t != nil {
-		return l.t.Name()
-	}
-	return l.name
-}
-
-func (l *lazyTranslator) Translate(ctx context.Context, text, from, to string) (string, error) {
-	if l.t == nil {
-		ks, err := l.open()
-		if err != nil {
-			return "", err
-		}
-		if l.t, err = translate.Open(ks, l.name); err != nil {
-			return "", err
-		}
-	}
-	return l.t.Translate(ctx, text, from, to)
 }
