@@ -143,6 +143,8 @@ type App struct {
 
 	stateDirty bool // the test hook has changes to write
 	chatState  *statefile.Chat
+	// translateState: the translation bubble (test hook only).
+	translateState *statefile.Translate
 }
 
 // Run starts GTK (gtk.Init must not have been called), shows the pets and
@@ -620,6 +622,13 @@ func (a *App) SetChatState(c *statefile.Chat) {
 	a.writeState()
 }
 
+// SetTranslateState records the translation bubble's part of the test-hook
+// snapshot and writes it. GTK thread only.
+func (a *App) SetTranslateState(t *statefile.Translate) {
+	a.translateState = t
+	a.writeState()
+}
+
 // StateEnabled reports whether the test-hook state file is on.
 func (a *App) StateEnabled() bool { return a.state != nil }
 
@@ -644,7 +653,7 @@ func (a *App) writeState() {
 		PID: os.Getpid(), MenuOpen: a.openMenu != nil, MenuPetID: a.menuPetID,
 		Scale: a.set.Scale, Pack: a.src.Name(), Lang: string(a.lang), Composited: a.composited,
 		TickMS: int(a.tickEvery / time.Millisecond), Hidden: a.userHidden, Events: a.events,
-		Tray: trayKind(a.tray), Chat: a.chatState, Menu: a.menuGlyphs,
+		Tray: trayKind(a.tray), Chat: a.chatState, Menu: a.menuGlyphs, Translate: a.translateState,
 	}
 	for _, p := range a.pets {
 		ps := statefile.Pet{ID: p.id, X: p.pose.X, Y: p.pose.Y, WinX: p.winX, WinY: p.winY,

@@ -190,6 +190,8 @@ func (a *App) showAbout() {
 	if pb, err := pixbufFromImage(trayIcon(a.src, 96)); err == nil {
 		d.SetLogo(pb)
 	}
+	// ECDICT's MIT licence asks for its notice wherever its data goes.
+	d.AddCreditSection(a.lang.T(i18n.AboutDictionary), []string{"ECDICT © 2017 Linwei (skywind3000), MIT licence"})
 	d.SetKeepAbove(true)
 	d.SetPosition(gtk.WIN_POS_CENTER)
 	d.Connect("response", func() { d.Destroy() })

@@ -51,6 +51,20 @@ type State struct {
 	Chat       *Chat   `json:"chat,omitempty"`
 	// Menu: what the labels of the last menu opened showed.
 	Menu *Glyphs `json:"menu,omitempty"`
+	// Translate: the translation bubble (written by petclient/translateui).
+	Translate *Translate `json:"translate,omitempty"`
+}
+
+// Translate is the translation bubble's part of the snapshot.
+type Translate struct {
+	Visible bool   `json:"visible"`
+	Query   string `json:"query"` // the text being translated
+	Drawn   Glyphs `json:"drawn"` // what the bubble's labels show
+	X       int    `json:"x"`     // window on screen
+	Y       int    `json:"y"`
+	W       int    `json:"w"`
+	H       int    `json:"h"`
+	Shown   int    `json:"shown"` // bubbles shown since start
 }
 
 // Glyphs is what a piece of UI text showed on screen.
