@@ -19,6 +19,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
 	"github.com/tachikoma-pet/tachikoma/petclient/remindui"
 	"github.com/tachikoma-pet/tachikoma/petclient/settings"
+	"github.com/tachikoma-pet/tachikoma/petclient/translateui"
 )
 
 // version is set at build time: -ldflags "-X main.version=1.2.3".
@@ -153,6 +154,7 @@ func run(args []string) int {
 	var chatCtl *chatui.Controller
 	var remindUI *remindui.UI
 	onStart := func(app *desktop.App) {
+		translateui.Attach(app, translateui.Options{Logger: log})
 		ro := remindui.Options{Logger: log}
 		if !*noChat {
 			chatCtl = chatui.Attach(app, chatui.Options{

@@ -1,0 +1,58 @@
+package i18n
+
+// Translation (petclient/translateui).
+const (
+	TranslateSelection Key = "translate.selection"
+	TranslateTypeIn    Key = "translate.typein"
+	TranslateTitle     Key = "translate.title"
+	TranslateHint      Key = "translate.hint"
+	TranslateGo        Key = "translate.go"
+	TranslateCopy      Key = "translate.copy"
+	TranslateSpeak     Key = "translate.speak"
+	TranslateMore      Key = "translate.more"
+	TranslateClose     Key = "translate.close"
+	TranslateNothing   Key = "translate.nothing"
+	TranslateNotFound  Key = "translate.notfound"
+	TranslateWorking   Key = "translate.working"
+	TranslateNoSpeech  Key = "translate.nospeech"
+	AboutDictionary    Key = "about.dictionary"
+)
+
+func init() {
+	for k, v := range map[Key]string{
+		TranslateSelection: "Translate selection",
+		TranslateTypeIn:    "Translate…",
+		TranslateTitle:     "Translate",
+		TranslateHint:      "An English word, phrase or sentence (or Chinese)",
+		TranslateGo:        "Translate",
+		TranslateCopy:      "Copy",
+		TranslateSpeak:     "Speak",
+		TranslateMore:      "More",
+		TranslateClose:     "Close",
+		TranslateNothing:   "Select some English text first (or copy it).",
+		TranslateNotFound:  "“%s” is not in the dictionary.",
+		TranslateWorking:   "Translating…",
+		TranslateNoSpeech:  "Speaking needs espeak-ng (sudo apt-get install espeak-ng).",
+		AboutDictionary:    "English–Chinese dictionary",
+	} {
+		catalogues[English][k] = v
+	}
+	for k, v := range map[Key]string{
+		TranslateSelection: "翻译选中文字",
+		TranslateTypeIn:    "翻译…",
+		TranslateTitle:     "翻译",
+		TranslateHint:      "输入英文单词、短语或句子（或中文）",
+		TranslateGo:        "翻译",
+		TranslateCopy:      "复制",
+		TranslateSpeak:     "朗读",
+		TranslateMore:      "详情",
+		TranslateClose:     "关闭",
+		TranslateNothing:   "请先选中（或复制）一段英文。",
+		TranslateNotFound:  "词典里没有“%s”。",
+		TranslateWorking:   "正在翻译…",
+		TranslateNoSpeech:  "朗读需要 espeak-ng（sudo apt-get install espeak-ng）。",
+		AboutDictionary:    "英汉词典",
+	} {
+		catalogues[Chinese][k] = v
+	}
+}
