@@ -90,32 +90,16 @@ func TestLoginGuardPerAddress(t *testing.T) {
 	a, _ := g.Admit("carol", "6.6.6.6") // a student on the same campus address
 	a.Succeeded("carol", "6.6.6.6")
 	for i := range 20 {
-		a, lock := g.Admit(fmt.Sprintf("user%d", i), "6.6.6.6")
-		if lock != notLocked {
-			t.Fatalf("guess %d refused within the address's free failures", i)
-		}
-		a.Failed()
+		mustFail(t, g, fmt.Sprintf("user%d", i), "6.6.6.6")
 		if i == 10 {
 			a, _ := g.Admit("mallory", "6.6.6.6") // the guesser's own account
 			a.Succeeded("mallory", "6.6.6.6")
 		}
 	}
-	if _, lock := g.Admit("dave", "6.6.6.6"); lock != otherLocked {
-		t.Fatalf("address past its failures: %v", lock)
-	}
-	if _, lock := g.Admit("", "6.6.6.6"); lock != otherLocked {
-		t.Fatalf("invalid name from a locked address: %v", lock)
-	}
-	if a, lock := g.Admit("carol", "6.6.6.6"); lock != notLocked {
-		t.Fatalf("a user who logged in from the address before: %v", lock)
-	} else {
-		a.Succeeded("carol", "6.6.6.6")
-	}
-	if a, lock := g.Admit("dave", "7.7.7.7"); lock != notLocked {
-		t.Fatalf("another address: %v", lock)
-	} else {
-		a.Abandoned()
-	}
+	wantLock(t, g, "dave", "6.6.6.6", otherLocked, "address past its failures")
+	wantLock(t, g, "", "6.6.6.6", otherLocked, "invalid name from a locked address")
+	wantLock(t, g, "carol", "6.6.6.6", notLocked, "a user who logged in from the address before").Succeeded("carol", "6.6.6.6")
+	wantLock(t, g, "dave", "7.7.7.7", notLocked, "another address").Abandoned()
 }
 
 // An attempt the server had no time to check is no failure.
@@ -157,24 +141,12 @@ func TestLoginGuardFullRecordsRefuse(t *testing.T) {
 	a.Succeeded("alice", "10.0.0.1")
 	g.limit = len(g.recs) + 6
 	for i := range 2 { // three records each
-		a, lock := g.Admit(fmt.Sprintf("user%d", i), fmt.Sprintf("6.6.6.%d", i))
-		if lock != notLocked {
-			t.Fatalf("attempt %d refused with room left", i)
-		}
-		a.Failed()
+		mustFail(t, g, fmt.Sprintf("user%d", i), fmt.Sprintf("6.6.6.%d", i))
 	}
-	if _, lock := g.Admit("bob", "7.7.7.7"); lock != otherLocked {
-		t.Fatalf("an attempt that cannot be counted: %v, want otherLocked", lock)
-	}
-	if a, lock := g.Admit("alice", "10.0.0.1"); lock != notLocked {
-		t.Fatalf("owner at a known address with the records full: %v", lock)
-	} else {
-		a.Succeeded("alice", "10.0.0.1")
-	}
+	wantLock(t, g, "bob", "7.7.7.7", otherLocked, "an attempt that cannot be counted")
+	wantLock(t, g, "alice", "10.0.0.1", notLocked, "owner at a known address with the records full").Succeeded("alice", "10.0.0.1")
 	now = now.Add(failMemory + time.Minute)
-	if _, lock := g.Admit("bob", "7.7.7.7"); lock != notLocked {
-		t.Fatalf("forgotten records not swept: %v", lock)
-	}
+	wantLock(t, g, "bob", "7.7.7.7", notLocked, "forgotten records not swept")
 }
 
 // One IPv6 subscriber holds a whole /64: its hosts count as one address.
@@ -182,20 +154,30 @@ func TestLoginGuardIPv6CountsBy64(t *testing.T) {
 	now := time.Unix(1000, 0)
 	g := newLoginGuard(5, 20, 8*time.Second, func() time.Time { return now })
 	for i := range 20 {
-		a, lock := g.Admit(fmt.Sprintf("user%d", i), fmt.Sprintf("2001:db8:1:2::%x", i+1))
-		if lock != notLocked {
-			t.Fatalf("guess %d refused", i)
-		}
-		a.Failed()
+		mustFail(t, g, fmt.Sprintf("user%d", i), fmt.Sprintf("2001:db8:1:2::%x", i+1))
 	}
-	if _, lock := g.Admit("dave", "2001:db8:1:2:ffff::1"); lock != otherLocked {
-		t.Fatalf("another host of the same /64: %v", lock)
+	wantLock(t, g, "dave", "2001:db8:1:2:ffff::1", otherLocked, "another host of the same /64")
+	wantLock(t, g, "dave", "2001:db8:1:3::1", notLocked, "another /64").Abandoned()
+}
+
+// wantLock makes an attempt that must get lock, and returns it if admitted.
+func wantLock(t *testing.T, g *loginGuard, user, addr string, want lockKind, what string) *loginAttempt {
+	t.Helper()
+	a, lock := g.Admit(user, addr)
+	if lock != want {
+		t.Fatalf("%s: %s from %s got %v, want %v", what, user, addr, lock, want)
 	}
-	if a, lock := g.Admit("dave", "2001:db8:1:3::1"); lock != notLocked {
-		t.Fatalf("another /64: %v", lock)
-	} else {
-		a.Abandoned()
+	return a
+}
+
+// mustFail makes an attempt that must be admitted, and fails it.
+func mustFail(t *testing.T, g *loginGuard, user, addr string) {
+	t.Helper()
+	a, lock := g.Admit(user, addr)
+	if lock != notLocked {
+		t.Fatalf("%s from %s refused (%v) within the free failures", user, addr, lock)
 	}
+	a.Failed()
 }
 
 // With every verification slot taken, a login is answered "busy" after a
