@@ -116,8 +116,10 @@ func TestRSSAfterHostileRun(t *testing.T) {
 	peak := br.rss(t)
 	t.Logf("hostile run: %d sessions refused, %d filters granted, %d refused, %d password guesses, %d messages flooded",
 		refusedSessions, granted, refusedFilters, guesses, flooded)
-	if refusedSessions != 2 || granted > 300 {
-		t.Errorf("limits not applied: %d sessions refused (want 2), %d filters granted (at most 300)", refusedSessions, granted)
+	// At least the two past max_sessions_per_user (3.1.1 cannot tell them
+	// from a login answered "busy" while the guessers' hashes run).
+	if refusedSessions < 2 || granted > 300 {
+		t.Errorf("limits not applied: %d sessions refused (want at least 2), %d filters granted (at most 300)", refusedSessions, granted)
 	}
 
 	// Everyone has gone; the sessions (with what they were granted) stay.
