@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -29,6 +30,15 @@ type Speaker interface {
 	Pin(petID int, from, text string) bool
 }
 
+// host is what the UI needs of the app (*desktop.App; a fake in tests).
+type host interface {
+	Pets() []desktop.PetInfo
+	PetDo(id int, action string) bool
+	WalkTo(id int, x float64) bool
+	Lang() i18n.Lang
+	Menus() *menu.Registry
+}
+
 // Options configure Attach.
 type Options struct {
 	Path    string  // reminders file; "" = remind.DefaultPath()
@@ -36,6 +46,7 @@ type Options struct {
 	Logger  *slog.Logger
 	// Every is how often the file and the clock are checked (default 1 s).
 	Every time.Duration
+	Clock remind.Clock // nil: the system clock
 }
 
 // Section is the menu section's name; Order puts it among the tools.
@@ -46,10 +57,11 @@ const (
 
 // UI is the reminders' GTK side. GTK thread only.
 type UI struct {
-	app  *desktop.App
-	opts Options
-	log  *slog.Logger
-	svc  *remind.Service
+	app      host
+	opts     Options
+	workArea func(desktop.PetInfo) image.Rectangle
+	log      *slog.Logger
+	svc      *remind.Service
 
 	focus     *remind.Focus
 	data      remind.Data // the menu's copy
@@ -66,6 +78,20 @@ type UI struct {
 
 // Attach starts reminders for app; call it from desktop.Options.OnStart.
 func Attach(app *desktop.App, opts Options) *UI {
+	u := newUI(app, opts)
+	if u.svc == nil {
+		return u
+	}
+	go u.svc.Run(u.ctx, u.opts.Every, func(evs []remind.Event) {
+		glib.IdleAdd(func() { u.onDue(evs) })
+	})
+	u.tick = glib.TimeoutAdd(uint(u.opts.Every/time.Millisecond), func() bool { u.onTick(); return true })
+	return u
+}
+
+// newUI reads the reminders and adds the menu section; Attach starts the
+// polling.
+func newUI(app host, opts Options) *UI {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -75,13 +101,16 @@ func Attach(app *desktop.App, opts Options) *UI {
 	if opts.Every <= 0 {
 		opts.Every = time.Second
 	}
-	u := &UI{app: app, opts: opts, log: opts.Logger.With("component", "remind")}
+	if opts.Clock == nil {
+		opts.Clock = remind.SystemClock{}
+	}
+	u := &UI{app: app, opts: opts, log: opts.Logger.With("component", "remind"), workArea: desktop.WorkArea}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	store := &remind.Store{Path: opts.Path, OnCorrupt: func(e *remind.CorruptError) {
 		u.log.Error("reminders file unreadable; kept aside", "kept", e.Path, "err", e.Err)
-		glib.IdleAdd(func() { u.say(u.app.Lang().F(i18n.RemindCorrupt, e.Path)) })
+		glib.IdleAdd(func() { u.say(u.app.Lang().F(i18n.RemindCorrupt, e.Path), false) })
 	}}
-	svc, err := remind.NewService(store, remind.SystemClock{}, u.log)
+	svc, err := remind.NewService(store, opts.Clock, u.log)
 	var ce *remind.CorruptError
 	if err != nil && !errors.As(err, &ce) {
 		u.log.Error("reminders unavailable", "path", opts.Path, "err", err)
@@ -91,13 +120,11 @@ func Attach(app *desktop.App, opts Options) *UI {
 	u.data = svc.Data()
 	u.focus = remind.NewFocus(u.data.FocusOrDefault())
 	app.Menus().Add(Section, Order, menu.Everywhere, menu.SectionFunc(u.menuItems))
-	go svc.Run(u.ctx, opts.Every, func(evs []remind.Event) {
-		glib.IdleAdd(func() { u.onDue(evs) })
-	})
-	u.tick = glib.TimeoutAdd(uint(opts.Every/time.Millisecond), func() bool { u.onTick(); return true })
 	u.log.Info("reminders", "path", opts.Path, "count", len(u.data.Reminders))
 	return u
 }
+
+func (u *UI) now() time.Time { return u.opts.Clock.Now() }
 
 // Close stops polling (after the GTK main loop ended).
 func (u *UI) Close() { u.cancel() }
@@ -129,7 +156,7 @@ func (u *UI) Command(args string) string {
 
 func (u *UI) onTick() {
 	u.refresh()
-	now := time.Now()
+	now := u.now()
 	if tr, ok := u.focus.Poll(now); ok {
 		u.onFocus(tr)
 	}
@@ -139,7 +166,7 @@ func (u *UI) onTick() {
 		u.sitAll()
 	}
 	// The tray's "N min left" is built once; rebuild it as minutes pass.
-	if left := int(time.Until(ends).Minutes()); ph != remind.Idle && left != u.shownLeft {
+	if left := int(ends.Sub(u.now()).Minutes()); ph != remind.Idle && left != u.shownLeft {
 		u.shownLeft = left
 		u.app.Menus().Invalidate()
 	}
@@ -169,14 +196,14 @@ func (u *UI) onDue(evs []remind.Event) {
 		text := ev.Reminder.Text
 		if ev.Missed {
 			due := ev.Due.Local()
-			if due.Format(time.DateOnly) == time.Now().Format(time.DateOnly) {
+			if due.Format(time.DateOnly) == u.now().Format(time.DateOnly) {
 				text = l.F(i18n.RemindMissed, due.Format("15:04"), text)
 			} else {
 				text = l.F(i18n.RemindMissedDay, due.Format("01-02 15:04"), text)
 			}
 		}
 		u.log.Info("reminder due", "id", ev.Reminder.ID, "missed", ev.Missed)
-		u.say(text)
+		u.say(text, true)
 		if !u.data.NoNotify {
 			notify.Send(l.T(i18n.RemindFrom), text, u.log)
 		}
@@ -187,15 +214,15 @@ func (u *UI) onDue(evs []remind.Event) {
 	u.refresh()
 }
 
-// say brings a pet to the middle of its screen and makes it say text in a
-// bubble that stays until clicked; with no pet to show it (or no chat
-// bubbles) a dialog says it.
-func (u *UI) say(text string) {
+// say makes a pet say text in a bubble that stays until clicked, first
+// walking to the middle of its screen if walk; with no pet to show it (or
+// no chat bubbles) a dialog says it.
+func (u *UI) say(text string, walk bool) {
 	id := u.pickPet()
 	if id != 0 && u.opts.Speaker != nil && u.opts.Speaker.Pin(id, u.app.Lang().T(i18n.RemindFrom), text) {
-		if !u.walkToMiddle(id) {
+		if walk && !u.walkToMiddle(id) {
 			// Climbing or falling: try again for a while once it lands.
-			u.walkPet, u.walkTill = id, time.Now().Add(20*time.Second)
+			u.walkPet, u.walkTill = id, u.now().Add(20*time.Second)
 		}
 		return
 	}
@@ -218,7 +245,7 @@ func (u *UI) pickPet() int {
 func (u *UI) walkToMiddle(id int) bool {
 	for _, p := range u.app.Pets() {
 		if p.ID == id {
-			wa := desktop.WorkArea(p)
+			wa := u.workArea(p)
 			return u.app.WalkTo(id, float64(wa.Min.X+wa.Max.X)/2)
 		}
 	}
@@ -228,7 +255,7 @@ func (u *UI) walkToMiddle(id int) bool {
 // --- focus timer ---
 
 func (u *UI) startFocus() {
-	u.onFocus(u.focus.Start(time.Now()))
+	u.onFocus(u.focus.Start(u.now()))
 }
 
 func (u *UI) stopFocus() {
@@ -244,24 +271,24 @@ func (u *UI) onFocus(tr remind.Transition) {
 	switch tr.To {
 	case remind.Work:
 		u.sitAll()
-		u.lastSit = time.Now()
+		u.lastSit = u.now()
 		if tr.From == remind.Idle {
-			u.say(l.F(i18n.FocusStartedSay, cfg.Work))
+			u.say(l.F(i18n.FocusStartedSay, cfg.Work), false)
 		} else {
-			u.say(l.F(i18n.FocusBack, cfg.Work))
+			u.say(l.F(i18n.FocusBack, cfg.Work), false)
 		}
 	case remind.ShortBreak, remind.LongBreak:
 		if tr.Completed {
 			go func() {
-				if _, err := u.svc.Update(func(d *remind.Data) error { d.CountDone(time.Now()); return nil }); err != nil {
+				if _, err := u.svc.Update(func(d *remind.Data) error { d.CountDone(u.now()); return nil }); err != nil {
 					u.log.Warn("cannot count the focus session", "err", err)
 				}
 			}()
 		}
 		if tr.To == remind.LongBreak {
-			u.say(l.F(i18n.FocusLongBreak, cfg.Long))
+			u.say(l.F(i18n.FocusLongBreak, cfg.Long), false)
 		} else {
-			u.say(l.F(i18n.FocusBreak, cfg.Short))
+			u.say(l.F(i18n.FocusBreak, cfg.Short), false)
 		}
 		u.stretchAll()
 		if !u.data.Quiet {
@@ -331,7 +358,7 @@ var rhythms = []remind.FocusConfig{
 func (u *UI) focusItems(l i18n.Lang) []menu.Item {
 	cfg := u.focus.Config()
 	ph, ends := u.focus.Phase()
-	left := time.Until(ends).Round(time.Minute)
+	left := ends.Sub(u.now()).Round(time.Minute)
 	var items []menu.Item
 	switch ph {
 	case remind.Idle:
@@ -343,7 +370,7 @@ func (u *UI) focusItems(l i18n.Lang) []menu.Item {
 			menu.Item{ID: "focus.break", Label: l.F(i18n.FocusOnBreak, minutes(left)), Disabled: true},
 			menu.Item{ID: "focus.stop", Label: l.F(i18n.FocusStop, minutes(left)), Activate: u.stopFocus})
 	}
-	items = append(items, menu.Item{ID: "focus.today", Label: l.F(i18n.FocusToday, u.data.DoneToday(time.Now())), Disabled: true})
+	items = append(items, menu.Item{ID: "focus.today", Label: l.F(i18n.FocusToday, u.data.DoneToday(u.now())), Disabled: true})
 	var rs []menu.Item
 	for _, r := range rhythms {
 		r := r
@@ -389,7 +416,7 @@ func (u *UI) describeIn(l i18n.Lang, r remind.Reminder) string {
 	if r.Daily {
 		return l.F(i18n.RemindEveryDay, fmt.Sprintf("%02d:%02d", r.Hour, r.Min))
 	}
-	at, now := r.Next.Local(), time.Now()
+	at, now := r.Next.Local(), u.now()
 	switch at.Format(time.DateOnly) {
 	case now.Format(time.DateOnly):
 		return l.F(i18n.RemindToday, at.Format("15:04"))

@@ -1,0 +1,128 @@
+package remindui
+
+import (
+	"fmt"
+	"image"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
+	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
+	"github.com/tachikoma-pet/tachikoma/petclient/remind"
+)
+
+// fakeApp is the pets as the UI sees them, recording what it asks of them.
+type fakeApp struct {
+	menus menu.Registry
+	pets  []desktop.PetInfo
+	calls []string
+}
+
+func (a *fakeApp) Pets() []desktop.PetInfo { return a.pets }
+func (a *fakeApp) Lang() i18n.Lang         { return i18n.Chinese }
+func (a *fakeApp) Menus() *menu.Registry   { return &a.menus }
+func (a *fakeApp) PetDo(id int, action string) bool {
+	a.calls = append(a.calls, fmt.Sprintf("%s %d", action, id))
+	return true
+}
+func (a *fakeApp) WalkTo(id int, x float64) bool {
+	a.calls = append(a.calls, fmt.Sprintf("walkto %d %.0f", id, x))
+	return true
+}
+
+type fakeSpeaker struct{ said []string }
+
+func (s *fakeSpeaker) Pin(id int, from, text string) bool {
+	s.said = append(s.said, fmt.Sprintf("%d %s: %s", id, from, text))
+	return true
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time     { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func newTestUI(t *testing.T, prepare func(*remind.Data, time.Time)) (*UI, *fakeApp, *fakeSpeaker, *clock) {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 12, 6, 18, 33, 0, 0, time.Local)}
+	path := filepath.Join(t.TempDir(), "reminders.json")
+	if _, err := (&remind.Store{Path: path}).Update(func(d *remind.Data) error {
+		d.Quiet, d.NoNotify = true, true // no external tools from tests
+		if prepare != nil {
+			prepare(d, c.Now())
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	app := &fakeApp{pets: []desktop.PetInfo{{ID: 1, Visible: true, Rect: image.Rect(100, 736, 180, 800), Anim: "stand"}}}
+	sp := &fakeSpeaker{}
+	u := newUI(app, Options{Path: path, Speaker: sp, Clock: c})
+	if u.svc == nil {
+		t.Fatal("no service")
+	}
+	u.workArea = func(desktop.PetInfo) image.Rectangle { return image.Rect(0, 0, 1280, 800) }
+	t.Cleanup(u.Close)
+	return u, app, sp, c
+}
+
+// A missed reminder: the pet walks to the middle and says it, in Chinese,
+// with the time it was due.
+func TestSayMissedReminder(t *testing.T) {
+	u, app, sp, _ := newTestUI(t, func(d *remind.Data, now time.Time) {
+		d.Add(remind.When{At: now.Add(-3 * time.Minute)}, "给妈妈打电话", now.Add(-time.Hour))
+	})
+	evs, err := u.svc.Poll()
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("poll: %v %v", evs, err)
+	}
+	u.onDue(evs)
+	if got := strings.Join(sp.said, "|"); got != "1 提醒: 错过了 18:30 的提醒：给妈妈打电话" {
+		t.Fatalf("said %q", got)
+	}
+	if got := strings.Join(app.calls, "|"); got != "walkto 1 640" {
+		t.Fatalf("pet asked %q", got)
+	}
+}
+
+// The focus timer: the pets sit while the user works, jump on a break,
+// and the finished session is counted in the file and the menu.
+func TestFocusActsAndCounts(t *testing.T) {
+	u, app, sp, c := newTestUI(t, nil)
+	u.startFocus()
+	if got := strings.Join(app.calls, "|"); got != "sit 1" || len(sp.said) != 1 || !strings.Contains(sp.said[0], "25 分钟") {
+		t.Fatalf("start: calls %q, said %q", got, sp.said)
+	}
+	app.calls = nil
+	c.Add(25 * time.Minute)
+	u.onTick()
+	if got := strings.Join(app.calls, "|"); !strings.HasPrefix(got, "jump 1") {
+		t.Fatalf("break: calls %q", got)
+	}
+	if last := sp.said[len(sp.said)-1]; !strings.Contains(last, "休息一下") {
+		t.Fatalf("break: said %q", last)
+	}
+	label := func() string {
+		items := u.menuItems(menu.Context{Lang: i18n.Chinese, Place: menu.PetMenu})
+		it, _ := menu.Find(items, "focus.today")
+		return it.Label
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for label() != "今日专注：1 次" {
+		if time.Now().After(deadline) {
+			t.Fatalf("today's count in the menu: %q", label())
+		}
+		time.Sleep(10 * time.Millisecond)
+		u.refresh()
+	}
+	if d, err := (&remind.Store{Path: u.opts.Path}).Load(); err != nil || d.DoneToday(c.Now()) != 1 {
+		t.Fatalf("count in the file: %+v %v", d, err)
+	}
+}
