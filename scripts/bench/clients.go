@@ -35,15 +35,16 @@ type connStats struct {
 	PerSec  float64 `json:"per_s"`
 }
 
-// connectMany connects users idx (in parallel, workers at a time),
-// subscribing each to filters(i) at qos. Any failure aborts.
-func (e *env) connectMany(srv *server, idx []int, prefix string, filters func(i int) []string, qos byte,
-	onMsg func(i int) onMessage, workers int) ([]*mqttConn, connStats, error) {
-	conns := make([]*mqttConn, len(idx))
+// connectMany connects users idx with the named client (in parallel,
+// workers at a time), subscribing each to filters(i) at qos. Any failure
+// aborts.
+func (e *env) connectMany(srv *server, cl string, idx []int, prefix string, filters func(i int) []string, qos byte,
+	onMsg func(i int) onMessage, workers int) ([]client, connStats, error) {
+	conns := make([]client, len(idx))
 	t0 := time.Now()
 	firstErr := parallel(len(idx), workers, func(k int) error {
 		i := idx[k]
-		c, err := e.connectOne(srv, i, prefix, filters, qos, onMsg)
+		c, err := e.connectOne(srv, cl, i, prefix, filters, qos, onMsg)
 		conns[k] = c
 		if err != nil {
 			return fmt.Errorf("client %s%d: %w", prefix, i, err)
@@ -92,13 +93,13 @@ func parallel(n, workers int, fn func(k int) error) error {
 	return firstErr
 }
 
-func (e *env) connectOne(srv *server, i int, prefix string, filters func(i int) []string, qos byte, onMsg func(i int) onMessage) (*mqttConn, error) {
+func (e *env) connectOne(srv *server, cl string, i int, prefix string, filters func(i int) []string, qos byte, onMsg func(i int) onMessage) (client, error) {
 	user, pass := e.creds(srv.kind, i)
 	var h onMessage
 	if onMsg != nil {
 		h = onMsg(i)
 	}
-	c, err := dial(connectOpts{addr: srv.addr, local: localIP(i), clientID: prefix + strconv.Itoa(i), user: user, pass: pass,
+	c, err := dialClient(cl, connectOpts{addr: srv.addr, local: localIP(i), clientID: prefix + strconv.Itoa(i), user: user, pass: pass,
 		clean: true, keepalive: 300, timeout: 30 * time.Second}, h)
 	if err != nil {
 		return nil, err
@@ -114,7 +115,7 @@ func (e *env) connectOne(srv *server, i int, prefix string, filters func(i int) 
 	return c, nil
 }
 
-func closeAll(conns []*mqttConn) {
+func closeAll(conns []client) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 256)
 	for _, c := range conns {

@@ -6,11 +6,13 @@
 //	go run ./scripts/bench                    # full run (~6 minutes)
 //	go run ./scripts/bench -quick             # short run (~1.5 minutes)
 //	go run ./scripts/bench -scenarios room0,idle -json /tmp/bench.json
+//	go run ./scripts/bench -scenarios room0,room1 -clients raw,paho
 //
 // Scenarios: room0/room1 (a big room at QoS 0/1), dm (friend pairs), idle
 // (held connections), storm (our broker restarted under N clients), history
 // (pages of a 1,000,000-message room). room0, room1, dm and idle also run
-// against mosquitto, alternating which broker goes first. Everything runs on
+// against mosquitto, alternating which broker goes first; room and dm run
+// with each client of -clients (our raw one, paho). Everything runs on
 // this machine: the load generator shares its cores with the broker.
 // docs/PERFORMANCE.md describes the method and the figures.
 package main
@@ -33,6 +35,7 @@ import (
 type options struct {
 	quick        bool
 	scenarios    string
+	clients      []string
 	jsonOut      string
 	workDir      string
 	keep         bool
@@ -65,6 +68,7 @@ func parseFlags() *options {
 	o := &options{}
 	flag.BoolVar(&o.quick, "quick", false, "short run (make bench): fewer rounds, connections and requests")
 	flag.StringVar(&o.scenarios, "scenarios", "room0,room1,dm,idle,storm,history", "comma-separated scenarios to run")
+	clients := flag.String("clients", clientRaw, "comma-separated MQTT clients of the load generator for room0, room1 and dm: raw (ours, light) and/or paho (the pet's); idle, storm and history always use raw")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
 	flag.StringVar(&o.workDir, "work", "", "work directory (default: a new temporary one, removed afterwards)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory (data dir, logs, profiles)")
@@ -91,6 +95,11 @@ func parseFlags() *options {
 	flag.StringVar(&o.brokerEnv, "broker-env", "", "extra environment for our broker, e.g. GOGC=200,GOMEMLIMIT=1GiB")
 	flag.BoolVar(&o.pprof, "pprof", false, "run our broker through scripts/bench/pprofbroker and save CPU/heap/mutex profiles in the work dir")
 	flag.Parse()
+	for _, c := range strings.Split(*clients, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			o.clients = append(o.clients, c)
+		}
+	}
 	if o.quick {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -239,7 +248,12 @@ func run(o *options) error {
 	for _, s := range strings.Split(o.scenarios, ",") {
 		want[strings.TrimSpace(s)] = true
 	}
-	rep.Options = map[string]any{"quick": o.quick, "scenarios": o.scenarios, "rounds": o.rounds, "members": o.members,
+	for _, c := range o.clients {
+		if c != clientRaw && c != clientPaho {
+			return fmt.Errorf("-clients: unknown client %q (want %s or %s)", c, clientRaw, clientPaho)
+		}
+	}
+	rep.Options = map[string]any{"quick": o.quick, "scenarios": o.scenarios, "clients": o.clients, "rounds": o.rounds, "members": o.members,
 		"talkers": o.talkers, "rate": o.rate, "duration_s": o.duration.Seconds(), "pairs": o.pairs, "dm_rate": o.dmRate,
 		"idle": o.idle, "storm": o.storm, "history_messages": o.histMsgs, "history_requests": o.histRequests,
 		"broker_env": o.brokerEnv, "pprof": o.pprof}
@@ -364,15 +378,19 @@ func run(o *options) error {
 		fn   func(*server) (result, error)
 	}
 	var cmp []compared
-	for _, c := range []compared{
-		{"room0", func(s *server) (result, error) { return e.roomScenario(s, 0) }},
-		{"room1", func(s *server) (result, error) { return e.roomScenario(s, 1) }},
-		{"dm", e.dmScenario},
-		{"idle", e.idleScenario},
-	} {
-		if want[c.name] {
-			cmp = append(cmp, c)
+	chat := func(name string, fn func(*server, string) (result, error)) {
+		if !want[name] {
+			return
 		}
+		for _, cl := range o.clients {
+			cmp = append(cmp, compared{name, func(s *server) (result, error) { return fn(s, cl) }})
+		}
+	}
+	chat("room0", func(s *server, cl string) (result, error) { return e.roomScenario(s, 0, cl) })
+	chat("room1", func(s *server, cl string) (result, error) { return e.roomScenario(s, 1, cl) })
+	chat("dm", e.dmScenario)
+	if want["idle"] {
+		cmp = append(cmp, compared{"idle", e.idleScenario})
 	}
 	for r := 0; r < o.rounds; r++ {
 		for si, c := range cmp {
@@ -461,13 +479,16 @@ func kib(k int64) string {
 
 func printResult(r result) {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%-16s %-9s round %d: ", r.Scenario, r.Broker, r.Round)
+	fmt.Fprintf(&b, "%-19s %-9s round %d: ", r.Scenario, r.Broker, r.Round)
 	switch {
-	case strings.HasPrefix(r.Scenario, "room"), r.Scenario == "dm-qos1":
+	case strings.HasPrefix(r.Scenario, "room"), strings.HasPrefix(r.Scenario, "dm"):
 		fmt.Fprintf(&b, "sent %d, delivered %d/%d (%.4f%%), %.0f msg/s; latency p50 %.2f p95 %.2f p99 %.2f max %.1f ms; broker CPU %.2fs = %.2f µs/delivered; RSS peak %s steady %s; %.0f connects/s",
 			r.Sent, r.Delivered, r.Offered, r.Share*100, r.DeliveredPerS, r.Latency.P50ms, r.Latency.P95ms, r.Latency.P99ms, r.Latency.MaxMS,
 			r.CPUSeconds, r.CPUusPerDelivered, kib(r.RSSPeakKiB), kib(r.RSSSteadyKiB), r.Connect.PerSec)
 		fmt.Fprintf(&b, "; load generator CPU %.2fs, other processes %.2fs", r.Extra["loadgen_cpu_s"], r.Extra["other_processes_cpu_s"])
+		if n, ok := r.Extra["pubacks"]; ok {
+			fmt.Fprintf(&b, "; %.0f PUBACKs", n)
+		}
 	case r.Scenario == "idle":
 		fmt.Fprintf(&b, "%d connections at %.0f connects/s; RSS %s → %s (peak %s) = %.1f KiB/conn; connect CPU %.0f µs/conn; idle CPU %.2f%%; load generator %.1f KiB/conn",
 			r.Connect.N, r.Connect.PerSec, kib(r.RSSBaselineKiB), kib(r.RSSSteadyKiB), kib(r.RSSPeakKiB), r.RSSPerConnKiB,

@@ -288,6 +288,10 @@ func (c *mqttConn) publish(topic string, qos byte, payload []byte) error {
 	return c.write(packet(pPublish<<4|qos<<1, body), -1)
 }
 
+func (c *mqttConn) acked() int64 { return c.pubAcks.Load() }
+
+func (c *mqttConn) lost() <-chan struct{} { return c.closed }
+
 func (c *mqttConn) ping() error { return c.write([]byte{pPingreq << 4, 0}, -1) }
 
 // close sends DISCONNECT and closes the socket.

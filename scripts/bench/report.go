@@ -98,7 +98,7 @@ func evaluate(o *options, results []result, cmps []comparison) []target {
 	}
 	for _, r := range results {
 		switch {
-		case r.Broker == kindOurs && (strings.HasPrefix(r.Scenario, "room") || r.Scenario == "dm-qos1"):
+		case r.Broker == kindOurs && (strings.HasPrefix(r.Scenario, "room") || strings.HasPrefix(r.Scenario, "dm")):
 			ts = append(ts, target{Name: fmt.Sprintf("%s round %d: every message delivered", r.Scenario, r.Round), Want: "100%",
 				Got: fmt.Sprintf("%d/%d", r.Delivered, r.Offered), Met: r.Delivered == r.Offered && r.Offered > 0})
 		case r.Broker == kindOurs && r.Scenario == "idle":

@@ -18,6 +18,7 @@ import (
 type result struct {
 	Scenario          string             `json:"scenario"`
 	Broker            string             `json:"broker"`
+	Client            string             `json:"client,omitempty"` // the load generator's MQTT client (room and DM scenarios)
 	Round             int                `json:"round"`
 	Params            map[string]any     `json:"params"`
 	Connect           connStats          `json:"connect"`
@@ -100,12 +101,22 @@ func (r *chatRun) handler(k int) onMessage {
 	}
 }
 
-// roomScenario: members subscribed to one room, talkers publishing to it.
-func (e *env) roomScenario(srv *server, qos byte) (result, error) {
+// scenarioName tells the clients apart: the raw client's results keep the
+// names they have always had.
+func scenarioName(base, cl string) string {
+	if cl == clientRaw {
+		return base
+	}
+	return base + "-" + cl
+}
+
+// roomScenario: members subscribed to one room, talkers publishing to it,
+// all connected with the client cl.
+func (e *env) roomScenario(srv *server, qos byte, cl string) (result, error) {
 	o := e.o
 	M, T := o.members, o.talkers
-	res := result{Scenario: fmt.Sprintf("room-qos%d", qos), Broker: srv.kind,
-		Params: map[string]any{"members": M, "talkers": T, "rate_msgs_per_s": o.rate, "duration_s": o.duration.Seconds(), "payload_bytes": o.payload, "pet_payload": o.petPayload, "qos": qos}}
+	res := result{Scenario: scenarioName(fmt.Sprintf("room-qos%d", qos), cl), Broker: srv.kind, Client: cl,
+		Params: map[string]any{"client": cl, "members": M, "talkers": T, "rate_msgs_per_s": o.rate, "duration_s": o.duration.Seconds(), "payload_bytes": o.payload, "pet_payload": o.petPayload, "qos": qos}}
 	run := &chatRun{perConn: make([]atomic.Int64, M)}
 	topic := topics.Room(benchRoom)
 	memberIdx := seq(T, M)
@@ -113,14 +124,14 @@ func (e *env) roomScenario(srv *server, qos byte) (result, error) {
 	for k, i := range memberIdx {
 		pos[i] = k
 	}
-	members, cs, err := e.connectMany(srv, memberIdx, "m", func(int) []string { return []string{topic} }, qos,
+	members, cs, err := e.connectMany(srv, cl, memberIdx, "m", func(int) []string { return []string{topic} }, qos,
 		func(i int) onMessage { return run.handler(pos[i]) }, o.workers)
 	if err != nil {
 		return res, err
 	}
 	defer closeAll(members)
 	res.Connect = cs
-	talkers, _, err := e.connectMany(srv, seq(0, T), "t", nil, 0, nil, o.workers)
+	talkers, _, err := e.connectMany(srv, cl, seq(0, T), "t", nil, 0, nil, o.workers)
 	if err != nil {
 		return res, err
 	}
@@ -162,7 +173,7 @@ func (e *env) roomScenario(srv *server, qos byte) (result, error) {
 	if qos > 0 {
 		var acks int64
 		for _, c := range talkers {
-			acks += c.pubAcks.Load()
+			acks += c.acked()
 		}
 		res.Extra["pubacks"] = float64(acks)
 	}
@@ -191,15 +202,16 @@ func (e *env) fillChat(res *result, run *chatRun, sent, want int64, cpu float64,
 	res.Extra = map[string]float64{"min_per_receiver": float64(lo), "max_per_receiver": float64(hi)}
 }
 
-// dmScenario: friend pairs sending each other direct messages.
-func (e *env) dmScenario(srv *server) (result, error) {
+// dmScenario: friend pairs sending each other direct messages, connected
+// with the client cl.
+func (e *env) dmScenario(srv *server, cl string) (result, error) {
 	o := e.o
 	P := o.pairs
 	N := 2 * P
-	res := result{Scenario: "dm-qos1", Broker: srv.kind,
-		Params: map[string]any{"pairs": P, "rate_msgs_per_s": o.dmRate, "duration_s": o.duration.Seconds(), "payload_bytes": o.payload, "pet_payload": o.petPayload, "qos": 1}}
+	res := result{Scenario: scenarioName("dm-qos1", cl), Broker: srv.kind, Client: cl,
+		Params: map[string]any{"client": cl, "pairs": P, "rate_msgs_per_s": o.dmRate, "duration_s": o.duration.Seconds(), "payload_bytes": o.payload, "pet_payload": o.petPayload, "qos": 1}}
 	run := &chatRun{perConn: make([]atomic.Int64, N)}
-	conns, cs, err := e.connectMany(srv, seq(0, N), "d", func(i int) []string { return []string{topics.DMInbox(userName(i))} }, 1,
+	conns, cs, err := e.connectMany(srv, cl, seq(0, N), "d", func(i int) []string { return []string{topics.DMInbox(userName(i))} }, 1,
 		func(i int) onMessage { return run.handler(i) }, o.workers)
 	if err != nil {
 		return res, err
@@ -236,6 +248,11 @@ func (e *env) dmScenario(srv *server) (result, error) {
 	prof.wait()
 	e.fillChat(&res, run, sent.Load(), want, cpu, t0, srv)
 	res.Extra["loadgen_cpu_s"], res.Extra["other_processes_cpu_s"] = gen, other
+	var acks int64
+	for _, c := range conns {
+		acks += c.acked()
+	}
+	res.Extra["pubacks"] = float64(acks)
 	return res, nil
 }
 
@@ -254,7 +271,7 @@ func (e *env) idleScenario(srv *server) (result, error) {
 	srv.resetPeak()
 	selfBase, _, _ := memKiB(os.Getpid())
 	cpu0 := cpuSeconds(srv.pid())
-	conns, cs, err := e.connectMany(srv, seq(0, N), "i", idleFilters, 1, nil, o.workers)
+	conns, cs, err := e.connectMany(srv, clientRaw, seq(0, N), "i", idleFilters, 1, nil, o.workers)
 	if err != nil {
 		return res, err
 	}
@@ -306,7 +323,7 @@ func (e *env) stormScenario(start func() (*server, error), srv *server) (result,
 	o := e.o
 	N := o.storm
 	res := result{Scenario: "reconnect-storm", Broker: srv.kind, Params: map[string]any{"clients": N}}
-	conns, cs, err := e.connectMany(srv, seq(0, N), "s", idleFilters, 1, nil, o.workers)
+	conns, cs, err := e.connectMany(srv, clientRaw, seq(0, N), "s", idleFilters, 1, nil, o.workers)
 	if err != nil {
 		return res, srv, err
 	}
@@ -317,7 +334,7 @@ func (e *env) stormScenario(start func() (*server, error), srv *server) (result,
 	var attempts atomic.Int64
 	var lastBack atomic.Int64
 	deadline := time.Now().Add(o.stormLimit)
-	final := make([]*mqttConn, N)
+	final := make([]client, N)
 	var wg sync.WaitGroup
 	var cur atomic.Pointer[server]
 	cur.Store(srv)
@@ -325,12 +342,12 @@ func (e *env) stormScenario(start func() (*server, error), srv *server) (result,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			<-c.closed
+			<-c.lost()
 			backoff := 250 * time.Millisecond
 			time.Sleep(time.Duration(rand.Int64N(int64(backoff))))
 			for try := 0; try < 1000 && time.Now().Before(deadline); try++ {
 				attempts.Add(1)
-				nc, err := e.connectOne(cur.Load(), k, "s", idleFilters, 1, nil)
+				nc, err := e.connectOne(cur.Load(), clientRaw, k, "s", idleFilters, 1, nil)
 				if err == nil {
 					final[k] = nc
 					back.Add(1)
@@ -393,7 +410,7 @@ func (e *env) historyScenario(srv *server) (result, error) {
 	for k := range ps {
 		ps[k] = &pend{ch: map[string]chan []byte{}}
 	}
-	conns, cs, err := e.connectMany(srv, seq(0, C), "h", func(i int) []string { return []string{topics.Replies(userName(i))} }, 1,
+	conns, cs, err := e.connectMany(srv, clientRaw, seq(0, C), "h", func(i int) []string { return []string{topics.Replies(userName(i))} }, 1,
 		func(i int) onMessage {
 			p := ps[i]
 			return func(topic string, b []byte) {
