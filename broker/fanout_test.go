@@ -151,6 +151,7 @@ func TestFanOutFollowsEachSubscription(t *testing.T) {
 	ben.subscribe(packets.Subscription{Filter: room, Qos: 0}, 0)
 	cat := dialRaw(t, b, "cat", 5, packets.Properties{})
 	cat.subscribe(packets.Subscription{Filter: "tachikoma/rooms/+", Qos: 1, NoLocal: true}, 0)
+	cat.subscribe(packets.Subscription{Filter: topics.Replies("cat"), Qos: 0}, 0)
 	dan := dialRaw(t, b, "dan", 3, packets.Properties{})
 	dan.subscribe(packets.Subscription{Filter: room, Qos: 1}, 0)
 
@@ -182,9 +183,28 @@ func TestFanOutFollowsEachSubscription(t *testing.T) {
 	}
 	dan.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: d.PacketID})
 
-	// cat subscribed with no-local: her own message must not come back.
-	if pk, err := cat.read(300 * time.Millisecond); err == nil {
+	// cat subscribed with no-local: her own message must not come back
+	// before the reply to the request she sent after it.
+	if pk := cat.untilReply("cat"); len(pk) > 0 {
 		t.Fatalf("cat received %+v despite no-local", pk)
+	}
+}
+
+// untilReply sends user's request and returns the PUBLISHes that arrive
+// before its reply: the request is handled after every message the client
+// sent before it, and the reply is queued behind what it was sent so far.
+// The client must be subscribed to its replies.
+func (c *rawClient) untilReply(user string) []packets.Packet {
+	c.t.Helper()
+	c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish}, TopicName: topics.Requests(user),
+		Payload: []byte(`{"id":"fence","method":"room.list"}`)})
+	var got []packets.Packet
+	for {
+		pk := c.nextPublish()
+		if pk.TopicName == topics.Replies(user) {
+			return got
+		}
+		got = append(got, pk)
 	}
 }
 
@@ -196,15 +216,17 @@ func TestFanOutRespectsReceiveMaximum(t *testing.T) {
 	room := topics.Room(topics.Lobby)
 	amy := dialRaw(t, b, "amy", 5, packets.Properties{ReceiveMaximum: 1})
 	amy.subscribe(packets.Subscription{Filter: room, Qos: 1}, 0)
+	amy.subscribe(packets.Subscription{Filter: topics.Replies("amy"), Qos: 0}, 0) // QoS 0: not held
 	ben := connect(t, b, "ben")
 	ben.pub(room, 1, `{"text":"one"}`)
 	ben.pub(room, 1, `{"text":"two"}`)
+	ben.mustCall(topics.MethodFriendList, nil, nil) // after both fan-outs
 
 	first := amy.nextPublish()
 	if chatText(t, first) != "one" {
 		t.Fatalf("first = %q", first.Payload)
 	}
-	if pk, err := amy.read(300 * time.Millisecond); err == nil {
+	if pk := amy.untilReply("amy"); len(pk) > 0 {
 		t.Fatalf("a second message arrived before the first was acknowledged: %+v", pk)
 	}
 	amy.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: first.PacketID})

@@ -116,25 +116,29 @@ func TestRoomMessageReachesOneSharedSubscriber(t *testing.T) {
 		c.mustCall(topics.MethodRoomJoin, topics.Params{Room: "den"}, nil)
 	}
 	group := "$share/workers/" + topics.AllRooms
-	for _, c := range raw {
+	for name, c := range raw {
 		c.subscribe(packets.Subscription{Filter: group, Qos: 1}, 0)
+		c.subscribe(packets.Subscription{Filter: topics.Replies(name), Qos: 0}, 0)
 	}
 	const n = 20
 	for i := range n {
 		dave.pub(topics.Room("den"), 1, fmt.Sprintf(`{"text":"job %d"}`, i))
 	}
 	dave.pub(topics.Room(topics.Lobby), 1, `{"text":"done"}`) // carol may read this one
+	// dave's reply comes after his messages' fan-out; each raw client's own
+	// reply then comes after every delivery made to it.
+	dave.mustCall(topics.MethodFriendList, nil, nil)
 	got := map[string]int{}
 	for name, c := range raw {
+		c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish}, TopicName: topics.Requests(name),
+			Payload: []byte(`{"id":"fence","method":"room.list"}`)})
 		for {
-			pk, err := c.read(waitFor / 10)
-			if err != nil {
+			pk := c.nextPublish()
+			if pk.TopicName == topics.Replies(name) {
 				break
 			}
-			if pk.FixedHeader.Type == packets.Publish {
-				got[pk.TopicName+" "+name]++
-				c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: pk.PacketID})
-			}
+			got[pk.TopicName+" "+name]++
+			c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: pk.PacketID})
 		}
 	}
 	den := topics.Room("den")
