@@ -46,10 +46,13 @@ type Conn struct {
 
 	// Only the reading goroutine touches these.
 	parser     parser
-	connecting bool  // the first packet (CONNECT) is not complete yet
-	read       int64 // bytes read from the connection so far
-	mark       int64 // Backlog: the stream offset where the backlog seen at since ends; 0: none
-	since      time.Time
+	connecting bool // the first packet (CONNECT) is not complete yet
+
+	read atomic.Int64 // bytes read from the connection so far
+
+	backlogMu sync.Mutex
+	mark      int64 // Backlog: the stream offset where the backlog seen at since ends; 0: none
+	since     time.Time
 
 	onAck   atomic.Pointer[func(id uint16)]
 	started atomic.Pointer[func()] // OnStart's, until called
@@ -167,7 +170,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 		} else {
 			n, err = c.Conn.Read(p)
 		}
-		c.read += int64(n)
+		c.read.Add(int64(n))
 		var ack func(uint16)
 		if f := c.onAck.Load(); f != nil {
 			ack = *f
@@ -214,20 +217,22 @@ type Backlog struct {
 	PeerClosed bool          // the peer has closed its side: what is waiting is all it will send
 }
 
-// Backlog measures what waits behind the packet being handled; call it
-// only from the reading goroutine (mochi's hooks for this client's
-// packets). Where the socket cannot be asked, it reports nothing waiting.
+// Backlog measures what waits behind the packet being handled (from the
+// hooks mochi calls for this client's packets). Where the socket cannot be
+// asked, it reports nothing waiting.
 func (c *Conn) Backlog() Backlog {
 	if c.probe == nil {
 		return Backlog{}
 	}
+	c.backlogMu.Lock()
+	defer c.backlogMu.Unlock()
 	inq, closed := peek(c.probe)
-	now := time.Now()
-	if c.mark == 0 || c.read >= c.mark {
+	now, read := time.Now(), c.read.Load()
+	if c.mark == 0 || read >= c.mark {
 		// The bytes waiting at since are read: start again from now.
 		c.mark, c.since = 0, now
 		if inq > 0 {
-			c.mark = c.read + int64(inq)
+			c.mark = read + int64(inq)
 		}
 		return Backlog{Bytes: inq, PeerClosed: closed}
 	}
