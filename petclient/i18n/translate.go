@@ -15,6 +15,10 @@ const (
 	TranslateNotFound  Key = "translate.notfound"
 	TranslateWorking   Key = "translate.working"
 	TranslateNoSpeech  Key = "translate.nospeech"
+	TranslateScreen    Key = "translate.screen"
+	TranslateNoOCR     Key = "translate.noocr"
+	TranslateReading   Key = "translate.reading"
+	TranslateNoText    Key = "translate.notext"
 	AboutDictionary    Key = "about.dictionary"
 )
 
@@ -33,6 +37,10 @@ func init() {
 		TranslateNotFound:  "“%s” is not in the dictionary.",
 		TranslateWorking:   "Translating…",
 		TranslateNoSpeech:  "Speaking needs espeak-ng (sudo apt-get install espeak-ng).",
+		TranslateScreen:    "Translate screen text",
+		TranslateNoOCR:     "Reading screen text needs tesseract: sudo apt-get install tesseract-ocr tesseract-ocr-eng",
+		TranslateReading:   "Reading the text…",
+		TranslateNoText:    "No English text found there.",
 		AboutDictionary:    "English–Chinese dictionary",
 	} {
 		catalogues[English][k] = v
@@ -51,6 +59,10 @@ func init() {
 		TranslateNotFound:  "词典里没有“%s”。",
 		TranslateWorking:   "正在翻译…",
 		TranslateNoSpeech:  "朗读需要 espeak-ng（sudo apt-get install espeak-ng）。",
+		TranslateScreen:    "翻译屏幕文字",
+		TranslateNoOCR:     "识别屏幕文字需要 tesseract：sudo apt-get install tesseract-ocr tesseract-ocr-eng",
+		TranslateReading:   "正在识别文字…",
+		TranslateNoText:    "那里没有找到英文。",
 		AboutDictionary:    "英汉词典",
 	} {
 		catalogues[Chinese][k] = v

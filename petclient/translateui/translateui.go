@@ -1,6 +1,7 @@
 // Package translateui is the pet's translation tool in GTK: "Translate
-// selection" (PRIMARY, then CLIPBOARD) and a type-in box in the Tools part of
-// the menu, the answer in a speech bubble by the pet with Copy, Speak and
+// selection" (PRIMARY, then CLIPBOARD), "Translate screen text" (an area of
+// the screen read by tesseract) and a type-in box in the Tools part of the
+// menu, the answer in a speech bubble by the pet with Copy, Speak and
 // More. The work is petclient/translate and petclient/dict; this layer only
 // reads the selection and shows the answer.
 package translateui
@@ -84,6 +85,10 @@ func (u *UI) items(ctx menu.Context) []menu.Item {
 		// menu's signal emission, whose menu an idle callback destroys.
 		{ID: "translate.selection", Label: l.T(i18n.TranslateSelection), Activate: func() {
 			glib.IdleAdd(func() { u.TranslateSelection(petID) })
+		}},
+		{ID: "translate.screen", Label: l.T(i18n.TranslateScreen), Activate: func() {
+			// Once the menu's area is repainted: the capture is what the user sees.
+			glib.TimeoutAdd(250, func() bool { u.TranslateScreen(petID); return false })
 		}},
 		{ID: "translate.typein", Label: l.T(i18n.TranslateTypeIn), Activate: func() { u.typeIn(petID) }},
 	}

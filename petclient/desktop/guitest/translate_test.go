@@ -47,14 +47,7 @@ func TestTranslateSelection(t *testing.T) {
 			out, _ := cmd.Output()
 			return strings.Contains(string(out), target)
 		})
-		// From the bottom of the menu: Quit, About, Settings, then the
-		// Tools part's last entries: "Translate…", "Translate selection".
-		p.openMenu()
-		time.Sleep(200 * time.Millisecond) // the grab must be in place before keys arrive
-		for i := 0; i < 5; i++ {
-			s.xdotool("key", "Up")
-		}
-		s.xdotool("key", "Return")
+		translateMenu(s, p, menuSelection)
 		st := p.waitState(name+": the translation bubble", 20*time.Second, func(st statefile.State) bool {
 			tr := st.Translate
 			return tr != nil && tr.Shown >= n && tr.Visible && !strings.Contains(tr.Drawn.Text, "正在翻译")
@@ -62,7 +55,7 @@ func TestTranslateSelection(t *testing.T) {
 		if st.Translate.Drawn.Unknown != 0 {
 			t.Errorf("%s: the bubble draws %d glyphs as boxes:\n%s", name, st.Translate.Drawn.Unknown, st.Translate.Drawn.Text)
 		}
-		if st.Translate.H > 420 {
+		if st.Translate.H > 420 { // 240 px of text, the buttons, the tail
 			t.Errorf("%s: the bubble is %d px high; long answers must scroll inside it", name, st.Translate.H)
 		}
 		return *st.Translate
@@ -95,5 +88,56 @@ func TestTranslateSelection(t *testing.T) {
 	}
 	if p.cmd.ProcessState != nil {
 		t.Fatalf("the pet exited:\n%s", tail(s.logOf("pet"), 20))
+	}
+}
+
+// Keyboard navigation from the bottom of the menu: Quit, About, Settings,
+// then the Tools part's last entries, which are the translation ones.
+const (
+	menuTypeIn    = 4
+	menuScreen    = 5
+	menuSelection = 6
+)
+
+func translateMenu(s *xsession, p *pet, ups int) {
+	s.t.Helper()
+	p.openMenu()
+	time.Sleep(200 * time.Millisecond) // the grab must be in place before keys arrive
+	for i := 0; i < ups; i++ {
+		s.xdotool("key", "Up")
+	}
+	s.xdotool("key", "Return")
+}
+
+// TestTranslateScreenText shows English text in a window (ImageMagick's
+// display), picks "Translate screen text", drags over the text and reads
+// the bubble: tesseract's reading, translated.
+func TestTranslateScreenText(t *testing.T) {
+	s := startX(t, false)
+	s.startBackdrop()
+	font, err := exec.Command("fc-match", "-f", "%{file}", "sans").Output()
+	if err != nil {
+		t.Fatalf("fc-match: %v", err)
+	}
+	img := filepath.Join(s.dir, "text.png")
+	if out, err := exec.Command("convert", "-size", "560x100", "xc:white", "-font", string(font), "-fill", "black",
+		"-pointsize", "44", "-annotate", "+12+66", "look forward to", img).CombinedOutput(); err != nil {
+		t.Fatalf("convert: %v %s", err, out)
+	}
+	s.start("display", nil, "display", "-geometry", "+700+100", img)
+	time.Sleep(time.Second) // no event tells when display has drawn
+	p := s.startPet(nil, "--pets", "1", "--no-chat", "--lang", "zh")
+
+	translateMenu(s, p, menuScreen)
+	time.Sleep(800 * time.Millisecond) // the selector captures the screen and maps
+	s.xdotool("mousemove", "702", "102", "mousedown", "1")
+	s.xdotool("mousemove", "900", "150")
+	s.xdotool("mousemove", "1258", "198", "mouseup", "1")
+	st := p.waitState("the bubble with the text read", 40*time.Second, func(st statefile.State) bool {
+		tr := st.Translate
+		return tr != nil && tr.Visible && strings.Contains(tr.Drawn.Text, "盼望")
+	})
+	if !strings.Contains(strings.ToLower(st.Translate.Query), "look forward to") || st.Translate.Drawn.Unknown != 0 {
+		t.Errorf("screen text: %+v", *st.Translate)
 	}
 }
