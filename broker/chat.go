@@ -187,8 +187,10 @@ type recentSet struct {
 	next int
 }
 
+// newRecentSet sizes nothing up front: a map presized for n keys is megabytes
+// resident in a pet that hosts a broker for two people.
 func newRecentSet(n int) *recentSet {
-	return &recentSet{m: make(map[string]struct{}, n), ring: make([]string, n)}
+	return &recentSet{m: make(map[string]struct{}), ring: make([]string, n)}
 }
 
 // claim adds k and reports whether it was absent.
