@@ -35,7 +35,9 @@ type Frame struct {
 type Pack struct {
 	man     *Manifest
 	sets    []imageSet             // ascending by scale
-	files   map[string][]byte      // encoded PNGs by path inside the pack
+	// open gives the pack's files again for decoding: encoded images are
+	// read when a frame is first needed, not kept (megabytes per pack).
+	open    func() (fs.FS, func() error, error)
 	logical map[string]image.Point // 1x size of each frame image
 
 	mu    sync.Mutex
@@ -56,7 +58,17 @@ func Load(dir string) (*Pack, error) {
 	}
 	defer root.Close()
 	p, err := LoadFS(root.FS())
-	return p, labelled(err, dir)
+	if err != nil {
+		return nil, labelled(err, dir)
+	}
+	p.open = func() (fs.FS, func() error, error) {
+		r, err := os.OpenRoot(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r.FS(), r.Close, nil
+	}
+	return p, nil
 }
 
 // LoadFS reads and validates a pack whose directory is the root of fsys
@@ -75,7 +87,7 @@ func LoadFS(fsys fs.FS) (*Pack, error) {
 	}
 	p := &Pack{
 		man:     m,
-		files:   map[string][]byte{},
+		open:    func() (fs.FS, func() error, error) { return fsys, func() error { return nil }, nil },
 		logical: map[string]image.Point{},
 		cache:   map[float64]map[string][]Frame{},
 	}
@@ -110,14 +122,13 @@ func (p *Pack) loadImages(fsys fs.FS) error {
 			var ok = true
 			for _, set := range p.sets {
 				file := path.Join(set.dir, fr.Image)
-				data, size, err := readPNG(fsys, file, MaxPackBytes-total)
+				n, size, err := readPNG(fsys, file, MaxPackBytes-total)
 				if err != nil {
 					errs.add(file, field+".image", "%v", err)
 					ok = false
 					continue
 				}
-				total += len(data)
-				p.files[file] = data
+				total += n
 				logical := image.Pt(int(math.Round(float64(size.X)/set.scale)), int(math.Round(float64(size.Y)/set.scale)))
 				if size1x == (image.Point{}) {
 					size1x = logical
@@ -166,32 +177,40 @@ func abs(v int) int { return max(v, -v) }
 
 // readPNG reads one file and checks it is a sane PNG: present, not empty,
 // not huge (checked from the header before decoding) and fully decodable.
-func readPNG(fsys fs.FS, file string, budget int) ([]byte, image.Point, error) {
+// It returns the file's size.
+func readPNG(fsys fs.FS, file string, budget int) (int, image.Point, error) {
+	_, n, size, err := decodePNG(fsys, file, budget)
+	return n, size, err
+}
+
+// decodePNG is readPNG returning the decoded image too.
+func decodePNG(fsys fs.FS, file string, budget int) (image.Image, int, image.Point, error) {
 	limit := min(MaxImageBytes, budget)
 	data, err := readLimited(fsys, file, limit)
 	if err != nil {
-		return nil, image.Point{}, err
+		return nil, 0, image.Point{}, err
 	}
 	if len(data) == 0 {
-		return nil, image.Point{}, errors.New("is empty (0 bytes)")
+		return nil, 0, image.Point{}, errors.New("is empty (0 bytes)")
 	}
 	if !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) {
-		return nil, image.Point{}, errors.New("is not a PNG image")
+		return nil, 0, image.Point{}, errors.New("is not a PNG image")
 	}
 	cfg, err := png.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, image.Point{}, fmt.Errorf("is not a valid PNG: %v", err)
+		return nil, 0, image.Point{}, fmt.Errorf("is not a valid PNG: %v", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, image.Point{}, fmt.Errorf("has zero size (%dx%d)", cfg.Width, cfg.Height)
+		return nil, 0, image.Point{}, fmt.Errorf("has zero size (%dx%d)", cfg.Width, cfg.Height)
 	}
 	if cfg.Width > MaxImageSide || cfg.Height > MaxImageSide || cfg.Width*cfg.Height > MaxImagePixels {
-		return nil, image.Point{}, fmt.Errorf("is too large (%dx%d; limit %d px a side, %d pixels)", cfg.Width, cfg.Height, MaxImageSide, MaxImagePixels)
+		return nil, 0, image.Point{}, fmt.Errorf("is too large (%dx%d; limit %d px a side, %d pixels)", cfg.Width, cfg.Height, MaxImageSide, MaxImagePixels)
 	}
-	if _, err := png.Decode(bytes.NewReader(data)); err != nil {
-		return nil, image.Point{}, fmt.Errorf("is a damaged PNG: %v", err)
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, 0, image.Point{}, fmt.Errorf("is a damaged PNG: %v", err)
 	}
-	return data, image.Pt(cfg.Width, cfg.Height), nil
+	return img, len(data), image.Pt(cfg.Width, cfg.Height), nil
 }
 
 // readLimited reads a regular file of at most limit bytes.
@@ -377,8 +396,13 @@ func (p *Pack) anchor(f FrameSpec) (float64, float64) {
 
 func (p *Pack) decode(set imageSet, name string, scale float64) (*image.NRGBA, error) {
 	file := path.Join(set.dir, name)
-	src, err := png.Decode(bytes.NewReader(p.files[file]))
-	if err != nil { // validated at load; only reachable if memory is corrupted
+	fsys, done, err := p.open()
+	if err != nil {
+		return nil, &Error{Pack: p.man.Name, File: file, Msg: "pack directory cannot be opened: " + unwrapPath(err)}
+	}
+	src, _, _, err := decodePNG(fsys, file, MaxImageBytes)
+	done()
+	if err != nil { // validated at load: the file changed since
 		return nil, &Error{Pack: p.man.Name, File: file, Msg: err.Error()}
 	}
 	sz := p.logical[name]

@@ -56,6 +56,7 @@ func run(args []string) int {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to `file` (tuning)")
+	memProfile := fs.String("memprofile", "", "write a Go heap profile to `file` at exit (tuning)")
 	server := fs.String("server", "", "chat server `URL`: mqtt://HOST:PORT, mqtts://, ws://HOST:PORT/mqtt or wss:// (default from settings; none: host one here)")
 	user := fs.String("user", "", "chat account `name` (password: $TACHIKOMA_PASSWORD, the remembered login, or the login dialog)")
 	caFile := fs.String("ca-file", "", "PEM `file` of certificates to trust for mqtts:// and wss://")
@@ -178,6 +179,9 @@ func run(args []string) int {
 			chatCtl.Close()
 		}
 	}()
+	if *memProfile != "" { // before the chat closes: what a running pet holds
+		defer writeHeapProfile(*memProfile, log)
+	}
 
 	err := desktop.Run(desktop.Options{
 		Settings:     eff,
@@ -200,4 +204,18 @@ func run(args []string) int {
 func envUint(name string) uint64 {
 	v, _ := strconv.ParseUint(os.Getenv(name), 10, 64)
 	return v
+}
+
+// writeHeapProfile writes what is live at exit (after a collection).
+func writeHeapProfile(path string, log *slog.Logger) {
+	f, err := os.Create(path)
+	if err != nil {
+		log.Error("heap profile", "err", err)
+		return
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		log.Error("heap profile", "err", err)
+	}
 }
