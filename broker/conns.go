@@ -20,13 +20,12 @@ type connListener struct {
 	listeners.Listener
 	b      *Broker
 	opt    conn.Options
-	gate   *conn.Gate
 	starts *starts
 }
 
 func (b *Broker) wrapConns(l listeners.Listener) connListener {
 	lim := b.cfg.Limits
-	return connListener{Listener: l, b: b, gate: b.gate, starts: newStarts(), opt: conn.Options{
+	return connListener{Listener: l, b: b, starts: newStarts(), opt: conn.Options{
 		BacklogLimit:   lim.MaxBacklogBytes,
 		ConnectTimeout: time.Duration(lim.ConnectTimeout),
 		WarmStacks:     b.tune,
@@ -38,15 +37,10 @@ func (l connListener) Serve(establish listeners.EstablishFn) {
 		if !l.starts.begin() {
 			return c.Close() // the broker is closing
 		}
-		host, _, err := net.SplitHostPort(c.RemoteAddr().String())
-		if err != nil {
-			host = c.RemoteAddr().String()
-		}
-		release, ok := l.gate.Admit(addressKey(host))
+		release, ok := l.b.admitConn(c.RemoteAddr().String())
 		if !ok {
 			l.starts.end()
 			_ = c.Close()
-			l.b.refusedConns.note(l.b, c.RemoteAddr().String())
 			return nil
 		}
 		wc := conn.Wrap(c, l.opt, release)
@@ -102,6 +96,19 @@ func (s *starts) drain() {
 	for s.n > 0 {
 		s.settled.Wait()
 	}
+}
+
+// admitConn takes a slot for a connection from remote that has not logged
+// in yet, or logs that there was none.
+func (b *Broker) admitConn(remote string) (release func(), ok bool) {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	if release, ok = b.gate.Admit(addressKey(host)); !ok {
+		b.refusedConns.note(b, remote)
+	}
+	return release, ok
 }
 
 // refusals logs connections turned away at the gate, at most once every 10

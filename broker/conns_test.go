@@ -155,6 +155,49 @@ func TestPendingConnectionsAreCapped(t *testing.T) {
 	waitPending(0)
 }
 
+// Sockets on the WebSocket port that never finish the HTTP upgrade count
+// against the same limits.
+func TestPendingWebSocketsAreCapped(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Limits.MaxPendingPerAddress = 2
+	b := startBroker(t, cfg)
+	var silent []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", b.WSAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		silent = append(silent, c)
+	}
+	deadline := time.Now().Add(waitFor)
+	for b.PendingConnections() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections pending, want the 2 silent sockets", b.PendingConnections())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	d := websocket.Dialer{Subprotocols: []string{"mqtt"}, HandshakeTimeout: waitFor}
+	if ws, _, err := d.Dial("ws://"+b.WSAddr()+"/mqtt", nil); err == nil {
+		ws.Close()
+		t.Fatal("a WebSocket was upgraded past the limit on connections not logged in yet")
+	}
+	for _, c := range silent {
+		c.Close()
+	}
+	deadline = time.Now().Add(waitFor)
+	for b.PendingConnections() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections pending after the silent sockets closed", b.PendingConnections())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ws, _, err := d.Dial("ws://"+b.WSAddr()+"/mqtt", nil)
+	if err != nil {
+		t.Fatalf("a WebSocket within the limits: %v", err)
+	}
+	ws.Close()
+}
+
 func TestRuntimeTuningIsOptIn(t *testing.T) {
 	b := startBroker(t, testConfig(t.TempDir()))
 	if b.TunesRuntime() {

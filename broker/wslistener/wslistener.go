@@ -29,6 +29,13 @@ type Listener struct {
 	log            *slog.Logger
 	once           sync.Once
 	upgrader       websocket.Upgrader
+
+	// Admit, if set before Init, is asked for each connection before its
+	// upgrade and may refuse it, so that sockets that never finish the
+	// handshake count against the same limits; release is called once the
+	// connection is upgraded or closed.
+	Admit    func(remote string) (release func(), ok bool)
+	admitted sync.Map // net.Conn -> release func()
 }
 
 // New returns a listener for addr serving path; tlsConf may be nil.
@@ -66,7 +73,26 @@ func (l *Listener) Init(log *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc(l.path, l.handle)
 	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if l.Admit != nil {
+		l.srv.ConnState = l.connState
+	}
 	return nil
+}
+
+func (l *Listener) connState(c net.Conn, st http.ConnState) {
+	switch st {
+	case http.StateNew:
+		release, ok := l.Admit(c.RemoteAddr().String())
+		if !ok {
+			_ = c.Close()
+			return
+		}
+		l.admitted.Store(c, release)
+	case http.StateHijacked, http.StateClosed:
+		if release, ok := l.admitted.LoadAndDelete(c); ok {
+			release.(func())()
+		}
+	}
 }
 
 // Serve accepts connections until Close.
