@@ -237,6 +237,58 @@ func flood(t *testing.T, c net.Conn, topic string, n int) (done chan struct{}) {
 	return done
 }
 
+// floodAndPing has user send n messages to the lobby and a PINGREQ, which
+// mochi answers once it has handled everything before it, and returns how
+// many of them reached bob and how many notices of drops user got.
+func floodAndPing(t *testing.T, b *broker.Broker, user string, n int, bob, carol *client) (posted, notices int) {
+	t.Helper()
+	c := dialRaw(t, b, user, 4, packets.Properties{})
+	c.subscribe(packets.Subscription{Filter: topics.Events(user)}, 0)
+	lobby := topics.Room(topics.Lobby)
+	start := floodSeen(bob)
+	<-flood(t, c.conn, lobby, n)
+	if _, err := c.conn.Write([]byte{0xC0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		pk, err := c.read(20 * time.Second)
+		if err != nil {
+			t.Fatalf("no PINGRESP within 20 s of a flood: %v", err)
+		}
+		if pk.FixedHeader.Type == packets.Pingresp {
+			break
+		}
+		if pk.FixedHeader.Type == packets.Publish && strings.Contains(string(pk.Payload), "too fast") {
+			notices++
+		}
+	}
+	fence(carol, lobby, bob)
+	return floodSeen(bob) - start, notices
+}
+
+// Each bound alone stops a flood.
+func TestFloodBoundedByBytesOrTime(t *testing.T) {
+	for name, set := range map[string]func(*broker.LimitsConfig){
+		"bytes": func(l *broker.LimitsConfig) {
+			l.SenderBacklogWait, l.SenderBacklogBytes = broker.Duration(time.Hour), 1024
+		},
+		"time": func(l *broker.LimitsConfig) { l.SenderBacklogBytes = 1 << 30 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := testConfig(t.TempDir())
+			set(&cfg.Limits)
+			b := startBroker(t, cfg)
+			register(t, b, "alice", "bob", "carol")
+			bob := connect(t, b, "bob")
+			bob.sub(topics.Room(topics.Lobby))
+			carol := connect(t, b, "carol")
+			if posted, _ := floodAndPing(t, b, "alice", 3000, bob, carol); posted > 200 {
+				t.Fatalf("%d of 3000 flood messages posted", posted)
+			}
+		})
+	}
+}
+
 // floodAndLeave has user send n messages to the lobby, DISCONNECT and
 // close, waits until the broker has let the client go, and returns how
 // many of them reached bob.
@@ -290,29 +342,8 @@ func TestFloodEndsWithItsSender(t *testing.T) {
 	most := 2 * (cfg.Limits.MessageBurst + int(cfg.Limits.MessagesPerSecond*time.Duration(cfg.Limits.SenderBacklogWait).Seconds()))
 
 	t.Run("sender stays", func(t *testing.T) {
-		alice := dialRaw(t, b, "alice", 4, packets.Properties{})
-		alice.subscribe(packets.Subscription{Filter: topics.Events("alice")}, 0)
-		start := floodSeen(bob)
-		<-flood(t, alice.conn, lobby, n)
-		// mochi answers a PINGREQ once it has handled everything before it.
-		if _, err := alice.conn.Write([]byte{0xC0, 0}); err != nil {
-			t.Fatal(err)
-		}
-		notices := 0
-		for {
-			pk, err := alice.read(20 * time.Second)
-			if err != nil {
-				t.Fatalf("no PINGRESP within 20 s of a flood: %v", err)
-			}
-			if pk.FixedHeader.Type == packets.Pingresp {
-				break
-			}
-			if pk.FixedHeader.Type == packets.Publish && strings.Contains(string(pk.Payload), "too fast") {
-				notices++
-			}
-		}
-		fence(carol, lobby, bob)
-		if posted := floodSeen(bob) - start; posted > most {
+		posted, notices := floodAndPing(t, b, "alice", n, bob, carol)
+		if posted > most {
 			t.Fatalf("%d of %d flood messages posted, want at most %d", posted, n, most)
 		}
 		if notices == 0 || notices > 5 {
