@@ -75,10 +75,34 @@ func Load(ks KeyStore, name string) (Credentials, error) {
 	return c, nil
 }
 
+// preferredAccount remembers which provider sentences go to.
+const preferredAccount = "translate/preferred"
+
+// SetPreferred makes name the provider Open uses by default.
+func SetPreferred(ks KeyStore, name string) error {
+	if !slices.Contains(Providers, name) {
+		return fmt.Errorf("translate: unknown provider %q (known: %v)", name, Providers)
+	}
+	return ks.Save(preferredAccount, name)
+}
+
+// Preferred is the provider set by SetPreferred, or "".
+func Preferred(ks KeyStore) string {
+	v, err := ks.Load(preferredAccount)
+	if err != nil || !slices.Contains(Providers, v) {
+		return ""
+	}
+	return v
+}
+
 // Open makes the named provider from stored credentials, or, with name "",
-// the first provider that has some. The result is cached.
+// the preferred one, else the first provider that has credentials. The
+// result is cached.
 func Open(ks KeyStore, name string) (Translator, error) {
 	names := Providers
+	if p := Preferred(ks); name == "" && p != "" {
+		names = append([]string{p}, Providers...)
+	}
 	if name != "" {
 		names = []string{name}
 	}

@@ -77,10 +77,10 @@ func (s *Service) Translate(ctx context.Context, text string) Answer {
 	if dict.HasHan(text) {
 		from, to = "zh", "en"
 	}
-	a.Provider = s.Translator.Name()
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	a.Translation, a.Err = s.Translator.Translate(ctx, text, from, to)
+	a.Provider = s.Translator.Name() // a lazy provider knows its name once opened
 	return a
 }
 

@@ -118,6 +118,13 @@ func TestCredentialsRoundTrip(t *testing.T) {
 	if err != nil || tr.Name() != "baidu" {
 		t.Fatalf("Open = %v, %v", tr, err)
 	}
+	Save(ks, "youdao", Credentials{ID: "k", Secret: "s"})
+	if err := SetPreferred(ks, "youdao"); err != nil {
+		t.Fatal(err)
+	}
+	if tr, _ := Open(ks, ""); tr == nil || tr.Name() != "youdao" {
+		t.Errorf("the preferred provider comes first: %v", tr)
+	}
 	if _, err := Open(ks, "deepl"); !errors.Is(err, ErrNoKey) {
 		t.Errorf("deepl without key: %v", err)
 	}

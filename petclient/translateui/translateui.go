@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -42,6 +43,10 @@ type Options struct {
 type UI struct {
 	app  *desktop.App
 	log  *slog.Logger
+	opts Options
+
+	ksMu sync.Mutex
+	ks   translate.KeyStore // opened on first use
 	svc  translate.Service
 	bub  bubble
 	last translate.Answer
@@ -55,7 +60,7 @@ func Attach(app *desktop.App, opts Options) *UI {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	u := &UI{app: app, log: opts.Logger}
+	u := &UI{app: app, log: opts.Logger, opts: opts}
 	u.bub.ui = u
 	d, err := dict.OpenDefault(opts.Logger)
 	if err != nil {
@@ -65,17 +70,33 @@ func Attach(app *desktop.App, opts Options) *UI {
 	if c, err := dict.Core(); err == nil {
 		u.svc.Reverse = c
 	}
-	open := func() (translate.KeyStore, error) {
-		if opts.Keys != nil {
-			return opts.Keys, nil
-		}
-		return credentials.Open(credentials.Options{Logger: opts.Logger})
-	}
-	u.svc.Translator = translate.Lazy("", open)
+	u.resetTranslator()
 	app.Menus().Add("translate", MenuOrder, menu.Everywhere, menu.SectionFunc(u.items))
 	app.OnPetsChanged(func([]desktop.PetInfo) { u.bub.petsChanged() })
 	return u
 }
+
+// keys opens the key store once (it may probe D-Bus: not on the GTK thread).
+func (u *UI) keys() (translate.KeyStore, error) {
+	u.ksMu.Lock()
+	defer u.ksMu.Unlock()
+	if u.ks != nil {
+		return u.ks, nil
+	}
+	if u.opts.Keys != nil {
+		u.ks = u.opts.Keys
+		return u.ks, nil
+	}
+	st, err := credentials.Open(credentials.Options{Logger: u.log})
+	if err != nil {
+		return nil, err
+	}
+	u.ks = st
+	return st, nil
+}
+
+// resetTranslator makes the next sentence use the stored settings afresh.
+func (u *UI) resetTranslator() { u.svc.Translator = translate.Lazy("", u.keys) }
 
 func (u *UI) items(ctx menu.Context) []menu.Item {
 	l := ctx.Lang
@@ -91,6 +112,7 @@ func (u *UI) items(ctx menu.Context) []menu.Item {
 			glib.TimeoutAdd(250, func() bool { u.TranslateScreen(petID); return false })
 		}},
 		{ID: "translate.typein", Label: l.T(i18n.TranslateTypeIn), Activate: func() { u.typeIn(petID) }},
+		{ID: "translate.keys", Label: l.T(i18n.TranslateKeys), Activate: u.showKeys},
 	}
 }
 

@@ -4,7 +4,11 @@ package guitest
 
 import (
 	"context"
+	"encoding/json"
 	"image"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,19 +29,36 @@ func TestTranslateSelection(t *testing.T) {
 	}
 	s := startX(t, true)
 	s.startBackdrop()
+	// Sentences go to a fake LibreTranslate whose URL is stored as the
+	// pet stores it without a keyring: the private credentials file.
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if !strings.Contains(string(b), "where is the library") {
+			w.WriteHeader(400)
+			return
+		}
+		io.WriteString(w, `{"translatedText":"请问图书馆在哪里？"}`)
+	}))
+	defer fake.Close()
+	cred, _ := json.Marshal(map[string]any{"version": 1, "secrets": map[string]string{
+		"translate/libretranslate": `{"url":"` + fake.URL + `"}`}})
+	os.MkdirAll(filepath.Join(s.dir, "config", "tachikoma"), 0o700)
+	if err := os.WriteFile(filepath.Join(s.dir, "config", "tachikoma", "credentials.json"), cred, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	p := s.startPet(nil, "--pets", "1", "--no-chat", "--lang", "zh")
 
-	n := 0
 	// selectAndTranslate owns PRIMARY with data (as type target) and picks
 	// the menu entry; it returns the bubble once it shows a new answer.
 	selectAndTranslate := func(name string, data []byte, target string) statefile.Translate {
 		t.Helper()
-		n++
 		file := filepath.Join(s.dir, name+".sel")
 		if err := os.WriteFile(file, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		s.start("xclip-"+name, nil, "xclip", "-quiet", "-selection", "primary", "-t", target, "-i", file)
+		owner := s.start("xclip-"+name, nil, "xclip", "-quiet", "-selection", "primary", "-t", target, "-i", file)
+		// The next selection must not be answered with this one.
+		defer func() { owner.Process.Kill(); owner.Wait() }()
 		waitFor(t, 10*time.Second, "xclip to own PRIMARY", func() bool {
 			// Not s.run: failing is expected until xclip owns the selection.
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -47,10 +68,14 @@ func TestTranslateSelection(t *testing.T) {
 			out, _ := cmd.Output()
 			return strings.Contains(string(out), target)
 		})
+		before := 0
+		if tr := p.read().Translate; tr != nil {
+			before = tr.Shown
+		}
 		translateMenu(s, p, menuSelection)
 		st := p.waitState(name+": the translation bubble", 20*time.Second, func(st statefile.State) bool {
 			tr := st.Translate
-			return tr != nil && tr.Shown >= n && tr.Visible && !strings.Contains(tr.Drawn.Text, "正在翻译")
+			return tr != nil && tr.Shown > before && tr.Visible && !strings.Contains(tr.Drawn.Text, "正在翻译")
 		})
 		if st.Translate.Drawn.Unknown != 0 {
 			t.Errorf("%s: the bubble draws %d glyphs as boxes:\n%s", name, st.Translate.Drawn.Unknown, st.Translate.Drawn.Text)
@@ -74,6 +99,13 @@ func TestTranslateSelection(t *testing.T) {
 		}
 	}
 
+	tr = selectAndTranslate("sentence", []byte("Excuse me, where is the library of this school?"), "UTF8_STRING")
+	for _, want := range []string{"请问图书馆在哪里？", "libretranslate", "library", "图书馆"} {
+		if !strings.Contains(tr.Drawn.Text, want) {
+			t.Errorf("bubble for a sentence lacks %q:\n%s", want, tr.Drawn.Text)
+		}
+	}
+
 	tr = selectAndTranslate("binary", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\xff"), "image/png")
 	if !strings.Contains(tr.Drawn.Text, "请先选中") {
 		t.Errorf("binary selection: %q", tr.Drawn.Text)
@@ -83,8 +115,8 @@ func TestTranslateSelection(t *testing.T) {
 
 	big := []byte(strings.Repeat("The children are looking forward to the holidays. ", 1<<20/51))
 	tr = selectAndTranslate("megabyte", big, "UTF8_STRING")
-	if !strings.Contains(tr.Drawn.Text, "未设置在线翻译") || !strings.Contains(tr.Drawn.Text, "child") {
-		t.Errorf("1 MB selection without a provider: %q", tr.Drawn.Text)
+	if !strings.Contains(tr.Drawn.Text, "翻译失败") || !strings.Contains(tr.Drawn.Text, "child") {
+		t.Errorf("1 MB selection the provider refuses: %q", tr.Drawn.Text)
 	}
 	if p.cmd.ProcessState != nil {
 		t.Fatalf("the pet exited:\n%s", tail(s.logOf("pet"), 20))
@@ -94,9 +126,10 @@ func TestTranslateSelection(t *testing.T) {
 // Keyboard navigation from the bottom of the menu: Quit, About, Settings,
 // then the Tools part's last entries, which are the translation ones.
 const (
-	menuTypeIn    = 4
-	menuScreen    = 5
-	menuSelection = 6
+	menuKeys      = 4
+	menuTypeIn    = 5
+	menuScreen    = 6
+	menuSelection = 7
 )
 
 func translateMenu(s *xsession, p *pet, ups int) {
