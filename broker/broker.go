@@ -220,6 +220,7 @@ func (b *Broker) Start() error {
 	if b.cfg.WSAddr != "" {
 		b.ws = wslistener.New("ws", b.cfg.WSAddr, "/mqtt", tlsConf)
 		b.ws.Admit = b.admitConn // before the upgrade too
+		b.ws.HandshakeTimeout = time.Duration(b.cfg.Limits.ConnectTimeout)
 		if err := b.mqtt.AddListener(b.wrapConns(b.ws)); err != nil {
 			return fmt.Errorf("websocket listener %s: %w", b.cfg.WSAddr, err)
 		}

@@ -82,6 +82,25 @@ func TestUnfinishedConnectIsClosed(t *testing.T) {
 	}
 }
 
+// A socket on the WebSocket port that never finishes its HTTP upgrade is
+// closed after limits.connect_timeout too, not the HTTP default.
+func TestUnfinishedUpgradeIsClosed(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Limits.ConnectTimeout = broker.Duration(time.Second)
+	b := startBroker(t, cfg)
+	c, err := net.Dial("tcp", b.WSAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET /mqtt HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 512)
+	// Well before the 10 s that would be left without the setting.
+	closedWithin(t, c.SetReadDeadline, func() error { _, err := c.Read(buf); return err }, 6*time.Second)
+}
+
 // Connections that have not logged in are limited per address and in
 // total; past either they are closed at once, and logging in frees a slot.
 func TestPendingConnectionsAreCapped(t *testing.T) {

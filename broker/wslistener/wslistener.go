@@ -5,6 +5,7 @@
 package wslistener
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -34,8 +35,10 @@ type Listener struct {
 	// upgrade and may refuse it, so that sockets that never finish the
 	// handshake count against the same limits; release is called once the
 	// connection is upgraded or closed.
-	Admit    func(remote string) (release func(), ok bool)
-	admitted sync.Map // net.Conn -> release func()
+	Admit func(remote string) (release func(), ok bool)
+	// HandshakeTimeout bounds the HTTP upgrade request; 0: 10 s.
+	HandshakeTimeout time.Duration
+	admitted         sync.Map // net.Conn -> release func()
 }
 
 // New returns a listener for addr serving path; tlsConf may be nil.
@@ -72,7 +75,7 @@ func (l *Listener) Init(log *slog.Logger) error {
 	l.ln = ln
 	mux := http.NewServeMux()
 	mux.HandleFunc(l.path, l.handle)
-	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: cmp.Or(l.HandshakeTimeout, 10*time.Second)}
 	if l.Admit != nil {
 		l.srv.ConnState = l.connState
 	}
