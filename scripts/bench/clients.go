@@ -16,9 +16,9 @@ type env struct {
 }
 
 // creds are the CONNECT username and password of user i: a resume token for
-// our broker, nothing (anonymous) for mosquitto.
+// our broker, nothing (anonymous) for the peers.
 func (e *env) creds(kind string, i int) (string, string) {
-	if kind == kindMosq {
+	if kind != kindOurs {
 		return "", ""
 	}
 	return userName(i), e.tokens[i]

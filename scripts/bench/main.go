@@ -1,7 +1,8 @@
 // Command bench is Tachikoma's broker load generator. It runs our broker
-// (bin built from this tree, auth, ACL and history on) and Debian's
-// mosquitto 2 side by side on loopback and prints delivered messages,
-// latency, connects/s, broker CPU per delivered message and broker RSS.
+// (bin built from this tree, auth, ACL and history on), Debian's mosquitto 2
+// and, for DMs, NATS server with JetStream on disk (scripts/bench/natsd)
+// side by side on loopback and prints delivered messages, latency,
+// connects/s, broker CPU per delivered message and broker RSS.
 //
 //	go run ./scripts/bench                    # full run (~6 minutes)
 //	go run ./scripts/bench -quick             # short run (~1.5 minutes)
@@ -11,9 +12,10 @@
 // Scenarios: room0/room1 (a big room at QoS 0/1), dm (friend pairs), idle
 // (held connections), storm (our broker restarted under N clients), history
 // (pages of a 1,000,000-message room). room0, room1, dm and idle also run
-// against mosquitto, alternating which broker goes first; room and dm run
-// with each client of -clients (our raw one, paho). Everything runs on
-// this machine: the load generator shares its cores with the broker.
+// against mosquitto, dm against NATS too, each round starting with the next
+// broker; room and dm run with each client of -clients (our raw one, paho).
+// Everything runs on this machine: the load generator shares its cores with
+// the brokers.
 // docs/PERFORMANCE.md describes the method and the figures.
 package main
 
@@ -41,6 +43,7 @@ type options struct {
 	keep         bool
 	brokerBin    string
 	mosquitto    string
+	nats         string
 	rounds       int
 	members      int
 	talkers      int
@@ -74,6 +77,7 @@ func parseFlags() *options {
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory (data dir, logs, profiles)")
 	flag.StringVar(&o.brokerBin, "broker-bin", "", "tachikoma-broker binary (default: built from this tree)")
 	flag.StringVar(&o.mosquitto, "mosquitto", "/usr/sbin/mosquitto", "mosquitto binary; empty skips the comparison")
+	flag.StringVar(&o.nats, "nats", natsBuild, "NATS server for the dm comparison (JetStream on disk, MQTT listener): a binary of scripts/bench/natsd, \""+natsBuild+"\" to build it, empty to skip")
 	flag.IntVar(&o.rounds, "rounds", 2, "rounds of the compared scenarios (broker order alternates)")
 	flag.IntVar(&o.members, "members", 500, "room: subscribed members")
 	flag.IntVar(&o.talkers, "talkers", 10, "room: publishing members")
@@ -126,6 +130,7 @@ type machine struct {
 	CPU       string `json:"cpu_model"`
 	Go        string `json:"go"`
 	Mosquitto string `json:"mosquitto"`
+	NATS      string `json:"nats,omitempty"`
 	Kernel    string `json:"kernel"`
 	NoFile    uint64 `json:"nofile_limit"`
 }
@@ -140,7 +145,7 @@ type report struct {
 	Targets     []target       `json:"targets"`
 }
 
-func machineInfo(mosq string) machine {
+func machineInfo(mosq, nats string) machine {
 	m := machine{NProc: runtime.NumCPU(), Go: runtime.Version()}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -156,6 +161,10 @@ func machineInfo(mosq string) machine {
 	if mosq != "" {
 		out, _ := exec.Command(mosq, "-h").CombinedOutput()
 		m.Mosquitto = strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
+	}
+	if nats != "" {
+		out, _ := exec.Command(nats, "-version").Output()
+		m.NATS = strings.TrimSpace(string(out))
 	}
 	return m
 }
@@ -242,11 +251,12 @@ func run(o *options) error {
 		o.idleCapped = o.idle > lim
 		o.idle, o.storm = min(o.idle, lim), min(o.storm, lim)
 	}
-	rep.Machine = machineInfo(o.mosquitto)
-	rep.Machine.NoFile = nofile
 	want := map[string]bool{}
 	for _, s := range strings.Split(o.scenarios, ",") {
 		want[strings.TrimSpace(s)] = true
+	}
+	if !want["dm"] {
+		o.nats = ""
 	}
 	for _, c := range o.clients {
 		if c != clientRaw && c != clientPaho {
@@ -273,6 +283,15 @@ func run(o *options) error {
 	if err != nil {
 		return err
 	}
+	if o.nats == natsBuild {
+		o.nats = filepath.Join(o.workDir, "natsd")
+		logf("building scripts/bench/natsd (NATS server, version from go.mod)")
+		if err := build(root, o.nats, "./scripts/bench/natsd"); err != nil {
+			return err
+		}
+	}
+	rep.Machine = machineInfo(o.mosquitto, o.nats)
+	rep.Machine.NoFile = nofile
 	ourArgv := func(cfgPath, pprofAddr string) []string { return []string{o.brokerBin, "serve", "--config", cfgPath} }
 	if o.pprof {
 		bin := filepath.Join(o.workDir, "pprofbroker")
@@ -355,6 +374,28 @@ func run(o *options) error {
 		}
 		return startServer(kindMosq, []string{o.mosquitto, "-c", conf}, nil, p, filepath.Join(o.workDir, "mosquitto.log"))
 	}
+	startNATS := func() (*server, error) {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		conf, err := natsConfig(o.workDir, filepath.Join(o.workDir, "nats-store"), p)
+		if err != nil {
+			return nil, err
+		}
+		return startServer(kindNATS, []string{o.nats, "-c", conf}, nil, p, filepath.Join(o.workDir, "nats.log"))
+	}
+	starts := map[string]func() (*server, error){kindOurs: startOurs, kindMosq: startMosq, kindNATS: startNATS}
+	brokers := []string{kindOurs}
+	if o.mosquitto != "" {
+		brokers = append(brokers, kindMosq)
+	}
+	// Only DMs are compared with NATS: its JetStream keeps QoS 1 messages
+	// on disk as our history does.
+	dmBrokers := brokers
+	if o.nats != "" {
+		dmBrokers = append(dmBrokers[:len(dmBrokers):len(dmBrokers)], kindNATS)
+	}
 
 	// The designed login path, measured: password login + auth.token.
 	if o.tokenSample > 0 {
@@ -374,38 +415,31 @@ func run(o *options) error {
 	}
 
 	type compared struct {
-		name string
-		fn   func(*server) (result, error)
+		name    string
+		brokers []string
+		fn      func(*server) (result, error)
 	}
 	var cmp []compared
-	chat := func(name string, fn func(*server, string) (result, error)) {
+	chat := func(name string, bs []string, fn func(*server, string) (result, error)) {
 		if !want[name] {
 			return
 		}
 		for _, cl := range o.clients {
-			cmp = append(cmp, compared{name, func(s *server) (result, error) { return fn(s, cl) }})
+			cmp = append(cmp, compared{name, bs, func(s *server) (result, error) { return fn(s, cl) }})
 		}
 	}
-	chat("room0", func(s *server, cl string) (result, error) { return e.roomScenario(s, 0, cl) })
-	chat("room1", func(s *server, cl string) (result, error) { return e.roomScenario(s, 1, cl) })
-	chat("dm", e.dmScenario)
+	chat("room0", brokers, func(s *server, cl string) (result, error) { return e.roomScenario(s, 0, cl) })
+	chat("room1", brokers, func(s *server, cl string) (result, error) { return e.roomScenario(s, 1, cl) })
+	chat("dm", dmBrokers, e.dmScenario)
 	if want["idle"] {
-		cmp = append(cmp, compared{"idle", e.idleScenario})
+		cmp = append(cmp, compared{"idle", brokers, e.idleScenario})
 	}
 	for r := 0; r < o.rounds; r++ {
 		for si, c := range cmp {
-			order := []func() (*server, error){startOurs, startMosq}
-			if (r+si)%2 == 1 {
-				order[0], order[1] = order[1], order[0]
-			}
-			if o.mosquitto == "" {
-				order = order[:1]
-				if (r+si)%2 == 1 {
-					order[0] = startOurs
-				}
-			}
-			for _, start := range order {
-				srv, err := start()
+			// Each round and scenario starts with the next broker.
+			k := (r + si) % len(c.brokers)
+			for _, kind := range append(c.brokers[k:len(c.brokers):len(c.brokers)], c.brokers[:k]...) {
+				srv, err := starts[kind]()
 				if err != nil {
 					return err
 				}
@@ -488,6 +522,9 @@ func printResult(r result) {
 		fmt.Fprintf(&b, "; load generator CPU %.2fs, other processes %.2fs", r.Extra["loadgen_cpu_s"], r.Extra["other_processes_cpu_s"])
 		if n, ok := r.Extra["pubacks"]; ok {
 			fmt.Fprintf(&b, "; %.0f PUBACKs", n)
+		}
+		if n, ok := r.Extra["idle_cpu_percent"]; ok {
+			fmt.Fprintf(&b, "; broker CPU before sending %.1f%%", n)
 		}
 	case r.Scenario == "idle":
 		fmt.Fprintf(&b, "%d connections at %.0f connects/s; RSS %s → %s (peak %s) = %.1f KiB/conn; connect CPU %.0f µs/conn; idle CPU %.2f%%; load generator %.1f KiB/conn",

@@ -15,9 +15,9 @@ import (
 	"time"
 )
 
-// server is a broker process under test: ours or mosquitto.
+// server is a broker process under test: ours, mosquitto or NATS.
 type server struct {
-	kind string // "tachikoma" or "mosquitto"
+	kind string // kindOurs, kindMosq or kindNATS
 	addr string
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -32,6 +32,9 @@ type server struct {
 const (
 	kindOurs = "tachikoma"
 	kindMosq = "mosquitto"
+	kindNATS = "nats"
+	// natsBuild asks for scripts/bench/natsd to be built (-nats).
+	natsBuild = "build"
 )
 
 // raiseNoFile lifts RLIMIT_NOFILE for this process and the brokers it starts.
@@ -88,6 +91,32 @@ log_type error
 log_type warning
 `, port)
 	path := filepath.Join(dir, "mosquitto.conf")
+	return path, os.WriteFile(path, []byte(cfg), 0o644)
+}
+
+// natsConfig configures NATS for the durable-DM comparison: JetStream with
+// file storage in a fresh storeDir (QoS 1 messages are kept there until
+// acknowledged) and the MQTT listener on port, loopback only, no
+// authentication. MQTT needs a server name and JetStream; port -1 gives the
+// NATS protocol's own listener a free port.
+func natsConfig(dir, storeDir string, port int) (string, error) {
+	if err := os.RemoveAll(storeDir); err != nil {
+		return "", err
+	}
+	cfg := fmt.Sprintf(`# Tachikoma bench: JetStream on disk, MQTT on loopback, anonymous.
+server_name: tachikoma-bench
+host: 127.0.0.1
+port: -1
+max_connections: 1000000
+jetstream {
+  store_dir: %q
+}
+mqtt {
+  host: 127.0.0.1
+  port: %d
+}
+`, storeDir, port)
+	path := filepath.Join(dir, "nats.conf")
 	return path, os.WriteFile(path, []byte(cfg), 0o644)
 }
 
