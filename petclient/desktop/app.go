@@ -127,6 +127,7 @@ type App struct {
 	// menuGlyphs: what the last menu's labels showed (test hook only).
 	menuGlyphs *statefile.Glyphs
 	menuPetID  int
+	menuMapped bool // X has mapped openMenu
 	tray       tray
 	// trayRetrying: a timer looks for a tray host that was missing at start
 	trayRetrying bool
@@ -650,7 +651,7 @@ func (a *App) writeState() {
 	}
 	a.stateDirty = false
 	s := statefile.State{
-		PID: os.Getpid(), MenuOpen: a.openMenu != nil, MenuPetID: a.menuPetID,
+		PID: os.Getpid(), MenuOpen: a.openMenu != nil && a.menuMapped, MenuPetID: a.menuPetID,
 		Scale: a.set.Scale, Pack: a.src.Name(), Lang: string(a.lang), Composited: a.composited,
 		TickMS: int(a.tickEvery / time.Millisecond), Hidden: a.userHidden, Events: a.events,
 		Tray: trayKind(a.tray), Chat: a.chatState, Menu: a.menuGlyphs, Translate: a.translateState,

@@ -227,16 +227,27 @@ func (a *App) popupPetMenu(p *petWindow, ev *gdk.Event) {
 	}
 	m.Connect("deactivate", func() {
 		if a.openMenu == m {
-			a.openMenu, a.menuPetID = nil, 0
+			a.openMenu, a.menuPetID, a.menuMapped = nil, 0, false
 			a.writeState()
 		}
 		// Destroy after the chosen item's "activate", which GTK emits
 		// after "deactivate".
 		glib.IdleAdd(func() { m.Destroy() })
 	})
+	// The state says the menu is open once X has mapped it: keys and
+	// screenshots from then on reach it (its grab came before the map).
+	if top, err := m.GetToplevel(); err == nil {
+		top.ToWidget().Connect("map-event", func() bool {
+			if a.openMenu == m {
+				a.menuMapped = true
+				a.writeState()
+			}
+			return false
+		})
+	}
 	m.ShowAll()
 	m.PopupAtPointer(ev)
-	a.openMenu, a.menuPetID = m, p.id
+	a.openMenu, a.menuPetID, a.menuMapped = m, p.id, false
 	a.log.Debug("pet menu open", "pet", p.id, "items", len(items))
 	if a.state != nil {
 		g := glyphs.InWidget(m)

@@ -169,7 +169,7 @@ func TestChat(t *testing.T) {
 	t.Run("chat window closes and opens again", func(t *testing.T) {
 		send("close-chat")
 		p.waitState("window closed", 5*time.Second, func(st statefile.State) bool { return !chatState(st).WindowOpen })
-		if p.cmd.ProcessState != nil {
+		if !running(p.cmd) {
 			t.Fatal("closing the chat window ended the pet")
 		}
 		send("open dm:bob")
