@@ -69,6 +69,16 @@ type Settings struct {
 
 	// Chat is where and as whom the pet chats, and how loudly.
 	Chat ChatSettings `yaml:"chat"`
+
+	// Translate configures the translation tool.
+	Translate TranslateSettings `yaml:"translate"`
+}
+
+// TranslateSettings configure the translation tool.
+type TranslateSettings struct {
+	// Hotkey translates the selection from any window, e.g. "Ctrl+Alt+T";
+	// empty: no global key (the default).
+	Hotkey string `yaml:"hotkey"`
 }
 
 // ChatSettings configure the chat. An empty Server means "host a chat
@@ -263,7 +273,7 @@ func Decode(data []byte) (Settings, []string, error) {
 func knownKeys() map[string]bool {
 	return map[string]bool{
 		"scale": true, "pack": true, "language": true, "pets": true, "max_pets": true,
-		"sleep_after": true, "avoid_fullscreen": true, "start_on_login": true, "chat": true,
+		"sleep_after": true, "avoid_fullscreen": true, "start_on_login": true, "chat": true, "translate": true,
 	}
 }
 

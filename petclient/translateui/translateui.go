@@ -24,6 +24,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
 	"github.com/tachikoma-pet/tachikoma/petclient/dict"
+	"github.com/tachikoma-pet/tachikoma/petclient/hotkey"
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
 	"github.com/tachikoma-pet/tachikoma/petclient/translate"
 )
@@ -47,6 +48,7 @@ type UI struct {
 
 	ksMu sync.Mutex
 	ks   translate.KeyStore // opened on first use
+	grab *hotkey.Grab
 	svc  translate.Service
 	bub  bubble
 	last translate.Answer
@@ -72,8 +74,34 @@ func Attach(app *desktop.App, opts Options) *UI {
 	}
 	u.resetTranslator()
 	app.Menus().Add("translate", MenuOrder, menu.Everywhere, menu.SectionFunc(u.items))
+	if hk := app.Settings().Translate.Hotkey; hk != "" {
+		u.listenHotkey(hk)
+	}
 	app.OnPetsChanged(func([]desktop.PetInfo) { u.bub.petsChanged() })
 	return u
+}
+
+// listenHotkey grabs the global key that translates the selection.
+func (u *UI) listenHotkey(spec string) {
+	k, err := hotkey.Parse(spec)
+	if err == nil {
+		u.grab, err = hotkey.Listen("", k, func() {
+			glib.IdleAdd(func() { u.TranslateSelection(0) })
+		})
+	}
+	if err != nil {
+		u.log.Warn("translation hotkey not set", "hotkey", spec, "err", err)
+		return
+	}
+	u.log.Info("translation hotkey", "hotkey", spec)
+}
+
+// Close releases the global key.
+func (u *UI) Close() {
+	if u.grab != nil {
+		u.grab.Close()
+		u.grab = nil
+	}
 }
 
 // keys opens the key store once (it may probe D-Bus: not on the GTK thread).

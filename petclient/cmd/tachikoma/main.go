@@ -154,8 +154,9 @@ func run(args []string) int {
 
 	var chatCtl *chatui.Controller
 	var remindUI *remindui.UI
+	var translateUI *translateui.UI
 	onStart := func(app *desktop.App) {
-		translateui.Attach(app, translateui.Options{Logger: log})
+		translateUI = translateui.Attach(app, translateui.Options{Logger: log})
 		ro := remindui.Options{Logger: log}
 		if !*noChat {
 			chatCtl = chatui.Attach(app, chatui.Options{
@@ -172,6 +173,9 @@ func run(args []string) int {
 		}
 	}
 	defer func() {
+		if translateUI != nil {
+			translateUI.Close()
+		}
 		if remindUI != nil {
 			remindUI.Close()
 		}

@@ -144,7 +144,8 @@ func translateMenu(s *xsession, p *pet, ups int) {
 
 // TestTranslateScreenText shows English text in a window (ImageMagick's
 // display), picks "Translate screen text", drags over the text and reads
-// the bubble: tesseract's reading, translated.
+// the bubble: tesseract's reading, translated. Then the global hotkey
+// translates the selection.
 func TestTranslateScreenText(t *testing.T) {
 	s := startX(t, false)
 	s.startBackdrop()
@@ -159,6 +160,9 @@ func TestTranslateScreenText(t *testing.T) {
 	}
 	s.start("display", nil, "display", "-geometry", "+700+100", img)
 	time.Sleep(time.Second) // no event tells when display has drawn
+	// The global hotkey is on in this test's settings.
+	os.MkdirAll(filepath.Join(s.dir, "config", "tachikoma"), 0o700)
+	os.WriteFile(filepath.Join(s.dir, "config", "tachikoma", "settings.yaml"), []byte("translate:\n  hotkey: Ctrl+Alt+T\n"), 0o600)
 	p := s.startPet(nil, "--pets", "1", "--no-chat", "--lang", "zh")
 
 	translateMenu(s, p, menuScreen)
@@ -173,4 +177,17 @@ func TestTranslateScreenText(t *testing.T) {
 	if !strings.Contains(strings.ToLower(st.Translate.Query), "look forward to") || st.Translate.Drawn.Unknown != 0 {
 		t.Errorf("screen text: %+v", *st.Translate)
 	}
+
+	// Ctrl+Alt+T from anywhere translates the selection.
+	file := filepath.Join(s.dir, "sel.txt")
+	os.WriteFile(file, []byte("children"), 0o644)
+	s.start("xclip", nil, "xclip", "-quiet", "-selection", "primary", "-i", file)
+	before := st.Translate.Shown
+	waitFor(t, 20*time.Second, "the hotkey's bubble", func() bool {
+		s.xdotool("key", "ctrl+alt+t")
+		return p.poll(3*time.Second, func(st statefile.State) bool {
+			tr := st.Translate
+			return tr != nil && tr.Shown > before && strings.Contains(tr.Drawn.Text, "孩子")
+		})
+	})
 }
