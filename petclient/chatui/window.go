@@ -515,7 +515,8 @@ func (w *chatWindow) showMembers(room string) {
 		}
 		return err
 	}, func() {
-		m := gtk.MessageDialogNew(w.win, gtk.DIALOG_DESTROY_WITH_PARENT, gtk.MESSAGE_INFO, gtk.BUTTONS_CLOSE, "%s", strings.Join(members, "\n"))
+		m := gtk.MessageDialogNew(w.win, gtk.DIALOG_DESTROY_WITH_PARENT, gtk.MESSAGE_INFO, gtk.BUTTONS_NONE, "%s", strings.Join(members, "\n"))
+		m.AddButton(w.c.app.Lang().T(i18n.DialogClose), gtk.RESPONSE_CLOSE)
 		m.SetTitle(w.c.app.Lang().T(i18n.ChatRoomMembers))
 		m.Connect("response", func() { m.Destroy() })
 		m.ShowAll()

@@ -158,6 +158,7 @@ func Run(opts Options) error {
 	mallocSetup() // before GTK starts its threads
 	glib.SetPrgname("tachikoma")
 	glib.SetApplicationName("Tachikoma")
+	useLanguageBeforeInit(opts.Settings.Language)
 	if err := gtk.InitCheck(nil); err != nil {
 		return fmt.Errorf("cannot open a display (DISPLAY=%q): %w", os.Getenv("DISPLAY"), err)
 	}
@@ -655,6 +656,7 @@ func (a *App) writeState() {
 		Scale: a.set.Scale, Pack: a.src.Name(), Lang: string(a.lang), Composited: a.composited,
 		TickMS: int(a.tickEvery / time.Millisecond), Hidden: a.userHidden, Events: a.events,
 		Tray: trayKind(a.tray), Chat: a.chatState, Menu: a.menuGlyphs, Translate: a.translateState,
+		GtkCancel: gtkText("_Cancel"),
 	}
 	for _, p := range a.pets {
 		ps := statefile.Pet{ID: p.id, X: p.pose.X, Y: p.pose.Y, WinX: p.winX, WinY: p.winY,

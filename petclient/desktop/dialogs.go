@@ -168,7 +168,8 @@ func (a *App) setAutostart(on bool) {
 }
 
 func (a *App) errorDialog(msg string) {
-	m := gtk.MessageDialogNew(nil, 0, gtk.MESSAGE_ERROR, gtk.BUTTONS_CLOSE, "%s", msg)
+	m := gtk.MessageDialogNew(nil, 0, gtk.MESSAGE_ERROR, gtk.BUTTONS_NONE, "%s", msg)
+	m.AddButton(a.lang.T(i18n.DialogClose), gtk.RESPONSE_CLOSE)
 	m.SetKeepAbove(true)
 	m.SetPosition(gtk.WIN_POS_CENTER)
 	m.Connect("response", func() { m.Destroy() })

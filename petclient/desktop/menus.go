@@ -292,6 +292,7 @@ func (a *App) apply(s settings.Settings) {
 	}
 	if l := i18n.Resolve(s.Language, osGetenv); l != a.lang {
 		a.lang = l
+		useLanguage(l)
 		a.rebuildTray()
 	}
 	if s.StartOnLogin != old.StartOnLogin {

@@ -44,6 +44,7 @@ const (
 	SetStartOnLogin    Key = "settings.startonlogin"
 	SetSave            Key = "settings.save"
 	SetCancel          Key = "settings.cancel"
+	DialogClose        Key = "dialog.close"
 	SetSaveFailed      Key = "settings.savefailed"
 	SetAutostartFailed Key = "settings.autostartfailed"
 
@@ -154,6 +155,7 @@ var catalogues = map[Lang]map[Key]string{
 		SetStartOnLogin:    "Start on login",
 		SetSave:            "Save",
 		SetCancel:          "Cancel",
+		DialogClose:        "Close",
 		SetSaveFailed:      "Could not save settings: %s",
 		SetAutostartFailed: "Could not change the login entry: %s",
 
@@ -260,6 +262,7 @@ var catalogues = map[Lang]map[Key]string{
 		SetStartOnLogin:    "登录时启动",
 		SetSave:            "保存",
 		SetCancel:          "取消",
+		DialogClose:        "关闭",
 		SetSaveFailed:      "无法保存设置：%s",
 		SetAutostartFailed: "无法修改登录启动项：%s",
 

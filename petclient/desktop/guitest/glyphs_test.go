@@ -16,7 +16,8 @@ import (
 
 // TestChineseComposited and TestChineseShaped run the pet in Chinese: its
 // menu and bubbles in Chinese and English must show every glyph (Pango's
-// unknown-glyph count is zero: no boxes) and draw the message's text.
+// unknown-glyph count is zero: no boxes) and draw the message's text, and
+// GTK's own labels (Cancel) are Chinese too, in a C.UTF-8 and a C locale.
 func TestChineseComposited(t *testing.T) { testChinese(t, true) }
 func TestChineseShaped(t *testing.T)     { testChinese(t, false) }
 
@@ -31,8 +32,15 @@ func testChinese(t *testing.T, composited bool) {
 	}
 	s := startX(t, composited)
 	s.startBackdrop()
-	p := s.startPet([]string{"XDG_STATE_HOME=" + filepath.Join(s.dir, "state"), "TACHIKOMA_PASSWORD=alice-password"},
+	locale := "LANG=C.UTF-8"
+	if !composited {
+		locale = "LANG=C"
+	}
+	p := s.startPet([]string{"XDG_STATE_HOME=" + filepath.Join(s.dir, "state"), "TACHIKOMA_PASSWORD=alice-password", locale},
 		"--pets", "1", "--lang", "zh", "--server", "mqtt://"+addr, "--user", "alice")
+	if got := p.read().GtkCancel; got != "取消(_C)" {
+		t.Errorf("with %s GTK's own Cancel label is %q, want 取消(_C)", locale, got)
+	}
 	p.waitState("chat online", 20*time.Second, func(st statefile.State) bool {
 		return st.Chat != nil && st.Chat.Status == "online"
 	})

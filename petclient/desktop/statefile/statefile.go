@@ -51,6 +51,8 @@ type State struct {
 	Chat       *Chat   `json:"chat,omitempty"`
 	// Menu: what the labels of the last menu opened showed.
 	Menu *Glyphs `json:"menu,omitempty"`
+	// GtkCancel is GTK's own Cancel label as its dialogs show it now.
+	GtkCancel string `json:"gtk_cancel"`
 	// Translate: the translation bubble (written by petclient/translateui).
 	Translate *Translate `json:"translate,omitempty"`
 }
