@@ -118,7 +118,7 @@ func TestTranslateSelection(t *testing.T) {
 	if !strings.Contains(tr.Drawn.Text, "翻译失败") || !strings.Contains(tr.Drawn.Text, "child") {
 		t.Errorf("1 MB selection the provider refuses: %q", tr.Drawn.Text)
 	}
-	if p.cmd.ProcessState != nil {
+	if !running(p.cmd) {
 		t.Fatalf("the pet exited:\n%s", tail(s.logOf("pet"), 20))
 	}
 }
@@ -134,8 +134,7 @@ const (
 
 func translateMenu(s *xsession, p *pet, ups int) {
 	s.t.Helper()
-	p.openMenu()
-	time.Sleep(200 * time.Millisecond) // the grab must be in place before keys arrive
+	p.openMenu() // open means mapped, and the menu's grab comes before its map
 	for i := 0; i < ups; i++ {
 		s.xdotool("key", "Up")
 	}
