@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gotk3/gotk3/gdk"
 	"github.com/gotk3/gotk3/glib"
@@ -270,8 +271,8 @@ func (c *Controller) onMessage(ev chat.Event) {
 	if ev.DM && set.Notifications && (c.win == nil || !c.win.visible()) {
 		notify.Send(c.app.Lang().F(i18n.ChatNotifyDM, nickOf(m)), m.Text, c.log)
 	}
-	if set.DoNotDisturb || set.IsMuted(ev.Conv) {
-		return
+	if set.Silent(time.Now()) || set.IsMuted(ev.Conv) {
+		return // still unread: the chat window keeps it for later
 	}
 	b := c.pickBubble()
 	if b == nil {
@@ -286,7 +287,7 @@ func (c *Controller) onMessage(ev chat.Event) {
 // announce makes a pet say something the user should answer (a friend
 // request, an invitation); clicking it opens the chat window.
 func (c *Controller) announce(text string) {
-	if c.settings().DoNotDisturb {
+	if c.settings().Silent(time.Now()) {
 		return
 	}
 	if b := c.pickBubble(); b != nil {

@@ -92,6 +92,9 @@ type ChatSettings struct {
 	Remember bool `yaml:"remember"`
 	// DoNotDisturb: no speech bubbles (messages still count as unread).
 	DoNotDisturb bool `yaml:"do_not_disturb"`
+	// QuietHours: "HH:MM-HH:MM", local time, daily (may span midnight):
+	// do-not-disturb on by itself meanwhile. Empty: none.
+	QuietHours string `yaml:"quiet_hours"`
 	// Muted conversations (room:NAME, dm:USER) never make bubbles.
 	Muted []string `yaml:"muted"`
 	// Notifications: desktop notifications for DMs while the chat window
@@ -100,6 +103,48 @@ type ChatSettings struct {
 	// HostOnLAN lets other computers reach the chat server this pet hosts
 	// (only when Server is empty).
 	HostOnLAN bool `yaml:"host_on_lan"`
+}
+
+// Silent reports whether bubbles are silenced at now: do-not-disturb, or
+// within the quiet hours. Messages still arrive and count as unread.
+func (c ChatSettings) Silent(now time.Time) bool {
+	if c.DoNotDisturb {
+		return true
+	}
+	from, to, err := ParseQuietHours(c.QuietHours)
+	if err != nil || from == to {
+		return false
+	}
+	t := time.Duration(now.Hour())*time.Hour + time.Duration(now.Minute())*time.Minute
+	if from < to {
+		return t >= from && t < to
+	}
+	return t >= from || t < to // across midnight
+}
+
+// ParseQuietHours reads "HH:MM-HH:MM" as times of day; "" is no quiet hours.
+func ParseQuietHours(s string) (from, to time.Duration, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(strings.ReplaceAll(s, " ", ""), "-")
+	if ok {
+		if from, err = clockTime(a); err == nil {
+			to, err = clockTime(b)
+		}
+	}
+	if !ok || err != nil {
+		return 0, 0, fmt.Errorf("%q is not HH:MM-HH:MM (e.g. 22:30-07:00)", s)
+	}
+	return from, to, nil
+}
+
+func clockTime(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
 
 // IsMuted reports whether conv is muted.
@@ -221,6 +266,9 @@ func (c ChatSettings) validate(add func(key, format string, args ...any)) {
 		if !convRE.MatchString(m) {
 			add("chat.muted", "%q is not room:NAME or dm:USER", m)
 		}
+	}
+	if _, _, err := ParseQuietHours(c.QuietHours); err != nil {
+		add("chat.quiet_hours", "%v", err)
 	}
 }
 

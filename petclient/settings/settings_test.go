@@ -237,3 +237,43 @@ func TestChatValidation(t *testing.T) {
 		t.Fatalf("round trip: %+v %v", back, err)
 	}
 }
+
+func TestQuietHours(t *testing.T) {
+	at := func(hm string) time.Time {
+		tm, err := time.ParseInLocation("2006-01-02 15:04", "2026-12-06 "+hm, time.Local)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	for _, c := range []struct {
+		quiet, at string
+		want      bool
+	}{
+		{"22:30-07:00", "23:59", true}, {"22:30-07:00", "00:00", true}, {"22:30-07:00", "06:59", true},
+		{"22:30-07:00", "07:00", false}, {"22:30-07:00", "22:29", false}, {"22:30-07:00", "12:00", false},
+		{"13:00-14:00", "13:30", true}, {"13:00-14:00", "14:00", false}, {"13:00-14:00", "12:59", false},
+		{"", "03:00", false}, {"08:00-08:00", "08:00", false},
+	} {
+		s := Defaults()
+		s.Chat.QuietHours = c.quiet
+		if err := s.Validate(); err != nil {
+			t.Fatalf("%q: %v", c.quiet, err)
+		}
+		if got := s.Chat.Silent(at(c.at)); got != c.want {
+			t.Errorf("quiet hours %q at %s: silent %v, want %v", c.quiet, c.at, got, c.want)
+		}
+	}
+	s := Defaults()
+	s.Chat.DoNotDisturb = true
+	if !s.Chat.Silent(at("12:00")) {
+		t.Error("do-not-disturb is not silent")
+	}
+	for _, bad := range []string{"22:30", "25:00-07:00", "22:30-7", "late-early", "22:30-07:00-08:00"} {
+		s := Defaults()
+		s.Chat.QuietHours = bad
+		if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "chat.quiet_hours") {
+			t.Errorf("quiet_hours %q accepted (err %v)", bad, err)
+		}
+	}
+}
