@@ -1,0 +1,283 @@
+package spriteimport
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/engine"
+	"github.com/tachikoma-pet/tachikoma/petclient/pack"
+)
+
+// shimejiSet writes a synthetic Shimeji-ee set: 46 transparent 128x128
+// images, shime N's figure N pixels wide so frames can be told apart.
+func shimejiSet(t *testing.T, root string, actions string) {
+	for n := 1; n <= 46; n++ {
+		m := image.NewNRGBA(image.Rect(0, 0, 128, 128))
+		fill(m, image.Rect(64-n/2-4, 60, 64+n/2+4, 128), navy)
+		writeFile(t, filepath.Join(root, "img", "Test", fmt.Sprintf("shime%d.png", n)), pngBytes(t, m))
+	}
+	if actions != "" {
+		writeFile(t, filepath.Join(root, "conf", "actions.xml"), []byte(actions))
+	}
+}
+
+const actionsXML = `<?xml version="1.0" encoding="UTF-8"?>
+<Mascot xmlns="http://www.group-finity.com/Mascot">
+  <ActionList>
+    <Action Name="Walk" Type="Move" BorderType="Floor">
+      <Animation>
+        <Pose Image="/shime2.png" ImageAnchor="64,128" Velocity="-2,0" Duration="5" />
+        <Pose Image="/shime3.png" ImageAnchor="64,128" Velocity="-2,0" Duration="5" />
+      </Animation>
+    </Action>
+    <Action Name="Stand" Type="Stay" BorderType="Floor">
+      <Animation><Pose Image="/shime1.png" ImageAnchor="64,128" Velocity="0,0" Duration="250" /></Animation>
+    </Action>
+    <Action Name="SitDown" Type="Stay" BorderType="Floor">
+      <Animation Condition="#{mascot.anchor.x &lt; 10}"><Pose Image="/shime30.png" ImageAnchor="64,128" Duration="10" /></Animation>
+      <Animation><Pose Image="/shime31.png" ImageAnchor="64,128" Duration="10" /></Animation>
+    </Action>
+  </ActionList>
+</Mascot>`
+
+func loadClip(t *testing.T, p *pack.Pack, name string) []pack.Frame {
+	t.Helper()
+	fr, err := p.Frames(name, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fr
+}
+
+func TestImportShimejiWithActions(t *testing.T) {
+	src := t.TempDir()
+	shimejiSet(t, src, actionsXML)
+	plan, err := Import(Options{Name: "Test 试验"}, Source{Path: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "packs", plan.ID)
+	if err := plan.Write(out, false); err != nil {
+		t.Fatal(err)
+	}
+	p, err := pack.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	walk := loadClip(t, p, engine.AnimWalk)
+	if len(walk) != 2 || walk[0].Duration != 200*time.Millisecond {
+		t.Fatalf("walk: %d frames of %v, want 2 of 200ms (5 ticks)", len(walk), walk[0].Duration)
+	}
+	// Frames are told apart by width: shime2 is narrower than shime3, shared box or not.
+	if w := visibleWidth(walk[0].Image); w != 2/2*2+8 {
+		t.Errorf("walk frame 0 is %d px wide, want shime2's %d", w, 2/2*2+8)
+	}
+	// The anchor is Shimeji's bottom centre: on the figure's feet, at its middle.
+	if a := walk[0].Anchor; a.Y != walk[0].Image.Rect.Dy()-1 || absInt(a.X-walk[0].Image.Rect.Dx()/2) > 1 {
+		t.Errorf("walk anchor %v in a %v image", a, walk[0].Image.Rect.Size())
+	}
+	// SitDown's first animation is conditional but still the first: shime30.
+	if w := visibleWidth(loadClip(t, p, engine.AnimSit)[0].Image); w != 30/2*2+8 {
+		t.Errorf("sit frame is %d px wide, want shime30's", w)
+	}
+	// Without an action in the file: Shimeji's stock meaning (fall is shime4, drag 5,7,8).
+	if w := visibleWidth(loadClip(t, p, engine.AnimFall)[0].Image); w != 4/2*2+8 {
+		t.Errorf("fall frame is %d px wide, want shime4's", w)
+	}
+	drag := loadClip(t, p, engine.AnimDrag)
+	for i, n := range []int{5, 7, 8} {
+		if w := visibleWidth(drag[i].Image); w != n/2*2+8 {
+			t.Errorf("drag frame %d is %d px wide, want shime%d's", i, w, n)
+		}
+	}
+}
+
+func TestImportShimejiZipAndZipSlip(t *testing.T) {
+	src := t.TempDir()
+	shimejiSet(t, src, "")
+	entries := map[string][]byte{}
+	var order []string
+	for n := 1; n <= 46; n++ {
+		name := fmt.Sprintf("img/Test/shime%d.png", n)
+		data, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries[name] = data
+		order = append(order, name)
+	}
+	good := filepath.Join(t.TempDir(), "test.zip")
+	writeFile(t, good, zipBytes(t, entries, order...))
+	plan, err := Import(Options{Name: "Zipped"}, Source{Path: good})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.Write(filepath.Join(t.TempDir(), "zipped"), false); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, evil := range []string{"../evil.png", "img/../../evil.png", "/etc/evil.png", `img\..\evil.png`} {
+		entries[evil] = entries["img/Test/shime1.png"]
+		bad := filepath.Join(t.TempDir(), "slip.zip")
+		writeFile(t, bad, zipBytes(t, entries, append(order, evil)...))
+		delete(entries, evil)
+		_, err := Import(Options{Name: "Slip"}, Source{Path: bad})
+		if err == nil || !strings.Contains(err.Error(), "slip.zip!"+evil) {
+			t.Errorf("%s: got %v, want the entry refused by name", evil, err)
+		}
+	}
+}
+
+func TestImportRefusesZipBomb(t *testing.T) {
+	bomb := filepath.Join(t.TempDir(), "bomb.zip")
+	zeros := make([]byte, 8<<20)
+	writeFile(t, bomb, zipBytes(t, map[string][]byte{"walk.png": zeros}, "walk.png"))
+	_, err := Import(Options{Name: "Bomb"}, Source{Path: bomb})
+	if err == nil || !strings.Contains(err.Error(), "zip bomb") || !strings.Contains(err.Error(), "bomb.zip!walk.png") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestImportFramesFolderAndSheet(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "walk_1.png"), pngBytes(t, figure(40, 40, 0)))
+	writeFile(t, filepath.Join(dir, "walk_2.png"), pngBytes(t, figure(40, 40, 4)))
+	writeFile(t, filepath.Join(dir, "walk_10.png"), pngBytes(t, figure(40, 40, 8)))
+	writeFile(t, filepath.Join(dir, "notes.txt"), []byte("ignored"))
+	sheet := image.NewNRGBA(image.Rect(0, 0, 120, 40))
+	for i := range 3 {
+		f := figure(40, 40, 0)
+		for y := range 40 {
+			copy(sheet.Pix[sheet.PixOffset(40*i, y):][:160], f.Pix[f.PixOffset(0, y):][:160])
+		}
+	}
+	sheetFile := filepath.Join(t.TempDir(), "sheet.png")
+	writeFile(t, sheetFile, pngBytes(t, sheet))
+	plan, err := Import(Options{Name: "Robot", Grid: image.Pt(3, 1)}, Source{Path: dir}, Source{State: engine.AnimFall, Path: sheetFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "robot")
+	if err := plan.Write(out, false); err != nil {
+		t.Fatal(err)
+	}
+	p, err := pack.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	walk := loadClip(t, p, engine.AnimWalk)
+	if len(walk) != 3 || len(loadClip(t, p, engine.AnimFall)) != 3 {
+		t.Fatalf("walk %d frames, fall %d; want 3 and 3", len(walk), len(loadClip(t, p, engine.AnimFall)))
+	}
+	// One shared box: walk_10 (shifted 8 px) is the rightmost, so the box is
+	// 8 px wider than the figure and frame 0's figure sits at its left.
+	m := walk[0].Image
+	if a := alphaAt(m, 0, m.Rect.Dy()/2); a != 0 {
+		t.Errorf("margin alpha %d, want 0", a)
+	}
+	if a := alphaAt(m, 1, m.Rect.Dy()/2); a == 0 || a == 255 {
+		t.Errorf("rim alpha %d, want partial", a)
+	}
+	if a := alphaAt(m, 5, 6); a != 255 {
+		t.Errorf("white eye inside the figure: alpha %d, want 255", a)
+	}
+	if a := alphaAt(m, m.Rect.Dx()-3, m.Rect.Dy()/2); a != 0 {
+		t.Errorf("right of frame 0's figure: alpha %d, want 0 (it belongs to the later frames' room)", a)
+	}
+	if a := alphaAt(walk[2].Image, m.Rect.Dx()-3, m.Rect.Dy()/2); a != 255 {
+		t.Errorf("walk_10 at the right: alpha %d, want 255 (frames sorted numerically)", a)
+	}
+	// Every state is there, the climb is the walk turned onto the wall.
+	climb := loadClip(t, p, engine.AnimClimb)
+	if climb[0].Image.Rect.Dx() != m.Rect.Dy() || climb[0].Anchor.X != 1 {
+		t.Errorf("climb %v anchor %v; want the walk rotated with the anchor on the wall", climb[0].Image.Rect, climb[0].Anchor)
+	}
+}
+
+func TestWriteLeavesNothingHalfDone(t *testing.T) {
+	gifFile := filepath.Join(t.TempDir(), "dance.gif")
+	writeFile(t, gifFile, disposalGIF(t))
+	plan, err := Import(Options{Name: "Dance", Matte: Matte{MinIsland: 0}}, Source{Path: gifFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := t.TempDir()
+	out := filepath.Join(parent, "dance")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.Write(out, false); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("overwrote an existing pack: %v", err)
+	}
+	if err := plan.Write(out, true); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(parent)
+	if len(entries) != 1 || entries[0].Name() != "dance" {
+		t.Fatalf("left behind: %v", entries)
+	}
+	if _, err := pack.Load(out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestImportBadFilesNameThemselves(t *testing.T) {
+	dir := t.TempDir()
+	trunc := pngBytes(t, figure(40, 40, 0))
+	huge := pngBytes(t, image.NewNRGBA(image.Rect(0, 0, 1, 1)))
+	// Patch the IHDR to claim 30000x30000; the pixel data stays 1x1.
+	copy(huge[16:], []byte{0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30})
+	binary.BigEndian.PutUint32(huge[29:], crc32.ChecksumIEEE(huge[12:29]))
+	for _, c := range []struct {
+		file string
+		data []byte
+		want string
+	}{
+		{"walk.png", trunc[:len(trunc)-30], "damaged PNG"},
+		{"stand.png", []byte("GIF89a"), "GIF"},
+		{"fall.png", huge, "too large (30000x30000"},
+		{"sit.gif", []byte("not a picture"), "not a PNG"},
+		{"ghost.png", pngBytes(t, figure(40, 40, 0)), "which animation"},
+	} {
+		name := filepath.Join(dir, c.file)
+		writeFile(t, name, c.data)
+		_, err := Import(Options{Name: "Bad"}, Source{Path: name}, Source{Path: name + "x"})
+		if c.file != "ghost.png" {
+			_, err = Import(Options{Name: "Bad"}, Source{Path: name})
+		}
+		if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want an error naming it, containing %q", c.file, err, c.want)
+		}
+	}
+	// The 30000x30000 header is refused by its size, before any decoding.
+	if _, err := DecodePNG("huge.png", huge, &Budget{}); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Errorf("huge header: %v", err)
+	}
+}
+
+func visibleWidth(m *image.NRGBA) int {
+	r := VisibleBounds(m)
+	// Ignore the soft rim: count columns with an opaque pixel.
+	n := 0
+	for x := r.Min.X; x < r.Max.X; x++ {
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			if m.NRGBAAt(x, y).A == 255 {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+func absInt(v int) int { return max(v, -v) }
+
+var _ = png.Encode

@@ -1,0 +1,363 @@
+package spriteimport
+
+import (
+	"fmt"
+	"image"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/engine"
+)
+
+// Source is one SOURCE argument: a file or folder, optionally for one state
+// ("walk=cat.gif"). State "" takes the state from the file name; a lone
+// picture whose name is no state becomes the whole pet.
+type Source struct {
+	State string
+	Path  string
+}
+
+// StateAll as a Source's state makes it the picture for every state
+// nothing else provides.
+const StateAll = "all"
+
+var stateAliases = map[string]string{
+	"idle": engine.AnimStand, "default": engine.AnimStand, "站": engine.AnimStand, "站立": engine.AnimStand,
+	"walking": engine.AnimWalk, "走": engine.AnimWalk, "走路": engine.AnimWalk,
+	"running": engine.AnimRun, "跑": engine.AnimRun, "sitting": engine.AnimSit, "坐": engine.AnimSit,
+	"sleeping": engine.AnimSleep, "睡": engine.AnimSleep, "睡觉": engine.AnimSleep,
+	"jumping": engine.AnimJump, "falling": engine.AnimFall, "landing": engine.AnimLand,
+	"climbing": engine.AnimClimb, "hanging": engine.AnimHang, "dragged": engine.AnimDrag,
+	"happy": engine.AnimJoy, "surprised": engine.AnimSurprise, "click": engine.AnimPoke,
+}
+
+// StateName maps a name (or alias) to a pet state; ok is false for others.
+func StateName(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if slices.Contains(engine.RequiredAnimations, s) || s == StateAll {
+		return s, true
+	}
+	a, ok := stateAliases[s]
+	return a, ok
+}
+
+// ParseSource splits "STATE=PATH"; a prefix that is no state stays part of the path.
+func ParseSource(arg string) Source {
+	if i := strings.IndexByte(arg, '='); i > 0 {
+		if st, ok := StateName(arg[:i]); ok {
+			return Source{State: st, Path: arg[i+1:]}
+		}
+	}
+	return Source{Path: arg}
+}
+
+// raw is one state's frames before background removal and cropping.
+type raw struct {
+	source    string
+	frames    []*image.NRGBA
+	delays    []time.Duration
+	anchors   []*image.Point // explicit anchors in frame pixels (Shimeji); nil: by state
+	loopCount int
+}
+
+var frameNameRE = regexp.MustCompile(`^(.*?)[ _\-.]?(\d{1,4})$`)
+
+// stemState reads "walk", "walk_3", "Walk-03" as (walk, 3); ok false if no state.
+func stemState(file string) (state string, index int, ok bool) {
+	stem := strings.TrimSuffix(path.Base(file), path.Ext(file))
+	index = -1
+	if m := frameNameRE.FindStringSubmatch(stem); m != nil && m[1] != "" {
+		stem = m[1]
+		index, _ = strconv.Atoi(m[2])
+	}
+	state, ok = StateName(stem)
+	return state, index, ok
+}
+
+type loader struct {
+	opts     Options
+	budget   Budget
+	meter    meter
+	states   map[string]*raw
+	warnings []string
+}
+
+func (l *loader) warn(format string, a ...any) {
+	l.warnings = append(l.warnings, fmt.Sprintf(format, a...))
+}
+
+func (l *loader) add(state string, r *raw) error {
+	if old := l.states[state]; old != nil {
+		return fmt.Errorf("%s and %s both give the %q animation", old.source, r.source, state)
+	}
+	if len(r.frames) == 0 {
+		return errf(r.source, "has no frames")
+	}
+	l.states[state] = r
+	return nil
+}
+
+func (l *loader) source(src Source, lone bool) error {
+	st, err := os.Stat(src.Path)
+	if err != nil {
+		return errf(src.Path, "cannot be read: %v", unwrapPath(err))
+	}
+	switch ext := strings.ToLower(filepath.Ext(src.Path)); {
+	case st.IsDir():
+		t, err := openDir(src.Path, &l.meter)
+		if err != nil {
+			return err
+		}
+		defer t.root.Close()
+		return l.tree(t, src.State)
+	case ext == ".zip":
+		t, err := openZip(src.Path, &l.meter)
+		if err != nil {
+			return err
+		}
+		defer t.closer.Close()
+		return l.tree(t, src.State)
+	case ext == ".gif" || ext == ".png":
+		state := src.State
+		if state == "" {
+			s, _, ok := stemState(src.Path)
+			switch {
+			case ok:
+				state = s
+			case lone:
+				state = StateAll
+			default:
+				return errf(src.Path, "which animation is this? name it after one (walk.gif) or write STATE=%s (states: %s)",
+					src.Path, strings.Join(engine.RequiredAnimations, ", "))
+			}
+		}
+		data, err := l.readFile(src.Path)
+		if err != nil {
+			return err
+		}
+		r, err := l.picture(src.Path, data, true)
+		if err != nil {
+			return err
+		}
+		return l.add(state, r)
+	default:
+		return errf(src.Path, "is not a GIF, PNG, zip or folder")
+	}
+}
+
+// picture decodes one GIF or PNG file; a PNG named on the command line is
+// cut up as a sprite sheet when a grid or frame size is set.
+func (l *loader) picture(label string, data []byte, sheet bool) (*raw, error) {
+	if strings.HasPrefix(string(data), "GIF8") {
+		a, err := DecodeGIF(label, data, &l.budget)
+		if err != nil {
+			return nil, err
+		}
+		return &raw{source: label, frames: a.Frames, delays: a.Delays, loopCount: a.LoopCount, anchors: make([]*image.Point, len(a.Frames))}, nil
+	}
+	m, err := DecodePNG(label, data, &l.budget)
+	if err != nil {
+		return nil, err
+	}
+	frames := []*image.NRGBA{m}
+	if sheet && (l.opts.Grid != (image.Point{}) || l.opts.Cell != (image.Point{})) {
+		if frames, err = SplitSheet(label, m, l.opts.Grid, l.opts.Cell); err != nil {
+			return nil, err
+		}
+	}
+	r := &raw{source: label, frames: frames, loopCount: 0, anchors: make([]*image.Point, len(frames))}
+	for range frames {
+		r.delays = append(r.delays, l.opts.frameDelay())
+	}
+	return r, nil
+}
+
+func (l *loader) readFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, errf(name, "cannot be opened: %v", unwrapPath(err))
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		return nil, errf(name, "is not a regular file")
+	}
+	return l.meter.readAll(name, f, MaxFileBytes)
+}
+
+// tree imports a folder or zip: a Shimeji-ee set if it has shime1.png,
+// otherwise pictures named after states (walk_1.png, fall.gif).
+func (l *loader) tree(t tree, forced string) error {
+	files := t.list()
+	var sets []string
+	for _, f := range files {
+		if strings.EqualFold(path.Base(f), "shime1.png") {
+			sets = append(sets, path.Dir(f))
+		}
+	}
+	if len(sets) > 0 {
+		return l.shimeji(t, sets)
+	}
+	for _, f := range files {
+		if strings.EqualFold(path.Base(f), "pet_conf.json") {
+			return errf(t.label(f), "DyberPet folders are not supported yet; import its action folders as STATE=FOLDER instead")
+		}
+	}
+	type frame struct {
+		file  string
+		index int
+	}
+	groups := map[string][]frame{}
+	for _, f := range files {
+		ext := strings.ToLower(path.Ext(f))
+		if ext != ".png" && ext != ".gif" {
+			continue
+		}
+		state, idx, ok := stemState(f)
+		if !ok && path.Dir(f) != "." { // walk/1.png
+			state, ok = StateName(path.Base(path.Dir(f)))
+			_, idx, _ = stemState("x" + strings.TrimSuffix(path.Base(f), path.Ext(f)))
+		}
+		if forced != "" {
+			state, ok = forced, true
+		}
+		if !ok {
+			l.warn("%s: not named after a state; skipped", t.label(f))
+			continue
+		}
+		groups[state] = append(groups[state], frame{f, idx})
+	}
+	if len(groups) == 0 {
+		return errf(t.label("."), "has no pictures named after a state (walk_1.png, fall.gif, …) and no Shimeji shime1.png")
+	}
+	for _, state := range sortedStates(groups) {
+		fs := groups[state]
+		sort.SliceStable(fs, func(i, j int) bool {
+			if fs[i].index != fs[j].index {
+				return fs[i].index < fs[j].index
+			}
+			return fs[i].file < fs[j].file
+		})
+		merged := &raw{source: t.label(fs[0].file)}
+		for _, f := range fs {
+			data, err := t.read(f.file, MaxFileBytes)
+			if err != nil {
+				return err
+			}
+			r, err := l.picture(t.label(f.file), data, false)
+			if err != nil {
+				return err
+			}
+			merged.frames = append(merged.frames, r.frames...)
+			merged.delays = append(merged.delays, r.delays...)
+			merged.anchors = append(merged.anchors, r.anchors...)
+			merged.loopCount = r.loopCount
+			if len(merged.frames) > MaxGIFFrames {
+				return errf(t.label(f.file), "brings the %q animation over %d frames", state, MaxGIFFrames)
+			}
+		}
+		if err := l.add(state, merged); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *loader) shimeji(t tree, sets []string) error {
+	set := sets[0]
+	if l.opts.Character != "" {
+		set = ""
+		for _, s := range sets {
+			if strings.EqualFold(path.Base(s), l.opts.Character) {
+				set = s
+			}
+		}
+		if set == "" {
+			return errf(t.label("."), "has no Shimeji character %q (has: %s)", l.opts.Character, strings.Join(baseNames(sets), ", "))
+		}
+	} else if len(sets) > 1 {
+		l.warn("%s holds %d Shimeji characters (%s); importing %s (choose with --character)",
+			t.label("."), len(sets), strings.Join(baseNames(sets), ", "), path.Base(set))
+	}
+	inSet := map[string]string{} // lower-case base name -> path
+	for _, f := range t.list() {
+		if path.Dir(f) == set {
+			inSet[strings.ToLower(path.Base(f))] = f
+		}
+	}
+	have := func(img string) bool { _, ok := inSet[strings.ToLower(img)]; return ok }
+	var actions map[string][]Pose
+	for _, c := range []string{path.Join(set, "conf/actions.xml"), path.Join(path.Dir(path.Dir(set)), "conf/actions.xml"), "conf/actions.xml"} {
+		if !slices.Contains(t.list(), c) {
+			continue
+		}
+		data, err := t.read(c, MaxXMLBytes)
+		if err != nil {
+			return err
+		}
+		if actions, err = ParseActions(t.label(c), data); err != nil {
+			return err
+		}
+		break
+	}
+	poses := shimejiPoses(actions, have)
+	if len(poses[engine.AnimDrag]) < 3 { // Shimeji picks drag poses by pointer offset; the stock three fit ours
+		if d := defaultPoses(engine.AnimDrag, have); len(d) == 3 {
+			poses[engine.AnimDrag] = d
+		}
+	}
+	decoded := map[string]*image.NRGBA{}
+	for _, state := range sortedStates(poses) {
+		r := &raw{source: t.label(set)}
+		for _, p := range poses[state] {
+			file := inSet[strings.ToLower(p.Image)]
+			m := decoded[file]
+			if m == nil {
+				data, err := t.read(file, MaxFileBytes)
+				if err != nil {
+					return err
+				}
+				if m, err = DecodePNG(t.label(file), data, &l.budget); err != nil {
+					return err
+				}
+				decoded[file] = m
+			}
+			r.frames = append(r.frames, m)
+			r.delays = append(r.delays, p.Duration)
+			var a *image.Point
+			if p.Anchor != nil {
+				a = &image.Point{p.Anchor[0], p.Anchor[1]}
+			} else {
+				a = &image.Point{m.Rect.Dx() / 2, m.Rect.Dy()} // Shimeji's anchor: bottom centre
+			}
+			r.anchors = append(r.anchors, a)
+		}
+		if err := l.add(state, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func baseNames(dirs []string) []string {
+	out := make([]string, len(dirs))
+	for i, d := range dirs {
+		out[i] = path.Base(d)
+	}
+	return out
+}
+
+func sortedStates[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
