@@ -59,6 +59,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeOutgoing$$' -fuzztime $(call fuzz_budget,300000x) ./topics/
 	$(GO) test -run '^$$' -fuzz '^FuzzNamesMatchPatterns$$' -fuzztime $(call fuzz_budget,400000x) ./topics/
 	$(GO) test -run '^$$' -fuzz '^FuzzManifest$$' -fuzztime $(call fuzz_budget,12000x) ./petclient/pack/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeGIF$$' -fuzztime $(call fuzz_budget,20000x) ./petclient/spriteimport/
+	$(GO) test -run '^$$' -fuzz '^FuzzZip$$' -fuzztime $(call fuzz_budget,20000x) ./petclient/spriteimport/
+	$(GO) test -run '^$$' -fuzz '^FuzzActions$$' -fuzztime $(call fuzz_budget,20000x) ./petclient/spriteimport/
 	$(GO) test -run '^$$' -fuzz '^FuzzFilter$$' -fuzztime $(call fuzz_budget,200000x) ./broker/internal/conn/
 	$(GO) test -run '^$$' -fuzz '^FuzzOpenLookup$$' -fuzztime $(call fuzz_budget,100000x) ./petclient/dict/
 

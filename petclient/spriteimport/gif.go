@@ -39,9 +39,6 @@ func DecodeGIF(name string, data []byte, budget *Budget) (*Anim, error) {
 	if err := checkSize(cfg.Width, cfg.Height); err != nil {
 		return nil, errf(name, "%v", err)
 	}
-	if frames > MaxGIFFrames {
-		return nil, errf(name, "has %d frames, limit %d", frames, MaxGIFFrames)
-	}
 	if area > MaxGIFArea {
 		return nil, errf(name, "its frames hold %d pixels, limit %d", area, MaxGIFArea)
 	}

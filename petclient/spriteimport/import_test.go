@@ -41,6 +41,10 @@ const actionsXML = `<?xml version="1.0" encoding="UTF-8"?>
     <Action Name="Stand" Type="Stay" BorderType="Floor">
       <Animation><Pose Image="/shime1.png" ImageAnchor="64,128" Velocity="0,0" Duration="250" /></Animation>
     </Action>
+    <Action Name="Pinched" Type="Embedded" Class="com.group_finity.mascot.action.Dragged">
+      <Animation Condition="#{footX &lt; mascot.environment.cursor.x-50}"><Pose Image="/shime9.png" ImageAnchor="64,128" Duration="250" /></Animation>
+      <Animation><Pose Image="/shime5.png" ImageAnchor="64,128" Duration="250" /></Animation>
+    </Action>
     <Action Name="SitDown" Type="Stay" BorderType="Floor">
       <Animation Condition="#{mascot.anchor.x &lt; 10}"><Pose Image="/shime30.png" ImageAnchor="64,128" Duration="10" /></Animation>
       <Animation><Pose Image="/shime31.png" ImageAnchor="64,128" Duration="10" /></Animation>
