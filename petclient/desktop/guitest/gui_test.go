@@ -464,9 +464,10 @@ func testPet(t *testing.T, composited bool) {
 	})
 
 	t.Run("summon and dismiss from the menu", func(t *testing.T) {
-		// Keyboard navigation counts from the bottom, where the layout is
-		// fixed whatever the sections above hold: Quit, About, Settings,
-		// then the pets section (insensitive items are skipped).
+		// Keyboard navigation counts from the bottom (insensitive items are
+		// skipped): Quit, About, Settings, the 4 translation entries, Focus
+		// timer, Reminders, Remind me, then the pets section. A tool that
+		// adds a menu entry below the pets section must change these counts.
 		menuKeys := func(ups int) {
 			p.openMenu() // open means mapped, and the menu's grab comes before its map
 			for i := 0; i < ups; i++ {
@@ -475,14 +476,14 @@ func testPet(t *testing.T, composited bool) {
 			s.xdotool("key", "Return")
 			p.waitState("the menu to close", 3*time.Second, func(st statefile.State) bool { return !st.MenuOpen })
 		}
-		// One pet: Quit, About, Settings, Dismiss this one, Summon.
-		menuKeys(5)
+		// One pet: 10 entries, Dismiss this one, Summon.
+		menuKeys(12)
 		p.waitState("a second pet", 3*time.Second, func(st statefile.State) bool {
 			return len(st.Pets) == 2 && st.Pets[1].Visible
 		})
-		// Two pets: Quit, About, Settings, Dismiss all others.
+		// Two pets: 10 entries, Dismiss all others.
 		keep := p.read().Pets[0].ID
-		menuKeys(4)
+		menuKeys(11)
 		p.waitState("the other pet to leave", 3*time.Second, func(st statefile.State) bool {
 			return len(st.Pets) == 1 && st.Pets[0].ID == keep
 		})
