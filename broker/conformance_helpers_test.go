@@ -67,12 +67,18 @@ func runMosqInput(t *testing.T, b *broker.Broker, stdin, prog, user string, args
 	host, port, _ := net.SplitHostPort(b.MQTTAddr())
 	// stdbuf: the clients' debug lines would wait in stdio's buffer on a pipe.
 	all := append([]string{"-oL", prog, "-h", host, "-p", port, "-u", user, "-P", user + "-password", "-d"}, args...)
+	return startProcess(t, prog+" "+strings.Join(args, " "), strings.NewReader(stdin), "stdbuf", all...)
+}
+
+// startProcess runs a client program, collecting its output lines.
+func startProcess(t *testing.T, name string, stdin io.Reader, prog string, args ...string) *mosq {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	m := &mosq{t: t, name: prog + " " + strings.Join(args, " "), cmd: exec.CommandContext(ctx, "stdbuf", all...),
+	m := &mosq{t: t, name: name, cmd: exec.CommandContext(ctx, prog, args...),
 		more: make(chan struct{}, 1), done: make(chan struct{})}
 	pr, pw := io.Pipe()
 	m.cmd.Stdout, m.cmd.Stderr = pw, pw
-	m.cmd.Stdin = strings.NewReader(stdin)
+	m.cmd.Stdin = stdin
 	if err := m.cmd.Start(); err != nil {
 		cancel()
 		t.Fatalf("%s: %v", prog, err)
@@ -272,4 +278,73 @@ func pubInput(t *testing.T, b *broker.Broker, stdin, user string, args ...string
 		t.Fatalf("%s: %v\n%s", m.name, err, strings.Join(m.output(), "\n"))
 	}
 	return m
+}
+
+// pahoPy drives Eclipse paho-mqtt for Python (Debian's python3-paho-mqtt),
+// an MQTT 5 client with the subscription options mosquitto_sub lacks. It
+// reads commands, one JSON array a line: ["sub", filter, qos, noLocal,
+// retainHandling] and ["pub", topic, payload, retain], and prints
+// "SUBACK <codes>", "PUBACK" and "MSG <topic> <retain> <payload>".
+const pahoPy = `
+import json, sys, threading
+import paho.mqtt.client as mqtt
+from paho.mqtt.subscribeoptions import SubscribeOptions
+host, port, user = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+out = threading.Lock()
+def say(*a):
+    with out:
+        print(*a, flush=True)
+c = mqtt.Client(client_id="", protocol=mqtt.MQTTv5)
+c.username_pw_set(user, user + "-password")
+c.on_connect = lambda c, u, f, rc, p=None: say("CONNACK", rc)
+c.on_subscribe = lambda c, u, mid, codes, p=None: say("SUBACK", " ".join(str(x) for x in codes))
+c.on_publish = lambda c, u, mid: say("PUBACK")
+c.on_message = lambda c, u, m: say("MSG", m.topic, int(m.retain), m.payload.decode())
+c.connect(host, port)
+c.loop_start()
+for line in sys.stdin:
+    cmd = json.loads(line)
+    if cmd[0] == "sub":
+        c.subscribe(cmd[1], options=SubscribeOptions(qos=cmd[2], noLocal=cmd[3], retainHandling=cmd[4]))
+    elif cmd[0] == "pub":
+        c.publish(cmd[1], cmd[2], qos=1, retain=cmd[3])
+c.loop_stop()
+`
+
+// pyClient is a running pahoPy.
+type pyClient struct {
+	*mosq
+	in *io.PipeWriter
+}
+
+func runPahoPy(t *testing.T, b *broker.Broker, user string) *pyClient {
+	t.Helper()
+	const python = "/usr/bin/python3" // Debian's, where python3-paho-mqtt is
+	if err := exec.Command(python, "-c", "import paho.mqtt").Run(); err != nil {
+		t.Skip("python3-paho-mqtt not installed (scripts/deps.sh test)")
+	}
+	host, port, _ := net.SplitHostPort(b.MQTTAddr())
+	pr, pw := io.Pipe()
+	c := &pyClient{mosq: startProcess(t, "paho-mqtt "+user, pr, python, "-c", pahoPy, host, port, user), in: pw}
+	t.Cleanup(func() { pw.Close() })
+	c.waitLine("CONNACK Success")
+	return c
+}
+
+// do sends one command and waits for the output line it leads to.
+func (c *pyClient) do(want string, cmd ...any) {
+	c.t.Helper()
+	n := c.count(want)
+	line, _ := json.Marshal(cmd)
+	if _, err := c.in.Write(append(line, '\n')); err != nil {
+		c.t.Fatal(err)
+	}
+	deadline := time.After(mosqWait)
+	for c.count(want) == n {
+		select {
+		case <-c.more:
+		case <-deadline:
+			c.t.Fatalf("%s: no %q after %s", c.name, want, line)
+		}
+	}
 }

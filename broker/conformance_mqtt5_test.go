@@ -58,7 +58,7 @@ func TestConformance5MessageExpiry(t *testing.T) {
 	back := sub(t, b, "bob", args5("-c", "-x", "60", "-i", "bob-5", "-t", "me/x", "-q", "1")...)
 	m := back.waitMessage("long")
 	if e := m.props(t).Expiry; e == nil || *e >= 60 || *e < 30 {
-		t.Errorf("expiry interval of the queued message: %v, want what is left of 60 s", e)
+		t.Errorf("expiry interval of the queued message: %s, want what is left of 60 s", m.Properties)
 	}
 	pub(t, b, "alice", args5("-t", "me/x", "-q", "1", "-m", "marker")...)
 	back.waitMessage("marker")
@@ -269,5 +269,37 @@ func TestConformance5RetainHandling(t *testing.T) {
 	// -R also hides retained messages from the output: count the packets.
 	if never.has("r1, m") {
 		t.Error("retain handling 2: a retained message was sent at subscribe time")
+	}
+}
+
+// TestConformance5NoLocal: a no-local subscription does not get the
+// client's own messages [MQTT-3.8.3-3]; a plain one does.
+func TestConformance5NoLocal(t *testing.T) {
+	b := openBroker(t, "", "alice", "bob")
+	c := runPahoPy(t, b, "alice")
+	c.do("SUBACK", "sub", "nl/mine", 1, true, 0)
+	c.do("SUBACK", "sub", "nl/echo", 1, false, 0)
+	c.do("PUBACK", "pub", "nl/mine", "own", false)
+	c.do("MSG nl/echo", "pub", "nl/echo", "echo", false)
+	pub(t, b, "bob", args5("-t", "nl/mine", "-q", "1", "-m", "from bob")...)
+	c.waitLine("MSG nl/mine 0 from bob")
+	if c.has("MSG nl/mine 0 own") {
+		t.Error("a no-local subscription got the client's own message")
+	}
+}
+
+// TestConformance5RetainHandlingNewOnly: with retain handling 1 retained
+// messages come only when the subscription is new [MQTT-3.3.1-10].
+func TestConformance5RetainHandlingNewOnly(t *testing.T) {
+	b := openBroker(t, "", "alice", "bob")
+	pub(t, b, "alice", args5("-t", "rh1/x", "-r", "-q", "1", "-m", "stale")...)
+	c := runPahoPy(t, b, "bob")
+	c.do("SUBACK", "sub", "rh1/#", 1, false, 1)
+	c.waitLine("MSG rh1/x 1 stale")
+	c.do("SUBACK", "sub", "rh1/#", 1, false, 1) // the same subscription again
+	pub(t, b, "alice", args5("-t", "rh1/x", "-q", "1", "-m", "marker")...)
+	c.waitLine("MSG rh1/x 0 marker")
+	if n := c.count("MSG rh1/x 1 stale"); n != 1 {
+		t.Errorf("retained message sent %d times, want once", n)
 	}
 }
