@@ -79,22 +79,28 @@ func startProcess(t *testing.T, name string, stdin io.Reader, prog string, args 
 	pr, pw := io.Pipe()
 	m.cmd.Stdout, m.cmd.Stderr = pw, pw
 	m.cmd.Stdin = stdin
+	m.cmd.WaitDelay = 5 * time.Second // a stdin or output copy never blocks Wait for good
 	if err := m.cmd.Start(); err != nil {
 		cancel()
 		t.Fatalf("%s: %v", prog, err)
 	}
+	read := make(chan struct{})
 	go func() {
+		defer close(read)
 		sc := bufio.NewScanner(pr)
+		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
 			m.mu.Lock()
 			m.lines = append(m.lines, sc.Text())
 			m.mu.Unlock()
 			m.signal()
 		}
+		_, _ = io.Copy(io.Discard, pr)
 	}()
 	go func() {
 		err := m.cmd.Wait()
 		pw.Close()
+		<-read // every line is in before done
 		m.mu.Lock()
 		m.err = err
 		m.mu.Unlock()
