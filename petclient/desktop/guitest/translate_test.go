@@ -118,6 +118,22 @@ func TestTranslateSelection(t *testing.T) {
 	if !strings.Contains(tr.Drawn.Text, "翻译失败") || !strings.Contains(tr.Drawn.Text, "child") {
 		t.Errorf("1 MB selection the provider refuses: %q", tr.Drawn.Text)
 	}
+	// Copy puts the answer on the clipboard (last: the selection tests
+	// above would fall back to it). The buttons are the bubble's
+	// last row, Copy first; the bubble may follow a walking pet, so retry.
+	selectAndTranslate("word again", []byte("children"), "UTF8_STRING")
+	waitFor(t, 20*time.Second, "Copy to fill the clipboard", func() bool {
+		tr := p.read().Translate
+		body := tr.H - 14 // the tail below the body
+		s.xdotool("mousemove", itoa(tr.X+10+20), itoa(tr.Y+body-10-14), "click", "1")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "xclip", "-o", "-selection", "clipboard")
+		cmd.Env = s.env
+		out, _ := cmd.Output()
+		return strings.Contains(string(out), "children") && strings.Contains(string(out), "孩子")
+	})
+
 	if !running(p.cmd) {
 		t.Fatalf("the pet exited:\n%s", tail(s.logOf("pet"), 20))
 	}
