@@ -289,37 +289,40 @@ func (p *Plan) scale() {
 // they are, a walk turned onto the wall for climbing, a stand turned upside
 // down for the ceiling.
 func (p *Plan) fill() {
+	owner := func(state string) *Clip { // a filled state stands for the clip it copies
+		c := p.Clips[state]
+		if c != nil && c.Shared != "" {
+			c = p.Clips[c.Shared]
+		}
+		return c
+	}
 	for _, state := range engine.RequiredAnimations {
 		if p.Clips[state] != nil {
 			continue
 		}
 		var from *Clip
 		for _, f := range append(slices.Clone(fallbacks[state]), engine.AnimStand) {
-			if p.Clips[f] != nil && p.Clips[f].Shared == "" {
-				from = p.Clips[f]
+			if from = owner(f); from != nil {
 				break
 			}
 		}
-		if state == engine.AnimClimb {
-			if w := cmpClip(p.Clips[engine.AnimWalk], p.Clips[engine.AnimStand]); w != nil && w.Shared == "" {
-				p.Clips[state] = transform(state, w, rotateCW)
-				continue
+		for _, s := range engine.RequiredAnimations {
+			if from == nil {
+				from = owner(s)
 			}
 		}
-		if (state == engine.AnimHang || state == engine.AnimCeiling) && from != nil && isFloor(from.State) {
-			src := from
-			if w := p.Clips[engine.AnimWalk]; state == engine.AnimCeiling && w != nil && w.Shared == "" {
-				src = w
-			}
-			p.Clips[state] = transform(state, src, flipV)
+		if walker := cmpClip(owner(engine.AnimWalk), from); state == engine.AnimClimb && isFloor(walker.State) {
+			p.Clips[state] = transform(state, walker, rotateCW)
 			continue
 		}
-		if from == nil {
-			for _, s := range engine.RequiredAnimations {
-				if c := p.Clips[s]; c != nil && c.Shared == "" {
-					from = c
-					break
-				}
+		if state == engine.AnimHang || state == engine.AnimCeiling {
+			src := from
+			if w := owner(engine.AnimWalk); state == engine.AnimCeiling && w != nil {
+				src = w
+			}
+			if isFloor(src.State) {
+				p.Clips[state] = transform(state, src, flipV)
+				continue
 			}
 		}
 		c := &Clip{State: state, From: "same as " + from.State, Before: from.Before, Loop: loops[state],
