@@ -1,0 +1,107 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"image"
+	"image/color"
+	"image/gif"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func packRun(userDir string, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := packCmd(args, &out, &errb, userDir)
+	return code, out.String(), errb.String()
+}
+
+// catGIF is a two-frame GIF: a dark square walking on a white background.
+func catGIF(t *testing.T) []byte {
+	pal := color.Palette{color.White, color.RGBA{40, 40, 40, 255}}
+	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: 48, Height: 48}}
+	for i := range 2 {
+		m := image.NewPaletted(image.Rect(0, 0, 48, 48), pal)
+		for y := 10; y < 44; y++ {
+			for x := 10 + 4*i; x < 30+4*i; x++ {
+				m.SetColorIndex(x, y, 1)
+			}
+		}
+		g.Image, g.Delay, g.Disposal = append(g.Image, m), append(g.Delay, 8), append(g.Disposal, gif.DisposalNone)
+	}
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// The pack tools work without a display: import, check, list, export, and
+// bad input gets a reason naming the file.
+func TestPackCommand(t *testing.T) {
+	userDir := filepath.Join(t.TempDir(), "packs")
+	src := filepath.Join(t.TempDir(), "walk.gif")
+	if err := os.WriteFile(src, catGIF(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := packRun(userDir, "import", src, "--name", "小猫 Kitty", "--tolerance", "30")
+	if code != 0 || !strings.Contains(out, "walk") || !strings.Contains(out, "80,80 ms") {
+		t.Fatalf("import: %d\n%s\n%s", code, out, errs)
+	}
+	dir := filepath.Join(userDir, "kitty")
+	if code, out, _ := packRun(userDir, "check", "kitty"); code != 0 || !strings.Contains(out, "ok (小猫 Kitty") {
+		t.Fatalf("check: %d %s", code, out)
+	}
+	if code, out, _ := packRun(userDir, "list"); code != 0 || !strings.Contains(out, "kitty") || !strings.Contains(out, "小猫") {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	if code, _, errs := packRun(userDir, "import", src, "--name", "Kitty"); code != 1 || !strings.Contains(errs, "--force") {
+		t.Fatalf("second import over the first: %d %s", code, errs)
+	}
+
+	zipFile := filepath.Join(t.TempDir(), "kitty.zip")
+	if code, _, errs := packRun(userDir, "export", "kitty", zipFile); code != 0 {
+		t.Fatalf("export: %s", errs)
+	}
+	zr, err := zip.OpenReader(zipFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	zr.Close()
+	if !strings.Contains(strings.Join(names, " "), "kitty/pack.yaml") || !strings.Contains(strings.Join(names, " "), "kitty/walk_1.png") {
+		t.Fatalf("zip holds %v", names)
+	}
+
+	// A broken pack: every problem on its own line.
+	man := filepath.Join(dir, "pack.yaml")
+	data, _ := os.ReadFile(man)
+	data = bytes.Replace(data, []byte("duration_ms: 80"), []byte("duration_ms: 0"), -1)
+	os.WriteFile(man, data, 0o644)
+	os.Remove(filepath.Join(dir, "stand_0.png"))
+	code, out, _ = packRun(userDir, "check", dir)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 1 || len(lines) < 2 || !strings.Contains(out, "duration_ms") {
+		t.Fatalf("check of a broken pack: %d\n%s", code, out)
+	}
+	if code, _, errs := packRun(userDir, "export", "kitty", zipFile); code != 1 || !strings.Contains(errs, "does not load") {
+		t.Fatalf("export of a broken pack: %d %s", code, errs)
+	}
+
+	bad := filepath.Join(t.TempDir(), "fall.gif")
+	os.WriteFile(bad, []byte("GIF89a\x10"), 0o644)
+	if code, _, errs := packRun(userDir, "import", "--name", "x", bad); code != 1 || !strings.Contains(errs, bad) {
+		t.Fatalf("bad gif: %d %s", code, errs)
+	}
+	if code, _, _ := packRun(userDir, "import", src); code != 2 {
+		t.Fatalf("import without --name: %d, want 2", code)
+	}
+	if code, _, _ := packRun(userDir, "import", src, "--name", "x", "--grid", "3by2"); code != 2 {
+		t.Fatalf("bad --grid: %d, want 2", code)
+	}
+}
