@@ -19,10 +19,11 @@ func TestBackupCarriesFilesAndRestores(t *testing.T) {
 	if err := st.CreateUser(ctx, User{Name: "alice", Nickname: "爱丽丝", PWHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AppendMessage(Message{ID: st.NextMessageID(), Conv: RoomConv("lobby"), Sender: "alice", Nick: "爱丽丝", Text: "你好", TS: 1}); err != nil {
+	// Committed: a backup holds what SQLite has, not the append queue.
+	appendNow(t, st, Message{ID: st.NextMessageID(), Conv: RoomConv("lobby"), Sender: "alice", Nick: "爱丽丝", Text: "你好", TS: 1})
+	if err := os.WriteFile(filepath.Join(dir, "token.key"), []byte("0123456789abcdef0123456789abcdef"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "token.key"), []byte("0123456789abcdef0123456789abcdef"), 0o600)
 	file := filepath.Join(t.TempDir(), "b.db")
 	// Taken while the store is open, as a running broker holds it.
 	info, err := Backup(ctx, dir, file, "token.key", "absent.file")
@@ -53,7 +54,9 @@ func TestBackupCarriesFilesAndRestores(t *testing.T) {
 		t.Errorf("restored history %+v, %v", ms, err)
 	}
 	var n int
-	rs.db.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE name = ?`, backupFiles).Scan(&n)
+	if err := rs.db.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE name = ?`, backupFiles).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Errorf("the carried-files table stayed in the restored database")
 	}
