@@ -114,22 +114,13 @@ func (d *Dict) lookup(q string, rules bool) ([]Result, error) {
 		}
 	}
 	for _, r := range slices.Clone(res) {
-		ex := Exchange(r.Exchange)
-		if lemma, ok := ex['0']; ok && lemma != r.Word {
-			a, b, err := d.findFold(Fold(lemma))
-			if err != nil {
+		fs, err := d.namedLemmas(r.Word, r.Exchange)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			if err := add(f.entry, MatchLemma, f.kind); err != nil {
 				return nil, err
-			}
-			kind := byte(KindLemma)
-			if k := ex['1']; len(k) == 1 {
-				kind = k[0]
-			}
-			for i := a; i < b && i < a+4; i++ {
-				if w, err := d.word(i); err == nil && w == lemma {
-					if err := add(i, MatchLemma, kind); err != nil {
-						return nil, err
-					}
-				}
 			}
 		}
 	}
@@ -212,26 +203,42 @@ func (d *Dict) lemmas(key string) ([]form, error) {
 		if err != nil {
 			return nil, err
 		}
-		ex := Exchange(e.Exchange)
-		lemma, ok := ex['0']
-		if !ok {
-			continue
-		}
-		a, b, err := d.findFold(Fold(lemma))
+		w, err := d.word(i)
 		if err != nil {
 			return nil, err
 		}
-		kind := byte(KindLemma)
-		if k := ex['1']; len(k) == 1 {
-			kind = k[0]
+		named, err := d.namedLemmas(w, e.Exchange)
+		if err != nil {
+			return nil, err
 		}
-		for j := a; j < b && j < a+4; j++ {
-			if w, err := d.word(j); err == nil && w == lemma {
-				fs = append(fs, form{entry: j, kind: kind})
-			}
-		}
+		fs = append(fs, named...)
 	}
 	return fs, nil
+}
+
+// namedLemmas finds the lemma an entry's exchange column names ("went":
+// 0:go/1:p), with the inflection kind.
+func (d *Dict) namedLemmas(word, exchange string) ([]form, error) {
+	ex := Exchange(exchange)
+	lemma, ok := ex['0']
+	if !ok || lemma == word {
+		return nil, nil
+	}
+	a, b, err := d.findFold(Fold(lemma))
+	if err != nil {
+		return nil, err
+	}
+	kind := byte(KindLemma)
+	if k := ex['1']; len(k) == 1 {
+		kind = k[0]
+	}
+	var out []form
+	for i := a; i < b && i < a+4; i++ {
+		if w, err := d.word(i); err == nil && w == lemma {
+			out = append(out, form{entry: i, kind: kind})
+		}
+	}
+	return out, nil
 }
 
 type stemCandidate struct {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gotk3/gotk3/cairo"
-	"github.com/gotk3/gotk3/gdk"
 	"github.com/gotk3/gotk3/glib"
 	"github.com/gotk3/gotk3/gtk"
 
@@ -143,7 +142,7 @@ func (b *bubble) reposition(force bool) bool {
 	if !ok || !info.Visible {
 		return false
 	}
-	p := bubbles.Place(b.body, info.Rect, workArea(info))
+	p := bubbles.Place(b.body, info.Rect, desktop.WorkArea(info))
 	if !force && p == b.place {
 		return true
 	}
@@ -232,16 +231,4 @@ func (b *bubble) writeState() {
 		st.X, st.Y, st.W, st.H = b.place.Win.Min.X, b.place.Win.Min.Y, b.place.Win.Dx(), b.place.Win.Dy()
 	}
 	b.ui.app.SetTranslateState(st)
-}
-
-// workArea is the work area of the monitor the pet is on.
-func workArea(info desktop.PetInfo) image.Rectangle {
-	if d, err := gdk.DisplayGetDefault(); err == nil {
-		c := info.Rect.Min.Add(info.Rect.Size().Div(2))
-		if m, err := d.GetMonitorAtPoint(c.X, c.Y); err == nil && m != nil {
-			wa := m.GetWorkarea()
-			return image.Rect(wa.GetX(), wa.GetY(), wa.GetX()+wa.GetWidth(), wa.GetY()+wa.GetHeight())
-		}
-	}
-	return image.Rect(-1<<20, -1<<20, 1<<20, 1<<20)
 }
