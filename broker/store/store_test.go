@@ -250,4 +250,3 @@ func TestHistoryIncludesMessagesNotYetCommitted(t *testing.T) {
 		}
 	}
 }
-
