@@ -2,6 +2,7 @@ package spriteimport
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -83,20 +84,8 @@ var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 // Import reads every source, removes backgrounds and lays out the pack.
 // Nothing is written; see Plan.Write.
 func Import(opts Options, sources ...Source) (*Plan, error) {
-	if strings.TrimSpace(opts.Name) == "" {
-		return nil, errors.New("the pack needs a name (--name)")
-	}
 	if len(sources) == 0 {
 		return nil, errors.New("nothing to import: give GIFs, PNGs, folders or zips")
-	}
-	if opts.ID == "" {
-		opts.ID = DeriveID(opts.Name)
-	}
-	if !idRE.MatchString(opts.ID) || opts.ID == pack.DefaultID {
-		return nil, fmt.Errorf("pack id %q: use lower-case letters, digits, '-', '_' or '.', and not %q", opts.ID, pack.DefaultID)
-	}
-	if opts.Licence == "" {
-		opts.Licence = "unknown: imported pictures; check their licence before sharing"
 	}
 	l := &loader{opts: opts, states: map[string]*raw{}}
 	for _, s := range sources {
@@ -104,7 +93,26 @@ func Import(opts Options, sources ...Source) (*Plan, error) {
 			return nil, err
 		}
 	}
+	if l.shared != nil { // a shared pack keeps its own words unless told otherwise
+		m := l.sharedMeta
+		opts.Name, opts.Author = cmp.Or(opts.Name, m.Name), cmp.Or(opts.Author, m.Author)
+		opts.Licence, opts.Description = cmp.Or(opts.Licence, m.Licence), cmp.Or(opts.Description, m.Description)
+	}
+	if strings.TrimSpace(opts.Name) == "" {
+		return nil, errors.New("the pack needs a name (--name)")
+	}
+	if opts.ID == "" {
+		opts.ID = DeriveID(opts.Name)
+	}
+	if !idRE.MatchString(opts.ID) || opts.ID == pack.DefaultID {
+		return nil, fmt.Errorf("pack id %q: use lower-case letters, digits, '-', '_' or '.', and not %q", opts.ID, pack.DefaultID)
+	}
+	opts.Licence = cmp.Or(opts.Licence, "unknown: imported pictures; check their licence before sharing")
 	p := &Plan{Name: opts.Name, ID: opts.ID, opts: opts, Clips: map[string]*Clip{}, Warnings: l.warnings}
+	if l.shared != nil {
+		p.Clips = l.shared
+		return p, nil
+	}
 	if all := l.states[StateAll]; all != nil {
 		delete(l.states, StateAll)
 		if l.states[engine.AnimStand] == nil {

@@ -11,9 +11,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"testing/fstest"
 	"time"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
+	"github.com/tachikoma-pet/tachikoma/petclient/pack"
 )
 
 // Source is one SOURCE argument: a file or folder, optionally for one state
@@ -82,11 +84,13 @@ func stemState(file string) (state string, index int, ok bool) {
 }
 
 type loader struct {
-	opts     Options
-	budget   Budget
-	meter    meter
-	states   map[string]*raw
-	warnings []string
+	opts       Options
+	shared     map[string]*Clip // a whole pack being installed
+	sharedMeta pack.Meta
+	budget     Budget
+	meter      meter
+	states     map[string]*raw
+	warnings   []string
 }
 
 func (l *loader) warn(format string, a ...any) {
@@ -94,6 +98,9 @@ func (l *loader) warn(format string, a ...any) {
 }
 
 func (l *loader) add(state string, r *raw) error {
+	if l.shared != nil {
+		return errf(r.source, "cannot be added to a whole pack being installed; import that pack on its own")
+	}
 	if old := l.states[state]; old != nil {
 		return fmt.Errorf("%s and %s both give the %q animation", old.source, r.source, state)
 	}
@@ -203,6 +210,11 @@ func (l *loader) tree(t tree, forced string) error {
 	}
 	if len(sets) > 0 {
 		return l.shimeji(t, sets)
+	}
+	for _, f := range files {
+		if path.Base(f) == pack.ManifestFile && strings.Count(f, "/") <= 1 {
+			return l.sharedPack(t, path.Dir(f))
+		}
 	}
 	for _, f := range files {
 		if strings.EqualFold(path.Base(f), "pet_conf.json") {
@@ -360,4 +372,45 @@ func sortedStates[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// sharedPack takes a Tachikoma pack as it is (an exported zip): loaded by
+// the pet's own loader from memory, its frames and anchors kept.
+func (l *loader) sharedPack(t tree, dir string) error {
+	mem := fstest.MapFS{} // an fs.FS over bytes already read within the limits
+	for _, f := range t.list() {
+		rel := strings.TrimPrefix(f, dir+"/")
+		if dir == "." {
+			rel = f
+		} else if rel == f {
+			continue
+		}
+		data, err := t.read(f, MaxFileBytes)
+		if err != nil {
+			return err
+		}
+		mem[rel] = &fstest.MapFile{Data: data, Mode: 0o644}
+	}
+	p, err := pack.LoadFS(mem)
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.label(dir), err)
+	}
+	if l.shared != nil || len(l.states) > 0 {
+		return errf(t.label(dir), "is a whole pack; import it on its own")
+	}
+	l.shared, l.sharedMeta = map[string]*Clip{}, p.Meta()
+	for _, state := range engine.RequiredAnimations {
+		frames, err := p.Frames(state, 1)
+		if err != nil {
+			return fmt.Errorf("%s: %w", t.label(dir), err)
+		}
+		c := &Clip{State: state, From: t.label(dir), Loop: p.Manifest().Animations[state].Loop, Anchor: frames[0].Anchor}
+		for _, f := range frames {
+			c.Frames = append(c.Frames, clone(f.Image))
+			c.Delays = append(c.Delays, f.Duration)
+		}
+		c.Before = c.Frames[0]
+		l.shared[state] = c
+	}
+	return nil
 }

@@ -30,7 +30,7 @@ const packUsage = `Usage:
                          make a pack from your own pictures (see -h of import)
   tachikoma pack check DIR|ID    check a pack with the pet's own loader
   tachikoma pack export ID FILE.zip
-                         zip a pack to share it
+                         zip a pack to share it; pack import FILE.zip installs it
   tachikoma pack list            the packs the pet finds
 
 SOURCE: walk.gif, fall_1.png..., a folder of those, a sprite sheet
@@ -124,7 +124,7 @@ func packImport(args []string, stdout, stderr io.Writer, userDir string) int {
 		fmt.Fprintf(stderr, "tachikoma pack import: %v\n", err)
 		return 2
 	}
-	if len(sources) == 0 || o.Name == "" {
+	if len(sources) == 0 {
 		fs.Usage()
 		return 2
 	}
@@ -159,7 +159,7 @@ func packImport(args []string, stdout, stderr io.Writer, userDir string) int {
 			ms = append(ms, strconv.FormatInt(d.Milliseconds(), 10))
 		}
 		sz := c.Frames[0].Rect.Size()
-		fmt.Fprintf(stdout, "  %-8s %2d frame(s) %3dx%-3d %-16s %s\n", state, len(c.Frames), sz.X, sz.Y, strings.Join(ms, ",")+" ms", c.From)
+		fmt.Fprintf(stdout, "  %-8s %2d frame(s) %3dx%-3d %-18s %s\n", state, len(c.Frames), sz.X, sz.Y, strings.Join(ms, ",")+" ms", c.From)
 	}
 	fmt.Fprintf(stdout, "pack %q written to %s\nChoose it in the pet's menu (Sprite pack), or check it: tachikoma pack check %s\n", plan.Name, dir, dir)
 	return 0

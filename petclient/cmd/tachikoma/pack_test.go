@@ -78,6 +78,15 @@ func TestPackCommand(t *testing.T) {
 		t.Fatalf("zip holds %v", names)
 	}
 
+	// The zip installs as it is, under its own name.
+	other := filepath.Join(t.TempDir(), "other")
+	if code, out, errs := packRun(userDir, "import", zipFile, "--out", other); code != 0 || !strings.Contains(out, "小猫 Kitty") {
+		t.Fatalf("import of the exported zip: %d %s %s", code, out, errs)
+	}
+	if code, out, _ := packRun(userDir, "check", other); code != 0 || !strings.Contains(out, "ok (小猫 Kitty") {
+		t.Fatalf("check of the installed zip: %d %s", code, out)
+	}
+
 	// A broken pack: every problem on its own line.
 	man := filepath.Join(dir, "pack.yaml")
 	data, _ := os.ReadFile(man)
@@ -98,8 +107,8 @@ func TestPackCommand(t *testing.T) {
 	if code, _, errs := packRun(userDir, "import", "--name", "x", bad); code != 1 || !strings.Contains(errs, bad) {
 		t.Fatalf("bad gif: %d %s", code, errs)
 	}
-	if code, _, _ := packRun(userDir, "import", src); code != 2 {
-		t.Fatalf("import without --name: %d, want 2", code)
+	if code, _, errs := packRun(userDir, "import", src); code != 1 || !strings.Contains(errs, "--name") {
+		t.Fatalf("import of pictures without --name: %d %s", code, errs)
 	}
 	if code, _, _ := packRun(userDir, "import", src, "--name", "x", "--grid", "3by2"); code != 2 {
 		t.Fatalf("bad --grid: %d, want 2", code)
