@@ -142,7 +142,7 @@ func evaluate(o *options, results []result, cmps []comparison) []target {
 func printSummary(rep *report) {
 	fmt.Println()
 	fmt.Printf("machine: %d CPUs (%s), %s, %s, %s, kernel %s — load generator and brokers share the CPUs\n",
-		rep.Machine.NProc, rep.Machine.CPU, rep.Machine.Go, rep.Machine.Mosquitto, cmp.Or(rep.Machine.NATS, "no NATS"), rep.Machine.Kernel)
+		rep.Machine.NProc, rep.Machine.CPU, rep.Machine.Go, cmp.Or(rep.Machine.Mosquitto, "no mosquitto"), cmp.Or(rep.Machine.NATS, "no NATS"), rep.Machine.Kernel)
 	if len(rep.Comparisons) > 0 {
 		fmt.Println("\ntachikoma / peer (mean of rounds):")
 		fmt.Printf("  %-15s %-9s", "scenario", "peer")

@@ -46,6 +46,11 @@ func seq(from, n int) []int {
 	return out
 }
 
+// drainIdle ends the wait for deliveries after a pause this long: an
+// overloaded broker that persists (NATS writing its consumers' state) can
+// pause for seconds and still deliver everything.
+const drainIdle = 10 * time.Second
+
 // waitCount waits until got() reaches want, or nothing changed for idle,
 // or limit passed.
 func waitCount(got func() int64, want int64, idle, limit time.Duration) {
@@ -162,9 +167,9 @@ func (e *env) roomScenario(srv *server, qos byte, cl string) (result, error) {
 	}
 	wg.Wait()
 	want := sent.Load() * int64(M)
-	waitCount(run.delivered.Load, want, 3*time.Second, 60*time.Second)
+	waitCount(run.delivered.Load, want, drainIdle, 60*time.Second)
 	if qos > 0 {
-		waitCount(func() int64 { return acked(talkers) }, sent.Load(), 3*time.Second, 30*time.Second)
+		waitCount(func() int64 { return acked(talkers) }, sent.Load(), drainIdle, 30*time.Second)
 	}
 	cpu, gen, other := win.end()
 	prof.wait()
@@ -255,10 +260,10 @@ func (e *env) dmScenario(srv *server, cl string) (result, error) {
 	}
 	wg.Wait()
 	want := sent.Load()
-	waitCount(run.delivered.Load, want, 3*time.Second, 60*time.Second)
+	waitCount(run.delivered.Load, want, drainIdle, 60*time.Second)
 	// A durable DM's work ends with the sender's PUBACK (ours and NATS send
 	// it after storing the message).
-	waitCount(func() int64 { return acked(conns) }, want, 3*time.Second, 30*time.Second)
+	waitCount(func() int64 { return acked(conns) }, want, drainIdle, 30*time.Second)
 	cpu, gen, other := win.end()
 	prof.wait()
 	e.fillChat(&res, run, sent.Load(), want, cpu, t0, srv)
