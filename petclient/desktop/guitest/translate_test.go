@@ -193,6 +193,25 @@ func TestTranslateScreenText(t *testing.T) {
 		t.Errorf("screen text: %+v", *st.Translate)
 	}
 
+	// The type-in box: its title is 翻译; type a Chinese word, Enter.
+	translateMenu(s, p, menuTypeIn)
+	var box string
+	waitFor(t, 10*time.Second, "the type-in box", func() bool {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^翻译$")
+		cmd.Env = s.env
+		out, _ := cmd.Output()
+		box = strings.TrimSpace(string(out))
+		return box != ""
+	})
+	shown := p.read().Translate.Shown
+	s.xdotool("windowfocus", "--sync", box)
+	s.xdotool("type", "--delay", "20", "mice")
+	s.xdotool("key", "Return")
+	st = p.waitState("the typed word's bubble", 15*time.Second, func(st statefile.State) bool {
+		tr := st.Translate
+		return tr != nil && tr.Shown > shown && strings.Contains(tr.Drawn.Text, "老鼠")
+	})
+
 	// Ctrl+Alt+T from anywhere translates the selection.
 	file := filepath.Join(s.dir, "sel.txt")
 	os.WriteFile(file, []byte("children"), 0o644)
