@@ -406,7 +406,7 @@ func (a *App) summon(near *petWindow) *petWindow {
 	x, y := a.spawnPoint(near)
 	m := a.newModel(x, y)
 	m.SetHidden(a.userHidden)
-	m.SetFullscreen(a.underFullscreen(x, y))
+	m.SetFullscreen(a.underFullscreen(x, y) && !a.fadeForFullscreen())
 	p := newPetWindow(a, a.nextID, m)
 	a.pets = append(a.pets, p)
 	a.updateExclude()
@@ -572,13 +572,25 @@ func (a *App) checkFullscreen() {
 		a.log.Info("fullscreen window", "active", full, "area", area)
 	}
 	a.full, a.fullArea = full, area
+	fade := a.fadeForFullscreen()
 	for _, p := range a.pets {
-		if fs := a.underFullscreen(p.pose.X, p.pose.Y); fs != p.fullscreen {
-			p.fullscreen = fs
-			p.model.SetFullscreen(fs)
+		under := a.underFullscreen(p.pose.X, p.pose.Y)
+		if hide := under && !fade; hide != p.fullscreen {
+			p.fullscreen = hide
+			p.model.SetFullscreen(hide)
 			p.sync(false)
 		}
+		if faded := under && fade; faded != p.faded {
+			p.faded = faded
+			p.applyFade()
+		}
 	}
+}
+
+// fadeForFullscreen: pets under a fullscreen window go translucent and
+// click-through instead of hiding (that needs a compositor).
+func (a *App) fadeForFullscreen() bool {
+	return a.set.AvoidFullscreen && a.set.FullscreenStyle == settings.FullscreenFade && a.composited
 }
 
 // underFullscreen reports whether a pet at x, y (its anchor) is on the
@@ -660,7 +672,7 @@ func (a *App) writeState() {
 	}
 	for _, p := range a.pets {
 		ps := statefile.Pet{ID: p.id, X: p.pose.X, Y: p.pose.Y, WinX: p.winX, WinY: p.winY,
-			Anim: p.pose.Anim, Frame: p.pose.Frame, Flip: p.pose.Flip, XID: p.xid, Visible: p.visible,
+			Anim: p.pose.Anim, Frame: p.pose.Frame, Flip: p.pose.Flip, XID: p.xid, Visible: p.visible, Faded: p.faded,
 			OpaqueX: -1, OpaqueY: -1, ClearX: -1, ClearY: -1}
 		if p.cur != nil {
 			ps.W, ps.H = p.cur.w, p.cur.h

@@ -18,6 +18,7 @@ package desktop
 // 	return gdk_cairo_region_create_from_surface(s);
 // }
 // static void tk_region_destroy(cairo_region_t *r) { cairo_region_destroy(r); }
+// static cairo_region_t *tk_region_empty(void) { return cairo_region_create(); }
 // static int tk_region_contains(cairo_region_t *r, int x, int y) {
 // 	return cairo_region_contains_point(r, x, y);
 // }
@@ -44,11 +45,24 @@ package desktop
 // static void tk_surface_unref(gpointer s) { cairo_surface_destroy(s); }
 // static gboolean tk_draw(GtkWidget *w, cairo_t *cr, gpointer data) {
 // 	cairo_surface_t *s = g_object_get_data(G_OBJECT(w), "tk-frame");
+// 	int faded = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(w), "tk-faded")); // % opacity, 0: solid
 // 	cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+// 	if (s && faded) {
+// 		cairo_set_source_rgba(cr, 0, 0, 0, 0);
+// 		cairo_paint(cr);
+// 		cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
+// 		cairo_set_source_surface(cr, s, 0, 0);
+// 		cairo_paint_with_alpha(cr, faded / 100.0);
+// 		return TRUE;
+// 	}
 // 	if (s) cairo_set_source_surface(cr, s, 0, 0);
 // 	else cairo_set_source_rgba(cr, 0, 0, 0, 0);
 // 	cairo_paint(cr);
 // 	return TRUE;
+// }
+// static void tk_set_faded(GtkWidget *w, int percent) {
+// 	g_object_set_data(G_OBJECT(w), "tk-faded", GINT_TO_POINTER(percent));
+// 	gtk_widget_queue_draw(w);
 // }
 // // Frames live in the X server (a pixmap per frame, similar to the pet
 // // window): painting is then a server-side composite with no upload, and
@@ -135,6 +149,9 @@ func (r region) contains(x, y int) bool {
 
 func widgetPtr(w *gtk.Widget) *C.GtkWidget { return (*C.GtkWidget)(unsafe.Pointer(w.GObject)) }
 
+// emptyRegion takes no input at all: every click goes through.
+var emptyRegion = region{p: C.tk_region_empty()}
+
 // setInputShape makes only r receive pointer input (nil: the whole window).
 func setInputShape(w *gtk.Widget, r region) { C.tk_input_shape(widgetPtr(w), r.p) }
 
@@ -153,6 +170,9 @@ func xid(w *gtk.Widget) uint32 {
 
 // connectDraw paints the widget's current frame (see setFrameSurface).
 func connectDraw(w *gtk.Widget) { C.tk_connect_draw(widgetPtr(w)) }
+
+// setFaded paints the widget's frames at percent opacity (0: solid).
+func setFaded(w *gtk.Widget, percent int) { C.tk_set_faded(widgetPtr(w), C.int(percent)) }
 
 // setFrameSurface makes s the widget's frame and queues a redraw.
 func setFrameSurface(w *gtk.Widget, s surface) { C.tk_set_frame(widgetPtr(w), s.p) }

@@ -305,6 +305,7 @@ func (a *App) apply(s settings.Settings) {
 	for _, p := range a.pets {
 		p.sync(s.Scale != old.Scale || s.Pack != old.Pack)
 	}
+	a.checkFullscreen() // the style may have changed
 	if s.Pack != old.Pack || s.Scale != old.Scale {
 		a.trimMemorySoon()
 	}

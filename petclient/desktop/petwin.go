@@ -22,7 +22,8 @@ type petWindow struct {
 	winX, winY int
 	placed     bool // moved at least once
 	visible    bool
-	fullscreen bool // a fullscreen window covers its monitor
+	fullscreen bool // a fullscreen window covers its monitor: hidden
+	faded      bool // ... and the settings fade it instead
 	xid        uint32
 	pose       Pose
 
@@ -187,12 +188,33 @@ func (p *petWindow) applyShape() {
 		return
 	}
 	w := &p.win.Widget
-	setInputShape(w, p.cur.shape)
+	if p.faded {
+		setInputShape(w, emptyRegion)
+	} else {
+		setInputShape(w, p.cur.shape)
+	}
 	if !p.app.composited {
 		setShape(w, p.cur.shape)
 	} else {
 		setShape(w, region{})
 	}
+}
+
+// fadedOpacity (%) keeps a faded pet in view without hiding the film.
+const fadedOpacity = 30
+
+// applyFade makes the window translucent and lets every click through
+// while faded, and undoes both after.
+func (p *petWindow) applyFade() {
+	if p.win == nil {
+		return
+	}
+	if p.faded {
+		setFaded(&p.win.Widget, fadedOpacity)
+	} else {
+		setFaded(&p.win.Widget, 0)
+	}
+	p.applyShape()
 }
 
 // --- input ---

@@ -64,6 +64,9 @@ type Settings struct {
 	SleepAfter time.Duration `yaml:"sleep_after"`
 	// AvoidFullscreen hides the pets while the active window is fullscreen.
 	AvoidFullscreen bool `yaml:"avoid_fullscreen"`
+	// FullscreenStyle is how they avoid it: "hide", or "fade" (translucent
+	// and click-through; hidden without a compositor).
+	FullscreenStyle string `yaml:"fullscreen_style"`
 	// StartOnLogin mirrors the XDG autostart entry.
 	StartOnLogin bool `yaml:"start_on_login"`
 
@@ -147,6 +150,12 @@ func clockTime(s string) (time.Duration, error) {
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
 
+// FullscreenStyle values.
+const (
+	FullscreenHide = "hide"
+	FullscreenFade = "fade"
+)
+
 // IsMuted reports whether conv is muted.
 func (c ChatSettings) IsMuted(conv string) bool {
 	for _, m := range c.Muted {
@@ -177,6 +186,7 @@ func Defaults() Settings {
 		MaxPets:         5,
 		SleepAfter:      5 * time.Minute,
 		AvoidFullscreen: true,
+		FullscreenStyle: FullscreenHide,
 		StartOnLogin:    false,
 		Chat:            ChatSettings{Remember: true, Notifications: true},
 	}
@@ -241,6 +251,11 @@ func (s Settings) Validate() error {
 	}
 	if s.SleepAfter != 0 && (s.SleepAfter < minSleep || s.SleepAfter > maxSleep) {
 		add("sleep_after", "%v is outside %v..%v (0 = never)", s.SleepAfter, minSleep, maxSleep)
+	}
+	switch s.FullscreenStyle {
+	case "", FullscreenHide, FullscreenFade: // "" is hide
+	default:
+		add("fullscreen_style", "%q is not one of hide, fade", s.FullscreenStyle)
 	}
 	s.Chat.validate(add)
 	if len(errs) == 0 {
@@ -321,7 +336,7 @@ func Decode(data []byte) (Settings, []string, error) {
 func knownKeys() map[string]bool {
 	return map[string]bool{
 		"scale": true, "pack": true, "language": true, "pets": true, "max_pets": true,
-		"sleep_after": true, "avoid_fullscreen": true, "start_on_login": true, "chat": true, "translate": true,
+		"sleep_after": true, "avoid_fullscreen": true, "fullscreen_style": true, "start_on_login": true, "chat": true, "translate": true,
 	}
 }
 

@@ -25,6 +25,7 @@ type Pet struct {
 	Flip    bool    `json:"flip"`
 	XID     uint32  `json:"xid"`
 	Visible bool    `json:"visible"`
+	Faded   bool    `json:"faded,omitempty"` // translucent, click-through (fullscreen window)
 	// OpaqueX/Y is a point of the window (relative) that the robot covers,
 	// and ClearX/Y one that is transparent (-1 if none), so tests can click
 	// "on" and "beside" the robot without knowing the art.
