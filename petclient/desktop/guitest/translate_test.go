@@ -139,18 +139,31 @@ func TestTranslateSelection(t *testing.T) {
 	}
 }
 
-// Keyboard navigation from the bottom of the menu: Quit, About, Settings,
-// then the Tools part's last entries, which are the translation ones.
+// The translation entries, as the Chinese menu labels them.
 const (
-	menuKeys      = 4
-	menuTypeIn    = 5
-	menuScreen    = 6
-	menuSelection = 7
+	menuTypeIn    = "翻译…"
+	menuScreen    = "翻译屏幕文字"
+	menuSelection = "翻译选中文字"
 )
 
-func translateMenu(s *xsession, p *pet, ups int) {
+// translateMenu chooses an entry of the pet's menu by keyboard, counting Up
+// presses from the bottom (Quit, About, Settings, then the Tools part) with
+// the labels the menu reported, so other tools' entries may come and go.
+func translateMenu(s *xsession, p *pet, label string) {
 	s.t.Helper()
 	p.openMenu() // open means mapped, and the menu's grab comes before its map
+	st := p.waitState("the menu's labels", 3*time.Second, func(st statefile.State) bool { return st.Menu != nil })
+	labels := strings.Split(strings.TrimSuffix(st.Menu.Text, "\n"), "\n")
+	ups := 0
+	for i := len(labels) - 1; i >= 0; i-- {
+		ups++
+		if labels[i] == label {
+			break
+		}
+		if i == 0 {
+			s.t.Fatalf("no %q in the menu:\n%s", label, st.Menu.Text)
+		}
+	}
 	for i := 0; i < ups; i++ {
 		s.xdotool("key", "Up")
 	}
