@@ -265,6 +265,13 @@ func (c *Client) sendOne(cn *conn, o *Outgoing) bool {
 		}
 		var te *topics.Error
 		if errors.As(err, &te) {
+			if te.Code == topics.CodeForbidden || te.Code == topics.CodeNotFound {
+				// The broker acknowledges a refused write without closing the
+				// connection, so our lists are stale: read them again.
+				if err := c.syncLists(ctx); err != nil {
+					c.log.Info("re-reading lists after a refused message failed", "error", err)
+				}
+			}
 			c.fail(o.CID, te.Message)
 		} else {
 			c.fail(o.CID, "could not confirm delivery: "+err.Error())
