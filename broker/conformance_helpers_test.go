@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -290,23 +291,28 @@ func pubInput(t *testing.T, b *broker.Broker, stdin, user string, args ...string
 // an MQTT 5 client with the subscription options mosquitto_sub lacks. It
 // reads commands, one JSON array a line: ["sub", filter, qos, noLocal,
 // retainHandling] and ["pub", topic, payload, retain], and prints
-// "SUBACK <codes>", "PUBACK" and "MSG <topic> <retain> <payload>".
+// "SUBACK <codes>", "PUBACK", "MSG <topic> <retain> <payload>" and the
+// CONNACK's "SERVER KEEPALIVE <seconds>".
 const pahoPy = `
 import json, sys, threading
 import paho.mqtt.client as mqtt
 from paho.mqtt.subscribeoptions import SubscribeOptions
-host, port, user = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+host, port, user, keepalive = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 out = threading.Lock()
 def say(*a):
     with out:
         print(*a, flush=True)
 c = mqtt.Client(client_id="", protocol=mqtt.MQTTv5)
 c.username_pw_set(user, user + "-password")
-c.on_connect = lambda c, u, f, rc, p=None: say("CONNACK", rc)
+def connected(c, u, f, rc, p=None):
+    if p is not None and hasattr(p, "ServerKeepAlive"):
+        say("SERVER KEEPALIVE", p.ServerKeepAlive)
+    say("CONNACK", rc)
+c.on_connect = connected
 c.on_subscribe = lambda c, u, mid, codes, p=None: say("SUBACK", " ".join(str(x) for x in codes))
 c.on_publish = lambda c, u, mid: say("PUBACK")
 c.on_message = lambda c, u, m: say("MSG", m.topic, int(m.retain), m.payload.decode())
-c.connect(host, port)
+c.connect(host, port, keepalive=keepalive)
 c.loop_start()
 for line in sys.stdin:
     cmd = json.loads(line)
@@ -325,13 +331,19 @@ type pyClient struct {
 
 func runPahoPy(t *testing.T, b *broker.Broker, user string) *pyClient {
 	t.Helper()
+	return runPahoPyKeepalive(t, b, user, 60)
+}
+
+// runPahoPyKeepalive is runPahoPy asking for a keepalive in seconds.
+func runPahoPyKeepalive(t *testing.T, b *broker.Broker, user string, keepalive int) *pyClient {
+	t.Helper()
 	const python = "/usr/bin/python3" // Debian's, where python3-paho-mqtt is
 	if err := exec.Command(python, "-c", "import paho.mqtt").Run(); err != nil {
 		t.Skip("python3-paho-mqtt not installed (scripts/deps.sh test)")
 	}
 	host, port, _ := net.SplitHostPort(b.MQTTAddr())
 	pr, pw := io.Pipe()
-	c := &pyClient{mosq: startProcess(t, "paho-mqtt "+user, pr, python, "-c", pahoPy, host, port, user), in: pw}
+	c := &pyClient{mosq: startProcess(t, "paho-mqtt "+user, pr, python, "-c", pahoPy, host, port, user, strconv.Itoa(keepalive)), in: pw}
 	t.Cleanup(func() { pw.Close() })
 	c.waitLine("CONNACK Success")
 	return c

@@ -303,3 +303,18 @@ func TestConformance5RetainHandlingNewOnly(t *testing.T) {
 		t.Errorf("retained message sent %d times, want once", n)
 	}
 }
+
+// TestConformance5ServerKeepalive: a client asking for no keepalive is told
+// the broker's in CONNACK [MQTT-3.2.2-21], as mosquitto does; one asking
+// for a keepalive keeps it.
+func TestConformance5ServerKeepalive(t *testing.T) {
+	b := openBroker(t, "", "alice")
+	none := runPahoPyKeepalive(t, b, "alice", 0)
+	if l := none.waitLine("SERVER KEEPALIVE"); l != "SERVER KEEPALIVE 65535" {
+		t.Errorf("keepalive 0 answered with %q", l)
+	}
+	some := runPahoPy(t, b, "alice")
+	if some.has("SERVER KEEPALIVE") {
+		t.Error("a 60 s keepalive was overridden")
+	}
+}

@@ -21,10 +21,24 @@ func (h *specHook) ID() string { return "tachikoma-spec" }
 
 func (h *specHook) Provides(b byte) bool {
 	switch b {
-	case mqtt.OnSessionEstablish, mqtt.OnPacketRead, mqtt.OnSubscribed, mqtt.OnUnsubscribed, mqtt.OnDisconnect:
+	case mqtt.OnConnect, mqtt.OnSessionEstablish, mqtt.OnPacketRead, mqtt.OnSubscribed, mqtt.OnUnsubscribed, mqtt.OnDisconnect:
 		return true
 	}
 	return false
+}
+
+// maxKeepalive is the keepalive an MQTT 5 client asking for none (or more)
+// is told to use, as mosquitto's max_keepalive default does.
+const maxKeepalive = 65535
+
+// OnConnect answers an MQTT 5 client that asks for no keepalive with a
+// server keepalive, so that a dead connection is found in the end
+// [MQTT-3.2.2-21] (mochi would keep it forever).
+func (h *specHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+	if cl.Properties.ProtocolVersion >= 5 && cl.State.Keepalive == 0 {
+		cl.State.Keepalive, cl.State.ServerKeepalive = maxKeepalive, true
+	}
+	return nil
 }
 
 // OnSessionEstablish puts a resumed session's queued messages back in the
