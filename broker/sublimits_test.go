@@ -22,11 +22,13 @@ func (c *rawClient) subackCodes(filters ...string) []byte {
 		pk.Filters = append(pk.Filters, packets.Subscription{Filter: f, Qos: 1})
 	}
 	c.send(pk)
-	for {
+	for range 100 {
 		if in := c.next(); in.FixedHeader.Type == packets.Suback {
 			return in.ReasonCodes
 		}
 	}
+	c.t.Fatal("no SUBACK among 100 packets")
+	return nil
 }
 
 var deepFilter = "tachikoma/rooms/lobby/" + strings.Repeat("x/", 20) + "x"
@@ -125,7 +127,7 @@ func TestTopicAliasesAreRefused(t *testing.T) {
 	c.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1}, PacketID: 3,
 		TopicName: topics.Room(topics.Lobby), Payload: []byte("hi"),
 		Properties: packets.Properties{TopicAlias: 1, TopicAliasFlag: true}})
-	for {
+	for range 100 {
 		pk, err := c.read(waitFor)
 		if err != nil {
 			if ne, ok := err.(net.Error); ok && ne.Timeout() {
@@ -140,4 +142,5 @@ func TestTopicAliasesAreRefused(t *testing.T) {
 			return
 		}
 	}
+	t.Fatal("a publish setting a topic alias was neither answered nor refused")
 }
