@@ -7,7 +7,7 @@ set -euo pipefail
 
 build=(gcc pkg-config libgtk-3-dev)
 run=(libgtk-3-0 fonts-noto-color-emoji fonts-wqy-microhei)
-test=(xvfb xauth xcompmgr xdotool imagemagick x11-xserver-utils mosquitto-clients python3-paho-mqtt dbus-x11 libglib2.0-bin fonts-noto-color-emoji fonts-wqy-microhei xclip tesseract-ocr tesseract-ocr-eng)
+test=(xvfb xauth xcompmgr xdotool imagemagick x11-xserver-utils mosquitto-clients python3-paho-mqtt dbus-x11 libglib2.0-bin fonts-noto-color-emoji fonts-wqy-microhei xclip tesseract-ocr tesseract-ocr-eng fontconfig)
 bench=(mosquitto mosquitto-clients xvfb xauth)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
