@@ -42,22 +42,29 @@ func TestClientsCarryADMAndCountItsPuback(t *testing.T) {
 			if err := from.publish(topics.DM(bob, alice), 1, makePayload(1, 64, true)); err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case p := <-got:
-				if _, ok := sentAt(p); !ok {
-					t.Fatalf("delivered payload has no send time: %q", p)
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("no DM delivered")
-			}
-			deadline := time.Now().Add(30 * time.Second)
-			for from.acked() != 1 && time.Now().Before(deadline) {
-				time.Sleep(10 * time.Millisecond)
-			}
-			if n := from.acked(); n != 1 {
-				t.Fatalf("%d PUBACKs counted, want 1", n)
-			}
+			expectOneDelivered(t, got, from, "")
 		})
+	}
+}
+
+// expectOneDelivered waits for one stamped payload on got and for the
+// sender's PUBACK; context goes into failure messages (a broker's log).
+func expectOneDelivered(t *testing.T, got <-chan []byte, from client, context string) {
+	t.Helper()
+	select {
+	case p := <-got:
+		if _, ok := sentAt(p); !ok {
+			t.Fatalf("delivered payload has no send time: %q", p)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("nothing delivered\n%s", context)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for from.acked() != 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := from.acked(); n != 1 {
+		t.Fatalf("%d PUBACKs counted, want 1\n%s", n, context)
 	}
 }
 

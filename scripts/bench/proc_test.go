@@ -59,21 +59,7 @@ func TestNATSPeerCarriesQoS1ThroughJetStream(t *testing.T) {
 	if err := pub.publish("tachikoma/users/u00001/dm/u00000", 1, makePayload(1, 64, true)); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case p := <-got:
-		if _, ok := sentAt(p); !ok {
-			t.Fatalf("delivered payload has no send time: %q", p)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no message delivered\n%s", tail(srv.log))
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for pub.acked() != 1 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := pub.acked(); n != 1 {
-		t.Fatalf("%d PUBACKs, want 1", n)
-	}
+	expectOneDelivered(t, got, pub, tail(srv.log))
 	// MQTT QoS 1 messages live in this JetStream stream, on disk.
 	if _, err := os.Stat(filepath.Join(store, "jetstream", "$G", "streams", "$MQTT_msgs", "msgs")); err != nil {
 		t.Fatalf("no file-stored message stream: %v", err)
