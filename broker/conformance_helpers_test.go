@@ -291,13 +291,15 @@ func pubInput(t *testing.T, b *broker.Broker, stdin, user string, args ...string
 // an MQTT 5 client with the subscription options mosquitto_sub lacks. It
 // reads commands, one JSON array a line: ["sub", filter, qos, noLocal,
 // retainHandling] and ["pub", topic, payload, retain], and prints
-// "SUBACK <codes>", "PUBACK", "MSG <topic> <retain> <payload>" and the
-// CONNACK's "SERVER KEEPALIVE <seconds>".
+// "SUBACK <codes>", "PUBACK", "MSG <topic> <retain> <payload> [alias=N]"
+// and the CONNACK's "SERVER KEEPALIVE <seconds>".
 const pahoPy = `
 import json, sys, threading
 import paho.mqtt.client as mqtt
 from paho.mqtt.subscribeoptions import SubscribeOptions
-host, port, user, keepalive = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+from paho.mqtt.properties import Properties
+from paho.mqtt.packettypes import PacketTypes
+host, port, user, keepalive, aliases = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 out = threading.Lock()
 def say(*a):
     with out:
@@ -311,8 +313,14 @@ def connected(c, u, f, rc, p=None):
 c.on_connect = connected
 c.on_subscribe = lambda c, u, mid, codes, p=None: say("SUBACK", " ".join(str(x) for x in codes))
 c.on_publish = lambda c, u, mid: say("PUBACK")
-c.on_message = lambda c, u, m: say("MSG", m.topic, int(m.retain), m.payload.decode())
-c.connect(host, port, keepalive=keepalive)
+def message(c, u, m):
+    alias = getattr(m.properties, "TopicAlias", None)
+    say("MSG", m.topic, int(m.retain), m.payload.decode(), *(["alias=%d" % alias] if alias else []))
+c.on_message = message
+props = Properties(PacketTypes.CONNECT)
+if aliases:
+    props.TopicAliasMaximum = aliases  # paho 1.6 passes aliases through unresolved
+c.connect(host, port, keepalive=keepalive, properties=props)
 c.loop_start()
 for line in sys.stdin:
     cmd = json.loads(line)
@@ -331,11 +339,12 @@ type pyClient struct {
 
 func runPahoPy(t *testing.T, b *broker.Broker, user string) *pyClient {
 	t.Helper()
-	return runPahoPyKeepalive(t, b, user, 60)
+	return runPahoPyWith(t, b, user, 60, 0)
 }
 
-// runPahoPyKeepalive is runPahoPy asking for a keepalive in seconds.
-func runPahoPyKeepalive(t *testing.T, b *broker.Broker, user string, keepalive int) *pyClient {
+// runPahoPyWith is runPahoPy asking for a keepalive in seconds and
+// accepting up to aliases topic aliases.
+func runPahoPyWith(t *testing.T, b *broker.Broker, user string, keepalive, aliases int) *pyClient {
 	t.Helper()
 	const python = "/usr/bin/python3" // Debian's, where python3-paho-mqtt is
 	if err := exec.Command(python, "-c", "import paho.mqtt").Run(); err != nil {
@@ -343,7 +352,7 @@ func runPahoPyKeepalive(t *testing.T, b *broker.Broker, user string, keepalive i
 	}
 	host, port, _ := net.SplitHostPort(b.MQTTAddr())
 	pr, pw := io.Pipe()
-	c := &pyClient{mosq: startProcess(t, "paho-mqtt "+user, pr, python, "-c", pahoPy, host, port, user, strconv.Itoa(keepalive)), in: pw}
+	c := &pyClient{mosq: startProcess(t, "paho-mqtt "+user, pr, python, "-c", pahoPy, host, port, user, strconv.Itoa(keepalive), strconv.Itoa(aliases)), in: pw}
 	t.Cleanup(func() { pw.Close() })
 	c.waitLine("CONNACK Success")
 	return c
