@@ -187,14 +187,23 @@ func TestTranslateScreenText(t *testing.T) {
 		t.Fatalf("convert: %v %s", err, out)
 	}
 	s.start("display", nil, "display", "-geometry", "+700+100", img)
-	time.Sleep(time.Second) // no event tells when display has drawn
+	visible := func(what, name string) {
+		t.Helper()
+		waitFor(t, 15*time.Second, what, func() bool {
+			cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", name)
+			cmd.Env = s.env
+			out, _ := cmd.Output()
+			return strings.TrimSpace(string(out)) != ""
+		})
+	}
+	visible("ImageMagick's window", "text.png")
 	// The global hotkey is on in this test's settings.
 	os.MkdirAll(filepath.Join(s.dir, "config", "tachikoma"), 0o700)
 	os.WriteFile(filepath.Join(s.dir, "config", "tachikoma", "settings.yaml"), []byte("translate:\n  hotkey: Ctrl+Alt+T\n"), 0o600)
 	p := s.startPet(nil, "--pets", "1", "--no-chat", "--lang", "zh")
 
 	translateMenu(s, p, menuScreen)
-	time.Sleep(800 * time.Millisecond) // the selector captures the screen and maps
+	visible("the area selector", "^"+menuScreen+"$")
 	s.xdotool("mousemove", "702", "102", "mousedown", "1")
 	s.xdotool("mousemove", "900", "150")
 	s.xdotool("mousemove", "1258", "198", "mouseup", "1")
