@@ -136,10 +136,11 @@ func (b *bubble) hide() {
 	b.writeState()
 }
 
-// reposition places the window by its pet; false when the pet is hidden.
+// reposition places the window by its pet; false when the pet is gone. A
+// hidden pet (tray: Hide) still anchors it: the user asked for this answer.
 func (b *bubble) reposition(force bool) bool {
 	info, ok := b.ui.pet(b.petID)
-	if !ok || !info.Visible {
+	if !ok || info.Rect.Empty() {
 		return false
 	}
 	p := bubbles.Place(b.body, info.Rect, desktop.WorkArea(info))
