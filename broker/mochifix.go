@@ -101,9 +101,12 @@ func (h *specHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) { h.unp
 // unpark returns the message set aside while mochi handled the packet.
 func (h *specHook) unpark(cl *mqtt.Client) {
 	if p, ok := h.parked.LoadAndDelete(cl); ok {
-		if _, taken := cl.State.Inflight.Get(p.(packets.Packet).PacketID); !taken {
-			cl.State.Inflight.Set(p.(packets.Packet))
+		pk := p.(packets.Packet)
+		if _, taken := cl.State.Inflight.Get(pk.PacketID); taken {
+			h.b.log.Warn("queued message dropped: its packet id was reused meanwhile", "client", cl.ID, "topic", pk.TopicName)
+			return
 		}
+		cl.State.Inflight.Set(pk)
 	}
 }
 
