@@ -217,8 +217,8 @@ func (l *loader) tree(t tree, forced string) error {
 		}
 	}
 	for _, f := range files {
-		if strings.EqualFold(path.Base(f), "pet_conf.json") {
-			return errf(t.label(f), "DyberPet folders are not supported yet; import its action folders as STATE=FOLDER instead")
+		if path.Base(f) == "pet_conf.json" && slices.Contains(files, path.Join(path.Dir(f), "act_conf.json")) {
+			return l.dyberpet(t, path.Dir(f))
 		}
 	}
 	type frame struct {
