@@ -61,6 +61,8 @@ type Broker struct {
 	hashSlot     chan struct{} // bounds concurrent argon2id work (logins, registrations)
 	hashes       atomic.Int64  // argon2id checks made
 	tokenKey     []byte
+	metrics      *promMetrics
+	probeSlot    chan struct{} // one readiness write probe at a time
 
 	ready   chan struct{}
 	stop    chan struct{}
@@ -144,6 +146,9 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	b.cids = newRecentSet(65536)
 	b.sent = newSentCIDs(sentCIDLimit, b.store.EachCID)
 	b.presence = newPresenceTracker(b)
+	b.metrics = newMetrics(b)
+	b.probeSlot = make(chan struct{}, 1)
+	b.store.ObserveCommits(b.metrics.committed)
 	b.sessions = newSessionIndex()
 
 	caps := mqtt.NewDefaultServerCapabilities()
@@ -365,7 +370,8 @@ func (b *Broker) hashTurn() (release func(), err error) {
 }
 
 // checkPassword verifies user's password or resume token.
-func (b *Broker) checkPassword(user, pw string) error {
+func (b *Broker) checkPassword(user, pw string) (err error) {
+	defer func() { b.metrics.login(err) }()
 	if strings.HasPrefix(pw, tokenPrefix) {
 		return b.checkToken(user, pw)
 	}

@@ -119,6 +119,7 @@ type refusals struct {
 }
 
 func (r *refusals) note(b *Broker, remote string) {
+	b.metrics.refusals.WithLabelValues("connect", "too_many_pending").Inc()
 	n := r.n.Add(1)
 	now := time.Now().Unix()
 	if last := r.logged.Load(); now-last < 10 || !r.logged.CompareAndSwap(last, now) {

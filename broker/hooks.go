@@ -67,6 +67,7 @@ func (h *authHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 				code = packets.Err3ServerUnavailable
 			}
 		}
+		h.b.metrics.refused("connect", code)
 		_ = h.b.mqtt.SendConnack(cl, code, false, nil)
 		return code
 	}
@@ -222,18 +223,18 @@ func isSysTopic(topic string) bool {
 	return len(topic) >= len(mqtt.SysPrefix) && strings.EqualFold(topic[:len(mqtt.SysPrefix)], mqtt.SysPrefix)
 }
 
-func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+func (h *chatHook) onPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
 	if cl.Net.Inline {
 		return pk, nil
 	}
 	user := string(cl.Properties.Username)
 	if !h.b.policy.Allowed(user, cl.ID, pk.TopicName, true) {
 		h.refusedWrite(cl, pk.TopicName)
-		return refusal(cl, pk, packets.ErrNotAuthorized)
+		return h.refuse(cl, pk, packets.ErrNotAuthorized)
 	}
 	t, err := topics.Parse(pk.TopicName)
 	if err != nil {
-		return refusal(cl, pk, packets.ErrTopicNameInvalid)
+		return h.refuse(cl, pk, packets.ErrTopicNameInvalid)
 	}
 	switch t.Kind {
 	case topics.KindRoom, topics.KindDM:
@@ -242,7 +243,7 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 			if pk.FixedHeader.Qos > 0 && cl.Properties.ProtocolVersion < 5 {
 				return h.withholdAck(cl, pk, packets.ErrQuotaExceeded)
 			}
-			return refusal(cl, pk, packets.ErrQuotaExceeded)
+			return h.refuse(cl, pk, packets.ErrQuotaExceeded)
 		}
 		msg, err := h.b.acceptChat(user, t, pk.Payload)
 		var saving savingChat
@@ -257,7 +258,7 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 			return h.withholdAck(cl, pk, packets.ErrServerUnavailable)
 		case err != nil:
 			h.b.notice(user, fmt.Sprintf("Message to %s refused: %v", pk.TopicName, err))
-			return refusal(cl, pk, codeFor(err))
+			return h.refuse(cl, pk, codeFor(err))
 		}
 		pk.Payload, _ = json.Marshal(msg)
 		pk.FixedHeader.Retain = false // history, not retained messages, replays chat
@@ -286,6 +287,7 @@ func (h *chatHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 // PUBACK), and the client resends the message after reconnecting rather than
 // believing it delivered.
 func (h *chatHook) withholdAck(cl *mqtt.Client, pk packets.Packet, code packets.Code) (packets.Packet, error) {
+	h.b.metrics.refused("publish", code)
 	_ = h.b.mqtt.DisconnectClient(cl, code)
 	return pk, packets.ErrRejectPacket
 }

@@ -79,6 +79,7 @@ func (b *Broker) httpHandler() http.Handler {
 		}
 	})
 	mux.HandleFunc("POST /api/v1/register", b.handleRegister)
+	b.observeRoutes(mux)
 	return http.MaxBytesHandler(mux, int64(b.cfg.Limits.HTTPMaxBodyBytes))
 }
 

@@ -110,6 +110,7 @@ func (b *Broker) withShared(ts []target, topic string) []target {
 
 // deliverAll delivers pk to each target.
 func (b *Broker) deliverAll(pk packets.Packet, ts []target) {
+	b.metrics.out[topicKind(pk.TopicName)].Add(float64(len(ts)))
 	pk = b.outgoing(pk)
 	now := time.Now().Unix()
 	shards := 1

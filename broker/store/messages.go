@@ -44,6 +44,7 @@ type messageLog struct {
 	doneCond  *sync.Cond
 	processed int64 // committed or failed; guarded by doneMu
 	finished  bool  // run has returned; guarded by doneMu
+	observe   atomic.Pointer[func(n int, took time.Duration, err error)]
 }
 
 type pending struct {
@@ -150,7 +151,11 @@ func (l *messageLog) run() {
 				break fill
 			}
 		}
+		start := time.Now()
 		err := l.commit(batch)
+		if observe := l.observe.Load(); observe != nil {
+			(*observe)(len(batch), time.Since(start), err)
+		}
 		for _, q := range batch {
 			if q.then != nil {
 				q.then(err)
@@ -194,6 +199,15 @@ func (l *messageLog) commit(batch []pending) error {
 	}
 	return nil
 }
+
+// ObserveCommits has fn called after each history commit with its number of
+// messages, duration and outcome, from the log's goroutine: it must not block.
+func (s *Store) ObserveCommits(fn func(n int, took time.Duration, err error)) {
+	s.log.observe.Store(&fn)
+}
+
+// HistoryBacklog is the number of messages waiting for their commit.
+func (s *Store) HistoryBacklog() int { return len(s.log.in) }
 
 // waitProcessed returns once every message appended so far is committed
 // (or has failed).

@@ -155,6 +155,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // or room created now may read only messages after it (SinceID).
 func (s *Store) MessageWatermark() int64 { return s.log.nextID.Load() }
 
+// CheckWritable proves the database takes writes (a full disk, a read-only
+// mount or a lost file fail it) by writing a probe row.
+func (s *Store) CheckWritable(ctx context.Context) error {
+	return s.exec(ctx, "write probe", `INSERT OR REPLACE INTO meta(key, value) VALUES ('write_probe', ?)`, time.Now().UnixMilli())
+}
+
 // Generation changes whenever accounts, passwords or rooms change (see the
 // gen triggers); the broker polls it to reload what it keeps in memory.
 func (s *Store) Generation(ctx context.Context) (int64, error) {

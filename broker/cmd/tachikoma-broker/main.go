@@ -74,7 +74,7 @@ func (s *settings) load(c *cobra.Command) (broker.Config, error) {
 
 func serveCmd() *cobra.Command {
 	var s settings
-	var mqttAddr, wsAddr, httpAddr, aclFile, logLevel, pprofAddr string
+	var mqttAddr, wsAddr, httpAddr, aclFile, logLevel, logFormat, pprofAddr string
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the broker (MQTT over TCP and WebSocket, HTTP API)",
@@ -91,7 +91,7 @@ func serveCmd() *cobra.Command {
 					*dst, _ = f.GetString(name)
 				}
 			}
-			return serve(cfg, pprofAddr)
+			return serve(cfg, logFormat, pprofAddr)
 		},
 	}
 	s.bind(c)
@@ -101,21 +101,32 @@ func serveCmd() *cobra.Command {
 	c.Flags().StringVar(&httpAddr, "http-addr", def.HTTPAddr, "HTTP API address (empty disables)")
 	c.Flags().StringVar(&aclFile, "acl-file", "", "mosquitto-style ACL file granting extra topics")
 	c.Flags().StringVar(&logLevel, "log-level", def.LogLevel, "debug, info, warn or error")
+	c.Flags().StringVar(&logFormat, "log-format", "text", "text, or json (one object a line, for journald or a log shipper)")
 	c.Flags().StringVar(&pprofAddr, "pprof-addr", "", "serve Go's net/http/pprof profiles on this address, e.g. 127.0.0.1:6060 (empty: off; never expose it)")
 	return c
 }
 
-func newLogger(level string) *slog.Logger {
+func newLogger(level, format string) (*slog.Logger, error) {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
-func serve(cfg broker.Config, pprofAddr string) error {
+func serve(cfg broker.Config, logFormat, pprofAddr string) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogLevel)
+	log, err := newLogger(cfg.LogLevel, logFormat)
+	if err != nil {
+		return err
+	}
 	slog.SetDefault(log)
 	if pprofAddr != "" {
 		ln, err := net.Listen("tcp", pprofAddr)

@@ -1,0 +1,78 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// observeRoutes adds what a supervisor or Prometheus asks: /readyz and
+// /metrics (/healthz, alive, is beside the API).
+func (b *Broker) observeRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /readyz", b.handleReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(b.metrics.reg, promhttp.HandlerOpts{ErrorLog: slogPrinter{b}}))
+}
+
+// handleReady answers 200 when the listeners are up and the database takes a
+// write, else 503 saying which check failed.
+func (b *Broker) handleReady(w http.ResponseWriter, r *http.Request) {
+	checks := map[string]string{"listeners": "ok", "database": "ok"}
+	ready := true
+	select {
+	case <-b.stop:
+		checks["listeners"], ready = "shutting down", false
+	case <-b.ready:
+		for name, want := range map[string]bool{"mqtt": b.cfg.MQTTAddr != "", "websocket": b.cfg.WSAddr != ""} {
+			if up := map[string]bool{"mqtt": b.MQTTAddr() != "", "websocket": b.WSAddr() != ""}[name]; want && !up {
+				checks["listeners"], ready = name+" listener down", false
+			}
+		}
+	default:
+		checks["listeners"], ready = "starting", false
+	}
+	if err := b.probeWrite(r.Context()); err != nil {
+		checks["database"], ready = err.Error(), false
+		b.log.Warn("readiness: database not writable", "error", err)
+	}
+	status, word := http.StatusOK, "ready"
+	if !ready {
+		status, word = http.StatusServiceUnavailable, "not ready"
+	}
+	writeJSON(w, status, map[string]any{"status": word, "checks": checks})
+}
+
+// probeWait bounds a readiness check's wait for the database.
+const probeWait = 2 * time.Second
+
+// probeWrite checks that the database takes a write, one probe at a time
+// (b.probeSlot): a locked database keeps a probe waiting for SQLite's busy
+// timeout, longer than a readiness check may take.
+func (b *Broker) probeWrite(ctx context.Context) error {
+	select {
+	case b.probeSlot <- struct{}{}:
+	default:
+		return errors.New("write probe: the previous probe is still waiting for the database")
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer func() { <-b.probeSlot }()
+		done <- b.store.CheckWritable(context.Background())
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(probeWait):
+		return fmt.Errorf("write probe: no answer from the database in %v", probeWait)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// slogPrinter sends promhttp's error lines to the broker's log.
+type slogPrinter struct{ b *Broker }
+
+func (p slogPrinter) Println(v ...any) { p.b.log.Error("metrics", "error", v) }
