@@ -198,8 +198,9 @@ func (l *loader) readFile(name string) ([]byte, error) {
 	return l.meter.readAll(name, f, MaxFileBytes)
 }
 
-// tree imports a folder or zip: a Shimeji-ee set if it has shime1.png,
-// otherwise pictures named after states (walk_1.png, fall.gif).
+// tree imports a folder or zip: a Shimeji-ee set if it has shime1.png, a
+// DyberPet pet if it has pet_conf.json, a Tachikoma pack if it has
+// pack.yaml, otherwise pictures named after states (walk_1.png, fall.gif).
 func (l *loader) tree(t tree, forced string) error {
 	files := t.list()
 	var sets []string

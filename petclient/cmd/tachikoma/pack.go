@@ -34,7 +34,8 @@ const packUsage = `Usage:
   tachikoma pack list            the packs the pet finds
 
 SOURCE: walk.gif, fall_1.png..., a folder of those, a sprite sheet
-(--grid 4x2), a Shimeji-ee folder or .zip (img/NAME/shime1.png...), or
+(--grid 4x2), a Shimeji-ee folder or .zip (img/NAME/shime1.png...), a
+DyberPet folder (pet_conf.json + act_conf.json), or
 STATE=FILE to say which animation a picture is (states: %s).
 User packs live in %s.
 `
