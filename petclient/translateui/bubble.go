@@ -31,6 +31,7 @@ type bubble struct {
 	box   *gtk.Box
 	label *gtk.Label
 	sw    *gtk.ScrolledWindow
+	btns  []*gtk.Button
 
 	petID   int
 	place   bubbles.Placement
@@ -63,6 +64,7 @@ func (b *bubble) build() error {
 	box.PackStart(sw, true, true, 0)
 
 	buttons, _ := gtk.BoxNew(gtk.ORIENTATION_HORIZONTAL, 4)
+	b.btns = nil
 	for _, bt := range b.ui.buttons() {
 		btn, _ := gtk.ButtonNewWithLabel(bt.label)
 		btn.SetRelief(gtk.RELIEF_NONE)
@@ -70,12 +72,15 @@ func (b *bubble) build() error {
 		act := bt.act
 		btn.Connect("clicked", func() { act() })
 		buttons.PackStart(btn, false, false, 0)
+		b.btns = append(b.btns, btn)
 	}
+	// The test hook reports where the buttons ended up.
+	buttons.Connect("size-allocate", func() { glib.IdleAdd(b.writeState) })
 	box.PackStart(buttons, false, false, 0)
 	fixed.Put(box, 0, 0)
 	win.Add(fixed)
 	win.Connect("draw", b.draw)
-	win.Connect("destroy", func() { b.win = nil })
+	win.Connect("destroy", func() { b.win, b.btns = nil, nil })
 	b.win, b.fixed, b.box, b.label, b.sw = win, fixed, box, label, sw
 	return nil
 }
@@ -230,6 +235,11 @@ func (b *bubble) writeState() {
 		g := glyphs.InWidget(b.box)
 		st.Drawn = statefile.Glyphs{Labels: g.Labels, Unknown: g.Unknown, Text: g.Text}
 		st.X, st.Y, st.W, st.H = b.place.Win.Min.X, b.place.Win.Min.Y, b.place.Win.Dx(), b.place.Win.Dy()
+		for _, btn := range b.btns {
+			a := btn.GetAllocation()
+			name, _ := btn.GetName()
+			st.Buttons = append(st.Buttons, statefile.Button{ID: name, X: a.GetX(), Y: a.GetY(), W: a.GetWidth(), H: a.GetHeight()})
+		}
 	}
 	b.ui.app.SetTranslateState(st)
 }

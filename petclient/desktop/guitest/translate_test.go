@@ -119,19 +119,37 @@ func TestTranslateSelection(t *testing.T) {
 		t.Errorf("1 MB selection the provider refuses: %q", tr.Drawn.Text)
 	}
 	// Copy puts the answer on the clipboard (last: the selection tests
-	// above would fall back to it). The buttons are the bubble's
-	// last row, Copy first; the bubble may follow a walking pet, so retry.
+	// above would fall back to it); the bubble may follow a walking pet,
+	// so clicks are retried.
 	selectAndTranslate("word again", []byte("children"), "UTF8_STRING")
-	waitFor(t, 20*time.Second, "Copy to fill the clipboard", func() bool {
+	// click presses a bubble button where the pet's state says it is.
+	click := func(id string) {
+		t.Helper()
 		tr := p.read().Translate
-		body := tr.H - 14 // the tail below the body
-		s.xdotool("mousemove", itoa(tr.X+10+20), itoa(tr.Y+body-10-14), "click", "1")
+		for _, b := range tr.Buttons {
+			if b.ID == id {
+				s.xdotool("mousemove", itoa(tr.X+b.X+b.W/2), itoa(tr.Y+b.Y+b.H/2), "click", "1")
+				return
+			}
+		}
+		t.Fatalf("no button %s in %+v", id, tr.Buttons)
+	}
+	waitFor(t, 20*time.Second, "Copy to fill the clipboard", func() bool {
+		click("translate.copy")
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "xclip", "-o", "-selection", "clipboard")
 		cmd.Env = s.env
 		out, _ := cmd.Output()
 		return strings.Contains(string(out), "children") && strings.Contains(string(out), "孩子")
+	})
+	// More opens a window with the whole entry.
+	waitFor(t, 20*time.Second, "the More window", func() bool {
+		click("translate.more")
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "翻译 — children")
+		cmd.Env = s.env
+		out, _ := cmd.Output()
+		return strings.TrimSpace(string(out)) != ""
 	})
 
 	if !running(p.cmd) {

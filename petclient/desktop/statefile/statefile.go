@@ -68,6 +68,17 @@ type Translate struct {
 	W       int    `json:"w"`
 	H       int    `json:"h"`
 	Shown   int    `json:"shown"` // bubbles shown since start
+	// Buttons: where each button is, relative to the window.
+	Buttons []Button `json:"buttons,omitempty"`
+}
+
+// Button is one button of a bubble.
+type Button struct {
+	ID string `json:"id"`
+	X  int    `json:"x"`
+	Y  int    `json:"y"`
+	W  int    `json:"w"`
+	H  int    `json:"h"`
 }
 
 // Glyphs is what a piece of UI text showed on screen.
