@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
-	"github.com/tachikoma-pet/tachikoma/petclient/pack"
 )
 
 const dyberPetConf = `{"width": 128, "height": 128, "scale": 1.0, "default": "stand", "up": "stand", "down": "stand",
@@ -39,14 +38,7 @@ func TestImportDyberPet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "cat")
-	if err := plan.Write(out, false); err != nil {
-		t.Fatal(err)
-	}
-	p, err := pack.Load(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := writeAndLoad(t, plan)
 	for _, c := range []struct {
 		state  string
 		frames int

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/pack"
 )
 
 var (
@@ -77,3 +79,17 @@ func zipBytes(t testing.TB, entries map[string][]byte, order ...string) []byte {
 }
 
 func alphaAt(m *image.NRGBA, x, y int) uint8 { return m.NRGBAAt(x, y).A }
+
+// writeAndLoad writes the plan as a pack and loads it as the pet would.
+func writeAndLoad(t *testing.T, plan *Plan) *pack.Pack {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "packs", plan.ID)
+	if err := plan.Write(out, false); err != nil {
+		t.Fatal(err)
+	}
+	p, err := pack.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

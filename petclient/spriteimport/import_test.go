@@ -68,14 +68,7 @@ func TestImportShimejiWithActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "packs", plan.ID)
-	if err := plan.Write(out, false); err != nil {
-		t.Fatal(err)
-	}
-	p, err := pack.Load(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := writeAndLoad(t, plan)
 	walk := loadClip(t, p, engine.AnimWalk)
 	if len(walk) != 2 || walk[0].Duration != 200*time.Millisecond {
 		t.Fatalf("walk: %d frames of %v, want 2 of 200ms (5 ticks)", len(walk), walk[0].Duration)
@@ -169,14 +162,7 @@ func TestImportFramesFolderAndSheet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "robot")
-	if err := plan.Write(out, false); err != nil {
-		t.Fatal(err)
-	}
-	p, err := pack.Load(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := writeAndLoad(t, plan)
 	walk := loadClip(t, p, engine.AnimWalk)
 	if len(walk) != 3 || len(loadClip(t, p, engine.AnimFall)) != 3 {
 		t.Fatalf("walk %d frames, fall %d; want 3 and 3", len(walk), len(loadClip(t, p, engine.AnimFall)))

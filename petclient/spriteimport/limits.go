@@ -1,10 +1,10 @@
 // Package spriteimport turns a user's own pictures (animated GIFs, PNG
 // frames, sprite sheets, Shimeji-ee image sets, DyberPet folders, zips of
-// those) into a sprite
-// pack that petclient/pack loads. Backgrounds are removed without ML by a
-// flood fill from the border. Every input is untrusted: sizes are checked
-// before decoding and every error names the file. It is toolkit-free; the
-// CLI and the GTK dialog are thin layers over Import and Plan.Write.
+// those) into a sprite pack that petclient/pack loads. Backgrounds are
+// removed without ML by a flood fill from the border. Every input is
+// untrusted: sizes are checked before decoding and every error names the
+// file. It is toolkit-free; the CLI and the GTK dialog are thin layers over
+// Import and Plan.Write.
 package spriteimport
 
 import (
