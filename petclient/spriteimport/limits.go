@@ -26,7 +26,7 @@ const (
 	MaxImagePixels  = pack.MaxImagePixels // one picture or GIF canvas
 	MaxImageSide    = pack.MaxImageSide
 	MaxGIFFrames    = 1024      // frames in one GIF (the pack keeps at most pack.MaxFrames)
-	MaxTotalPixels  = 64 << 20  // decoded pixels over the whole import
+	MaxTotalPixels  = 32 << 20  // decoded pixels over the whole import
 	MaxGIFArea      = 256 << 20 // sum of GIF frame rectangles, checked before decoding
 	shimejiTick     = 40        // ms: Shimeji durations count 25 fps ticks
 	autoShrinkAbove = 200       // px: taller characters are shrunk to autoHeight

@@ -83,7 +83,13 @@ var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // Import reads every source, removes backgrounds and lays out the pack.
 // Nothing is written; see Plan.Write.
-func Import(opts Options, sources ...Source) (*Plan, error) {
+func Import(opts Options, sources ...Source) (plan *Plan, err error) {
+	defer func() {
+		// The running pet imports too: a decoder bug must cost this import, not the pet.
+		if r := recover(); r != nil {
+			plan, err = nil, fmt.Errorf("import failed on a bad picture (%v); please report it with the file", r)
+		}
+	}()
 	if len(sources) == 0 {
 		return nil, errors.New("nothing to import: give GIFs, PNGs, folders or zips")
 	}

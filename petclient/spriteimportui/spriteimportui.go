@@ -119,6 +119,7 @@ func (u *UI) build() error {
 	d := &dialog{u: u, w: w}
 	u.dlg = d
 	w.SetTitle(l.T(i18n.SpritesTitle))
+	w.SetKeepAbove(true) // the pets are kept above; the dialog must not hide behind them
 	w.SetDefaultSize(560, -1)
 	w.AddButton(l.T(i18n.SpritesCancel), gtk.RESPONSE_CANCEL)
 	imp, _ := w.AddButton(l.T(i18n.SpritesImport), gtk.RESPONSE_OK)
