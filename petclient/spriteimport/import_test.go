@@ -278,3 +278,28 @@ func visibleWidth(m *image.NRGBA) int {
 func absInt(v int) int { return max(v, -v) }
 
 var _ = png.Encode
+
+// --height scales the character; a very tall one is shrunk by default.
+func TestImportHeight(t *testing.T) {
+	small := filepath.Join(t.TempDir(), "stand.png")
+	writeFile(t, small, pngBytes(t, figure(40, 40, 0)))
+	plan, err := Import(Options{Name: "Small", Height: 64}, Source{Path: small})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := plan.Clips[engine.AnimStand].Frames[0].Rect.Dy(); h != 64 {
+		t.Errorf("--height 64 gave %d px", h)
+	}
+	if a := plan.Clips[engine.AnimStand].Anchor; a.Y != 62 { // 31 of 32 px before: under the feet, above the margin
+		t.Errorf("anchor %v not scaled with the picture", a)
+	}
+	tall := filepath.Join(t.TempDir(), "stand.png")
+	writeFile(t, tall, pngBytes(t, figure(40, 400, 0)))
+	plan, err = Import(Options{Name: "Tall"}, Source{Path: tall})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := plan.Clips[engine.AnimStand].Frames[0].Rect.Dy(); h != autoHeight {
+		t.Errorf("a 400 px character became %d px, want %d", h, autoHeight)
+	}
+}
