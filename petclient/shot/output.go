@@ -1,0 +1,175 @@
+package shot
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// FileName is the name a shot taken at t is saved under.
+func FileName(t time.Time) string {
+	return t.Format("Tachikoma_2006-01-02_15-04-05") + ".png"
+}
+
+// Env is what DefaultDir reads from the environment; tests pass their own.
+type Env struct {
+	Getenv   func(string) string
+	ReadFile func(string) ([]byte, error)
+}
+
+// OSEnv reads the real environment and files.
+var OSEnv = Env{Getenv: os.Getenv, ReadFile: os.ReadFile}
+
+// DefaultDir is $(xdg-user-dir PICTURES)/Screenshots: the PICTURES entry of
+// user-dirs.dirs, or ~/Pictures when there is none.
+func DefaultDir(env Env) (string, error) {
+	home := env.Getenv("HOME")
+	if home == "" {
+		return "", errors.New("HOME is not set: cannot find the Pictures folder (use --output)")
+	}
+	config := env.Getenv("XDG_CONFIG_HOME")
+	if config == "" {
+		config = filepath.Join(home, ".config")
+	}
+	pictures := filepath.Join(home, "Pictures")
+	if data, err := env.ReadFile(filepath.Join(config, "user-dirs.dirs")); err == nil {
+		if p, ok := userDir(data, "XDG_PICTURES_DIR", home); ok {
+			pictures = p
+		}
+	}
+	return filepath.Join(pictures, "Screenshots"), nil
+}
+
+// userDir reads one entry of user-dirs.dirs: shell-quoted, "$HOME/…" or
+// absolute; an entry equal to $HOME means "not set" as xdg-user-dir treats it.
+func userDir(data []byte, key, home string) (string, bool) {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	found := ""
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.HasPrefix(line, "#") || strings.TrimSpace(k) != key {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if uq, err := strconv.Unquote(v); err == nil {
+			v = uq
+		}
+		switch {
+		case v == "$HOME" || v == "$HOME/":
+			continue
+		case strings.HasPrefix(v, "$HOME/"):
+			found = filepath.Join(home, v[len("$HOME/"):])
+		case filepath.IsAbs(v):
+			found = filepath.Clean(v)
+		}
+	}
+	return found, found != ""
+}
+
+// FS is the file system SavePNG writes through; tests inject failures.
+type FS interface {
+	MkdirAll(dir string, perm fs.FileMode) error
+	CreateTemp(dir, pattern string) (File, error)
+	Rename(from, to string) error
+	Remove(name string) error
+	Stat(name string) (fs.FileInfo, error)
+}
+
+// File is a temporary file being written.
+type File interface {
+	io.Writer
+	Name() string
+	Sync() error
+	Close() error
+	Chmod(fs.FileMode) error
+}
+
+// OSFS is the real file system.
+type OSFS struct{}
+
+func (OSFS) MkdirAll(dir string, perm fs.FileMode) error { return os.MkdirAll(dir, perm) }
+func (OSFS) CreateTemp(dir, pattern string) (File, error) { return os.CreateTemp(dir, pattern) }
+func (OSFS) Rename(from, to string) error                 { return os.Rename(from, to) }
+func (OSFS) Remove(name string) error                     { return os.Remove(name) }
+func (OSFS) Stat(name string) (fs.FileInfo, error)        { return os.Stat(name) }
+
+// SavePNG writes img to path atomically: a temporary file in the same
+// folder, synced, then renamed, so a failure never leaves half a PNG behind.
+func SavePNG(fsys FS, path string, img image.Image) (err error) {
+	dir := filepath.Dir(path)
+	if err := fsys.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create folder %s: %w", dir, explain(err))
+	}
+	f, err := fsys.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", dir, explain(err))
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			fsys.Remove(f.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 1<<16)
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(bw, img); err != nil {
+		return fmt.Errorf("write %s: %w", path, explain(err))
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", path, explain(err))
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, explain(err))
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, explain(err))
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, explain(err))
+	}
+	if err := fsys.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("save %s: %w", path, explain(err))
+	}
+	return nil
+}
+
+// SaveNew saves img in dir under FileName(t), adding _2, _3… when shots
+// taken in the same second would overwrite each other; it returns the path.
+func SaveNew(fsys FS, dir string, t time.Time, img image.Image) (string, error) {
+	base := strings.TrimSuffix(FileName(t), ".png")
+	path := filepath.Join(dir, base+".png")
+	for n := 2; n < 1000; n++ {
+		if _, err := fsys.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		path = filepath.Join(dir, fmt.Sprintf("%s_%d.png", base, n))
+	}
+	return path, SavePNG(fsys, path, img)
+}
+
+// explain adds the words a user understands to the errors they meet.
+func explain(err error) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return fmt.Errorf("the disk is full: %w", err)
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("not allowed to write there: %w", err)
+	}
+	return err
+}
+
+// Grabber captures the whole screen in root device pixels.
+type Grabber interface {
+	Grab() (*image.RGBA, Layout, error)
+}

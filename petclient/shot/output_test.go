@@ -1,0 +1,177 @@
+package shot
+
+import (
+	"errors"
+	"image"
+	"image/png"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestFileName(t *testing.T) {
+	at := time.Date(2026, 12, 6, 9, 5, 7, 0, time.Local)
+	if got := FileName(at); got != "Tachikoma_2026-12-06_09-05-07.png" {
+		t.Errorf("FileName = %q", got)
+	}
+}
+
+func TestDefaultDir(t *testing.T) {
+	files := map[string]string{}
+	env := Env{
+		Getenv: func(k string) string {
+			return map[string]string{"HOME": "/home/mei", "XDG_CONFIG_HOME": "/cfg"}[k]
+		},
+		ReadFile: func(p string) ([]byte, error) {
+			if s, ok := files[p]; ok {
+				return []byte(s), nil
+			}
+			return nil, fs.ErrNotExist
+		},
+	}
+	for _, tc := range []struct{ dirs, want string }{
+		{"", "/home/mei/Pictures/Screenshots"}, // no user-dirs.dirs
+		{"# comment\nXDG_PICTURES_DIR=\"$HOME/图片\"\n", "/home/mei/图片/Screenshots"},
+		{"XDG_DESKTOP_DIR=\"$HOME/Desktop\"\nXDG_PICTURES_DIR=\"/data/pics\"\n", "/data/pics/Screenshots"},
+		{"XDG_PICTURES_DIR=\"$HOME/\"\n", "/home/mei/Pictures/Screenshots"}, // disabled entry
+	} {
+		delete(files, "/cfg/user-dirs.dirs")
+		if tc.dirs != "" {
+			files["/cfg/user-dirs.dirs"] = tc.dirs
+		}
+		got, err := DefaultDir(env)
+		if err != nil || got != tc.want {
+			t.Errorf("%q: %q, %v; want %q", tc.dirs, got, err, tc.want)
+		}
+	}
+	env.Getenv = func(string) string { return "" }
+	if _, err := DefaultDir(env); err == nil || !strings.Contains(err.Error(), "HOME") {
+		t.Errorf("no HOME: %v", err)
+	}
+}
+
+func TestSaveNewWritesPNG(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Pictures", "Screenshots")
+	img := pattern(image.Rect(0, 0, 30, 20))
+	at := time.Date(2026, 12, 6, 20, 0, 0, 0, time.Local)
+	p1, err := SaveNew(OSFS{}, dir, at, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := SaveNew(OSFS{}, dir, at, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(p1) != "Tachikoma_2026-12-06_20-00-00.png" || filepath.Base(p2) != "Tachikoma_2026-12-06_20-00-00_2.png" {
+		t.Fatalf("paths %s %s", p1, p2)
+	}
+	f, err := os.Open(p2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for y := 0; y < 20; y++ {
+		for x := 0; x < 30; x++ {
+			if r, g, b, _ := got.At(x, y).RGBA(); uint8(r>>8) != uint8(x) || uint8(g>>8) != uint8(y) || uint8(b>>8) != uint8(x^y) {
+				t.Fatalf("pixel (%d,%d) differs", x, y)
+			}
+		}
+	}
+	names, _ := os.ReadDir(dir)
+	if len(names) != 2 {
+		t.Errorf("left behind: %v", names)
+	}
+}
+
+func TestSaveUnwritableFolder(t *testing.T) {
+	if os.Geteuid() == 0 {
+		// root writes anywhere: a file where the folder should be fails for everyone.
+		dir := t.TempDir()
+		blocker := filepath.Join(dir, "Screenshots")
+		os.WriteFile(blocker, []byte("x"), 0o644)
+		err := SavePNG(OSFS{}, filepath.Join(blocker, "a.png"), pattern(image.Rect(0, 0, 2, 2)))
+		if err == nil || !strings.Contains(err.Error(), "create folder "+blocker) {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	fsys := &faultFS{createErr: &fs.PathError{Op: "open", Path: "/ro/x", Err: syscall.EACCES}}
+	err := SavePNG(fsys, "/ro/a.png", pattern(image.Rect(0, 0, 2, 2)))
+	if err == nil || !strings.Contains(err.Error(), "cannot write in /ro: not allowed to write there") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// A full disk fails the write part-way: the error says so and neither the
+// temporary file nor a half PNG is left.
+func TestSaveDiskFull(t *testing.T) {
+	dir := t.TempDir()
+	fsys := &faultFS{limit: 200}
+	path := filepath.Join(dir, "a.png")
+	err := SavePNG(fsys, path, pattern(image.Rect(0, 0, 300, 300)))
+	if err == nil || !strings.Contains(err.Error(), "the disk is full") || !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("err = %v", err)
+	}
+	if names, _ := os.ReadDir(dir); len(names) != 0 {
+		t.Errorf("left behind: %v", names)
+	}
+	// A failing rename removes the temporary file too.
+	fsys = &faultFS{renameErr: syscall.EXDEV}
+	if err := SavePNG(fsys, path, pattern(image.Rect(0, 0, 3, 3))); err == nil {
+		t.Fatal("rename error lost")
+	}
+	if names, _ := os.ReadDir(dir); len(names) != 0 {
+		t.Errorf("left behind after rename failure: %v", names)
+	}
+}
+
+// faultFS is the real file system with injected failures.
+type faultFS struct {
+	OSFS
+	createErr error
+	renameErr error
+	limit     int // bytes a temporary file accepts before ENOSPC; 0 = no limit
+}
+
+func (f *faultFS) CreateTemp(dir, pattern string) (File, error) {
+	if f.createErr != nil {
+		return nil, f.createErr
+	}
+	file, err := os.CreateTemp(dir, pattern)
+	if err != nil || f.limit == 0 {
+		return file, err
+	}
+	return &fullFile{File: file, left: f.limit}, nil
+}
+
+func (f *faultFS) Rename(from, to string) error {
+	if f.renameErr != nil {
+		return &os.LinkError{Op: "rename", Old: from, New: to, Err: f.renameErr}
+	}
+	return os.Rename(from, to)
+}
+
+type fullFile struct {
+	*os.File
+	left int
+}
+
+func (f *fullFile) Write(p []byte) (int, error) {
+	if len(p) > f.left {
+		n, _ := f.File.Write(p[:f.left])
+		f.left = 0
+		return n, &fs.PathError{Op: "write", Path: f.Name(), Err: syscall.ENOSPC}
+	}
+	f.left -= len(p)
+	return f.File.Write(p)
+}
+
+var _ io.Writer = (*fullFile)(nil)
