@@ -55,7 +55,7 @@ func TestDragHandles(t *testing.T) {
 	}{
 		{SE, image.Pt(10, 20), image.Rect(100, 100, 210, 220)},
 		{NW, image.Pt(-10, -20), image.Rect(90, 80, 200, 200)},
-		{N, image.Pt(33, 5), image.Rect(100, 105, 200, 200)}, // an edge ignores the other axis
+		{N, image.Pt(33, 5), image.Rect(100, 105, 200, 200)},  // an edge ignores the other axis
 		{E, image.Pt(-150, 0), image.Rect(49, 100, 101, 200)}, // past the left edge: flips, keeping pixel 100
 		{Inside, image.Pt(2000, 0), image.Rect(1820, 100, 1920, 200)},
 		{W, image.Pt(-500, 0), image.Rect(0, 100, 200, 200)},

@@ -99,7 +99,7 @@ type File interface {
 // OSFS is the real file system.
 type OSFS struct{}
 
-func (OSFS) MkdirAll(dir string, perm fs.FileMode) error { return os.MkdirAll(dir, perm) }
+func (OSFS) MkdirAll(dir string, perm fs.FileMode) error  { return os.MkdirAll(dir, perm) }
 func (OSFS) CreateTemp(dir, pattern string) (File, error) { return os.CreateTemp(dir, pattern) }
 func (OSFS) Rename(from, to string) error                 { return os.Rename(from, to) }
 func (OSFS) Remove(name string) error                     { return os.Remove(name) }
