@@ -44,7 +44,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), userCmd(), roomCmd(), backupCmd(), restoreCmd())
+	root.AddCommand(serveCmd(), userCmd(), roomCmd(), backupCmd(), restoreCmd(), versionCmd())
 	return root
 }
 
