@@ -22,7 +22,7 @@ fuzz_budget = $(if $(FUZZTIME),$(FUZZTIME),$(1))
 # warm (a cold gotk3 build takes minutes). Never add -race to them.
 GOFLAGS_GUI :=
 
-.PHONY: all build run run-broker test test-broker test-pet fuzz gui-test bench deps clean dict-core dict-full
+.PHONY: all build dist run run-broker test test-broker test-pet fuzz gui-test bench deps clean dict-core dict-full
 
 all: build
 
@@ -32,6 +32,14 @@ deps:
 build: deps
 	$(GO) build -o $(BIN)/tachikoma-broker ./broker/cmd/tachikoma-broker
 	$(GO) build $(GOFLAGS_GUI) -o $(BIN)/tachikoma ./petclient/cmd/tachikoma
+
+# Release archives of the broker: dist/tachikoma-broker_<version>_linux_<arch>.tar.gz
+# (binary, example config, systemd unit, install script, README).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+DIST_ARCHES ?= amd64 arm64
+dist:
+	@scripts/deps.sh dist
+	GO=$(GO) scripts/dist.sh $(VERSION) $(DIST_ARCHES)
 
 run: build
 	@scripts/deps.sh run

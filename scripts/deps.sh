@@ -6,6 +6,8 @@
 set -euo pipefail
 
 build=(gcc pkg-config libgtk-3-dev)
+# make dist: SQLite's cgo for arm64; systemd-analyze checks the unit (tests).
+dist=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross systemd)
 run=(libgtk-3-0 fonts-noto-color-emoji fonts-wqy-microhei)
 test=(xvfb xauth xcompmgr xdotool imagemagick x11-xserver-utils mosquitto-clients python3-paho-mqtt dbus-x11 libglib2.0-bin fonts-noto-color-emoji fonts-wqy-microhei xclip tesseract-ocr tesseract-ocr-eng fontconfig)
 bench=(mosquitto mosquitto-clients xvfb xauth)
@@ -96,8 +98,9 @@ case "${1:-build}" in
   go) findgo; exit ;;
   build) want=("${build[@]}") ;;
   run) want=("${build[@]}" "${run[@]}") ;;
-  test) want=("${build[@]}" "${test[@]}") ;;
+  test) want=("${build[@]}" "${test[@]}" "${dist[@]}") ;;
   bench) want=("${build[@]}" "${bench[@]}") ;;
-  *) echo "deps.sh: unknown set '$1' (build, run, test, bench, go)" >&2; exit 2 ;;
+  dist) want=(gcc "${dist[@]}") ;;
+  *) echo "deps.sh: unknown set '$1' (build, run, test, bench, dist, go)" >&2; exit 2 ;;
 esac
 install "${want[@]}"
