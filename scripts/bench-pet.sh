@@ -5,7 +5,8 @@
 # in its own process, as a fresh install does) and "remote" (logged in to a
 # bin/tachikoma-broker running beside it). It prints the CPU use (% of one
 # core, from utime+stime in /proc/PID/stat), the resident memory (VmRSS /
-# VmHWM from /proc/PID/status) and how many pets moved.
+# VmHWM from /proc/PID/status; RssAnon is the pet's own memory, RssFile the
+# code of the binary and the libraries it touched) and how many pets moved.
 #
 #   scripts/bench-pet.sh [DURATION_SECONDS]      (default 60)
 #
@@ -122,6 +123,8 @@ for mode in $MODES; do
 		t1=$(cpu_ticks "$PET")
 		rss=$(kib "$PET" VmRSS)
 		hwm=$(kib "$PET" VmHWM)
+		anon=$(kib "$PET" RssAnon)
+		file=$(kib "$PET" RssFile)
 		kill "$PET"
 		wait "$PET" 2>/dev/null || true
 		PET=
@@ -131,6 +134,7 @@ for mode in $MODES; do
 		cpu=$(awk -v d="$((t1 - t0))" -v hz="$HZ" -v s="$DURATION" 'BEGIN{printf "%.2f", d * 100 / hz / s}')
 		rss_mib=$(awk -v k="$rss" 'BEGIN{printf "%.1f", k / 1024}')
 		hwm_mib=$(awk -v k="$hwm" 'BEGIN{printf "%.1f", k / 1024}')
+		split=$(awk -v a="$anon" -v f="$file" 'BEGIN{printf "%.1f anon + %.1f files", a / 1024, f / 1024}')
 		if [ "$pets" = 1 ]; then
 			cpu_max=1
 			if [ "$mode" = hosting ]; then rss_max=45; else rss_max=40; fi
@@ -141,8 +145,8 @@ for mode in $MODES; do
 		awk -v c="$cpu" -v m="$cpu_max" -v r="$rss_mib" -v rm="$rss_max" 'BEGIN{exit !(c <= m && r <= rm)}' || verdict=OVER
 		[ "$moved" -ge "$pets" ] || verdict=FROZEN
 		[ "$verdict" = ok ] || status=1
-		printf '%-7s pets=%d  cpu=%s%% of one core (target <= %s%%)  rss=%s MiB (peak %s, target <= %s)  moved %d of %d  %s\n' \
-			"$mode" "$pets" "$cpu" "$cpu_max" "$rss_mib" "$hwm_mib" "$rss_max" "$moved" "$pets" "$verdict"
+		printf '%-7s pets=%d  cpu=%s%% of one core (target <= %s%%)  rss=%s MiB (%s; peak %s, target <= %s)  moved %d of %d  %s\n' \
+			"$mode" "$pets" "$cpu" "$cpu_max" "$rss_mib" "$split" "$hwm_mib" "$rss_max" "$moved" "$pets" "$verdict"
 		if grep -q 'level=ERROR' "$dir/log"; then
 			echo "bench-pet: errors in the pet's log:" >&2
 			grep 'level=ERROR' "$dir/log" | head -5 >&2
