@@ -63,6 +63,7 @@ type Broker struct {
 	tokenKey     []byte
 	metrics      *promMetrics
 	probeSlot    chan struct{} // one readiness write probe at a time
+	certs        *certReloader // nil without TLS
 
 	ready   chan struct{}
 	stop    chan struct{}
@@ -202,11 +203,12 @@ func (b *Broker) tlsConfig() (*tls.Config, error) {
 	if b.cfg.TLS.CertFile == "" {
 		return nil, nil
 	}
-	cert, err := tls.LoadX509KeyPair(b.cfg.TLS.CertFile, b.cfg.TLS.KeyFile)
+	certs, err := newCertReloader(b.cfg.TLS.CertFile, b.cfg.TLS.KeyFile)
 	if err != nil {
-		return nil, fmt.Errorf("tls: %w", err)
+		return nil, err
 	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	b.certs = certs
+	return &tls.Config{GetCertificate: certs.get, MinVersion: tls.VersionTLS12}, nil
 }
 
 // Start binds the listeners and serves in the background. A port that is
@@ -254,6 +256,10 @@ func (b *Broker) Start() error {
 	b.presence.restore()
 	b.stopped.Add(1)
 	go b.everySecond(b.reloadFromStore)
+	if b.certs != nil {
+		b.stopped.Add(1)
+		go b.everySecond(b.watchCerts)
+	}
 	if b.tune {
 		trim, untrim := b.trimMemory()
 		b.untrim = untrim

@@ -150,6 +150,9 @@ func serve(cfg broker.Config, logFormat, pprofAddr string) error {
 	// down cleanly instead of killing it.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	// SIGHUP reloads the TLS certificate (after a renewal) instead of ending the broker.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
 	b, err := broker.New(cfg, broker.Options{Logger: log, TuneRuntime: true})
 	if err != nil {
 		return err
@@ -158,9 +161,19 @@ func serve(cfg broker.Config, logFormat, pprofAddr string) error {
 		b.Close()
 		return err
 	}
-	got := <-sig
-	log.Info("shutting down", "signal", got.String())
-	return b.Close()
+	for {
+		select {
+		case <-hup:
+			if cfg.TLS.CertFile == "" {
+				log.Info("SIGHUP: no TLS certificate configured, nothing to reload")
+			} else if err := b.ReloadTLS(); err != nil {
+				log.Error("SIGHUP: certificate not reloaded; still serving the previous one", "error", err)
+			}
+		case got := <-sig:
+			log.Info("shutting down", "signal", got.String())
+			return b.Close()
+		}
+	}
 }
 
 func openStore(s *settings, c *cobra.Command) (*store.Store, error) {
