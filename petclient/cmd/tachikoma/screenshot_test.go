@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/shot"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot/xshottest"
+)
+
+func shotRun(t *testing.T, env map[string]string, args ...string) (int, string, string, []time.Duration) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	var slept []time.Duration
+	code := screenshotCmd(args, &out, &errb, shotEnv{
+		getenv:   func(k string) string { return env[k] },
+		now:      func() time.Time { return time.Date(2026, 12, 6, 20, 15, 30, 0, time.Local) },
+		sleep:    func(d time.Duration) { slept = append(slept, d) },
+		fs:       shot.OSFS{},
+		lookPath: exec.LookPath,
+	})
+	return code, out.String(), errb.String(), slept
+}
+
+func decodePNG(t *testing.T, data []byte) image.Image {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	return img
+}
+
+// What the overlay will do is refused clearly, not faked.
+func TestScreenshotUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "selecting an area is not available yet"},
+		{[]string{"--full", "--pin"}, "--pin is not available yet"},
+		{[]string{"--full", "extra"}, "unexpected arguments: extra"},
+		{[]string{"--full", "--delay", "soon"}, `--delay "soon"`},
+		{[]string{"--full", "--delay", "-1"}, "between 0 and 10 minutes"},
+		{[]string{"--bogus"}, "flag provided but not defined"},
+	} {
+		code, _, errs, _ := shotRun(t, map[string]string{"DISPLAY": ":0"}, tc.args...)
+		if code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%q: exit %d, %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+func TestScreenshotWithoutDisplay(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "a.png")
+	code, _, errs, _ := shotRun(t, map[string]string{}, "--full", "--output", out)
+	if code != 1 || !strings.Contains(errs, "no X display: DISPLAY is not set") {
+		t.Fatalf("exit %d, %q", code, errs)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a file was written without a screen")
+	}
+}
+
+// Under a private Xvfb: the saved file and the clipboard hold the exact
+// pixels of a window at its place on the screen.
+func TestScreenshotFull(t *testing.T) {
+	xclip, err := exec.LookPath("xclip")
+	if err != nil {
+		t.Fatal("this test needs xclip (scripts/deps.sh test)")
+	}
+	disp := xshottest.StartXvfb(t, "640x480x24")
+	want := xshottest.Pattern(64, 48)
+	xshottest.ShowImage(t, disp, want, 100, 50)
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, "cfg"), 0o755)
+	os.WriteFile(filepath.Join(home, "cfg", "user-dirs.dirs"), []byte("XDG_PICTURES_DIR=\"$HOME/图片\"\n"), 0o644)
+	env := map[string]string{"DISPLAY": disp, "HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, "cfg")}
+
+	out := filepath.Join(home, "out", "full.png")
+	code, stdout, errs, slept := shotRun(t, env, "--full", "--delay", "3", "--output", out, "--copy")
+	if code != 0 || !strings.Contains(stdout, "Saved to "+out) || !strings.Contains(stdout, "Copied to the clipboard.") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, errs)
+	}
+	if len(slept) != 1 || slept[0] != 3*time.Second {
+		t.Errorf("slept %v, want [3s]", slept)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := decodePNG(t, data)
+	if img.Bounds() != image.Rect(0, 0, 640, 480) {
+		t.Fatalf("bounds %v", img.Bounds())
+	}
+	if err := xshottest.Diff(img, image.Pt(100, 50), want); err != nil {
+		t.Fatalf("saved file: %v", err)
+	}
+
+	targets, err := exec.Command(xclip, "-display", disp, "-selection", "clipboard", "-t", "TARGETS", "-o").Output()
+	if err != nil || !strings.Contains(string(targets), "image/png") {
+		t.Fatalf("clipboard offers %q (%v), want image/png", targets, err)
+	}
+	clip, err := exec.Command(xclip, "-display", disp, "-selection", "clipboard", "-t", "image/png", "-o").Output()
+	if err != nil {
+		t.Fatalf("xclip -o: %v", err)
+	}
+	if err := xshottest.Diff(decodePNG(t, clip), image.Pt(100, 50), want); err != nil {
+		t.Fatalf("clipboard: %v", err)
+	}
+
+	// No --output: the Pictures folder from user-dirs.dirs, the usual name.
+	code, stdout, errs, _ = shotRun(t, env, "--full")
+	path := filepath.Join(home, "图片", "Screenshots", "Tachikoma_2026-12-06_20-15-30.png")
+	if code != 0 || !strings.Contains(stdout, "Saved to "+path) {
+		t.Fatalf("default folder: exit %d %q %q", code, stdout, errs)
+	}
+	data, _ = os.ReadFile(path)
+	if err := xshottest.Diff(decodePNG(t, data), image.Pt(100, 50), want); err != nil {
+		t.Fatalf("default folder: %v", err)
+	}
+
+	// --output - writes the PNG to standard output.
+	code, stdout, _, _ = shotRun(t, env, "--full", "--output", "-")
+	if code != 0 {
+		t.Fatal("--output -")
+	}
+	if err := xshottest.Diff(decodePNG(t, []byte(stdout)), image.Pt(100, 50), want); err != nil {
+		t.Fatalf("stdout: %v", err)
+	}
+
+	// A folder that cannot be made: a clear error, exit 1, nothing written.
+	blocker := filepath.Join(home, "blocker")
+	os.WriteFile(blocker, []byte("x"), 0o644)
+	code, _, errs, _ = shotRun(t, env, "--full", "--output", filepath.Join(blocker, "x.png"))
+	if code != 1 || !strings.Contains(errs, "create folder "+blocker) {
+		t.Fatalf("unwritable: exit %d %q", code, errs)
+	}
+}
+
+func TestScreenshotCopyWithoutXclip(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := screenshotCmd([]string{"--full", "--copy"}, &out, &errb, shotEnv{
+		getenv:   func(string) string { return ":0" },
+		now:      time.Now,
+		sleep:    func(time.Duration) {},
+		fs:       shot.OSFS{},
+		lookPath: func(string) (string, error) { return "", exec.ErrNotFound },
+	})
+	if code != 1 || !strings.Contains(errb.String(), "--copy needs xclip") {
+		t.Fatalf("exit %d, %q", code, errb.String())
+	}
+}
