@@ -12,6 +12,7 @@ import (
 	"github.com/jezek/xgb/xproto"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
+	"github.com/tachikoma-pet/tachikoma/petclient/internal/xvfb"
 )
 
 // xenv plays the window manager: it creates windows and writes the EWMH
@@ -336,7 +337,7 @@ func TestPetOnRealWindows(t *testing.T) {
 // TestXineramaMonitors covers servers without RandR 1.5 monitors.
 func TestXineramaMonitors(t *testing.T) {
 	needXvfb(t)
-	disp, stop, err := startXvfb("+xinerama", "-screen", "0", "800x600x24", "-screen", "1", "640x480x24")
+	disp, stop, err := xvfb.Start("+xinerama", "-screen", "0", "800x600x24", "-screen", "1", "640x480x24")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,20 +3,17 @@
 package xshottest
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"image"
-	"os"
 	"os/exec"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/internal/xvfb"
 )
 
 // StartXvfb starts an Xvfb with the given screen ("1280x800x24") on a free
@@ -26,37 +23,12 @@ func StartXvfb(t testing.TB, screen string) string {
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Fatal("this test needs Xvfb (scripts/deps.sh test)")
 	}
-	r, w, err := os.Pipe()
+	disp, stop, err := xvfb.Start("-screen", "0", screen)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-nolisten", "tcp", "-noreset", "-screen", "0", screen)
-	cmd.ExtraFiles = []*os.File{w}
-	var errOut lockedBuffer
-	cmd.Stderr = &errOut
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		t.Fatalf("start Xvfb: %v", err)
-	}
-	w.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	got := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		got <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-got:
-		if n == "" {
-			t.Fatalf("Xvfb exited without reporting a display: %s", errOut.String())
-		}
-		return ":" + n
-	case <-time.After(30 * time.Second):
-		t.Fatalf("Xvfb did not report a display within 30s: %s", errOut.String())
-	}
-	return ""
+	t.Cleanup(stop)
+	return disp
 }
 
 // ShowImage maps an override-redirect window at (x, y) whose background is
@@ -151,21 +123,4 @@ func Diff(got image.Image, off image.Point, want *image.RGBA) error {
 		}
 	}
 	return nil
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
