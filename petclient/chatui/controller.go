@@ -59,6 +59,7 @@ type Controller struct {
 	cfg      chat.Config
 	removeEv func()
 	status   chat.Status
+	held     int // messages silenced since the pet last spoke freely
 	err      error
 	loggedIn bool // a client exists (connected or trying)
 
@@ -271,8 +272,12 @@ func (c *Controller) onMessage(ev chat.Event) {
 	if ev.DM && set.Notifications && (c.win == nil || !c.win.visible()) {
 		notify.Send(c.app.Lang().F(i18n.ChatNotifyDM, nickOf(m)), m.Text, c.log)
 	}
-	if set.Silent(time.Now()) || set.IsMuted(ev.Conv) {
-		return // still unread: the chat window keeps it for later
+	if set.IsMuted(ev.Conv) {
+		return
+	}
+	if set.Silent(time.Now()) {
+		c.hold() // still unread: the chat window keeps it, the pet tells later
+		return
 	}
 	b := c.pickBubble()
 	if b == nil {
@@ -477,6 +482,8 @@ func (c *Controller) setDND(on bool) {
 		for _, b := range c.bubbles {
 			b.clear()
 		}
+	} else {
+		c.tellHeld()
 	}
 	c.app.Menus().Invalidate()
 	c.writeState()
@@ -671,3 +678,27 @@ func cmpOr(a, b string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// heldCheck is how often the pet looks whether quiet hours are over.
+const heldCheck = time.Minute
+
+// hold counts a message silenced by do-not-disturb or quiet hours.
+func (c *Controller) hold() {
+	c.held++
+	if c.held == 1 {
+		glib.TimeoutAdd(uint(heldCheck/time.Millisecond), func() bool {
+			c.tellHeld()
+			return c.held > 0
+		})
+	}
+}
+
+// tellHeld says how many messages came while silenced, once silence ends.
+func (c *Controller) tellHeld() {
+	if c.held == 0 || c.settings().Silent(time.Now()) {
+		return
+	}
+	n := c.held
+	c.held = 0
+	c.announce(c.app.Lang().F(i18n.ChatHeld, n))
+}

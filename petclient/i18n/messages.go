@@ -61,6 +61,7 @@ const (
 	ChatLogin            Key = "chat.login"
 	ChatLogout           Key = "chat.logout"
 	ChatDND              Key = "chat.dnd"
+	ChatHeld             Key = "chat.held"
 	ChatHost             Key = "chat.host"
 	ChatHostAddr         Key = "chat.host.addr"
 	ChatHostCopy         Key = "chat.host.copy"
@@ -170,6 +171,7 @@ var catalogues = map[Lang]map[Key]string{
 		ChatLogin:            "Log in / Register…",
 		ChatLogout:           "Log out",
 		ChatDND:              "Do not disturb",
+		ChatHeld:             "New messages while you were away: %d",
 		ChatHost:             "Host chat on this computer",
 		ChatHostAddr:         "Friends connect to %s",
 		ChatHostCopy:         "Copy address",
@@ -277,6 +279,7 @@ var catalogues = map[Lang]map[Key]string{
 		ChatLogin:            "登录 / 注册…",
 		ChatLogout:           "退出登录",
 		ChatDND:              "勿扰模式",
+		ChatHeld:             "勿扰期间收到的新消息：%d 条",
 		ChatHost:             "在本机托管聊天",
 		ChatHostAddr:         "朋友可连接 %s",
 		ChatHostCopy:         "复制地址",

@@ -202,7 +202,7 @@ func TestChat(t *testing.T) {
 		})
 	})
 
-	t.Run("do not disturb: no bubble, still unread", func(t *testing.T) {
+	t.Run("do not disturb: no bubble, still unread, told after", func(t *testing.T) {
 		send("dnd on")
 		before := chatState(p.waitState("dnd on", 5*time.Second, func(st statefile.State) bool {
 			bs := chatState(st).Bubbles
@@ -217,6 +217,10 @@ func TestChat(t *testing.T) {
 			t.Fatalf("a bubble despite do-not-disturb: %+v", after.Bubbles)
 		}
 		send("dnd off")
+		p.waitState("the pet to tell what came meanwhile", 10*time.Second, func(st statefile.State) bool {
+			bs := chatState(st).Bubbles
+			return len(bs) > 0 && bs[0].Visible && bs[0].Text == "New messages while you were away: 1"
+		})
 	})
 
 	t.Run("scrolling up loads older messages", func(t *testing.T) {
