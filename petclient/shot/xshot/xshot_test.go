@@ -9,31 +9,39 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot/xshottest"
 )
 
-// The grab returns the exact pixels of a window at the right place.
+// The grab returns the exact pixels of a window at the right place, with
+// and without a compositing manager.
 func TestGrabShowsWindow(t *testing.T) {
-	disp := xshottest.StartXvfb(t, "640x480x24")
-	want := xshottest.Pattern(64, 48)
-	xshottest.ShowImage(t, disp, want, 100, 50)
-	g, err := Open(disp, os.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	img, layout, err := g.Grab()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if img.Bounds() != image.Rect(0, 0, 640, 480) || layout.Root != img.Bounds() {
-		t.Fatalf("bounds %v, layout %+v", img.Bounds(), layout)
-	}
-	if len(layout.Monitors) == 0 || layout.Bounds() != img.Bounds() {
-		t.Errorf("monitors %+v", layout.Monitors)
-	}
-	if err := xshottest.Diff(img, image.Pt(100, 50), want); err != nil {
-		t.Fatal(err)
-	}
-	if c := img.RGBAAt(99, 50); c == want.RGBAAt(0, 0) {
-		t.Errorf("pixel left of the window is the window's: %v", c)
+	for _, composited := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "composited"}[composited], func(t *testing.T) {
+			disp := xshottest.StartXvfb(t, "640x480x24")
+			if composited {
+				xshottest.StartCompositor(t, disp)
+			}
+			want := xshottest.Pattern(64, 48)
+			xshottest.ShowImage(t, disp, want, 100, 50)
+			g, err := Open(disp, os.Getenv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			img, layout, err := g.Grab()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img.Bounds() != image.Rect(0, 0, 640, 480) || layout.Root != img.Bounds() {
+				t.Fatalf("bounds %v, layout %+v", img.Bounds(), layout)
+			}
+			if len(layout.Monitors) == 0 || layout.Bounds() != img.Bounds() {
+				t.Errorf("monitors %+v", layout.Monitors)
+			}
+			if err := xshottest.Diff(img, image.Pt(100, 50), want); err != nil {
+				t.Fatal(err)
+			}
+			if c := img.RGBAAt(99, 50); c == want.RGBAAt(0, 0) {
+				t.Errorf("pixel left of the window is the window's: %v", c)
+			}
+		})
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -123,4 +124,35 @@ func Diff(got image.Image, off image.Point, want *image.RGBA) error {
 		}
 	}
 	return nil
+}
+
+// StartCompositor runs xcompmgr on display and waits until it owns the
+// compositing manager selection; it stops when the test ends.
+func StartCompositor(t testing.TB, display string) {
+	t.Helper()
+	cmd := exec.Command("xcompmgr")
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("this test needs xcompmgr (scripts/deps.sh test): %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	c, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	atom, err := xproto.InternAtom(c, false, uint16(len("_NET_WM_CM_S0")), "_NET_WM_CM_S0").Reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; ; i++ {
+		if o, err := xproto.GetSelectionOwner(c, atom.Atom).Reply(); err == nil && o.Owner != 0 {
+			return
+		}
+		if time.Now().After(deadline) || i > 2000 {
+			t.Fatal("xcompmgr did not take the compositing selection")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
