@@ -260,6 +260,10 @@ func (b *Broker) Start() error {
 		b.stopped.Add(1)
 		go b.everySecond(b.watchCerts)
 	}
+	if b.cfg.Backups.Every > 0 {
+		b.stopped.Add(1)
+		go b.scheduledBackups()
+	}
 	if b.tune {
 		trim, untrim := b.trimMemory()
 		b.untrim = untrim

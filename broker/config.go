@@ -23,6 +23,7 @@ type Config struct {
 	Registration RegistrationConfig `yaml:"registration"`
 	Limits       LimitsConfig       `yaml:"limits"`
 	Sessions     SessionsConfig     `yaml:"sessions"`
+	Backups      BackupsConfig      `yaml:"backups"`
 	LogLevel     string             `yaml:"log_level"` // debug, info, warn, error
 }
 
@@ -105,6 +106,7 @@ func DefaultConfig() Config {
 			ConnectTimeout: Duration(10 * time.Second), MaxPendingConnections: 1024, MaxPendingPerAddress: 64,
 			SenderBacklogBytes: 64 << 10, SenderBacklogWait: Duration(time.Second)},
 		Sessions: SessionsConfig{SessionExpiry: Duration(30 * 24 * time.Hour), MessageExpiry: Duration(30 * 24 * time.Hour)},
+		Backups:  BackupsConfig{Keep: 7},
 		LogLevel: "info",
 	}
 }
@@ -168,6 +170,9 @@ func (c Config) Validate() error {
 	}
 	if l := c.Limits; l.SenderBacklogBytes < 1024 || l.SenderBacklogWait < Duration(100*time.Millisecond) {
 		return errors.New("limits: sender_backlog_bytes must be >= 1024 and sender_backlog_wait >= 100ms")
+	}
+	if err := c.Backups.validate(); err != nil {
+		return err
 	}
 	if c.Registration.PerMinute < 1 {
 		return errors.New("registration.per_minute must be >= 1")

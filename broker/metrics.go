@@ -27,6 +27,8 @@ type promMetrics struct {
 	historyWrites prometheus.Counter
 	historyFailed prometheus.Counter
 	historyCommit prometheus.Histogram
+	backups       *prometheus.CounterVec
+	lastBackup    prometheus.Gauge
 }
 
 func newMetrics(b *Broker) *promMetrics {
@@ -49,7 +51,13 @@ func newMetrics(b *Broker) *promMetrics {
 	m.historyCommit = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tachikoma_history_commit_seconds",
 		Help:    "Time of one history commit (a batch of messages).",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)})
-	m.reg.MustRegister(logins, in, out, m.refusals, history, m.historyCommit, brokerCollector{b},
+	m.backups = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tachikoma_backups_total",
+		Help: "Scheduled backups, by result."}, []string{"result"})
+	m.lastBackup = prometheus.NewGauge(prometheus.GaugeOpts{Name: "tachikoma_backup_last_success_timestamp_seconds",
+		Help: "When the last scheduled backup was written (0: none yet)."})
+	m.backups.WithLabelValues("ok")
+	m.backups.WithLabelValues("failed")
+	m.reg.MustRegister(m.backups, m.lastBackup, logins, in, out, m.refusals, history, m.historyCommit, brokerCollector{b},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
