@@ -36,22 +36,11 @@ func (b *Broker) backupDir() string {
 	return filepath.Join(b.cfg.DataDir, "backups")
 }
 
-// scheduledBackups makes a backup every Backups.Every until Close; Start runs
-// it in a goroutine counted in b.stopped.
-func (b *Broker) scheduledBackups() {
-	defer b.stopped.Done()
-	t := time.NewTicker(time.Duration(b.cfg.Backups.Every))
-	defer t.Stop()
-	for {
-		select {
-		case <-b.stop:
-			return
-		case <-t.C:
-		}
-		if err := b.backupNow(); err != nil {
-			b.metrics.backups.WithLabelValues("failed").Inc()
-			b.log.Error("scheduled backup failed", "dir", b.backupDir(), "error", err)
-		}
+// scheduledBackup runs every Backups.Every (Start schedules it).
+func (b *Broker) scheduledBackup() {
+	if err := b.backupNow(); err != nil {
+		b.metrics.backups.WithLabelValues("failed").Inc()
+		b.log.Error("scheduled backup failed", "dir", b.backupDir(), "error", err)
 	}
 }
 

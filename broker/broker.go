@@ -262,7 +262,7 @@ func (b *Broker) Start() error {
 	}
 	if b.cfg.Backups.Every > 0 {
 		b.stopped.Add(1)
-		go b.scheduledBackups()
+		go b.every(time.Duration(b.cfg.Backups.Every), b.scheduledBackup)
 	}
 	if b.tune {
 		trim, untrim := b.trimMemory()
@@ -302,9 +302,12 @@ func (b *Broker) Directory() *directory.Directory { return b.dir }
 
 // everySecond runs fn once a second until Close; Start runs it in a
 // goroutine counted in b.stopped.
-func (b *Broker) everySecond(fn func()) {
+func (b *Broker) everySecond(fn func()) { b.every(time.Second, fn) }
+
+// every runs fn every d until Close, like everySecond.
+func (b *Broker) every(d time.Duration, fn func()) {
 	defer b.stopped.Done()
-	t := time.NewTicker(time.Second)
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
