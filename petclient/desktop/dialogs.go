@@ -99,10 +99,19 @@ func (a *App) showSettings() {
 	sleep.SetTooltipText(l.T(i18n.SetSleepAfterHint))
 	add(i18n.SetSleepAfter, sleep)
 
-	avoid, _ := gtk.CheckButtonNewWithLabel(l.T(i18n.SetAvoidFullscreen))
-	avoid.SetActive(s.AvoidFullscreen)
-	grid.Attach(avoid, 0, row, 2, 1)
-	row++
+	full, _ := gtk.ComboBoxTextNew()
+	full.Append(settings.FullscreenHide, l.T(i18n.SetFullscreenHide))
+	full.Append(settings.FullscreenFade, l.T(i18n.SetFullscreenFade))
+	full.Append(fullscreenStay, l.T(i18n.SetFullscreenStay))
+	switch {
+	case !s.AvoidFullscreen:
+		full.SetActiveID(fullscreenStay)
+	case s.FullscreenStyle == settings.FullscreenFade:
+		full.SetActiveID(settings.FullscreenFade)
+	default:
+		full.SetActiveID(settings.FullscreenHide)
+	}
+	add(i18n.SetFullscreen, full)
 	login, _ := gtk.CheckButtonNewWithLabel(l.T(i18n.SetStartOnLogin))
 	login.SetActive(s.StartOnLogin || settings.AutostartEnabled(settings.AutostartPath()))
 	grid.Attach(login, 0, row, 2, 1)
@@ -134,7 +143,10 @@ func (a *App) showSettings() {
 		}
 		mins := sleep.GetValue()
 		next.SleepAfter = time.Duration(math.Round(mins*60)) * time.Second
-		next.AvoidFullscreen = avoid.GetActive()
+		next.AvoidFullscreen = full.GetActiveID() != fullscreenStay
+		if next.AvoidFullscreen {
+			next.FullscreenStyle = full.GetActiveID()
+		}
 		next.StartOnLogin = login.GetActive()
 		if err := next.Validate(); err != nil {
 			problem.SetText(err.Error())
@@ -210,3 +222,6 @@ func (a *App) Surprise(id int) {
 	}
 	a.noteInput()
 }
+
+// fullscreenStay is the dialog's "Stay" choice: avoid_fullscreen off.
+const fullscreenStay = "stay"

@@ -40,7 +40,10 @@ const (
 	SetMaxPets         Key = "settings.maxpets"
 	SetSleepAfter      Key = "settings.sleepafter"
 	SetSleepAfterHint  Key = "settings.sleepafter.hint"
-	SetAvoidFullscreen Key = "settings.avoidfullscreen"
+	SetFullscreen      Key = "settings.fullscreen"
+	SetFullscreenHide  Key = "settings.fullscreen.hide"
+	SetFullscreenFade  Key = "settings.fullscreen.fade"
+	SetFullscreenStay  Key = "settings.fullscreen.stay"
 	SetStartOnLogin    Key = "settings.startonlogin"
 	SetSave            Key = "settings.save"
 	SetCancel          Key = "settings.cancel"
@@ -152,7 +155,10 @@ var catalogues = map[Lang]map[Key]string{
 		SetMaxPets:         "Most Tachikomas at once",
 		SetSleepAfter:      "Fall asleep after (minutes)",
 		SetSleepAfterHint:  "0 means never fall asleep on its own",
-		SetAvoidFullscreen: "Hide while a fullscreen window is active",
+		SetFullscreen:      "While a window is fullscreen",
+		SetFullscreenHide:  "Hide",
+		SetFullscreenFade:  "Fade, let clicks through",
+		SetFullscreenStay:  "Stay",
 		SetStartOnLogin:    "Start on login",
 		SetSave:            "Save",
 		SetCancel:          "Cancel",
@@ -260,7 +266,10 @@ var catalogues = map[Lang]map[Key]string{
 		SetMaxPets:         "同时最多几只",
 		SetSleepAfter:      "多久后入睡（分钟）",
 		SetSleepAfterHint:  "0 表示不会自己睡着",
-		SetAvoidFullscreen: "有全屏窗口时隐藏",
+		SetFullscreen:      "有全屏窗口时",
+		SetFullscreenHide:  "隐藏",
+		SetFullscreenFade:  "变淡，点击穿透",
+		SetFullscreenStay:  "照常",
 		SetStartOnLogin:    "登录时启动",
 		SetSave:            "保存",
 		SetCancel:          "取消",
