@@ -13,7 +13,8 @@
 # Targets: hosting 1 pet <= 1% CPU and <= 45 MiB, 5 pets <= 2% and <= 60 MiB;
 # remote 1 pet <= 1% and <= 40 MiB, 5 pets <= 2% and <= 60 MiB. A run misses
 # its target, or fails, when a pet did not move (a frozen pet is cheap): the
-# script then exits 1. BENCH_MODES ("hosting remote") and BENCH_PETS ("1 5")
+# script then exits 1. A seeded pet may stand or sit for ten seconds and
+# more, so judge movement over 30 s at least. BENCH_MODES ("hosting remote") and BENCH_PETS ("1 5")
 # pick runs; TACHIKOMA_BIN and TACHIKOMA_BROKER_BIN override the binaries
 # (default: bin/, built if missing). The pets' behaviour is seeded
 # (BENCH_SEED, default 1) so runs compare like with like.
