@@ -21,7 +21,7 @@ func (h *specHook) ID() string { return "tachikoma-spec" }
 
 func (h *specHook) Provides(b byte) bool {
 	switch b {
-	case mqtt.OnConnect, mqtt.OnSessionEstablish, mqtt.OnPacketRead, mqtt.OnSubscribed, mqtt.OnUnsubscribed, mqtt.OnDisconnect:
+	case mqtt.OnConnect, mqtt.OnSessionEstablish, mqtt.OnPacketRead, mqtt.OnPacketProcessed, mqtt.OnDisconnect:
 		return true
 	}
 	return false
@@ -64,16 +64,22 @@ func (h *specHook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 	}
 }
 
-// OnPacketRead lets a SUBSCRIBE or UNSUBSCRIBE use a packet id that the
-// broker is using for a message to the client: the two sides' ids are
-// independent, but mochi keeps both in one table and refuses with 0x91,
-// which a client re-subscribing to a resumed session with queued messages
-// meets at once (mosquitto_sub then exits).
+// OnPacketRead lets a SUBSCRIBE, UNSUBSCRIBE or QoS 1 PUBLISH use a packet
+// id that the broker is using for a message to the client: the two sides'
+// ids are independent [MQTT-2.2.1-4], but mochi keeps both in one table,
+// refuses the subscription with 0x91 (mosquitto_sub re-subscribing to a
+// resumed session then exits) and deletes the queued message for the
+// PUBLISH. mochi's QoS 2 PUBREC holds the id until PUBREL, past what
+// parking covers: broker/README.md has that gap.
 func (h *specHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
 	switch pk.FixedHeader.Type {
 	case packets.Puback, packets.Pubrec, packets.Pubcomp:
 		orderHeld(cl)
 		return pk, nil
+	case packets.Publish:
+		if pk.FixedHeader.Qos != 1 {
+			return pk, nil
+		}
 	case packets.Subscribe:
 		if pk.SubscribeValidate() != packets.CodeSuccess {
 			return pk, nil // mochi ends the connection without reading on
@@ -92,9 +98,9 @@ func (h *specHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Pac
 	return pk, nil
 }
 
-func (h *specHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []byte) { h.unpark(cl) }
-
-func (h *specHook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) { h.unpark(cl) }
+// OnPacketProcessed follows every packet mochi handled, before it sends a
+// held message the packet may have made room for.
+func (h *specHook) OnPacketProcessed(cl *mqtt.Client, pk packets.Packet, err error) { h.unpark(cl) }
 
 func (h *specHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) { h.unpark(cl) }
 
