@@ -237,6 +237,11 @@ func (b *Broker) Start() error {
 		if err != nil {
 			return fmt.Errorf("http listener: %w", err)
 		}
+		if tlsConf != nil {
+			// The pet registers with a TLS server over https: a password
+			// never travels in clear.
+			ln = tls.NewListener(ln, tlsConf)
+		}
 		b.httpLn = ln
 		lim := b.cfg.Limits
 		// Without the read timeout a body trickled a byte at a time holds a

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"crypto/tls"
 	"encoding/pem"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,5 +93,31 @@ func TestTLSCertificateReload(t *testing.T) {
 	}
 	if !bytes.Equal(servedCert(t, b.MQTTAddr()), certDER(t, certA)) {
 		t.Error("ReloadTLS did not load the new files")
+	}
+}
+
+// TestHTTPSWithTLS: with a certificate configured the HTTP API is served
+// over https (as the pet expects), plain http is refused, and the API's
+// certificate follows renewals too.
+func TestHTTPSWithTLS(t *testing.T) {
+	cert, key, pool := brokertest.SelfSigned(t)
+	cfg := testConfig(t.TempDir())
+	cfg.TLS.CertFile, cfg.TLS.KeyFile = cert, key
+	b := startBroker(t, cfg)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	resp, err := hc.Post("https://"+b.HTTPAddr()+"/api/v1/register", "application/json",
+		strings.NewReader(`{"username":"alice","password":"correct-horse","nickname":"爱丽丝"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("https register: %d", resp.StatusCode)
+	}
+	if code, body := getBody(t, "http://"+b.HTTPAddr()+"/healthz"); code != http.StatusBadRequest || !strings.Contains(body, "HTTPS") {
+		t.Errorf("plain http to the TLS API: %d %q", code, body)
+	}
+	if !bytes.Equal(servedCert(t, b.HTTPAddr()), certDER(t, cert)) {
+		t.Error("the HTTP API serves another certificate")
 	}
 }
