@@ -244,11 +244,14 @@ func (c *Conn) Close() error {
 	c.start()
 	c.giveBack()
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.err != nil {
+		c.mu.Unlock()
 		return nil
 	}
 	c.err = net.ErrClosed
 	c.pending = nil
+	c.mu.Unlock()
+	// Outside the lock: a TLS close waits for its close_notify, and writers
+	// must fail meanwhile, not wait.
 	return c.Conn.Close()
 }

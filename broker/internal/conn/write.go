@@ -25,8 +25,11 @@ func (c *Conn) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	if c.busy {
-		err := c.queueLocked(p)
+		failed, err := c.queueLocked(p)
 		c.mu.Unlock()
+		if failed {
+			c.closeFailed()
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -49,8 +52,11 @@ func (c *Conn) Write(p []byte) (int, error) {
 			// first, ahead of what others queued meanwhile.
 			rest := append(buf[n:len(buf):len(buf)], c.pending...)
 			c.pending = nil
-			if err := c.queueLocked(rest); err != nil {
+			if failed, err := c.queueLocked(rest); err != nil {
 				c.mu.Unlock()
+				if failed {
+					c.closeFailed()
+				}
 				return 0, err
 			}
 			c.mu.Unlock()
@@ -67,15 +73,15 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 }
 
-// queueLocked appends p to pending, or closes the connection when that would
-// pass the limit.
-func (c *Conn) queueLocked(p []byte) error {
+// queueLocked appends p to pending, or fails the connection when that would
+// pass the limit (failed: the caller closes it once unlocked).
+func (c *Conn) queueLocked(p []byte) (failed bool, err error) {
 	if len(c.pending)+len(p) > c.opt.BacklogLimit {
-		c.failLocked(fmt.Errorf("%w (%d bytes)", ErrBacklog, c.opt.BacklogLimit))
-		return c.err
+		failed = c.failLocked(fmt.Errorf("%w (%d bytes)", ErrBacklog, c.opt.BacklogLimit))
+		return failed, c.err
 	}
 	c.pending = append(c.pending, p...)
-	return nil
+	return false, nil
 }
 
 // flush writes pending with blocking writes until it is empty, then releases
@@ -108,17 +114,26 @@ func (c *Conn) tryWrite(p []byte) (int, error) {
 
 func (c *Conn) fail(err error) {
 	c.mu.Lock()
-	c.failLocked(err)
+	first := c.failLocked(err)
 	c.mu.Unlock()
+	if first {
+		c.closeFailed()
+	}
 }
 
-func (c *Conn) failLocked(err error) {
+// failLocked marks the connection failed, reporting whether it was the
+// first failure; whoever gets true calls closeFailed once unlocked.
+func (c *Conn) failLocked(err error) bool {
 	if c.err != nil {
-		return
+		return false
 	}
 	c.err = err
 	c.pending = nil
 	c.busy = false
-	// Closing makes the reader see the end too, so the broker cleans up.
-	_ = c.Conn.Close()
+	return true
 }
+
+// closeFailed closes a failed connection, without c.mu: a TLS close may
+// wait for its close_notify. Closing makes the reader see the end too, so
+// the broker cleans up.
+func (c *Conn) closeFailed() { _ = c.Conn.Close() }

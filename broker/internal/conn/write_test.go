@@ -214,3 +214,67 @@ func TestWriteToVanishedPeerFails(t *testing.T) {
 		t.Fatal("writes to a closed peer kept succeeding")
 	}
 }
+
+// slowClose is a connection without a socket whose Close blocks until
+// released, as a TLS Close does while its close_notify waits for a peer
+// that does not read; its writes block the same way.
+type slowClose struct {
+	net.Conn
+	closing chan struct{} // closed when Close is entered
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *slowClose) Close() error {
+	s.once.Do(func() { close(s.closing) })
+	<-s.release
+	return s.Conn.Close()
+}
+
+func (s *slowClose) Write(p []byte) (int, error) {
+	<-s.release
+	return s.Conn.Write(p)
+}
+
+// A connection being closed, by Close or by passing its backlog limit, must
+// not hold other writers while the close takes its time: they fail at once.
+func TestWriteDoesNotWaitForClose(t *testing.T) {
+	for _, how := range []string{"Close", "backlog"} {
+		t.Run(how, func(t *testing.T) {
+			s, _ := pipePair(t)
+			sc := &slowClose{Conn: s, closing: make(chan struct{}), release: make(chan struct{})}
+			var releaseOnce sync.Once
+			release := func() { releaseOnce.Do(func() { close(sc.release) }) }
+			defer release()
+			q := Wrap(sc, Options{BacklogLimit: 100}, nil)
+			closed := make(chan error, 1)
+			if how == "Close" {
+				go func() { closed <- q.Close() }()
+			} else {
+				// The first write waits in the background writer; the second
+				// passes the limit and closes.
+				if _, err := q.Write(make([]byte, 60)); err != nil {
+					t.Fatal(err)
+				}
+				go func() { _, err := q.Write(make([]byte, 120)); closed <- err }()
+			}
+			select {
+			case <-sc.closing:
+			case <-time.After(waitFor):
+				t.Fatal("the connection was never closed")
+			}
+			wrote := make(chan error, 1)
+			go func() { _, err := q.Write([]byte("x")); wrote <- err }()
+			select {
+			case err := <-wrote:
+				if err == nil {
+					t.Fatal("a write to a closing connection succeeded")
+				}
+			case <-time.After(waitFor):
+				t.Fatal("a write waited for another goroutine's close")
+			}
+			release()
+			<-closed
+		})
+	}
+}
