@@ -64,7 +64,6 @@ type Conn struct {
 	pending []byte // accepted, not yet given to the kernel; in order after whatever busy is writing
 	busy    bool   // a goroutine is writing; others only append to pending
 	err     error  // once set, the connection is closed and every Write fails
-	direct  int64  // bytes written straight to the socket, for tests
 
 	relMu   sync.Mutex
 	release func() // gives back the not-yet-authenticated slot; nil once given back

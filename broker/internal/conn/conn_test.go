@@ -8,6 +8,8 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -19,16 +21,28 @@ func TestRawWritesOnTCP(t *testing.T) {
 	for name, pair := range map[string]func(*testing.T) (net.Conn, net.Conn){"tcp": tcpPair, "pipe": pipePair} {
 		t.Run(name, func(t *testing.T) {
 			s, c := pair(t)
-			q := Wrap(s, Options{BacklogLimit: 1 << 20}, nil)
+			cs := &counted{Conn: s}
+			q := Wrap(cs, Options{BacklogLimit: 1 << 20}, nil)
 			go io.Copy(io.Discard, c)
-			for i := range 100 {
-				if _, err := q.Write(record(0, i, 100)); err != nil {
+			const n, size = 100, 12 + 100
+			for i := range n {
+				if _, err := q.Write(record(0, i, size-12)); err != nil {
 					t.Fatal(err)
 				}
 			}
-			q.mu.Lock()
-			direct := q.direct
-			q.mu.Unlock()
+			// The background writer is done once it has released busy.
+			for deadline := time.Now().Add(waitFor); ; time.Sleep(time.Millisecond) {
+				q.mu.Lock()
+				busy := q.busy
+				q.mu.Unlock()
+				if !busy {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the background writer never finished")
+				}
+			}
+			direct := n*size - cs.written.Load()
 			wantRaw := name == "tcp" && runtime.GOOS == "linux"
 			if wantRaw && direct == 0 {
 				t.Fatal("no byte was written straight to the TCP socket")
@@ -49,7 +63,8 @@ func TestRawWritesOnTCP(t *testing.T) {
 // whole and in its writer's order.
 func writeSchedule(t *testing.T, seed uint64, pair func(*testing.T) (net.Conn, net.Conn)) {
 	s, c := pair(t)
-	q := Wrap(s, Options{BacklogLimit: 64 << 20}, nil)
+	cs := &counted{Conn: s}
+	q := Wrap(cs, Options{BacklogLimit: 64 << 20}, nil)
 	rng := rand.New(rand.NewPCG(seed, seed>>32|1))
 	const writers, each = 5, 300
 	sizes := make([][]int, writers)
@@ -100,10 +115,13 @@ func writeSchedule(t *testing.T, seed uint64, pair func(*testing.T) (net.Conn, n
 	case <-time.After(60 * time.Second):
 		t.Fatal("the peer did not get every record")
 	}
-	q.mu.Lock()
-	direct := q.direct
-	q.mu.Unlock()
-	if q.raw != nil && direct == 0 {
+	total := int64(0)
+	for w := range writers {
+		for _, size := range sizes[w] {
+			total += int64(12 + size)
+		}
+	}
+	if q.raw != nil && cs.written.Load() == total {
 		t.Fatal("a socket was never written straight")
 	}
 }
@@ -339,4 +357,26 @@ func waitBacklog(t *testing.T, q *Conn, ok func(Backlog) bool) Backlog {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// counted counts the bytes written through its Write, which Conn uses only
+// from its background writer; writes straight to the socket bypass it.
+type counted struct {
+	net.Conn
+	written atomic.Int64
+}
+
+func (c *counted) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.written.Add(int64(n))
+	return n, err
+}
+
+// SyscallConn exposes the socket, as the wrapped connection would.
+func (c *counted) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil, errors.ErrUnsupported
+	}
+	return sc.SyscallConn()
 }

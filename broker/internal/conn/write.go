@@ -46,7 +46,6 @@ func (c *Conn) Write(p []byte) (int, error) {
 			return 0, err
 		}
 		c.mu.Lock()
-		c.direct += int64(n)
 		if n < len(buf) || round == maxDirectRounds {
 			// The socket is full (or we have done our share): the rest goes
 			// first, ahead of what others queued meanwhile.
