@@ -16,6 +16,8 @@ type Config struct {
 	MQTTAddr string    `yaml:"mqtt_addr"` // MQTT over TCP; "" disables
 	WSAddr   string    `yaml:"ws_addr"`   // MQTT over WebSocket at /mqtt; "" disables
 	HTTPAddr string    `yaml:"http_addr"` // HTTP API; "" disables
+
+	MetricsAllow string `yaml:"metrics_allow"` // addresses and networks that may read /metrics
 	DataDir  string    `yaml:"data_dir"`
 	ACLFile  string    `yaml:"acl_file"`
 	TLS      TLSConfig `yaml:"tls"`
@@ -95,6 +97,7 @@ func DefaultConfig() Config {
 		MQTTAddr:     "127.0.0.1:1883",
 		WSAddr:       "127.0.0.1:8083",
 		HTTPAddr:     "127.0.0.1:8080",
+		MetricsAllow: "127.0.0.0/8 ::1",
 		DataDir:      "data",
 		Registration: RegistrationConfig{Enabled: true, PerMinute: 5},
 		Limits: LimitsConfig{MessagesPerSecond: 25, MessageBurst: 50, LoginFailures: 5,
@@ -170,6 +173,9 @@ func (c Config) Validate() error {
 	}
 	if l := c.Limits; l.SenderBacklogBytes < 1024 || l.SenderBacklogWait < Duration(100*time.Millisecond) {
 		return errors.New("limits: sender_backlog_bytes must be >= 1024 and sender_backlog_wait >= 100ms")
+	}
+	if _, err := parseAllow(c.MetricsAllow); err != nil {
+		return err
 	}
 	if err := c.Backups.validate(); err != nil {
 		return err

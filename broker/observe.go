@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -14,7 +17,33 @@ import (
 // /metrics (/healthz, alive, is beside the API).
 func (b *Broker) observeRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", b.handleReady)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(b.metrics.reg, promhttp.HandlerOpts{ErrorLog: slogPrinter{b}}))
+	allow, _ := parseAllow(b.cfg.MetricsAllow) // checked by Validate
+	metrics := promhttp.HandlerFor(b.metrics.reg, promhttp.HandlerOpts{ErrorLog: slogPrinter{b}})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		ap, err := netip.ParseAddrPort(r.RemoteAddr)
+		if err != nil || !slices.ContainsFunc(allow, func(p netip.Prefix) bool { return p.Contains(ap.Addr().Unmap()) }) {
+			httpError(w, http.StatusForbidden, "metrics are served only to the addresses in metrics_allow")
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
+}
+
+// parseAllow reads metrics_allow: addresses and networks separated by spaces.
+func parseAllow(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Fields(s) {
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("metrics_allow: %q is neither an address nor a network like 10.0.0.0/8", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // handleReady answers 200 when the listeners are up and the database takes a

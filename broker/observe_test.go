@@ -145,3 +145,22 @@ func TestHealthReadyMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsAllow: /metrics answers only the addresses in metrics_allow.
+func TestMetricsAllow(t *testing.T) {
+	for allow, want := range map[string]int{"127.0.0.1": 200, "10.0.0.0/8 192.168.1.7": 403, "": 403, "::1 127.0.0.0/8": 200} {
+		cfg := testConfig(t.TempDir())
+		cfg.MetricsAllow = allow
+		b := startBroker(t, cfg)
+		code, body := getBody(t, "http://"+b.HTTPAddr()+"/metrics")
+		if code != want || want == 403 && !strings.Contains(body, "metrics_allow") || want == 200 && !strings.Contains(body, "tachikoma_connections") {
+			t.Errorf("metrics_allow %q: %d %.200s", allow, code, body)
+		}
+		b.Close()
+	}
+	cfg := testConfig(t.TempDir())
+	cfg.MetricsAllow = "127.0.0.1 prometheus.lan"
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), `"prometheus.lan" is neither an address nor a network`) {
+		t.Errorf("a host name in metrics_allow: %v", err)
+	}
+}
