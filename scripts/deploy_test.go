@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -119,6 +121,15 @@ func TestBrokerUnit(t *testing.T) {
 	os.WriteFile(path, []byte(strings.ReplaceAll(unit, "/usr/local/bin/tachikoma-broker", "/bin/true")), 0o644)
 	if out, err := exec.Command(analyze, "verify", path).CombinedOutput(); err != nil || len(out) > 0 {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+	// systemd's own rating of the sandbox: 0 is fully locked down, 10 not at all.
+	out, err := exec.Command(analyze, "security", "--offline=yes", path).CombinedOutput()
+	m := regexp.MustCompile(`Overall exposure level for \S+: ([0-9.]+)`).FindSubmatch(out)
+	if err != nil || m == nil {
+		t.Fatalf("systemd-analyze security: %v\n%s", err, out)
+	}
+	if level, _ := strconv.ParseFloat(string(m[1]), 64); level > 2 {
+		t.Errorf("exposure level %.1f, want at most 2 (OK):\n%s", level, out)
 	}
 }
 
