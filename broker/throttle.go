@@ -31,9 +31,11 @@ type loginGuard struct {
 	now      func() time.Time
 	limit    int // records per map (maxFailRecords)
 
-	mu   sync.Mutex
-	recs map[string]*failRecord
-	good map[string]time.Time // (account, address) pairs that logged in, and when
+	mu        sync.Mutex
+	recs      map[string]*failRecord
+	good      map[string]time.Time // (account, address) pairs that logged in, and when
+	swept     time.Time            // recs' last sweep for forgotten records
+	goodSwept time.Time            // good's
 }
 
 type failRecord struct {
@@ -58,6 +60,9 @@ const (
 	// maxFailRecords bounds the guard's memory under a spray of names and
 	// addresses (each map).
 	maxFailRecords = 100_000
+	// sweepEvery spaces out the sweeps of full records, which walk them all
+	// under the lock: a spray must not make every attempt pay for one.
+	sweepEvery = time.Second
 )
 
 func newLoginGuard(pairFree, addrFree int, max time.Duration, now func() time.Time) *loginGuard {
@@ -156,7 +161,9 @@ func (g *loginGuard) take(now time.Time, checks ...guardCheck) *loginAttempt {
 		}
 	}
 	if missing > 0 && len(g.recs)+missing > g.limit {
-		g.sweep(now)
+		if due(&g.swept, now) {
+			g.sweep(now)
+		}
 		if len(g.recs)+missing > g.limit {
 			return nil
 		}
@@ -185,6 +192,16 @@ func (g *loginGuard) sweep(now time.Time) {
 	for k := range g.recs {
 		g.record(k, now)
 	}
+}
+
+// due reports whether a sweep last done at *last may run again at now, and
+// if so records now as the last.
+func due(last *time.Time, now time.Time) bool {
+	if d := now.Sub(*last); d >= 0 && d < sweepEvery {
+		return false
+	}
+	*last = now
+	return true
 }
 
 // Failed records a wrong password (or unknown user, or bad token).
@@ -223,9 +240,11 @@ func (a *loginAttempt) Succeeded(user, addr string) {
 	delete(g.recs, "p:"+user+"\x00"+addr)
 	key := user + "\x00" + addr
 	if _, ok := g.good[key]; !ok && len(g.good) >= g.limit {
-		for k, t := range g.good {
-			if now.Sub(t) >= goodMemory {
-				delete(g.good, k)
+		if due(&g.goodSwept, now) {
+			for k, t := range g.good {
+				if now.Sub(t) >= goodMemory {
+					delete(g.good, k)
+				}
 			}
 		}
 		if len(g.good) >= g.limit {

@@ -196,3 +196,54 @@ func TestPasswordCheckWaitIsBounded(t *testing.T) {
 		t.Fatal("a refused check was counted as made")
 	}
 }
+
+// With the records full, an attempt sweeps them for forgotten ones at most
+// once a second: a spray must not make every attempt walk them all under
+// the guard's lock.
+func TestLoginGuardSweepsAtMostEverySecond(t *testing.T) {
+	now := time.Unix(1000, 0)
+	g := newLoginGuard(5, 20, 8*time.Second, func() time.Time { return now })
+	g.limit = 6
+	for i := range 2 { // three records each
+		mustFail(t, g, fmt.Sprintf("user%d", i), fmt.Sprintf("6.6.6.%d", i))
+	}
+	wantLock(t, g, "bob", "7.7.7.7", otherLocked, "an attempt that cannot be counted") // sweeps
+	// A forgotten record, which a sweep would delete.
+	stale := &failRecord{n: 1, last: now.Add(-2 * failMemory)}
+	g.recs["a:stale"] = stale
+	now = now.Add(900 * time.Millisecond)
+	wantLock(t, g, "bob", "7.7.7.8", otherLocked, "an attempt that cannot be counted")
+	if g.recs["a:stale"] != stale {
+		t.Fatal("the records were swept twice within a second")
+	}
+	now = now.Add(200 * time.Millisecond)
+	g.Admit("bob", "7.7.7.9")
+	if g.recs["a:stale"] != nil {
+		t.Fatal("the records were not swept a second after the last sweep")
+	}
+
+	// The same for the logins remembered as good.
+	g.limit = 3 // an attempt's three records fit
+	g.good = map[string]time.Time{"c1\x00x": now, "c2\x00x": now, "c3\x00x": now}
+	ok := func(user, addr string) {
+		t.Helper()
+		g.recs = map[string]*failRecord{}
+		a, lock := g.Admit(user, addr)
+		if lock != notLocked {
+			t.Fatalf("%s from %s refused (%v)", user, addr, lock)
+		}
+		a.Succeeded(user, addr)
+	}
+	ok("dave", "10.0.0.4") // sweeps good: full
+	g.good["stale\x00x"] = now.Add(-2 * goodMemory)
+	now = now.Add(900 * time.Millisecond)
+	ok("erin", "10.0.0.5")
+	if _, kept := g.good["stale\x00x"]; !kept {
+		t.Fatal("the good logins were swept twice within a second")
+	}
+	now = now.Add(200 * time.Millisecond)
+	ok("frank", "10.0.0.6")
+	if _, kept := g.good["stale\x00x"]; kept {
+		t.Fatal("the good logins were not swept a second after the last sweep")
+	}
+}
