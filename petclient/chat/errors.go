@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
@@ -81,6 +82,16 @@ func classifyConnect(srv Server, tok paho.Token) error {
 	return classifyNet(srv, err)
 }
 
+// certTimeMessage explains a certificate outside its validity at now: an
+// expired one is the server's to renew, one not valid yet usually means
+// this computer's clock is wrong.
+func certTimeMessage(cert *x509.Certificate, now time.Time) string {
+	if now.Before(cert.NotBefore) {
+		return "the server's certificate is only valid from " + cert.NotBefore.Format("2006-01-02") + ": check this computer's date and time"
+	}
+	return "the server's certificate expired on " + cert.NotAfter.Format("2006-01-02") + " (ask the server's admin to renew it, or check this computer's date)"
+}
+
 // classifyNet explains a dial/handshake failure.
 func classifyNet(srv Server, err error) error {
 	where := srv.Addr()
@@ -101,6 +112,8 @@ func classifyNet(srv Server, err error) error {
 		return &Error{Kind: ErrTLS, Msg: "the server's certificate is not signed by a trusted authority (self-signed? give its CA file, or explicitly allow insecure)", Err: err}
 	case errors.As(err, &hostErr):
 		return &Error{Kind: ErrTLS, Msg: "the server's certificate is for another name than " + srv.Host, Err: err}
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired && invalid.Cert != nil:
+		return &Error{Kind: ErrTLS, Msg: certTimeMessage(invalid.Cert, time.Now()), Err: err}
 	case errors.As(err, &invalid):
 		return &Error{Kind: ErrTLS, Msg: "the server's certificate is not valid (expired?)", Err: err}
 	case errors.As(err, &verifyErr):
