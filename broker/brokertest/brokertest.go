@@ -79,13 +79,19 @@ func Register(t testing.TB, b *broker.Broker, users ...string) {
 // temporary directory, and returns their paths and a pool that trusts it.
 func SelfSigned(t testing.TB) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
+	return SelfSignedFor(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+}
+
+// SelfSignedFor is SelfSigned with a certificate valid from notBefore to notAfter.
+func SelfSignedFor(t testing.TB, notBefore, notAfter time.Time) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "tachikoma-test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		NotBefore: notBefore, NotAfter: notAfter,
 		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
