@@ -155,6 +155,9 @@ func (h *connHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	}
 	info := h.b.mqtt.Info
 	c.OnPuback(func(id uint16) {
+		// What mochi's ReadPacket counts for the 4 bytes of the PUBACK.
+		atomic.AddInt64(&info.BytesReceived, 4)
+		atomic.AddInt64(&info.PacketsReceived, 1)
 		// mochi's processPuback, which ignores an unknown id (its OnQosComplete
 		// hooks: New installs acks only while no hook provides one). mochi
 		// reads no packet of a client closed or taken over; the new client

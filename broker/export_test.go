@@ -92,6 +92,9 @@ func (b *Broker) IndexedSessions(user string) int { return len(b.sessions.sessio
 // PacketsRead is how many packets mochi has read from clients.
 func (b *Broker) PacketsRead() int64 { return atomic.LoadInt64(&b.mqtt.Info.PacketsReceived) }
 
+// BytesRead is how many bytes mochi's $SYS counters say were received.
+func (b *Broker) BytesRead() int64 { return atomic.LoadInt64(&b.mqtt.Info.BytesReceived) }
+
 // InflightCount is mochi's $SYS count of deliveries awaiting acknowledgement.
 func (b *Broker) InflightCount() int64 { return atomic.LoadInt64(&b.mqtt.Info.Inflight) }
 
