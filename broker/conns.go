@@ -98,6 +98,17 @@ func (s *starts) drain() {
 	}
 }
 
+// connOf is cl's connection as the listeners wrapped it: a Write that never
+// waits for the peer and keeps each call's bytes together, which deliver
+// writes to from the publisher's goroutine. Not for the inline client.
+func connOf(cl *mqtt.Client) (*conn.Conn, bool) {
+	if cl.Net.Inline {
+		return nil, false
+	}
+	c, ok := cl.Net.Conn.(*conn.Conn)
+	return c, ok
+}
+
 // admitConn takes a slot for a connection from remote that has not logged
 // in yet, or logs that there was none.
 func (b *Broker) admitConn(remote string) (release func(), ok bool) {
@@ -145,8 +156,8 @@ func (h *connHook) ID() string { return "tachikoma-conns" }
 func (h *connHook) Provides(b byte) bool { return b == mqtt.OnSessionEstablished }
 
 func (h *connHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
-	c, ok := cl.Net.Conn.(*conn.Conn)
-	if cl.Net.Inline || !ok {
+	c, ok := connOf(cl)
+	if !ok {
 		return
 	}
 	c.Established()

@@ -4,8 +4,6 @@ import (
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
-
-	"github.com/tachikoma-pet/tachikoma/broker/internal/conn"
 )
 
 // pace holds a chat publish back to its sender's rate, or reports that it
@@ -31,7 +29,7 @@ func (b *Broker) pace(cl *mqtt.Client, user string) bool {
 // who has closed the connection behind it; the backlog sits in the socket,
 // out of the rate limiter's sight, while the sender is held back.
 func (b *Broker) senderBehind(cl *mqtt.Client) bool {
-	c, ok := cl.Net.Conn.(*conn.Conn)
+	c, ok := connOf(cl)
 	if !ok {
 		return false
 	}

@@ -241,7 +241,7 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 	}
 
 	// Hooks that see or change the bytes need mochi's own write.
-	conn, direct := cl.Net.Conn.(queuedWriter)
+	wc, direct := connOf(cl)
 	direct = direct && !f.b.delivery.onWire
 	var wire []byte
 	if direct {
@@ -291,7 +291,7 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 		}
 		return
 	}
-	n, err := conn.Write(wire)
+	n, err := wc.Write(wire)
 	if err != nil {
 		f.b.log.Debug("delivery failed", "client", cl.ID, "error", err)
 		return
@@ -300,14 +300,6 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 	atomic.AddInt64(&info.BytesSent, int64(n))
 	atomic.AddInt64(&info.PacketsSent, 1)
 	atomic.AddInt64(&info.MessagesSent, 1)
-}
-
-// queuedWriter is a connection whose Write never waits for the peer and
-// keeps each call's bytes together (the listeners' wrapper): deliver
-// writes to it from the publisher's goroutine.
-type queuedWriter interface {
-	Write(p []byte) (int, error)
-	Buffered() int
 }
 
 // encode returns out on the wire, or false when it is over the client's
