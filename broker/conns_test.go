@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -249,9 +250,14 @@ func flood(t *testing.T, c net.Conn, topic string, n int) (done chan struct{}) {
 		}
 	}
 	done = make(chan struct{})
+	// Bounded: a broker that stops reading fails the test instead of
+	// holding it until the test binary's timeout.
+	_ = c.SetWriteDeadline(time.Now().Add(20 * time.Second))
 	go func() {
 		defer close(done)
-		_, _ = c.Write(buf.Bytes())
+		if _, err := c.Write(buf.Bytes()); errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("the broker read no more of a %d-message flood for 20 s", n)
+		}
 	}()
 	return done
 }
