@@ -401,7 +401,7 @@ func (b *Broker) checkPassword(user, pw string) (err error) {
 	b.hashes.Add(1)
 	u, ok := b.dir.User(user)
 	if !ok {
-		_ = password.Verify(pw, dummyHash)
+		_ = password.Verify(pw, dummyHash())
 		return errors.New("no such user")
 	}
 	return password.Verify(pw, u.PWHash)

@@ -20,8 +20,12 @@ import (
 )
 
 // dummyHash is verified against when the user does not exist, so that a
-// wrong username takes as long as a wrong password.
-var dummyHash, _ = password.Hash("tachikoma-dummy-password", password.Default)
+// wrong username takes as long as a wrong password; it is made on first use,
+// as hashing at start-up costs every program linking the broker (the pet too).
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := password.Hash("tachikoma-dummy-password", password.Default)
+	return h
+})
 
 // authHook checks CONNECT: password, will topic and client-id ownership. The
 // check runs in OnConnect, where a precise CONNACK can still be sent;
