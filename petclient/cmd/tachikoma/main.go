@@ -19,6 +19,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
 	"github.com/tachikoma-pet/tachikoma/petclient/remindui"
 	"github.com/tachikoma-pet/tachikoma/petclient/settings"
+	"github.com/tachikoma-pet/tachikoma/petclient/shotui"
 	"github.com/tachikoma-pet/tachikoma/petclient/spriteimportui"
 	"github.com/tachikoma-pet/tachikoma/petclient/translateui"
 )
@@ -159,6 +160,7 @@ func run(args []string) int {
 	onStart := func(app *desktop.App) {
 		translateUI = translateui.Attach(app, translateui.Options{Logger: log})
 		spriteimportui.Attach(app, spriteimportui.Options{Logger: log})
+		shotui.Attach(app, shotui.Options{Logger: log})
 		ro := remindui.Options{Logger: log}
 		if !*noChat {
 			chatCtl = chatui.Attach(app, chatui.Options{

@@ -46,8 +46,8 @@ Screenshots (see xdg-user-dir PICTURES), or in --dir. --output - writes the
 PNG to standard output. --copy puts it on the clipboard as image/png (needs
 xclip for now).
 
-Not yet: the interactive area selection and --pin come with the pet's
-screenshot overlay.
+Not yet: selecting an area from the command line (the pet's menu has it)
+and --pin.
 
 `
 
@@ -79,10 +79,10 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 		return usage("unexpected arguments: %s", strings.Join(fl.Args(), " "))
 	}
 	if *pin {
-		return usage("--pin is not available yet: pinned images need the pet's screenshot overlay, which is not built yet")
+		return usage("--pin is not available yet")
 	}
 	if !*full {
-		return usage("selecting an area is not available yet (it needs the pet's screenshot overlay); use --full for the whole screen")
+		return usage("selecting an area from the command line is not available yet: use the pet's menu (Screenshot (area)), or --full for the whole screen")
 	}
 	wait, err := parseDelay(*delay)
 	if err != nil {

@@ -44,7 +44,7 @@ func TestScreenshotUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "selecting an area is not available yet"},
+		{nil, "selecting an area from the command line is not available yet"},
 		{[]string{"--full", "--pin"}, "--pin is not available yet"},
 		{[]string{"--full", "extra"}, "unexpected arguments: extra"},
 		{[]string{"--full", "--delay", "soon"}, `--delay "soon"`},

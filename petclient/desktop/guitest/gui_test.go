@@ -465,8 +465,9 @@ func testPet(t *testing.T, composited bool) {
 
 	t.Run("summon and dismiss from the menu", func(t *testing.T) {
 		// Keyboard navigation counts from the bottom (insensitive items are
-		// skipped): Quit, About, Settings, the 4 translation entries, Focus
-		// timer, Reminders, Remind me, then the pets section. A tool that
+		// skipped): Quit, About, Settings, the 3 screenshot entries, the 4
+		// translation entries, Focus timer, Reminders, Remind me, then the
+		// pets section. A tool that
 		// adds a menu entry below the pets section must change these counts.
 		menuKeys := func(ups int) {
 			p.openMenu() // open means mapped, and the menu's grab comes before its map
@@ -476,14 +477,14 @@ func testPet(t *testing.T, composited bool) {
 			s.xdotool("key", "Return")
 			p.waitState("the menu to close", 3*time.Second, func(st statefile.State) bool { return !st.MenuOpen })
 		}
-		// One pet: 10 entries, Dismiss this one, Summon.
-		menuKeys(12)
+		// One pet: 13 entries, Dismiss this one, Summon.
+		menuKeys(15)
 		p.waitState("a second pet", 3*time.Second, func(st statefile.State) bool {
 			return len(st.Pets) == 2 && st.Pets[1].Visible
 		})
-		// Two pets: 10 entries, Dismiss all others.
+		// Two pets: 13 entries, Dismiss all others.
 		keep := p.read().Pets[0].ID
-		menuKeys(11)
+		menuKeys(14)
 		p.waitState("the other pet to leave", 3*time.Second, func(st statefile.State) bool {
 			return len(st.Pets) == 1 && st.Pets[0].ID == keep
 		})

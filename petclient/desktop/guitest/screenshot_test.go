@@ -1,0 +1,118 @@
+//go:build gui
+
+package guitest
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/shot"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot/xshottest"
+)
+
+// The screenshot entries, as the Chinese menu labels them.
+const (
+	menuShotArea = "截图（选区）"
+	menuShotFull = "全屏截图"
+	shotOverlay  = "Tachikoma 截图"
+)
+
+// TestScreenshotArea picks "Screenshot (area)" in the pet's menu, drags a
+// rectangle over a window with a known image and presses Enter: the
+// clipboard holds exactly that rectangle. Esc closes the overlay with
+// nothing left; "Full screen" saves the screen in Pictures/Screenshots.
+func TestScreenshotArea(t *testing.T) {
+	if _, err := exec.LookPath("xclip"); err != nil {
+		t.Fatal("xclip is missing (apt-get install xclip)")
+	}
+	s := startX(t, false)
+	s.startBackdrop()
+	want := xshottest.Pattern(64, 48)
+	xshottest.ShowImage(t, s.display, want, 700, 100)
+	p := s.startPet([]string{"HOME=" + s.dir}, "--pets", "1", "--no-chat", "--lang", "zh")
+
+	overlay := func() string {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+shotOverlay+"$")
+		cmd.Env = s.env
+		out, _ := cmd.Output()
+		return strings.TrimSpace(string(out))
+	}
+	openOverlay := func() string {
+		t.Helper()
+		translateMenu(s, p, menuShotArea)
+		waitFor(t, 15*time.Second, "the screenshot overlay", func() bool { return overlay() != "" },
+			func() string { return tail(s.logOf("pet"), 30) })
+		id := strings.Fields(overlay())[0]
+		s.xdotool("windowfocus", "--sync", id)
+		return id
+	}
+	clipboard := func() []byte {
+		cmd := exec.Command("xclip", "-selection", "clipboard", "-t", "image/png", "-o")
+		cmd.Env = s.env
+		out, _ := cmd.Output()
+		return out
+	}
+
+	openOverlay()
+	s.xdotool("mousemove", "710", "108", "mousedown", "1")
+	s.xdotool("mousemove", "725", "118")
+	s.xdotool("mousemove", "741", "127", "mouseup", "1") // inclusive: 32×20 from (710,108)
+	s.xdotool("key", "Return")
+	waitFor(t, 15*time.Second, "the overlay to close", func() bool { return overlay() == "" })
+	var got image.Image
+	waitFor(t, 15*time.Second, "a PNG on the clipboard", func() bool {
+		img, err := png.Decode(bytes.NewReader(clipboard()))
+		got = img
+		return err == nil
+	})
+	if got.Bounds().Dx() != 32 || got.Bounds().Dy() != 20 {
+		t.Fatalf("clipboard image is %v, want 32×20", got.Bounds())
+	}
+	if err := xshottest.Diff(got, got.Bounds().Min, shot.Crop(want, image.Rect(10, 8, 42, 28))); err != nil {
+		t.Fatalf("clipboard: %v", err)
+	}
+
+	// Esc: the overlay goes, the clipboard keeps the last shot.
+	openOverlay()
+	s.xdotool("key", "Escape")
+	waitFor(t, 15*time.Second, "the overlay to close on Esc", func() bool { return overlay() == "" })
+	if img, err := png.Decode(bytes.NewReader(clipboard())); err != nil || img.Bounds().Dx() != 32 {
+		t.Errorf("Esc changed the clipboard: %v", err)
+	}
+
+	// Full screen: saved under the Pictures folder.
+	translateMenu(s, p, menuShotFull)
+	dir := filepath.Join(s.dir, "Pictures", "Screenshots")
+	var file string
+	waitFor(t, 15*time.Second, "a file in Pictures/Screenshots", func() bool {
+		m, _ := filepath.Glob(filepath.Join(dir, "Tachikoma_*.png"))
+		if len(m) > 0 {
+			file = m[0]
+		}
+		return file != ""
+	})
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	if full.Bounds() != image.Rect(0, 0, 1280, 800) {
+		t.Fatalf("full screen is %v", full.Bounds())
+	}
+	if err := xshottest.Diff(full, image.Pt(700, 100), want); err != nil {
+		t.Fatalf("full screen: %v", err)
+	}
+	if !running(p.cmd) {
+		t.Fatal("the pet died")
+	}
+}

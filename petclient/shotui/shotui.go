@@ -1,0 +1,347 @@
+// Package shotui is the GTK layer of the screenshot tool: the Tools menu
+// entries and the area overlay on the frozen screen. Geometry, keys,
+// grabbing and saving are petclient/shot's; everything here runs on the GTK
+// main thread.
+package shotui
+
+import (
+	"fmt"
+	"image"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/gotk3/gotk3/cairo"
+	"github.com/gotk3/gotk3/gdk"
+	"github.com/gotk3/gotk3/glib"
+	"github.com/gotk3/gotk3/gtk"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
+	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
+	"github.com/tachikoma-pet/tachikoma/petclient/notify"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot"
+)
+
+// Section is the menu section's name; Order puts it after the translation
+// entries: the GUI tests count keyboard steps from the menu's end, which
+// submenus (reminders) in between would upset.
+const (
+	Section = "screenshot"
+	Order   = menu.OrderTools + 60
+)
+
+// host is what the UI needs of the app (*desktop.App).
+type host interface {
+	Lang() i18n.Lang
+	Menus() *menu.Registry
+}
+
+// Options configure Attach.
+type Options struct {
+	Logger *slog.Logger
+	Dir    string // where saved shots go; "" = Pictures/Screenshots
+	// Say tells the user what happened; nil: a desktop notification.
+	Say func(text string)
+}
+
+// UI is the screenshot tool's GTK side.
+type UI struct {
+	app     host
+	opts    Options
+	log     *slog.Logger
+	overlay *overlay
+}
+
+// Attach adds the Tools entries; call it from desktop.Options.OnStart.
+func Attach(app host, opts Options) *UI {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	u := &UI{app: app, opts: opts, log: opts.Logger.With("component", "screenshot")}
+	if u.opts.Say == nil {
+		u.opts.Say = func(text string) { notify.Send("Tachikoma", text, u.log) }
+	}
+	app.Menus().Add(Section, Order, menu.Everywhere, menu.SectionFunc(u.menuItems))
+	return u
+}
+
+func (u *UI) menuItems(ctx menu.Context) []menu.Item {
+	l := ctx.Lang
+	return []menu.Item{
+		{ID: "shot.area", Label: l.T(i18n.ShotArea), Activate: func() { u.later(u.Area) }},
+		{ID: "shot.full", Label: l.T(i18n.ShotFull), Activate: func() { u.later(u.Full) }},
+		{ID: "shot.delayed", Label: l.T(i18n.ShotDelayed), Activate: func() {
+			glib.TimeoutAdd(3000, func() bool { u.Full(); return false })
+		}},
+	}
+}
+
+// later runs f once the menu has closed, so it is not in the picture.
+func (u *UI) later(f func()) {
+	glib.TimeoutAdd(150, func() bool { f(); return false })
+}
+
+func (u *UI) grab() (*image.RGBA, shot.Layout, error) {
+	g, err := xshot.Open("", os.Getenv)
+	if err != nil {
+		return nil, shot.Layout{}, err
+	}
+	defer g.Close()
+	return g.Grab()
+}
+
+func (u *UI) fail(err error) {
+	u.log.Warn("screenshot failed", "err", err)
+	u.opts.Say(u.app.Lang().F(i18n.ShotFailed, err.Error()))
+}
+
+// Full saves the whole screen and copies it to the clipboard.
+func (u *UI) Full() {
+	img, _, err := u.grab()
+	if err != nil {
+		u.fail(err)
+		return
+	}
+	u.copy(img)
+	u.save(img)
+}
+
+// Area grabs the screen and shows the overlay to select part of it.
+func (u *UI) Area() {
+	if u.overlay != nil {
+		return
+	}
+	img, layout, err := u.grab()
+	if err != nil {
+		u.fail(err)
+		return
+	}
+	o, err := newOverlay(u, img, layout)
+	if err != nil {
+		u.fail(err)
+		return
+	}
+	u.overlay = o
+	u.log.Info("screenshot overlay shown", "screen", layout.Root, "monitors", len(layout.Monitors))
+}
+
+func (u *UI) copy(img *image.RGBA) bool {
+	pb, err := pixbufOf(img)
+	if err != nil {
+		u.fail(fmt.Errorf("clipboard image: %w", err))
+		return false
+	}
+	cb, err := gtk.ClipboardGet(gdk.SELECTION_CLIPBOARD)
+	if err != nil {
+		u.fail(fmt.Errorf("clipboard: %w", err))
+		return false
+	}
+	cb.SetImage(pb)
+	cb.Store() // a clipboard manager keeps it after the pet quits
+	u.opts.Say(u.app.Lang().T(i18n.ShotCopied))
+	return true
+}
+
+func (u *UI) save(img *image.RGBA) {
+	dir := u.opts.Dir
+	if dir == "" {
+		var err error
+		if dir, err = shot.DefaultDir(shot.OSEnv); err != nil {
+			u.fail(err)
+			return
+		}
+	}
+	path, err := shot.SaveNew(shot.OSFS{}, dir, time.Now(), img)
+	if err != nil {
+		u.fail(err)
+		return
+	}
+	u.log.Info("screenshot saved", "path", path)
+	u.opts.Say(u.app.Lang().F(i18n.ShotSaved, path))
+}
+
+// pixbufOf copies img into a pixbuf that owns its (C) memory.
+func pixbufOf(img *image.RGBA) (*gdk.Pixbuf, error) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	pb, err := gdk.PixbufNew(gdk.COLORSPACE_RGB, true, 8, w, h)
+	if err != nil {
+		return nil, err
+	}
+	dst, stride := pb.GetPixels(), pb.GetRowstride()
+	for y := 0; y < h; y++ {
+		i := img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y)
+		copy(dst[y*stride:y*stride+w*4], img.Pix[i:i+w*4])
+	}
+	return pb, nil
+}
+
+// overlay is the frozen screen with the selection. One popup window covers
+// every monitor; GDK's scale turns its logical pixels into the shot's.
+type overlay struct {
+	u     *UI
+	win   *gtk.Window
+	img   *image.RGBA
+	pb    *gdk.Pixbuf
+	ctl   *shot.Controller
+	scale float64
+	org   image.Point // the window's origin in root pixels
+}
+
+func newOverlay(u *UI, img *image.RGBA, layout shot.Layout) (*overlay, error) {
+	pb, err := pixbufOf(img)
+	if err != nil {
+		return nil, err
+	}
+	win, err := gtk.WindowNew(gtk.WINDOW_POPUP) // override-redirect: covers panels too
+	if err != nil {
+		return nil, err
+	}
+	b := layout.Bounds()
+	o := &overlay{u: u, win: win, img: img, pb: pb, org: b.Min, scale: float64(max(1, win.GetScaleFactor()))}
+	o.ctl = shot.NewController(b, int(6*o.scale))
+	win.SetTitle(u.app.Lang().T(i18n.ShotOverlay))
+	win.SetAppPaintable(true)
+	win.SetKeepAbove(true)
+	win.Move(int(float64(b.Min.X)/o.scale), int(float64(b.Min.Y)/o.scale))
+	lw, lh := int(float64(b.Dx())/o.scale), int(float64(b.Dy())/o.scale)
+	win.SetDefaultSize(lw, lh)
+	win.SetSizeRequest(lw, lh)
+	win.SetCanFocus(true)
+	win.AddEvents(int(gdk.BUTTON_PRESS_MASK | gdk.BUTTON_RELEASE_MASK | gdk.POINTER_MOTION_MASK | gdk.KEY_PRESS_MASK))
+	win.Connect("draw", o.draw)
+	win.Connect("button-press-event", func(_ *gtk.Window, ev *gdk.Event) bool {
+		e := gdk.EventButtonNewFromEvent(ev)
+		double := e.Type() == gdk.EVENT_DOUBLE_BUTTON_PRESS
+		o.act(o.ctl.Press(o.root(e.X(), e.Y()), int(e.Button()), double))
+		return true
+	})
+	win.Connect("motion-notify-event", func(_ *gtk.Window, ev *gdk.Event) bool {
+		x, y := gdk.EventMotionNewFromEvent(ev).MotionVal()
+		o.act(o.ctl.Motion(o.root(x, y)))
+		return true
+	})
+	win.Connect("button-release-event", func(_ *gtk.Window, ev *gdk.Event) bool {
+		e := gdk.EventButtonNewFromEvent(ev)
+		o.act(o.ctl.Release(o.root(e.X(), e.Y())))
+		return true
+	})
+	win.Connect("key-press-event", func(_ *gtk.Window, ev *gdk.Event) bool {
+		e := gdk.EventKeyNewFromEvent(ev)
+		var m shot.Mods
+		if e.State()&uint(gdk.SHIFT_MASK) != 0 {
+			m |= shot.Shift
+		}
+		if e.State()&uint(gdk.CONTROL_MASK) != 0 {
+			m |= shot.Ctrl
+		}
+		o.act(o.ctl.KeyPress(keyOf(e.KeyVal()), m))
+		return true
+	})
+	win.ShowAll()
+	win.Present()
+	if w, err := win.GetWindow(); err == nil {
+		if d, err := gdk.DisplayGetDefault(); err == nil {
+			if c, err := gdk.CursorNewFromName(d, "crosshair"); err == nil {
+				w.SetCursor(c)
+			}
+		}
+	}
+	return o, nil
+}
+
+func keyOf(v uint) shot.Key {
+	switch v {
+	case gdk.KEY_Left:
+		return shot.KeyLeft
+	case gdk.KEY_Right:
+		return shot.KeyRight
+	case gdk.KEY_Up:
+		return shot.KeyUp
+	case gdk.KEY_Down:
+		return shot.KeyDown
+	case gdk.KEY_Return, gdk.KEY_KP_Enter:
+		return shot.KeyEnter
+	case gdk.KEY_Escape:
+		return shot.KeyEscape
+	case gdk.KEY_a, gdk.KEY_A:
+		return shot.KeyA
+	case gdk.KEY_c, gdk.KEY_C:
+		return shot.KeyC
+	case gdk.KEY_s, gdk.KEY_S:
+		return shot.KeyS
+	}
+	return shot.KeyOther
+}
+
+// root converts window coordinates (logical) into root device pixels.
+func (o *overlay) root(x, y float64) image.Point {
+	return image.Pt(o.org.X+int(x*o.scale), o.org.Y+int(y*o.scale))
+}
+
+func (o *overlay) act(a shot.Action) {
+	switch a {
+	case shot.Redraw:
+		o.win.QueueDraw()
+	case shot.Copy:
+		sel := shot.Crop(o.img, o.ctl.Sel.Rect)
+		o.close()
+		o.u.copy(sel)
+	case shot.Save:
+		sel := shot.Crop(o.img, o.ctl.Sel.Rect)
+		o.close()
+		o.u.save(sel)
+	case shot.Cancel:
+		o.close()
+	}
+}
+
+func (o *overlay) close() {
+	o.win.Destroy()
+	o.u.overlay = nil
+}
+
+func (o *overlay) draw(_ *gtk.Window, cr *cairo.Context) bool {
+	cr.Scale(1/o.scale, 1/o.scale) // draw in device pixels
+	cr.Translate(-float64(o.org.X), -float64(o.org.Y))
+	gtk.GdkCairoSetSourcePixBuf(cr, o.pb, 0, 0)
+	cr.Paint()
+	b := o.ctl.Sel.Bounds
+	r := o.ctl.Sel.Rect
+	// Dim everything but the selection (even-odd: the selection is a hole).
+	cr.SetFillRule(cairo.FILL_RULE_EVEN_ODD)
+	cr.SetSourceRGBA(0, 0, 0, 0.4)
+	cr.Rectangle(float64(b.Min.X), float64(b.Min.Y), float64(b.Dx()), float64(b.Dy()))
+	if !r.Empty() {
+		cr.Rectangle(float64(r.Min.X), float64(r.Min.Y), float64(r.Dx()), float64(r.Dy()))
+	}
+	cr.Fill()
+	if r.Empty() {
+		return true
+	}
+	s := o.scale
+	cr.SetSourceRGB(0.16, 0.42, 0.78)
+	cr.SetLineWidth(s)
+	cr.Rectangle(float64(r.Min.X)-s/2, float64(r.Min.Y)-s/2, float64(r.Dx())+s, float64(r.Dy())+s)
+	cr.Stroke()
+	hs := 3 * s // handle half size
+	x0, y0, x1, y1 := float64(r.Min.X), float64(r.Min.Y), float64(r.Max.X), float64(r.Max.Y)
+	for _, p := range [][2]float64{{x0, y0}, {(x0 + x1) / 2, y0}, {x1, y0}, {x1, (y0 + y1) / 2}, {x1, y1}, {(x0 + x1) / 2, y1}, {x0, y1}, {x0, (y0 + y1) / 2}} {
+		cr.Rectangle(p[0]-hs, p[1]-hs, 2*hs, 2*hs)
+	}
+	cr.Fill()
+	// The W×H label above the selection (inside it at the screen's top).
+	label := shot.SizeLabel(r)
+	cr.SetFontSize(13 * s)
+	ly := y0 - 8*s
+	if ly < float64(b.Min.Y)+16*s {
+		ly = y0 + 18*s
+	}
+	cr.SetSourceRGBA(0, 0, 0, 0.7)
+	cr.Rectangle(x0, ly-14*s, float64(len(label))*8*s, 18*s)
+	cr.Fill()
+	cr.SetSourceRGB(1, 1, 1)
+	cr.MoveTo(x0+4*s, ly)
+	cr.ShowText(label)
+	return true
+}
