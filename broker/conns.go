@@ -52,9 +52,21 @@ func (l connListener) Serve(establish listeners.EstablishFn) {
 // Close stops accepting, then waits until mochi has taken in every
 // connection already handed to it: its Close must not wait for its clients
 // while one is still registering (a WaitGroup Add racing its Wait).
-func (l connListener) Close(closeClients listeners.CloseFn) {
-	l.Listener.Close(closeClients)
+// mochi's closeClients is not used: see closeListenerClients.
+func (l connListener) Close(listeners.CloseFn) {
+	l.Listener.Close(l.b.closeListenerClients)
 	l.starts.drain()
+}
+
+// closeListenerClients is mochi's closeListenerClients without its
+// Clients.GetByListener, which read-locks the clients twice and deadlocks
+// when a client registers or leaves between the two (mochi v2.7.9).
+func (b *Broker) closeListenerClients(id string) {
+	for _, cl := range b.mqtt.Clients.GetAll() {
+		if cl.Net.Listener == id && !cl.Closed() {
+			_ = b.mqtt.DisconnectClient(cl, packets.ErrServerShuttingDown)
+		}
+	}
 }
 
 // starts counts connections handed to mochi that it has not read yet.
