@@ -45,16 +45,24 @@ func (l connListener) Serve(establish listeners.EstablishFn) {
 		}
 		wc := conn.Wrap(c, l.opt, release)
 		wc.OnStart(l.starts.end)
-		return establish(id, wc)
+		if !l.starts.add(wc) {
+			return wc.Close()
+		}
+		defer l.starts.remove(wc)
+		return establish(id, wc) // returns when mochi is done with the client
 	})
 }
 
-// Close stops accepting, then waits until mochi has taken in every
-// connection already handed to it: its Close must not wait for its clients
-// while one is still registering (a WaitGroup Add racing its Wait).
-// mochi's closeClients is not used: see closeListenerClients.
+// Close stops accepting, closes every connection it handed mochi, then
+// waits until mochi has taken in each: its Close must not wait for its
+// clients while one is still registering (a WaitGroup Add racing its
+// Wait). mochi closes the clients it knows before it stops accepting, so
+// one that logs in meanwhile would hold its Close until its keepalive ran
+// out. mochi's closeClients is not used: see closeListenerClients.
 func (l connListener) Close(listeners.CloseFn) {
+	l.starts.stop()
 	l.Listener.Close(l.b.closeListenerClients)
+	l.starts.closeAll()
 	l.starts.drain()
 }
 
@@ -69,18 +77,57 @@ func (b *Broker) closeListenerClients(id string) {
 	}
 }
 
-// starts counts connections handed to mochi that it has not read yet.
+// starts counts connections handed to mochi that it has not read yet, and
+// keeps those it has not finished with.
 type starts struct {
 	mu      sync.Mutex
 	settled *sync.Cond
 	n       int
 	closing bool
+	live    map[*conn.Conn]struct{}
 }
 
 func newStarts() *starts {
-	s := &starts{}
+	s := &starts{live: map[*conn.Conn]struct{}{}}
 	s.settled = sync.NewCond(&s.mu)
 	return s
+}
+
+// add records c, or reports false when the listener is closing.
+func (s *starts) add(c *conn.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.live[c] = struct{}{}
+	return true
+}
+
+func (s *starts) remove(c *conn.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.live, c)
+}
+
+// stop turns away connections from now on.
+func (s *starts) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing = true
+}
+
+// closeAll closes every connection mochi has not finished with.
+func (s *starts) closeAll() {
+	s.mu.Lock()
+	live := make([]*conn.Conn, 0, len(s.live))
+	for c := range s.live {
+		live = append(live, c)
+	}
+	s.mu.Unlock()
+	for _, c := range live {
+		_ = c.Close()
+	}
 }
 
 func (s *starts) begin() bool {
@@ -104,7 +151,6 @@ func (s *starts) end() {
 func (s *starts) drain() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.closing = true
 	for s.n > 0 {
 		s.settled.Wait()
 	}

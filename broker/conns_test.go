@@ -393,3 +393,45 @@ func TestFloodEndsWithItsSender(t *testing.T) {
 		}
 	})
 }
+
+// Close ends a connection that was accepted before it and logs in while
+// it runs: mochi closes its clients before it stops accepting, and would
+// then wait for this one until its keepalive ran out.
+func TestCloseEndsAConnectionLoggingInMeanwhile(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "amy")
+	c, err := net.Dial("tcp", b.MQTTAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	waitUntil(t, func() bool { return b.PendingConnections() == 1 })
+
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		b.Close()
+	}()
+	waitUntil(t, func() bool {
+		d, err := net.DialTimeout("tcp", b.MQTTAddr(), waitFor)
+		if err != nil {
+			return true
+		}
+		d.Close()
+		return false
+	})
+	connect, err := brokertest.EncodePacket(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Connect},
+		ProtocolVersion: 4, Connect: packets.ConnectParams{ProtocolName: []byte("MQTT"), Clean: true,
+			Keepalive: 60, ClientIdentifier: "amy-late", UsernameFlag: true, Username: []byte("amy"),
+			PasswordFlag: true, Password: []byte("amy-password")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetWriteDeadline(time.Now().Add(waitFor))
+	_, _ = c.Write(connect) // the broker may have closed it already
+	select {
+	case <-closed:
+	case <-time.After(2 * waitFor):
+		t.Fatal("Close still waits for a client that logged in while it ran")
+	}
+}
