@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -104,16 +106,51 @@ func (h *specHook) OnPacketProcessed(cl *mqtt.Client, pk packets.Packet, err err
 
 func (h *specHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) { h.unpark(cl) }
 
-// unpark returns the message set aside while mochi handled the packet.
+// unpark returns the message set aside while mochi handled the packet to
+// the client's session, which a new connection may have taken over
+// meanwhile; a message it cannot return is dropped as mochi drops one.
 func (h *specHook) unpark(cl *mqtt.Client) {
-	if p, ok := h.parked.LoadAndDelete(cl); ok {
-		pk := p.(packets.Packet)
-		if _, taken := cl.State.Inflight.Get(pk.PacketID); taken {
-			h.b.log.Warn("queued message dropped: its packet id was reused meanwhile", "client", cl.ID, "topic", pk.TopicName)
-			return
-		}
-		cl.State.Inflight.Set(pk)
+	p, ok := h.parked.LoadAndDelete(cl)
+	if !ok {
+		return
 	}
+	pk := p.(packets.Packet)
+	to := h.sessionOf(cl)
+	switch _, taken := to.State.Inflight.Get(pk.PacketID); {
+	case to != cl && (to.Properties.Clean || cl.Properties.Clean && cl.Properties.ProtocolVersion < 5):
+		h.drop(cl, pk, "the session was taken over with a clean start") // [MQTT-3.1.2-4]
+	case taken:
+		h.drop(to, pk, "its packet id was reused meanwhile")
+	default:
+		to.State.Inflight.Set(pk)
+	}
+}
+
+// takeoverWait bounds how long unpark waits for mochi to register the
+// client that took a session over.
+const takeoverWait = time.Second
+
+// sessionOf is the client holding cl's session: cl, or the client that
+// took it over, which mochi registers after it marks cl taken over and
+// copies cl's queue.
+func (h *specHook) sessionOf(cl *mqtt.Client) *mqtt.Client {
+	if !cl.IsTakenOver() {
+		return cl
+	}
+	for end := time.Now().Add(takeoverWait); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		if cur, ok := h.b.mqtt.Clients.Get(cl.ID); ok && cur != cl {
+			return cur
+		}
+	}
+	return cl
+}
+
+// drop gives up a set-aside message as mochi's ClearInflights does: its
+// OnQosDropped hooks and the $SYS inflight count.
+func (h *specHook) drop(cl *mqtt.Client, pk packets.Packet, why string) {
+	h.b.delivery.OnQosDropped(cl, pk)
+	atomic.AddInt64(&h.b.mqtt.Info.Inflight, -1)
+	h.b.log.Warn("queued message dropped: "+why, "client", cl.ID, "topic", pk.TopicName)
 }
 
 // orderHeld stamps the messages waiting for an MQTT 5 client's receive

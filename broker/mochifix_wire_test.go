@@ -1,12 +1,17 @@
 package broker_test
 
 import (
+	"bytes"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
+	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -67,4 +72,73 @@ func TestQueuedSurvivesClientPublishWithSameID(t *testing.T) {
 	}
 	amy.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: first.PacketID})
 	amy.texts(t, "two")
+}
+
+// holdPublish stops the reading goroutine of the client that publishes
+// payload until release is closed: it is then still handling the packet.
+type holdPublish struct {
+	mqtt.HookBase
+	payload []byte
+	held    chan struct{}
+	release chan struct{}
+}
+
+func (h *holdPublish) ID() string { return "test-hold-publish" }
+
+func (h *holdPublish) Provides(b byte) bool { return b == mqtt.OnPublished }
+
+func (h *holdPublish) OnPublished(cl *mqtt.Client, pk packets.Packet) {
+	if bytes.Equal(pk.Payload, h.payload) {
+		close(h.held)
+		<-h.release
+	}
+}
+
+// A queued message set aside while the client's PUBLISH with its packet id
+// is handled goes back to the session when a new connection took the
+// session over meanwhile, or is counted as dropped when the new connection
+// started clean.
+func TestQueuedSurvivesTakeoverDuringClientPublish(t *testing.T) {
+	for _, clean := range []bool{false, true} {
+		t.Run(fmt.Sprintf("clean=%v", clean), func(t *testing.T) { testTakeoverDuringClientPublish(t, clean) })
+	}
+}
+
+func testTakeoverDuringClientPublish(t *testing.T, clean bool) {
+	hold := &holdPublish{payload: []byte(`{"text":"mine"}`), held: make(chan struct{}), release: make(chan struct{})}
+	b := brokertest.StartWith(t, testConfig(t.TempDir()), broker.Options{Logger: brokertest.Logger(t, testLogLevel),
+		Hooks: []mqtt.Hook{hold}})
+	register(t, b, "amy", "ben")
+	room := topics.Room(topics.Lobby)
+	session := packets.Properties{ReceiveMaximum: 1, SessionExpiryInterval: 3600, SessionExpiryIntervalFlag: true}
+	amy := dialRawSession(t, b, "amy", "amy-pet", true, 5, session)
+	amy.subscribe(packets.Subscription{Filter: room, Qos: 1, NoLocal: true}, 0)
+	ben := connect(t, b, "ben")
+	ben.pub(room, 1, `{"text":"one"}`)
+	ben.pub(room, 1, `{"text":"two"}`)
+	ben.mustCall(topics.MethodFriendList, nil, nil) // after both fan-outs
+	first := amy.nextPublish()
+	if chatText(t, first) != "one" {
+		t.Fatalf("first = %q", first.Payload)
+	}
+
+	// "two" is held under the id after first's; amy's PUBLISH with that id
+	// sets it aside, and her pet reconnects while the broker handles it.
+	amy.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1}, PacketID: first.PacketID + 1,
+		TopicName: room, Payload: hold.payload})
+	select {
+	case <-hold.held:
+	case <-time.After(waitFor):
+		t.Fatal("amy's PUBLISH was not handled")
+	}
+	dialRawSession(t, b, "amy", "amy-pet", clean, 5, session)
+	close(hold.release)
+	if clean {
+		waitUntil(t, func() bool { return b.InflightCount() == 0 })
+		if q := b.QueuedTopics("amy-pet"); len(q) > 0 {
+			t.Fatalf("a clean start kept %q", q)
+		}
+		return
+	}
+	waitUntil(t, func() bool { return len(b.QueuedTopics("amy-pet")) == 2 })
 }

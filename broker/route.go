@@ -369,8 +369,9 @@ func (b *Broker) mayReceive(cl *mqtt.Client, topic string) bool {
 func notQueued(topic string, closed bool) bool { return closed && isRoomChat(topic) }
 
 // deliveryHooks runs, through mochi's own Hooks type, the hooks mochi calls
-// while it delivers a message, for deliver to call them too: a storage or
-// metrics hook must see route's deliveries as it sees mochi's.
+// while it delivers a message or drops a queued one, for deliver and
+// specHook to call them too: a storage or metrics hook must see route's
+// deliveries as it sees mochi's.
 type deliveryHooks struct {
 	mqtt.Hooks
 	onWire bool // a hook wants OnPacketEncode or OnPacketSent: mochi's WritePacket calls them
@@ -382,7 +383,7 @@ func newDeliveryHooks(all []mqtt.Hook) (*deliveryHooks, error) {
 		if h.Provides(mqtt.OnPacketEncode) || h.Provides(mqtt.OnPacketSent) {
 			d.onWire = true
 		}
-		if h.Provides(mqtt.OnQosPublish) || h.Provides(mqtt.OnPacketIDExhausted) {
+		if h.Provides(mqtt.OnQosPublish) || h.Provides(mqtt.OnPacketIDExhausted) || h.Provides(mqtt.OnQosDropped) {
 			if err := d.Add(initialised{h}, nil); err != nil {
 				return nil, err
 			}
