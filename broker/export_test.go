@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
@@ -136,3 +137,6 @@ func (b *Broker) PendingConnections() int { return b.gate.Pending() }
 // TunesRuntime reports whether the broker trims memory and keeps
 // publishers' stacks (Options.TuneRuntime).
 func (b *Broker) TunesRuntime() bool { return b.untrim != nil }
+
+// MochiClient is mochi's client for id.
+func (b *Broker) MochiClient(id string) (*mqtt.Client, bool) { return b.mqtt.Clients.Get(id) }

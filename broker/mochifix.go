@@ -23,7 +23,7 @@ func (h *specHook) ID() string { return "tachikoma-spec" }
 
 func (h *specHook) Provides(b byte) bool {
 	switch b {
-	case mqtt.OnConnect, mqtt.OnSessionEstablish, mqtt.OnPacketRead, mqtt.OnPacketProcessed, mqtt.OnDisconnect:
+	case mqtt.OnConnect, mqtt.OnPacketEncode, mqtt.OnPacketRead, mqtt.OnPacketProcessed, mqtt.OnDisconnect:
 		return true
 	}
 	return false
@@ -43,16 +43,25 @@ func (h *specHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	return nil
 }
 
-// OnSessionEstablish puts a resumed session's queued messages back in the
-// order they were queued: mochi resends them sorted by the low 16 bits of
-// their creation second, so messages of one second come in any order and
-// those of different days by chance [MQTT-4.6.0-1].
-func (h *specHook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
-	old, ok := h.b.mqtt.Clients.Get(cl.ID)
-	if pk.Connect.Clean || !ok {
-		return
+// OnPacketEncode puts a resumed session's queued messages back in the
+// order they were queued when its CONNACK is encoded: mochi has copied the
+// session into cl and resends it right after, before cl reads a packet
+// [MQTT-4.6.0-1]. mochi sorts them by the low 16 bits of their creation
+// second, so messages of one second come in any order and those of
+// different days by chance.
+func (h *specHook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	if pk.FixedHeader.Type == packets.Connack && pk.SessionPresent {
+		orderQueued(cl)
 	}
-	queued := old.State.Inflight.GetAll(false)
+	return pk
+}
+
+// connackOnly tells deliveries that specHook's OnPacketEncode leaves a
+// PUBLISH alone, so they need not go through mochi's WritePacket for it.
+func (h *specHook) connackOnly() {}
+
+func orderQueued(cl *mqtt.Client) {
+	queued := cl.State.Inflight.GetAll(false)
 	if len(queued) < 2 {
 		return
 	}
@@ -61,8 +70,12 @@ func (h *specHook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 		return cmp.Or(cmp.Compare(a.Created, b.Created), cmp.Compare(a.PacketID, b.PacketID))
 	})
 	for i, p := range queued {
-		p.Created = p.Created&^0xffff | int64(i)
-		old.State.Inflight.Set(p)
+		// Deliveries to cl may run already; mochi's expiry sweep may have
+		// removed one.
+		if cur, ok := cl.State.Inflight.Get(p.PacketID); ok && cur.Created == p.Created {
+			p.Created = p.Created&^0xffff | int64(i)
+			cl.State.Inflight.Set(p)
+		}
 	}
 }
 

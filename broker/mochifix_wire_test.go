@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -141,4 +142,78 @@ func testTakeoverDuringClientPublish(t *testing.T, clean bool) {
 		return
 	}
 	waitUntil(t, func() bool { return len(b.QueuedTopics("amy-pet")) == 2 })
+}
+
+// queueWatch records each queued message's creation stamp, and whether a
+// resumed session's old client had its queue changed before mochi copied
+// it.
+type queueWatch struct {
+	mqtt.HookBase
+	b       *broker.Broker
+	mu      sync.Mutex
+	created map[uint16]int64
+	changed []string
+}
+
+func (h *queueWatch) ID() string { return "test-queue-watch" }
+
+func (h *queueWatch) Provides(b byte) bool { return b == mqtt.OnQosPublish || b == mqtt.OnSessionEstablish }
+
+func (h *queueWatch) OnQosPublish(cl *mqtt.Client, pk packets.Packet, sent int64, resends int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.created[pk.PacketID]; !ok {
+		h.created[pk.PacketID] = pk.Created
+	}
+}
+
+// OnSessionEstablish runs after the broker's own hooks.
+func (h *queueWatch) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
+	old, ok := h.b.MochiClient(cl.ID)
+	if !ok {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, p := range old.State.Inflight.GetAll(false) {
+		if p.Created != h.created[p.PacketID] {
+			h.changed = append(h.changed, fmt.Sprintf("id %d created %d, queued %d", p.PacketID, p.Created, h.created[p.PacketID]))
+		}
+	}
+}
+
+// A resumed session's queue is put in order on the new client, not on the
+// old one, whose reading goroutine may still remove what was acknowledged
+// (a rewrite would bring that back); the messages still come in order.
+func TestResumedQueueOrderedOnTheNewClient(t *testing.T) {
+	watch := &queueWatch{created: map[uint16]int64{}}
+	b := brokertest.StartWith(t, testConfig(t.TempDir()), broker.Options{Logger: brokertest.Logger(t, testLogLevel),
+		Hooks: []mqtt.Hook{watch}})
+	watch.b = b
+	register(t, b, "amy", "ben")
+	room := topics.Room(topics.Lobby)
+	amy := dialRawSession(t, b, "amy", "amy-pet", false, 4, packets.Properties{})
+	amy.subscribe(packets.Subscription{Filter: room, Qos: 1}, 0)
+	ben := connect(t, b, "ben")
+	want := []string{"one", "two", "three"}
+	for _, text := range want {
+		ben.pub(room, 1, fmt.Sprintf(`{"text":%q}`, text))
+	}
+	for _, text := range want { // read, never acknowledged
+		if got := chatText(t, amy.nextPublish()); got != text {
+			t.Fatalf("got %q, want %q", got, text)
+		}
+	}
+	again := dialRawSession(t, b, "amy", "amy-pet", false, 4, packets.Properties{})
+	for _, text := range want {
+		pk := again.nextPublish()
+		if got := chatText(t, pk); got != text || !pk.FixedHeader.Dup {
+			t.Fatalf("resent %q dup=%v, want %q", got, pk.FixedHeader.Dup, text)
+		}
+	}
+	watch.mu.Lock()
+	defer watch.mu.Unlock()
+	if len(watch.changed) > 0 {
+		t.Fatalf("the old client's queue was rewritten: %q", watch.changed)
+	}
 }

@@ -380,7 +380,8 @@ type deliveryHooks struct {
 func newDeliveryHooks(all []mqtt.Hook) (*deliveryHooks, error) {
 	d := &deliveryHooks{}
 	for _, h := range all {
-		if h.Provides(mqtt.OnPacketEncode) || h.Provides(mqtt.OnPacketSent) {
+		_, connackOnly := h.(interface{ connackOnly() })
+		if h.Provides(mqtt.OnPacketEncode) && !connackOnly || h.Provides(mqtt.OnPacketSent) {
 			d.onWire = true
 		}
 		if h.Provides(mqtt.OnQosPublish) || h.Provides(mqtt.OnPacketIDExhausted) || h.Provides(mqtt.OnQosDropped) {
