@@ -61,9 +61,10 @@ type Conn struct {
 	warm    warmth
 
 	mu      sync.Mutex
-	pending []byte // accepted, not yet given to the kernel; in order after whatever busy is writing
-	busy    bool   // a goroutine is writing; others only append to pending
-	err     error  // once set, the connection is closed and every Write fails
+	pending []byte        // accepted, not yet given to the kernel; in order after whatever busy is writing
+	busy    bool          // a goroutine is writing; others only append to pending
+	err     error         // once set, the connection is closed and every Write fails
+	flushed chan struct{} // closed when the running flush goroutine ends; nil: none runs
 
 	relMu   sync.Mutex
 	release func() // gives back the not-yet-authenticated slot; nil once given back
@@ -238,11 +239,23 @@ func (c *Conn) Backlog() Backlog {
 	return Backlog{Bytes: inq, Waited: now.Sub(c.since), PeerClosed: closed}
 }
 
-// Close closes the connection; bytes not yet written are dropped.
+// closeFlushWait bounds how long Close waits for queued bytes to be written.
+const closeFlushWait = time.Second
+
+// Close closes the connection. Bytes already queued get up to
+// closeFlushWait to reach the peer first: over TLS and WebSocket every write
+// is queued, and the last packet (a refusing CONNACK, a DISCONNECT) is the
+// one that says why the connection ends.
 func (c *Conn) Close() error {
 	c.start()
 	c.giveBack()
 	c.mu.Lock()
+	if flushed := c.flushed; flushed != nil && c.err == nil {
+		c.mu.Unlock()
+		_ = c.Conn.SetWriteDeadline(time.Now().Add(closeFlushWait))
+		<-flushed
+		c.mu.Lock()
+	}
 	if c.err != nil {
 		c.mu.Unlock()
 		return nil

@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -379,4 +380,24 @@ func (c *counted) SyscallConn() (syscall.RawConn, error) {
 		return nil, errors.ErrUnsupported
 	}
 	return sc.SyscallConn()
+}
+
+// Bytes queued when the connection is closed still reach the peer: over
+// TLS and WebSocket every write is queued, and the last one (a refusing
+// CONNACK, a DISCONNECT) says why the connection ends.
+func TestCloseWritesQueued(t *testing.T) {
+	s, c := tcpPair(t)
+	q := Wrap(layered{s}, Options{BacklogLimit: 1 << 20}, nil)
+	want := []byte("\x20\x02\x00\x05") // CONNACK, not authorized
+	if _, err := q.Write(want); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(c)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("peer read %q, %v; want %q", got, err, want)
+	}
 }

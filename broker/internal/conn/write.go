@@ -58,8 +58,13 @@ func (c *Conn) Write(p []byte) (int, error) {
 				}
 				return 0, err
 			}
+			flushed := make(chan struct{})
+			c.flushed = flushed
 			c.mu.Unlock()
-			go c.flush()
+			go func() {
+				defer close(flushed)
+				c.flush()
+			}()
 			return len(p), nil
 		}
 		if len(c.pending) == 0 {
@@ -90,6 +95,7 @@ func (c *Conn) flush() {
 		c.mu.Lock()
 		if c.err != nil || len(c.pending) == 0 {
 			c.busy = false
+			c.flushed = nil
 			c.mu.Unlock()
 			return
 		}
