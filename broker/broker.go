@@ -28,6 +28,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/broker/password"
 	"github.com/tachikoma-pet/tachikoma/broker/requests"
 	"github.com/tachikoma-pet/tachikoma/broker/store"
+	"github.com/tachikoma-pet/tachikoma/broker/web"
 	"github.com/tachikoma-pet/tachikoma/broker/wslistener"
 )
 
@@ -57,6 +58,7 @@ type Broker struct {
 	httpLn       net.Listener
 	tcp          *listeners.TCP
 	ws           *wslistener.Listener
+	web          *web.Handler // nil when web.enabled is off
 	hashCost     password.Params
 	hashSlot     chan struct{} // bounds concurrent argon2id work (logins, registrations)
 	hashes       atomic.Int64  // argon2id checks made
@@ -151,6 +153,12 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	b.probeSlot = make(chan struct{}, 1)
 	b.store.ObserveCommits(b.metrics.committed)
 	b.sessions = newSessionIndex()
+	if cfg.Web.Enabled {
+		if b.web, err = web.New(); err != nil {
+			b.store.Close()
+			return nil, fmt.Errorf("web client: %w", err)
+		}
+	}
 
 	caps := mqtt.NewDefaultServerCapabilities()
 	// mochi drops queued and retained messages after 24 h by default; a

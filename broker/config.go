@@ -23,6 +23,7 @@ type Config struct {
 	TLS      TLSConfig `yaml:"tls"`
 
 	Registration RegistrationConfig `yaml:"registration"`
+	Web          WebConfig          `yaml:"web"`
 	Limits       LimitsConfig       `yaml:"limits"`
 	Sessions     SessionsConfig     `yaml:"sessions"`
 	Backups      BackupsConfig      `yaml:"backups"`
@@ -39,6 +40,11 @@ type TLSConfig struct {
 type RegistrationConfig struct {
 	Enabled   bool `yaml:"enabled"`
 	PerMinute int  `yaml:"per_minute"` // per client address
+}
+
+// WebConfig controls the browser client served at / on the HTTP listener.
+type WebConfig struct {
+	Enabled bool `yaml:"enabled"`
 }
 
 // LimitsConfig bounds what one user may do.
@@ -100,6 +106,7 @@ func DefaultConfig() Config {
 		MetricsAllow: "127.0.0.0/8 ::1",
 		DataDir:      "data",
 		Registration: RegistrationConfig{Enabled: true, PerMinute: 5},
+		Web:          WebConfig{Enabled: true},
 		Limits: LimitsConfig{MessagesPerSecond: 25, MessageBurst: 50, LoginFailures: 5,
 			LoginMaxDelay: Duration(8 * time.Second), MaxPacketBytes: 128 * 1024, MaxQueued: 1000, MaxBacklogBytes: 1 << 20,
 			HTTPReadTimeout: Duration(10 * time.Second), HTTPWriteTimeout: Duration(10 * time.Second),

@@ -80,6 +80,14 @@ func (b *Broker) httpHandler() http.Handler {
 	})
 	mux.HandleFunc("POST /api/v1/register", b.handleRegister)
 	b.observeRoutes(mux)
+	if b.ws != nil {
+		// The web client's MQTT on its own origin; the upgrade hands the
+		// connection to the WebSocket listener, which bounds it from then on.
+		mux.Handle("GET /mqtt", b.ws)
+	}
+	if b.web != nil {
+		b.web.Register(mux)
+	}
 	return http.MaxBytesHandler(mux, int64(b.cfg.Limits.HTTPMaxBodyBytes))
 }
 

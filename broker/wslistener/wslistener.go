@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -26,7 +27,7 @@ type Listener struct {
 	tlsConf        *tls.Config
 	ln             net.Listener
 	srv            *http.Server
-	establish      listeners.EstablishFn
+	establish      atomic.Pointer[listeners.EstablishFn] // set by Serve
 	log            *slog.Logger
 	once           sync.Once
 	upgrader       websocket.Upgrader
@@ -100,7 +101,7 @@ func (l *Listener) connState(c net.Conn, st http.ConnState) {
 
 // Serve accepts connections until Close.
 func (l *Listener) Serve(establish listeners.EstablishFn) {
-	l.establish = establish
+	l.establish.Store(&establish)
 	if err := l.srv.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		l.log.Error("websocket listener stopped", "error", err, "listener", l.id)
 	}
@@ -118,13 +119,23 @@ func (l *Listener) Close(closeClients listeners.CloseFn) {
 	closeClients(l.id)
 }
 
+// ServeHTTP upgrades a request to MQTT over WebSocket and serves it as a
+// client of this listener, so that another HTTP server (the web client's)
+// can offer /mqtt on its own origin.
+func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) { l.handle(w, r) }
+
 func (l *Listener) handle(w http.ResponseWriter, r *http.Request) {
+	establish := l.establish.Load()
+	if establish == nil {
+		http.Error(w, "not serving yet", http.StatusServiceUnavailable)
+		return
+	}
 	c, err := l.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered the request
 	}
 	defer c.Close()
-	if err := l.establish(l.id, &conn{Conn: c.NetConn(), ws: c}); err != nil {
+	if err := (*establish)(l.id, &conn{Conn: c.NetConn(), ws: c}); err != nil {
 		l.log.Debug("websocket client ended", "error", err, "remote", r.RemoteAddr)
 	}
 }

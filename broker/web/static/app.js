@@ -1,0 +1,565 @@
+// Tachikoma web client: the chat protocol of docs/PROTOCOL.md over MQTT.js,
+// and a pet that walks along the bottom of the page. Text from the network
+// only ever reaches the page through textContent.
+'use strict';
+
+const STATIC = document.getElementById('app-script').dataset.static;
+const AUTH_KEY = 'tachikoma.auth'; // {user, token, expires}: never a password
+const LANG_KEY = 'tachikoma.lang';
+const PAGE = 30; // history messages per page
+const SEND_TIMEOUT = 15000;
+
+const TEXT = {
+  en: {
+    'logout': 'Log out', 'login.title': 'Log in', 'login.user': 'Username', 'login.password': 'Password',
+    'login.remember': 'Remember me on this browser', 'login.submit': 'Log in', 'login.busy': 'Logging in…',
+    'rooms': 'Rooms', 'friends': 'Friends', 'back': 'Back', 'older': 'Earlier messages', 'send': 'Send',
+    'compose': 'Message (Enter to send, Shift+Enter for a new line)',
+    'err.auth': 'Wrong username or password.', 'err.busy': 'The server is busy; try again in a few seconds.',
+    'err.network': 'Cannot reach the server. Check the address and your connection.',
+    'err.token': 'Your saved login has expired; log in again.',
+    'pending': 'sending…', 'failed': 'not sent', 'retry': 'Retry',
+    'online': 'online', 'offline': 'offline', 'reconnecting': 'Connection lost; reconnecting…',
+    'none': 'Nothing here yet.', 'notice': 'Server notice: ',
+  },
+  zh: {
+    'logout': '退出登录', 'login.title': '登录', 'login.user': '用户名', 'login.password': '密码',
+    'login.remember': '在此浏览器上记住我', 'login.submit': '登录', 'login.busy': '正在登录…',
+    'rooms': '房间', 'friends': '好友', 'back': '返回', 'older': '更早的消息', 'send': '发送',
+    'compose': '输入消息（Enter 发送，Shift+Enter 换行）',
+    'err.auth': '用户名或密码错误。', 'err.busy': '服务器繁忙，请过几秒再试。',
+    'err.network': '无法连接服务器，请检查地址和网络。',
+    'err.token': '保存的登录已过期，请重新登录。',
+    'pending': '发送中…', 'failed': '发送失败', 'retry': '重试',
+    'online': '在线', 'offline': '离线', 'reconnecting': '连接已断开，正在重连…',
+    'none': '还没有消息。', 'notice': '服务器提示：',
+  },
+};
+
+let lang = localStorage.getItem(LANG_KEY) ||
+  ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en');
+
+function t(key) { return (TEXT[lang] && TEXT[lang][key]) || TEXT.en[key] || key; }
+
+const $ = (id) => document.getElementById(id);
+
+function applyLang() {
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  $('lang').value = lang;
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  renderLists();
+  renderMessages(false);
+}
+
+// ---- state ----
+
+const state = {
+  client: null, me: '', nick: '', token: '', remember: false, connected: false,
+  convs: new Map(), // key ("r:lobby", "u:bob") -> conversation
+  active: '', replies: new Map(), seq: 0,
+};
+
+function conv(key, title) {
+  let c = state.convs.get(key);
+  if (!c) {
+    c = { key, kind: key[0] === 'r' ? 'room' : 'dm', name: key.slice(2), title: title || key.slice(2),
+      messages: [], byId: new Set(), oldest: 0, more: true, loaded: false, unread: 0, status: '' };
+    state.convs.set(key, c);
+  } else if (title) {
+    c.title = title;
+  }
+  return c;
+}
+
+function sendTopic(c) {
+  return c.kind === 'room' ? 'tachikoma/rooms/' + c.name : 'tachikoma/users/' + c.name + '/dm/' + state.me;
+}
+
+// ---- connection ----
+
+function wsURL() { return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/mqtt'; }
+
+function loginError(key, detail) {
+  const el = $('login-error');
+  el.textContent = t(key);
+  el.title = detail || '';
+  el.dataset.key = key;
+  el.hidden = false;
+}
+
+function connackError(err) {
+  const code = err && err.code;
+  if (code === 4 || code === 5 || code === 134 || code === 135) return 'err.auth';
+  if (code === 3 || code === 136 || code === 137) return 'err.busy';
+  return 'err.network';
+}
+
+function connect(user, secret, remember, usingToken) {
+  const btn = $('login-button');
+  btn.disabled = true;
+  btn.textContent = t('login.busy');
+  $('login-error').hidden = true;
+  const client = mqtt.connect(wsURL(), {
+    username: user, password: secret, protocolVersion: 4, clean: true, reconnectPeriod: 0,
+    connectTimeout: 20000, clientId: 'web-' + user + '-' + Math.random().toString(36).slice(2, 10),
+  });
+  state.client = client;
+  let failed = '', detail = '';
+  client.on('error', (err) => {
+    if (state.connected) return;
+    failed = connackError(err);
+    detail = String(err && err.message);
+  });
+  client.on('close', () => {
+    if (client !== state.client) return;
+    if (!state.connected) {
+      // MQTT.js closes before it reports a refused CONNACK: decide after.
+      setTimeout(() => refused(), 0);
+      return;
+    }
+    status(t('reconnecting'));
+  });
+  const refused = () => {
+    if (client !== state.client || state.connected) return;
+    btn.disabled = false;
+    btn.textContent = t('login.submit');
+    client.end(true);
+    if (usingToken && failed === 'err.auth') {
+      localStorage.removeItem(AUTH_KEY);
+      failed = 'err.token';
+    }
+    showLogin();
+    loginError(failed || 'err.network', detail);
+  };
+  client.on('connect', () => {
+    status('');
+    if (state.connected) { resubscribe(); return; }
+    state.connected = true;
+    state.me = user;
+    state.remember = remember;
+    btn.disabled = false;
+    btn.textContent = t('login.submit');
+    $('password').value = '';
+    client.options.reconnectPeriod = 3000;
+    onLoggedIn();
+  });
+  client.on('message', onMessage);
+}
+
+function resubscribe() {
+  state.client.subscribe('tachikoma/#', { qos: 1 });
+}
+
+async function onLoggedIn() {
+  $('login-view').hidden = true;
+  $('chat-view').hidden = false;
+  $('logout').hidden = false;
+  resubscribe();
+  try {
+    const tok = await request('auth.token', {});
+    state.token = tok.token;
+    // Reconnects log in with the token: the password is not kept anywhere.
+    state.client.options.password = tok.token;
+    if (state.remember) {
+      localStorage.setItem(AUTH_KEY, JSON.stringify({ user: state.me, token: tok.token, expires: tok.expires }));
+    }
+  } catch (e) { /* reconnecting then needs a new login */ }
+  try {
+    const p = await request('profile.get', {});
+    state.nick = p.nickname || state.me;
+  } catch (e) { state.nick = state.me; }
+  $('me').textContent = state.nick;
+  await refreshLists();
+  if (!state.active) open('r:lobby');
+  pet.show();
+}
+
+function logout() {
+  localStorage.removeItem(AUTH_KEY);
+  const c = state.client;
+  state.client = null;
+  state.connected = false;
+  if (c) c.end(true);
+  state.convs.clear();
+  state.active = '';
+  $('message-list').replaceChildren();
+  showLogin();
+}
+
+function showLogin() {
+  state.connected = false;
+  $('chat-view').hidden = true;
+  $('logout').hidden = true;
+  $('login-view').hidden = false;
+  pet.hide();
+}
+
+function request(method, params) {
+  return new Promise((resolve, reject) => {
+    const id = 'w' + (++state.seq);
+    const timer = setTimeout(() => { state.replies.delete(id); reject(new Error('timeout')); }, 20000);
+    state.replies.set(id, (r) => {
+      clearTimeout(timer);
+      if (r.error) reject(new Error(r.error.message)); else resolve(r.result);
+    });
+    state.client.publish('tachikoma/users/' + state.me + '/requests', JSON.stringify({ id, method, params }), { qos: 1 });
+  });
+}
+
+async function refreshLists() {
+  try {
+    const rooms = await request('room.list', {});
+    for (const r of rooms.rooms || []) if (r.member) conv('r:' + r.room, r.title || r.room);
+  } catch (e) { conv('r:lobby'); }
+  try {
+    const fr = await request('friend.list', {});
+    for (const f of fr.friends || []) {
+      const c = conv('u:' + f.user, f.nickname);
+      c.status = f.status || c.status;
+    }
+  } catch (e) { /* the list stays as it was */ }
+  renderLists();
+}
+
+// ---- incoming ----
+
+function parse(payload) {
+  try { return JSON.parse(new TextDecoder().decode(payload)); } catch (e) { return null; }
+}
+
+function onMessage(topic, payload) {
+  const p = topic.split('/');
+  if (p[0] !== 'tachikoma') return;
+  const m = parse(payload);
+  if (p[1] === 'rooms' && p.length === 3 && m) return receive(conv('r:' + p[2]), m);
+  if (p[1] === 'presence' && p.length === 3 && m) {
+    if (p[2] !== state.me) { conv('u:' + p[2], m.nick).status = m.status; renderLists(); }
+    return;
+  }
+  if (p[1] !== 'users' || p[2] !== state.me) return;
+  if (p[3] === 'dm' && p.length === 5 && m) return receive(conv('u:' + p[4]), m);
+  if (p[3] === 'replies' && m) {
+    const done = state.replies.get(m.id);
+    if (done) { state.replies.delete(m.id); done(m); }
+    return;
+  }
+  if (p[3] === 'events' && m) {
+    if (m.type === 'notice') status(t('notice') + (m.text || ''), 8000);
+    else if (m.type && m.type.startsWith('friend.')) refreshLists();
+  }
+}
+
+function receive(c, m) {
+  if (typeof m.text !== 'string' || c.byId.has(m.id)) return;
+  const mine = m.from === state.me;
+  if (mine && m.cid) {
+    const i = c.messages.findIndex((x) => x.cid === m.cid && !x.id);
+    if (i >= 0) c.messages.splice(i, 1);
+  }
+  add(c, m);
+  if (c.key === state.active) renderMessages(true);
+  if (mine) return;
+  if (c.key !== state.active || document.hidden) { c.unread++; renderLists(); }
+  const mention = c.kind === 'dm' || m.text.includes('@' + state.me) || (state.nick && m.text.includes('@' + state.nick));
+  pet.say(m.nick || m.from, m.text, mention);
+  if (document.hidden && window.Notification && Notification.permission === 'granted') {
+    new Notification(m.nick || m.from, { body: m.text.slice(0, 200), tag: c.key });
+  }
+}
+
+function add(c, m) {
+  if (m.id) {
+    c.byId.add(m.id);
+    if (!c.oldest || m.id < c.oldest) c.oldest = m.id;
+  }
+  c.messages.push(m);
+  c.messages.sort((a, b) => (a.id || Infinity) - (b.id || Infinity) || a.ts - b.ts);
+}
+
+async function loadOlder(c) {
+  if (!c.more || c.loading) return;
+  c.loading = true;
+  const params = c.kind === 'room' ? { room: c.name } : { peer: c.name };
+  if (c.oldest) params.before = c.oldest;
+  params.limit = PAGE;
+  try {
+    const r = await request('history', params);
+    const list = r.messages || [];
+    for (const m of list) if (!c.byId.has(m.id)) add(c, m);
+    c.more = list.length === PAGE;
+    c.loaded = true;
+  } catch (e) {
+    status(e.message, 5000);
+  } finally {
+    c.loading = false;
+  }
+  if (c.key === state.active) renderMessages(false, true);
+}
+
+// ---- sending ----
+
+function send(text) {
+  const c = state.convs.get(state.active);
+  if (!c || !text.trim()) return;
+  const m = { cid: 'web-' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8),
+    from: state.me, nick: state.nick, text, ts: Date.now(), state: 'pending' };
+  c.messages.push(m);
+  publish(c, m);
+  renderMessages(true);
+}
+
+function publish(c, m) {
+  m.state = 'pending';
+  const timer = setTimeout(() => { if (m.state === 'pending') { m.state = 'failed'; renderMessages(false); } }, SEND_TIMEOUT);
+  state.client.publish(sendTopic(c), JSON.stringify({ text: m.text, cid: m.cid }), { qos: 1 }, (err) => {
+    clearTimeout(timer);
+    m.state = err ? 'failed' : '';
+    if (c.key === state.active) renderMessages(false);
+  });
+}
+
+// ---- rendering ----
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function renderLists() {
+  const rooms = [], friends = [];
+  for (const c of state.convs.values()) (c.kind === 'room' ? rooms : friends).push(c);
+  const item = (c) => {
+    const li = el('li', c.key === state.active ? 'active' : '');
+    const b = el('button', 'conv');
+    b.type = 'button';
+    b.dataset.key = c.key;
+    if (c.kind === 'dm') b.append(el('span', 'dot ' + (c.status === 'online' ? 'on' : 'off')));
+    b.append(el('span', 'name', c.kind === 'room' ? '# ' + c.title : c.title));
+    if (c.kind === 'dm' && c.status) b.append(el('span', 'presence', t(c.status === 'online' ? 'online' : 'offline')));
+    if (c.unread) b.append(el('span', 'badge', String(c.unread)));
+    b.addEventListener('click', () => open(c.key));
+    li.append(b);
+    return li;
+  };
+  $('rooms').replaceChildren(...rooms.map(item));
+  $('friends').replaceChildren(...friends.map(item));
+}
+
+function open(key) {
+  const c = state.convs.get(key) || conv(key);
+  state.active = key;
+  c.unread = 0;
+  document.body.classList.add('in-conversation');
+  $('conv-title').textContent = c.kind === 'room' ? '# ' + c.title : c.title;
+  renderLists();
+  renderMessages(true);
+  if (!c.loaded) loadOlder(c).then(() => { if (state.active === key) scrollToEnd(); });
+  $('input').focus();
+}
+
+function timeText(ts) {
+  const d = new Date(ts);
+  return d.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en', { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+function scrollToEnd() { const box = $('messages'); box.scrollTop = box.scrollHeight; }
+
+function renderMessages(toEnd, keepPlace) {
+  const c = state.convs.get(state.active);
+  const list = $('message-list');
+  if (!c) { list.replaceChildren(); return; }
+  const box = $('messages');
+  const fromBottom = box.scrollHeight - box.scrollTop;
+  const items = c.messages.map((m) => {
+    const li = el('li', 'msg' + (m.from === state.me ? ' mine' : '') + (m.state ? ' ' + m.state : ''));
+    const meta = el('div', 'meta');
+    meta.append(el('span', 'nick', m.nick || m.from), el('time', 'ts', timeText(m.ts)));
+    li.append(meta, el('div', 'text', m.text));
+    if (m.state) {
+      const s = el('div', 'state', t(m.state));
+      if (m.state === 'failed') {
+        const r = el('button', 'retry', t('retry'));
+        r.type = 'button';
+        r.addEventListener('click', () => { publish(c, m); renderMessages(false); });
+        s.append(' ', r);
+      }
+      li.append(s);
+    }
+    return li;
+  });
+  if (!items.length && c.loaded) items.push(el('li', 'empty', t('none')));
+  list.replaceChildren(...items);
+  $('older').hidden = !c.more || !c.loaded;
+  if (toEnd) scrollToEnd();
+  else if (keepPlace) box.scrollTop = box.scrollHeight - fromBottom;
+}
+
+let statusTimer = 0;
+function status(text, ms) {
+  const s = $('status');
+  s.textContent = text;
+  s.hidden = !text;
+  clearTimeout(statusTimer);
+  if (text && ms) statusTimer = setTimeout(() => { s.hidden = true; }, ms);
+}
+
+// ---- the pet ----
+
+const pet = {
+  anims: null, x: 40, dir: 1, anim: 'stand', frame: 0, action: 'stand', actionEnds: 0,
+  dragging: false, timer: 0, last: 0, bubbleTimer: 0,
+
+  async load() {
+    try {
+      const r = await fetch(STATIC + '/pet/pet.json');
+      this.anims = await r.json();
+    } catch (e) { this.anims = null; }
+  },
+  show() {
+    if (!this.anims) return;
+    $('pet').hidden = false;
+    if (!this.timer) { this.play('stand'); this.last = performance.now(); requestAnimationFrame((t) => this.step(t)); }
+  },
+  hide() { $('pet').hidden = true; },
+  play(name) {
+    this.anim = name;
+    this.frame = 0;
+    this.show_frame();
+  },
+  show_frame() {
+    const a = this.anims[this.anim];
+    const f = a.frames[this.frame];
+    $('pet-img').src = STATIC + '/pet/' + f.image;
+    $('pet').dataset.anim = this.anim;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      if (this.frame + 1 < a.frames.length) this.frame++;
+      else if (a.loop) this.frame = 0;
+      else return this.done();
+      this.show_frame();
+    }, f.ms);
+  },
+  done() {
+    if (this.anim === 'jump') this.choose();
+  },
+  choose() {
+    if (this.dragging) return;
+    const r = Math.random();
+    const [action, secs] = r < 0.45 ? ['walk', 4 + Math.random() * 6] : r < 0.7 ? ['stand', 3 + Math.random() * 3]
+      : r < 0.9 ? ['sit', 5 + Math.random() * 6] : ['sleep', 8 + Math.random() * 10];
+    if (action === 'walk' && Math.random() < 0.4) this.dir = -this.dir;
+    this.action = action;
+    this.actionEnds = performance.now() + secs * 1000;
+    this.play(action);
+  },
+  step(now) {
+    const dt = Math.min(0.1, (now - this.last) / 1000);
+    this.last = now;
+    const width = $('pet').offsetWidth || 120;
+    const maxX = Math.max(0, window.innerWidth - width);
+    if (this.action === 'walk' && !this.dragging) {
+      this.x += this.dir * 45 * dt;
+      if (this.x <= 0 || this.x >= maxX) { this.dir = this.x <= 0 ? 1 : -1; }
+    }
+    this.x = Math.min(Math.max(this.x, 0), maxX);
+    const p = $('pet');
+    p.style.setProperty('--x', this.x + 'px');
+    p.classList.toggle('left', this.dir < 0);
+    if (!this.dragging && this.action !== 'jump' && now > this.actionEnds) this.choose();
+    requestAnimationFrame((t) => this.step(t));
+  },
+  jump() {
+    if (this.dragging) return;
+    this.action = 'jump';
+    this.actionEnds = performance.now() + 1500;
+    const p = $('pet');
+    p.classList.remove('jumping');
+    void p.offsetWidth; // restart the CSS animation
+    p.classList.add('jumping');
+    this.play('jump');
+  },
+  say(nick, text, jump) {
+    if ($('pet').hidden) return;
+    $('bubble-nick').textContent = nick;
+    $('bubble-text').textContent = text.length > 140 ? text.slice(0, 140) + '…' : text;
+    $('bubble').hidden = false;
+    clearTimeout(this.bubbleTimer);
+    this.bubbleTimer = setTimeout(() => { $('bubble').hidden = true; }, 5000 + Math.min(text.length, 140) * 60);
+    if (jump) this.jump();
+    else if (this.action === 'sleep') this.choose();
+  },
+  drag() {
+    const img = $('pet-img');
+    const p = $('pet');
+    let dx = 0;
+    img.addEventListener('pointerdown', (e) => {
+      this.dragging = true;
+      dx = e.clientX - this.x;
+      img.setPointerCapture(e.pointerId);
+      p.classList.add('dragged');
+      this.play('drag');
+    });
+    img.addEventListener('pointermove', (e) => {
+      if (!this.dragging) return;
+      this.x = e.clientX - dx;
+      p.style.setProperty('--lift', Math.max(0, window.innerHeight - e.clientY - 40) + 'px');
+    });
+    const drop = () => {
+      if (!this.dragging) return;
+      this.dragging = false;
+      p.classList.remove('dragged');
+      p.style.setProperty('--lift', '0px');
+      this.choose();
+    };
+    img.addEventListener('pointerup', drop);
+    img.addEventListener('pointercancel', drop);
+  },
+};
+
+// ---- wiring ----
+
+function init() {
+  applyLang();
+  $('lang').addEventListener('change', (e) => { lang = e.target.value; localStorage.setItem(LANG_KEY, lang); applyLang(); });
+  $('login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (window.Notification && Notification.permission === 'default') Notification.requestPermission();
+    connect($('username').value.trim(), $('password').value, $('remember').checked, false);
+  });
+  $('logout').addEventListener('click', logout);
+  $('send-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    send($('input').value);
+    $('input').value = '';
+  });
+  $('input').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      $('send-form').requestSubmit();
+    }
+  });
+  $('older').addEventListener('click', () => { const c = state.convs.get(state.active); if (c) loadOlder(c); });
+  $('messages').addEventListener('scroll', () => {
+    const c = state.convs.get(state.active);
+    if (c && c.loaded && $('messages').scrollTop < 40) loadOlder(c);
+  });
+  $('back').addEventListener('click', () => document.body.classList.remove('in-conversation'));
+  document.addEventListener('visibilitychange', () => {
+    const c = state.convs.get(state.active);
+    if (!document.hidden && c && c.unread) { c.unread = 0; renderLists(); }
+  });
+  pet.drag();
+  pet.load().then(() => { if (state.connected) pet.show(); });
+  let saved = null;
+  try { saved = JSON.parse(localStorage.getItem(AUTH_KEY) || 'null'); } catch (e) { saved = null; }
+  if (saved && saved.user && saved.token && (!saved.expires || saved.expires > Date.now())) {
+    $('username').value = saved.user;
+    $('remember').checked = true;
+    connect(saved.user, saved.token, true, true);
+  }
+}
+
+init();

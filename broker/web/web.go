@@ -1,0 +1,184 @@
+// Package web serves the browser client (the web pet) from the broker's
+// HTTP listener: one page, its script and style, MQTT.js and the frames of
+// the built-in sprite pack, all embedded in the binary.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"maps"
+	"mime"
+	"net/http"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tachikoma-pet/tachikoma/assets"
+)
+
+//go:embed static
+var static embed.FS
+
+// petPack is the sprite pack the page shows, at 2x so it stays sharp on
+// phones and high-density screens.
+const (
+	petPack  = "tachikoma"
+	petScale = "2x"
+)
+
+// petAnimations are the ones the page's pet plays.
+var petAnimations = []string{"stand", "walk", "sit", "sleep", "jump", "drag"}
+
+// Handler serves the page at "/" and its assets under "/static/VERSION/",
+// where VERSION is a hash of everything embedded, so that assets can be
+// cached for good and a new broker invalidates them.
+type Handler struct {
+	version string
+	index   []byte
+	files   map[string][]byte // asset path below /static/VERSION/ -> content
+}
+
+// New prepares the handler; an error means the embedded files are broken.
+func New() (*Handler, error) {
+	h := &Handler{files: map[string][]byte{}}
+	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || p == "static/index.html" {
+			return err
+		}
+		b, err := static.ReadFile(p)
+		h.files[strings.TrimPrefix(p, "static/")] = b
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := h.addPet(assets.Packs()); err != nil {
+		return nil, err
+	}
+	sum := sha256.New()
+	for _, name := range slices.Sorted(maps.Keys(h.files)) {
+		fmt.Fprintf(sum, "%s\x00%d\x00", name, len(h.files[name]))
+		sum.Write(h.files[name])
+	}
+	h.version = hex.EncodeToString(sum.Sum(nil))[:12]
+	tpl, err := template.ParseFS(static, "static/index.html")
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := tpl.Execute(&buf, map[string]string{"Static": "/static/" + h.version}); err != nil {
+		return nil, err
+	}
+	h.index = buf.Bytes()
+	return h, nil
+}
+
+type packManifest struct {
+	Animations map[string]struct {
+		Loop   bool `yaml:"loop" json:"loop"`
+		Frames []struct {
+			Image      string `yaml:"image" json:"image"`
+			DurationMS int    `yaml:"duration_ms" json:"ms"`
+		} `yaml:"frames" json:"frames"`
+	} `yaml:"animations"`
+}
+
+// addPet adds the pet's frames and pet.json, the animations the page plays.
+func (h *Handler) addPet(packs fs.FS) error {
+	raw, err := fs.ReadFile(packs, path.Join(petPack, "pack.yaml"))
+	if err != nil {
+		return err
+	}
+	var man packManifest
+	if err := yaml.Unmarshal(raw, &man); err != nil {
+		return fmt.Errorf("pack %s: %w", petPack, err)
+	}
+	out := map[string]any{}
+	for _, name := range petAnimations {
+		a, ok := man.Animations[name]
+		if !ok || len(a.Frames) == 0 {
+			return fmt.Errorf("pack %s: no %s animation", petPack, name)
+		}
+		for _, f := range a.Frames {
+			b, err := fs.ReadFile(packs, path.Join(petPack, petScale, f.Image))
+			if err != nil {
+				return err
+			}
+			h.files["pet/"+f.Image] = b
+		}
+		out[name] = a
+	}
+	js, err := json.Marshal(out)
+	h.files["pet/pet.json"] = js
+	return err
+}
+
+// zeroTime sends no Last-Modified: the version in the path does that job.
+var zeroTime time.Time
+
+// Version is the hash in asset paths.
+func (h *Handler) Version() string { return h.version }
+
+// ServeIndex serves the page; it is never cached, so a new broker's assets
+// are picked up at once.
+func (h *Handler) ServeIndex(w http.ResponseWriter, r *http.Request) {
+	secure(w, r)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	http.ServeContent(w, r, "index.html", zeroTime, bytes.NewReader(h.index))
+}
+
+// ServeStatic serves /static/VERSION/NAME, cached for a year; an old or
+// unknown version or name is a 404.
+func (h *Handler) ServeStatic(w http.ResponseWriter, r *http.Request) {
+	secure(w, r)
+	rest, ok := strings.CutPrefix(r.URL.Path, "/static/"+h.version+"/")
+	body, found := h.files[rest]
+	if !ok || !found {
+		http.NotFound(w, r)
+		return
+	}
+	ctype := mime.TypeByExtension(path.Ext(rest))
+	if ctype == "" || strings.HasSuffix(rest, ".md") {
+		ctype = "text/plain; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeContent(w, r, rest, zeroTime, bytes.NewReader(body))
+}
+
+// Register mounts the page and its assets on mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", h.ServeIndex)
+	mux.HandleFunc("GET /static/", h.ServeStatic)
+}
+
+// hostRE is what a Host header may be to appear in the policy: a name or
+// address and a port, nothing that could end the directive.
+var hostRE = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
+
+// secure sets the headers every web response carries: no inline script or
+// style, connections only to this origin (the MQTT WebSocket is /mqtt here).
+func secure(w http.ResponseWriter, r *http.Request) {
+	connect := "'self'"
+	if hostRE.MatchString(r.Host) {
+		// Older browsers do not count ws:// of the same host as 'self'.
+		connect += " ws://" + r.Host + " wss://" + r.Host
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "+
+		"connect-src "+connect+"; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+}
