@@ -1,0 +1,165 @@
+package broker_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+// browserWait bounds each wait on the page; chromium on a busy machine is slow.
+const browserWait = 60 * time.Second
+
+// TestWebPetInBrowser drives the web client in headless chromium (Chinese
+// UI): a wrong password, login, history paging, a DM from mosquitto_pub in
+// the conversation and the pet's bubble, and a reply typed in the page.
+func TestWebPetInBrowser(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium not installed (scripts/deps.sh test)")
+	}
+	if _, err := exec.LookPath("mosquitto_sub"); err != nil {
+		t.Skip("mosquitto_sub not installed (scripts/deps.sh test)")
+	}
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	bob := connect(t, b, "bob")
+	alice := connect(t, b, "alice")
+	befriend(t, bob, alice)
+	const older = 35 // more than one page of history
+	for i := range older {
+		bob.pub(topics.Room(topics.Lobby), 1, fmt.Sprintf("lobby %02d", i))
+	}
+	alice.c.Disconnect(0)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
+		chromedp.WindowSize(1000, 700), chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN"), chromedp.Env("LANGUAGE=zh_CN"))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 4*browserWait)
+	defer cancel()
+
+	// The page's console and exceptions, shown when a wait fails.
+	var consoleMu sync.Mutex
+	var consoleLines []string
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		line := ""
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			for _, a := range e.Args {
+				line += " " + string(a.Value) + a.Description
+			}
+		case *runtime.EventExceptionThrown:
+			line = fmt.Sprintf("exception: %s %v", e.ExceptionDetails.Text, e.ExceptionDetails.Exception)
+		case *cdplog.EventEntryAdded:
+			line = e.Entry.Text
+		default:
+			return
+		}
+		consoleMu.Lock()
+		consoleLines = append(consoleLines, line)
+		consoleMu.Unlock()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// waitJS waits until a JavaScript expression is true.
+	waitJS := func(what, expr string) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, browserWait)
+		defer cancel()
+		poll := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(browserWait))
+		if _, err := chromedp.Run(wctx, poll); err != nil {
+			page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText + '\\n' + document.getElementById('login-error').title`))
+			consoleMu.Lock()
+			defer consoleMu.Unlock()
+			t.Fatalf("%s: %v\npage text:\n%s\nconsole:\n%s", what, err, page, strings.Join(consoleLines, "\n"))
+		}
+	}
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+
+	run("open page", chromedp.Navigate("http://"+b.HTTPAddr()+"/"), chromedp.WaitVisible("#username"))
+	run("wrong password", chromedp.SendKeys("#username", "alice"),
+		chromedp.SendKeys("#password", "not-her-password"), chromedp.Click("#login-button"))
+	waitJS("wrong password message", `!document.getElementById('login-error').hidden &&
+		document.getElementById('login-error').textContent === '用户名或密码错误。'`)
+
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('password').value = '', true`)); err != nil {
+		t.Fatal(err)
+	}
+	run("log in", chromedp.SendKeys("#password", "alice-password"),
+		chromedp.Click("#remember"), chromedp.Click("#login-button"))
+	waitJS("chat view and pet", `!document.getElementById('chat-view').hidden && !document.getElementById('pet').hidden &&
+		document.getElementById('pet-img').naturalWidth > 0`)
+	stored, err := chromedp.Run(ctx, chromedp.Evaluate[string](`localStorage.getItem('tachikoma.auth') || ''`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stored, `"token":"tk1.alice.`) || strings.Contains(stored, "alice-password") {
+		t.Fatalf("remember-me stored %q, want a resume token and no password", stored)
+	}
+
+	countLobby := `document.querySelectorAll('#message-list .msg').length`
+	waitJS("first page of the lobby", countLobby+` === 30 && !document.getElementById('older').hidden`)
+	run("earlier messages", chromedp.Click("#older"))
+	waitJS("whole lobby history", countLobby+` === 35 && document.querySelector('#message-list .text').textContent === 'lobby 00'`)
+
+	waitJS("bob in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]')`)
+	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
+
+	dm := "你好 alice <script>window.hacked=1</script><b>bold</b>"
+	pub := runMosq(t, b, "mosquitto_pub", "bob", "-q", "1", "-t", topics.DM("alice", "bob"), "-m", dm)
+	if err := pub.exit(); err != nil {
+		t.Fatalf("mosquitto_pub: %v", err)
+	}
+	dmJS, _ := json.Marshal(dm)
+	waitJS("DM in the conversation and the bubble", fmt.Sprintf(`(() => {
+		const texts = [...document.querySelectorAll('#message-list .text')].map(e => e.textContent);
+		return texts.includes(%[1]s) && !document.getElementById('bubble').hidden &&
+			document.getElementById('bubble-text').textContent === %[1]s &&
+			document.getElementById('bubble-nick').textContent === 'bob';
+	})()`, dmJS))
+	injected, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!(window.hacked || document.querySelector('#message-list script, #message-list b, #bubble script'))`))
+	if err != nil || injected {
+		t.Fatal("a message's markup reached the page as HTML")
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(t.TempDir(), "webpet.png"), shot, 0o644); err != nil || len(shot) < 1000 {
+		t.Fatalf("screenshot: %d bytes, %v", len(shot), err)
+	}
+
+	sub := runMosq(t, b, "mosquitto_sub", "bob", "-q", "1", "-t", topics.DM("bob", "alice"), "-C", "1", "-F", "%j")
+	sub.waitLine("SUBACK")
+	reply := "晚上好 bob"
+	run("type a reply", chromedp.SendKeys("#input", reply+kb.Enter))
+	waitJS("reply acknowledged", `!!document.querySelector('#message-list .msg.mine') && !document.querySelector('#message-list .msg.pending, #message-list .msg.failed')`)
+	var got topics.Message
+	if r := sub.waitMessage(reply); json.Unmarshal([]byte(r.Payload), &got) != nil || got.Text != reply || got.From != "alice" {
+		t.Fatalf("bob received %q, want %q from alice", r.Payload, reply)
+	}
+}
