@@ -46,3 +46,18 @@ func WorkArea(info PetInfo) image.Rectangle {
 	}
 	return image.Rect(-1<<20, -1<<20, 1<<20, 1<<20)
 }
+
+// HideForCapture hides every pet for a screenshot, without touching the
+// tray's Show/Hide choice; the returned function shows them as they were.
+func (a *App) HideForCapture() (restore func()) {
+	for _, p := range a.pets {
+		p.model.SetHidden(true)
+		p.sync(false)
+	}
+	return func() {
+		for _, p := range a.pets {
+			p.model.SetHidden(a.userHidden)
+			p.sync(false)
+		}
+	}
+}

@@ -35,6 +35,7 @@ const (
 type host interface {
 	Lang() i18n.Lang
 	Menus() *menu.Registry
+	HideForCapture() (restore func())
 }
 
 // Options configure Attach.
@@ -69,20 +70,34 @@ func Attach(app host, opts Options) *UI {
 func (u *UI) menuItems(ctx menu.Context) []menu.Item {
 	l := ctx.Lang
 	return []menu.Item{
-		{ID: "shot.area", Label: l.T(i18n.ShotArea), Activate: func() { u.later(u.Area) }},
-		{ID: "shot.full", Label: l.T(i18n.ShotFull), Activate: func() { u.later(u.Full) }},
+		{ID: "shot.area", Label: l.T(i18n.ShotArea), Activate: u.Area},
+		{ID: "shot.full", Label: l.T(i18n.ShotFull), Activate: u.Full},
 		{ID: "shot.delayed", Label: l.T(i18n.ShotDelayed), Activate: func() {
 			glib.TimeoutAdd(3000, func() bool { u.Full(); return false })
 		}},
 	}
 }
 
-// later runs f once the menu has closed, so it is not in the picture.
-func (u *UI) later(f func()) {
-	glib.TimeoutAdd(150, func() bool { f(); return false })
+// hideDelay lets the X server take the pets and the menu off the screen
+// before the grab.
+const hideDelay = 200 * time.Millisecond
+
+// capture grabs the screen with the pets hidden and hands the result on.
+func (u *UI) capture(then func(*image.RGBA, shot.Layout)) {
+	restore := u.app.HideForCapture()
+	glib.TimeoutAdd(uint(hideDelay/time.Millisecond), func() bool {
+		img, layout, err := grab()
+		restore()
+		if err != nil {
+			u.fail(err)
+			return false
+		}
+		then(img, layout)
+		return false
+	})
 }
 
-func (u *UI) grab() (*image.RGBA, shot.Layout, error) {
+func grab() (*image.RGBA, shot.Layout, error) {
 	g, err := xshot.Open("", os.Getenv)
 	if err != nil {
 		return nil, shot.Layout{}, err
@@ -98,13 +113,10 @@ func (u *UI) fail(err error) {
 
 // Full saves the whole screen and copies it to the clipboard.
 func (u *UI) Full() {
-	img, _, err := u.grab()
-	if err != nil {
-		u.fail(err)
-		return
-	}
-	u.copy(img)
-	u.save(img)
+	u.capture(func(img *image.RGBA, _ shot.Layout) {
+		u.copy(img)
+		u.save(img)
+	})
 }
 
 // Area grabs the screen and shows the overlay to select part of it.
@@ -112,18 +124,18 @@ func (u *UI) Area() {
 	if u.overlay != nil {
 		return
 	}
-	img, layout, err := u.grab()
-	if err != nil {
-		u.fail(err)
-		return
-	}
-	o, err := newOverlay(u, img, layout)
-	if err != nil {
-		u.fail(err)
-		return
-	}
-	u.overlay = o
-	u.log.Info("screenshot overlay shown", "screen", layout.Root, "monitors", len(layout.Monitors))
+	u.capture(func(img *image.RGBA, layout shot.Layout) {
+		if u.overlay != nil {
+			return
+		}
+		o, err := newOverlay(u, img, layout)
+		if err != nil {
+			u.fail(err)
+			return
+		}
+		u.overlay = o
+		u.log.Info("screenshot overlay shown", "screen", layout.Root, "monitors", len(layout.Monitors))
+	})
 }
 
 func (u *UI) copy(img *image.RGBA) bool {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/statefile"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot/xshottest"
 )
@@ -87,7 +88,8 @@ func TestScreenshotArea(t *testing.T) {
 		t.Errorf("Esc changed the clipboard: %v", err)
 	}
 
-	// Full screen: saved under the Pictures folder.
+	// Full screen: saved under the Pictures folder, without the pet.
+	pe := p.read().Pets[0]
 	translateMenu(s, p, menuShotFull)
 	dir := filepath.Join(s.dir, "Pictures", "Screenshots")
 	var file string
@@ -112,7 +114,15 @@ func TestScreenshotArea(t *testing.T) {
 	if err := xshottest.Diff(full, image.Pt(700, 100), want); err != nil {
 		t.Fatalf("full screen: %v", err)
 	}
-	if !running(p.cmd) {
-		t.Fatal("the pet died")
+	// The pet walks along its floor: its rows must show only the backdrop.
+	for y := pe.WinY + pe.H/4; y < pe.WinY+pe.H*3/4; y++ {
+		for x := 0; x < 1280; x++ {
+			if r, g, b, _ := full.At(x, y).RGBA(); uint8(r>>8) != backdrop.R || uint8(g>>8) != backdrop.G || uint8(b>>8) != backdrop.B {
+				t.Fatalf("the pet is in the screenshot: pixel (%d,%d) = #%02x%02x%02x, backdrop %v", x, y, r>>8, g>>8, b>>8, backdrop)
+			}
+		}
 	}
+	p.waitState("the pet back after the grab", 10*time.Second, func(st statefile.State) bool {
+		return len(st.Pets) == 1 && st.Pets[0].Visible && !st.Hidden
+	})
 }
