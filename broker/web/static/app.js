@@ -468,6 +468,7 @@ const pet = {
     const p = $('pet');
     p.style.setProperty('--x', this.x + 'px');
     p.classList.toggle('left', this.dir < 0);
+    p.classList.toggle('right-half', this.x + width / 2 > window.innerWidth / 2);
     if (!this.dragging && this.action !== 'jump' && now > this.actionEnds) this.choose();
     requestAnimationFrame((t) => this.step(t));
   },
