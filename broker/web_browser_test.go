@@ -145,7 +145,7 @@ func TestWebPetInBrowser(t *testing.T) {
 	if err != nil || injected {
 		t.Fatal("a message's markup reached the page as HTML")
 	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
