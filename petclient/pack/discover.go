@@ -54,7 +54,7 @@ func Default() (*Pack, error) {
 			defaultErr = err
 			return
 		}
-		defaultPack, defaultErr = LoadFS(sub)
+		defaultPack, defaultErr = loadBuiltin(sub)
 		defaultErr = labelled(defaultErr, "(built-in) "+DefaultID)
 	})
 	return defaultPack, defaultErr

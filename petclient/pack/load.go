@@ -74,6 +74,58 @@ func Load(dir string) (*Pack, error) {
 // LoadFS reads and validates a pack whose directory is the root of fsys
 // (an embedded pack, a disk pack or a test fstest.MapFS).
 func LoadFS(fsys fs.FS) (*Pack, error) {
+	p, err := loadManifest(fsys)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.loadImages(fsys); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// loadBuiltin loads the pack built into the binary, which its tests
+// validate in full with LoadFS: it reads only the smallest set's PNG
+// headers, so the other sets' embedded bytes stay out of memory until a
+// display scale needs them.
+func loadBuiltin(fsys fs.FS) (*Pack, error) {
+	p, err := loadManifest(fsys)
+	if err != nil {
+		return nil, err
+	}
+	set := p.sets[0]
+	for _, name := range sortedKeys(p.man.Animations) {
+		for _, fr := range p.man.Animations[name].Frames {
+			if _, ok := p.logical[fr.Image]; ok {
+				continue
+			}
+			file := path.Join(set.dir, fr.Image)
+			size, err := pngSize(fsys, file)
+			if err != nil {
+				return nil, &Error{File: file, Msg: err.Error()}
+			}
+			p.logical[fr.Image] = image.Pt(int(math.Round(float64(size.X)/set.scale)), int(math.Round(float64(size.Y)/set.scale)))
+		}
+	}
+	return p, nil
+}
+
+// pngSize reads a PNG's dimensions from its header alone.
+func pngSize(fsys fs.FS, file string) (image.Point, error) {
+	f, err := fsys.Open(file)
+	if err != nil {
+		return image.Point{}, errors.New(unwrapPath(err))
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		return image.Point{}, fmt.Errorf("is not a valid PNG: %v", err)
+	}
+	return image.Pt(cfg.Width, cfg.Height), nil
+}
+
+// loadManifest reads and parses the manifest and lists the image sets.
+func loadManifest(fsys fs.FS) (*Pack, error) {
 	data, err := readLimited(fsys, ManifestFile, MaxManifestBytes)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -96,9 +148,6 @@ func LoadFS(fsys fs.FS) (*Pack, error) {
 	}
 	for _, s := range sortedScales(m.Scales) {
 		p.sets = append(p.sets, imageSet{scale: s, dir: m.Scales[s]})
-	}
-	if err := p.loadImages(fsys); err != nil {
-		return nil, err
 	}
 	return p, nil
 }
