@@ -191,13 +191,15 @@ func pixbufOf(img *image.RGBA) (*gdk.Pixbuf, error) {
 // overlay is the frozen screen with the selection. One popup window covers
 // every monitor; GDK's scale turns its logical pixels into the shot's.
 type overlay struct {
-	u     *UI
-	win   *gtk.Window
-	img   *image.RGBA
-	pb    *gdk.Pixbuf
-	ctl   *shot.Controller
-	scale float64
-	org   image.Point // the window's origin in root pixels
+	u      *UI
+	win    *gtk.Window
+	img    *image.RGBA
+	pb     *gdk.Pixbuf
+	ctl    *shot.Controller
+	scale  float64
+	org    image.Point // the window's origin in root pixels
+	ptr    image.Point // the pointer, for the loupe
+	inside bool        // the pointer is over the overlay
 }
 
 func newOverlay(u *UI, img *image.RGBA, layout shot.Layout) (*overlay, error) {
@@ -230,7 +232,9 @@ func newOverlay(u *UI, img *image.RGBA, layout shot.Layout) (*overlay, error) {
 	})
 	win.Connect("motion-notify-event", func(_ *gtk.Window, ev *gdk.Event) bool {
 		x, y := gdk.EventMotionNewFromEvent(ev).MotionVal()
-		o.act(o.ctl.Motion(o.root(x, y)))
+		o.ptr, o.inside = o.root(x, y), true
+		o.ctl.Motion(o.ptr)
+		o.win.QueueDraw() // the loupe follows the pointer
 		return true
 	})
 	win.Connect("button-release-event", func(_ *gtk.Window, ev *gdk.Event) bool {
@@ -328,6 +332,7 @@ func (o *overlay) draw(_ *gtk.Window, cr *cairo.Context) bool {
 		cr.Rectangle(float64(r.Min.X), float64(r.Min.Y), float64(r.Dx()), float64(r.Dy()))
 	}
 	cr.Fill()
+	defer o.drawLoupe(cr)
 	if r.Empty() {
 		return true
 	}
@@ -356,4 +361,52 @@ func (o *overlay) draw(_ *gtk.Window, cr *cairo.Context) bool {
 	cr.MoveTo(x0+4*s, ly)
 	cr.ShowText(label)
 	return true
+}
+
+// Loupe geometry in logical pixels: 15×15 screen pixels at 8×, beside the pointer.
+const (
+	loupeRadius = 7
+	loupeZoom   = 8
+	loupeGap    = 24
+)
+
+// drawLoupe magnifies the pixels around the pointer with a crosshair on
+// the one under it, and prints its position and colour.
+func (o *overlay) drawLoupe(cr *cairo.Context) {
+	if !o.inside {
+		return
+	}
+	s := o.scale
+	cell := loupeZoom * s
+	side := float64(2*loupeRadius+1) * cell
+	b := o.ctl.Sel.Bounds
+	x, y := float64(o.ptr.X)+loupeGap*s, float64(o.ptr.Y)+loupeGap*s
+	if x+side > float64(b.Max.X) {
+		x = float64(o.ptr.X) - loupeGap*s - side
+	}
+	if y+side+20*s > float64(b.Max.Y) {
+		y = float64(o.ptr.Y) - loupeGap*s - side - 20*s
+	}
+	l := shot.Loupe(o.img, o.ptr, loupeRadius)
+	for j := 0; j <= 2*loupeRadius; j++ {
+		for i := 0; i <= 2*loupeRadius; i++ {
+			c := l.RGBAAt(i, j)
+			cr.SetSourceRGB(float64(c.R)/255, float64(c.G)/255, float64(c.B)/255)
+			cr.Rectangle(x+float64(i)*cell, y+float64(j)*cell, cell, cell)
+			cr.Fill()
+		}
+	}
+	cr.SetSourceRGB(0.16, 0.42, 0.78)
+	cr.SetLineWidth(s)
+	cr.Rectangle(x+loupeRadius*cell, y+loupeRadius*cell, cell, cell)
+	cr.Rectangle(x, y, side, side)
+	cr.Stroke()
+	text := fmt.Sprintf("%d,%d %s", o.ptr.X, o.ptr.Y, shot.Hex(o.img.RGBAAt(o.ptr.X, o.ptr.Y)))
+	cr.SetSourceRGBA(0, 0, 0, 0.7)
+	cr.Rectangle(x, y+side, side, 20*s)
+	cr.Fill()
+	cr.SetSourceRGB(1, 1, 1)
+	cr.SetFontSize(12 * s)
+	cr.MoveTo(x+4*s, y+side+15*s)
+	cr.ShowText(text)
 }

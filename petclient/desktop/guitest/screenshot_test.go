@@ -80,8 +80,16 @@ func TestScreenshotArea(t *testing.T) {
 		t.Fatalf("clipboard: %v", err)
 	}
 
-	// Esc: the overlay goes, the clipboard keeps the last shot.
+	// The loupe: 8× beside the pointer, the pixel under it in the middle.
 	openOverlay()
+	s.xdotool("mousemove", "720", "110")
+	under := want.RGBAAt(20, 10)
+	waitFor(t, 15*time.Second, "the loupe to show the pixel under the pointer", func() bool {
+		img := s.screenshot()
+		return img.RGBAAt(804, 194) == under && img.RGBAAt(801, 191) == under
+	})
+
+	// Esc: the overlay goes, the clipboard keeps the last shot.
 	s.xdotool("key", "Escape")
 	waitFor(t, 15*time.Second, "the overlay to close on Esc", func() bool { return overlay() == "" })
 	if img, err := png.Decode(bytes.NewReader(clipboard())); err != nil || img.Bounds().Dx() != 32 {
