@@ -78,21 +78,26 @@ func (u *UI) menuItems(ctx menu.Context) []menu.Item {
 	}
 }
 
-// hideDelay lets the X server take the pets and the menu off the screen
+// hideDelay lets the windows uncovered by the pets and the menu repaint
 // before the grab.
-const hideDelay = 200 * time.Millisecond
+const hideDelay = 80 * time.Millisecond
 
 // capture grabs the screen with the pets hidden and hands the result on.
-func (u *UI) capture(then func(*image.RGBA, shot.Layout)) {
+func (u *UI) capture(then func(*image.RGBA, shot.Layout, time.Time)) {
+	asked := time.Now()
 	restore := u.app.HideForCapture()
+	if d, err := gdk.DisplayGetDefault(); err == nil {
+		d.Sync() // the X server has unmapped the pets
+	}
 	glib.TimeoutAdd(uint(hideDelay/time.Millisecond), func() bool {
 		img, layout, err := grab()
 		restore()
+		u.log.Debug("screen grabbed", "since_click", time.Since(asked))
 		if err != nil {
 			u.fail(err)
 			return false
 		}
-		then(img, layout)
+		then(img, layout, asked)
 		return false
 	})
 }
@@ -113,7 +118,7 @@ func (u *UI) fail(err error) {
 
 // Full saves the whole screen and copies it to the clipboard.
 func (u *UI) Full() {
-	u.capture(func(img *image.RGBA, _ shot.Layout) {
+	u.capture(func(img *image.RGBA, _ shot.Layout, _ time.Time) {
 		u.copy(img)
 		u.save(img)
 	})
@@ -124,11 +129,11 @@ func (u *UI) Area() {
 	if u.overlay != nil {
 		return
 	}
-	u.capture(func(img *image.RGBA, layout shot.Layout) {
+	u.capture(func(img *image.RGBA, layout shot.Layout, asked time.Time) {
 		if u.overlay != nil {
 			return
 		}
-		o, err := newOverlay(u, img, layout)
+		o, err := newOverlay(u, img, layout, asked)
 		if err != nil {
 			u.fail(err)
 			return
@@ -198,11 +203,13 @@ type overlay struct {
 	ctl    *shot.Controller
 	scale  float64
 	org    image.Point // the window's origin in root pixels
+	asked  time.Time   // when the user asked, for the first draw's log
+	drawn  bool
 	ptr    image.Point // the pointer, for the loupe
 	inside bool        // the pointer is over the overlay
 }
 
-func newOverlay(u *UI, img *image.RGBA, layout shot.Layout) (*overlay, error) {
+func newOverlay(u *UI, img *image.RGBA, layout shot.Layout, asked time.Time) (*overlay, error) {
 	pb, err := pixbufOf(img)
 	if err != nil {
 		return nil, err
@@ -212,7 +219,7 @@ func newOverlay(u *UI, img *image.RGBA, layout shot.Layout) (*overlay, error) {
 		return nil, err
 	}
 	b := layout.Bounds()
-	o := &overlay{u: u, win: win, img: img, pb: pb, org: b.Min, scale: float64(max(1, win.GetScaleFactor()))}
+	o := &overlay{u: u, win: win, img: img, pb: pb, org: b.Min, asked: asked, scale: float64(max(1, win.GetScaleFactor()))}
 	o.ctl = shot.NewController(b, int(6*o.scale))
 	win.SetTitle(u.app.Lang().T(i18n.ShotOverlay))
 	win.SetAppPaintable(true)
@@ -318,6 +325,10 @@ func (o *overlay) close() {
 }
 
 func (o *overlay) draw(_ *gtk.Window, cr *cairo.Context) bool {
+	if !o.drawn {
+		o.drawn = true
+		o.u.log.Info("screenshot overlay drawn", "since_click", time.Since(o.asked).Round(time.Millisecond))
+	}
 	cr.Scale(1/o.scale, 1/o.scale) // draw in device pixels
 	cr.Translate(-float64(o.org.X), -float64(o.org.Y))
 	gtk.GdkCairoSetSourcePixBuf(cr, o.pb, 0, 0)
