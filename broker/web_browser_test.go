@@ -35,7 +35,7 @@ func TestWebPetInBrowser(t *testing.T) {
 		t.Skip("mosquitto_sub not installed (scripts/deps.sh test)")
 	}
 	b := startBroker(t, testConfig(t.TempDir()))
-	register(t, b, "alice", "bob")
+	register(t, b, "alice", "bob", "carol", "dave")
 	bob := connect(t, b, "bob")
 	alice := connect(t, b, "alice")
 	befriend(t, bob, alice)
@@ -162,4 +162,19 @@ func TestWebPetInBrowser(t *testing.T) {
 	if r := sub.waitMessage(reply); json.Unmarshal([]byte(r.Payload), &got) != nil || got.Text != reply || got.From != "alice" {
 		t.Fatalf("bob received %q, want %q from alice", r.Payload, reply)
 	}
+
+	// Friend requests both ways, and a room made from the page.
+	carol, dave := connect(t, b, "carol"), connect(t, b, "dave")
+	dave.sub(topics.Events("dave"))
+	carol.mustCall(topics.MethodFriendRequest, topics.Params{User: "alice"}, nil)
+	waitJS("carol's request", `!!document.querySelector('#requests li[data-user="carol"] button.accept')`)
+	run("accept carol", chromedp.Click(`#requests li[data-user="carol"] button.accept`))
+	waitJS("carol a friend", `!!document.querySelector('button.conv[data-key="u:carol"]') && !document.querySelector('#requests li')`)
+	run("ask dave", chromedp.SendKeys("#friend-name", "dave"+kb.Enter))
+	if ev := dave.expectEvent("friend.request"); ev.User != "alice" {
+		t.Fatalf("dave got %+v, want a request from alice", ev)
+	}
+	run("create a room", chromedp.SendKeys("#room-name", "club"+kb.Enter))
+	waitJS("the new room open", `!!document.querySelector('button.conv[data-key="r:club"]') &&
+		document.getElementById('conv-title').textContent === '# club'`)
 }

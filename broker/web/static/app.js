@@ -21,6 +21,9 @@ const TEXT = {
     'pending': 'sending…', 'failed': 'not sent', 'retry': 'Retry',
     'online': 'online', 'offline': 'offline', 'reconnecting': 'Connection lost; reconnecting…',
     'none': 'Nothing here yet.', 'notice': 'Server notice: ',
+    'friend.name': 'Username', 'friend.add': 'Add friend', 'friend.sent': 'Friend request sent to ',
+    'friend.wants': ' wants to be your friend', 'accept': 'Accept', 'decline': 'Decline',
+    'room.name': 'Room', 'room.join': 'Join or create',
   },
   zh: {
     'logout': '退出登录', 'login.title': '登录', 'login.user': '用户名', 'login.password': '密码',
@@ -33,6 +36,9 @@ const TEXT = {
     'pending': '发送中…', 'failed': '发送失败', 'retry': '重试',
     'online': '在线', 'offline': '离线', 'reconnecting': '连接已断开，正在重连…',
     'none': '还没有消息。', 'notice': '服务器提示：',
+    'friend.name': '用户名', 'friend.add': '加好友', 'friend.sent': '已发送好友请求给 ',
+    'friend.wants': ' 想加你为好友', 'accept': '接受', 'decline': '拒绝',
+    'room.name': '房间名', 'room.join': '加入或创建',
   },
 };
 
@@ -58,6 +64,7 @@ const state = {
   client: null, me: '', nick: '', token: '', remember: false, connected: false,
   convs: new Map(), // key ("r:lobby", "u:bob") -> conversation
   active: '', replies: new Map(), seq: 0,
+  incoming: [], // profiles asking to be friends
 };
 
 function conv(key, title) {
@@ -201,7 +208,10 @@ function request(method, params) {
     const timer = setTimeout(() => { state.replies.delete(id); reject(new Error('timeout')); }, 20000);
     state.replies.set(id, (r) => {
       clearTimeout(timer);
-      if (r.error) reject(new Error(r.error.message)); else resolve(r.result);
+      if (!r.error) return resolve(r.result);
+      const err = new Error(r.error.message);
+      err.code = r.error.code;
+      reject(err);
     });
     state.client.publish('tachikoma/users/' + state.me + '/requests', JSON.stringify({ id, method, params }), { qos: 1 });
   });
@@ -214,6 +224,7 @@ async function refreshLists() {
   } catch (e) { conv('r:lobby'); }
   try {
     const fr = await request('friend.list', {});
+    state.incoming = fr.incoming || [];
     for (const f of fr.friends || []) {
       const c = conv('u:' + f.user, f.nickname);
       c.status = f.status || c.status;
@@ -346,6 +357,42 @@ function renderLists() {
   };
   $('rooms').replaceChildren(...rooms.map(item));
   $('friends').replaceChildren(...friends.map(item));
+  $('requests').replaceChildren(...state.incoming.map((p) => {
+    const li = el('li');
+    li.dataset.user = p.user;
+    li.append(el('span', 'name', (p.nickname || p.user) + t('friend.wants')));
+    for (const [key, method] of [['accept', 'friend.accept'], ['decline', 'friend.decline']]) {
+      const b = el('button', key, t(key));
+      b.type = 'button';
+      b.addEventListener('click', () => act(method, { user: p.user }));
+      li.append(b);
+    }
+    return li;
+  }));
+}
+
+// act makes a request that changes the lists, then shows the new lists.
+async function act(method, params) {
+  try {
+    await request(method, params);
+  } catch (e) {
+    status(e.message, 6000);
+    return false;
+  }
+  await refreshLists();
+  return true;
+}
+
+async function joinRoom(name) {
+  try {
+    await request('room.join', { room: name });
+  } catch (e) {
+    // No such room yet: make it; the maker owns it.
+    if (e.code !== 404) { status(e.message, 6000); return; }
+    if (!(await act('room.create', { room: name }))) return;
+  }
+  await refreshLists();
+  open('r:' + name);
 }
 
 function open(key) {
@@ -541,6 +588,17 @@ function init() {
       e.preventDefault();
       $('send-form').requestSubmit();
     }
+  });
+  $('add-friend').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const name = $('friend-name').value.trim();
+    if (await act('friend.request', { user: name })) { status(t('friend.sent') + name, 4000); $('friend-name').value = ''; }
+  });
+  $('join-room').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const name = $('room-name').value.trim();
+    $('room-name').value = '';
+    joinRoom(name);
   });
   $('older').addEventListener('click', () => { const c = state.convs.get(state.active); if (c) loadOlder(c); });
   $('messages').addEventListener('scroll', () => {
