@@ -27,13 +27,18 @@ const (
 
 // TestScreenshotArea picks "Screenshot (area)" in the pet's menu, drags a
 // rectangle over a window with a known image and presses Enter: the
-// clipboard holds exactly that rectangle. Esc closes the overlay with
-// nothing left; "Full screen" saves the screen in Pictures/Screenshots.
-func TestScreenshotArea(t *testing.T) {
+// clipboard holds exactly that rectangle. The loupe shows the pixel under
+// the pointer; Esc closes the overlay with nothing left; "Full screen"
+// saves the screen in Pictures/Screenshots without the pet. Once without a
+// compositor, once with xcompmgr.
+func TestScreenshotArea(t *testing.T)           { testScreenshotArea(t, false) }
+func TestScreenshotAreaComposited(t *testing.T) { testScreenshotArea(t, true) }
+
+func testScreenshotArea(t *testing.T, composited bool) {
 	if _, err := exec.LookPath("xclip"); err != nil {
 		t.Fatal("xclip is missing (apt-get install xclip)")
 	}
-	s := startX(t, false)
+	s := startX(t, composited)
 	s.startBackdrop()
 	want := xshottest.Pattern(64, 48)
 	xshottest.ShowImage(t, s.display, want, 700, 100)
