@@ -27,10 +27,6 @@ const browserWait = 60 * time.Second
 // UI): a wrong password, login, history paging, a DM from mosquitto_pub in
 // the conversation and the pet's bubble, and a reply typed in the page.
 func TestWebPetInBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not installed (scripts/deps.sh test)")
-	}
 	if _, err := exec.LookPath("mosquitto_sub"); err != nil {
 		t.Skip("mosquitto_sub not installed (scripts/deps.sh test)")
 	}
@@ -45,62 +41,7 @@ func TestWebPetInBrowser(t *testing.T) {
 	}
 	alice.c.Disconnect(0)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.WindowSize(1000, 700), chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN"), chromedp.Env("LANGUAGE=zh_CN"))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 4*browserWait)
-	defer cancel()
-
-	// The page's console and exceptions, shown when a wait fails.
-	var consoleMu sync.Mutex
-	var consoleLines []string
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Listen(ctx, func(ev any) {
-		line := ""
-		switch e := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			for _, a := range e.Args {
-				line += " " + string(a.Value) + a.Description
-			}
-		case *runtime.EventExceptionThrown:
-			line = fmt.Sprintf("exception: %s %v", e.ExceptionDetails.Text, e.ExceptionDetails.Exception)
-		case *cdplog.EventEntryAdded:
-			line = e.Entry.Text
-		default:
-			return
-		}
-		consoleMu.Lock()
-		consoleLines = append(consoleLines, line)
-		consoleMu.Unlock()
-	}); err != nil {
-		t.Fatal(err)
-	}
-	// waitJS waits until a JavaScript expression is true.
-	waitJS := func(what, expr string) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, browserWait)
-		defer cancel()
-		poll := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(browserWait))
-		if _, err := chromedp.Run(wctx, poll); err != nil {
-			page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText + '\\n' + document.getElementById('login-error').title`))
-			consoleMu.Lock()
-			defer consoleMu.Unlock()
-			t.Fatalf("%s: %v\npage text:\n%s\nconsole:\n%s", what, err, page, strings.Join(consoleLines, "\n"))
-		}
-	}
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-
-	run("open page", chromedp.Navigate("http://"+b.HTTPAddr()+"/"), chromedp.WaitVisible("#username"))
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
 	run("wrong password", chromedp.SendKeys("#username", "alice"),
 		chromedp.SendKeys("#password", "not-her-password"), chromedp.Click("#login-button"))
 	waitJS("wrong password message", `!document.getElementById('login-error').hidden &&
@@ -177,4 +118,89 @@ func TestWebPetInBrowser(t *testing.T) {
 	run("create a room", chromedp.SendKeys("#room-name", "club"+kb.Enter))
 	waitJS("the new room open", `!!document.querySelector('button.conv[data-key="r:club"]') &&
 		document.getElementById('conv-title').textContent === '# club'`)
+}
+
+// TestWebRegisterInBrowser creates an account from the page: the server's
+// refusal is shown, then the account logs in with its nickname.
+func TestWebRegisterInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	run("register mode", chromedp.Click("#mode"))
+	waitJS("nickname field", `!document.getElementById('nick-row').hidden &&
+		document.getElementById('login-button').textContent === '注册并登录'`)
+	run("weak password", chromedp.SendKeys("#username", "erin"), chromedp.SendKeys("#password", "short"),
+		chromedp.SendKeys("#nickname", "小爱"), chromedp.Click("#login-button"))
+	waitJS("server's refusal", `document.getElementById('login-error').textContent.includes('password too weak')`)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('password').value = '', true`)); err != nil {
+		t.Fatal(err)
+	}
+	run("register", chromedp.SendKeys("#password", "erin-password"), chromedp.Click("#login-button"))
+	waitJS("logged in with the nickname", `!document.getElementById('chat-view').hidden && document.getElementById('me').textContent === '小爱'`)
+	if u, ok := b.Directory().User("erin"); !ok || u.Nickname != "小爱" {
+		t.Fatalf("erin in the directory: %+v, %v", u, ok)
+	}
+}
+
+// openBrowser opens url in headless chromium with a Chinese UI language. It
+// returns the tab's context, a wait for a JavaScript condition (failing with
+// the page's text and console) and a runner of actions.
+func openBrowser(t *testing.T, url string) (context.Context, func(what, expr string), func(what string, actions ...chromedp.Action[chromedp.Void])) {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium not installed (scripts/deps.sh test)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
+		chromedp.WindowSize(1000, 700), chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN"), chromedp.Env("LANGUAGE=zh_CN"))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(cancelTab)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var consoleMu sync.Mutex
+	var consoleLines []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		line := ""
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			for _, a := range e.Args {
+				line += " " + string(a.Value) + a.Description
+			}
+		case *runtime.EventExceptionThrown:
+			line = fmt.Sprintf("exception: %s %v", e.ExceptionDetails.Text, e.ExceptionDetails.Exception)
+		case *cdplog.EventEntryAdded:
+			line = e.Entry.Text
+		default:
+			return
+		}
+		consoleMu.Lock()
+		consoleLines = append(consoleLines, line)
+		consoleMu.Unlock()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitJS := func(what, expr string) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, browserWait)
+		defer cancel()
+		poll := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(browserWait))
+		if _, err := chromedp.Run(wctx, poll); err != nil {
+			page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText + '\\n' + document.getElementById('login-error').title`))
+			consoleMu.Lock()
+			defer consoleMu.Unlock()
+			t.Fatalf("%s: %v\npage text:\n%s\nconsole:\n%s", what, err, page, strings.Join(consoleLines, "\n"))
+		}
+	}
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		actx, cancel := context.WithTimeout(ctx, browserWait)
+		defer cancel()
+		if err := chromedp.Do(actx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	run("open page", chromedp.Navigate(url), chromedp.WaitVisible("#username"))
+	return ctx, waitJS, run
 }

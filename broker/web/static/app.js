@@ -21,6 +21,8 @@ const TEXT = {
     'pending': 'sending…', 'failed': 'not sent', 'retry': 'Retry',
     'online': 'online', 'offline': 'offline', 'reconnecting': 'Connection lost; reconnecting…',
     'none': 'Nothing here yet.', 'notice': 'Server notice: ',
+    'login.nick': 'Nickname (optional)', 'login.toRegister': 'New here? Create an account',
+    'login.toLogin': 'Have an account? Log in', 'register.title': 'Create an account', 'register.submit': 'Create and log in',
     'friend.name': 'Username', 'friend.add': 'Add friend', 'friend.sent': 'Friend request sent to ',
     'friend.wants': ' wants to be your friend', 'accept': 'Accept', 'decline': 'Decline',
     'room.name': 'Room', 'room.join': 'Join or create',
@@ -36,6 +38,8 @@ const TEXT = {
     'pending': '发送中…', 'failed': '发送失败', 'retry': '重试',
     'online': '在线', 'offline': '离线', 'reconnecting': '连接已断开，正在重连…',
     'none': '还没有消息。', 'notice': '服务器提示：',
+    'login.nick': '昵称（可不填）', 'login.toRegister': '第一次来？注册新账号',
+    'login.toLogin': '已有账号？去登录', 'register.title': '注册新账号', 'register.submit': '注册并登录',
     'friend.name': '用户名', 'friend.add': '加好友', 'friend.sent': '已发送好友请求给 ',
     'friend.wants': ' 想加你为好友', 'accept': '接受', 'decline': '拒绝',
     'room.name': '房间名', 'room.join': '加入或创建',
@@ -52,6 +56,10 @@ const $ = (id) => document.getElementById(id);
 function applyLang() {
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
   $('lang').value = lang;
+  const reg = !$('nick-row').hidden;
+  $('login-form').querySelector('h2').dataset.i18n = reg ? 'register.title' : 'login.title';
+  $('login-button').dataset.i18n = reg ? 'register.submit' : 'login.submit';
+  $('mode').dataset.i18n = reg ? 'login.toLogin' : 'login.toRegister';
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   renderLists();
@@ -152,6 +160,23 @@ function connect(user, secret, remember, usingToken) {
     onLoggedIn();
   });
   client.on('message', onMessage);
+}
+
+// register creates the account over the HTTP API; the server's answer is
+// shown as it is when it refuses.
+async function register(username, password, nickname) {
+  $('login-error').hidden = true;
+  try {
+    const r = await fetch('/api/v1/register', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username, password, nickname }) });
+    if (r.status === 201) return true;
+    const body = await r.json().catch(() => ({}));
+    loginError('err.network');
+    $('login-error').textContent = body.error || r.statusText;
+  } catch (e) {
+    loginError('err.network', String(e));
+  }
+  return false;
 }
 
 function resubscribe() {
@@ -572,10 +597,13 @@ const pet = {
 function init() {
   applyLang();
   $('lang').addEventListener('change', (e) => { lang = e.target.value; localStorage.setItem(LANG_KEY, lang); applyLang(); });
-  $('login-form').addEventListener('submit', (e) => {
+  $('mode').addEventListener('click', () => { $('nick-row').hidden = !$('nick-row').hidden; $('login-error').hidden = true; applyLang(); });
+  $('login-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     if (window.Notification && Notification.permission === 'default') Notification.requestPermission();
-    connect($('username').value.trim(), $('password').value, $('remember').checked, false);
+    const user = $('username').value.trim();
+    if (!$('nick-row').hidden && !(await register(user, $('password').value, $('nickname').value.trim()))) return;
+    connect(user, $('password').value, $('remember').checked, false);
   });
   $('logout').addEventListener('click', logout);
   $('send-form').addEventListener('submit', (e) => {
