@@ -76,7 +76,7 @@ type Broker struct {
 	tooFast      *keyLimits // notices of dropped messages
 	tune         bool       // Options.TuneRuntime
 	gate         *conn.Gate // connections not logged in yet
-	refusedConns refusals
+	refusedConns rateLog    // connections turned away at the gate
 }
 
 // maxWritesPending bounds each connection's outbound queue (see New).

@@ -175,28 +175,19 @@ func (b *Broker) admitConn(remote string) (release func(), ok bool) {
 		host = remote
 	}
 	if release, ok = b.gate.Admit(addressKey(host)); !ok {
-		b.refusedConns.note(b, remote)
+		b.refusedConn(remote)
 	}
 	return release, ok
 }
 
-// refusals logs connections turned away at the gate, at most once every 10
-// seconds with the number since, so that a flood does not flood the log.
-type refusals struct {
-	n      atomic.Int64
-	logged atomic.Int64 // unix seconds of the last log line
-}
-
-func (r *refusals) note(b *Broker, remote string) {
+// refusedConn logs a connection turned away at the gate (through
+// refusedConns, so that a flood does not flood the log).
+func (b *Broker) refusedConn(remote string) {
 	b.metrics.refusals.WithLabelValues("connect", "too_many_pending").Inc()
-	n := r.n.Add(1)
-	now := time.Now().Unix()
-	if last := r.logged.Load(); now-last < 10 || !r.logged.CompareAndSwap(last, now) {
-		return
+	if n, due := b.refusedConns.note(); due {
+		b.log.Warn("connections refused: too many not logged in yet", "refused", n, "remote", remote,
+			"pending", b.gate.Pending())
 	}
-	r.n.Add(-n)
-	b.log.Warn("connections refused: too many not logged in yet", "refused", n, "remote", remote,
-		"pending", b.gate.Pending())
 }
 
 // connHook tells a client's connection that it logged in, and lets an MQTT

@@ -8,7 +8,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -497,14 +496,11 @@ func (h *sessionHook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {
 }
 
 // dropHook logs what mochi drops because a client's outbound queue is full
-// (MaximumClientWritesPending), which mochi itself only counts; at most
-// once every 10 seconds, with the number dropped since, so that a burst
-// does not flood the log.
+// (MaximumClientWritesPending), which mochi itself only counts.
 type dropHook struct {
 	mqtt.HookBase
 	b       *Broker
-	dropped atomic.Int64
-	logged  atomic.Int64 // unix seconds of the last log line
+	dropped rateLog
 }
 
 func (h *dropHook) ID() string { return "tachikoma-drops" }
@@ -512,11 +508,7 @@ func (h *dropHook) ID() string { return "tachikoma-drops" }
 func (h *dropHook) Provides(b byte) bool { return b == mqtt.OnPublishDropped }
 
 func (h *dropHook) OnPublishDropped(cl *mqtt.Client, pk packets.Packet) {
-	n := h.dropped.Add(1)
-	now := time.Now().Unix()
-	if last := h.logged.Load(); now-last < 10 || !h.logged.CompareAndSwap(last, now) {
-		return
+	if n, due := h.dropped.note(); due {
+		h.b.log.Warn("deliveries dropped: a client's outbound queue was full", "dropped", n, "client", cl.ID, "topic", pk.TopicName)
 	}
-	h.dropped.Add(-n)
-	h.b.log.Warn("deliveries dropped: a client's outbound queue was full", "dropped", n, "client", cl.ID, "topic", pk.TopicName)
 }
