@@ -103,12 +103,13 @@ func (h *authHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	if old, ok := h.b.mqtt.Clients.Get(cl.ID); ok && string(old.Properties.Username) != user {
 		return refuse(packets.ErrClientIdentifierNotValid, "client id belongs to another user")
 	}
-	if !h.b.subs.mayOpenSession(user, cl.ID) {
+	if !h.b.subs.mayOpenSession(user, cl) {
 		h.b.notice(user, fmt.Sprintf("Connection refused: you already have %d sessions (client ids) on this server; end one, or reuse its client id.", h.b.cfg.Limits.MaxSessionsPerUser))
 		return refuse(packets.ErrQuotaExceeded, "too many sessions")
 	}
 	// mochi sends wills without any ACL check: check the topic now.
 	if pk.Connect.WillFlag && !h.b.policy.WillAllowed(user, cl.ID, pk.Connect.WillTopic) {
+		h.b.subs.unclaim(cl)
 		return refuse(packets.ErrNotAuthorized, "will topic not writable: "+pk.Connect.WillTopic)
 	}
 	h.verified.Store(cl, struct{}{})

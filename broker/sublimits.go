@@ -12,24 +12,25 @@ import (
 // limitsHook bounds what one user's subscriptions may make the broker hold:
 // filters per session and per user, a filter's length and depth, and the
 // number of sessions a user keeps (each holds its filters and queue for
-// the session expiry).
+// the session expiry). A user's sessions are the session index's
+// (b.sessions) and the logins that claimed one and are not in it yet.
 type limitsHook struct {
 	mqtt.HookBase
 	b *Broker
 
-	mu       sync.Mutex
-	sessions map[string]map[string]struct{} // user -> client ids that have a session
+	mu     sync.Mutex
+	claims map[string]map[string]*mqtt.Client // user -> client id -> the login that claimed it
 }
 
 func newLimitsHook(b *Broker) *limitsHook {
-	return &limitsHook{b: b, sessions: map[string]map[string]struct{}{}}
+	return &limitsHook{b: b, claims: map[string]map[string]*mqtt.Client{}}
 }
 
 func (h *limitsHook) ID() string { return "tachikoma-limits" }
 
 func (h *limitsHook) Provides(b byte) bool {
 	switch b {
-	case mqtt.OnSubscribe, mqtt.OnSubscribed, mqtt.OnSessionEstablish, mqtt.OnDisconnect, mqtt.OnClientExpired:
+	case mqtt.OnSubscribe, mqtt.OnSubscribed, mqtt.OnDisconnect, mqtt.OnClientExpired:
 		return true
 	}
 	return false
@@ -100,8 +101,11 @@ func (h *limitsHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []by
 
 // userSubscriptions counts the filters of user's sessions, cl's included.
 func (h *limitsHook) userSubscriptions(user string, cl *mqtt.Client) int {
+	h.mu.Lock()
+	ids := h.sessionIDsLocked(user)
+	h.mu.Unlock()
 	n := cl.State.Subscriptions.Len()
-	for _, id := range h.sessionIDs(user) {
+	for id := range ids {
 		if id == cl.ID {
 			continue
 		}
@@ -112,65 +116,64 @@ func (h *limitsHook) userSubscriptions(user string, cl *mqtt.Client) int {
 	return n
 }
 
-// sessionIDs lists user's sessions, forgetting those mochi no longer has.
-func (h *limitsHook) sessionIDs(user string) []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var ids []string
-	for id := range h.sessions[user] {
-		if cl, ok := h.b.mqtt.Clients.Get(id); !ok || string(cl.Properties.Username) != user {
-			delete(h.sessions[user], id)
+// sessionIDsLocked is user's sessions: those mochi holds of the session
+// index's, and the claims still counted (forgetting the others).
+func (h *limitsHook) sessionIDsLocked(user string) map[string]bool {
+	ids := map[string]bool{}
+	for _, s := range h.b.sessions.sessions(user) {
+		if cl, ok := h.b.mqtt.Clients.Get(s.id); ok && string(cl.Properties.Username) == user {
+			ids[s.id] = true
+		}
+	}
+	for id, cl := range h.claims[user] {
+		// A claim counts while its login goes on, or while mochi holds its
+		// session (which may have missed the index: a failed CONNACK).
+		if cur, ok := h.b.mqtt.Clients.Get(id); cl.Closed() && (!ok || cur != cl) {
+			delete(h.claims[user], id)
 			continue
 		}
-		ids = append(ids, id)
+		ids[id] = true
 	}
-	if len(h.sessions[user]) == 0 {
-		delete(h.sessions, user)
+	if len(h.claims[user]) == 0 {
+		delete(h.claims, user)
 	}
 	return ids
 }
 
-// mayOpenSession reports whether user may connect with client id: a session
-// they already have, or a new one within max_sessions_per_user.
-func (h *limitsHook) mayOpenSession(user, id string) bool {
-	ids := h.sessionIDs(user)
-	for _, have := range ids {
-		if have == id {
-			return true
+// mayOpenSession reports whether cl's login as user may have its client
+// id's session: one they already have, or a new one within
+// max_sessions_per_user. If so the session is claimed, in the same step,
+// so that parallel logins cannot all pass the check before any is counted.
+func (h *limitsHook) mayOpenSession(user string, cl *mqtt.Client) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := h.sessionIDsLocked(user)
+	if !ids[cl.ID] && len(ids) >= h.b.cfg.Limits.MaxSessionsPerUser {
+		return false
+	}
+	if h.claims[user] == nil {
+		h.claims[user] = map[string]*mqtt.Client{}
+	}
+	h.claims[user][cl.ID] = cl
+	return true
+}
+
+// unclaim forgets cl's claim, if it is still cl's: its login was refused,
+// or its session is in the index or ended.
+func (h *limitsHook) unclaim(cl *mqtt.Client) {
+	user := string(cl.Properties.Username)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.claims[user][cl.ID] == cl {
+		delete(h.claims[user], cl.ID)
+		if len(h.claims[user]) == 0 {
+			delete(h.claims, user)
 		}
 	}
-	return len(ids) < h.b.cfg.Limits.MaxSessionsPerUser
 }
 
-// OnSessionEstablish runs before the CONNACK, so that a client's next
-// connection already finds its session counted.
-func (h *limitsHook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
-	if cl.Net.Inline {
-		return
-	}
-	user := string(cl.Properties.Username)
-	h.mu.Lock()
-	if h.sessions[user] == nil {
-		h.sessions[user] = map[string]struct{}{}
-	}
-	h.sessions[user][cl.ID] = struct{}{}
-	h.mu.Unlock()
-}
+// OnDisconnect runs after OnSessionEstablished put cl's session in the
+// index (or after it left it, when the session ends with the connection).
+func (h *limitsHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) { h.unclaim(cl) }
 
-func (h *limitsHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
-	if expire && !cl.IsTakenOver() {
-		h.ended(cl)
-	}
-}
-
-func (h *limitsHook) OnClientExpired(cl *mqtt.Client) { h.ended(cl) }
-
-func (h *limitsHook) ended(cl *mqtt.Client) {
-	user := string(cl.Properties.Username)
-	h.mu.Lock()
-	delete(h.sessions[user], cl.ID)
-	if len(h.sessions[user]) == 0 {
-		delete(h.sessions, user)
-	}
-	h.mu.Unlock()
-}
+func (h *limitsHook) OnClientExpired(cl *mqtt.Client) { h.unclaim(cl) }

@@ -2,14 +2,19 @@ package broker_test
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -96,6 +101,96 @@ func TestSessionsPerUser(t *testing.T) {
 	if ack.FixedHeader.Type != packets.Connack || ack.ReasonCode != packets.ErrQuotaExceeded.Code {
 		t.Fatalf("MQTT 5 third session: %+v", ack)
 	}
+}
+
+// Logins with new client ids in parallel get no more sessions than one
+// after another: each is held, once past the broker's own checks, until
+// every other has been either held too or refused.
+func TestSessionsPerUserInParallel(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Limits.MaxSessionsPerUser = 2
+	hold := &connectBarrier{release: make(chan struct{})}
+	b := brokertest.StartWith(t, cfg, broker.Options{Logger: brokertest.Logger(t, testLogLevel), Hooks: []mqtt.Hook{hold}})
+	register(t, b, "alice")
+	const n = 4 // fewer than the login guard lets through at once
+	var refused atomic.Int32
+	codes := make(chan byte, n)
+	for i := range n {
+		go func() {
+			code, err := connackCode(b, "alice", fmt.Sprintf("alice-%d", i))
+			if err != nil {
+				t.Errorf("connect %d: %v", i, err)
+				code = 0xff
+			}
+			if code != 0 {
+				refused.Add(1)
+			}
+			codes <- code
+		}()
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for hold.arrived.Load()+refused.Load() < n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(hold.release)
+	ok := 0
+	for range n {
+		if <-codes == 0 {
+			ok++
+		}
+	}
+	if ok != cfg.Limits.MaxSessionsPerUser {
+		t.Fatalf("%d of %d parallel logins with new client ids got a session, want %d", ok, n, cfg.Limits.MaxSessionsPerUser)
+	}
+}
+
+// connectBarrier holds each CONNECT that reaches it until release closes.
+type connectBarrier struct {
+	mqtt.HookBase
+	arrived atomic.Int32
+	release chan struct{}
+}
+
+func (h *connectBarrier) ID() string { return "test-connect-barrier" }
+
+func (h *connectBarrier) Provides(b byte) bool { return b == mqtt.OnConnect }
+
+func (h *connectBarrier) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+	h.arrived.Add(1)
+	select {
+	case <-h.release:
+	case <-time.After(time.Minute): // never hang the broker's Close
+	}
+	return nil
+}
+
+// connackCode logs in over MQTT 5 from any goroutine and returns the
+// CONNACK's reason code.
+func connackCode(b *broker.Broker, user, id string) (byte, error) {
+	conn, err := net.Dial("tcp", b.MQTTAddr())
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	wire, err := brokertest.EncodePacket(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Connect}, ProtocolVersion: 5,
+		Connect: packets.ConnectParams{ProtocolName: []byte("MQTT"), Clean: false, Keepalive: 60,
+			ClientIdentifier: id, UsernameFlag: true, Username: []byte(user),
+			PasswordFlag: true, Password: []byte(user + "-password")}})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := conn.Write(wire); err != nil {
+		return 0, err
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(time.Minute))
+	ack, err := brokertest.ReadPacket(bufio.NewReader(conn), 5)
+	if err != nil {
+		return 0, err
+	}
+	if ack.FixedHeader.Type != packets.Connack {
+		return 0, fmt.Errorf("got packet type %d, not CONNACK", ack.FixedHeader.Type)
+	}
+	return ack.ReasonCode, nil
 }
 
 // rawConnect sends an MQTT 5 CONNECT and returns the CONNACK, whatever it
