@@ -22,3 +22,15 @@ func TestNoTemplatePackages(t *testing.T) {
 		}
 	}
 }
+
+// A pet hosting the broker must not read and hash the page's files at
+// start: New defers that to the first request.
+func TestNewReadsNothing(t *testing.T) {
+	if allocs := testing.AllocsPerRun(5, func() { _, _ = New() }); allocs > 10 {
+		t.Errorf("New made %v allocations: it read the files", allocs)
+	}
+	h, err := New()
+	if err != nil || len(h.Version()) != 12 {
+		t.Fatalf("New: %v, version %q", err, h.Version())
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"mime"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -42,14 +44,26 @@ var petAnimations = []string{"stand", "walk", "sit", "sleep", "jump", "drag"}
 // where VERSION is a hash of everything embedded, so that assets can be
 // cached for good and a new broker invalidates them.
 type Handler struct {
+	load func() (*content, error)
+}
+
+// content is what the handler serves, read from the embedded files.
+type content struct {
 	version string
 	index   []byte
 	files   map[string][]byte // asset path below /static/VERSION/ -> content
 }
 
-// New prepares the handler; an error means the embedded files are broken.
+// New returns the handler; the files are read on its first use, as a pet
+// hosting the broker would otherwise copy and hash them at every start for
+// a page that is rarely opened.
 func New() (*Handler, error) {
-	h := &Handler{files: map[string][]byte{}}
+	return &Handler{load: sync.OnceValues(readContent)}, nil
+}
+
+// readContent reads the embedded files; an error means they are broken.
+func readContent() (*content, error) {
+	h := &content{files: map[string][]byte{}}
 	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || p == "static/index.html" {
 			return err
@@ -91,7 +105,7 @@ type packManifest struct {
 }
 
 // addPet adds the pet's frames and pet.json, the animations the page plays.
-func (h *Handler) addPet(packs fs.FS) error {
+func (h *content) addPet(packs fs.FS) error {
 	raw, err := fs.ReadFile(packs, path.Join(petPack, "pack.yaml"))
 	if err != nil {
 		return err
@@ -123,24 +137,49 @@ func (h *Handler) addPet(packs fs.FS) error {
 // zeroTime sends no Last-Modified: the version in the path does that job.
 var zeroTime time.Time
 
-// Version is the hash in asset paths.
-func (h *Handler) Version() string { return h.version }
+// Version is the hash in asset paths ("" when the embedded files are broken).
+func (h *Handler) Version() string {
+	c, err := h.load()
+	if err != nil {
+		return ""
+	}
+	return c.version
+}
+
+// content returns the files, answering 500 when they cannot be read.
+func (h *Handler) content(w http.ResponseWriter) (*content, bool) {
+	c, err := h.load()
+	if err != nil {
+		slog.Error("web client: embedded files unusable", "err", err)
+		http.Error(w, "web client unavailable", http.StatusInternalServerError)
+		return nil, false
+	}
+	return c, true
+}
 
 // ServeIndex serves the page; it is never cached, so a new broker's assets
 // are picked up at once.
 func (h *Handler) ServeIndex(w http.ResponseWriter, r *http.Request) {
 	secure(w, r)
+	c, ok := h.content(w)
+	if !ok {
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
-	http.ServeContent(w, r, "index.html", zeroTime, bytes.NewReader(h.index))
+	http.ServeContent(w, r, "index.html", zeroTime, bytes.NewReader(c.index))
 }
 
 // ServeStatic serves /static/VERSION/NAME, cached for a year; an old or
 // unknown version or name is a 404.
 func (h *Handler) ServeStatic(w http.ResponseWriter, r *http.Request) {
 	secure(w, r)
-	rest, ok := strings.CutPrefix(r.URL.Path, "/static/"+h.version+"/")
-	body, found := h.files[rest]
+	c, ok := h.content(w)
+	if !ok {
+		return
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/static/"+c.version+"/")
+	body, found := c.files[rest]
 	if !ok || !found {
 		http.NotFound(w, r)
 		return
