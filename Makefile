@@ -91,8 +91,9 @@ test-pet:
 gui-test:
 	$(GO) test $(GOFLAGS_GUI) -tags gui -count=1 ./petclient/desktop/guitest/
 
-# Broker load test against Debian's mosquitto (short version; docs/PERFORMANCE.md
-# has the full run and the method).
+# Broker load test against Debian's mosquitto, and for DMs NATS with JetStream
+# (built from go.mod); short version, docs/PERFORMANCE.md has the full run and
+# the method.
 bench:
 	@scripts/deps.sh bench
 	$(GO) run ./scripts/bench -quick -json $(BIN)/bench-broker.json

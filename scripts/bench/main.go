@@ -5,7 +5,7 @@
 // connects/s, broker CPU per delivered message and broker RSS.
 //
 //	go run ./scripts/bench                    # full run (~6 minutes)
-//	go run ./scripts/bench -quick             # short run (~1.5 minutes)
+//	go run ./scripts/bench -quick             # short run (make bench)
 //	go run ./scripts/bench -scenarios room0,idle -json /tmp/bench.json
 //	go run ./scripts/bench -scenarios room0,room1 -clients raw,paho
 //
