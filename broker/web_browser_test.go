@@ -96,11 +96,12 @@ func TestWebPetInBrowser(t *testing.T) {
 
 	sub := runMosq(t, b, "mosquitto_sub", "bob", "-q", "1", "-t", topics.DM("bob", "alice"), "-C", "1", "-F", "%j")
 	sub.waitLine("SUBACK")
-	reply := "晚上好 bob"
-	run("type a reply", chromedp.SendKeys("#input", reply+kb.Enter))
+	reply := "晚上好\nbob" // Shift+Enter is a new line, Enter sends
+	run("type a reply", chromedp.SendKeys("#input", "晚上好"), chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierShift)),
+		chromedp.KeyEvent("bob"+kb.Enter))
 	waitJS("reply acknowledged", `!!document.querySelector('#message-list .msg.mine') && !document.querySelector('#message-list .msg.pending, #message-list .msg.failed')`)
 	var got topics.Message
-	if r := sub.waitMessage(reply); json.Unmarshal([]byte(r.Payload), &got) != nil || got.Text != reply || got.From != "alice" {
+	if r := sub.waitMessage("晚上好"); json.Unmarshal([]byte(r.Payload), &got) != nil || got.Text != reply || got.From != "alice" {
 		t.Fatalf("bob received %q, want %q from alice", r.Payload, reply)
 	}
 
@@ -118,6 +119,16 @@ func TestWebPetInBrowser(t *testing.T) {
 	run("create a room", chromedp.SendKeys("#room-name", "club"+kb.Enter))
 	waitJS("the new room open", `!!document.querySelector('button.conv[data-key="r:club"]') &&
 		document.getElementById('conv-title').textContent === '# club'`)
+
+	// On a phone the list and the conversation take turns.
+	run("phone screen", chromedp.EmulateViewport(390, 800))
+	waitJS("conversation alone", `!document.getElementById('sidebar').offsetParent && !!document.getElementById('back').offsetParent`)
+	run("back to the list", chromedp.Click("#back"))
+	waitJS("list alone", `!!document.getElementById('sidebar').offsetParent && !document.getElementById('conversation').offsetParent`)
+
+	// Remember-me logs in again on reload, with the token.
+	run("reload", chromedp.Reload())
+	waitJS("logged in again", `!document.getElementById('chat-view').hidden && document.getElementById('me').textContent === 'alice'`)
 }
 
 // TestWebRegisterInBrowser creates an account from the page: the server's
