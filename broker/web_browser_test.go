@@ -120,6 +120,19 @@ func TestWebPetInBrowser(t *testing.T) {
 	waitJS("the new room open", `!!document.querySelector('button.conv[data-key="r:club"]') &&
 		document.getElementById('conv-title').textContent === '# club'`)
 
+	// Invitations: alice invites carol to club; bob invites alice to a private room.
+	carol.sub(topics.Events("carol"))
+	run("invite carol", chromedp.SendKeys("#invite-name", "carol"+kb.Enter))
+	if ev := carol.expectEvent("room.invite"); ev.User != "alice" || ev.Room != "club" {
+		t.Fatalf("carol got %+v, want alice's invitation to club", ev)
+	}
+	private := false
+	bob.mustCall(topics.MethodRoomCreate, topics.Params{Room: "den", Public: &private}, nil)
+	bob.mustCall(topics.MethodRoomInvite, topics.Params{Room: "den", User: "alice"}, nil)
+	waitJS("bob's invitation", `!!document.querySelector('#requests li[data-room="den"] button.accept')`)
+	run("join den", chromedp.Click(`#requests li[data-room="den"] button.accept`))
+	waitJS("in den", `document.getElementById('conv-title').textContent === '# den' && !document.querySelector('#requests li')`)
+
 	// On a phone the list and the conversation take turns.
 	run("phone screen", chromedp.EmulateViewport(390, 800))
 	waitJS("conversation alone", `!document.getElementById('sidebar').offsetParent && !!document.getElementById('back').offsetParent`)

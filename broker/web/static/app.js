@@ -25,7 +25,8 @@ const TEXT = {
     'login.toLogin': 'Have an account? Log in', 'register.title': 'Create an account', 'register.submit': 'Create and log in',
     'friend.name': 'Username', 'friend.add': 'Add friend', 'friend.sent': 'Friend request sent to ',
     'friend.wants': ' wants to be your friend', 'accept': 'Accept', 'decline': 'Decline',
-    'room.name': 'Room', 'room.join': 'Join or create',
+    'room.name': 'Room', 'room.join': 'Join or create', 'room.invite': 'Invite', 'room.invited': 'Invited: ',
+    'room.invites': ' invites you to ',
   },
   zh: {
     'logout': '退出登录', 'login.title': '登录', 'login.user': '用户名', 'login.password': '密码',
@@ -42,7 +43,8 @@ const TEXT = {
     'login.toLogin': '已有账号？去登录', 'register.title': '注册新账号', 'register.submit': '注册并登录',
     'friend.name': '用户名', 'friend.add': '加好友', 'friend.sent': '已发送好友请求给 ',
     'friend.wants': ' 想加你为好友', 'accept': '接受', 'decline': '拒绝',
-    'room.name': '房间名', 'room.join': '加入或创建',
+    'room.name': '房间名', 'room.join': '加入或创建', 'room.invite': '邀请', 'room.invited': '已邀请：',
+    'room.invites': ' 邀请你加入 ',
   },
 };
 
@@ -73,6 +75,7 @@ const state = {
   convs: new Map(), // key ("r:lobby", "u:bob") -> conversation
   active: '', replies: new Map(), seq: 0,
   incoming: [], // profiles asking to be friends
+  invites: [], // rooms one is invited to and not in
 };
 
 function conv(key, title) {
@@ -246,6 +249,7 @@ async function refreshLists() {
   try {
     const rooms = await request('room.list', {});
     for (const r of rooms.rooms || []) if (r.member) conv('r:' + r.room, r.title || r.room);
+    state.invites = (rooms.rooms || []).filter((r) => r.invited && !r.member);
   } catch (e) { conv('r:lobby'); }
   try {
     const fr = await request('friend.list', {});
@@ -282,7 +286,7 @@ function onMessage(topic, payload) {
   }
   if (p[3] === 'events' && m) {
     if (m.type === 'notice') status(t('notice') + (m.text || ''), 8000);
-    else if (m.type && m.type.startsWith('friend.')) refreshLists();
+    else if (m.type && (m.type.startsWith('friend.') || m.type === 'room.invite')) refreshLists();
   }
 }
 
@@ -393,6 +397,15 @@ function renderLists() {
       li.append(b);
     }
     return li;
+  }), ...state.invites.map((r) => {
+    const li = el('li');
+    li.dataset.room = r.room;
+    li.append(el('span', 'name', r.owner + t('room.invites') + '# ' + (r.title || r.room)));
+    const b = el('button', 'accept', t('room.join'));
+    b.type = 'button';
+    b.addEventListener('click', () => joinRoom(r.room));
+    li.append(b);
+    return li;
   }));
 }
 
@@ -426,6 +439,7 @@ function open(key) {
   c.unread = 0;
   document.body.classList.add('in-conversation');
   $('conv-title').textContent = c.kind === 'room' ? '# ' + c.title : c.title;
+  $('invite-form').hidden = c.kind !== 'room' || c.name === 'lobby';
   renderLists();
   renderMessages(true);
   if (!c.loaded) loadOlder(c).then(() => { if (state.active === key) scrollToEnd(); });
@@ -621,6 +635,12 @@ function init() {
     e.preventDefault();
     const name = $('friend-name').value.trim();
     if (await act('friend.request', { user: name })) { status(t('friend.sent') + name, 4000); $('friend-name').value = ''; }
+  });
+  $('invite-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const c = state.convs.get(state.active);
+    const user = $('invite-name').value.trim();
+    if (c && await act('room.invite', { room: c.name, user })) { status(t('room.invited') + user, 4000); $('invite-name').value = ''; }
   });
   $('join-room').addEventListener('submit', (e) => {
     e.preventDefault();
