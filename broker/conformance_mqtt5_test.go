@@ -326,14 +326,18 @@ func TestConformance5RetainHandlingNewOnly(t *testing.T) {
 	}
 }
 
-// TestConformance5ServerKeepalive: a client asking for no keepalive is told
-// the broker's in CONNACK [MQTT-3.2.2-21], as mosquitto does; one asking
-// for a keepalive keeps it.
+// TestConformance5ServerKeepalive: a client asking for no keepalive, or
+// one longer than the broker keeps, is told the broker's in CONNACK
+// [MQTT-3.2.2-21], as mosquitto does; one asking for a keepalive keeps it.
 func TestConformance5ServerKeepalive(t *testing.T) {
 	b := openBroker(t, "", "alice")
 	none := runPahoPyWith(t, b, "alice", 0, 0)
-	if l := none.waitLine("SERVER KEEPALIVE"); l != "SERVER KEEPALIVE 65535" {
+	if l := none.waitLine("SERVER KEEPALIVE"); l != "SERVER KEEPALIVE 43690" {
 		t.Errorf("keepalive 0 answered with %q", l)
+	}
+	long := runPahoPyWith(t, b, "alice", 65535, 0)
+	if l := long.waitLine("SERVER KEEPALIVE"); l != "SERVER KEEPALIVE 43690" {
+		t.Errorf("keepalive 65535 answered with %q", l)
 	}
 	some := runPahoPy(t, b, "alice")
 	if some.has("SERVER KEEPALIVE") {

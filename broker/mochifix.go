@@ -29,16 +29,20 @@ func (h *specHook) Provides(b byte) bool {
 	return false
 }
 
-// maxKeepalive is the keepalive an MQTT 5 client asking for none (or more)
-// is told to use, as mosquitto's max_keepalive default does.
-const maxKeepalive = 65535
+// maxKeepalive is the longest keepalive mochi keeps: it computes the read
+// deadline, one and a half keepalives, in 16 bits, so a longer one would
+// cut a compliant client off early (65,535 s after about 9 hours).
+const maxKeepalive = 65535 * 2 / 3
 
-// OnConnect answers an MQTT 5 client that asks for no keepalive with a
-// server keepalive, so that a dead connection is found in the end
-// [MQTT-3.2.2-21] (mochi would keep it forever).
+// OnConnect gives an MQTT 5 client that asks for no keepalive, or one
+// longer than maxKeepalive, a server keepalive of maxKeepalive, so that a
+// dead connection is found in the end [MQTT-3.2.2-21] (mochi would keep it
+// forever). An MQTT 3.1.1 client cannot be told: the broker waits one and
+// a half maxKeepalives, longer than any keepalive it may ask for.
 func (h *specHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
-	if cl.Properties.ProtocolVersion >= 5 && cl.State.Keepalive == 0 {
-		cl.State.Keepalive, cl.State.ServerKeepalive = maxKeepalive, true
+	if cl.Properties.ProtocolVersion >= 5 && cl.State.Keepalive == 0 || cl.State.Keepalive > maxKeepalive {
+		cl.State.Keepalive = maxKeepalive
+		cl.State.ServerKeepalive = cl.Properties.ProtocolVersion >= 5
 	}
 	return nil
 }

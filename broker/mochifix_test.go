@@ -27,3 +27,31 @@ func TestOrderHeld(t *testing.T) {
 		cl.State.Inflight.Delete(next.PacketID)
 	}
 }
+
+// TestKeepaliveFitsMochisDeadline: the keepalive a client ends up with,
+// one and a half times which mochi computes in 16 bits for the read
+// deadline, does not overflow; MQTT 5 clients are told a changed one.
+func TestKeepaliveFitsMochisDeadline(t *testing.T) {
+	h := &specHook{}
+	s := mqtt.New(nil)
+	for _, version := range []byte{4, 5} {
+		for _, asked := range []uint16{0, 1, 60, 43690, 43691, 65535} {
+			cl := s.NewClient(nil, "test", "c", false)
+			cl.Properties.ProtocolVersion = version
+			cl.State.Keepalive = asked
+			if err := h.OnConnect(cl, packets.Packet{}); err != nil {
+				t.Fatal(err)
+			}
+			k := cl.State.Keepalive
+			if deadline := k + k/2; deadline < k { // as mochi's refreshDeadline
+				t.Errorf("v%d keepalive %d: kept %d, whose deadline overflows to %d s", version, asked, k, deadline)
+			}
+			if asked > 0 && asked <= maxKeepalive && k != asked {
+				t.Errorf("v%d keepalive %d changed to %d", version, asked, k)
+			}
+			if told := k != asked && version == 5; cl.State.ServerKeepalive != told {
+				t.Errorf("v%d keepalive %d: server keepalive sent = %v, want %v", version, asked, cl.State.ServerKeepalive, told)
+			}
+		}
+	}
+}

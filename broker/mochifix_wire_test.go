@@ -157,7 +157,9 @@ type queueWatch struct {
 
 func (h *queueWatch) ID() string { return "test-queue-watch" }
 
-func (h *queueWatch) Provides(b byte) bool { return b == mqtt.OnQosPublish || b == mqtt.OnSessionEstablish }
+func (h *queueWatch) Provides(b byte) bool {
+	return b == mqtt.OnQosPublish || b == mqtt.OnSessionEstablish
+}
 
 func (h *queueWatch) OnQosPublish(cl *mqtt.Client, pk packets.Packet, sent int64, resends int) {
 	h.mu.Lock()
