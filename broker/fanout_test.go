@@ -217,15 +217,7 @@ func TestFanOutRespectsReceiveMaximum(t *testing.T) {
 	amy := dialRaw(t, b, "amy", 5, packets.Properties{ReceiveMaximum: 1})
 	amy.subscribe(packets.Subscription{Filter: room, Qos: 1}, 0)
 	amy.subscribe(packets.Subscription{Filter: topics.Replies("amy"), Qos: 0}, 0) // QoS 0: not held
-	ben := connect(t, b, "ben")
-	ben.pub(room, 1, `{"text":"one"}`)
-	ben.pub(room, 1, `{"text":"two"}`)
-	ben.mustCall(topics.MethodFriendList, nil, nil) // after both fan-outs
-
-	first := amy.nextPublish()
-	if chatText(t, first) != "one" {
-		t.Fatalf("first = %q", first.Payload)
-	}
+	first := oneHeld(t, b, amy)
 	if pk := amy.untilReply("amy"); len(pk) > 0 {
 		t.Fatalf("a second message arrived before the first was acknowledged: %+v", pk)
 	}

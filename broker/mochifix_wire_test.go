@@ -45,6 +45,23 @@ func (c *rawClient) texts(t *testing.T, want ...string) []string {
 	return nil
 }
 
+// oneHeld has ben send two lobby messages to amy, an MQTT 5 client with
+// receive maximum 1 subscribed to the lobby, and returns the first, which
+// amy has not acknowledged: the second waits under a later packet id.
+func oneHeld(t *testing.T, b *broker.Broker, amy *rawClient) packets.Packet {
+	t.Helper()
+	room := topics.Room(topics.Lobby)
+	ben := connect(t, b, "ben")
+	ben.pub(room, 1, `{"text":"one"}`)
+	ben.pub(room, 1, `{"text":"two"}`)
+	ben.mustCall(topics.MethodFriendList, nil, nil) // after both fan-outs
+	first := amy.nextPublish()
+	if chatText(t, first) != "one" {
+		t.Fatalf("first = %q", first.Payload)
+	}
+	return first
+}
+
 // A QoS 1 PUBLISH from the client that uses the packet id of a message
 // queued for it does not delete that message: the two directions' ids are
 // independent [MQTT-2.2.1-4].
@@ -54,15 +71,7 @@ func TestQueuedSurvivesClientPublishWithSameID(t *testing.T) {
 	room := topics.Room(topics.Lobby)
 	amy := dialRaw(t, b, "amy", 5, packets.Properties{ReceiveMaximum: 1})
 	amy.subscribe(packets.Subscription{Filter: room, Qos: 1, NoLocal: true}, 0)
-	ben := connect(t, b, "ben")
-	ben.pub(room, 1, `{"text":"one"}`)
-	ben.pub(room, 1, `{"text":"two"}`)
-	ben.mustCall(topics.MethodFriendList, nil, nil) // after both fan-outs
-
-	first := amy.nextPublish()
-	if chatText(t, first) != "one" {
-		t.Fatalf("first = %q", first.Payload)
-	}
+	first := oneHeld(t, b, amy)
 	// "two" waits for the receive maximum under one of the next ids.
 	for id := first.PacketID + 1; id < first.PacketID+4; id++ {
 		amy.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1}, PacketID: id,
@@ -114,14 +123,7 @@ func testTakeoverDuringClientPublish(t *testing.T, clean bool) {
 	session := packets.Properties{ReceiveMaximum: 1, SessionExpiryInterval: 3600, SessionExpiryIntervalFlag: true}
 	amy := dialRawSession(t, b, "amy", "amy-pet", true, 5, session)
 	amy.subscribe(packets.Subscription{Filter: room, Qos: 1, NoLocal: true}, 0)
-	ben := connect(t, b, "ben")
-	ben.pub(room, 1, `{"text":"one"}`)
-	ben.pub(room, 1, `{"text":"two"}`)
-	ben.mustCall(topics.MethodFriendList, nil, nil) // after both fan-outs
-	first := amy.nextPublish()
-	if chatText(t, first) != "one" {
-		t.Fatalf("first = %q", first.Payload)
-	}
+	first := oneHeld(t, b, amy)
 
 	// "two" is held under the id after first's; amy's PUBLISH with that id
 	// sets it aside, and her pet reconnects while the broker handles it.
