@@ -90,4 +90,3 @@ func (b *Broker) watchCerts() {
 		}
 	}
 }
-

@@ -13,14 +13,14 @@ import (
 
 // Config is the broker's configuration (configs/broker.yaml documents each key).
 type Config struct {
-	MQTTAddr string    `yaml:"mqtt_addr"` // MQTT over TCP; "" disables
-	WSAddr   string    `yaml:"ws_addr"`   // MQTT over WebSocket at /mqtt; "" disables
-	HTTPAddr string    `yaml:"http_addr"` // HTTP API; "" disables
+	MQTTAddr string `yaml:"mqtt_addr"` // MQTT over TCP; "" disables
+	WSAddr   string `yaml:"ws_addr"`   // MQTT over WebSocket at /mqtt; "" disables
+	HTTPAddr string `yaml:"http_addr"` // HTTP API; "" disables
 
-	MetricsAllow string `yaml:"metrics_allow"` // addresses and networks that may read /metrics
-	DataDir  string    `yaml:"data_dir"`
-	ACLFile  string    `yaml:"acl_file"`
-	TLS      TLSConfig `yaml:"tls"`
+	MetricsAllow string    `yaml:"metrics_allow"` // addresses and networks that may read /metrics
+	DataDir      string    `yaml:"data_dir"`
+	ACLFile      string    `yaml:"acl_file"`
+	TLS          TLSConfig `yaml:"tls"`
 
 	Registration RegistrationConfig `yaml:"registration"`
 	Web          WebConfig          `yaml:"web"`
