@@ -55,9 +55,22 @@ func (h *specHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 // different days by chance.
 func (h *specHook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 	if pk.FixedHeader.Type == packets.Connack && pk.SessionPresent {
+		h.dropExpiredQueued(cl, time.Now().Unix())
 		orderQueued(cl)
 	}
 	return pk
+}
+
+// dropExpiredQueued removes from a resumed session's queue what expired
+// while the client was away, as mochi's once-a-second sweep would: mochi
+// resends the queue without looking, so a message could go out up to a
+// second past its expiry [MQTT-3.3.2-5].
+func (h *specHook) dropExpiredQueued(cl *mqtt.Client, now int64) {
+	for _, p := range cl.State.Inflight.GetAll(false) {
+		if p.ProtocolVersion == 5 && p.Expiry > 0 && p.Expiry < now && cl.State.Inflight.Delete(p.PacketID) {
+			h.drop(cl, p, "expired while the client was away")
+		}
+	}
 }
 
 // connackOnly tells deliveries that specHook's OnPacketEncode leaves a

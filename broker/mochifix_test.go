@@ -1,10 +1,13 @@
 package broker
 
 import (
+	"slices"
 	"testing"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/tachikoma-pet/tachikoma/broker/password"
 )
 
 // TestOrderHeld: messages held for an MQTT 5 client's receive maximum leave
@@ -53,5 +56,46 @@ func TestKeepaliveFitsMochisDeadline(t *testing.T) {
 				t.Errorf("v%d keepalive %d: server keepalive sent = %v, want %v", version, asked, cl.State.ServerKeepalive, told)
 			}
 		}
+	}
+}
+
+// TestResumedQueueDropsExpired: what expired while an MQTT 5 client was
+// away is not resent when its session resumes, even before mochi's
+// once-a-second sweep has run [MQTT-3.3.2-5]; the rest stays, and $SYS
+// inflight counts the drop.
+func TestResumedQueueDropsExpired(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir, cfg.MQTTAddr, cfg.WSAddr, cfg.HTTPAddr = t.TempDir(), "", "", ""
+	b, err := New(cfg, Options{PasswordCost: &password.Params{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	h := &specHook{b: b}
+	cl := b.mqtt.NewClient(nil, "test", "c", false)
+	cl.Properties.ProtocolVersion = 5
+	const now = 1_800_000_000
+	queued := []packets.Packet{
+		{PacketID: 1, ProtocolVersion: 5, Created: now - 3, Expiry: now - 2},  // expired
+		{PacketID: 2, ProtocolVersion: 5, Created: now - 3, Expiry: now},      // due this second: kept, as mochi's sweep keeps it
+		{PacketID: 3, ProtocolVersion: 5, Created: now - 3, Expiry: now + 60}, // kept
+		{PacketID: 4, ProtocolVersion: 5, Created: now - 3, Expiry: -1},       // held for receive maximum, never expires here
+	}
+	for _, p := range queued {
+		p.FixedHeader.Type = packets.Publish
+		cl.State.Inflight.Set(p)
+	}
+	b.mqtt.Info.Inflight = int64(len(queued))
+	h.dropExpiredQueued(cl, now)
+	var left []uint16
+	for _, p := range cl.State.Inflight.GetAll(false) {
+		left = append(left, p.PacketID)
+	}
+	slices.Sort(left)
+	if !slices.Equal(left, []uint16{2, 3, 4}) {
+		t.Errorf("queue after resuming: %v, want [2 3 4]", left)
+	}
+	if got := b.mqtt.Info.Inflight; got != 3 {
+		t.Errorf("$SYS inflight %d, want 3", got)
 	}
 }
