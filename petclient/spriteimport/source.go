@@ -1,6 +1,8 @@
 package spriteimport
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
 	"image"
 	"os"
@@ -11,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"testing/fstest"
 	"time"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
@@ -378,7 +379,10 @@ func sortedStates[V any](m map[string]V) []string {
 // sharedPack takes a Tachikoma pack as it is (an exported zip): loaded by
 // the pet's own loader from memory, its frames and anchors kept.
 func (l *loader) sharedPack(t tree, dir string) error {
-	mem := fstest.MapFS{} // an fs.FS over bytes already read within the limits
+	// An uncompressed zip in memory is the standard library's fs.FS over
+	// bytes already read within the limits.
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
 	for _, f := range t.list() {
 		rel := strings.TrimPrefix(f, dir+"/")
 		if dir == "." {
@@ -390,7 +394,20 @@ func (l *loader) sharedPack(t tree, dir string) error {
 		if err != nil {
 			return err
 		}
-		mem[rel] = &fstest.MapFile{Data: data, Mode: 0o644}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: rel, Method: zip.Store})
+		if err == nil {
+			_, err = w.Write(data)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", t.label(f), err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("%s: %w", t.label(dir), err)
+	}
+	mem, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.label(dir), err)
 	}
 	p, err := pack.LoadFS(mem)
 	if err != nil {
