@@ -12,13 +12,7 @@ import (
 // Registrations hash passwords in the same bounded slots as logins, and
 // are answered 503 rather than queued when all are taken.
 func TestRegistrationWaitsForAHashingSlot(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.DataDir, cfg.MQTTAddr, cfg.WSAddr, cfg.HTTPAddr = t.TempDir(), "", "", ""
-	b, err := New(cfg, Options{PasswordCost: &password.Params{Memory: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := newListenerlessBroker(t)
 	for range cap(b.hashSlot) {
 		b.hashSlot <- struct{}{}
 	}
@@ -32,4 +26,18 @@ func TestRegistrationWaitsForAHashingSlot(t *testing.T) {
 	if _, ok := b.dir.User("dave"); ok {
 		t.Fatal("account created anyway")
 	}
+}
+
+// newListenerlessBroker is a broker with cheap password hashing and no
+// listeners, for tests that call into it directly; it closes with the test.
+func newListenerlessBroker(t *testing.T) *Broker {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.DataDir, cfg.MQTTAddr, cfg.WSAddr, cfg.HTTPAddr = t.TempDir(), "", "", ""
+	b, err := New(cfg, Options{PasswordCost: &password.Params{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
 }

@@ -6,8 +6,6 @@ import (
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
-
-	"github.com/tachikoma-pet/tachikoma/broker/password"
 )
 
 // TestOrderHeld: messages held for an MQTT 5 client's receive maximum leave
@@ -64,13 +62,7 @@ func TestKeepaliveFitsMochisDeadline(t *testing.T) {
 // once-a-second sweep has run [MQTT-3.3.2-5]; the rest stays, and $SYS
 // inflight counts the drop.
 func TestResumedQueueDropsExpired(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.DataDir, cfg.MQTTAddr, cfg.WSAddr, cfg.HTTPAddr = t.TempDir(), "", "", ""
-	b, err := New(cfg, Options{PasswordCost: &password.Params{Memory: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := newListenerlessBroker(t)
 	h := &specHook{b: b}
 	cl := b.mqtt.NewClient(nil, "test", "c", false)
 	cl.Properties.ProtocolVersion = 5
