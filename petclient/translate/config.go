@@ -23,6 +23,18 @@ type Credentials struct {
 	Region string `json:"region,omitempty"`
 }
 
+// Over is c, typed in a form that never shows the stored secret and has no
+// region, laid over what is stored: an empty secret keeps the stored one.
+func (c Credentials) Over(stored Credentials) Credentials {
+	if c.Secret == "" {
+		c.Secret = stored.Secret
+	}
+	if c.Region == "" {
+		c.Region = stored.Region
+	}
+	return c
+}
+
 // KeyStore keeps secrets per account; credentials.Store is one (the desktop
 // keyring, or a 0600 file).
 type KeyStore interface {

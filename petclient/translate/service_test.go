@@ -133,3 +133,18 @@ func TestCredentialsRoundTrip(t *testing.T) {
 		t.Errorf("damaged credentials: %v", err)
 	}
 }
+
+// TestCredentialsOverStored: saving the services dialog, which never shows
+// the stored secret and has no region, keeps both unless a new secret is
+// typed; the fields it does show are taken as typed.
+func TestCredentialsOverStored(t *testing.T) {
+	stored := Credentials{ID: "old-id", Secret: "s3cret", URL: "https://old.example", Region: "ap-shanghai"}
+	got := Credentials{ID: "new-id", URL: ""}.Over(stored)
+	want := Credentials{ID: "new-id", Secret: "s3cret", URL: "", Region: "ap-shanghai"}
+	if got != want {
+		t.Errorf("URL cleared, secret untouched: %+v, want %+v", got, want)
+	}
+	if got := (Credentials{ID: "new-id", Secret: "fresh"}).Over(stored); got.Secret != "fresh" || got.Region != "ap-shanghai" {
+		t.Errorf("new secret typed: %+v", got)
+	}
+}

@@ -119,6 +119,11 @@ func (u *UI) showKeys() {
 		go func() {
 			ks, err := u.keys()
 			if err == nil {
+				// The dialog never shows a stored secret, and has no region
+				// field: keep what is stored unless the user typed a new one.
+				if stored, lerr := translate.Load(ks, p); lerr == nil {
+					c = c.Over(stored)
+				}
 				err = translate.Save(ks, p, c)
 			}
 			if err == nil {
