@@ -17,7 +17,7 @@ const wait = 5 * time.Second
 
 // Send shows a notification titled title. It returns at once.
 func Send(title, body string, log *slog.Logger) {
-	run(log, "notify-send", "--app-name=Tachikoma", "--icon=tachikoma", title, body)
+	run(log, "notify-send", "--app-name=Tachikoma", "--icon=tachikoma", "--", title, body)
 }
 
 // soundFile is the freedesktop theme's alarm sound, for paplay.
@@ -44,7 +44,11 @@ func run(log *slog.Logger, name string, args ...string) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		defer cancel()
-		if out, err := exec.CommandContext(ctx, path, args...).CombinedOutput(); err != nil && log != nil {
+		cmd := exec.CommandContext(ctx, path, args...)
+		// A child it started (a D-Bus helper) can hold the output pipe open
+		// after the kill; stop waiting for it.
+		cmd.WaitDelay = time.Second
+		if out, err := cmd.CombinedOutput(); err != nil && log != nil {
 			log.Debug(name+" failed", "err", err, "out", string(out))
 		}
 	}()
