@@ -53,7 +53,8 @@ type UI struct {
 	bub  bubble
 	last translate.Answer
 	busy bool
-	seq  int // answers arrive in order: a stale one is dropped
+	seq  int                // answers arrive in order: a stale one is dropped
+	hush context.CancelFunc // stops the reading in progress, if any
 }
 
 // Attach adds the menu entries; the dictionary opens now (nothing is parsed:
@@ -253,13 +254,26 @@ func (u *UI) speak() {
 		u.say(u.bub.petID, u.bub.query, esc(u.app.Lang().T(i18n.TranslateNoSpeech)), 8*time.Second)
 		return
 	}
-	cmd := exec.Command(bin, "-v", "en", "--", text)
+	if u.hush != nil {
+		u.hush() // a second click starts over instead of reading on top
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), speakLimit)
+	cmd := exec.CommandContext(ctx, bin, "-v", "en", "--", text)
 	if err := cmd.Start(); err != nil {
+		cancel()
 		u.log.Warn("espeak-ng", "err", err)
 		return
 	}
-	go cmd.Wait()
+	u.hush = cancel
+	go func() {
+		_ = cmd.Wait()
+		cancel()
+	}()
 }
+
+// speakLimit bounds one reading aloud, so a stuck audio device cannot keep
+// espeak-ng around.
+const speakLimit = 2 * time.Minute
 
 // more opens a window with the whole answer (every sense, definitions).
 func (u *UI) more() {

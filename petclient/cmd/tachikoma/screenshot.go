@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -181,7 +182,11 @@ func copyPNG(xclip, display string, img image.Image) error {
 	}
 	defer os.Remove(errf.Name())
 	defer errf.Close()
-	cmd := exec.Command(xclip, "-display", display, "-selection", "clipboard", "-t", "image/png", "-i")
+	// xclip's foreground half exits once it has read the image; a bound
+	// keeps a wedged X server from hanging a hotkey's command.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, xclip, "-display", display, "-selection", "clipboard", "-t", "image/png", "-i")
 	cmd.Stdin = &buf
 	cmd.Stderr = errf
 	if err := cmd.Run(); err != nil {
