@@ -75,6 +75,8 @@ fuzz:
 
 # The pet's packages; X11 tests get a virtual display. Those that link GTK
 # (gotk3) run as built for the pet; the others run with the race detector.
+# The timeout covers scripts' nested cold `make build` and the engine's
+# soak under -race, past go test's 10-minute default.
 PET_PKGS := ./petclient/... ./assets/... ./scripts/...
 pet_deps  = $(GO) list -f '{{.ImportPath}}{{range .Deps}} {{.}}{{end}}' $(PET_PKGS)
 PET_GTK   = $(shell $(pet_deps) | grep gotk3/ | cut -d' ' -f1)
@@ -83,8 +85,8 @@ XVFB_RUN := xvfb-run -a -s '-screen 0 1280x800x24'
 
 test-pet:
 	$(GO) vet $(GOFLAGS_GUI) $(PET_PKGS)
-	$(XVFB_RUN) $(GO) test -race -count=1 $(PET_NOGTK)
-	$(XVFB_RUN) $(GO) test $(GOFLAGS_GUI) -count=1 $(PET_GTK)
+	$(XVFB_RUN) $(GO) test -race -count=1 -timeout 25m $(PET_NOGTK)
+	$(XVFB_RUN) $(GO) test $(GOFLAGS_GUI) -count=1 -timeout 25m $(PET_GTK)
 
 # The pet on a real X server (Xvfb), with and without a compositor: window
 # transparency, click-through, drag, menu, tray. It starts its own Xvfb.
