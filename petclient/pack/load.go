@@ -33,8 +33,8 @@ type Frame struct {
 
 // Pack is a loaded, fully validated sprite pack. Safe for concurrent use.
 type Pack struct {
-	man     *Manifest
-	sets    []imageSet             // ascending by scale
+	man  *Manifest
+	sets []imageSet // ascending by scale
 	// open gives the pack's files again for decoding: encoded images are
 	// read when a frame is first needed, not kept (megabytes per pack).
 	open    func() (fs.FS, func() error, error)
