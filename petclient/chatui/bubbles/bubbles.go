@@ -7,6 +7,7 @@ package bubbles
 import (
 	"image"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -233,31 +234,43 @@ func NewItem(conv, from, text string) Item {
 	return Item{Conv: conv, From: from, Text: t, Show: Duration(t)}
 }
 
-// Queue holds one pet's bubbles: the one showing and those waiting.
+// Queue holds one pet's bubbles: the one showing and those waiting. Chat
+// waits in front of reminders, so a reminder nobody has clicked yet never
+// holds up the room; it shows again once the chat is quiet.
 type Queue struct {
 	cur     *Item
-	waiting []Item
-	Dropped int // waiting bubbles dropped because the queue was full
+	waiting []Item // chat items first, then sticky ones
+	Dropped int    // chat bubbles dropped because the queue was full
 }
 
 // Push adds it; it reports whether it became the current bubble at once
-// (nothing was showing). A full queue drops its oldest waiting item that
-// is not sticky.
+// (nothing was showing, or a chat item took over from a reminder, which
+// waits to show again). More than MaxQueue waiting chat items drop the
+// oldest; sticky items are never dropped and do not count.
 func (q *Queue) Push(it Item) bool {
 	if q.cur == nil {
 		q.cur = &it
 		return true
 	}
-	if len(q.waiting) >= MaxQueue {
-		for i, w := range q.waiting {
-			if !w.Sticky {
-				q.waiting = append(q.waiting[:i], q.waiting[i+1:]...)
-				q.Dropped++
-				break
-			}
-		}
+	if it.Sticky {
+		q.waiting = append(q.waiting, it)
+		return false
 	}
-	q.waiting = append(q.waiting, it)
+	if q.cur.Sticky {
+		q.waiting = slices.Insert(q.waiting, 0, *q.cur)
+		q.cur = &it
+		return true
+	}
+	chat := slices.IndexFunc(q.waiting, func(w Item) bool { return w.Sticky })
+	if chat < 0 {
+		chat = len(q.waiting)
+	}
+	if chat >= MaxQueue {
+		q.waiting = slices.Delete(q.waiting, 0, 1)
+		q.Dropped++
+		chat--
+	}
+	q.waiting = slices.Insert(q.waiting, chat, it)
 	return false
 }
 

@@ -2,6 +2,7 @@ package bubbles
 
 import (
 	"image"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,26 +135,81 @@ func TestQueue(t *testing.T) {
 	}
 }
 
-// A reminder waiting behind a busy room is never the one dropped.
+// A reminder waiting behind a busy room is never dropped and shows once
+// the room is quiet; do-not-disturb keeps it too.
 func TestQueueKeepsSticky(t *testing.T) {
 	var q Queue
 	q.Push(NewItem("room:lobby", "Bob", "showing"))
-	pin := NewItem("", "Tachikoma", "drink water")
+	pin := NewItem("", "Tachikoma", "喝水 drink water")
 	pin.Sticky = true
 	q.Push(pin)
 	for i := 0; i < 2*MaxQueue; i++ {
 		q.Push(NewItem("room:lobby", "Bob", "chatter"))
 	}
-	if next, _ := q.Next(); !next.Sticky || next.Text != "drink water" {
-		t.Fatalf("the reminder was dropped; next is %+v", next)
+	if q.Dropped != MaxQueue {
+		t.Fatalf("dropped %d chat bubbles, want %d", q.Dropped, MaxQueue)
+	}
+	var last Item
+	for i := 0; i <= MaxQueue+1 && !last.Sticky; i++ {
+		last, _ = q.Next()
+	}
+	if !last.Sticky || last.Text != pin.Text {
+		t.Fatalf("the reminder was lost; last shown is %+v", last)
 	}
 	// Do-not-disturb clears the chatter, not the reminder.
 	q.Push(NewItem("room:lobby", "Bob", "more chatter"))
-	if it, ok := q.Clear(); !ok || it.Text != "drink water" || q.Waiting() != 0 {
+	if it, ok := q.Clear(); !ok || it.Text != pin.Text || q.Waiting() != 0 {
 		t.Fatalf("clear kept %+v %v, %d waiting", it, ok, q.Waiting())
 	}
 	q.Next()
 	if _, ok := q.Clear(); ok {
 		t.Fatal("clear of a queue without reminders left something")
+	}
+}
+
+// A reminder on show until clicked does not hold up the chat: each chat
+// bubble shows at once, nothing is dropped, and the reminder comes back
+// after the chat until it is clicked.
+func TestQueueChatNotBehindSticky(t *testing.T) {
+	var q Queue
+	pin := NewItem("", "Tachikoma", "该交作业了 hand in homework")
+	pin.Sticky = true
+	if !q.Push(pin) {
+		t.Fatal("the reminder must show at once")
+	}
+	for i := 0; i < 3*MaxQueue; i++ {
+		msg := NewItem("room:lobby", "小明", "你好 "+string(rune('a'+i)))
+		if !q.Push(msg) {
+			t.Fatalf("chat bubble %d waits behind the reminder (%d waiting)", i, q.Waiting())
+		}
+		if cur, _ := q.Current(); cur.Text != msg.Text {
+			t.Fatalf("showing %q, want %q", cur.Text, msg.Text)
+		}
+		// the chat bubble fades: the reminder is back
+		if it, ok := q.Next(); !ok || !it.Sticky || it.Text != pin.Text {
+			t.Fatalf("after chat %d the reminder is gone: %+v %v", i, it, ok)
+		}
+	}
+	if q.Dropped != 0 || q.Waiting() != 0 {
+		t.Fatalf("dropped %d, %d waiting", q.Dropped, q.Waiting())
+	}
+	// a burst while the reminder shows: all chat first, nothing dropped, then the reminder
+	for i := 0; i < MaxQueue; i++ {
+		q.Push(NewItem("room:lobby", "小明", "burst"))
+	}
+	second := pin
+	second.Text = "第二个提醒"
+	q.Push(second)
+	q.Push(NewItem("room:lobby", "小明", "late"))
+	if q.Dropped != 0 {
+		t.Fatalf("dropped %d of a burst of %d", q.Dropped, MaxQueue+1)
+	}
+	var got []string
+	for it, ok := q.Current(); ok; it, ok = q.Next() {
+		got = append(got, it.Text)
+	}
+	want := []string{"burst", "burst", "burst", "burst", "burst", "late", pin.Text, second.Text}
+	if !slices.Equal(got, want) {
+		t.Fatalf("order %q, want %q", got, want)
 	}
 }
