@@ -71,6 +71,7 @@ type UI struct {
 	shownLeft int // focus minutes left as the menu shows them
 	tick      glib.SourceHandle
 	dialog    *gtk.Dialog
+	alarm     func() // plays the alarm sound; a counter in tests
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -105,6 +106,7 @@ func newUI(app host, opts Options) *UI {
 		opts.Clock = remind.SystemClock{}
 	}
 	u := &UI{app: app, opts: opts, log: opts.Logger.With("component", "remind"), workArea: desktop.WorkArea}
+	u.alarm = func() { notify.Alarm(u.log) }
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	store := &remind.Store{Path: opts.Path, OnCorrupt: func(e *remind.CorruptError) {
 		u.log.Error("reminders file unreadable; kept aside", "kept", e.Path, "err", e.Err)
@@ -207,9 +209,10 @@ func (u *UI) onDue(evs []remind.Event) {
 		if !u.data.NoNotify {
 			notify.Send(l.T(i18n.RemindFrom), text, u.log)
 		}
-		if !u.data.Quiet {
-			notify.Alarm(u.log)
-		}
+	}
+	// One sound for the batch: several missed at start-up must not overlap.
+	if len(evs) > 0 && !u.data.Quiet {
+		u.alarm()
 	}
 	u.refresh()
 }
@@ -292,7 +295,7 @@ func (u *UI) onFocus(tr remind.Transition) {
 		}
 		u.stretchAll()
 		if !u.data.Quiet {
-			notify.Alarm(u.log)
+			u.alarm()
 		}
 	}
 	u.app.Menus().Invalidate()

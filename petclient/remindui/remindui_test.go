@@ -92,6 +92,31 @@ func TestSayMissedReminder(t *testing.T) {
 	}
 }
 
+// Several reminders due at once (missed while the pet was off) are all
+// said, with one alarm sound for the batch rather than overlapping ones.
+func TestOneAlarmPerBatch(t *testing.T) {
+	u, _, sp, _ := newTestUI(t, func(d *remind.Data, now time.Time) {
+		d.Quiet = false
+		for i, text := range []string{"喝水", "交作业", "给妈妈打电话"} {
+			d.Add(remind.When{At: now.Add(-time.Duration(i+1) * time.Minute)}, text, now.Add(-time.Hour))
+		}
+	})
+	alarms := 0
+	u.alarm = func() { alarms++ }
+	evs, err := u.svc.Poll()
+	if err != nil || len(evs) != 3 {
+		t.Fatalf("poll: %v %v", evs, err)
+	}
+	u.onDue(evs)
+	if len(sp.said) != 3 || alarms != 1 {
+		t.Fatalf("said %q with %d alarms, want 3 with 1", sp.said, alarms)
+	}
+	u.onDue(nil)
+	if alarms != 1 {
+		t.Fatalf("%d alarms after an empty batch", alarms)
+	}
+}
+
 // The focus timer: the pets sit while the user works, jump on a break,
 // and the finished session is counted in the file and the menu.
 func TestFocusActsAndCounts(t *testing.T) {
