@@ -51,6 +51,9 @@ type Service struct {
 	data  Data
 	stamp stamp
 	last  time.Time // wall time of the previous poll
+	// handed is what Poll returned and Shown has not confirmed yet: id to
+	// the due time, so it is not said twice while it stays in the file.
+	handed map[int]time.Time
 }
 
 // NewService reads the file and returns the service; with an unreadable
@@ -59,7 +62,7 @@ func NewService(store *Store, clock Clock, log *slog.Logger) (*Service, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{store: store, clock: clock, log: log}
+	s := &Service{store: store, clock: clock, log: log, handed: map[int]time.Time{}}
 	err := s.reload()
 	var ce *CorruptError
 	if err != nil && !errors.As(err, &ce) {
@@ -107,9 +110,10 @@ func (s *Service) update(change func(*Data) error) (Data, error) {
 }
 
 // Poll re-reads the file if it changed and returns the reminders that are
-// due at the clock's time, oldest first; those are removed (one-off) or
-// moved to their next day (daily) in the file. Call it every second or so
-// and after a wake-up; the first call after start says what was missed.
+// due at the clock's time, oldest first. They stay in the file until Shown
+// confirms the user saw them, so one the pet exits before showing is said
+// at the next start. Call it every second or so and after a wake-up; the
+// first call after start says what was missed.
 //
 // Times are compared as wall-clock instants (the monotonic reading is
 // dropped): after a suspend the monotonic clock lags the wall clock, and a
@@ -125,51 +129,67 @@ func (s *Service) Poll() ([]Event, error) {
 	}
 	setBack := !s.last.IsZero() && now.Before(s.last.Add(-jumpBack))
 	s.last = now
-	if !setBack && !anyDue(s.data.Reminders, now) {
-		return nil, nil
-	}
-	if setBack {
+	if setBack && slices.ContainsFunc(s.data.Reminders, func(r Reminder) bool { return r.Daily }) {
 		s.log.Info("wall clock went back; daily reminders rescheduled", "now", now)
-	}
-	var events []Event
-	_, err := s.update(func(d *Data) error {
-		events = events[:0]
-		kept := d.Reminders[:0]
-		for _, r := range d.Reminders {
-			if setBack && r.Daily {
-				// Clock set back (or a time zone change): today's time
-				// may be ahead again.
-				if n := nextClock(now, r.Hour, r.Min); n.Before(r.Next) {
-					r.Next = n
+		// Clock set back (or a time zone change): today's time may be
+		// ahead again.
+		if _, err := s.update(func(d *Data) error {
+			for i, r := range d.Reminders {
+				if n := nextClock(now, r.Hour, r.Min); r.Daily && n.Before(r.Next) {
+					d.Reminders[i].Next = n
 				}
 			}
-			if r.Next.After(now) {
-				kept = append(kept, r)
-				continue
-			}
-			events = append(events, Event{Reminder: r, Due: r.Next, Missed: now.Sub(r.Next) > Grace})
-			if r.Daily {
-				r.Next = nextClock(now, r.Hour, r.Min)
-				kept = append(kept, r)
-			}
+			return nil
+		}); err != nil {
+			return nil, err
 		}
-		d.Reminders = kept
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	}
+	var events []Event
+	for _, r := range s.data.Reminders {
+		if r.Next.After(now) || s.handed[r.ID].Equal(r.Next) {
+			continue
+		}
+		s.handed[r.ID] = r.Next
+		events = append(events, Event{Reminder: r, Due: r.Next, Missed: now.Sub(r.Next) > Grace})
 	}
 	slices.SortStableFunc(events, func(a, b Event) int { return a.Due.Compare(b.Due) })
 	return events, nil
 }
 
-func anyDue(rs []Reminder, now time.Time) bool {
-	for _, r := range rs {
-		if !r.Next.After(now) {
-			return true
+// Shown records that the user was shown evs (from Poll): one-off reminders
+// leave the file and daily ones move to their next day. A reminder changed
+// or deleted meanwhile (the command line) is left as it is now.
+func (s *Service) Shown(evs []Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	now := s.clock.Now().Round(0)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.update(func(d *Data) error {
+		kept := d.Reminders[:0]
+		for _, r := range d.Reminders {
+			if slices.ContainsFunc(evs, func(e Event) bool { return e.Reminder.ID == r.ID && e.Due.Equal(r.Next) }) {
+				if !r.Daily {
+					continue
+				}
+				r.Next = nextClock(now, r.Hour, r.Min)
+			}
+			kept = append(kept, r)
+		}
+		d.Reminders = kept
+		return nil
+	})
+	if err != nil {
+		// Still handed: not said again now, but again at the next start.
+		return err
+	}
+	for _, e := range evs {
+		if s.handed[e.Reminder.ID].Equal(e.Due) {
+			delete(s.handed, e.Reminder.ID)
 		}
 	}
-	return false
+	return nil
 }
 
 // NextDue is the earliest time a reminder is due (zero: none).
@@ -207,7 +227,7 @@ func (s *Service) Delete(id int) error {
 }
 
 // Run polls every interval until ctx ends and hands due events to f (on
-// Run's goroutine). The interval bounds how late a reminder, or a change
+// Run's goroutine), which calls Shown once the user saw them. The interval bounds how late a reminder, or a change
 // made by the command line, is noticed; errors are logged and retried.
 func (s *Service) Run(ctx context.Context, every time.Duration, f func([]Event)) {
 	t := time.NewTicker(every)

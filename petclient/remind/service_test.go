@@ -62,10 +62,14 @@ func texts(evs []Event) []string {
 	return out
 }
 
+// poll polls and shows what was due, as the pet does.
 func poll(t *testing.T, s *Service) []string {
 	t.Helper()
 	evs, err := s.Poll()
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Shown(evs); err != nil {
 		t.Fatal(err)
 	}
 	return texts(evs)
@@ -121,11 +125,57 @@ func TestMissedOnStart(t *testing.T) {
 	if evs[2].Due.Hour() != 18 || evs[2].Due.Minute() != 30 {
 		t.Fatalf("due time lost: %v", evs[2].Due)
 	}
+	if err := s2.Shown(evs); err != nil {
+		t.Fatal(err)
+	}
 	if got := poll(t, s2); got != nil {
 		t.Fatalf("said twice: %v", got)
 	}
 	if n := len(s2.Data().Reminders); n != 2 {
 		t.Fatalf("%d reminders kept, want the daily one and 23:00", n)
+	}
+}
+
+// A due reminder stays in the file until it was shown: if the pet exits
+// after polling but before showing it, the next start says it as missed.
+// Once shown, a one-off is gone and a daily one moves to tomorrow.
+func TestKeptUntilShown(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 12, 6, 8, 0, 0, 0, time.Local)}
+	s, st := newTestService(t, clock)
+	mustAdd(t, s, "20m 喝水")
+	mustAdd(t, s, "每天 8:20 站起来")
+	clock.Add(20 * time.Minute)
+	evs, err := s.Poll()
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("poll: %v %v", texts(evs), err)
+	}
+	if got := poll(t, s); got != nil {
+		t.Fatalf("said twice before it was shown: %v", got)
+	}
+	// The pet exits before the bubble showed; it starts again later.
+	clock.Add(10 * time.Minute)
+	s2, err := NewService(st, clock, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err = s2.Poll()
+	if got := strings.Join(texts(evs), ","); err != nil || got != "missed:喝水,missed:站起来" {
+		t.Fatalf("after a restart: %q %v", got, err)
+	}
+	if err := s2.Shown(evs); err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.Load()
+	if err != nil || len(d.Reminders) != 1 || !d.Reminders[0].Next.Equal(time.Date(2026, 12, 7, 8, 20, 0, 0, time.Local)) {
+		t.Fatalf("after showing, the file has %+v %v", d.Reminders, err)
+	}
+	clock.Add(time.Hour)
+	s3, err := NewService(st, clock, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := poll(t, s3); got != nil {
+		t.Fatalf("said again after it was shown: %v", got)
 	}
 }
 

@@ -214,6 +214,11 @@ func (u *UI) onDue(evs []remind.Event) {
 	if len(evs) > 0 && !u.data.Quiet {
 		u.alarm()
 	}
+	// Only now may they leave the file: had the pet exited before this,
+	// the next start would say them.
+	if err := u.svc.Shown(evs); err != nil {
+		u.log.Warn("cannot mark reminders shown", "err", err)
+	}
 	u.refresh()
 }
 

@@ -83,9 +83,22 @@ func TestSayMissedReminder(t *testing.T) {
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("poll: %v %v", evs, err)
 	}
+	inFile := func() int {
+		d, err := (&remind.Store{Path: u.opts.Path}).Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(d.Reminders)
+	}
+	if n := inFile(); n != 1 {
+		t.Fatalf("%d reminders in the file before it was shown, want 1", n)
+	}
 	u.onDue(evs)
 	if got := strings.Join(sp.said, "|"); got != "1 提醒: 错过了 18:30 的提醒：给妈妈打电话" {
 		t.Fatalf("said %q", got)
+	}
+	if n := inFile(); n != 0 || len(u.data.Reminders) != 0 {
+		t.Fatalf("shown, yet %d in the file and %d in the menu", n, len(u.data.Reminders))
 	}
 	if got := strings.Join(app.calls, "|"); got != "walkto 1 640" {
 		t.Fatalf("pet asked %q", got)
