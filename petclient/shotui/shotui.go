@@ -31,8 +31,8 @@ const (
 	Order   = menu.OrderTools + 60
 )
 
-// host is what the UI needs of the app (*desktop.App).
-type host interface {
+// Host is what the UI needs of the app (*desktop.App).
+type Host interface {
 	Lang() i18n.Lang
 	Menus() *menu.Registry
 	HideForCapture() (restore func())
@@ -48,14 +48,22 @@ type Options struct {
 
 // UI is the screenshot tool's GTK side.
 type UI struct {
-	app     host
-	opts    Options
-	log     *slog.Logger
-	overlay *overlay
+	app  Host
+	opts Options
+	log  *slog.Logger
 }
 
+// shown is the overlay on screen, if any: one at a time, whoever asked.
+var shown *overlay
+
 // Attach adds the Tools entries; call it from desktop.Options.OnStart.
-func Attach(app host, opts Options) *UI {
+func Attach(app Host, opts Options) *UI {
+	u := newUI(app, opts)
+	app.Menus().Add(Section, Order, menu.Everywhere, menu.SectionFunc(u.menuItems))
+	return u
+}
+
+func newUI(app Host, opts Options) *UI {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -63,7 +71,6 @@ func Attach(app host, opts Options) *UI {
 	if u.opts.Say == nil {
 		u.opts.Say = func(text string) { notify.Send("Tachikoma", text, u.log) }
 	}
-	app.Menus().Add(Section, Order, menu.Everywhere, menu.SectionFunc(u.menuItems))
 	return u
 }
 
@@ -83,7 +90,8 @@ func (u *UI) menuItems(ctx menu.Context) []menu.Item {
 const hideDelay = 80 * time.Millisecond
 
 // capture grabs the screen with the pets hidden and hands the result on.
-func (u *UI) capture(then func(*image.RGBA, shot.Layout, time.Time)) {
+// failed runs when the grab fails.
+func (u *UI) capture(then func(*image.RGBA, shot.Layout, time.Time), failed func()) {
 	asked := time.Now()
 	restore := u.app.HideForCapture()
 	if d, err := gdk.DisplayGetDefault(); err == nil {
@@ -95,6 +103,7 @@ func (u *UI) capture(then func(*image.RGBA, shot.Layout, time.Time)) {
 		u.log.Debug("screen grabbed", "since_click", time.Since(asked))
 		if err != nil {
 			u.fail(err)
+			failed()
 			return false
 		}
 		then(img, layout, asked)
@@ -121,26 +130,47 @@ func (u *UI) Full() {
 	u.capture(func(img *image.RGBA, _ shot.Layout, _ time.Time) {
 		u.copy(img)
 		u.save(img)
-	})
+	}, func() {})
 }
 
 // Area grabs the screen and shows the overlay to select part of it.
-func (u *UI) Area() {
-	if u.overlay != nil {
+func (u *UI) Area() { u.pick(nil) }
+
+// PickArea shows the screenshot overlay (pets hidden for the grab) and
+// hands the selected part of the screen, in device pixels, to done instead
+// of copying or saving it; done gets ok=false when the user cancels, when
+// another overlay is up or when the grab fails (then opts.Say is told).
+// Main thread only.
+func PickArea(app Host, opts Options, done func(img *image.RGBA, ok bool)) {
+	newUI(app, opts).pick(done)
+}
+
+// pick shows the overlay; a nil done copies or saves the selection.
+func (u *UI) pick(done func(*image.RGBA, bool)) {
+	refuse := func() {
+		if done != nil {
+			done(nil, false)
+		}
+	}
+	if shown != nil {
+		refuse()
 		return
 	}
 	u.capture(func(img *image.RGBA, layout shot.Layout, asked time.Time) {
-		if u.overlay != nil {
+		if shown != nil {
+			refuse()
 			return
 		}
 		o, err := newOverlay(u, img, layout, asked)
 		if err != nil {
 			u.fail(err)
+			refuse()
 			return
 		}
-		u.overlay = o
+		o.done = done
+		shown = o
 		u.log.Info("screenshot overlay shown", "screen", layout.Root, "monitors", len(layout.Monitors))
-	})
+	}, refuse)
 }
 
 func (u *UI) copy(img *image.RGBA) bool {
@@ -202,8 +232,9 @@ type overlay struct {
 	pb     *gdk.Pixbuf
 	ctl    *shot.Controller
 	scale  float64
-	org    image.Point // the window's origin in root pixels
-	asked  time.Time   // when the user asked, for the first draw's log
+	org    image.Point             // the window's origin in root pixels
+	asked  time.Time               // when the user asked, for the first draw's log
+	done   func(*image.RGBA, bool) // nil: copy or save the selection
 	drawn  bool
 	ptr    image.Point // the pointer, for the loupe
 	inside bool        // the pointer is over the overlay
@@ -306,22 +337,28 @@ func (o *overlay) act(a shot.Action) {
 	switch a {
 	case shot.Redraw:
 		o.win.QueueDraw()
-	case shot.Copy:
+	case shot.Copy, shot.Save:
 		sel := shot.Crop(o.img, o.ctl.Sel.Rect)
 		o.close()
-		o.u.copy(sel)
-	case shot.Save:
-		sel := shot.Crop(o.img, o.ctl.Sel.Rect)
-		o.close()
-		o.u.save(sel)
+		switch {
+		case o.done != nil:
+			o.done(sel, true)
+		case a == shot.Copy:
+			o.u.copy(sel)
+		default:
+			o.u.save(sel)
+		}
 	case shot.Cancel:
 		o.close()
+		if o.done != nil {
+			o.done(nil, false)
+		}
 	}
 }
 
 func (o *overlay) close() {
 	o.win.Destroy()
-	o.u.overlay = nil
+	shown = nil
 }
 
 func (o *overlay) draw(_ *gtk.Window, cr *cairo.Context) bool {
