@@ -4,145 +4,44 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/gotk3/gotk3/cairo"
-	"github.com/gotk3/gotk3/gdk"
 	"github.com/gotk3/gotk3/glib"
-	"github.com/gotk3/gotk3/gtk"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
 	"github.com/tachikoma-pet/tachikoma/petclient/ocr"
+	"github.com/tachikoma-pet/tachikoma/petclient/shotui"
 )
 
-// selectTimeout closes a forgotten area selector.
-const selectTimeout = 60 * time.Second
+// minArea drops selections too small to hold a word (device pixels).
+const minArea = 8
 
-// TranslateScreen lets the user drag a rectangle over a still picture of
-// the screen, reads its text with tesseract and translates it. A right
-// click cancels.
+// TranslateScreen lets the user select an area with the screenshot tool's
+// overlay (Enter or a double click accepts, Esc or a right click cancels),
+// reads its text with tesseract and translates it.
 func (u *UI) TranslateScreen(petID int) {
 	l := u.app.Lang()
 	if !ocr.Available() {
 		u.say(petID, "", esc(l.T(i18n.TranslateNoOCR)), 10*time.Second)
 		return
 	}
-	screen, err := gdk.ScreenGetDefault()
-	if err != nil {
-		return
-	}
-	root, err := screen.GetRootWindow()
-	if err != nil {
-		return
-	}
-	w, h := root.WindowGetWidth(), root.WindowGetHeight()
-	shot, err := root.PixbufGetFromWindow(0, 0, w, h)
-	if err != nil {
-		u.log.Warn("cannot capture the screen", "err", err)
-		return
-	}
-	// A popup (override-redirect) window needs no window manager to cover
-	// the whole screen and take the pointer.
-	win, err := gtk.WindowNew(gtk.WINDOW_POPUP)
-	if err != nil {
-		return
-	}
-	win.SetTitle(l.T(i18n.TranslateScreen))
-	win.SetAppPaintable(true)
-	win.Move(0, 0)
-	win.SetDefaultSize(w, h)
-	win.SetSizeRequest(w, h)
-	win.AddEvents(int(gdk.BUTTON_PRESS_MASK | gdk.BUTTON_RELEASE_MASK | gdk.POINTER_MOTION_MASK))
-	var start, end image.Point
-	dragging := false
-	sel := func() image.Rectangle { return image.Rectangle{start, end}.Canon() }
-	win.Connect("draw", func(_ *gtk.Window, cr *cairo.Context) bool {
-		gtk.GdkCairoSetSourcePixBuf(cr, shot, 0, 0)
-		cr.Paint()
-		cr.SetSourceRGBA(0, 0, 0, 0.35) // dim all but the selection
-		cr.Rectangle(0, 0, float64(w), float64(h))
-		if r := sel(); dragging && !r.Empty() {
-			cr.Rectangle(float64(r.Min.X), float64(r.Max.Y), float64(r.Dx()), -float64(r.Dy()))
+	say := func(text string) { u.say(petID, "", esc(text), 8*time.Second) }
+	shotui.PickArea(u.app, shotui.Options{Logger: u.log, Say: say}, func(img *image.RGBA, ok bool) {
+		if ok && img.Rect.Dx() >= minArea && img.Rect.Dy() >= minArea {
+			u.ocrArea(petID, img)
 		}
-		cr.Fill()
-		if r := sel(); dragging && !r.Empty() {
-			cr.SetSourceRGB(0.16, 0.42, 0.78)
-			cr.SetLineWidth(2)
-			cr.Rectangle(float64(r.Min.X), float64(r.Min.Y), float64(r.Dx()), float64(r.Dy()))
-			cr.Stroke()
-		}
-		return true
 	})
-	closed := false
-	finish := func() {
-		if !closed {
-			closed = true
-			win.Destroy()
-		}
-	}
-	glib.TimeoutAdd(uint(selectTimeout/time.Millisecond), func() bool { finish(); return false })
-	win.Connect("button-press-event", func(_ *gtk.Window, ev *gdk.Event) bool {
-		b := gdk.EventButtonNewFromEvent(ev)
-		if b.Button() != gdk.BUTTON_PRIMARY {
-			finish()
-			return true
-		}
-		start = image.Pt(int(b.X()), int(b.Y()))
-		end, dragging = start, true
-		return true
-	})
-	win.Connect("motion-notify-event", func(_ *gtk.Window, ev *gdk.Event) bool {
-		if dragging {
-			m := gdk.EventMotionNewFromEvent(ev)
-			x, y := m.MotionVal()
-			end = image.Pt(int(x), int(y))
-			win.QueueDraw()
-		}
-		return true
-	})
-	win.Connect("button-release-event", func(_ *gtk.Window, ev *gdk.Event) bool {
-		if !dragging {
-			return true
-		}
-		b := gdk.EventButtonNewFromEvent(ev)
-		end = image.Pt(int(b.X()), int(b.Y()))
-		r := sel().Intersect(image.Rect(0, 0, w, h))
-		finish()
-		if r.Dx() < 8 || r.Dy() < 8 {
-			return true // a click, not an area
-		}
-		u.ocrArea(petID, shot, r)
-		return true
-	})
-	win.ShowAll()
 }
 
-// ocrArea saves the area of shot as a PNG, reads it and translates the text.
-func (u *UI) ocrArea(petID int, shot *gdk.Pixbuf, r image.Rectangle) {
-	surf := cairo.CreateImageSurface(cairo.FORMAT_RGB24, r.Dx(), r.Dy())
-	cr := cairo.Create(surf)
-	gtk.GdkCairoSetSourcePixBuf(cr, shot, -float64(r.Min.X), -float64(r.Min.Y))
-	cr.Paint()
-	dir, err := os.MkdirTemp("", "tachikoma-ocr")
-	if err != nil {
-		u.log.Warn("ocr", "err", err)
-		return
-	}
-	png := filepath.Join(dir, "area.png")
-	err = surf.WriteToPNG(png)
-	surf.Close()
-	if err != nil {
-		os.RemoveAll(dir)
-		u.log.Warn("ocr", "err", err)
-		return
-	}
+// ocrArea reads the text of img off the main thread and translates it.
+func (u *UI) ocrArea(petID int, img *image.RGBA) {
 	l := u.app.Lang()
 	u.say(petID, "", "<i>"+esc(l.T(i18n.TranslateReading))+"</i>", ocr.Timeout)
 	go func() {
-		defer os.RemoveAll(dir)
-		text, err := ocr.Text(context.Background(), png)
+		text, err := readImage(img)
 		glib.IdleAdd(func() {
 			switch {
 			case errors.Is(err, ocr.ErrMissing):
@@ -157,4 +56,26 @@ func (u *UI) ocrArea(petID int, shot *gdk.Pixbuf, r image.Rectangle) {
 			}
 		})
 	}()
+}
+
+// readImage hands img to tesseract through a temporary PNG.
+func readImage(img image.Image) (string, error) {
+	dir, err := os.MkdirTemp("", "tachikoma-ocr")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "area.png")
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	err = png.Encode(f, img)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", err
+	}
+	return ocr.Text(context.Background(), path)
 }

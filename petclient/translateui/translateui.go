@@ -136,10 +136,7 @@ func (u *UI) items(ctx menu.Context) []menu.Item {
 		{ID: "translate.selection", Label: l.T(i18n.TranslateSelection), Activate: func() {
 			glib.IdleAdd(func() { u.TranslateSelection(petID) })
 		}},
-		{ID: "translate.screen", Label: l.T(i18n.TranslateScreen), Activate: func() {
-			// Once the menu's area is repainted: the capture is what the user sees.
-			glib.TimeoutAdd(250, func() bool { u.TranslateScreen(petID); return false })
-		}},
+		{ID: "translate.screen", Label: l.T(i18n.TranslateScreen), Activate: func() { u.TranslateScreen(petID) }},
 		{ID: "translate.typein", Label: l.T(i18n.TranslateTypeIn), Activate: func() { u.typeIn(petID) }},
 		{ID: "translate.keys", Label: l.T(i18n.TranslateKeys), Activate: u.showKeys},
 	}

@@ -220,11 +220,17 @@ func TestTranslateScreenText(t *testing.T) {
 	os.WriteFile(filepath.Join(s.dir, "config", "tachikoma", "settings.yaml"), []byte("translate:\n  hotkey: Ctrl+Alt+T\n"), 0o600)
 	p := s.startPet(nil, "--pets", "1", "--no-chat", "--lang", "zh")
 
+	// The screenshot tool's overlay selects the area: drag, then Enter.
 	translateMenu(s, p, menuScreen)
-	visible("the area selector", "^"+menuScreen+"$")
+	visible("the area selector", "^"+shotOverlay+"$")
+	overlay := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+shotOverlay+"$")
+	overlay.Env = s.env
+	out, _ := overlay.Output()
+	s.xdotool("windowfocus", "--sync", strings.Fields(string(out))[0])
 	s.xdotool("mousemove", "702", "102", "mousedown", "1")
 	s.xdotool("mousemove", "900", "150")
 	s.xdotool("mousemove", "1258", "198", "mouseup", "1")
+	s.xdotool("key", "Return")
 	st := p.waitState("the bubble with the text read", 40*time.Second, func(st statefile.State) bool {
 		tr := st.Translate
 		return tr != nil && tr.Visible && strings.Contains(tr.Drawn.Text, "盼望")
