@@ -238,7 +238,17 @@ type overlay struct {
 	drawn  bool
 	ptr    image.Point // the pointer, for the loupe
 	inside bool        // the pointer is over the overlay
+	grabs  int         // grab attempts so far
+	held   *gdk.Window // the GDK window holding the seat grab, if any
+	closed bool
 }
+
+// A grab can fail while the map is on its way or a menu still holds the
+// seat: retry a few times, then carry on without (the pointer still works).
+const (
+	grabTries = 10
+	grabRetry = 50 * time.Millisecond
+)
 
 func newOverlay(u *UI, img *image.RGBA, layout shot.Layout, asked time.Time) (*overlay, error) {
 	pb, err := pixbufOf(img)
@@ -260,8 +270,9 @@ func newOverlay(u *UI, img *image.RGBA, layout shot.Layout, asked time.Time) (*o
 	win.SetDefaultSize(lw, lh)
 	win.SetSizeRequest(lw, lh)
 	win.SetCanFocus(true)
-	win.AddEvents(int(gdk.BUTTON_PRESS_MASK | gdk.BUTTON_RELEASE_MASK | gdk.POINTER_MOTION_MASK | gdk.KEY_PRESS_MASK))
+	win.AddEvents(int(gdk.BUTTON_PRESS_MASK | gdk.BUTTON_RELEASE_MASK | gdk.POINTER_MOTION_MASK | gdk.KEY_PRESS_MASK | gdk.STRUCTURE_MASK))
 	win.Connect("draw", o.draw)
+	win.Connect("map-event", func() bool { o.grab(); return false })
 	win.Connect("button-press-event", func(_ *gtk.Window, ev *gdk.Event) bool {
 		e := gdk.EventButtonNewFromEvent(ev)
 		double := e.Type() == gdk.EVENT_DOUBLE_BUTTON_PRESS
@@ -356,7 +367,35 @@ func (o *overlay) act(a shot.Action) {
 	}
 }
 
+// grab sends keyboard and pointer to the overlay once it is mapped.
+func (o *overlay) grab() {
+	if o.closed || o.held != nil {
+		return
+	}
+	w, err := o.win.GetWindow()
+	if err != nil {
+		o.u.log.Warn("screenshot overlay: no window to grab", "err", err)
+		return
+	}
+	o.grabs++
+	st := seatGrab(w)
+	switch {
+	case st == grabSuccess:
+		o.held = w
+		o.u.log.Info("screenshot overlay grabbed keyboard and pointer", "tries", o.grabs)
+	case st.transient() && o.grabs < grabTries:
+		glib.TimeoutAdd(uint(grabRetry/time.Millisecond), func() bool { o.grab(); return false })
+	default:
+		o.u.log.Warn("screenshot overlay: keyboard and pointer not grabbed; keys may go elsewhere", "status", st.String(), "tries", o.grabs)
+	}
+}
+
 func (o *overlay) close() {
+	o.closed = true
+	if o.held != nil {
+		seatUngrab(o.held)
+		o.held = nil
+	}
 	o.win.Destroy()
 	shown = nil
 }

@@ -50,14 +50,14 @@ func testScreenshotArea(t *testing.T, composited bool) {
 		out, _ := cmd.Output()
 		return strings.TrimSpace(string(out))
 	}
-	openOverlay := func() string {
+	opened := 0
+	openOverlay := func() {
 		t.Helper()
 		translateMenu(s, p, menuShotArea)
 		waitFor(t, 15*time.Second, "the screenshot overlay", func() bool { return overlay() != "" },
 			func() string { return tail(s.logOf("pet"), 30) })
-		id := strings.Fields(overlay())[0]
-		s.xdotool("windowfocus", "--sync", id)
-		return id
+		opened++
+		overlayKeys(t, s, opened)
 	}
 	clipboard := func() []byte {
 		cmd := exec.Command("xclip", "-selection", "clipboard", "-t", "image/png", "-o")
@@ -138,4 +138,20 @@ func testScreenshotArea(t *testing.T, composited bool) {
 	p.waitState("the pet back after the grab", 10*time.Second, func(st statefile.State) bool {
 		return len(st.Pets) == 1 && st.Pets[0].Visible && !st.Hidden
 	})
+}
+
+// overlayKeys readies the n-th overlay for keys the way a window manager
+// leaves it: focus stays on another window (the backdrop), as no manager
+// focuses an override-redirect window, so keys reach the overlay only
+// through its grab; then it waits for the pet to log that grab.
+func overlayKeys(t *testing.T, s *xsession, n int) {
+	t.Helper()
+	bd := strings.Fields(s.run(nil, "xdotool", "search", "--name", "^tachikoma-test-backdrop$"))
+	if len(bd) == 0 {
+		t.Fatal("no backdrop window")
+	}
+	s.xdotool("windowfocus", "--sync", bd[0])
+	waitFor(t, 15*time.Second, "the overlay to grab keyboard and pointer", func() bool {
+		return strings.Count(s.logOf("pet"), "screenshot overlay grabbed keyboard and pointer") >= n
+	}, func() string { return tail(s.logOf("pet"), 30) })
 }

@@ -223,10 +223,7 @@ func TestTranslateScreenText(t *testing.T) {
 	// The screenshot tool's overlay selects the area: drag, then Enter.
 	translateMenu(s, p, menuScreen)
 	visible("the area selector", "^"+shotOverlay+"$")
-	overlay := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+shotOverlay+"$")
-	overlay.Env = s.env
-	out, _ := overlay.Output()
-	s.xdotool("windowfocus", "--sync", strings.Fields(string(out))[0])
+	overlayKeys(t, s, 1)
 	s.xdotool("mousemove", "702", "102", "mousedown", "1")
 	s.xdotool("mousemove", "900", "150")
 	s.xdotool("mousemove", "1258", "198", "mouseup", "1")
