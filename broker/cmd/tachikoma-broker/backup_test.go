@@ -2,18 +2,11 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	paho "github.com/eclipse/paho.mqtt.golang"
-
-	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
 // TestBackupUnderChatLoad backs up a running broker while clients send QoS 1
@@ -26,46 +19,13 @@ func TestBackupUnderChatLoad(t *testing.T) {
 	addr := freePort(t)
 	srv := startServer(t, dir, addr)
 
-	var mu sync.Mutex
-	var acked []string
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	for w := range 3 {
-		c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + addr).SetUsername("alice").SetPassword("alicepass1").
-			SetClientID(fmt.Sprintf("writer-%d", w)).SetAutoReconnect(false).SetWriteTimeout(5 * time.Second))
-		if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-			t.Fatalf("connect: %v", tok.Error())
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer c.Disconnect(0)
-			for i := 0; i < 100_000 && !stop.Load(); i++ {
-				cid := fmt.Sprintf("w%d-%d", w, i)
-				tok := c.Publish(topics.Room(topics.Lobby), 1, false, fmt.Sprintf(`{"text":"备份 %d","cid":%q}`, i, cid))
-				if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-					return
-				}
-				mu.Lock()
-				acked = append(acked, cid)
-				mu.Unlock()
-			}
-		}()
-	}
-	count := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
-	for deadline := time.Now().Add(time.Minute); count() < 300; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d messages acknowledged in a minute", count())
-		}
-	}
-	mu.Lock()
-	before := append([]string(nil), acked...)
-	mu.Unlock()
+	load := startChatLoad(t, addr, 3, "备份", 10*time.Second, 10*time.Second)
+	load.waitFor(t, 300)
+	before := load.ackedSoFar()
 	file := filepath.Join(t.TempDir(), "tachikoma-backup.db")
 	out := mustRun(t, "", "backup", "--data-dir", dir, "--to", file)
-	during := count() - len(before)
-	stop.Store(true)
-	wg.Wait()
+	during := load.count() - len(before)
+	load.end()
 	if !strings.Contains(out, "token.key") {
 		t.Errorf("backup output %q does not mention the token key", out)
 	}
@@ -82,13 +42,7 @@ func TestBackupUnderChatLoad(t *testing.T) {
 	addr2 := freePort(t)
 	startServer(t, restored, addr2)
 	stored := historyCIDs(t, addr2, "alice", "alicepass1")
-	missing := 0
-	for _, cid := range before {
-		if !stored[cid] {
-			missing++
-		}
-	}
-	if missing > 0 {
+	if missing := missingFrom(stored, before); missing > 0 {
 		t.Fatalf("%d of %d messages acknowledged before the backup are missing from the restored history", missing, len(before))
 	}
 	t.Logf("%d acknowledged before the backup, %d during it; restored history holds %d", len(before), during, len(stored))

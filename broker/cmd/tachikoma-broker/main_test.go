@@ -175,60 +175,18 @@ func TestKill9LosesNoAcknowledgedMessage(t *testing.T) {
 	addr := freePort(t)
 	srv := startServer(t, dir, addr)
 
-	var mu sync.Mutex
-	var acked []string
-	const writers = 4
-	var wg sync.WaitGroup
-	for w := range writers {
-		c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + addr).SetUsername("alice").SetPassword("alicepass1").
-			SetClientID(fmt.Sprintf("writer-%d", w)).SetAutoReconnect(false).SetWriteTimeout(2 * time.Second))
-		if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-			t.Fatalf("connect: %v", tok.Error())
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				cid := fmt.Sprintf("w%d-%d", w, i)
-				tok := c.Publish(topics.Room(topics.Lobby), 1, false, fmt.Sprintf(`{"text":"n %d","cid":%q}`, i, cid))
-				if !tok.WaitTimeout(2*time.Second) || tok.Error() != nil {
-					return // the broker is gone
-				}
-				mu.Lock()
-				acked = append(acked, cid)
-				mu.Unlock()
-			}
-		}()
-	}
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 400 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d messages acknowledged in a minute", n)
-		}
-	}
+	load := startChatLoad(t, addr, 4, "n", 5*time.Second, 2*time.Second)
+	load.waitFor(t, 400)
 	if err := srv.cmd.Process.Kill(); err != nil { // SIGKILL
 		t.Fatal(err)
 	}
 	srv.cmd.Wait()
-	wg.Wait()
-	mu.Lock()
-	sent := append([]string(nil), acked...)
-	mu.Unlock()
+	load.end() // each writer stops at its first unacknowledged message
+	sent := load.ackedSoFar()
 
 	startServer(t, dir, addr)
 	stored := historyCIDs(t, addr, "alice", "alicepass1")
-	missing := 0
-	for _, cid := range sent {
-		if !stored[cid] {
-			missing++
-		}
-	}
-	if missing > 0 {
+	if missing := missingFrom(stored, sent); missing > 0 {
 		t.Fatalf("%d of %d acknowledged messages lost after kill -9", missing, len(sent))
 	}
 	t.Logf("%d acknowledged messages, all in history after kill -9 (%d stored)", len(sent), len(stored))
