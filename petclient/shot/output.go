@@ -144,18 +144,26 @@ func SavePNG(fsys FS, path string, img image.Image) (err error) {
 	return nil
 }
 
+// maxSameSecond bounds the _2, _3… suffixes tried for one second's shots.
+const maxSameSecond = 1000
+
 // SaveNew saves img in dir under FileName(t), adding _2, _3… when shots
-// taken in the same second would overwrite each other; it returns the path.
+// taken in the same second would overwrite each other; it returns the path,
+// and an error rather than replacing a file when every name is taken.
 func SaveNew(fsys FS, dir string, t time.Time, img image.Image) (string, error) {
 	base := strings.TrimSuffix(FileName(t), ".png")
-	path := filepath.Join(dir, base+".png")
-	for n := 2; n < 1000; n++ {
-		if _, err := fsys.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			break
+	for n := 1; n <= maxSameSecond; n++ {
+		path := filepath.Join(dir, base+".png")
+		if n > 1 {
+			path = filepath.Join(dir, fmt.Sprintf("%s_%d.png", base, n))
 		}
-		path = filepath.Join(dir, fmt.Sprintf("%s_%d.png", base, n))
+		// Any error but "exists" (no folder yet, an unreadable one) is for
+		// SavePNG to create or explain.
+		if _, err := fsys.Stat(path); err != nil {
+			return path, SavePNG(fsys, path, img)
+		}
 	}
-	return path, SavePNG(fsys, path, img)
+	return "", fmt.Errorf("save in %s: %s.png and %d numbered copies already exist; nothing was replaced", dir, base, maxSameSecond-1)
 }
 
 // explain adds the words a user understands to the errors they meet.

@@ -175,3 +175,53 @@ func (f *fullFile) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = (*fullFile)(nil)
+
+// When a second's base name and all its numbered copies exist, SaveNew
+// says so and replaces nothing (it used to overwrite the last copy).
+func TestSaveNewAllNamesTaken(t *testing.T) {
+	at := time.Date(2026, 12, 6, 20, 0, 0, 0, time.Local)
+	fsys := &takenFS{free: map[string]bool{}}
+	if _, err := SaveNew(fsys, "/pics", at, pattern(image.Rect(0, 0, 2, 2))); err == nil ||
+		!strings.Contains(err.Error(), "Tachikoma_2026-12-06_20-00-00.png and 999 numbered copies already exist") {
+		t.Fatalf("err = %v", err)
+	}
+	if fsys.written != 0 {
+		t.Errorf("%d files written over existing ones", fsys.written)
+	}
+	// The last free name is found, not skipped.
+	fsys.free["/pics/Tachikoma_2026-12-06_20-00-00_1001.png"] = true
+	fsys.free["/pics/Tachikoma_2026-12-06_20-00-00_1000.png"] = false
+	if _, err := SaveNew(fsys, "/pics", at, pattern(image.Rect(0, 0, 2, 2))); err == nil {
+		t.Fatal("a name past the limit was used")
+	}
+	fsys.free["/pics/Tachikoma_2026-12-06_20-00-00_1000.png"] = true
+	p, err := SaveNew(fsys, "/pics", at, pattern(image.Rect(0, 0, 2, 2)))
+	if err != nil || p != "/pics/Tachikoma_2026-12-06_20-00-00_1000.png" || fsys.written != 1 {
+		t.Fatalf("SaveNew = %q, %v (written %d)", p, err, fsys.written)
+	}
+}
+
+// takenFS has every file but the free ones; writes are counted, not made.
+type takenFS struct {
+	OSFS
+	free    map[string]bool
+	written int
+}
+
+func (f *takenFS) Stat(name string) (fs.FileInfo, error) {
+	if f.free[name] {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	return os.Stat("/")
+}
+
+func (f *takenFS) MkdirAll(string, fs.FileMode) error { return nil }
+
+func (f *takenFS) CreateTemp(dir, pattern string) (File, error) {
+	return os.CreateTemp("", pattern)
+}
+
+func (f *takenFS) Rename(from, to string) error {
+	f.written++
+	return os.Remove(from)
+}
