@@ -17,8 +17,13 @@ import (
 // device pixels; sizes are logical pixels, multiplied by the scale so a mark
 // looks the same on a HiDPI monitor.
 type Annotation interface {
-	draw(dst *image.RGBA, scale float64) error
+	draw(dst *image.RGBA, scale float64, text TextDrawer) error
+	moved(d image.Point) Annotation
 }
+
+// TextDrawer draws a text annotation onto dst; the GTK layer's draws with
+// Pango in the system's fonts so Chinese shows. nil: the bundled Go font.
+type TextDrawer func(dst *image.RGBA, t Text, scale float64) error
 
 // Box is a rectangle outline.
 type Box struct {
@@ -34,9 +39,8 @@ type Arrow struct {
 	Width    float64
 }
 
-// Text is a line of text with its top-left corner at At. The bundled Go font
-// covers Latin text; CJK text is drawn by the GTK layer with the system's
-// fonts.
+// Text is text with its top-left corner at At. The bundled Go font covers
+// Latin text; a TextDrawer (the GTK layer's) draws Chinese.
 type Text struct {
 	At     image.Point
 	Text   string
@@ -52,19 +56,24 @@ type Mosaic struct {
 
 // Render draws the annotations in order onto a copy of base.
 func Render(base image.Image, anns []Annotation, scale float64) (*image.RGBA, error) {
+	return RenderWith(base, anns, scale, nil)
+}
+
+// RenderWith is Render with text drawn by text (nil: the bundled font).
+func RenderWith(base image.Image, anns []Annotation, scale float64, text TextDrawer) (*image.RGBA, error) {
 	if scale <= 0 || math.IsNaN(scale) || math.IsInf(scale, 0) {
 		scale = 1
 	}
 	out := Crop(base, base.Bounds())
 	for i, a := range anns {
-		if err := a.draw(out, scale); err != nil {
+		if err := a.draw(out, scale, text); err != nil {
 			return nil, fmt.Errorf("annotation %d: %w", i+1, err)
 		}
 	}
 	return out, nil
 }
 
-func (b Box) draw(dst *image.RGBA, scale float64) error {
+func (b Box) draw(dst *image.RGBA, scale float64, _ TextDrawer) error {
 	r := b.Rect.Canon()
 	w := max(1, math.Round(b.Width*scale))
 	dc := gg.NewContextForRGBA(dst)
@@ -79,7 +88,7 @@ func (b Box) draw(dst *image.RGBA, scale float64) error {
 	return nil
 }
 
-func (a Arrow) draw(dst *image.RGBA, scale float64) error {
+func (a Arrow) draw(dst *image.RGBA, scale float64, _ TextDrawer) error {
 	w := max(1, a.Width*scale)
 	fx, fy := float64(a.From.X)+0.5, float64(a.From.Y)+0.5
 	tx, ty := float64(a.To.X)+0.5, float64(a.To.Y)+0.5
@@ -111,9 +120,12 @@ var (
 	goFontErr  error
 )
 
-func (t Text) draw(dst *image.RGBA, scale float64) error {
+func (t Text) draw(dst *image.RGBA, scale float64, text TextDrawer) error {
 	if t.Text == "" {
 		return nil
+	}
+	if text != nil {
+		return text(dst, t, scale)
 	}
 	goFontOnce.Do(func() { goFont, goFontErr = truetype.Parse(goregular.TTF) })
 	if goFontErr != nil {
@@ -133,7 +145,7 @@ func (t Text) draw(dst *image.RGBA, scale float64) error {
 	return nil
 }
 
-func (m Mosaic) draw(dst *image.RGBA, scale float64) error {
+func (m Mosaic) draw(dst *image.RGBA, scale float64, _ TextDrawer) error {
 	block := m.Block
 	if block <= 0 {
 		block = 8
@@ -141,6 +153,25 @@ func (m Mosaic) draw(dst *image.RGBA, scale float64) error {
 	Pixelate(dst, m.Rect.Canon(), max(2, int(math.Round(float64(block)*scale))))
 	return nil
 }
+
+func (b Box) moved(d image.Point) Annotation    { b.Rect = b.Rect.Add(d); return b }
+func (a Arrow) moved(d image.Point) Annotation  { a.From, a.To = a.From.Add(d), a.To.Add(d); return a }
+func (t Text) moved(d image.Point) Annotation   { t.At = t.At.Add(d); return t }
+func (m Mosaic) moved(d image.Point) Annotation { m.Rect = m.Rect.Add(d); return m }
+
+// Moved returns the annotations shifted by d, e.g. from root pixels into a
+// cropped selection's.
+func Moved(anns []Annotation, d image.Point) []Annotation {
+	out := make([]Annotation, len(anns))
+	for i, a := range anns {
+		out[i] = a.moved(d)
+	}
+	return out
+}
+
+// CanUndo and CanRedo tell the toolbar which buttons work.
+func (h *History) CanUndo() bool { return len(h.done) > 0 }
+func (h *History) CanRedo() bool { return len(h.undone) > 0 }
 
 // History holds the annotations with undo and redo; a new annotation after
 // an undo drops what could have been redone.
