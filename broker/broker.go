@@ -37,7 +37,7 @@ type Broker struct {
 	cfg      Config
 	log      *slog.Logger
 	now      func() time.Time
-	store    *store.Store
+	store    store.Store
 	dir      *directory.Directory
 	policy   *policy
 	mqtt     *mqtt.Server

@@ -35,8 +35,15 @@ func (b *Broker) acceptChat(user string, t topics.Topic, payload []byte) (topics
 			return topics.Message{}, err
 		}
 	}
+	id, err := b.store.NextMessageID(context.Background())
+	if err != nil {
+		if out.CID != "" {
+			b.cids.release(user + "\x00" + out.CID)
+		}
+		return topics.Message{}, fmt.Errorf("%w: %v", errStore, err)
+	}
 	msg := topics.Message{
-		ID:   b.store.NextMessageID(),
+		ID:   id,
 		From: user,
 		Nick: b.dir.Nickname(user),
 		Text: out.Text,

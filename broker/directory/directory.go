@@ -62,7 +62,7 @@ type Room struct {
 
 // Directory is safe for concurrent use.
 type Directory struct {
-	st *store.Store
+	st store.Store
 
 	mu      sync.RWMutex
 	users   map[string]*User
@@ -91,7 +91,7 @@ var (
 )
 
 // New loads the directory from st.
-func New(ctx context.Context, st *store.Store) (*Directory, error) {
+func New(ctx context.Context, st store.Store) (*Directory, error) {
 	d := &Directory{st: st}
 	if _, err := d.Reload(ctx); err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func New(ctx context.Context, st *store.Store) (*Directory, error) {
 }
 
 // Store returns the backing store.
-func (d *Directory) Store() *store.Store { return d.st }
+func (d *Directory) Store() store.Store { return d.st }
 
 // Reload re-reads everything from the store (cheap enough for the admin
 // CLI's rare writes) and reports users that disappeared and users
@@ -337,7 +337,10 @@ func (d *Directory) Rooms() []Room {
 
 // CreateUser adds an account.
 func (d *Directory) CreateUser(ctx context.Context, name, nick, hash string) error {
-	since := d.st.MessageWatermark()
+	since, err := d.st.MessageWatermark(ctx)
+	if err != nil {
+		return err
+	}
 	if err := d.st.CreateUser(ctx, store.User{Name: name, Nickname: nick, PWHash: hash, SinceID: since}); err != nil {
 		return err
 	}
@@ -376,7 +379,11 @@ func (d *Directory) SetLastSeen(ctx context.Context, name string, ts int64) erro
 // CreateRoom adds a room owned by owner, who becomes its first member.
 func (d *Directory) CreateRoom(ctx context.Context, r Room) error {
 	if r.SinceID == 0 {
-		r.SinceID = d.st.MessageWatermark()
+		since, err := d.st.MessageWatermark(ctx)
+		if err != nil {
+			return err
+		}
+		r.SinceID = since
 	}
 	if err := d.st.CreateRoom(ctx, store.Room{Name: r.Name, Title: r.Title, Public: r.Public, Owner: r.Owner, SinceID: r.SinceID}); err != nil {
 		return err

@@ -20,7 +20,7 @@ func TestBackupCarriesFilesAndRestores(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Committed: a backup holds what SQLite has, not the append queue.
-	appendNow(t, st, Message{ID: st.NextMessageID(), Conv: RoomConv("lobby"), Sender: "alice", Nick: "爱丽丝", Text: "你好", TS: 1})
+	appendNow(t, st, Message{ID: mustID(t, st), Conv: RoomConv("lobby"), Sender: "alice", Nick: "爱丽丝", Text: "你好", TS: 1})
 	if err := os.WriteFile(filepath.Join(dir, "token.key"), []byte("0123456789abcdef0123456789abcdef"), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -21,20 +21,15 @@ type Message struct {
 	CID    string // sender's message id, "" if none
 }
 
-// messageLog appends messages in batches: one transaction for everything
-// that arrived while the previous commit ran (group commit), so a busy room
-// costs one fsync-free WAL append per batch instead of per message.
-type messageLog struct {
-	db *sql.DB
-	// One connection and one prepared INSERT for every batch: preparing per
-	// transaction was a visible cost of a DM (docs/PERFORMANCE.md).
-	conn   *sql.Conn
-	insert *sql.Stmt
-	nextID atomic.Int64
-	in     chan pending
-	done   chan struct{}
-	mu     sync.RWMutex // held for reading while sending on in; close takes it for writing
-	closed bool
+// Log appends messages in batches: one commit for everything that arrived
+// while the previous commit ran (group commit), so a busy room costs one
+// database write per batch instead of per message. Both stores use it.
+type Log struct {
+	commitFn func(ctx context.Context, batch []Message) error
+	in       chan pending
+	done     chan struct{}
+	mu       sync.RWMutex // held for reading while sending on in; Close takes it for writing
+	closed   bool
 
 	// History waits for messages already handed over: subscribers get a
 	// message before its commit, and one who asks for history right after
@@ -50,39 +45,22 @@ type messageLog struct {
 type pending struct {
 	m    Message
 	ack  chan error  // buffered: the log never waits for a caller
-	then func(error) // instead of ack, for AppendMessageThen
+	then func(error) // instead of ack, for AppendThen
 }
 
 const maxBatch = 512
 
-func newMessageLog(db *sql.DB) (*messageLog, error) {
-	var max sql.NullInt64
-	if err := db.QueryRow(`SELECT MAX(id) FROM messages`).Scan(&max); err != nil {
-		return nil, fmt.Errorf("message log: %w", err)
-	}
-	l := &messageLog{db: db, in: make(chan pending, 4096), done: make(chan struct{})}
+// NewLog starts a log that stores each batch with commit (all or none of
+// it), called from the log's one goroutine.
+func NewLog(commit func(ctx context.Context, batch []Message) error) *Log {
+	l := &Log{commitFn: commit, in: make(chan pending, 4096), done: make(chan struct{})}
 	l.doneCond = sync.NewCond(&l.doneMu)
-	ctx := context.Background()
-	var err error
-	if l.conn, err = db.Conn(ctx); err != nil {
-		return nil, fmt.Errorf("message log: %w", err)
-	}
-	l.insert, err = l.conn.PrepareContext(ctx, `INSERT OR IGNORE INTO messages(id, conv, sender, nick, body, ts, cid) VALUES (?,?,?,?,?,?,?)`)
-	if err != nil {
-		l.conn.Close()
-		return nil, fmt.Errorf("message log: %w", err)
-	}
-	l.nextID.Store(max.Int64)
 	go l.run()
-	return l, nil
+	return l
 }
 
 // ErrClosed is returned for appends after Close.
 var ErrClosed = errors.New("store closed")
-
-// NextMessageID reserves the id of a message about to be appended, so that
-// it can be delivered stamped with its id before the batch commits.
-func (s *Store) NextMessageID() int64 { return s.log.nextID.Add(1) }
 
 // Commit is a message handed to the log.
 type Commit struct{ ack chan error }
@@ -90,22 +68,20 @@ type Commit struct{ ack chan error }
 // Wait returns once the message is committed (or failed to be).
 func (c Commit) Wait() error { return <-c.ack }
 
-// AppendMessage hands m (whose ID came from NextMessageID) to the log and
-// returns at once; the commit follows within one batch. The caller may
-// deliver m meanwhile and Wait before acknowledging it to its sender.
-func (s *Store) AppendMessage(m Message) (Commit, error) {
+// Append hands m to the log and returns at once; the commit follows within
+// one batch.
+func (l *Log) Append(m Message) (Commit, error) {
 	p := pending{m: m, ack: make(chan error, 1)}
-	return Commit{ack: p.ack}, s.log.append(p)
+	return Commit{ack: p.ack}, l.append(p)
 }
 
-// AppendMessageThen is AppendMessage for a caller that does not wait: then
-// is called with the commit's outcome from the log's goroutine, so it must
-// not block, and it saves a goroutine per message that nobody acknowledges.
-func (s *Store) AppendMessageThen(m Message, then func(error)) error {
-	return s.log.append(pending{m: m, then: then})
+// AppendThen is Append for a caller that does not wait: then is called
+// with the commit's outcome from the log's goroutine, so it must not block.
+func (l *Log) AppendThen(m Message, then func(error)) error {
+	return l.append(pending{m: m, then: then})
 }
 
-func (l *messageLog) append(p pending) error {
+func (l *Log) append(p pending) error {
 	l.mu.RLock()
 	if l.closed {
 		l.mu.RUnlock()
@@ -123,7 +99,7 @@ func (l *messageLog) append(p pending) error {
 // has been quiet for this long a message commits at once.
 const commitSpacing = 10 * time.Millisecond
 
-func (l *messageLog) run() {
+func (l *Log) run() {
 	defer close(l.done)
 	defer func() {
 		l.doneMu.Lock()
@@ -132,6 +108,7 @@ func (l *messageLog) run() {
 		l.doneMu.Unlock()
 	}()
 	batch := make([]pending, 0, maxBatch)
+	msgs := make([]Message, 0, maxBatch)
 	var last time.Time
 	for p := range l.in {
 		if wait := commitSpacing - time.Since(last); wait > 0 {
@@ -151,8 +128,12 @@ func (l *messageLog) run() {
 				break fill
 			}
 		}
+		msgs = msgs[:0]
+		for _, q := range batch {
+			msgs = append(msgs, q.m)
+		}
 		start := time.Now()
-		err := l.commit(batch)
+		err := l.commitFn(context.Background(), msgs)
 		if observe := l.observe.Load(); observe != nil {
 			(*observe)(len(batch), time.Since(start), err)
 		}
@@ -170,8 +151,83 @@ func (l *messageLog) run() {
 	}
 }
 
-func (l *messageLog) commit(batch []pending) error {
+// Observe has fn called after each commit with its number of messages,
+// duration and outcome, from the log's goroutine: it must not block.
+func (l *Log) Observe(fn func(n int, took time.Duration, err error)) {
+	l.observe.Store(&fn)
+}
+
+// Backlog is the number of messages waiting for their commit.
+func (l *Log) Backlog() int { return len(l.in) }
+
+// WaitProcessed returns once every message appended so far is committed
+// (or has failed).
+func (l *Log) WaitProcessed() {
+	target := l.enqueued.Load()
+	l.doneMu.Lock()
+	for l.processed < target && !l.finished {
+		l.doneCond.Wait()
+	}
+	l.doneMu.Unlock()
+}
+
+// Close commits what was appended and stops the log.
+func (l *Log) Close() {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.in)
+	}
+	l.mu.Unlock()
+	<-l.done
+}
+
+// messageLog is SQLite's history writer: one connection and one prepared
+// INSERT for every batch, since preparing per transaction was a visible
+// cost of a DM (docs/PERFORMANCE.md).
+type messageLog struct {
+	*Log
+	conn   *sql.Conn
+	insert *sql.Stmt
+	nextID atomic.Int64
+}
+
+func newMessageLog(db *sql.DB) (*messageLog, error) {
+	var max sql.NullInt64
+	if err := db.QueryRow(`SELECT MAX(id) FROM messages`).Scan(&max); err != nil {
+		return nil, fmt.Errorf("message log: %w", err)
+	}
+	l := &messageLog{}
 	ctx := context.Background()
+	var err error
+	if l.conn, err = db.Conn(ctx); err != nil {
+		return nil, fmt.Errorf("message log: %w", err)
+	}
+	l.insert, err = l.conn.PrepareContext(ctx, `INSERT OR IGNORE INTO messages(id, conv, sender, nick, body, ts, cid) VALUES (?,?,?,?,?,?,?)`)
+	if err != nil {
+		l.conn.Close()
+		return nil, fmt.Errorf("message log: %w", err)
+	}
+	l.nextID.Store(max.Int64)
+	l.Log = NewLog(l.commit)
+	return l, nil
+}
+
+// MessageWatermark is the id of the newest message sent so far.
+func (s *SQLite) MessageWatermark(context.Context) (int64, error) { return s.log.nextID.Load(), nil }
+
+// NextMessageID reserves the id of a message about to be appended.
+func (s *SQLite) NextMessageID(context.Context) (int64, error) { return s.log.nextID.Add(1), nil }
+
+// AppendMessage hands m (whose ID came from NextMessageID) to the log.
+func (s *SQLite) AppendMessage(m Message) (Commit, error) { return s.log.Append(m) }
+
+// AppendMessageThen is AppendMessage for a caller that does not wait.
+func (s *SQLite) AppendMessageThen(m Message, then func(error)) error {
+	return s.log.AppendThen(m, then)
+}
+
+func (l *messageLog) commit(ctx context.Context, batch []Message) error {
 	// The transaction by hand on the log's connection: inside a sql.Tx,
 	// database/sql prepares a statement that belongs to a sql.Conn again
 	// (Tx.StmtContext), once per batch.
@@ -184,8 +240,7 @@ func (l *messageLog) commit(batch []pending) error {
 		}
 		return err
 	}
-	for _, p := range batch {
-		m := p.m
+	for _, m := range batch {
 		var cid any
 		if m.CID != "" {
 			cid = m.CID
@@ -200,49 +255,29 @@ func (l *messageLog) commit(batch []pending) error {
 	return nil
 }
 
-// ObserveCommits has fn called after each history commit with its number of
-// messages, duration and outcome, from the log's goroutine: it must not block.
-func (s *Store) ObserveCommits(fn func(n int, took time.Duration, err error)) {
-	s.log.observe.Store(&fn)
-}
+// ObserveCommits has fn called after each history commit.
+func (s *SQLite) ObserveCommits(fn func(n int, took time.Duration, err error)) { s.log.Observe(fn) }
 
 // HistoryBacklog is the number of messages waiting for their commit.
-func (s *Store) HistoryBacklog() int { return len(s.log.in) }
-
-// waitProcessed returns once every message appended so far is committed
-// (or has failed).
-func (l *messageLog) waitProcessed() {
-	target := l.enqueued.Load()
-	l.doneMu.Lock()
-	for l.processed < target && !l.finished {
-		l.doneCond.Wait()
-	}
-	l.doneMu.Unlock()
-}
+func (s *SQLite) HistoryBacklog() int { return s.log.Backlog() }
 
 func (l *messageLog) close() {
-	l.mu.Lock()
-	if !l.closed {
-		l.closed = true
-		close(l.in)
-	}
-	l.mu.Unlock()
-	<-l.done
+	l.Log.Close()
 	l.insert.Close()
 	l.conn.Close()
 }
 
 // History returns up to limit messages of conv with id < before (before <= 0:
 // the newest), newest first.
-func (s *Store) History(ctx context.Context, conv string, before int64, limit int) ([]Message, error) {
+func (s *SQLite) History(ctx context.Context, conv string, before int64, limit int) ([]Message, error) {
 	return s.HistorySince(ctx, conv, before, 0, limit)
 }
 
 // HistorySince is History limited to messages with an id above since (a
 // SinceID): a range on the (conv, id) index, however long the history. It
 // includes every message appended before the call.
-func (s *Store) HistorySince(ctx context.Context, conv string, before, since int64, limit int) ([]Message, error) {
-	s.log.waitProcessed()
+func (s *SQLite) HistorySince(ctx context.Context, conv string, before, since int64, limit int) ([]Message, error) {
+	s.log.WaitProcessed()
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
@@ -265,7 +300,7 @@ func (s *Store) HistorySince(ctx context.Context, conv string, before, since int
 
 // EachCID calls each with every cid that sender's stored messages carry,
 // until each returns false.
-func (s *Store) EachCID(ctx context.Context, sender string, each func(cid string) bool) error {
+func (s *SQLite) EachCID(ctx context.Context, sender string, each func(cid string) bool) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT cid FROM messages WHERE sender=? AND cid IS NOT NULL`, sender)
 	if err != nil {
 		return fmt.Errorf("cids of %s: %w", sender, err)
@@ -287,7 +322,7 @@ func (s *Store) EachCID(ctx context.Context, sender string, each func(cid string
 }
 
 // FindByCID returns the id of sender's stored message with cid, or 0.
-func (s *Store) FindByCID(ctx context.Context, sender, cid string) (int64, error) {
+func (s *SQLite) FindByCID(ctx context.Context, sender, cid string) (int64, error) {
 	var id int64
 	err := s.db.QueryRowContext(ctx, `SELECT id FROM messages WHERE sender=? AND cid=?`, sender, cid).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {

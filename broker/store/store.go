@@ -26,14 +26,14 @@ var (
 	ErrNotFound = errors.New("not found")
 )
 
-// Store is an open database.
-type Store struct {
+// SQLite is the default Store: one file in the data directory.
+type SQLite struct {
 	db  *sql.DB
 	log *messageLog
 }
 
 // Open opens (creating if needed) the database in dir.
-func Open(dir string) (*Store, error) {
+func Open(dir string) (*SQLite, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", dir, err)
 	}
@@ -56,11 +56,11 @@ func Open(dir string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db, log: log}, nil
+	return &SQLite{db: db, log: log}, nil
 }
 
 // Close flushes pending messages and closes the database.
-func (s *Store) Close() error {
+func (s *SQLite) Close() error {
 	s.log.close()
 	return s.db.Close()
 }
@@ -151,19 +151,15 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// MessageWatermark is the id of the newest message sent so far: an account
-// or room created now may read only messages after it (SinceID).
-func (s *Store) MessageWatermark() int64 { return s.log.nextID.Load() }
-
 // CheckWritable proves the database takes writes (a full disk, a read-only
 // mount or a lost file fail it) by writing a probe row.
-func (s *Store) CheckWritable(ctx context.Context) error {
+func (s *SQLite) CheckWritable(ctx context.Context) error {
 	return s.exec(ctx, "write probe", `INSERT OR REPLACE INTO meta(key, value) VALUES ('write_probe', ?)`, time.Now().UnixMilli())
 }
 
 // Generation changes whenever accounts, passwords or rooms change (see the
 // gen triggers); the broker polls it to reload what it keeps in memory.
-func (s *Store) Generation(ctx context.Context) (int64, error) {
+func (s *SQLite) Generation(ctx context.Context) (int64, error) {
 	var v int64
 	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'gen'`).Scan(&v)
 	return v, err
@@ -190,12 +186,12 @@ type User struct {
 }
 
 // CreateUser adds an account; ErrExists when the name is taken.
-func (s *Store) CreateUser(ctx context.Context, u User) error {
+func (s *SQLite) CreateUser(ctx context.Context, u User) error {
 	if u.Created == 0 {
 		u.Created = now()
 	}
 	if u.SinceID == 0 {
-		u.SinceID = s.MessageWatermark()
+		u.SinceID = s.log.nextID.Load()
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO users(name, nickname, pwhash, created, since_id) VALUES (?,?,?,?,?)`,
 		u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID)
@@ -210,7 +206,7 @@ func (s *Store) CreateUser(ctx context.Context, u User) error {
 
 // CreateUsers adds many accounts in one transaction (user import): all or
 // none. ErrExists names the first name that is taken.
-func (s *Store) CreateUsers(ctx context.Context, us []User) error {
+func (s *SQLite) CreateUsers(ctx context.Context, us []User) error {
 	t := now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO users(name, nickname, pwhash, created, since_id) VALUES (?,?,?,?,?)`)
@@ -223,7 +219,7 @@ func (s *Store) CreateUsers(ctx context.Context, us []User) error {
 				u.Created = t
 			}
 			if u.SinceID == 0 {
-				u.SinceID = s.MessageWatermark()
+				u.SinceID = s.log.nextID.Load()
 			}
 			if _, err := stmt.ExecContext(ctx, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID); err != nil {
 				if isUnique(err) {
@@ -236,7 +232,7 @@ func (s *Store) CreateUsers(ctx context.Context, us []User) error {
 	})
 }
 
-func (s *Store) updateUser(ctx context.Context, name, query string, args ...any) error {
+func (s *SQLite) updateUser(ctx context.Context, name, query string, args ...any) error {
 	res, err := s.db.ExecContext(ctx, query, append(args, name)...)
 	if err != nil {
 		return fmt.Errorf("user %s: %w", name, err)
@@ -248,28 +244,28 @@ func (s *Store) updateUser(ctx context.Context, name, query string, args ...any)
 }
 
 // SetPassword replaces a user's password hash.
-func (s *Store) SetPassword(ctx context.Context, name, hash string) error {
+func (s *SQLite) SetPassword(ctx context.Context, name, hash string) error {
 	return s.updateUser(ctx, name, `UPDATE users SET pwhash=? WHERE name=?`, hash)
 }
 
 // SetNickname changes a user's nickname.
-func (s *Store) SetNickname(ctx context.Context, name, nick string) error {
+func (s *SQLite) SetNickname(ctx context.Context, name, nick string) error {
 	return s.updateUser(ctx, name, `UPDATE users SET nickname=? WHERE name=?`, nick)
 }
 
 // SetLastSeen records when a user was last connected.
-func (s *Store) SetLastSeen(ctx context.Context, name string, ts int64) error {
+func (s *SQLite) SetLastSeen(ctx context.Context, name string, ts int64) error {
 	return s.updateUser(ctx, name, `UPDATE users SET last_seen=? WHERE name=?`, ts)
 }
 
 // DeleteUser removes an account with its memberships, friendships and
 // requests. Its messages stay in history.
-func (s *Store) DeleteUser(ctx context.Context, name string) error {
+func (s *SQLite) DeleteUser(ctx context.Context, name string) error {
 	return s.updateUser(ctx, name, `DELETE FROM users WHERE name=?`)
 }
 
 // GetUser returns one account.
-func (s *Store) GetUser(ctx context.Context, name string) (User, error) {
+func (s *SQLite) GetUser(ctx context.Context, name string) (User, error) {
 	var u User
 	err := s.db.QueryRowContext(ctx, `SELECT name, nickname, pwhash, created, last_seen, since_id FROM users WHERE name=?`, name).
 		Scan(&u.Name, &u.Nickname, &u.PWHash, &u.Created, &u.LastSeen, &u.SinceID)
@@ -280,7 +276,7 @@ func (s *Store) GetUser(ctx context.Context, name string) (User, error) {
 }
 
 // Users lists every account, ordered by name.
-func (s *Store) Users(ctx context.Context) ([]User, error) {
+func (s *SQLite) Users(ctx context.Context) ([]User, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT name, nickname, pwhash, created, last_seen, since_id FROM users ORDER BY name`)
 	if err != nil {
 		return nil, err
@@ -308,12 +304,12 @@ type Room struct {
 }
 
 // CreateRoom adds a room; the owner (if any) becomes its first member.
-func (s *Store) CreateRoom(ctx context.Context, r Room) error {
+func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 	if r.Created == 0 {
 		r.Created = now()
 	}
 	if r.SinceID == 0 {
-		r.SinceID = s.MessageWatermark()
+		r.SinceID = s.log.nextID.Load()
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO rooms(name, title, public, owner, created, since_id) VALUES (?,?,?,?,?,?)`,
@@ -330,7 +326,7 @@ func (s *Store) CreateRoom(ctx context.Context, r Room) error {
 }
 
 // DeleteRoom removes a room with its memberships; its history stays.
-func (s *Store) DeleteRoom(ctx context.Context, name string) error {
+func (s *SQLite) DeleteRoom(ctx context.Context, name string) error {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM rooms WHERE name=?`, name)
 	if err != nil {
 		return fmt.Errorf("delete room %s: %w", name, err)
@@ -342,7 +338,7 @@ func (s *Store) DeleteRoom(ctx context.Context, name string) error {
 }
 
 // Rooms lists every room, ordered by name.
-func (s *Store) Rooms(ctx context.Context) ([]Room, error) {
+func (s *SQLite) Rooms(ctx context.Context) ([]Room, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT name, title, public, owner, created, since_id FROM rooms ORDER BY name`)
 	if err != nil {
 		return nil, err
@@ -362,7 +358,7 @@ func (s *Store) Rooms(ctx context.Context) ([]Room, error) {
 // Pair is a (room or user, user) relation row.
 type Pair struct{ A, B string }
 
-func (s *Store) pairs(ctx context.Context, query string) ([]Pair, error) {
+func (s *SQLite) pairs(ctx context.Context, query string) ([]Pair, error) {
 	rows, err := s.db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
@@ -380,26 +376,26 @@ func (s *Store) pairs(ctx context.Context, query string) ([]Pair, error) {
 }
 
 // Members lists (room, user) memberships. Lobby membership is implicit and not stored.
-func (s *Store) Members(ctx context.Context) ([]Pair, error) {
+func (s *SQLite) Members(ctx context.Context) ([]Pair, error) {
 	return s.pairs(ctx, `SELECT room, user FROM members`)
 }
 
 // Invites lists (room, user) pending invitations.
-func (s *Store) Invites(ctx context.Context) ([]Pair, error) {
+func (s *SQLite) Invites(ctx context.Context) ([]Pair, error) {
 	return s.pairs(ctx, `SELECT room, user FROM invites`)
 }
 
 // Friends lists friendships, each once with A < B.
-func (s *Store) Friends(ctx context.Context) ([]Pair, error) {
+func (s *SQLite) Friends(ctx context.Context) ([]Pair, error) {
 	return s.pairs(ctx, `SELECT a, b FROM friends`)
 }
 
 // FriendRequests lists (from, to) pending requests.
-func (s *Store) FriendRequests(ctx context.Context) ([]Pair, error) {
+func (s *SQLite) FriendRequests(ctx context.Context) ([]Pair, error) {
 	return s.pairs(ctx, `SELECT src, dst FROM friend_requests`)
 }
 
-func (s *Store) exec(ctx context.Context, what, query string, args ...any) error {
+func (s *SQLite) exec(ctx context.Context, what, query string, args ...any) error {
 	_, err := s.db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -408,7 +404,7 @@ func (s *Store) exec(ctx context.Context, what, query string, args ...any) error
 }
 
 // Join adds user to room (and drops any invite).
-func (s *Store) Join(ctx context.Context, room, user string) error {
+func (s *SQLite) Join(ctx context.Context, room, user string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO members(room, user, joined) VALUES (?,?,?)`, room, user, now()); err != nil {
 			return fmt.Errorf("join %s: %w", room, err)
@@ -419,27 +415,27 @@ func (s *Store) Join(ctx context.Context, room, user string) error {
 }
 
 // Leave removes user from room.
-func (s *Store) Leave(ctx context.Context, room, user string) error {
+func (s *SQLite) Leave(ctx context.Context, room, user string) error {
 	return s.exec(ctx, "leave "+room, `DELETE FROM members WHERE room=? AND user=?`, room, user)
 }
 
 // Invite records that inviter invited user to room.
-func (s *Store) Invite(ctx context.Context, room, user, inviter string) error {
+func (s *SQLite) Invite(ctx context.Context, room, user, inviter string) error {
 	return s.exec(ctx, "invite to "+room, `INSERT OR REPLACE INTO invites(room, user, inviter, created) VALUES (?,?,?,?)`, room, user, inviter, now())
 }
 
 // RequestFriend records a pending request from src to dst.
-func (s *Store) RequestFriend(ctx context.Context, src, dst string) error {
+func (s *SQLite) RequestFriend(ctx context.Context, src, dst string) error {
 	return s.exec(ctx, "friend request", `INSERT OR IGNORE INTO friend_requests(src, dst, created) VALUES (?,?,?)`, src, dst, now())
 }
 
 // DropFriendRequest removes a pending request from src to dst.
-func (s *Store) DropFriendRequest(ctx context.Context, src, dst string) error {
+func (s *SQLite) DropFriendRequest(ctx context.Context, src, dst string) error {
 	return s.exec(ctx, "drop friend request", `DELETE FROM friend_requests WHERE src=? AND dst=?`, src, dst)
 }
 
 // MakeFriends records a friendship and clears requests both ways.
-func (s *Store) MakeFriends(ctx context.Context, x, y string) error {
+func (s *SQLite) MakeFriends(ctx context.Context, x, y string) error {
 	a, b := order(x, y)
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO friends(a, b, since) VALUES (?,?,?)`, a, b, now()); err != nil {
@@ -451,7 +447,7 @@ func (s *Store) MakeFriends(ctx context.Context, x, y string) error {
 }
 
 // Unfriend removes a friendship.
-func (s *Store) Unfriend(ctx context.Context, x, y string) error {
+func (s *SQLite) Unfriend(ctx context.Context, x, y string) error {
 	a, b := order(x, y)
 	return s.exec(ctx, "unfriend", `DELETE FROM friends WHERE a=? AND b=?`, a, b)
 }
@@ -463,7 +459,7 @@ func order(x, y string) (string, string) {
 	return y, x
 }
 
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

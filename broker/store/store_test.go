@@ -68,7 +68,7 @@ func TestMessagesAndHistory(t *testing.T) {
 	}
 	conv := RoomConv("lobby")
 	for i := range 10 {
-		c, err := s.AppendMessage(Message{ID: s.NextMessageID(), Conv: conv, Sender: "a", Text: fmt.Sprint(i), CID: fmt.Sprint("c", i)})
+		c, err := s.AppendMessage(Message{ID: mustID(t, s), Conv: conv, Sender: "a", Text: fmt.Sprint(i), CID: fmt.Sprint("c", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +97,7 @@ func TestMessagesAndHistory(t *testing.T) {
 	if len(page) != 6 || page[5].Text != "0" {
 		t.Fatalf("second page %+v", page)
 	}
-	if id := s.NextMessageID(); id != 11 {
+	if id := mustID(t, s); id != 11 {
 		t.Fatalf("next id after reopen %d, want 11", id)
 	}
 	if id, err := s.FindByCID(context.Background(), "a", "c3"); err != nil || id != 4 {
@@ -142,7 +142,7 @@ func TestGenerationCountsAdminChangesOnly(t *testing.T) {
 		t.Fatal("a new account did not count")
 	}
 	// What the broker does all day must not make it reload.
-	appendNow(t, s, Message{ID: s.NextMessageID(), Conv: RoomConv("lobby"), Sender: "amy", Text: "hi"})
+	appendNow(t, s, Message{ID: mustID(t, s), Conv: RoomConv("lobby"), Sender: "amy", Text: "hi"})
 	if err := s.SetLastSeen(ctx, "amy", 5); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestSinceIDAndMigration(t *testing.T) {
 	}
 	conv := DMConv("old", "new")
 	for i := range 3 {
-		appendNow(t, s, Message{ID: s.NextMessageID(), Conv: conv, Sender: "old", Text: fmt.Sprint(i)})
+		appendNow(t, s, Message{ID: mustID(t, s), Conv: conv, Sender: "old", Text: fmt.Sprint(i)})
 	}
 	if err := s.CreateUser(ctx, User{Name: "new", Nickname: "new", PWHash: "h"}); err != nil {
 		t.Fatal(err)
@@ -206,7 +206,7 @@ func TestSinceIDAndMigration(t *testing.T) {
 	if u.SinceID != 3 {
 		t.Fatalf("new account's SinceID = %d, want the watermark 3", u.SinceID)
 	}
-	appendNow(t, s, Message{ID: s.NextMessageID(), Conv: conv, Sender: "old", Text: "after"})
+	appendNow(t, s, Message{ID: mustID(t, s), Conv: conv, Sender: "old", Text: "after"})
 	page, err := s.HistorySince(ctx, conv, 0, u.SinceID, 50)
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +217,7 @@ func TestSinceIDAndMigration(t *testing.T) {
 }
 
 // appendNow appends m and waits for its commit.
-func appendNow(t *testing.T, s *Store, m Message) {
+func appendNow(t *testing.T, s Store, m Message) {
 	t.Helper()
 	c, err := s.AppendMessage(m)
 	if err == nil {
@@ -238,7 +238,7 @@ func TestHistoryIncludesMessagesNotYetCommitted(t *testing.T) {
 	defer s.Close()
 	conv := RoomConv("lobby")
 	for i := range 30 {
-		if _, err := s.AppendMessage(Message{ID: s.NextMessageID(), Conv: conv, Sender: "a", Text: fmt.Sprint(i)}); err != nil {
+		if _, err := s.AppendMessage(Message{ID: mustID(t, s), Conv: conv, Sender: "a", Text: fmt.Sprint(i)}); err != nil {
 			t.Fatal(err)
 		}
 		page, err := s.History(context.Background(), conv, 0, 1)
@@ -249,4 +249,13 @@ func TestHistoryIncludesMessagesNotYetCommitted(t *testing.T) {
 			t.Fatalf("after appending %d the newest stored is %+v", i, page)
 		}
 	}
+}
+
+func mustID(t *testing.T, s Store) int64 {
+	t.Helper()
+	id, err := s.NextMessageID(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

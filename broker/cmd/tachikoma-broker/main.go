@@ -176,7 +176,7 @@ func serve(cfg broker.Config, logFormat, pprofAddr string) error {
 	}
 }
 
-func openStore(s *settings, c *cobra.Command) (*store.Store, error) {
+func openStore(s *settings, c *cobra.Command) (store.Store, error) {
 	cfg, err := s.load(c)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is what the broker keeps in a database, whichever one: SQLite
+// (Open, the default) or PostgreSQL (package postgres, for a cluster of
+// brokers). Both pass the same conformance suite (package storetest).
+type Store interface {
+	Accounts
+	Relations
+	History
+	// Generation changes whenever accounts, passwords or rooms change,
+	// whoever changed them; the broker polls it to reload its directory.
+	Generation(ctx context.Context) (int64, error)
+	// CheckWritable proves the database takes writes now.
+	CheckWritable(ctx context.Context) error
+	// Close flushes pending messages and closes the database.
+	Close() error
+}
+
+// Accounts are users and rooms. Names compare byte for byte (case and
+// Unicode form matter); lists come ordered by name, byte order.
+type Accounts interface {
+	// CreateUser adds an account; ErrExists when the name is taken.
+	CreateUser(ctx context.Context, u User) error
+	// CreateUsers adds many accounts in one transaction: all or none.
+	CreateUsers(ctx context.Context, us []User) error
+	// GetUser returns one account, or ErrNotFound.
+	GetUser(ctx context.Context, name string) (User, error)
+	Users(ctx context.Context) ([]User, error)
+	// SetPassword, SetNickname, SetLastSeen and DeleteUser return
+	// ErrNotFound for a missing user.
+	SetPassword(ctx context.Context, name, hash string) error
+	SetNickname(ctx context.Context, name, nick string) error
+	SetLastSeen(ctx context.Context, name string, ts int64) error
+	// DeleteUser removes an account with its memberships, friendships,
+	// invites and requests; its messages stay in history.
+	DeleteUser(ctx context.Context, name string) error
+	// CreateRoom adds a room (ErrExists when taken); its owner, if any,
+	// becomes its first member in the same transaction.
+	CreateRoom(ctx context.Context, r Room) error
+	// DeleteRoom removes a room with its memberships (ErrNotFound).
+	DeleteRoom(ctx context.Context, name string) error
+	Rooms(ctx context.Context) ([]Room, error)
+}
+
+// Relations are memberships, room invites, friendships and friend
+// requests. Adding what exists or removing what does not is no error.
+type Relations interface {
+	// Members lists (room, user); lobby membership is implicit.
+	Members(ctx context.Context) ([]Pair, error)
+	// Invites lists (room, user) pending room invitations.
+	Invites(ctx context.Context) ([]Pair, error)
+	// Friends lists each friendship once, A < B.
+	Friends(ctx context.Context) ([]Pair, error)
+	// FriendRequests lists (from, to).
+	FriendRequests(ctx context.Context) ([]Pair, error)
+	// Join adds user to room and drops their invite, in one transaction.
+	Join(ctx context.Context, room, user string) error
+	Leave(ctx context.Context, room, user string) error
+	Invite(ctx context.Context, room, user, inviter string) error
+	RequestFriend(ctx context.Context, src, dst string) error
+	DropFriendRequest(ctx context.Context, src, dst string) error
+	// MakeFriends records a friendship and clears requests both ways, in
+	// one transaction.
+	MakeFriends(ctx context.Context, x, y string) error
+	Unfriend(ctx context.Context, x, y string) error
+}
+
+// History is the message log. Ids grow with every message across all
+// conversations, so they order each conversation's history.
+type History interface {
+	// MessageWatermark is the id of the newest message so far: an account
+	// or room created now reads only messages after it (User.SinceID).
+	MessageWatermark(ctx context.Context) (int64, error)
+	// NextMessageID reserves the id of a message about to be appended,
+	// so that it can be delivered stamped before its commit.
+	NextMessageID(ctx context.Context) (int64, error)
+	// AppendMessage hands m over and returns at once; Commit.Wait returns
+	// once it is committed. A message whose id or (sender, cid) is already
+	// stored is ignored.
+	AppendMessage(m Message) (Commit, error)
+	// AppendMessageThen is AppendMessage with then called from the log's
+	// goroutine with the outcome (it must not block).
+	AppendMessageThen(m Message, then func(error)) error
+	// ObserveCommits has fn called after each commit (must not block).
+	ObserveCommits(fn func(n int, took time.Duration, err error))
+	// HistoryBacklog is the number of messages waiting for their commit.
+	HistoryBacklog() int
+	// History returns up to limit messages of conv with id < before
+	// (before <= 0: the newest), newest first, including every message
+	// appended before the call.
+	History(ctx context.Context, conv string, before int64, limit int) ([]Message, error)
+	// HistorySince is History limited to ids above since.
+	HistorySince(ctx context.Context, conv string, before, since int64, limit int) ([]Message, error)
+	// EachCID calls each with every cid of sender's stored messages until
+	// it returns false.
+	EachCID(ctx context.Context, sender string, each func(cid string) bool) error
+	// FindByCID returns the id of sender's stored message with cid, or 0.
+	FindByCID(ctx context.Context, sender, cid string) (int64, error)
+}
+
+var _ Store = (*SQLite)(nil)
