@@ -21,6 +21,8 @@ fuzz_budget = $(if $(FUZZTIME),$(FUZZTIME),$(1))
 # The same flags for every build of the GTK packages keep Go's build cache
 # warm (a cold gotk3 build takes minutes). Never add -race to them.
 GOFLAGS_GUI :=
+# The pet links the broker without its Prometheus metrics (it serves none).
+PET_TAGS := nometrics
 
 .PHONY: all build dist run run-broker test test-broker test-pet fuzz gui-test bench deps clean dict-core dict-full
 
@@ -31,7 +33,7 @@ deps:
 
 build: deps
 	$(GO) build -o $(BIN)/tachikoma-broker ./broker/cmd/tachikoma-broker
-	$(GO) build $(GOFLAGS_GUI) -o $(BIN)/tachikoma ./petclient/cmd/tachikoma
+	$(GO) build $(GOFLAGS_GUI) -tags $(PET_TAGS) -o $(BIN)/tachikoma ./petclient/cmd/tachikoma
 
 # Release archives of the broker: dist/tachikoma-broker_<version>_linux_<arch>.tar.gz
 # (binary, example config, systemd unit, install script, README).

@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // observeRoutes adds what a supervisor or Prometheus asks: /readyz and
@@ -18,7 +16,7 @@ import (
 func (b *Broker) observeRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", b.handleReady)
 	allow, _ := parseAllow(b.cfg.MetricsAllow) // checked by Validate
-	metrics := promhttp.HandlerFor(b.metrics.reg, promhttp.HandlerOpts{ErrorLog: slogPrinter{b}})
+	metrics := b.metrics.handler(b)
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		ap, err := netip.ParseAddrPort(r.RemoteAddr)
 		if err != nil || !slices.ContainsFunc(allow, func(p netip.Prefix) bool { return p.Contains(ap.Addr().Unmap()) }) {
@@ -100,8 +98,3 @@ func (b *Broker) probeWrite(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
-
-// slogPrinter sends promhttp's error lines to the broker's log.
-type slogPrinter struct{ b *Broker }
-
-func (p slogPrinter) Println(v ...any) { p.b.log.Error("metrics", "error", v) }

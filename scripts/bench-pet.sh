@@ -30,7 +30,7 @@ BROKER=${TACHIKOMA_BROKER_BIN:-$ROOT/bin/tachikoma-broker}
 
 if [ -z "${BENCH_INSIDE_X:-}" ]; then
 	GO=$("$ROOT/scripts/deps.sh" go)
-	[ -x "$BIN" ] || (cd "$ROOT" && "$GO" build -o "$BIN" ./petclient/cmd/tachikoma)
+	[ -x "$BIN" ] || (cd "$ROOT" && "$GO" build -tags nometrics -o "$BIN" ./petclient/cmd/tachikoma)
 	[ -x "$BROKER" ] || (cd "$ROOT" && "$GO" build -o "$BROKER" ./broker/cmd/tachikoma-broker)
 	for tool in xvfb-run xcompmgr xdotool; do
 		command -v "$tool" >/dev/null || { echo "bench-pet: $tool is missing (apt-get install xvfb xcompmgr xdotool)" >&2; exit 2; }
