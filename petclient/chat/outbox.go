@@ -217,7 +217,25 @@ func (c *Client) sendOne(cn *conn, o *Outgoing) bool {
 			return false
 		}
 	case <-echo:
-		return true
+		// The broker routes a message before it commits it; only the
+		// PUBACK says it is stored, so the pet never shows sent what a
+		// crash can still lose.
+		select {
+		case <-tok.Done():
+			if tok.Error() != nil {
+				c.log.Info("publish failed after its echo; will retry", "cid", o.CID, "error", tok.Error())
+				return false
+			}
+			c.settle(o.CID)
+			return true
+		case <-cn.lost:
+			return false
+		case <-c.closing:
+			return false
+		case <-timeout.C:
+			c.fail(o.CID, "the server did not acknowledge the message")
+			return true
+		}
 	case <-cn.lost:
 		c.mu.Lock()
 		drops := 0
@@ -244,6 +262,7 @@ func (c *Client) sendOne(cn *conn, o *Outgoing) bool {
 		select {
 		case <-echo:
 			t.Stop()
+			c.settle(o.CID)
 			return true
 		case <-notices:
 		case <-t.C:
@@ -281,6 +300,7 @@ func (c *Client) sendOne(cn *conn, o *Outgoing) bool {
 	for _, m := range msgs {
 		if m.CID == o.CID && m.From == c.cfg.User {
 			c.ingest([]topics.Message{m}, modeLive)
+			c.settle(o.CID)
 			return true
 		}
 	}
@@ -314,10 +334,26 @@ func (c *Client) fail(cid, reason string) {
 // confirmLocked settles the queued message m (own, stamped) belongs to.
 func (c *Client) confirmLocked(m Message) []Event {
 	if ch, ok := c.echoes[m.CID]; ok {
+		// In flight: sendOne settles it once the PUBACK came.
 		close(ch)
 		delete(c.echoes, m.CID)
+		return nil
 	}
-	i := slices.IndexFunc(c.out, func(o *Outgoing) bool { return o.CID == m.CID })
+	return c.settleLocked(m.CID)
+}
+
+// settle marks cid sent once the broker acknowledged and stamped it.
+func (c *Client) settle(cid string) {
+	c.mu.Lock()
+	evs := c.settleLocked(cid)
+	c.mu.Unlock()
+	for _, ev := range evs {
+		c.emit(ev)
+	}
+}
+
+func (c *Client) settleLocked(cid string) []Event {
+	i := slices.IndexFunc(c.out, func(o *Outgoing) bool { return o.CID == cid })
 	if i < 0 {
 		return nil
 	}
@@ -325,7 +361,7 @@ func (c *Client) confirmLocked(m Message) []Event {
 	c.out = slices.Delete(c.out, i, i+1)
 	c.outboxDirty = true
 	c.wakeSaver()
-	return []Event{{Type: EventSendState, CID: m.CID, Conv: o.Conv, SendState: SendSent, Text: o.Text}}
+	return []Event{{Type: EventSendState, CID: cid, Conv: o.Conv, SendState: SendSent, Text: o.Text}}
 }
 
 // Persistence: outbox.json is written promptly after every change (nothing
