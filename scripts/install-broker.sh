@@ -14,7 +14,7 @@
 # itself (a make dist archive) or in the repository (bin/, configs/).
 set -euo pipefail
 
-root=/ dry=0 start=1
+root=/ dry=0 start=1 systemd=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) root=${2:?--root needs a directory}; shift 2 ;;
@@ -46,7 +46,13 @@ if [ "$live" = 1 ] && [ "$dry" = 0 ]; then
     *" debian "*|*" ubuntu "*) ;;
     *) echo "install-broker.sh: this script knows Debian and Ubuntu; found '${PRETTY_NAME:-unknown}'" >&2; exit 1 ;;
   esac
-  command -v systemctl >/dev/null || { echo "install-broker.sh: systemd (systemctl) not found" >&2; exit 1; }
+  # A container or WSL without systemd gets the files, the user and the data
+  # dir; the broker is then started by hand with the unit's ExecStart line.
+  if [ ! -d /run/systemd/system ]; then
+    systemd=0
+    echo "install-broker.sh: systemd is not running here: installing files only; start the broker as user tachikoma with:" >&2
+    echo "  $(sed -n 's/^ExecStart=//p' "$unit")" >&2
+  fi
 fi
 
 changed=0
@@ -88,8 +94,14 @@ else
   changed=1
 fi
 
-system systemctl daemon-reload
-system systemctl enable tachikoma-broker.service
+if [ "$systemd" = 0 ]; then
+  # What StateDirectory= would make.
+  act install -d -m 0700 -o tachikoma -g tachikoma /var/lib/tachikoma-broker
+  start=0
+else
+  system systemctl daemon-reload
+  system systemctl enable tachikoma-broker.service
+fi
 if [ "$start" = 1 ]; then
   if [ "$changed" = 1 ]; then
     system systemctl restart tachikoma-broker.service
