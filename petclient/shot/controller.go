@@ -80,6 +80,7 @@ type Controller struct {
 	Pen     Pen
 	Hist    History
 	TextAt  image.Point // where the text asked for by EditText goes
+	Plain   bool        // no toolbar or tool keys: picking an area for another tool
 
 	draft   Annotation // the mark being dragged out
 	drawing bool
@@ -98,7 +99,7 @@ func NewController(bounds image.Rectangle, tol int) *Controller {
 // Toolbar is the annotation toolbar beside the selection; none (no
 // buttons) while nothing is selected or a selection is being dragged out.
 func (c *Controller) Toolbar() Toolbar {
-	if c.Sel.Rect.Empty() || c.making {
+	if c.Sel.Rect.Empty() || c.making || c.Plain {
 		return Toolbar{}
 	}
 	return PlaceToolbar(c.Sel.Rect, c.Screens, c.Sel.Bounds, c.Scale)
@@ -264,7 +265,7 @@ func (c *Controller) Cursor(p image.Point) Handle { return c.Sel.HitTest(p, c.To
 // Ctrl+Shift+Z and Ctrl+Y redo, Ctrl+P pins.
 func (c *Controller) KeyPress(k Key, m Mods) Action {
 	has := !c.Sel.Rect.Empty()
-	if has {
+	if has && !c.Plain {
 		if a, ok := c.toolKey(k, m); ok {
 			return a
 		}
@@ -278,7 +279,7 @@ func (c *Controller) KeyPress(k Key, m Mods) Action {
 			c.Sel = c.Sel.All()
 			return Redraw
 		}
-		if !has {
+		if !has || c.Plain {
 			return Nothing
 		}
 		return c.Button(Button{ID: BtnArrow})

@@ -168,6 +168,12 @@ func TestToolKeysNeedSelection(t *testing.T) {
 	if len(c.Toolbar().Buttons) != 0 {
 		t.Error("a toolbar without a selection")
 	}
+	// Picking an area for another tool: no toolbar, no tools.
+	c.Plain = true
+	c.KeyPress(KeyA, Ctrl)
+	if a := c.KeyPress(KeyR, 0); a != Nothing || c.Pen.Tool != ToolNone || len(c.Toolbar().Buttons) != 0 {
+		t.Errorf("plain overlay: R gave %d, tool %d, %d buttons", a, c.Pen.Tool, len(c.Toolbar().Buttons))
+	}
 }
 
 // At scale 2 a mark from the toolbar is twice as wide in device pixels.
