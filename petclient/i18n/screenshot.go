@@ -9,6 +9,27 @@ const (
 	ShotSaved   Key = "shot.saved"
 	ShotFailed  Key = "shot.failed"
 	ShotOverlay Key = "shot.overlay"
+
+	// The overlay's toolbar, shown as a hint over the hovered button.
+	ShotToolBox    Key = "shot.tool.box"
+	ShotToolArrow  Key = "shot.tool.arrow"
+	ShotToolText   Key = "shot.tool.text"
+	ShotToolMosaic Key = "shot.tool.mosaic"
+	ShotUndo       Key = "shot.undo"
+	ShotRedo       Key = "shot.redo"
+	ShotColour     Key = "shot.colour"
+	ShotCustom     Key = "shot.custom"
+	ShotWidth      Key = "shot.width"
+	ShotPinIt      Key = "shot.pinit"
+	ShotSaveIt     Key = "shot.saveit"
+	ShotCopyIt     Key = "shot.copyit"
+	ShotTextHint   Key = "shot.texthint"
+
+	// Pin windows.
+	ShotPinTitle Key = "shot.pin.title"
+	ShotPinCopy  Key = "shot.pin.copy"
+	ShotPinSave  Key = "shot.pin.save"
+	ShotPinClose Key = "shot.pin.close"
 )
 
 func init() {
@@ -20,6 +41,25 @@ func init() {
 		ShotSaved:   "Saved to %s",
 		ShotFailed:  "Screenshot failed: %s",
 		ShotOverlay: "Tachikoma screenshot",
+
+		ShotToolBox:    "Rectangle (R)",
+		ShotToolArrow:  "Arrow (A)",
+		ShotToolText:   "Text (T)",
+		ShotToolMosaic: "Pixelate (P)",
+		ShotUndo:       "Undo (Ctrl+Z)",
+		ShotRedo:       "Redo (Ctrl+Y)",
+		ShotColour:     "Colour (1–6)",
+		ShotCustom:     "Custom colour…",
+		ShotWidth:      "Line width (+/−)",
+		ShotPinIt:      "Pin to the screen (Ctrl+P)",
+		ShotSaveIt:     "Save (Ctrl+S)",
+		ShotCopyIt:     "Copy (Enter)",
+		ShotTextHint:   "Type, then Enter",
+
+		ShotPinTitle: "Tachikoma pin",
+		ShotPinCopy:  "Copy",
+		ShotPinSave:  "Save",
+		ShotPinClose: "Close",
 	} {
 		catalogues[English][k] = v
 	}
@@ -31,6 +71,25 @@ func init() {
 		ShotSaved:   "已保存到 %s",
 		ShotFailed:  "截图失败：%s",
 		ShotOverlay: "Tachikoma 截图",
+
+		ShotToolBox:    "矩形 (R)",
+		ShotToolArrow:  "箭头 (A)",
+		ShotToolText:   "文字 (T)",
+		ShotToolMosaic: "马赛克 (P)",
+		ShotUndo:       "撤销 (Ctrl+Z)",
+		ShotRedo:       "重做 (Ctrl+Y)",
+		ShotColour:     "颜色 (1–6)",
+		ShotCustom:     "自定义颜色…",
+		ShotWidth:      "线宽 (+/−)",
+		ShotPinIt:      "贴到屏幕上 (Ctrl+P)",
+		ShotSaveIt:     "保存 (Ctrl+S)",
+		ShotCopyIt:     "复制 (Enter)",
+		ShotTextHint:   "输入文字后按 Enter",
+
+		ShotPinTitle: "Tachikoma 贴图",
+		ShotPinCopy:  "复制",
+		ShotPinSave:  "保存",
+		ShotPinClose: "关闭",
 	} {
 		catalogues[Chinese][k] = v
 	}

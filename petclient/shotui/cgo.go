@@ -15,12 +15,34 @@ package shotui
 // 	GdkSeat *seat = gdk_display_get_default_seat(gdk_window_get_display(w));
 // 	if (seat != NULL) gdk_seat_ungrab(seat);
 // }
+// // As GtkTreeView's search popup: an override-redirect window never gets
+// // focus from the window manager, so tell the entry (and its input
+// // method) it has it.
+// static void tks_focus_in(GtkWidget *w) {
+// 	GdkEvent *ev = gdk_event_new(GDK_FOCUS_CHANGE);
+// 	GdkWindow *win = gtk_widget_get_window(w);
+// 	ev->focus_change.type = GDK_FOCUS_CHANGE;
+// 	ev->focus_change.window = win ? g_object_ref(win) : NULL;
+// 	ev->focus_change.in = TRUE;
+// 	GdkSeat *seat = gdk_display_get_default_seat(gtk_widget_get_display(w));
+// 	if (seat != NULL) gdk_event_set_device(ev, gdk_seat_get_keyboard(seat));
+// 	gtk_widget_send_focus_change(w, ev);
+// 	gdk_event_free(ev);
+// }
+// static GtkWidget *tks_colour_chooser(void) { return gtk_color_chooser_widget_new(); }
+// static void tks_chooser_rgba(GtkWidget *w, double *r, double *g, double *b) {
+// 	GdkRGBA c;
+// 	gtk_color_chooser_get_rgba(GTK_COLOR_CHOOSER(w), &c);
+// 	*r = c.red; *g = c.green; *b = c.blue;
+// }
 import "C"
 
 import (
 	"unsafe"
 
 	"github.com/gotk3/gotk3/gdk"
+	"github.com/gotk3/gotk3/glib"
+	"github.com/gotk3/gotk3/gtk"
 )
 
 // grabStatus is a GdkGrabStatus.
@@ -61,3 +83,20 @@ func gdkWindowPtr(w *gdk.Window) *C.GdkWindow { return (*C.GdkWindow)(unsafe.Poi
 func seatGrab(w *gdk.Window) grabStatus { return grabStatus(C.tks_grab(gdkWindowPtr(w))) }
 
 func seatUngrab(w *gdk.Window) { C.tks_ungrab(gdkWindowPtr(w)) }
+
+// focusIn gives w the keyboard focus inside an override-redirect window.
+func focusIn(w *gtk.Widget) { C.tks_focus_in((*C.GtkWidget)(unsafe.Pointer(w.GObject))) }
+
+// colourChooser is a GtkColorChooserWidget (gotk3 wraps only the dialog,
+// which an override-redirect overlay would cover).
+func colourChooser() *gtk.Widget {
+	obj := glib.Take(unsafe.Pointer(C.tks_colour_chooser()))
+	return &gtk.Widget{InitiallyUnowned: glib.InitiallyUnowned{Object: obj}}
+}
+
+// chooserRGB is the colour chosen in a colourChooser, 0 to 1.
+func chooserRGB(w *gtk.Widget) (r, g, b float64) {
+	var cr, cg, cb C.double
+	C.tks_chooser_rgba((*C.GtkWidget)(unsafe.Pointer(w.GObject)), &cr, &cg, &cb)
+	return float64(cr), float64(cg), float64(cb)
+}

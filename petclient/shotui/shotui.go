@@ -168,6 +168,7 @@ func (u *UI) pick(done func(*image.RGBA, bool)) {
 			return
 		}
 		o.done = done
+		o.ctl.Plain = done != nil // another tool wants the bare area
 		shown = o
 		u.log.Info("screenshot overlay shown", "screen", layout.Root, "monitors", len(layout.Monitors))
 	}, refuse)
@@ -241,6 +242,13 @@ type overlay struct {
 	grabs  int         // grab attempts so far
 	held   *gdk.Window // the GDK window holding the seat grab, if any
 	closed bool
+
+	fixed   *gtk.Fixed  // holds the text entry and the colour chooser
+	entry   *gtk.Entry  // a text annotation being typed, if any
+	chooser *gtk.Box    // the custom colour chooser, if open
+	preview *gdk.Pixbuf // the selection with its marks, while it has any
+	dirty   bool        // the marks changed since preview was rendered
+	text    shot.TextDrawer
 }
 
 // A grab can fail while the map is on its way or a menu still holds the
@@ -262,6 +270,16 @@ func newOverlay(u *UI, img *image.RGBA, layout shot.Layout, asked time.Time) (*o
 	b := layout.Bounds()
 	o := &overlay{u: u, win: win, img: img, pb: pb, org: b.Min, asked: asked, scale: float64(max(1, win.GetScaleFactor()))}
 	o.ctl = shot.NewController(b, int(6*o.scale))
+	o.ctl.Scale = o.scale
+	for _, m := range layout.Monitors {
+		o.ctl.Screens = append(o.ctl.Screens, m.Rect)
+	}
+	o.text = pangoText(u.log)
+	o.fixed, err = gtk.FixedNew()
+	if err != nil {
+		return nil, err
+	}
+	win.Add(o.fixed)
 	win.SetTitle(u.app.Lang().T(i18n.ShotOverlay))
 	win.SetAppPaintable(true)
 	win.SetKeepAbove(true)
@@ -274,6 +292,8 @@ func newOverlay(u *UI, img *image.RGBA, layout shot.Layout, asked time.Time) (*o
 	win.Connect("draw", o.draw)
 	win.Connect("map-event", func() bool { o.grab(); return false })
 	win.Connect("button-press-event", func(_ *gtk.Window, ev *gdk.Event) bool {
+		o.endText(true) // a click elsewhere ends the typing
+		o.closeChooser()
 		e := gdk.EventButtonNewFromEvent(ev)
 		double := e.Type() == gdk.EVENT_DOUBLE_BUTTON_PRESS
 		o.act(o.ctl.Press(o.root(e.X(), e.Y()), int(e.Button()), double))
@@ -282,7 +302,9 @@ func newOverlay(u *UI, img *image.RGBA, layout shot.Layout, asked time.Time) (*o
 	win.Connect("motion-notify-event", func(_ *gtk.Window, ev *gdk.Event) bool {
 		x, y := gdk.EventMotionNewFromEvent(ev).MotionVal()
 		o.ptr, o.inside = o.root(x, y), true
-		o.ctl.Motion(o.ptr)
+		if o.ctl.Motion(o.ptr) == shot.Redraw {
+			o.dirty = true
+		}
 		o.win.QueueDraw() // the loupe follows the pointer
 		return true
 	})
@@ -293,6 +315,14 @@ func newOverlay(u *UI, img *image.RGBA, layout shot.Layout, asked time.Time) (*o
 	})
 	win.Connect("key-press-event", func(_ *gtk.Window, ev *gdk.Event) bool {
 		e := gdk.EventKeyNewFromEvent(ev)
+		if o.entry != nil || o.chooser != nil {
+			if e.KeyVal() == gdk.KEY_Escape {
+				o.endText(false)
+				o.closeChooser()
+				return true
+			}
+			return false // to the entry and its input method, or the chooser
+		}
 		var m shot.Mods
 		if e.State()&uint(gdk.SHIFT_MASK) != 0 {
 			m |= shot.Shift
@@ -335,6 +365,32 @@ func keyOf(v uint) shot.Key {
 		return shot.KeyC
 	case gdk.KEY_s, gdk.KEY_S:
 		return shot.KeyS
+	case gdk.KEY_r, gdk.KEY_R:
+		return shot.KeyR
+	case gdk.KEY_t, gdk.KEY_T:
+		return shot.KeyT
+	case gdk.KEY_p, gdk.KEY_P:
+		return shot.KeyP
+	case gdk.KEY_z, gdk.KEY_Z:
+		return shot.KeyZ
+	case gdk.KEY_y, gdk.KEY_Y:
+		return shot.KeyY
+	case gdk.KEY_plus, gdk.KEY_equal, gdk.KEY_KP_Add, gdk.KEY_bracketright:
+		return shot.KeyPlus
+	case gdk.KEY_minus, gdk.KEY_KP_Subtract, gdk.KEY_bracketleft:
+		return shot.KeyMinus
+	case gdk.KEY_1, gdk.KEY_KP_1:
+		return shot.Key1
+	case gdk.KEY_2, gdk.KEY_KP_2:
+		return shot.Key2
+	case gdk.KEY_3, gdk.KEY_KP_3:
+		return shot.Key3
+	case gdk.KEY_4, gdk.KEY_KP_4:
+		return shot.Key4
+	case gdk.KEY_5, gdk.KEY_KP_5:
+		return shot.Key5
+	case gdk.KEY_6, gdk.KEY_KP_6:
+		return shot.Key6
 	}
 	return shot.KeyOther
 }
@@ -347,15 +403,27 @@ func (o *overlay) root(x, y float64) image.Point {
 func (o *overlay) act(a shot.Action) {
 	switch a {
 	case shot.Redraw:
+		o.dirty = true
 		o.win.QueueDraw()
-	case shot.Copy, shot.Save:
-		sel := shot.Crop(o.img, o.ctl.Sel.Rect)
+	case shot.EditText:
+		o.editText()
+	case shot.PickColour:
+		o.pickColour()
+	case shot.Copy, shot.Save, shot.Pin:
+		sel, err := o.ctl.Result(o.img, o.text, false)
+		if err != nil {
+			o.u.fail(err) // the overlay stays: nothing is lost
+			return
+		}
+		at := image.Pt(int(float64(o.ctl.Sel.Rect.Min.X)/o.scale), int(float64(o.ctl.Sel.Rect.Min.Y)/o.scale))
 		o.close()
 		switch {
 		case o.done != nil:
 			o.done(sel, true)
 		case a == shot.Copy:
 			o.u.copy(sel)
+		case a == shot.Pin:
+			o.u.Pin(sel, at, o.scale)
 		default:
 			o.u.save(sel)
 		}
@@ -421,8 +489,9 @@ func (o *overlay) draw(_ *gtk.Window, cr *cairo.Context) bool {
 	cr.Fill()
 	defer o.drawLoupe(cr)
 	if r.Empty() {
-		return true
+		return false
 	}
+	o.drawMarks(cr)
 	s := o.scale
 	cr.SetSourceRGB(0.16, 0.42, 0.78)
 	cr.SetLineWidth(s)
@@ -447,7 +516,75 @@ func (o *overlay) draw(_ *gtk.Window, cr *cairo.Context) bool {
 	cr.SetSourceRGB(1, 1, 1)
 	cr.MoveTo(x0+4*s, ly)
 	cr.ShowText(label)
-	return true
+	o.drawToolbar(cr)
+	o.drawChooserPanel(cr)
+	return false // the entry and the chooser draw on top
+}
+
+// drawMarks paints the selection with its annotations over the frozen
+// screen, rendered by the same code as the result.
+func (o *overlay) drawMarks(cr *cairo.Context) {
+	if !o.ctl.Hist.CanUndo() && o.ctl.Draft() == nil {
+		o.preview = nil
+		return
+	}
+	if o.dirty || o.preview == nil {
+		o.dirty = false
+		img, err := o.ctl.Result(o.img, o.text, true)
+		if err != nil {
+			o.u.log.Warn("screenshot marks not drawn", "err", err)
+			return
+		}
+		if o.preview, err = pixbufOf(img); err != nil {
+			return
+		}
+	}
+	r := o.ctl.Sel.Rect.Intersect(o.img.Bounds())
+	gtk.GdkCairoSetSourcePixBuf(cr, o.preview, float64(r.Min.X), float64(r.Min.Y))
+	cr.Rectangle(float64(r.Min.X), float64(r.Min.Y), float64(r.Dx()), float64(r.Dy()))
+	cr.Fill()
+}
+
+// logical is a root device point in the overlay's widget coordinates.
+func (o *overlay) logical(p image.Point) (int, int) {
+	return int(float64(p.X-o.org.X) / o.scale), int(float64(p.Y-o.org.Y) / o.scale)
+}
+
+// editText shows an entry where the text tool was clicked; its input
+// method takes Chinese. Enter or a click elsewhere adds the text, Esc drops it.
+func (o *overlay) editText() {
+	o.endText(true)
+	e, err := gtk.EntryNew()
+	if err != nil {
+		o.u.log.Warn("screenshot text entry", "err", err)
+		return
+	}
+	e.SetWidthChars(18)
+	e.SetPlaceholderText(o.u.app.Lang().T(i18n.ShotTextHint))
+	x, y := o.logical(o.ctl.TextAt)
+	o.fixed.Put(e, x, y)
+	e.Connect("activate", func() { o.endText(true) })
+	e.ShowAll()
+	e.GrabFocus()
+	focusIn(&e.Widget)
+	o.entry = e
+	o.u.log.Info("screenshot text entry shown", "x", o.ctl.TextAt.X, "y", o.ctl.TextAt.Y)
+}
+
+// endText closes the entry, adding its text when keep.
+func (o *overlay) endText(keep bool) {
+	if o.entry == nil {
+		return
+	}
+	e := o.entry
+	o.entry = nil
+	text, _ := e.GetText()
+	e.Destroy()
+	if keep {
+		o.ctl.AddText(text)
+		o.dirty = true
+	}
+	o.win.QueueDraw()
 }
 
 // Loupe geometry in logical pixels: 15×15 screen pixels at 8×, beside the pointer.

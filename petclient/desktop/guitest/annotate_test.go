@@ -1,0 +1,147 @@
+//go:build gui
+
+package guitest
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/shot"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot/xshottest"
+)
+
+const shotPin = "Tachikoma 贴图"
+
+// TestScreenshotAnnotate selects an area over a known image, draws a
+// rectangle (R) and types Chinese text (T, then an input method's commit)
+// and copies: the clipboard holds the rectangle's exact pixels and the
+// text's ink, drawn with no unknown glyphs. Then it pins a selection
+// (Ctrl+P): the pin shows those pixels where they were and goes on Esc.
+func TestScreenshotAnnotate(t *testing.T) {
+	if _, err := exec.LookPath("xclip"); err != nil {
+		t.Fatal("xclip is missing (apt-get install xclip)")
+	}
+	s := startX(t, false)
+	s.startBackdrop()
+	want := xshottest.Pattern(200, 150)
+	xshottest.ShowImage(t, s.display, want, 500, 200)
+	p := s.startPet([]string{"HOME=" + s.dir}, "--pets", "1", "--no-chat", "--lang", "zh")
+	search := func(name string) string {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+name+"$")
+		cmd.Env = s.env
+		out, _ := cmd.Output()
+		return strings.TrimSpace(string(out))
+	}
+	opened := 0
+	openOverlay := func() {
+		t.Helper()
+		translateMenu(s, p, menuShotArea)
+		waitFor(t, 15*time.Second, "the screenshot overlay", func() bool { return search(shotOverlay) != "" },
+			func() string { return tail(s.logOf("pet"), 30) })
+		opened++
+		overlayKeys(t, s, opened)
+	}
+	logged := func(what string, n int) {
+		t.Helper()
+		waitFor(t, 15*time.Second, what, func() bool { return strings.Count(s.logOf("pet"), what) >= n },
+			func() string { return tail(s.logOf("pet"), 30) })
+	}
+
+	openOverlay()
+	s.xdotool("mousemove", "510", "210", "mousedown", "1")
+	s.xdotool("mousemove", "600", "280")
+	s.xdotool("mousemove", "669", "329", "mouseup", "1") // 160×120 from (510,210)
+	s.xdotool("key", "r")
+	s.xdotool("mousemove", "520", "220", "mousedown", "1")
+	s.xdotool("mousemove", "540", "240")
+	s.xdotool("mousemove", "559", "249", "mouseup", "1") // a 40×30 box at (10,10)
+	s.xdotool("key", "t")
+	s.xdotool("mousemove", "530", "280", "click", "1")
+	logged("screenshot text entry shown", 1)
+	s.xdotool("type", "你好")
+	s.xdotool("key", "Return")
+	logged("screenshot text drawn", 1)
+	s.xdotool("key", "Return")
+	waitFor(t, 15*time.Second, "the overlay to close", func() bool { return search(shotOverlay) == "" })
+	var got *image.RGBA
+	waitFor(t, 15*time.Second, "a PNG on the clipboard", func() bool {
+		cmd := exec.Command("xclip", "-selection", "clipboard", "-t", "image/png", "-o")
+		cmd.Env = s.env
+		out, _ := cmd.Output()
+		img, err := png.Decode(bytes.NewReader(out))
+		if err != nil {
+			return false
+		}
+		got = toRGBA(img)
+		return true
+	})
+	if got.Bounds().Dx() != 160 || got.Bounds().Dy() != 120 {
+		t.Fatalf("clipboard image is %v, want 160×120", got.Bounds())
+	}
+	red := shot.Colours[0]
+	for _, pt := range []image.Point{{10, 10}, {13, 13}, {49, 39}, {30, 10}} {
+		if c := got.RGBAAt(pt.X, pt.Y); c != red {
+			t.Errorf("box pixel %v = %v, want %v", pt, c, red)
+		}
+	}
+	for _, pt := range []image.Point{{9, 9}, {14, 14}, {30, 25}, {50, 40}} {
+		if c, w := got.RGBAAt(pt.X, pt.Y), want.RGBAAt(pt.X+10, pt.Y+10); c != w {
+			t.Errorf("pixel %v = %v, want the screen's %v", pt, c, w)
+		}
+	}
+	// The text's top left is where it was clicked: (20,70) in the shot.
+	ink := 0
+	for y := 70; y < 110; y++ {
+		for x := 20; x < 100; x++ {
+			if c := got.RGBAAt(x, y); c != want.RGBAAt(x+10, y+10) && reddish(c) {
+				ink++
+			}
+		}
+	}
+	if ink < 60 {
+		t.Errorf("only %d text pixels in the shot's text box", ink)
+	}
+	m := regexp.MustCompile(`screenshot text drawn.*runes=(\d+) unknown_glyphs=(\d+)`).FindStringSubmatch(s.logOf("pet"))
+	if m == nil || m[1] != "2" || m[2] != "0" {
+		t.Errorf("text drawn as %q, want 2 runes and no unknown glyphs", m)
+	}
+
+	// Pin: the same pixels where they were, closed by Esc.
+	openOverlay()
+	s.xdotool("mousemove", "510", "210", "mousedown", "1")
+	s.xdotool("mousemove", "540", "230")
+	s.xdotool("mousemove", "569", "249", "mouseup", "1") // 60×40 from (510,210)
+	s.xdotool("key", "ctrl+p")
+	waitFor(t, 15*time.Second, "the pin window", func() bool { return search(shotPin) != "" },
+		func() string { return tail(s.logOf("pet"), 30) })
+	waitFor(t, 15*time.Second, "the pin to show the shot where it was", func() bool {
+		img := s.screenshot()
+		return xshottest.Diff(img, image.Pt(510, 210), shot.Crop(want, image.Rect(10, 10, 70, 50))) == nil &&
+			img.RGBAAt(509, 209) != want.RGBAAt(9, 9) // the pin's frame
+	})
+	s.xdotool("key", "Escape")
+	waitFor(t, 15*time.Second, "the pin to close on Esc", func() bool { return search(shotPin) == "" },
+		func() string { return tail(s.logOf("pet"), 30) })
+	waitFor(t, 15*time.Second, "the screen without the pin's frame", func() bool {
+		return s.screenshot().RGBAAt(509, 209) == want.RGBAAt(9, 9)
+	})
+}
+
+func reddish(c color.RGBA) bool { return c.R > 150 && c.G < 120 && c.B < 120 }
+
+func toRGBA(img image.Image) *image.RGBA {
+	out := image.NewRGBA(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
+	for y := 0; y < out.Rect.Dy(); y++ {
+		for x := 0; x < out.Rect.Dx(); x++ {
+			out.Set(x, y, img.At(img.Bounds().Min.X+x, img.Bounds().Min.Y+y))
+		}
+	}
+	return out
+}
