@@ -12,6 +12,7 @@ type Store interface {
 	Accounts
 	Relations
 	History
+	Signups
 	// Generation changes whenever accounts, passwords or rooms change,
 	// whoever changed them; the broker polls it to reload its directory.
 	Generation(ctx context.Context) (int64, error)
@@ -45,6 +46,34 @@ type Accounts interface {
 	// DeleteRoom removes a room with its memberships (ErrNotFound).
 	DeleteRoom(ctx context.Context, name string) error
 	Rooms(ctx context.Context) ([]Room, error)
+}
+
+// Signups are registration invite codes and accounts waiting for an
+// admin's approval (registration.mode and registration.approval).
+type Signups interface {
+	// CreateInvite makes a random code good for uses registrations until
+	// expires (zero: never).
+	CreateInvite(ctx context.Context, uses int, expires time.Time) (Invite, error)
+	// SignupInvites lists the codes, newest first.
+	SignupInvites(ctx context.Context) ([]Invite, error)
+	// RevokeInvite deletes a code (any case, dashes or not); ErrNotFound.
+	RevokeInvite(ctx context.Context, code string) error
+	// Register creates u, or a pending account, and uses up one use of
+	// how.Invite in the same transaction: of parallel registrations with a
+	// code's last use exactly one succeeds, and one refused for a taken
+	// name (an account's or a pending one's: ErrExists) uses nothing.
+	// Invite refusals are ErrInviteUnknown, ErrInviteExpired, ErrInviteUsedUp.
+	Register(ctx context.Context, u User, how Signup) error
+	// PendingUsers lists accounts waiting for approval, oldest first.
+	PendingUsers(ctx context.Context) ([]PendingUser, error)
+	// GetPendingUser returns one, or ErrNotFound.
+	GetPendingUser(ctx context.Context, name string) (PendingUser, error)
+	// ApproveUser turns a pending account into an account (its history
+	// starts now; Generation changes); ErrNotFound, or ErrExists when an
+	// admin created the name meanwhile.
+	ApproveUser(ctx context.Context, name string) error
+	// RejectUser deletes a pending account; ErrNotFound.
+	RejectUser(ctx context.Context, name string) error
 }
 
 // Relations are memberships, room invites, friendships and friend

@@ -133,7 +133,7 @@ CREATE TRIGGER IF NOT EXISTS gen_room_del AFTER DELETE ON rooms BEGIN UPDATE met
 `
 
 func migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if _, err := db.ExecContext(ctx, schema+signupSchema); err != nil {
 		return fmt.Errorf("schema: %w", err)
 	}
 	// Databases made before since_id existed get the column (0: all history).

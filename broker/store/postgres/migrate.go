@@ -83,6 +83,24 @@ CREATE TRIGGER gen_users AFTER INSERT OR DELETE ON users FOR EACH ROW EXECUTE FU
 CREATE TRIGGER gen_user_pw AFTER UPDATE OF pwhash ON users FOR EACH ROW EXECUTE FUNCTION bump_gen();
 CREATE TRIGGER gen_rooms AFTER INSERT OR DELETE ON rooms FOR EACH ROW EXECUTE FUNCTION bump_gen();
 `,
+	// Registration invite codes and accounts waiting for approval.
+	2: `
+CREATE TABLE signup_codes (
+	code    TEXT COLLATE "C" PRIMARY KEY,
+	uses    INTEGER NOT NULL,
+	used    INTEGER NOT NULL DEFAULT 0,
+	created BIGINT NOT NULL,
+	expires BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE pending_users (
+	name     TEXT COLLATE "C" PRIMARY KEY,
+	nickname TEXT NOT NULL,
+	pwhash   TEXT NOT NULL,
+	created  BIGINT NOT NULL,
+	invite   TEXT NOT NULL DEFAULT '',
+	address  TEXT NOT NULL DEFAULT ''
+);
+`,
 }
 
 // migrate applies what the database lacks. An advisory lock makes nodes

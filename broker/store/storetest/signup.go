@@ -1,0 +1,145 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tachikoma-pet/tachikoma/broker/store"
+)
+
+func init() { cases = append(cases, signupCases...) }
+
+var signupCases = []struct {
+	name string
+	run  func(e *env)
+}{
+	// Of many registrations racing for a code's last use, exactly one gets it;
+	// the others are told it is used up and leave no account behind.
+	{"invite's last use goes to one registration", func(e *env) {
+		s, ctx, t := e.s, e.ctx, e.t
+		inv, err := s.CreateInvite(ctx, 1, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 8
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = s.Register(ctx, store.User{Name: fmt.Sprintf("u%d", i), Nickname: "n", PWHash: "h"}, store.Signup{Invite: inv.Code})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, store.ErrInviteUsedUp):
+				t.Errorf("loser: %v, want used up", err)
+			}
+		}
+		users, _ := s.Users(ctx)
+		if ok != 1 || len(users) != 1 {
+			t.Fatalf("%d registrations succeeded and %d accounts exist with a 1-use code", ok, len(users))
+		}
+		invs, _ := s.SignupInvites(ctx)
+		if len(invs) != 1 || invs[0].Used != 1 {
+			t.Fatalf("invite after the race: %+v", invs)
+		}
+	}},
+
+	{"invite refusals", func(e *env) {
+		s, ctx, t := e.s, e.ctx, e.t
+		two, _ := s.CreateInvite(ctx, 2, time.Now().Add(time.Hour))
+		old, _ := s.CreateInvite(ctx, 5, time.Now().Add(-time.Minute))
+		reg := func(name, code string) error {
+			return s.Register(ctx, store.User{Name: name, Nickname: name, PWHash: "h"}, store.Signup{Invite: code})
+		}
+		// Typed by hand: lower case, grouped with dashes.
+		if err := reg("ann", store.FormatInvite(two.Code)); err != nil {
+			t.Fatal(err)
+		}
+		if err := reg("ann", two.Code); !errors.Is(err, store.ErrExists) {
+			t.Fatalf("taken name: %v", err)
+		}
+		lower := []byte(two.Code)
+		for i, c := range lower {
+			if c >= 'A' && c <= 'Z' {
+				lower[i] = c + 'a' - 'A'
+			}
+		}
+		if err := reg("bob", string(lower)); err != nil {
+			t.Fatalf("second use, typed in lower case: %v", err)
+		}
+		for _, c := range []struct {
+			code string
+			want error
+		}{{two.Code, store.ErrInviteUsedUp}, {old.Code, store.ErrInviteExpired}, {"NOPE-NOPE", store.ErrInviteUnknown}} {
+			if err := reg("cat", c.code); !errors.Is(err, c.want) {
+				t.Errorf("code %s: %v, want %v", c.code, err, c.want)
+			}
+		}
+		if err := s.RevokeInvite(ctx, store.FormatInvite(old.Code)); err != nil {
+			t.Fatal(err)
+		}
+		if err := reg("cat", old.Code); !errors.Is(err, store.ErrInviteUnknown) {
+			t.Fatalf("revoked code: %v", err)
+		}
+		if err := s.RevokeInvite(ctx, old.Code); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("revoke twice: %v", err)
+		}
+		if users, _ := s.Users(ctx); len(users) != 2 {
+			t.Fatalf("accounts: %+v", users)
+		}
+	}},
+
+	{"pending accounts", func(e *env) {
+		s, ctx, t := e.s, e.ctx, e.t
+		if err := s.Register(ctx, store.User{Name: "dan", Nickname: "丹", PWHash: "h"}, store.Signup{Pending: true, Address: "192.0.2.1"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetUser(ctx, "dan"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a pending account is an account: %v", err)
+		}
+		// A pending name is taken, for accounts and pending ones alike.
+		for _, pending := range []bool{false, true} {
+			if err := s.Register(ctx, store.User{Name: "dan", Nickname: "x", PWHash: "h"}, store.Signup{Pending: pending}); !errors.Is(err, store.ErrExists) {
+				t.Fatalf("pending=%v on a pending name: %v", pending, err)
+			}
+		}
+		if err := s.Register(ctx, store.User{Name: "eve", Nickname: "e", PWHash: "h"}, store.Signup{Pending: true}); err != nil {
+			t.Fatal(err)
+		}
+		ps, _ := s.PendingUsers(ctx)
+		if len(ps) != 2 || ps[0].Name != "dan" || ps[0].Address != "192.0.2.1" {
+			t.Fatalf("pending: %+v", ps)
+		}
+		gen, _ := s.Generation(ctx)
+		if err := s.ApproveUser(ctx, "dan"); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := s.GetUser(ctx, "dan"); err != nil || u.Nickname != "丹" {
+			t.Fatalf("approved: %+v %v", u, err)
+		}
+		if g, _ := s.Generation(ctx); g == gen {
+			t.Fatal("approving did not tell a running broker to reload")
+		}
+		if err := s.RejectUser(ctx, "eve"); err != nil {
+			t.Fatal(err)
+		}
+		if ps, _ := s.PendingUsers(ctx); len(ps) != 0 {
+			t.Fatalf("pending after approve and reject: %+v", ps)
+		}
+		if err := s.ApproveUser(ctx, "eve"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("approve a rejected account: %v", err)
+		}
+	}},
+}
