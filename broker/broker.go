@@ -4,6 +4,7 @@
 package broker
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -52,6 +53,9 @@ type Broker struct {
 	regLimit *keyLimits
 	cids     *recentSet
 	sent     *sentCIDs
+
+	regGlobal *keyLimits // registrations from everywhere (regLimit: per address)
+	version   string     // reported by GET /api/v1/server
 	// unstoredChat counts QoS 0 chat whose history write failed.
 	unstoredChat atomic.Int64
 	http         *http.Server
@@ -96,6 +100,8 @@ type Options struct {
 	// deliveries call the delivery hooks among them as mochi's would
 	// (checkAddedHooks says which events are refused).
 	Hooks []mqtt.Hook
+	// Version is what GET /api/v1/server reports ("dev" if empty).
+	Version string
 }
 
 // New opens the data directory and prepares the broker; Start serves.
@@ -146,6 +152,8 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	b.limits = newKeyLimits(cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst)
 	b.tooFast = newKeyLimits(0.2, 1) // one notice per run of drops
 	b.regLimit = newKeyLimits(float64(cfg.Registration.PerMinute)/60, cfg.Registration.PerMinute)
+	b.regGlobal = newKeyLimits(float64(cfg.Registration.GlobalPerMinute)/60, cfg.Registration.GlobalPerMinute)
+	b.version = cmp.Or(opt.Version, "dev")
 	b.cids = newRecentSet(65536)
 	b.sent = newSentCIDs(sentCIDLimit, b.store.EachCID)
 	b.presence = newPresenceTracker(b)
@@ -382,6 +390,9 @@ const maxHashWait = time.Second
 
 var errBusy = errors.New("too many passwords being checked")
 
+// errPending is the right password of an account an admin has not approved yet.
+var errPending = errors.New("account waiting for the admin's approval")
+
 // hashTurn waits up to maxHashWait for one of the argon2id slots; release
 // gives it back.
 func (b *Broker) hashTurn() (release func(), err error) {
@@ -409,6 +420,14 @@ func (b *Broker) checkPassword(user, pw string) (err error) {
 	b.hashes.Add(1)
 	u, ok := b.dir.User(user)
 	if !ok {
+		// Only logins of unknown names read the pending accounts, and the
+		// login guard spaces those out.
+		if p, err := b.store.GetPendingUser(context.Background(), user); err == nil {
+			if password.Verify(pw, p.PWHash) == nil {
+				return errPending
+			}
+			return errors.New("wrong password for a pending account")
+		}
 		_ = password.Verify(pw, dummyHash())
 		return errors.New("no such user")
 	}

@@ -613,7 +613,7 @@ func TestRegistrationAPI(t *testing.T) {
 	}
 
 	cfg2 := testConfig(t.TempDir())
-	cfg2.Registration.Enabled = false
+	cfg2.Registration.Mode = broker.RegistrationClosed
 	b2 := startBroker(t, cfg2)
 	if code, _ := post(t, "http://"+b2.HTTPAddr()+"/api/v1/register", `{"username":"dave","password":"davepass1"}`); code != 403 {
 		t.Fatalf("disabled registration answered %d", code)

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -17,10 +19,12 @@ type Config struct {
 	WSAddr   string `yaml:"ws_addr"`   // MQTT over WebSocket at /mqtt; "" disables
 	HTTPAddr string `yaml:"http_addr"` // HTTP API; "" disables
 
-	MetricsAllow string    `yaml:"metrics_allow"` // addresses and networks that may read /metrics
-	DataDir      string    `yaml:"data_dir"`
-	ACLFile      string    `yaml:"acl_file"`
-	TLS          TLSConfig `yaml:"tls"`
+	ServerName   string       `yaml:"server_name"`   // shown to clients by GET /api/v1/server
+	Public       PublicConfig `yaml:"public"`        // addresses clients should use, when not the listeners'
+	MetricsAllow string       `yaml:"metrics_allow"` // addresses and networks that may read /metrics
+	DataDir      string       `yaml:"data_dir"`
+	ACLFile      string       `yaml:"acl_file"`
+	TLS          TLSConfig    `yaml:"tls"`
 
 	Registration RegistrationConfig `yaml:"registration"`
 	Web          WebConfig          `yaml:"web"`
@@ -36,10 +40,28 @@ type TLSConfig struct {
 	KeyFile  string `yaml:"key_file"`
 }
 
+// Registration modes (RegistrationConfig.Mode).
+const (
+	RegistrationOpen   = "open"   // anyone who reaches the API may register
+	RegistrationInvite = "invite" // only with an invite code (tachikoma-broker invite create)
+	RegistrationClosed = "closed" // admins add accounts (tachikoma-broker user add)
+)
+
 // RegistrationConfig controls POST /api/v1/register.
 type RegistrationConfig struct {
-	Enabled   bool `yaml:"enabled"`
-	PerMinute int  `yaml:"per_minute"` // per client address
+	Mode            string `yaml:"mode"`              // open, invite or closed
+	Approval        bool   `yaml:"approval"`          // new accounts wait for tachikoma-broker account approve
+	PerMinute       int    `yaml:"per_minute"`        // per client address
+	GlobalPerMinute int    `yaml:"global_per_minute"` // from all addresses together
+	// Enabled is the key before mode existed: false still means closed.
+	Enabled *bool `yaml:"enabled,omitempty"`
+}
+
+// PublicConfig is where clients reach the broker from outside, behind NAT
+// or a reverse proxy; empty keys fall back to the listeners.
+type PublicConfig struct {
+	MQTT string `yaml:"mqtt"` // e.g. mqtts://chat.example.com:8883
+	WS   string `yaml:"ws"`   // e.g. wss://chat.example.com/mqtt
 }
 
 // WebConfig controls the browser client served at / on the HTTP listener.
@@ -105,7 +127,8 @@ func DefaultConfig() Config {
 		HTTPAddr:     "127.0.0.1:8080",
 		MetricsAllow: "127.0.0.0/8 ::1",
 		DataDir:      "data",
-		Registration: RegistrationConfig{Enabled: true, PerMinute: 5},
+		ServerName:   "Tachikoma",
+		Registration: RegistrationConfig{Mode: RegistrationOpen, PerMinute: 5, GlobalPerMinute: 60},
 		Web:          WebConfig{Enabled: true},
 		Limits: LimitsConfig{MessagesPerSecond: 25, MessageBurst: 50, LoginFailures: 5,
 			LoginMaxDelay: Duration(8 * time.Second), MaxPacketBytes: 128 * 1024, MaxQueued: 1000, MaxBacklogBytes: 1 << 20,
@@ -133,6 +156,12 @@ func LoadConfig(path string) (Config, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) /* empty file: all defaults */ {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	if e := cfg.Registration.Enabled; e != nil && !*e {
+		if cfg.Registration.Mode != RegistrationOpen {
+			return cfg, fmt.Errorf("config %s: registration: enabled: false contradicts mode: %s (drop enabled, it is replaced by mode)", path, cfg.Registration.Mode)
+		}
+		cfg.Registration.Mode = RegistrationClosed
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
@@ -187,8 +216,14 @@ func (c Config) Validate() error {
 	if err := c.Backups.validate(); err != nil {
 		return err
 	}
-	if c.Registration.PerMinute < 1 {
-		return errors.New("registration.per_minute must be >= 1")
+	if err := c.Registration.validate(); err != nil {
+		return err
+	}
+	if err := c.Public.validate(); err != nil {
+		return err
+	}
+	if len(c.ServerName) > 64 || strings.ContainsAny(c.ServerName, "\n\r") {
+		return errors.New("server_name must be one line of at most 64 bytes")
 	}
 	if c.Sessions.SessionExpiry < Duration(time.Minute) || c.Sessions.MessageExpiry < Duration(time.Minute) {
 		return errors.New("sessions: session_expiry and message_expiry must be at least 1m")
@@ -197,6 +232,34 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}
+
+func (r RegistrationConfig) validate() error {
+	switch r.Mode {
+	case RegistrationOpen, RegistrationInvite, RegistrationClosed:
+	default:
+		return fmt.Errorf("registration.mode %q: want open, invite or closed", r.Mode)
+	}
+	if r.Enabled != nil && *r.Enabled && r.Mode == RegistrationClosed {
+		return errors.New("registration: enabled: true contradicts mode: closed (drop enabled, it is replaced by mode)")
+	}
+	if r.PerMinute < 1 || r.GlobalPerMinute < r.PerMinute {
+		return errors.New("registration: per_minute must be >= 1 and global_per_minute >= per_minute")
+	}
+	return nil
+}
+
+func (p PublicConfig) validate() error {
+	for _, a := range []struct{ key, val, schemes string }{{"public.mqtt", p.MQTT, "mqtt mqtts"}, {"public.ws", p.WS, "ws wss"}} {
+		if a.val == "" {
+			continue
+		}
+		u, err := url.Parse(a.val)
+		if err != nil || u.Host == "" || !strings.Contains(" "+a.schemes+" ", " "+u.Scheme+" ") {
+			return fmt.Errorf("%s %q: want an address like %s://host:port", a.key, a.val, strings.Fields(a.schemes)[1])
+		}
 	}
 	return nil
 }

@@ -20,13 +20,20 @@ func TestExampleConfigIsTheDefault(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	cases := map[string]string{
-		"mqtt_addr: [":                      "yaml",
-		"mqtt_adr: x":                       "not found",
-		"limits:\n  login_max_delay: soon":  "not a duration",
-		"tls:\n  cert_file: a.pem":          "both",
-		"log_level: loud":                   "log_level",
-		"data_dir: ''":                      "data_dir",
-		"limits:\n  messages_per_second: 0": "messages_per_second",
+		"mqtt_addr: [":                                    "yaml",
+		"mqtt_adr: x":                                     "not found",
+		"limits:\n  login_max_delay: soon":                "not a duration",
+		"tls:\n  cert_file: a.pem":                        "both",
+		"log_level: loud":                                 "log_level",
+		"data_dir: ''":                                    "data_dir",
+		"limits:\n  messages_per_second: 0":               "messages_per_second",
+		"registration:\n  mode: invites":                  "want open, invite or closed",
+		"registration:\n  enabled: false\n  mode: invite": "contradicts mode: invite",
+		"registration:\n  enabled: true\n  mode: closed":  "contradicts mode: closed",
+		"registration:\n  global_per_minute: 2":           "global_per_minute",
+		"public:\n  mqtt: https://chat.example.com":       "public.mqtt",
+		"public:\n  ws: chat.example.com/mqtt":            "public.ws",
+		"server_name: \"a\\nb\"":                          "server_name",
 	}
 	for in, want := range cases {
 		p := filepath.Join(t.TempDir(), "c.yaml")
@@ -35,7 +42,13 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%q: err %v, want %q", in, err, want)
 		}
 	}
-	p := filepath.Join(t.TempDir(), "empty.yaml")
+	// The key before mode existed keeps its meaning.
+	p := filepath.Join(t.TempDir(), "old.yaml")
+	os.WriteFile(p, []byte("registration:\n  enabled: false\n"), 0o600)
+	if cfg, err := LoadConfig(p); err != nil || cfg.Registration.Mode != RegistrationClosed {
+		t.Errorf("registration.enabled: false: mode %q, %v", cfg.Registration.Mode, err)
+	}
+	p = filepath.Join(t.TempDir(), "empty.yaml")
 	os.WriteFile(p, nil, 0o600)
 	if cfg, err := LoadConfig(p); err != nil || cfg.Sessions.MessageExpiry != Duration(720*time.Hour) {
 		t.Fatalf("empty file: %v", err)

@@ -21,6 +21,10 @@ import (
 // dummyHash is verified against when the user does not exist, so that a
 // wrong username takes as long as a wrong password; it is made on first use,
 // as hashing at start-up costs every program linking the broker (the pet too).
+// codePending refuses the login of an account waiting for approval (MQTT 5
+// "not authorized" with its own reason string).
+var codePending = packets.Code{Code: packets.ErrNotAuthorized.Code, Reason: errPending.Error()}
+
 var dummyHash = sync.OnceValue(func() string {
 	h, _ := password.Hash("tachikoma-dummy-password", password.Default)
 	return h
@@ -66,6 +70,10 @@ func (h *authHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 			switch code {
 			case packets.ErrNotAuthorized:
 				code = packets.Err3NotAuthorized
+			case codePending:
+				// mochi answers a wrong password with 0x05, so the
+				// otherwise unused 0x04 tells the pet (docs/PROTOCOL.md).
+				code = packets.ErrMalformedUsernameOrPassword
 			case packets.ErrServerBusy, packets.ErrQuotaExceeded:
 				code = packets.Err3ServerUnavailable
 			}
@@ -93,6 +101,11 @@ func (h *authHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	if err := h.b.checkPassword(user, pw); errors.Is(err, errBusy) {
 		attempt.Abandoned()
 		return refuse(packets.ErrServerBusy, err.Error())
+	} else if errors.Is(err, errPending) {
+		// Not a guess: the password was right. MQTT 5 clients read the
+		// reason; 3.1.1 has only "not authorised".
+		attempt.Abandoned()
+		return refuse(codePending, err.Error())
 	} else if err != nil {
 		attempt.Failed()
 		return refuse(packets.ErrBadUsernameOrPassword, err.Error())

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -20,6 +21,17 @@ func newKeyLimits(perSec float64, burst int) *keyLimits {
 }
 
 func (u *keyLimits) Allow(user string) bool { return u.limiter(user).Allow() }
+
+// Wait takes a token for key and returns 0, or takes none and returns how
+// long until one is free (for a Retry-After).
+func (u *keyLimits) Wait(key string) time.Duration {
+	r := u.limiter(key).Reserve()
+	if d := r.Delay(); d > 0 {
+		r.Cancel()
+		return d
+	}
+	return 0
+}
 
 func (u *keyLimits) limiter(user string) *rate.Limiter {
 	u.mu.Lock()

@@ -351,6 +351,26 @@ func (d *Directory) CreateUser(ctx context.Context, name, nick, hash string) err
 	return nil
 }
 
+// Register adds an account as a registration does (store.Register: an
+// invite used up, or the account left pending, which memory does not know).
+func (d *Directory) Register(ctx context.Context, name, nick, hash string, how store.Signup) error {
+	since, err := d.st.MessageWatermark(ctx)
+	if err != nil {
+		return err
+	}
+	if err := d.st.Register(ctx, store.User{Name: name, Nickname: nick, PWHash: hash, SinceID: since}, how); err != nil {
+		return err
+	}
+	if how.Pending {
+		return nil
+	}
+	d.mu.Lock()
+	d.seq++
+	d.users[name] = &User{Name: name, Nickname: nick, PWHash: hash, SinceID: since}
+	d.mu.Unlock()
+	return nil
+}
+
 // SetNickname changes name's nickname.
 func (d *Directory) SetNickname(ctx context.Context, name, nick string) error {
 	if err := d.st.SetNickname(ctx, name, nick); err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tachikoma-pet/tachikoma/broker"
 	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
@@ -165,7 +166,7 @@ func TestRegistrationErrors(t *testing.T) {
 	connected(t, c)
 
 	off := brokerConfig(t.TempDir())
-	off.Registration.Enabled = false
+	off.Registration.Mode = broker.RegistrationClosed
 	b2 := startBroker(t, off)
 	c2 := Config{Server: "mqtt://" + b2.MQTTAddr(), RegisterURL: "http://" + b2.HTTPAddr(), User: "gina", Password: "gina-password"}
 	if err := Register(ctx, c2, ""); !errors.Is(err, ErrRegistrationOff) || !strings.Contains(err.Error(), "admin") {
