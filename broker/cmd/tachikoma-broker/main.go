@@ -44,7 +44,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), userCmd(), roomCmd(), backupCmd(), restoreCmd(), versionCmd())
+	root.AddCommand(serveCmd(), userCmd(), roomCmd(), inviteCmd(), accountCmd(), backupCmd(), restoreCmd(), versionCmd())
 	return root
 }
 
@@ -153,7 +153,7 @@ func serve(cfg broker.Config, logFormat, pprofAddr string) error {
 	// SIGHUP reloads the TLS certificate (after a renewal) instead of ending the broker.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	b, err := broker.New(cfg, broker.Options{Logger: log, TuneRuntime: true})
+	b, err := broker.New(cfg, broker.Options{Logger: log, TuneRuntime: true, Version: version})
 	if err != nil {
 		return err
 	}
