@@ -8,6 +8,7 @@ import (
 	"github.com/gotk3/gotk3/gdk"
 	"github.com/gotk3/gotk3/gtk"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
 )
 
@@ -41,12 +42,39 @@ var pins = map[*pin]bool{}
 // Drag moves it, the wheel zooms, a double-click or Esc closes it and a
 // right-click offers copy, save and close. Main thread only.
 func (u *UI) Pin(img *image.RGBA, at image.Point, dev float64) {
-	if err := u.newPin(img, at, dev); err != nil {
+	if err := u.newPin(img, at, dev, nil); err != nil {
 		u.fail(err)
 	}
 }
 
-func (u *UI) newPin(img *image.RGBA, at image.Point, dev float64) error {
+// PinAlone pins img with its top-left corner at at (device pixels) in a
+// process without a pet and runs GTK's main loop until the pin closes:
+// `tachikoma screenshot --pin`. The caller has called gtk.Init on this
+// thread.
+func PinAlone(img *image.RGBA, at image.Point, lang i18n.Lang, opts Options) error {
+	u := newUI(aloneHost{lang}, opts)
+	dev := 1.0
+	if d, err := gdk.DisplayGetDefault(); err == nil {
+		if m, err := d.GetPrimaryMonitor(); err == nil {
+			dev = float64(max(1, m.GetScaleFactor()))
+		}
+	}
+	logical := image.Pt(int(float64(at.X)/dev), int(float64(at.Y)/dev))
+	if err := u.newPin(img, logical, dev, gtk.MainQuit); err != nil {
+		return err
+	}
+	gtk.Main()
+	return nil
+}
+
+// aloneHost is the little a pin needs of an app when no pet runs.
+type aloneHost struct{ lang i18n.Lang }
+
+func (h aloneHost) Lang() i18n.Lang                { return h.lang }
+func (aloneHost) Menus() *menu.Registry            { return nil }
+func (aloneHost) HideForCapture() (restore func()) { return func() {} }
+
+func (u *UI) newPin(img *image.RGBA, at image.Point, dev float64, onEnd func()) error {
 	pb, err := pixbufOf(img)
 	if err != nil {
 		return err
@@ -55,7 +83,7 @@ func (u *UI) newPin(img *image.RGBA, at image.Point, dev float64) error {
 	if err != nil {
 		return err
 	}
-	p := &pin{u: u, win: win, img: img, pb: pb, dev: max(1, dev), zoom: 1}
+	p := &pin{u: u, win: win, img: img, pb: pb, dev: max(1, dev), zoom: 1, onEnd: onEnd}
 	win.SetTitle(u.app.Lang().T(i18n.ShotPinTitle))
 	win.SetDecorated(false)
 	win.SetKeepAbove(true)

@@ -20,12 +20,12 @@ import (
 )
 
 func init() {
-	register("screenshot", "take a screenshot: tachikoma screenshot --full [--delay 3] [--output FILE] [--copy]", runScreenshot)
+	register("screenshot", "take a screenshot: tachikoma screenshot --full [--delay 3] [--output FILE] [--copy] [--pin]", runScreenshot)
 }
 
 func runScreenshot(args []string) int {
 	return screenshotCmd(args, os.Stdout, os.Stderr, shotEnv{
-		getenv: os.Getenv, now: time.Now, sleep: time.Sleep, fs: shot.OSFS{}, lookPath: exec.LookPath,
+		getenv: os.Getenv, now: time.Now, sleep: time.Sleep, fs: shot.OSFS{}, lookPath: exec.LookPath, pin: pinAlone,
 	})
 }
 
@@ -36,19 +36,23 @@ type shotEnv struct {
 	sleep    func(time.Duration)
 	fs       shot.FS
 	lookPath func(string) (string, error)
+	// pin shows the image in a pin window until the user closes it.
+	pin func(img *image.RGBA, info io.Writer) error
 }
 
 const screenshotUsage = `Usage:
-  tachikoma screenshot --full [--delay 3] [--output FILE] [--copy] [--dir DIR]
+  tachikoma screenshot --full [--delay 3] [--output FILE] [--copy] [--dir DIR] [--pin]
 
 Takes a screenshot of the whole X11 screen. Without --output or --copy it is
 saved as Tachikoma_YYYY-MM-DD_HH-MM-SS.png in the Pictures folder's
 Screenshots (see xdg-user-dir PICTURES), or in --dir. --output - writes the
 PNG to standard output. --copy puts it on the clipboard as image/png (needs
-xclip for now).
+xclip for now). --pin shows it in a window above the others where it was
+on the screen (drag moves it, the wheel zooms, a right-click copies or
+saves, Esc or a double-click closes it) and returns when it is closed;
+with --pin nothing is saved unless --output or --dir says so.
 
-Not yet: selecting an area from the command line (the pet's menu has it)
-and --pin.
+Not yet: selecting an area from the command line (the pet's menu has it).
 
 `
 
@@ -61,7 +65,7 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 	output := fl.String("output", "", "save to FILE (- for standard output); a folder gets the usual file name")
 	dir := fl.String("dir", "", "folder for the usual file name (default: Pictures/Screenshots)")
 	copyIt := fl.Bool("copy", false, "copy the image to the clipboard")
-	pin := fl.Bool("pin", false, "pin the image on the screen (not yet)")
+	pin := fl.Bool("pin", false, "pin the image on the screen until closed")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -79,8 +83,8 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 	if fl.NArg() > 0 {
 		return usage("unexpected arguments: %s", strings.Join(fl.Args(), " "))
 	}
-	if *pin {
-		return usage("--pin is not available yet")
+	if *pin && *output == "-" {
+		return usage("--pin and --output - do not go together")
 	}
 	if !*full {
 		return usage("selecting an area from the command line is not available yet: use the pet's menu (Screenshot (area)), or --full for the whole screen")
@@ -119,7 +123,7 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 		if err := png.Encode(stdout, img); err != nil {
 			return fail(fmt.Errorf("write the PNG to standard output: %w", err))
 		}
-	} else if *output != "" || *dir != "" || !*copyIt {
+	} else if *output != "" || *dir != "" || (!*copyIt && !*pin) {
 		path, err := saveShot(env, *output, *dir, taken, img)
 		if err != nil {
 			return fail(err)
@@ -131,6 +135,11 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 			return fail(err)
 		}
 		fmt.Fprintln(info, "Copied to the clipboard.")
+	}
+	if *pin {
+		if err := env.pin(img, info); err != nil {
+			return fail(err)
+		}
 	}
 	return 0
 }

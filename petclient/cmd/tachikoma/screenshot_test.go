@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +16,12 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot/xshottest"
 )
 
+// pinned is the image the last shotRun pinned.
+var pinned *image.RGBA
+
 func shotRun(t *testing.T, env map[string]string, args ...string) (int, string, string, []time.Duration) {
 	t.Helper()
+	pinned = nil
 	var out, errb bytes.Buffer
 	var slept []time.Duration
 	code := screenshotCmd(args, &out, &errb, shotEnv{
@@ -25,6 +30,7 @@ func shotRun(t *testing.T, env map[string]string, args ...string) (int, string, 
 		sleep:    func(d time.Duration) { slept = append(slept, d) },
 		fs:       shot.OSFS{},
 		lookPath: exec.LookPath,
+		pin:      func(img *image.RGBA, _ io.Writer) error { pinned = img; return nil },
 	})
 	return code, out.String(), errb.String(), slept
 }
@@ -45,7 +51,7 @@ func TestScreenshotUsage(t *testing.T) {
 		want string
 	}{
 		{nil, "selecting an area from the command line is not available yet"},
-		{[]string{"--full", "--pin"}, "--pin is not available yet"},
+		{[]string{"--full", "--pin", "--output", "-"}, "--pin and --output - do not go together"},
 		{[]string{"--full", "extra"}, "unexpected arguments: extra"},
 		{[]string{"--full", "--delay", "soon"}, `--delay "soon"`},
 		{[]string{"--full", "--delay", "-1"}, "between 0 and 10 minutes"},
@@ -134,6 +140,19 @@ func TestScreenshotFull(t *testing.T) {
 	}
 	if err := xshottest.Diff(decodePNG(t, []byte(stdout)), image.Pt(100, 50), want); err != nil {
 		t.Fatalf("stdout: %v", err)
+	}
+
+	// --pin pins the screen and saves nothing unless asked.
+	saved, _ := filepath.Glob(filepath.Join(home, "图片", "Screenshots", "*.png"))
+	code, _, errs, _ = shotRun(t, env, "--full", "--pin")
+	if code != 0 || pinned == nil {
+		t.Fatalf("--pin: exit %d %q, pinned %v", code, errs, pinned != nil)
+	}
+	if err := xshottest.Diff(pinned, image.Pt(100, 50), want); err != nil {
+		t.Fatalf("pinned: %v", err)
+	}
+	if now, _ := filepath.Glob(filepath.Join(home, "图片", "Screenshots", "*.png")); len(now) != len(saved) {
+		t.Errorf("--pin saved a file: %v", now)
 	}
 
 	// A folder that cannot be made: a clear error, exit 1, nothing written.

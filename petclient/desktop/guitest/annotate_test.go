@@ -145,3 +145,33 @@ func toRGBA(img image.Image) *image.RGBA {
 	}
 	return out
 }
+
+// TestScreenshotPinCommand runs `tachikoma screenshot --full --pin` with no
+// pet: the pin holds the screen's pixels after the window it showed is
+// gone, and Esc closes it and ends the command.
+func TestScreenshotPinCommand(t *testing.T) {
+	s := startX(t, false)
+	s.startBackdrop()
+	want := xshottest.Pattern(64, 48)
+	shown := xshottest.ShowImage(t, s.display, want, 700, 100)
+	cmd := s.start("pin", []string{"HOME=" + s.dir, "LANG=C.UTF-8"}, bins.pet, "screenshot", "--full", "--pin")
+	waitFor(t, 15*time.Second, "the pin window", func() bool {
+		c := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Tachikoma pin$")
+		c.Env = s.env
+		out, _ := c.Output()
+		return strings.TrimSpace(string(out)) != ""
+	}, func() string { return tail(s.logOf("pin"), 20) })
+	shown.Close() // the window goes; the pin still shows what it held
+	waitFor(t, 15*time.Second, "the pinned pixels", func() bool {
+		return xshottest.Diff(s.screenshot(), image.Pt(700, 100), want) == nil
+	})
+	s.xdotool("key", "Escape")
+	waitFor(t, 15*time.Second, "the command to end on Esc", func() bool { return !running(cmd) },
+		func() string { return tail(s.logOf("pin"), 20) })
+	if img := s.screenshot(); xshottest.Diff(img, image.Pt(700, 100), want) == nil {
+		t.Error("the pinned pixels stayed after Esc")
+	}
+	if !strings.Contains(s.logOf("pin"), "Pinned") {
+		t.Errorf("the command said: %s", s.logOf("pin"))
+	}
+}

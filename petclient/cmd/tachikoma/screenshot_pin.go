@@ -1,0 +1,29 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"runtime"
+
+	"github.com/gotk3/gotk3/gtk"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
+	"github.com/tachikoma-pet/tachikoma/petclient/shotui"
+)
+
+// pinAlone shows img pinned where it was on the screen and returns when
+// the pin is closed.
+func pinAlone(img *image.RGBA, info io.Writer) error {
+	runtime.LockOSThread() // GTK stays on the thread that initialised it
+	defer runtime.UnlockOSThread()
+	if err := gtk.InitCheck(nil); err != nil {
+		return errors.New("--pin needs a display: cannot open one for GTK")
+	}
+	fmt.Fprintln(info, "Pinned; close it with Esc or a double-click.")
+	return shotui.PinAlone(img, img.Rect.Min, i18n.Detect(os.Getenv), shotui.Options{
+		Say: func(text string) { fmt.Fprintln(info, text) },
+	})
+}
