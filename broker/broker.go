@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -127,8 +128,12 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	if opt.PasswordCost != nil {
 		b.hashCost = *opt.PasswordCost
 	}
+	// The data dir holds the token key (and SQLite's file) whichever store.
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
 	var err error
-	if b.store, err = store.Open(cfg.DataDir); err != nil {
+	if b.store, err = store.OpenSetting(context.Background(), cfg.Store, cfg.DataDir); err != nil {
 		return nil, err
 	}
 	if b.dir, err = directory.New(context.Background(), b.store); err != nil {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tachikoma-pet/tachikoma/broker/store"
 )
 
 // Config is the broker's configuration (configs/broker.yaml documents each key).
@@ -23,8 +25,12 @@ type Config struct {
 	Public       PublicConfig `yaml:"public"`        // addresses clients should use, when not the listeners'
 	MetricsAllow string       `yaml:"metrics_allow"` // addresses and networks that may read /metrics
 	DataDir      string       `yaml:"data_dir"`
-	ACLFile      string       `yaml:"acl_file"`
-	TLS          TLSConfig    `yaml:"tls"`
+	// Store is where accounts and history live: "" or "sqlite" for SQLite
+	// in DataDir, or postgres://… for a PostgreSQL database that a
+	// cluster of brokers shares.
+	Store   string    `yaml:"store"`
+	ACLFile string    `yaml:"acl_file"`
+	TLS     TLSConfig `yaml:"tls"`
 
 	Registration RegistrationConfig `yaml:"registration"`
 	Web          WebConfig          `yaml:"web"`
@@ -127,6 +133,7 @@ func DefaultConfig() Config {
 		HTTPAddr:     "127.0.0.1:8080",
 		MetricsAllow: "127.0.0.0/8 ::1",
 		DataDir:      "data",
+		Store:        "sqlite",
 		ServerName:   "Tachikoma",
 		Registration: RegistrationConfig{Mode: RegistrationOpen, PerMinute: 5, GlobalPerMinute: 60},
 		Web:          WebConfig{Enabled: true},
@@ -173,6 +180,13 @@ func LoadConfig(path string) (Config, error) {
 func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("data_dir is required")
+	}
+	scheme, err := store.Scheme(c.Store)
+	if err != nil {
+		return err
+	}
+	if scheme != "" && c.Backups.Every > 0 {
+		return fmt.Errorf("backups: scheduled backups cover the SQLite store only; back %s up with its own tools (pg_dump)", scheme)
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		return errors.New("tls: set both cert_file and key_file, or neither")

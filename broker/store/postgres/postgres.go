@@ -35,9 +35,16 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// IsURL reports whether s names a PostgreSQL database rather than a path.
-func IsURL(s string) bool {
-	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+func init() {
+	open := func(ctx context.Context, url string) (store.Store, error) {
+		s, err := Open(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	store.Register("postgres", open)
+	store.Register("postgresql", open)
 }
 
 // Open connects to url (postgres://user:pass@host:port/db?...) and brings
