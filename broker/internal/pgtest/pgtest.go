@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -191,4 +192,37 @@ func Need(t testing.TB, srv *Server) *Server {
 		t.Skipf("no PostgreSQL: %v", startErr)
 	}
 	return srv
+}
+
+// Lazy starts its server on the first Need, so a package whose tests
+// rarely need PostgreSQL pays for it only when they run.
+type Lazy struct {
+	once sync.Once
+	srv  *Server
+	err  error
+}
+
+// Need returns the server, starting it once, or skips t with the reason
+// (fails it under TACHIKOMA_REQUIRE_POSTGRES).
+func (l *Lazy) Need(t testing.TB) *Server {
+	t.Helper()
+	l.once.Do(func() { l.srv, l.err = Start() })
+	if l.err != nil {
+		if os.Getenv("TACHIKOMA_REQUIRE_POSTGRES") != "" {
+			t.Fatalf("PostgreSQL: %v", l.err)
+		}
+		t.Skipf("no PostgreSQL: %v", l.err)
+	}
+	return l.srv
+}
+
+// Main runs m and stops the server if a test started it.
+func (l *Lazy) Main(m *testing.M) int {
+	code := m.Run()
+	if l.srv != nil {
+		if err := l.srv.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "pgtest:", err)
+		}
+	}
+	return code
 }
