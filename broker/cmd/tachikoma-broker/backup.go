@@ -28,6 +28,9 @@ func backupCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := sqliteOnly(cfg, "backup"); err != nil {
+				return err
+			}
 			info, err := broker.Backup(c.Context(), cfg.DataDir, to)
 			if err != nil {
 				return err
@@ -56,6 +59,9 @@ func restoreCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := sqliteOnly(cfg, "restore"); err != nil {
+				return err
+			}
 			info, err := broker.Restore(c.Context(), args[0], cfg.DataDir, force)
 			if err != nil {
 				return err
@@ -75,4 +81,27 @@ func describe(info store.BackupInfo) string {
 		files = strings.Join(info.Files, ", ")
 	}
 	return fmt.Sprintf("%d users, %d messages, %s, %d bytes", info.Users, info.Messages, files, info.Bytes)
+}
+
+// sqliteOnly refuses backup and restore for a PostgreSQL store: they copy
+// SQLite's file, and PostgreSQL has its own tools.
+func sqliteOnly(cfg broker.Config, what string) error {
+	if cfg.Store == "" || cfg.Store == "sqlite" {
+		return nil
+	}
+	return fmt.Errorf("%s covers the SQLite store only; this configuration uses %s: use pg_dump / pg_restore (and copy token.key from the data dir)", what, redactURL(cfg.Store))
+}
+
+// redactURL hides a password in a store URL.
+func redactURL(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if user, _, hasPw := strings.Cut(rest[:at], ":"); hasPw {
+			rest = user + ":***" + rest[at:]
+		}
+	}
+	return scheme + "://" + rest
 }

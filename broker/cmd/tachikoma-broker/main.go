@@ -27,6 +27,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/broker"
 	"github.com/tachikoma-pet/tachikoma/broker/password"
 	"github.com/tachikoma-pet/tachikoma/broker/store"
+	_ "github.com/tachikoma-pet/tachikoma/broker/store/postgres" // store: postgres://…
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -50,12 +51,13 @@ func rootCmd() *cobra.Command {
 
 // settings are the flags shared by every command: --config, then flags override.
 type settings struct {
-	config, dataDir string
+	config, dataDir, store string
 }
 
 func (s *settings) bind(c *cobra.Command) {
 	c.Flags().StringVar(&s.config, "config", "", "YAML configuration file (see configs/broker.yaml)")
 	c.Flags().StringVar(&s.dataDir, "data-dir", "", "data directory (default from config, else ./data)")
+	c.Flags().StringVar(&s.store, "store", "", "sqlite (in the data dir), or postgres://user:password@host:5432/db for a cluster (default from config, else sqlite)")
 }
 
 func (s *settings) load(c *cobra.Command) (broker.Config, error) {
@@ -68,6 +70,12 @@ func (s *settings) load(c *cobra.Command) (broker.Config, error) {
 	}
 	if c.Flags().Changed("data-dir") {
 		cfg.DataDir = s.dataDir
+	}
+	if c.Flags().Changed("store") {
+		cfg.Store = s.store
+		if err := cfg.Validate(); err != nil {
+			return cfg, err
+		}
 	}
 	return cfg, nil
 }
@@ -180,6 +188,9 @@ func openStore(s *settings, c *cobra.Command) (store.Store, error) {
 	cfg, err := s.load(c)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Store != "" && cfg.Store != "sqlite" {
+		return store.OpenSetting(c.Context(), cfg.Store, cfg.DataDir)
 	}
 	if _, err := os.Stat(cfg.DataDir); err != nil && c.Name() != "add" && c.Name() != "create" && c.Name() != "import" {
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
