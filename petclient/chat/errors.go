@@ -33,6 +33,13 @@ var (
 	ErrTooMany         = errors.New("too many attempts")
 	ErrRegistrationOff = errors.New("registration is switched off")
 	ErrServer          = errors.New("server error")
+	ErrInviteNeeded    = errors.New("this server needs an invite code to register")
+	ErrInviteInvalid   = errors.New("the invite code is not valid")
+	ErrInviteExpired   = errors.New("the invite code has expired")
+	ErrInviteUsedUp    = errors.New("the invite code has been used up")
+	// ErrPending: the account waits for the server admin's approval (at
+	// login; registration reports it in Registered).
+	ErrPending = errors.New("the account is waiting for the admin's approval")
 )
 
 // Error is a classified failure: Kind is one of the Err* values above, Msg
@@ -70,7 +77,11 @@ func classifyConnect(srv Server, tok paho.Token) error {
 	}
 	where := srv.Addr()
 	switch rc {
-	case packets.ErrRefusedBadUsernameOrPassword, packets.ErrRefusedNotAuthorised:
+	case packets.ErrRefusedBadUsernameOrPassword:
+		// Tachikoma's broker answers a wrong password with 0x05 and keeps
+		// 0x04 for an account not approved yet (docs/PROTOCOL.md).
+		return &Error{Kind: ErrPending, Msg: "your account is waiting for the server admin's approval"}
+	case packets.ErrRefusedNotAuthorised:
 		return &Error{Kind: ErrAuth, Msg: "wrong user name or password"}
 	case packets.ErrRefusedIDRejected:
 		return &Error{Kind: ErrClientID, Msg: "the server refused this computer's client id (it belongs to another user)"}
