@@ -24,6 +24,11 @@ func TestErrorText(t *testing.T) {
 		{&chat.Error{Kind: chat.ErrBadURL, Msg: "http://x: unsupported scheme"}, "Not a server address"},
 		{&chat.Error{Kind: chat.ErrTooMany}, "Too many attempts"},
 		{&chat.Error{Kind: chat.ErrRegistrationOff}, "does not accept new accounts"},
+		{&chat.Error{Kind: chat.ErrPending}, "waiting for the server admin's approval"},
+		{&chat.Error{Kind: chat.ErrInviteNeeded}, "needs an invite code"},
+		{&chat.Error{Kind: chat.ErrInviteInvalid}, "not valid here"},
+		{&chat.Error{Kind: chat.ErrInviteExpired}, "expired"},
+		{&chat.Error{Kind: chat.ErrInviteUsedUp}, "used up"},
 		{errors.New("boom"), "Could not connect: boom"},
 	}
 	for _, c := range cases {
@@ -57,6 +62,38 @@ func TestChatCommands(t *testing.T) {
 	for _, text := range []string{"remind 20m tea", "/reminder 20m", "/ip", "hello /remind"} {
 		if _, ok := c.runCommand(text); ok {
 			t.Errorf("%q taken as a command", text)
+		}
+	}
+}
+
+// The register form shows the invite field when the server says it needs
+// one, or when a registration was refused for an invite (an older server
+// that could not say so beforehand), and notes closed and approving servers.
+func TestRegisterView(t *testing.T) {
+	invite := &chat.ServerInfo{Registration: "invite", InviteRequired: true}
+	cases := []struct {
+		name    string
+		info    *chat.ServerInfo
+		lastErr error
+		want    registerForm
+	}{
+		{"unknown server", nil, nil, registerForm{}},
+		{"open", &chat.ServerInfo{Registration: "open"}, nil, registerForm{}},
+		{"invite", invite, nil, registerForm{invite: true, note: i18n.ChatInviteNote}},
+		{"approval", &chat.ServerInfo{Registration: "open", Approval: true}, nil, registerForm{note: i18n.ChatApprovalNote}},
+		{"closed", &chat.ServerInfo{Registration: "closed"}, nil, registerForm{note: i18n.ChatErrRegOff}},
+		{"refused for an invite", nil, &chat.Error{Kind: chat.ErrInviteNeeded}, registerForm{invite: true}},
+		{"invite used up", &chat.ServerInfo{Registration: "open"}, &chat.Error{Kind: chat.ErrInviteUsedUp}, registerForm{invite: true}},
+		{"name taken", nil, &chat.Error{Kind: chat.ErrNameTaken}, registerForm{}},
+	}
+	for _, c := range cases {
+		if got := registerView(c.info, c.lastErr); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+	for _, l := range []i18n.Lang{i18n.English, i18n.Chinese} {
+		if l.T(i18n.ChatInvite) == "" || l.T(i18n.ChatInviteNote) == "" {
+			t.Errorf("%v: invite wording missing", l)
 		}
 	}
 }

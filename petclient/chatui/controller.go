@@ -561,6 +561,16 @@ func errorText(l i18n.Lang, err error) string {
 		return l.T(i18n.ChatErrTooMany)
 	case errors.Is(err, chat.ErrRegistrationOff):
 		return l.T(i18n.ChatErrRegOff)
+	case errors.Is(err, chat.ErrPending):
+		return l.T(i18n.ChatErrPending)
+	case errors.Is(err, chat.ErrInviteNeeded):
+		return l.T(i18n.ChatErrInviteNeeded)
+	case errors.Is(err, chat.ErrInviteInvalid):
+		return l.T(i18n.ChatErrInviteInvalid)
+	case errors.Is(err, chat.ErrInviteExpired):
+		return l.T(i18n.ChatErrInviteExpired)
+	case errors.Is(err, chat.ErrInviteUsedUp):
+		return l.T(i18n.ChatErrInviteUsedUp)
 	case errors.Is(err, chat.ErrUnreachable):
 		return l.T(i18n.ChatErrUnreachable)
 	case errors.Is(err, chat.ErrTLS):

@@ -20,9 +20,15 @@ type loginDialog struct {
 
 	server, user, pass, nick *gtk.Entry
 	nickLabel                *gtk.Label
+	invite                   *gtk.Entry
+	inviteLabel, note        *gtk.Label
 	remember, register       *gtk.CheckButton
 	msg                      *gtk.Label
 	ok                       *gtk.Button
+
+	info    *chat.ServerInfo // what infoFor's server said (GET /api/v1/server), nil if unknown
+	infoFor string
+	lastErr error // of the last registration, which may ask for an invite
 
 	cancel context.CancelFunc // the attempt in flight
 	text   string
@@ -49,8 +55,7 @@ func (c *Controller) showLogin(server, user, msg string) {
 	c.login = d
 	d.setMessage(msg)
 	d.dlg.ShowAll()
-	d.nick.SetVisible(false)
-	d.nickLabel.SetVisible(false)
+	d.applyForm()
 	d.focusFirstEmpty()
 	d.dlg.Present()
 	c.writeState()
@@ -94,8 +99,16 @@ func (d *loginDialog) build(server, user string) error {
 	d.pass, _ = entry(l.T(i18n.ChatPassword), "")
 	d.pass.SetVisibility(false)
 	d.nick, d.nickLabel = entry(l.T(i18n.ChatNickname), "")
+	d.invite, d.inviteLabel = entry(l.T(i18n.ChatInvite), "")
+	d.invite.SetPlaceholderText("XXXX-XXXX-XXXX-XXXX")
 	d.register, _ = gtk.CheckButtonNewWithLabel(l.T(i18n.ChatRegisterMode))
 	grid.Attach(d.register, 1, row, 1, 1)
+	row++
+	d.note, _ = gtk.LabelNew("")
+	d.note.SetLineWrap(true)
+	d.note.SetMaxWidthChars(40)
+	d.note.SetXAlign(0)
+	grid.Attach(d.note, 1, row, 1, 1)
 	row++
 	d.remember, _ = gtk.CheckButtonNewWithLabel(l.T(i18n.ChatRemember))
 	d.remember.SetActive(d.c.settings().Remember)
@@ -108,11 +121,19 @@ func (d *loginDialog) build(server, user string) error {
 	area, _ := dlg.GetContentArea()
 	area.Add(grid)
 
+	// The server is asked how it registers people when register mode is
+	// chosen and whenever the address is left edited.
+	d.server.Connect("focus-out-event", func() bool {
+		if d.register.GetActive() {
+			d.askServer()
+		}
+		return false
+	})
 	d.register.Connect("toggled", func() {
 		on := d.register.GetActive()
-		d.nick.SetVisible(on)
-		d.nickLabel.SetVisible(on)
+		d.applyForm()
 		if on {
+			d.askServer()
 			dlg.SetTitle(l.T(i18n.ChatRegisterTitle))
 			d.ok.SetLabel(l.T(i18n.ChatRegisterButton))
 		} else {
@@ -131,6 +152,49 @@ func (d *loginDialog) build(server, user string) error {
 }
 
 func (d *loginDialog) message() string { return d.text }
+
+// applyForm shows the fields register mode needs on this server. GTK thread.
+func (d *loginDialog) applyForm() {
+	on := d.register.GetActive()
+	d.nick.SetVisible(on)
+	d.nickLabel.SetVisible(on)
+	f := registerView(d.info, d.lastErr)
+	d.invite.SetVisible(on && f.invite)
+	d.inviteLabel.SetVisible(on && f.invite)
+	text := ""
+	if f.note != "" {
+		text = d.c.app.Lang().T(f.note)
+	}
+	d.note.SetText(text)
+	d.note.SetVisible(on && text != "")
+}
+
+// askServer fetches GET /api/v1/server for the address typed, once per
+// address, and updates the form when it answers. GTK thread.
+func (d *loginDialog) askServer() {
+	server, _ := d.server.GetText()
+	if server == "" || server == d.infoFor {
+		return
+	}
+	d.info, d.infoFor, d.lastErr = nil, server, nil
+	d.applyForm()
+	cfg := d.c.config(server, "", "")
+	ctx := d.c.ctx
+	go func() {
+		info, err := chat.FetchServerInfo(ctx, cfg)
+		glib.IdleAdd(func() {
+			if d.c.login != d || d.infoFor != server {
+				return // closed, or the address changed meanwhile
+			}
+			if err != nil {
+				d.c.log.Info("server info", "server", server, "err", err)
+				return // an older or unreachable server: the form learns from the registration instead
+			}
+			d.info = &info
+			d.applyForm()
+		})
+	}()
+}
 
 // focusFirstEmpty puts the cursor where typing is needed: the server or
 // user when missing, else the password (selected, to retype it).
@@ -157,6 +221,7 @@ func (d *loginDialog) submit() {
 	user, _ := d.user.GetText()
 	pass, _ := d.pass.GetText()
 	nick, _ := d.nick.GetText()
+	invite, _ := d.invite.GetText()
 	register, remember := d.register.GetActive(), d.remember.GetActive()
 	if d.cancel != nil {
 		d.cancel()
@@ -169,9 +234,11 @@ func (d *loginDialog) submit() {
 	log := d.c.log
 	go func() {
 		var cl *chat.Client
+		var reg chat.Registered
 		err := func() error {
 			if register {
-				if err := chat.Register(ctx, cfg, nick); err != nil {
+				var err error
+				if reg, err = chat.RegisterWith(ctx, cfg, chat.Signup{Nickname: nick, Invite: invite}); err != nil || reg.Pending {
 					return err
 				}
 			}
@@ -195,9 +262,18 @@ func (d *loginDialog) submit() {
 				return
 			}
 			d.ok.SetSensitive(true)
+			if register {
+				d.lastErr = err
+				d.applyForm()
+			}
 			if err != nil {
 				d.setMessage(d.c.errorText(err))
 				d.focusFirstEmpty()
+				return
+			}
+			if reg.Pending { // nothing to log in to yet: say so, and offer the login form
+				d.register.SetActive(false)
+				d.setMessage(l.F(i18n.ChatRegPending, cfg.User))
 				return
 			}
 			d.c.app.UpdateSettings(func(s *settings.Settings) {
