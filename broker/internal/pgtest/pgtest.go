@@ -1,6 +1,7 @@
 // Package pgtest runs a throwaway PostgreSQL cluster for tests: initdb in a
 // temporary directory, pg_ctl on a free loopback port, one database per
-// test, everything removed at the end. Start it once per package (Main).
+// test, everything removed at the end. A package keeps one Lazy, whose
+// Main its TestMain calls, so the server starts at most once per run.
 package pgtest
 
 import (
@@ -160,38 +161,6 @@ func (s *Server) Stop() error {
 		err = fmt.Errorf("pg_ctl stop: %v: %s", err, out)
 	}
 	return errors.Join(err, os.RemoveAll(s.dir))
-}
-
-// Main runs a package's tests with one server in *srv. When the server
-// cannot start, *srv stays nil and Need skips with the reason, unless
-// TACHIKOMA_REQUIRE_POSTGRES is set (CI), where that fails the run.
-func Main(m *testing.M, srv **Server) int {
-	s, err := Start()
-	if err != nil {
-		if os.Getenv("TACHIKOMA_REQUIRE_POSTGRES") != "" {
-			fmt.Fprintln(os.Stderr, "pgtest:", err)
-			return 1
-		}
-		startErr = err
-		return m.Run()
-	}
-	*srv = s
-	code := m.Run()
-	if err := s.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "pgtest:", err)
-	}
-	return code
-}
-
-var startErr error
-
-// Need returns srv, or skips t with the reason it is missing.
-func Need(t testing.TB, srv *Server) *Server {
-	t.Helper()
-	if srv == nil {
-		t.Skipf("no PostgreSQL: %v", startErr)
-	}
-	return srv
 }
 
 // Lazy starts its server on the first Need, so a package whose tests

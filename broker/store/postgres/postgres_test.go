@@ -10,12 +10,13 @@ import (
 	"github.com/tachikoma-pet/tachikoma/broker/store/storetest"
 )
 
-var srv *pgtest.Server
+// pg is the package's PostgreSQL server, started by the first test.
+var pg pgtest.Lazy
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, &srv)) }
+func TestMain(m *testing.M) { os.Exit(pg.Main(m)) }
 
 func TestConformance(t *testing.T) {
-	s := pgtest.Need(t, srv)
+	s := pg.Need(t)
 	storetest.Run(t, func(t testing.TB) func() (store.Store, error) {
 		url := s.NewDB(t)
 		return func() (store.Store, error) { return Open(context.Background(), url) }
