@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -80,7 +81,7 @@ func TestCloudHost(t *testing.T) {
 	text := string(conf)
 	for _, kv := range [][2]string{{"mqtt_addr", "0.0.0.0:" + mqttsPort}, {"ws_addr", "0.0.0.0:" + wssPort},
 		{"http_addr", "0.0.0.0:" + httpsPort}, {"cert_file", "/etc/tachikoma/tls/fullchain.pem"},
-		{"key_file", "/etc/tachikoma/tls/privkey.pem"}} {
+		{"key_file", "/etc/tachikoma/tls/privkey.pem"}, {"mode", "invite"}} {
 		text = setYAML(t, text, kv[0], kv[1])
 	}
 	writeFile(t, h.Path(confPath), []byte(text), 0o640)
@@ -117,9 +118,36 @@ func TestCloudHost(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	bobCfg := petConfig(t, "mqtts://"+h.Addr+":"+mqttsPort, "bob", "bob-secret-1", caFile)
-	if err := chat.Register(ctx, bobCfg, "小鲍"); err != nil {
-		t.Fatalf("bob registers over HTTPS: %v", err)
+	out = h.Run("", "runuser", "-u", u.User, "--", "tachikoma-broker", "invite", "create", "--uses", "1", "--expires", "1d",
+		"--data-dir", dataDir)
+	invite := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	register := func(code string) (int, string) {
+		body := fmt.Sprintf(`{"username":"bob","password":"bob-secret-1","nickname":"小鲍","invite":%q}`, code)
+		resp, err := hc.Post(api+"/api/v1/register", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("register over HTTPS: %v", err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	resp, err := hc.Get(api + "/api/v1/server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`"registration":"invite"`, `"mqtt":"mqtts://` + h.Addr + ":" + mqttsPort + `"`,
+		`"ws":"wss://` + h.Addr + ":" + wssPort + `/mqtt"`} {
+		if !strings.Contains(string(info), want) {
+			t.Errorf("GET /api/v1/server: no %s in %s", want, info)
+		}
+	}
+	if code, body := register("WRNG-CODE"); code != http.StatusForbidden || !strings.Contains(body, `"reason":"invite_unknown"`) {
+		t.Errorf("a wrong invite: %d %s, want 403 invite_unknown", code, body)
+	}
+	if code, body := register(invite); code != http.StatusCreated {
+		t.Fatalf("bob registers over HTTPS with invite %q: %d %s", invite, code, body)
 	}
 
 	aliceCfg := petConfig(t, "mqtts://"+h.Addr+":"+mqttsPort, "alice", "alice-secret-1", caFile)
