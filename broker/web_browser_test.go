@@ -17,6 +17,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/broker/store"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -162,6 +164,60 @@ func TestWebRegisterInBrowser(t *testing.T) {
 	waitJS("logged in with the nickname", `!document.getElementById('chat-view').hidden && document.getElementById('me').textContent === '小爱'`)
 	if u, ok := b.Directory().User("erin"); !ok || u.Nickname != "小爱" {
 		t.Fatalf("erin in the directory: %+v, %v", u, ok)
+	}
+}
+
+// TestWebRegisterWithInviteInBrowser: on a server with invites and
+// approval the form asks for the code, shows a wrong code's refusal, and a
+// new account waits for the admin before it can log in.
+func TestWebRegisterWithInviteInBrowser(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Registration.Mode, cfg.Registration.Approval = broker.RegistrationInvite, true
+	b := startBroker(t, cfg)
+	st := openStore(t, cfg.DataDir)
+	inv, err := st.CreateInvite(context.Background(), 1, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	note := `document.getElementById('server-note').textContent`
+	loginErr := `document.getElementById('login-error').textContent`
+	run("register mode", chromedp.Click("#mode"))
+	waitJS("invite field and note", `!document.getElementById('invite-row').hidden && `+note+` === '该服务器需要管理员发的邀请码才能注册。'`)
+	run("wrong invite", chromedp.SendKeys("#username", "fay"), chromedp.SendKeys("#password", "fay-password"),
+		chromedp.SendKeys("#invite-code", "WRONG-CODE"), chromedp.Click("#login-button"))
+	waitJS("wrong invite refused", loginErr+` === '邀请码无效（输错了，或已被撤销）。'`)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('invite-code').value = '', true`)); err != nil {
+		t.Fatal(err)
+	}
+	run("register with the invite", chromedp.SendKeys("#invite-code", strings.ToLower(store.FormatInvite(inv.Code))),
+		chromedp.Click("#login-button"))
+	waitJS("waiting for approval, back to log in", note+` === '账号已创建，正在等待服务器管理员审核，通过后即可登录。' &&
+		document.getElementById('nick-row').hidden && document.getElementById('invite-row').hidden`)
+	run("log in too early", chromedp.SendKeys("#password", "fay-password"), chromedp.Click("#login-button"))
+	waitJS("still waiting", `!document.getElementById('login-error').hidden && `+loginErr+` === '你的账号正在等待服务器管理员审核，通过后再登录。'`)
+	if err := st.ApproveUser(context.Background(), "fay"); err != nil {
+		t.Fatal(err)
+	}
+	// The broker picks the approval up from the database within a second or so.
+	deadline := time.Now().Add(browserWait)
+	for {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('password').value = '', true`)); err != nil {
+			t.Fatal(err)
+		}
+		run("log in", chromedp.SendKeys("#password", "fay-password"), chromedp.Click("#login-button"))
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!document.getElementById('chat-view').hidden || !document.getElementById('login-error').hidden`,
+			chromedp.WithPollingTimeout(browserWait))); err != nil {
+			t.Fatal(err)
+		}
+		in, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById('chat-view').hidden`))
+		if in {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("approved account cannot log in from the page")
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

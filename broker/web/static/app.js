@@ -27,6 +27,16 @@ const TEXT = {
     'friend.wants': ' wants to be your friend', 'accept': 'Accept', 'decline': 'Decline',
     'room.name': 'Room', 'room.join': 'Join or create', 'room.invite': 'Invite', 'room.invited': 'Invited: ',
     'room.invites': ' invites you to ',
+    'login.invite': 'Invite code', 'register.inviteNote': 'This server needs an invite code from its admin to register.',
+    'register.approvalNote': 'New accounts on this server wait for the admin\'s approval.',
+    'register.closed': 'This server does not accept new accounts; ask its admin for one.',
+    'register.pending': 'Account created. It is waiting for the server admin\'s approval; log in once it is approved.',
+    'err.pending': 'Your account is waiting for the server admin\'s approval; try again once it is approved.',
+    'err.invite_needed': 'This server needs an invite code to register; ask its admin for one.',
+    'err.invite_unknown': 'That invite code is not valid here (mistyped, or revoked).',
+    'err.invite_expired': 'That invite code has expired; ask the server\'s admin for a new one.',
+    'err.invite_used_up': 'That invite code has been used up; ask the server\'s admin for a new one.',
+    'err.rate': 'Too many registrations; try again in a few minutes.',
   },
   zh: {
     'logout': '退出登录', 'login.title': '登录', 'login.user': '用户名', 'login.password': '密码',
@@ -45,6 +55,16 @@ const TEXT = {
     'friend.wants': ' 想加你为好友', 'accept': '接受', 'decline': '拒绝',
     'room.name': '房间名', 'room.join': '加入或创建', 'room.invite': '邀请', 'room.invited': '已邀请：',
     'room.invites': ' 邀请你加入 ',
+    'login.invite': '邀请码', 'register.inviteNote': '该服务器需要管理员发的邀请码才能注册。',
+    'register.approvalNote': '该服务器的新账号需要管理员审核。',
+    'register.closed': '该服务器不接受注册新账号，请向管理员索取账号。',
+    'register.pending': '账号已创建，正在等待服务器管理员审核，通过后即可登录。',
+    'err.pending': '你的账号正在等待服务器管理员审核，通过后再登录。',
+    'err.invite_needed': '该服务器注册需要邀请码，请向管理员索取。',
+    'err.invite_unknown': '邀请码无效（输错了，或已被撤销）。',
+    'err.invite_expired': '邀请码已过期，请向服务器管理员索取新的。',
+    'err.invite_used_up': '邀请码已用完，请向服务器管理员索取新的。',
+    'err.rate': '注册次数过多，请几分钟后再试。',
   },
 };
 
@@ -62,6 +82,7 @@ function applyLang() {
   $('login-form').querySelector('h2').dataset.i18n = reg ? 'register.title' : 'login.title';
   $('login-button').dataset.i18n = reg ? 'register.submit' : 'login.submit';
   $('mode').dataset.i18n = reg ? 'login.toLogin' : 'login.toRegister';
+  applyRegisterForm(reg);
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   renderLists();
@@ -98,6 +119,32 @@ function sendTopic(c) {
 
 function wsURL() { return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/mqtt'; }
 
+// server is the answer of GET /api/v1/server (null until it came, or from
+// an older server); inviteAsked is set once a registration was refused for
+// an invite, so that the field shows even without it.
+const registration = { server: null, inviteAsked: false, note: '' };
+
+function applyRegisterForm(reg) {
+  const info = registration.server || {};
+  $('invite-row').hidden = !(reg && (info.invite_required || registration.inviteAsked));
+  let note = registration.note;
+  if (!note && reg) {
+    if (info.registration === 'closed') note = 'register.closed';
+    else if (info.invite_required) note = 'register.inviteNote';
+    else if (info.approval) note = 'register.approvalNote';
+  }
+  $('server-note').textContent = note ? t(note) : '';
+  $('server-note').hidden = !note;
+}
+
+async function fetchServerInfo() {
+  try {
+    const r = await fetch('/api/v1/server', { cache: 'no-store' });
+    if (r.ok) registration.server = await r.json();
+  } catch (e) { /* an older server: the form learns from the registration */ }
+  applyLang();
+}
+
 function loginError(key, detail) {
   const el = $('login-error');
   el.textContent = t(key);
@@ -108,7 +155,9 @@ function loginError(key, detail) {
 
 function connackError(err) {
   const code = err && err.code;
-  if (code === 4 || code === 5 || code === 134 || code === 135) return 'err.auth';
+  // Tachikoma's broker keeps 0x04 for an account waiting for approval.
+  if (code === 4) return 'err.pending';
+  if (code === 5 || code === 134 || code === 135) return 'err.auth';
   if (code === 3 || code === 136 || code === 137) return 'err.busy';
   return 'err.network';
 }
@@ -167,15 +216,32 @@ function connect(user, secret, remember, usingToken) {
 
 // register creates the account over the HTTP API; the server's answer is
 // shown as it is when it refuses.
-async function register(username, password, nickname) {
+async function register(username, password, nickname, invite) {
   $('login-error').hidden = true;
+  registration.note = '';
   try {
     const r = await fetch('/api/v1/register', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username, password, nickname }) });
+      body: JSON.stringify({ username, password, nickname, invite }) });
     if (r.status === 201) return true;
     const body = await r.json().catch(() => ({}));
-    loginError('err.network');
-    $('login-error').textContent = body.error || r.statusText;
+    if (r.status === 202) { // nothing to log in to yet: back to the login form, saying why
+      $('nick-row').hidden = true;
+      registration.note = 'register.pending';
+      $('password').value = '';
+      applyLang();
+      return false;
+    }
+    const key = 'err.' + (body.reason || '');
+    if (key.startsWith('err.invite_')) registration.inviteAsked = true;
+    if (TEXT.en[key]) {
+      loginError(key, body.error);
+    } else if (r.status === 429) {
+      loginError('err.rate', body.error);
+    } else {
+      loginError('err.network');
+      $('login-error').textContent = body.error || r.statusText;
+    }
+    applyLang();
   } catch (e) {
     loginError('err.network', String(e));
   }
@@ -611,12 +677,19 @@ const pet = {
 function init() {
   applyLang();
   $('lang').addEventListener('change', (e) => { lang = e.target.value; localStorage.setItem(LANG_KEY, lang); applyLang(); });
-  $('mode').addEventListener('click', () => { $('nick-row').hidden = !$('nick-row').hidden; $('login-error').hidden = true; applyLang(); });
+  $('mode').addEventListener('click', () => {
+    $('nick-row').hidden = !$('nick-row').hidden;
+    $('login-error').hidden = true;
+    registration.note = '';
+    applyLang();
+  });
+  fetchServerInfo();
   $('login-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     if (window.Notification && Notification.permission === 'default') Notification.requestPermission();
     const user = $('username').value.trim();
-    if (!$('nick-row').hidden && !(await register(user, $('password').value, $('nickname').value.trim()))) return;
+    if (!$('nick-row').hidden &&
+      !(await register(user, $('password').value, $('nickname').value.trim(), $('invite-code').value.trim()))) return;
     connect(user, $('password').value, $('remember').checked, false);
   });
   $('logout').addEventListener('click', logout);
