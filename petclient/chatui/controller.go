@@ -310,7 +310,7 @@ func (c *Controller) Pin(id int, from, text string) bool {
 	}
 	b := c.bubbles[id]
 	if b == nil {
-		b = &bubble{c: c, petID: id}
+		b = newBubble(c, id)
 		c.bubbles[id] = b
 	}
 	it := bubbles.NewItem("", from, text)
@@ -352,11 +352,11 @@ func (c *Controller) pickBubble() *bubble {
 		}
 		b := c.bubbles[info.ID]
 		if b == nil {
-			b = &bubble{c: c, petID: info.ID}
+			b = newBubble(c, info.ID)
 			c.bubbles[info.ID] = b
 		}
 		n := b.q.Waiting()
-		if b.showing {
+		if b.w.Showing() {
 			n++
 		}
 		if n < load {
@@ -613,9 +613,10 @@ func (c *Controller) writeState() {
 	for _, id := range ids {
 		b := c.bubbles[id]
 		bs := statefile.Bubble{PetID: id, Conv: b.last.Conv, From: b.last.From, Text: b.last.Text, Sticky: b.last.Sticky,
-			Visible: b.showing && b.win != nil && b.win.IsVisible(), Queue: b.q.Waiting(), XID: b.xid}
+			Visible: b.w.Visible(), Queue: b.q.Waiting(), XID: b.xid}
 		if bs.Visible {
-			bs.X, bs.Y, bs.W, bs.H = b.place.Win.Min.X, b.place.Win.Min.Y, b.place.Win.Dx(), b.place.Win.Dy()
+			p := b.w.Place()
+			bs.X, bs.Y, bs.W, bs.H = p.Win.Min.X, p.Win.Min.Y, p.Win.Dx(), p.Win.Dy()
 		}
 		if b.drawn.Labels > 0 {
 			bs.Drawn = b.drawn

@@ -2,15 +2,13 @@ package translateui
 
 import (
 	"image"
-	"math"
 	"time"
 
-	"github.com/gotk3/gotk3/cairo"
 	"github.com/gotk3/gotk3/glib"
 	"github.com/gotk3/gotk3/gtk"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/bubbleui"
 	"github.com/tachikoma-pet/tachikoma/petclient/chatui/bubbles"
-	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/glyphs"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/statefile"
 )
@@ -25,29 +23,26 @@ const (
 // scrollable label and buttons. GTK thread only.
 type bubble struct {
 	ui    *UI
-	win   *gtk.Window
-	comp  bool // built with an RGBA visual
+	w     *bubbleui.Window
 	fixed *gtk.Fixed
 	box   *gtk.Box
 	label *gtk.Label
 	sw    *gtk.ScrolledWindow
 	btns  []*gtk.Button
 
-	petID   int
-	place   bubbles.Placement
-	body    image.Point
-	showing bool
-	timer   glib.SourceHandle
-	query   string
-	shown   int
+	petID int
+	timer glib.SourceHandle
+	query string
+	shown int
 }
 
-func (b *bubble) build() error {
-	b.comp = b.ui.app.Composited()
-	win, err := desktop.NewOverlayWindow("Tachikoma translates", b.comp)
-	if err != nil {
-		return err
-	}
+func (b *bubble) init(u *UI) {
+	b.ui = u
+	// A hidden pet (tray: Hide) still anchors it: the user asked for this answer.
+	b.w = bubbleui.New(u.app, bubbleui.Options{Title: "Tachikoma translates", Build: b.build, Placed: b.placed, AnchorHidden: true})
+}
+
+func (b *bubble) build(win *gtk.Window) error {
 	fixed, _ := gtk.FixedNew()
 	box, _ := gtk.BoxNew(gtk.ORIENTATION_VERTICAL, 6)
 	sw, _ := gtk.ScrolledWindowNew(nil, nil)
@@ -79,22 +74,16 @@ func (b *bubble) build() error {
 	box.PackStart(buttons, false, false, 0)
 	fixed.Put(box, 0, 0)
 	win.Add(fixed)
-	win.Connect("draw", b.draw)
-	win.Connect("destroy", func() { b.win, b.btns = nil, nil })
-	b.win, b.fixed, b.box, b.label, b.sw = win, fixed, box, label, sw
+	win.Connect("destroy", func() { b.btns = nil })
+	b.fixed, b.box, b.label, b.sw = fixed, box, label, sw
 	return nil
 }
 
 // show puts markup in the bubble by pet petID for a while.
 func (b *bubble) show(petID int, query, markup string, stay time.Duration) {
-	if b.win != nil && b.comp != b.ui.app.Composited() {
-		b.win.Destroy() // the visual is chosen before realising
-	}
-	if b.win == nil {
-		if err := b.build(); err != nil {
-			b.ui.log.Error("cannot create the translation bubble", "err", err)
-			return
-		}
+	if _, err := b.w.Ensure(); err != nil {
+		b.ui.log.Error("cannot create the translation bubble", "err", err)
+		return
 	}
 	b.petID, b.query = petID, query
 	b.label.SetMarkup(markup)
@@ -109,14 +98,10 @@ func (b *bubble) show(petID int, query, markup string, stay time.Duration) {
 	_, w := b.box.GetPreferredWidth()
 	_, h := b.box.GetPreferredHeightForWidth(w)
 	b.box.SetSizeRequest(w, h) // GtkFixed gives children no more than they ask
-	b.body = image.Pt(w+2*bubbles.Padding, h+2*bubbles.Padding)
-	b.showing = true
 	b.shown++
-	if !b.reposition(true) {
-		b.win.Hide()
-	} else {
-		b.win.ShowAll()
-		b.win.QueueDraw()
+	if err := b.w.Show(petID, image.Pt(w+2*bubbles.Padding, h+2*bubbles.Padding)); err != nil {
+		b.ui.log.Error("cannot show the translation bubble", "err", err)
+		return
 	}
 	if b.timer != 0 {
 		glib.SourceRemove(b.timer)
@@ -134,107 +119,34 @@ func (b *bubble) hide() {
 		glib.SourceRemove(b.timer)
 		b.timer = 0
 	}
-	b.showing = false
-	if b.win != nil {
-		b.win.Hide()
-	}
+	b.w.Hide()
 	b.writeState()
 }
 
-// reposition places the window by its pet; false when the pet is gone. A
-// hidden pet (tray: Hide) still anchors it: the user asked for this answer.
-func (b *bubble) reposition(force bool) bool {
-	info, ok := b.ui.pet(b.petID)
-	if !ok || info.Rect.Empty() {
-		return false
-	}
-	p := bubbles.Place(b.body, info.Rect, desktop.WorkArea(info))
-	if !force && p == b.place {
-		return true
-	}
-	b.place = p
+// placed moves the content into the body wherever the tail put it.
+func (b *bubble) placed(p bubbles.Placement) {
 	b.fixed.Move(b.box, p.Body.Min.X+bubbles.Padding, p.Body.Min.Y+bubbles.Padding)
-	b.win.SetSizeRequest(p.Win.Dx(), p.Win.Dy())
-	b.win.Resize(p.Win.Dx(), p.Win.Dy())
-	b.win.Move(p.Win.Min.X, p.Win.Min.Y)
-	b.win.QueueDraw()
-	return true
 }
 
 // petsChanged follows the pet as it walks.
 func (b *bubble) petsChanged() {
-	if !b.showing || b.win == nil {
+	if !b.w.Showing() {
 		return
 	}
-	if b.reposition(false) {
-		if !b.win.IsVisible() {
-			b.win.ShowAll()
-		}
-	} else {
-		b.win.Hide()
-	}
+	b.w.PetsChanged()
 	b.writeState()
-}
-
-func (b *bubble) draw(_ *gtk.Window, cr *cairo.Context) bool {
-	if b.comp {
-		cr.SetOperator(cairo.OPERATOR_SOURCE)
-		cr.SetSourceRGBA(0, 0, 0, 0)
-		cr.Paint()
-		cr.SetOperator(cairo.OPERATOR_OVER)
-		outline(cr, b.place)
-	} else {
-		// No alpha without a compositor: the whole window is the bubble.
-		w, h := b.place.Win.Dx(), b.place.Win.Dy()
-		cr.Rectangle(1, 1, float64(w-2), float64(h-2))
-	}
-	cr.SetSourceRGB(1, 1, 0.98)
-	cr.FillPreserve()
-	cr.SetLineWidth(2)
-	cr.SetSourceRGB(0.16, 0.42, 0.78) // the robot's blue
-	cr.Stroke()
-	return false // the children draw on top
-}
-
-// outline traces a rounded body and a triangular tail pointing at the pet.
-func outline(cr *cairo.Context, p bubbles.Placement) {
-	x0, y0 := float64(p.Body.Min.X)+1, float64(p.Body.Min.Y)+1
-	x1, y1 := float64(p.Body.Max.X)-1, float64(p.Body.Max.Y)-1
-	r := float64(bubbles.Radius)
-	cr.NewPath()
-	cr.Arc(x0+r, y0+r, r, math.Pi, 1.5*math.Pi)
-	cr.Arc(x1-r, y0+r, r, 1.5*math.Pi, 2*math.Pi)
-	cr.Arc(x1-r, y1-r, r, 0, 0.5*math.Pi)
-	cr.Arc(x0+r, y1-r, r, 0.5*math.Pi, math.Pi)
-	cr.ClosePath()
-	half, base := float64(bubbles.TailBase)/2, float64(p.Base)
-	tx, ty := float64(p.Tip.X), float64(p.Tip.Y)
-	switch p.Side {
-	case bubbles.TailDown:
-		cr.MoveTo(base-half, y1-1)
-		cr.LineTo(tx, ty-1)
-		cr.LineTo(base+half, y1-1)
-	case bubbles.TailLeft:
-		cr.MoveTo(x0+1, base-half)
-		cr.LineTo(tx+1, ty)
-		cr.LineTo(x0+1, base+half)
-	case bubbles.TailRight:
-		cr.MoveTo(x1-1, base-half)
-		cr.LineTo(tx-1, ty)
-		cr.LineTo(x1-1, base+half)
-	}
-	cr.ClosePath()
 }
 
 func (b *bubble) writeState() {
 	if !b.ui.app.StateEnabled() {
 		return
 	}
-	st := &statefile.Translate{Visible: b.showing && b.win != nil && b.win.IsVisible(), Query: b.query, Shown: b.shown}
-	if b.win != nil {
+	st := &statefile.Translate{Visible: b.w.Visible(), Query: b.query, Shown: b.shown}
+	if b.w.Win() != nil {
+		p := b.w.Place()
 		g := glyphs.InWidget(b.box)
 		st.Drawn = statefile.Glyphs{Labels: g.Labels, Unknown: g.Unknown, Text: g.Text}
-		st.X, st.Y, st.W, st.H = b.place.Win.Min.X, b.place.Win.Min.Y, b.place.Win.Dx(), b.place.Win.Dy()
+		st.X, st.Y, st.W, st.H = p.Win.Min.X, p.Win.Min.Y, p.Win.Dx(), p.Win.Dy()
 		for _, btn := range b.btns {
 			a := btn.GetAllocation()
 			name, _ := btn.GetName()

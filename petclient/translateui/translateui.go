@@ -64,7 +64,7 @@ func Attach(app *desktop.App, opts Options) *UI {
 		opts.Logger = slog.Default()
 	}
 	u := &UI{app: app, log: opts.Logger, opts: opts}
-	u.bub.ui = u
+	u.bub.init(u)
 	d, err := dict.OpenDefault(opts.Logger)
 	if err != nil {
 		u.log.Error("no dictionary", "err", err)
