@@ -1,0 +1,153 @@
+package petbus
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/internal/dbustest"
+)
+
+// fakePet records requests and answers with what the test set.
+type fakePet struct {
+	mu   sync.Mutex
+	got  []ShotRequest
+	res  ShotResult
+	err  error
+	wait chan struct{} // non-nil: block until closed or ctx ends
+}
+
+func (p *fakePet) Screenshot(ctx context.Context, req ShotRequest) (ShotResult, error) {
+	p.mu.Lock()
+	p.got = append(p.got, req)
+	res, err, wait := p.res, p.err, p.wait
+	p.mu.Unlock()
+	if wait != nil {
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return ShotResult{}, ctx.Err()
+		}
+	}
+	return res, err
+}
+
+func (p *fakePet) set(res ShotResult, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.res, p.err = res, err
+}
+
+func (p *fakePet) requests() []ShotRequest {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]ShotRequest(nil), p.got...)
+}
+
+func connect(t *testing.T) *dbus.Conn {
+	t.Helper()
+	conn, err := Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return c
+}
+
+func TestScreenshotOverTheBus(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", dbustest.Start(t))
+	client := connect(t)
+	req := ShotRequest{Mode: ModeFull, Delay: 1500 * time.Millisecond, Output: "/tmp/截图.png", Copy: true}
+	if _, err := Screenshot(ctx(t), client, req); !errors.Is(err, ErrNoPet) {
+		t.Fatalf("no pet: %v", err)
+	}
+
+	pet := &fakePet{res: ShotResult{Path: "/tmp/截图.png", Copied: true}}
+	if err := Serve(connect(t), pet); err != nil {
+		t.Fatal(err)
+	}
+	if err := Serve(connect(t), &fakePet{}); err == nil || !strings.Contains(err.Error(), "another pet") {
+		t.Fatalf("second pet: %v", err)
+	}
+	res, err := Screenshot(ctx(t), client, req)
+	if err != nil || res.Path != "/tmp/截图.png" || !res.Copied || res.Pinned {
+		t.Fatalf("Screenshot = %+v, %v", res, err)
+	}
+	if got := pet.requests(); len(got) != 1 || got[0] != req {
+		t.Fatalf("the pet got %+v, want %+v", got, req)
+	}
+
+	pet.set(ShotResult{PNG: []byte("\x89PNG fake")}, nil)
+	res, err = Screenshot(ctx(t), client, ShotRequest{Mode: ModeArea, WantPNG: true})
+	if err != nil || !bytes.Equal(res.PNG, []byte("\x89PNG fake")) {
+		t.Fatalf("PNG back: %+v, %v", res, err)
+	}
+
+	for _, tc := range []struct {
+		err  error
+		want error
+		text string
+	}{
+		{ErrCancelled, ErrCancelled, "cancelled"},
+		{ErrBusy, ErrBusy, "already taking"},
+		{errors.New("read the screen: X connection lost"), nil, "the pet: read the screen: X connection lost"},
+	} {
+		pet.set(ShotResult{}, tc.err)
+		_, err := Screenshot(ctx(t), client, ShotRequest{Mode: ModeFull})
+		if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) || !strings.Contains(err.Error(), tc.text) {
+			t.Errorf("pet error %v: got %v", tc.err, err)
+		}
+	}
+	pet.set(ShotResult{}, nil)
+
+	// Bad options never reach the pet.
+	before := len(pet.requests())
+	for _, r := range []ShotRequest{{Mode: "window"}, {Mode: ModeFull, Output: "rel.png"}, {Mode: ModeFull, Delay: time.Hour}} {
+		if _, err := Screenshot(ctx(t), client, r); err == nil || !strings.Contains(err.Error(), "the pet: ") {
+			t.Errorf("%+v: %v", r, err)
+		}
+	}
+	if got := pet.requests(); len(got) != before {
+		t.Errorf("bad requests reached the pet: %+v", got[before:])
+	}
+}
+
+// The caller's deadline ends a call the pet does not answer, with a clear
+// error rather than a hang.
+func TestScreenshotCallerGivesUp(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", dbustest.Start(t))
+	pet := &fakePet{wait: make(chan struct{})}
+	defer close(pet.wait)
+	if err := Serve(connect(t), pet); err != nil {
+		t.Fatal(err)
+	}
+	c, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := Screenshot(c, connect(t), ShotRequest{Mode: ModeArea}); err == nil || !strings.Contains(err.Error(), "the pet") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestIntrospection(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", dbustest.Start(t))
+	if err := Serve(connect(t), &fakePet{}); err != nil {
+		t.Fatal(err)
+	}
+	var xml string
+	err := connect(t).Object(BusName, Path).CallWithContext(ctx(t), "org.freedesktop.DBus.Introspectable.Introspect", 0).Store(&xml)
+	if err != nil || !strings.Contains(xml, `<method name="Screenshot">`) || !strings.Contains(xml, `type="a{sv}"`) {
+		t.Fatalf("Introspect = %q, %v", xml, err)
+	}
+}
