@@ -119,7 +119,7 @@ func (u *UI) newPin(img *image.RGBA, at image.Point, dev float64, onEnd func()) 
 		case ctrl && (e.KeyVal() == gdk.KEY_c || e.KeyVal() == gdk.KEY_C):
 			p.u.copy(p.img)
 		case ctrl && (e.KeyVal() == gdk.KEY_s || e.KeyVal() == gdk.KEY_S):
-			p.u.save(p.img)
+			p.u.save(p.img, "", nil)
 		case e.KeyVal() == gdk.KEY_plus || e.KeyVal() == gdk.KEY_equal:
 			p.setZoom(p.zoom * pinZoomStep)
 		case e.KeyVal() == gdk.KEY_minus:
@@ -207,7 +207,7 @@ func (p *pin) popup(ev *gdk.Event) {
 			do func()
 		}{
 			{i18n.ShotPinCopy, func() { p.u.copy(p.img) }},
-			{i18n.ShotPinSave, func() { p.u.save(p.img) }},
+			{i18n.ShotPinSave, func() { p.u.save(p.img, "", nil) }},
 			{i18n.ShotPinClose, p.close},
 		} {
 			mi, err := gtk.MenuItemNewWithLabel(l.T(it.k))

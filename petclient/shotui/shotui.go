@@ -5,6 +5,7 @@
 package shotui
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"log/slog"
@@ -44,6 +45,8 @@ type Options struct {
 	Dir    string // where saved shots go; "" = Pictures/Screenshots
 	// Say tells the user what happened; nil: a desktop notification.
 	Say func(text string)
+	// FS is where shots are saved; nil: the real file system.
+	FS shot.FS
 }
 
 // UI is the screenshot tool's GTK side.
@@ -90,8 +93,8 @@ func (u *UI) menuItems(ctx menu.Context) []menu.Item {
 const hideDelay = 80 * time.Millisecond
 
 // capture grabs the screen with the pets hidden and hands the result on.
-// failed runs when the grab fails.
-func (u *UI) capture(then func(*image.RGBA, shot.Layout, time.Time), failed func()) {
+// failed runs when the grab fails, after the user was told.
+func (u *UI) capture(then func(*image.RGBA, shot.Layout, time.Time), failed func(error)) {
 	asked := time.Now()
 	restore := u.app.HideForCapture()
 	if d, err := gdk.DisplayGetDefault(); err == nil {
@@ -103,7 +106,7 @@ func (u *UI) capture(then func(*image.RGBA, shot.Layout, time.Time), failed func
 		u.log.Debug("screen grabbed", "since_click", time.Since(asked))
 		if err != nil {
 			u.fail(err)
-			failed()
+			failed(err)
 			return false
 		}
 		then(img, layout, asked)
@@ -129,12 +132,23 @@ func (u *UI) fail(err error) {
 func (u *UI) Full() {
 	u.capture(func(img *image.RGBA, _ shot.Layout, _ time.Time) {
 		u.copy(img)
-		u.save(img)
-	}, func() {})
+		u.save(img, "", nil)
+	}, func(error) {})
 }
 
 // Area grabs the screen and shows the overlay to select part of it.
 func (u *UI) Area() { u.pick(nil) }
+
+// picked is how an overlay ended: the selection and the action that ended
+// it (Copy, Save or Cancel), or err when no overlay could be shown.
+type picked struct {
+	img *image.RGBA
+	act shot.Action
+	err error
+}
+
+// errBusy: another overlay is up.
+var errBusy = errors.New("a screenshot overlay is already up")
 
 // PickArea shows the screenshot overlay (pets hidden for the grab) and
 // hands the selected part of the screen, in device pixels, to done instead
@@ -142,29 +156,36 @@ func (u *UI) Area() { u.pick(nil) }
 // another overlay is up or when the grab fails (then opts.Say is told).
 // Main thread only.
 func PickArea(app Host, opts Options, done func(img *image.RGBA, ok bool)) {
-	newUI(app, opts).pick(done)
+	newUI(app, opts).pick(func(p picked) { done(p.img, p.err == nil && p.act != shot.Cancel) })
+}
+
+// Pick is PickArea telling which action ended the overlay (shot.Copy,
+// shot.Save or shot.Cancel), or why none could be shown; for the command
+// line, which copies and saves by its own means. Main thread only.
+func Pick(app Host, opts Options, done func(img *image.RGBA, act shot.Action, err error)) {
+	newUI(app, opts).pick(func(p picked) { done(p.img, p.act, p.err) })
 }
 
 // pick shows the overlay; a nil done copies or saves the selection.
-func (u *UI) pick(done func(*image.RGBA, bool)) {
-	refuse := func() {
+func (u *UI) pick(done func(picked)) {
+	refuse := func(err error) {
 		if done != nil {
-			done(nil, false)
+			done(picked{err: err})
 		}
 	}
 	if shown != nil {
-		refuse()
+		refuse(errBusy)
 		return
 	}
 	u.capture(func(img *image.RGBA, layout shot.Layout, asked time.Time) {
 		if shown != nil {
-			refuse()
+			refuse(errBusy)
 			return
 		}
 		o, err := newOverlay(u, img, layout, asked)
 		if err != nil {
 			u.fail(err)
-			refuse()
+			refuse(err)
 			return
 		}
 		o.done = done
@@ -191,22 +212,53 @@ func (u *UI) copy(img *image.RGBA) bool {
 	return true
 }
 
-func (u *UI) save(img *image.RGBA) {
-	dir := u.opts.Dir
+// save writes img as a PNG off the GTK thread: to output, or under the
+// usual name in the configured folder. On the main thread again it says
+// where, or why not, and then calls then (may be nil).
+func (u *UI) save(img *image.RGBA, output string, then func(path string, err error)) {
+	dir, taken := u.opts.Dir, time.Now()
+	go func() {
+		path, err := saveFile(u.opts.FS, img, output, dir, taken)
+		glib.IdleAdd(func() bool {
+			if err != nil {
+				u.fail(err)
+			} else {
+				u.log.Info("screenshot saved", "path", path)
+				u.opts.Say(u.app.Lang().F(i18n.ShotSaved, path))
+			}
+			if then != nil {
+				then(path, err)
+			}
+			return false
+		})
+	}()
+}
+
+// saveFile is save's work, safe on any goroutine.
+func saveFile(fsys shot.FS, img *image.RGBA, output, dir string, taken time.Time) (string, error) {
+	if fsys == nil {
+		fsys = shot.OSFS{}
+	}
+	if output != "" {
+		return output, shot.SavePNG(fsys, output, img)
+	}
 	if dir == "" {
 		var err error
 		if dir, err = shot.DefaultDir(shot.OSEnv); err != nil {
-			u.fail(err)
-			return
+			return "", err
 		}
 	}
-	path, err := shot.SaveNew(shot.OSFS{}, dir, time.Now(), img)
-	if err != nil {
-		u.fail(err)
-		return
-	}
-	u.log.Info("screenshot saved", "path", path)
-	u.opts.Say(u.app.Lang().F(i18n.ShotSaved, path))
+	return shot.SaveNew(fsys, dir, taken, img)
+}
+
+// saveOrKeep saves a selection the overlay no longer shows; when saving
+// fails it goes to the clipboard so nothing is lost.
+func (u *UI) saveOrKeep(img *image.RGBA) {
+	u.save(img, "", func(_ string, err error) {
+		if err != nil {
+			u.copy(img)
+		}
+	})
 }
 
 // pixbufOf copies img into a pixbuf that owns its (C) memory.
@@ -233,9 +285,9 @@ type overlay struct {
 	pb     *gdk.Pixbuf
 	ctl    *shot.Controller
 	scale  float64
-	org    image.Point             // the window's origin in root pixels
-	asked  time.Time               // when the user asked, for the first draw's log
-	done   func(*image.RGBA, bool) // nil: copy or save the selection
+	org    image.Point  // the window's origin in root pixels
+	asked  time.Time    // when the user asked, for the first draw's log
+	done   func(picked) // nil: copy or save the selection
 	drawn  bool
 	ptr    image.Point // the pointer, for the loupe
 	inside bool        // the pointer is over the overlay
@@ -419,18 +471,18 @@ func (o *overlay) act(a shot.Action) {
 		o.close()
 		switch {
 		case o.done != nil:
-			o.done(sel, true)
+			o.done(picked{img: sel, act: a})
 		case a == shot.Copy:
 			o.u.copy(sel)
 		case a == shot.Pin:
 			o.u.Pin(sel, at, o.scale)
 		default:
-			o.u.save(sel)
+			o.u.saveOrKeep(sel)
 		}
 	case shot.Cancel:
 		o.close()
 		if o.done != nil {
-			o.done(nil, false)
+			o.done(picked{act: shot.Cancel})
 		}
 	}
 }
