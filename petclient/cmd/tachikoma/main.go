@@ -157,10 +157,12 @@ func run(args []string) int {
 	var chatCtl *chatui.Controller
 	var remindUI *remindui.UI
 	var translateUI *translateui.UI
+	var petBus func()
 	onStart := func(app *desktop.App) {
 		translateUI = translateui.Attach(app, translateui.Options{Logger: log})
 		spriteimportui.Attach(app, spriteimportui.Options{Logger: log})
-		shotui.Attach(app, shotui.Options{Logger: log})
+		shotUI := shotui.Attach(app, shotui.Options{Logger: log})
+		petBus = servePetBus(shotUI, log)
 		ro := remindui.Options{Logger: log}
 		if !*noChat {
 			chatCtl = chatui.Attach(app, chatui.Options{
@@ -177,6 +179,9 @@ func run(args []string) int {
 		}
 	}
 	defer func() {
+		if petBus != nil {
+			petBus()
+		}
 		if translateUI != nil {
 			translateUI.Close()
 		}

@@ -11,21 +11,24 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/petbus"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot"
 )
 
 func init() {
-	register("screenshot", "take a screenshot: tachikoma screenshot --full [--delay 3] [--output FILE] [--copy] [--pin]", runScreenshot)
+	register("screenshot", "take a screenshot: tachikoma screenshot [--full] [--delay 3] [--output FILE] [--copy]", runScreenshot)
 }
 
 func runScreenshot(args []string) int {
 	return screenshotCmd(args, os.Stdout, os.Stderr, shotEnv{
-		getenv: os.Getenv, now: time.Now, sleep: time.Sleep, fs: shot.OSFS{}, lookPath: exec.LookPath, pin: pinAlone,
+		getenv: os.Getenv, now: time.Now, sleep: time.Sleep, fs: shot.OSFS{}, lookPath: exec.LookPath,
+		askPet: askPet, pickArea: pickAreaAlone, pin: pinAlone,
 	})
 }
 
@@ -36,23 +39,34 @@ type shotEnv struct {
 	sleep    func(time.Duration)
 	fs       shot.FS
 	lookPath func(string) (string, error)
+	// askPet asks a running pet; nil or petbus.ErrNoPet: work alone.
+	askPet func(petbus.ShotRequest) (petbus.ShotResult, error)
+	// pickArea shows the area overlay in this process; nil: not available.
+	pickArea func(display string) (*image.RGBA, shot.Action, error)
 	// pin shows the image in a pin window until the user closes it.
 	pin func(img *image.RGBA, info io.Writer) error
 }
 
 const screenshotUsage = `Usage:
-  tachikoma screenshot --full [--delay 3] [--output FILE] [--copy] [--dir DIR] [--pin]
+  tachikoma screenshot [--full] [--delay 3] [--output FILE] [--copy] [--pin] [--dir DIR] [--alone]
 
-Takes a screenshot of the whole X11 screen. Without --output or --copy it is
-saved as Tachikoma_YYYY-MM-DD_HH-MM-SS.png in the Pictures folder's
-Screenshots (see xdg-user-dir PICTURES), or in --dir. --output - writes the
-PNG to standard output. --copy puts it on the clipboard as image/png (needs
-xclip for now). --pin shows it in a window above the others where it was
-on the screen (drag moves it, the wheel zooms, a right-click copies or
-saves, Esc or a double-click closes it) and returns when it is closed;
-with --pin nothing is saved unless --output or --dir says so.
+Without --full: select an area on the frozen screen (Enter or double-click
+copies, Ctrl+S saves, Esc cancels). --full takes the whole screen.
 
-Not yet: selecting an area from the command line (the pet's menu has it).
+When a pet is running on this session bus it takes the screenshot (it
+hides itself first, and keeps the clipboard); otherwise this command grabs
+the X11 screen itself. --alone never asks the pet.
+
+Where it goes: --output FILE (- writes the PNG to standard output), or
+Tachikoma_YYYY-MM-DD_HH-MM-SS.png in --dir or the Pictures folder's
+Screenshots (see xdg-user-dir PICTURES). --copy puts it on the clipboard
+as image/png (alone, through xclip). --full without --output or --copy
+saves; an area without them does what its key chose.
+
+--pin shows it in a window above the others (drag moves it, the wheel
+zooms, a right-click copies or saves, Esc closes it): the pet's window when
+a pet runs, else this command's, which returns when it is closed. With
+--pin nothing is saved unless --output or --dir says so.
 
 `
 
@@ -60,12 +74,13 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 	fl := flag.NewFlagSet("tachikoma screenshot", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.Usage = func() { fmt.Fprint(stderr, screenshotUsage); fl.PrintDefaults() }
-	full := fl.Bool("full", false, "the whole screen")
+	full := fl.Bool("full", false, "the whole screen (default: select an area)")
 	delay := fl.String("delay", "0", "wait this long first: seconds (3) or a duration (1.5s)")
 	output := fl.String("output", "", "save to FILE (- for standard output); a folder gets the usual file name")
 	dir := fl.String("dir", "", "folder for the usual file name (default: Pictures/Screenshots)")
 	copyIt := fl.Bool("copy", false, "copy the image to the clipboard")
 	pin := fl.Bool("pin", false, "pin the image on the screen until closed")
+	alone := fl.Bool("alone", false, "do not ask a running pet")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -86,62 +101,177 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 	if *pin && *output == "-" {
 		return usage("--pin and --output - do not go together")
 	}
-	if !*full {
-		return usage("selecting an area from the command line is not available yet: use the pet's menu (Screenshot (area)), or --full for the whole screen")
-	}
 	wait, err := parseDelay(*delay)
 	if err != nil {
 		return usage("%v", err)
 	}
-	xclip := ""
-	if *copyIt {
-		if xclip, err = env.lookPath("xclip"); err != nil {
-			return fail(errors.New("--copy needs xclip for now (apt-get install xclip); the pet's own clipboard comes with its screenshot overlay"))
-		}
-	}
-	display := env.getenv("DISPLAY")
-	g, err := xshot.Open(display, env.getenv)
-	if err != nil {
-		return fail(err)
-	}
-	defer g.Close()
-	if wait > 0 {
-		fmt.Fprintf(stderr, "Taking the screenshot in %v…\n", wait)
-		env.sleep(wait)
+	mode := petbus.ModeArea
+	if *full {
+		mode = petbus.ModeFull
 	}
 	info := stdout // messages; standard output carries the PNG with --output -
 	if *output == "-" {
 		info = stderr
 	}
-	taken := env.now()
-	img, _, err := g.Grab()
-	if err != nil {
-		return fail(err)
+
+	if !*alone && env.askPet != nil {
+		req, err := petRequest(env, mode, wait, *output, *dir, *copyIt)
+		if err != nil {
+			return fail(err)
+		}
+		req.Pin = *pin
+		res, err := env.askPet(req)
+		switch {
+		case errors.Is(err, petbus.ErrNoPet):
+			// Work alone below.
+		case errors.Is(err, petbus.ErrCancelled):
+			fmt.Fprintln(stderr, "tachikoma screenshot: cancelled")
+			return 1
+		case err != nil:
+			return fail(err)
+		default:
+			if req.WantPNG {
+				if _, err := stdout.Write(res.PNG); err != nil {
+					return fail(fmt.Errorf("write the PNG to standard output: %w", err))
+				}
+			}
+			if res.Path != "" {
+				fmt.Fprintf(info, "Saved to %s\n", res.Path)
+			}
+			if res.Copied {
+				fmt.Fprintln(info, "Copied to the clipboard (kept by the pet).")
+			}
+			if res.Pinned {
+				fmt.Fprintln(info, "Pinned on the screen.")
+			}
+			return 0
+		}
 	}
 
+	xclip := ""
+	if *copyIt {
+		if xclip, err = env.lookPath("xclip"); err != nil {
+			return fail(errors.New("--copy needs xclip when no pet is running (apt-get install xclip)"))
+		}
+	}
+	display := env.getenv("DISPLAY")
+	var img *image.RGBA
+	act := shot.Save
+	taken := env.now()
+	if mode == petbus.ModeArea {
+		if env.pickArea == nil {
+			return fail(errors.New("selecting an area needs the pet's overlay: start the pet, or use --full"))
+		}
+		if display == "" {
+			return fail(xshot.ErrNoDisplay)
+		}
+		if wait > 0 {
+			fmt.Fprintf(stderr, "Taking the screenshot in %v…\n", wait)
+			env.sleep(wait)
+		}
+		taken = env.now()
+		if img, act, err = env.pickArea(display); err != nil {
+			return fail(err)
+		}
+		if act == shot.Cancel {
+			fmt.Fprintln(stderr, "tachikoma screenshot: cancelled")
+			return 1
+		}
+	} else {
+		g, err := xshot.Open(display, env.getenv)
+		if err != nil {
+			return fail(err)
+		}
+		defer g.Close()
+		if wait > 0 {
+			fmt.Fprintf(stderr, "Taking the screenshot in %v…\n", wait)
+			env.sleep(wait)
+		}
+		taken = env.now()
+		if img, _, err = g.Grab(); err != nil {
+			return fail(err)
+		}
+	}
+
+	chosen := *output != "" || *dir != "" || *copyIt || *pin
+	save := *output != "" || *dir != "" || (!*copyIt && !*pin)
+	doCopy, doPin := *copyIt, *pin
+	if mode == petbus.ModeArea && !chosen {
+		save, doCopy, doPin = act == shot.Save, act == shot.Copy, act == shot.Pin
+		if doCopy {
+			if xclip, err = env.lookPath("xclip"); err != nil {
+				// Nothing lost: without a clipboard tool the selection is saved.
+				fmt.Fprintln(stderr, "tachikoma screenshot: no xclip to copy with (apt-get install xclip); saving instead")
+				save, doCopy = true, false
+			}
+		}
+	}
 	if *output == "-" {
 		if err := png.Encode(stdout, img); err != nil {
 			return fail(fmt.Errorf("write the PNG to standard output: %w", err))
 		}
-	} else if *output != "" || *dir != "" || (!*copyIt && !*pin) {
+	} else if save {
 		path, err := saveShot(env, *output, *dir, taken, img)
 		if err != nil {
 			return fail(err)
 		}
 		fmt.Fprintf(info, "Saved to %s\n", path)
 	}
-	if *copyIt {
+	if doCopy {
 		if err := copyPNG(xclip, display, img); err != nil {
 			return fail(err)
 		}
 		fmt.Fprintln(info, "Copied to the clipboard.")
 	}
-	if *pin {
+	if doPin {
 		if err := env.pin(img, info); err != nil {
 			return fail(err)
 		}
 	}
 	return 0
+}
+
+// petRequest is the pet's request for these flags; paths become absolute
+// since the pet runs in another folder.
+func petRequest(env shotEnv, mode string, wait time.Duration, output, dir string, copyIt bool) (petbus.ShotRequest, error) {
+	req := petbus.ShotRequest{Mode: mode, Delay: wait, Copy: copyIt, WantPNG: output == "-"}
+	abs := func(p string) (string, error) {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", p, err)
+		}
+		return a, nil
+	}
+	var err error
+	if dir != "" {
+		if req.Dir, err = abs(dir); err != nil {
+			return req, err
+		}
+	}
+	if output != "" && output != "-" {
+		p, err := abs(output)
+		if err != nil {
+			return req, err
+		}
+		if fi, err := env.fs.Stat(p); err == nil && fi.IsDir() {
+			req.Dir = p
+		} else {
+			req.Output = p
+		}
+	}
+	return req, nil
+}
+
+// askPet asks the pet on the session bus, if one answers there.
+func askPet(req petbus.ShotRequest) (petbus.ShotResult, error) {
+	conn, err := petbus.Connect()
+	if err != nil {
+		return petbus.ShotResult{}, petbus.ErrNoPet // no bus, no pet
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), petbus.CallTimeout+req.Delay)
+	defer cancel()
+	return petbus.Screenshot(ctx, conn, req)
 }
 
 // parseDelay reads "3" as seconds and "1.5s" or "500ms" as a duration.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"image"
 	"image/png"
 	"io"
@@ -9,9 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/internal/dbustest"
+	"github.com/tachikoma-pet/tachikoma/petclient/petbus"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot/xshottest"
 )
@@ -44,13 +49,12 @@ func decodePNG(t *testing.T, data []byte) image.Image {
 	return img
 }
 
-// What the overlay will do is refused clearly, not faked.
+// What is not there yet is refused clearly, not faked.
 func TestScreenshotUsage(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{nil, "selecting an area from the command line is not available yet"},
 		{[]string{"--full", "--pin", "--output", "-"}, "--pin and --output - do not go together"},
 		{[]string{"--full", "extra"}, "unexpected arguments: extra"},
 		{[]string{"--full", "--delay", "soon"}, `--delay "soon"`},
@@ -176,4 +180,118 @@ func TestScreenshotCopyWithoutXclip(t *testing.T) {
 	if code != 1 || !strings.Contains(errb.String(), "--copy needs xclip") {
 		t.Fatalf("exit %d, %q", code, errb.String())
 	}
+}
+
+// Without a pet or an overlay, an area is refused with what to do instead.
+func TestScreenshotAreaAlone(t *testing.T) {
+	code, _, errs, _ := shotRun(t, map[string]string{"DISPLAY": ":0"})
+	if code != 1 || !strings.Contains(errs, "start the pet, or use --full") {
+		t.Fatalf("exit %d, %q", code, errs)
+	}
+}
+
+// The command asks a pet on a private session bus: flags become the
+// request (absolute paths, --output - as PNG bytes), the pet's answers and
+// errors become output and exit codes, and without a pet it works alone.
+func TestScreenshotAsksThePet(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", dbustest.Start(t))
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := screenshotCmd(args, &out, &errb, shotEnv{
+			getenv: func(string) string { return "" }, now: time.Now, sleep: func(time.Duration) {},
+			fs: shot.OSFS{}, lookPath: exec.LookPath, askPet: askPet,
+		})
+		return code, out.String(), errb.String()
+	}
+	// No pet and no display: alone, and says why it cannot.
+	if code, _, errs := run("--full"); code != 1 || !strings.Contains(errs, "no X display") {
+		t.Fatalf("no pet: exit %d %q", code, errs)
+	}
+
+	conn, err := petbus.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	pet := &scriptedPet{}
+	if err := petbus.Serve(conn, pet); err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	dir := t.TempDir()
+
+	pet.res = petbus.ShotResult{Path: "/pics/a.png", Copied: true}
+	code, stdout, errs := run("--full", "--delay", "2", "--output", "rel/截图.png", "--copy")
+	if code != 0 || stdout != "Saved to /pics/a.png\nCopied to the clipboard (kept by the pet).\n" {
+		t.Fatalf("exit %d %q %q", code, stdout, errs)
+	}
+	want := petbus.ShotRequest{Mode: petbus.ModeFull, Delay: 2 * time.Second, Output: filepath.Join(wd, "rel/截图.png"), Copy: true}
+	if pet.last() != want {
+		t.Errorf("request %+v, want %+v", pet.last(), want)
+	}
+	// No flags: the area overlay, the user's key decides; a folder as --output.
+	run()
+	if got := pet.last(); got != (petbus.ShotRequest{Mode: petbus.ModeArea}) {
+		t.Errorf("no flags: %+v", got)
+	}
+	run("--output", dir)
+	if got := pet.last(); got != (petbus.ShotRequest{Mode: petbus.ModeArea, Dir: dir}) {
+		t.Errorf("folder output: %+v", got)
+	}
+
+	pet.res = petbus.ShotResult{Pinned: true}
+	if code, stdout, _ := run("--pin"); code != 0 || stdout != "Pinned on the screen.\n" || !pet.last().Pin {
+		t.Errorf("--pin: exit %d %q %+v", code, stdout, pet.last())
+	}
+
+	pet.res = petbus.ShotResult{PNG: []byte("\x89PNG…")}
+	code, stdout, errs = run("--output", "-")
+	if code != 0 || stdout != "\x89PNG…" || !pet.last().WantPNG {
+		t.Fatalf("--output -: exit %d %q %q", code, stdout, errs)
+	}
+
+	pet.err = petbus.ErrCancelled
+	if code, _, errs := run(); code != 1 || errs != "tachikoma screenshot: cancelled\n" {
+		t.Errorf("cancelled: exit %d %q", code, errs)
+	}
+	pet.err = errors.New("save /ro/a.png: not allowed to write there")
+	if code, _, errs := run("--full"); code != 1 || !strings.Contains(errs, "the pet: save /ro/a.png: not allowed to write there") {
+		t.Errorf("failed: exit %d %q", code, errs)
+	}
+	// --alone never asks.
+	before := pet.count()
+	run("--full", "--alone")
+	if pet.count() != before {
+		t.Error("--alone asked the pet")
+	}
+}
+
+// scriptedPet answers with res or err; the test sets them between calls.
+type scriptedPet struct {
+	mu  sync.Mutex
+	got []petbus.ShotRequest
+	res petbus.ShotResult
+	err error
+}
+
+func (p *scriptedPet) Screenshot(_ context.Context, req petbus.ShotRequest) (petbus.ShotResult, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, req)
+	return p.res, p.err
+}
+
+func (p *scriptedPet) last() petbus.ShotRequest {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.got) == 0 {
+		return petbus.ShotRequest{}
+	}
+	return p.got[len(p.got)-1]
+}
+
+func (p *scriptedPet) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.got)
 }

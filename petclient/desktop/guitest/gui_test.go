@@ -196,6 +196,22 @@ func (s *xsession) screenshot() *image.RGBA {
 	return out
 }
 
+// startBus starts a private session bus and returns the environment that
+// points at it.
+func (s *xsession) startBus() []string {
+	s.t.Helper()
+	bus := filepath.Join(s.dir, "bus")
+	addr := "unix:path=" + bus
+	daemon := exec.Command("dbus-daemon", "--session", "--nofork", "--address="+addr)
+	daemon.Env = s.env
+	if err := daemon.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { daemon.Process.Kill(); daemon.Wait() })
+	waitFor(s.t, 5*time.Second, "the session bus", func() bool { _, err := os.Stat(bus); return err == nil })
+	return []string{"DBUS_SESSION_BUS_ADDRESS=" + addr}
+}
+
 // startBackdrop shows the full-screen coloured window that records clicks.
 func (s *xsession) startBackdrop() string {
 	s.t.Helper()
@@ -495,16 +511,7 @@ func testPet(t *testing.T, composited bool) {
 // StatusNotifierWatcher and drives its dbusmenu like a panel would.
 func TestTray(t *testing.T) {
 	s := startX(t, true)
-	bus := filepath.Join(s.dir, "bus")
-	addr := "unix:path=" + bus
-	daemon := exec.Command("dbus-daemon", "--session", "--nofork", "--address="+addr)
-	daemon.Env = s.env
-	if err := daemon.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { daemon.Process.Kill(); daemon.Wait() })
-	waitFor(t, 5*time.Second, "the session bus", func() bool { _, err := os.Stat(bus); return err == nil })
-	busEnv := []string{"DBUS_SESSION_BUS_ADDRESS=" + addr}
+	busEnv := s.startBus()
 	s.start("watcher", busEnv, bins.watcher)
 	waitFor(t, 5*time.Second, "the watcher", func() bool { return strings.Contains(s.logOf("watcher"), "ready") })
 

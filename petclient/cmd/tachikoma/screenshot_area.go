@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"image"
+	"log/slog"
+	"os"
+
+	"github.com/gotk3/gotk3/gtk"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
+	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
+	"github.com/tachikoma-pet/tachikoma/petclient/settings"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot"
+	"github.com/tachikoma-pet/tachikoma/petclient/shotui"
+)
+
+// aloneHost is what the overlay needs of an app when no pet runs.
+type aloneHost struct{ lang i18n.Lang }
+
+func (h aloneHost) Lang() i18n.Lang                  { return h.lang }
+func (h aloneHost) Menus() *menu.Registry            { return nil }
+func (h aloneHost) HideForCapture() (restore func()) { return func() {} }
+
+// pickAreaAlone shows the area overlay in this process (no pet runs) and
+// returns the selection and the key that ended it.
+func pickAreaAlone(display string) (*image.RGBA, shot.Action, error) {
+	os.Setenv("DISPLAY", display)
+	os.Setenv("GDK_BACKEND", "x11")
+	os.Setenv("NO_AT_BRIDGE", "1")
+	if err := gtk.InitCheck(nil); err != nil {
+		return nil, shot.Cancel, fmt.Errorf("cannot open the display %s for the overlay: %w", display, err)
+	}
+	var img *image.RGBA
+	act := shot.Cancel
+	var failed error
+	// Errors are returned instead of said; only warnings are logged.
+	opts := shotui.Options{Say: func(string) {}, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	// The overlay speaks the pet's language setting, as the pet would.
+	set, _ := settings.LoadOrDefaults(settings.DefaultPath(), opts.Logger)
+	shotui.Pick(aloneHost{lang: i18n.Resolve(set.Language, os.Getenv)}, opts, func(i *image.RGBA, a shot.Action, err error) {
+		img, act, failed = i, a, err
+		gtk.MainQuit()
+	})
+	gtk.Main()
+	return img, act, failed
+}

@@ -1,0 +1,147 @@
+//go:build gui
+
+package guitest
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/shot"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot/xshottest"
+)
+
+// TestScreenshotThroughThePet runs `tachikoma screenshot` while a pet owns
+// the session bus: --full comes back without the pet in it, no flags shows
+// the pet's area overlay (dragged with xdotool, Enter saves exactly that
+// rectangle to --output), Esc makes the command exit 1 "cancelled". Then,
+// with no pet, --alone shows the overlay itself.
+func TestScreenshotThroughThePet(t *testing.T) {
+	s := startX(t, false)
+	s.startBackdrop()
+	want := xshottest.Pattern(64, 48)
+	xshottest.ShowImage(t, s.display, want, 700, 100)
+	busEnv := s.startBus()
+	p := s.startPet(busEnv, "--pets", "1", "--no-chat", "--lang", "zh")
+	waitFor(t, 15*time.Second, "the pet on the session bus", func() bool {
+		return strings.Contains(s.logOf("pet"), "the pet answers on the session bus")
+	}, func() string { return tail(s.logOf("pet"), 30) })
+
+	// cli runs the command in the background; wait gives its exit code and output.
+	cli := func(env []string, args ...string) (wait func() (int, string)) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		cmd := exec.CommandContext(ctx, bins.pet, append([]string{"screenshot"}, args...)...)
+		cmd.Env = append(append([]string{"LANG=C.UTF-8", "HOME=" + s.dir}, s.env...), env...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return func() (int, string) {
+			defer cancel()
+			cmd.Wait()
+			return cmd.ProcessState.ExitCode(), out.String()
+		}
+	}
+	readPNG := func(path string) image.Image {
+		t.Helper()
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return img
+	}
+	overlayUp := func() bool {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+shotOverlay+"$")
+		cmd.Env = s.env
+		out, _ := cmd.Output()
+		return strings.TrimSpace(string(out)) != ""
+	}
+
+	pe := p.read().Pets[0]
+	full := filepath.Join(s.dir, "full.png")
+	if code, out := cli(busEnv, "--full", "--output", full)(); code != 0 || !strings.Contains(out, "Saved to "+full) {
+		t.Fatalf("--full: exit %d: %s", code, out)
+	}
+	img := readPNG(full)
+	if err := xshottest.Diff(img, image.Pt(700, 100), want); err != nil {
+		t.Fatalf("--full: %v", err)
+	}
+	for y := pe.WinY; y < pe.WinY+pe.H; y++ {
+		for x := pe.WinX; x < pe.WinX+pe.W; x++ {
+			if r, g, b, _ := img.At(x, y).RGBA(); uint8(r>>8) != backdrop.R || uint8(g>>8) != backdrop.G || uint8(b>>8) != backdrop.B {
+				t.Fatalf("the pet is in the screenshot at (%d,%d)", x, y)
+			}
+		}
+	}
+
+	// A folder that cannot be made: a clear error, the image waits on the
+	// clipboard, the pet keeps running.
+	blocker := filepath.Join(s.dir, "blocker")
+	os.WriteFile(blocker, []byte("x"), 0o644)
+	code, out := cli(busEnv, "--full", "--output", filepath.Join(blocker, "x.png"))()
+	if code != 1 || !strings.Contains(out, "create folder "+blocker) || !strings.Contains(out, "the image is on the clipboard instead") {
+		t.Fatalf("unwritable: exit %d: %s", code, out)
+	}
+	waitFor(t, 15*time.Second, "the full screen on the clipboard", func() bool {
+		cmd := exec.Command("xclip", "-selection", "clipboard", "-t", "image/png", "-o")
+		cmd.Env = s.env
+		data, _ := cmd.Output()
+		img, err := png.Decode(bytes.NewReader(data))
+		return err == nil && img.Bounds() == image.Rect(0, 0, 1280, 800) && xshottest.Diff(img, image.Pt(700, 100), want) == nil
+	})
+
+	area := filepath.Join(s.dir, "area.png")
+	wait := cli(busEnv, "--output", area)
+	waitFor(t, 15*time.Second, "the pet's overlay", overlayUp, func() string { return tail(s.logOf("pet"), 30) })
+	overlayKeys(t, s, 1)
+	s.xdotool("mousemove", "710", "108", "mousedown", "1")
+	s.xdotool("mousemove", "725", "118")
+	s.xdotool("mousemove", "741", "127", "mouseup", "1") // inclusive: 32×20 from (710,108)
+	s.xdotool("key", "Return")
+	if code, out := wait(); code != 0 || !strings.Contains(out, "Saved to "+area) {
+		t.Fatalf("area: exit %d: %s", code, out)
+	}
+	if err := xshottest.Diff(readPNG(area), image.Point{}, shot.Crop(want, image.Rect(10, 8, 42, 28))); err != nil {
+		t.Fatalf("area: %v", err)
+	}
+
+	wait = cli(busEnv)
+	waitFor(t, 15*time.Second, "the pet's overlay again", overlayUp)
+	overlayKeys(t, s, 2)
+	s.xdotool("key", "Escape")
+	if code, out := wait(); code != 1 || !strings.Contains(out, "cancelled") {
+		t.Fatalf("Esc: exit %d: %s", code, out)
+	}
+	waitFor(t, 15*time.Second, "the overlay to close", func() bool { return !overlayUp() })
+
+	// No pet asked: the command's own overlay; a double click inside the
+	// selection ends it without needing the keyboard grab.
+	alone := filepath.Join(s.dir, "alone.png")
+	cfg := filepath.Join(s.dir, "alone-config")
+	os.MkdirAll(filepath.Join(cfg, "tachikoma"), 0o755)
+	os.WriteFile(filepath.Join(cfg, "tachikoma", "settings.yaml"), []byte("language: zh\n"), 0o644)
+	wait = cli([]string{"XDG_CONFIG_HOME=" + cfg}, "--alone", "--output", alone) // the overlay in Chinese
+	waitFor(t, 15*time.Second, "the command's own overlay", overlayUp)
+	s.xdotool("mousemove", "702", "102", "mousedown", "1")
+	s.xdotool("mousemove", "720", "120")
+	s.xdotool("mousemove", "741", "131", "mouseup", "1") // 40×30 from (702,102)
+	s.xdotool("mousemove", "720", "115", "click", "--repeat", "2", "--delay", "80", "1")
+	if code, out := wait(); code != 0 || !strings.Contains(out, "Saved to "+alone) {
+		t.Fatalf("alone: exit %d: %s", code, out)
+	}
+	if err := xshottest.Diff(readPNG(alone), image.Point{}, shot.Crop(want, image.Rect(2, 2, 42, 32))); err != nil {
+		t.Fatalf("alone: %v", err)
+	}
+}

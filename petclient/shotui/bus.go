@@ -1,0 +1,114 @@
+package shotui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"time"
+
+	"github.com/gotk3/gotk3/glib"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
+	"github.com/tachikoma-pet/tachikoma/petclient/petbus"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot"
+)
+
+var _ petbus.Pet = (*UI)(nil)
+
+// Screenshot answers `tachikoma screenshot` over D-Bus: the pet hides,
+// grabs (and shows the overlay for an area), then copies on the GTK thread
+// and encodes or saves on this D-Bus goroutine.
+func (u *UI) Screenshot(ctx context.Context, req petbus.ShotRequest) (petbus.ShotResult, error) {
+	if req.Pin {
+		return petbus.ShotResult{}, errors.New("pinning is not available yet")
+	}
+	got := make(chan picked, 1)
+	start := func() {
+		if req.Mode == petbus.ModeFull {
+			u.capture(func(img *image.RGBA, _ shot.Layout, _ time.Time) {
+				got <- picked{img: img, act: shot.Save}
+			}, func(err error) { got <- picked{err: err} })
+			return
+		}
+		u.pick(func(p picked) { got <- p })
+	}
+	glib.IdleAdd(func() bool {
+		if req.Delay > 0 {
+			glib.TimeoutAdd(uint(req.Delay/time.Millisecond), func() bool { start(); return false })
+		} else {
+			start()
+		}
+		return false
+	})
+	var p picked
+	select {
+	case p = <-got:
+	case <-ctx.Done():
+		return petbus.ShotResult{}, fmt.Errorf("no screenshot: %w", ctx.Err())
+	}
+	switch {
+	case errors.Is(p.err, errBusy):
+		return petbus.ShotResult{}, petbus.ErrBusy
+	case p.err != nil:
+		return petbus.ShotResult{}, p.err
+	case p.act == shot.Cancel:
+		return petbus.ShotResult{}, petbus.ErrCancelled
+	}
+	return u.deliver(ctx, req, p)
+}
+
+// deliver does what the request asks with the image; an area request
+// without any output choice does what the user's key chose (copy or save).
+func (u *UI) deliver(ctx context.Context, req petbus.ShotRequest, p picked) (petbus.ShotResult, error) {
+	var res petbus.ShotResult
+	copyIt, save := req.Copy, req.Output != "" || req.Dir != "" || (!req.Copy && !req.WantPNG)
+	if req.Mode == petbus.ModeArea && !req.Copy && !req.WantPNG && req.Output == "" && req.Dir == "" {
+		copyIt, save = p.act == shot.Copy, p.act == shot.Save
+	}
+	if copyIt {
+		copied := make(chan bool, 1)
+		glib.IdleAdd(func() bool { copied <- u.copy(p.img); return false })
+		select {
+		case res.Copied = <-copied:
+		case <-ctx.Done():
+			return res, ctx.Err()
+		}
+	}
+	if req.WantPNG {
+		var buf bytes.Buffer
+		if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, p.img); err != nil {
+			return res, fmt.Errorf("encode PNG: %w", err)
+		}
+		res.PNG = buf.Bytes()
+	}
+	if save {
+		dir := req.Dir
+		if dir == "" {
+			dir = u.opts.Dir
+		}
+		path, err := saveFile(u.opts.FS, p.img, req.Output, dir, time.Now())
+		glib.IdleAdd(func() bool {
+			if err != nil {
+				u.fail(err)
+				if !res.Copied {
+					u.copy(p.img) // nothing lost: the image waits on the clipboard
+				}
+			} else {
+				u.log.Info("screenshot saved", "path", path)
+				u.opts.Say(u.app.Lang().F(i18n.ShotSaved, path))
+			}
+			return false
+		})
+		if err != nil {
+			if !res.Copied {
+				err = fmt.Errorf("%w (the image is on the clipboard instead)", err)
+			}
+			return res, err
+		}
+		res.Path = path
+	}
+	return res, nil
+}
