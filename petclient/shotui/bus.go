@@ -22,14 +22,11 @@ var _ petbus.Pet = (*UI)(nil)
 // grabs (and shows the overlay for an area), then copies on the GTK thread
 // and encodes or saves on this D-Bus goroutine.
 func (u *UI) Screenshot(ctx context.Context, req petbus.ShotRequest) (petbus.ShotResult, error) {
-	if req.Pin {
-		return petbus.ShotResult{}, errors.New("pinning is not available yet")
-	}
 	got := make(chan picked, 1)
 	start := func() {
 		if req.Mode == petbus.ModeFull {
 			u.capture(func(img *image.RGBA, _ shot.Layout, _ time.Time) {
-				got <- picked{img: img, act: shot.Save}
+				got <- picked{img: img, act: shot.Save, dev: 1}
 			}, func(err error) { got <- picked{err: err} })
 			return
 		}
@@ -64,9 +61,20 @@ func (u *UI) Screenshot(ctx context.Context, req petbus.ShotRequest) (petbus.Sho
 // without any output choice does what the user's key chose (copy or save).
 func (u *UI) deliver(ctx context.Context, req petbus.ShotRequest, p picked) (petbus.ShotResult, error) {
 	var res petbus.ShotResult
-	copyIt, save := req.Copy, req.Output != "" || req.Dir != "" || (!req.Copy && !req.WantPNG)
-	if req.Mode == petbus.ModeArea && !req.Copy && !req.WantPNG && req.Output == "" && req.Dir == "" {
+	copyIt, save := req.Copy, req.Output != "" || req.Dir != "" || (!req.Copy && !req.WantPNG && !req.Pin)
+	areaAsKeyed := req.Mode == petbus.ModeArea && !req.Copy && !req.WantPNG && !req.Pin && req.Output == "" && req.Dir == ""
+	if areaAsKeyed {
 		copyIt, save = p.act == shot.Copy, p.act == shot.Save
+	}
+	if req.Pin || (areaAsKeyed && p.act == shot.Pin) {
+		pinned := make(chan struct{})
+		glib.IdleAdd(func() bool { u.Pin(p.img, p.at, max(1, p.dev)); close(pinned); return false })
+		select {
+		case <-pinned:
+			res.Pinned = true
+		case <-ctx.Done():
+			return res, ctx.Err()
+		}
 	}
 	if copyIt {
 		copied := make(chan bool, 1)

@@ -140,11 +140,13 @@ func (u *UI) Full() {
 func (u *UI) Area() { u.pick(nil) }
 
 // picked is how an overlay ended: the selection and the action that ended
-// it (Copy, Save or Cancel), or err when no overlay could be shown.
+// it (Copy, Save, Pin or Cancel), or err when no overlay could be shown.
 type picked struct {
 	img *image.RGBA
 	act shot.Action
 	err error
+	at  image.Point // the selection's top-left in logical pixels, for a pin
+	dev float64     // device pixels per logical pixel
 }
 
 // errBusy: another overlay is up.
@@ -471,7 +473,7 @@ func (o *overlay) act(a shot.Action) {
 		o.close()
 		switch {
 		case o.done != nil:
-			o.done(picked{img: sel, act: a})
+			o.done(picked{img: sel, act: a, at: at, dev: o.scale})
 		case a == shot.Copy:
 			o.u.copy(sel)
 		case a == shot.Pin:

@@ -21,7 +21,8 @@ import (
 // TestScreenshotThroughThePet runs `tachikoma screenshot` while a pet owns
 // the session bus: --full comes back without the pet in it, no flags shows
 // the pet's area overlay (dragged with xdotool, Enter saves exactly that
-// rectangle to --output), Esc makes the command exit 1 "cancelled". Then,
+// rectangle to --output), Esc makes the command exit 1 "cancelled", an
+// unwritable folder leaves the image on the clipboard, --pin pins. Then,
 // with no pet, --alone shows the overlay itself.
 func TestScreenshotThroughThePet(t *testing.T) {
 	s := startX(t, false)
@@ -125,6 +126,22 @@ func TestScreenshotThroughThePet(t *testing.T) {
 		t.Fatalf("Esc: exit %d: %s", code, out)
 	}
 	waitFor(t, 15*time.Second, "the overlay to close", func() bool { return !overlayUp() })
+
+	// --pin: the pet pins the shot in its own window; Esc closes it (a
+	// double click would leave the pet holding the pointer: see pin.go's
+	// BeginMoveDrag without a window manager).
+	if code, out := cli(busEnv, "--full", "--pin")(); code != 0 || !strings.Contains(out, "Pinned on the screen.") {
+		t.Fatalf("--pin: exit %d: %s", code, out)
+	}
+	pinUp := func() string {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Tachikoma 贴图$")
+		cmd.Env = s.env
+		out, _ := cmd.Output()
+		return strings.TrimSpace(string(out))
+	}
+	waitFor(t, 15*time.Second, "the pin window", func() bool { return pinUp() != "" })
+	s.xdotool("key", "Escape")
+	waitFor(t, 15*time.Second, "the pin to close on Esc", func() bool { return pinUp() == "" })
 
 	// No pet asked: the command's own overlay; a double click inside the
 	// selection ends it without needing the keyboard grab.
