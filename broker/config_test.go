@@ -26,6 +26,8 @@ func TestConfigErrors(t *testing.T) {
 		"tls:\n  cert_file: a.pem":                        "both",
 		"log_level: loud":                                 "log_level",
 		"data_dir: ''":                                    "data_dir",
+		"store: /var/lib/tachikoma.db":                    "want sqlite or a URL",
+		"store: postgres://db/t\nbackups:\n  every: 24h":  "pg_dump",
 		"limits:\n  messages_per_second: 0":               "messages_per_second",
 		"registration:\n  mode: invites":                  "want open, invite or closed",
 		"registration:\n  enabled: false\n  mode: invite": "contradicts mode: invite",
