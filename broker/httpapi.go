@@ -214,7 +214,9 @@ func (b *Broker) handleServer(w http.ResponseWriter, r *http.Request) {
 	if h, _, err := net.SplitHostPort(r.Host); err == nil {
 		host = h
 	}
-	tls := b.certs != nil
+	// The listeners share one TLS setup: a request that came over TLS
+	// says so even when the certificate is not from files.
+	tls := b.certs != nil || r.TLS != nil
 	if info.MQTT == "" && b.MQTTAddr() != "" {
 		info.MQTT = listenerURL(map[bool]string{false: "mqtt", true: "mqtts"}[tls], host, b.MQTTAddr(), "")
 	}

@@ -2,6 +2,7 @@ package broker_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/broker/store"
 )
 
@@ -207,6 +209,10 @@ func TestRegisterWaitsForApproval(t *testing.T) {
 	if rc := connectCode(t, b, "dan", "wrong-password"); rc != packets.ErrRefusedNotAuthorised {
 		t.Fatalf("pending account, wrong password: return code %d", rc)
 	}
+	// MQTT 5 clients read why.
+	if _, ack := rawConnect(t, b, "dan", "dan-v5"); ack.ReasonCode != 0x87 || !strings.Contains(ack.Properties.ReasonString, "approval") {
+		t.Fatalf("MQTT 5 login of a pending account: %#x %q", ack.ReasonCode, ack.Properties.ReasonString)
+	}
 	if a := postFrom(t, "", "http://"+b.HTTPAddr()+"/api/v1/register", regBody("dan", "")); a.code != http.StatusConflict {
 		t.Fatalf("a pending name registered again: %d", a.code)
 	}
@@ -256,5 +262,26 @@ func TestServerInfo(t *testing.T) {
 		MQTT: cfg.Public.MQTT, WS: cfg.Public.WS}
 	if info != want {
 		t.Fatalf("invite server behind a proxy:\n%+v, want\n%+v", info, want)
+	}
+}
+
+// Over TLS, clients are told the encrypted addresses.
+func TestServerInfoTLS(t *testing.T) {
+	cert, key, pool := brokertest.SelfSigned(t)
+	cfg := testConfig(t.TempDir())
+	cfg.TLS.CertFile, cfg.TLS.KeyFile = cert, key
+	b := startBroker(t, cfg)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	resp, err := hc.Get("https://" + b.HTTPAddr() + "/api/v1/server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var info broker.ServerInfo
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(info.MQTT, "mqtts://127.0.0.1:") || !strings.HasPrefix(info.WS, "wss://127.0.0.1:") {
+		t.Fatalf("server info over TLS: %+v", info)
 	}
 }
