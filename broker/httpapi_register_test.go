@@ -69,13 +69,19 @@ func openStore(t *testing.T, dir string) store.Store {
 	return st
 }
 
-func TestRegisterWithInvite(t *testing.T) {
+// startInviteBroker runs a broker in invite mode, with rate limits out of
+// the way, and returns its register URL and its database.
+func startInviteBroker(t *testing.T) (*broker.Broker, string, store.Store) {
+	t.Helper()
 	cfg := testConfig(t.TempDir())
 	cfg.Registration.Mode = broker.RegistrationInvite
 	cfg.Registration.PerMinute, cfg.Registration.GlobalPerMinute = 100, 100
 	b := startBroker(t, cfg)
-	url := "http://" + b.HTTPAddr() + "/api/v1/register"
-	st := openStore(t, cfg.DataDir)
+	return b, "http://" + b.HTTPAddr() + "/api/v1/register", openStore(t, cfg.DataDir)
+}
+
+func TestRegisterWithInvite(t *testing.T) {
+	b, url, st := startInviteBroker(t)
 	ctx := context.Background()
 	one, _ := st.CreateInvite(ctx, 1, time.Time{})
 	old, _ := st.CreateInvite(ctx, 1, time.Now().Add(-time.Second))
@@ -103,12 +109,8 @@ func TestRegisterWithInvite(t *testing.T) {
 
 // Parallel registrations with a 1-use code: exactly one account is made.
 func TestRegisterInviteRace(t *testing.T) {
-	cfg := testConfig(t.TempDir())
-	cfg.Registration.Mode = broker.RegistrationInvite
-	cfg.Registration.PerMinute, cfg.Registration.GlobalPerMinute = 100, 100
-	b := startBroker(t, cfg)
-	url := "http://" + b.HTTPAddr() + "/api/v1/register"
-	inv, err := openStore(t, cfg.DataDir).CreateInvite(context.Background(), 1, time.Now().Add(time.Hour))
+	_, url, st := startInviteBroker(t)
+	inv, err := st.CreateInvite(context.Background(), 1, time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,12 +119,10 @@ func TestRegisterInviteRace(t *testing.T) {
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			<-start
 			answers[i] = postFrom(t, "", url, regBody(fmt.Sprintf("racer%d", i), inv.Code))
-		}()
+		})
 	}
 	close(start)
 	wg.Wait()

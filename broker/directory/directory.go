@@ -335,20 +335,9 @@ func (d *Directory) Rooms() []Room {
 
 // --- changes: store first, then memory ---
 
-// CreateUser adds an account.
+// CreateUser adds an account, as an admin does: no invite, not pending.
 func (d *Directory) CreateUser(ctx context.Context, name, nick, hash string) error {
-	since, err := d.st.MessageWatermark(ctx)
-	if err != nil {
-		return err
-	}
-	if err := d.st.CreateUser(ctx, store.User{Name: name, Nickname: nick, PWHash: hash, SinceID: since}); err != nil {
-		return err
-	}
-	d.mu.Lock()
-	d.seq++
-	d.users[name] = &User{Name: name, Nickname: nick, PWHash: hash, SinceID: since}
-	d.mu.Unlock()
-	return nil
+	return d.Register(ctx, name, nick, hash, store.Signup{})
 }
 
 // Register adds an account as a registration does (store.Register: an

@@ -28,12 +28,10 @@ var signupCases = []struct {
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				<-start
 				errs[i] = s.Register(ctx, store.User{Name: fmt.Sprintf("u%d", i), Nickname: "n", PWHash: "h"}, store.Signup{Invite: inv.Code})
-			}()
+			})
 		}
 		close(start)
 		wg.Wait()
