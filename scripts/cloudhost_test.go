@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -121,33 +120,20 @@ func TestCloudHost(t *testing.T) {
 	out = h.Run("", "runuser", "-u", u.User, "--", "tachikoma-broker", "invite", "create", "--uses", "1", "--expires", "1d",
 		"--data-dir", dataDir)
 	invite := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
-	register := func(code string) (int, string) {
-		body := fmt.Sprintf(`{"username":"bob","password":"bob-secret-1","nickname":"小鲍","invite":%q}`, code)
-		resp, err := hc.Post(api+"/api/v1/register", "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatalf("register over HTTPS: %v", err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	resp, err := hc.Get(api + "/api/v1/server")
+	// As the pet's register dialog does: ask the server, then register with the code.
+	bobCfg := petConfig(t, "mqtts://"+h.Addr+":"+mqttsPort, "bob", "bob-secret-1", caFile)
+	info, err := chat.FetchServerInfo(ctx, bobCfg)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("GET /api/v1/server over HTTPS: %v", err)
 	}
-	info, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{`"registration":"invite"`, `"mqtt":"mqtts://` + h.Addr + ":" + mqttsPort + `"`,
-		`"ws":"wss://` + h.Addr + ":" + wssPort + `/mqtt"`} {
-		if !strings.Contains(string(info), want) {
-			t.Errorf("GET /api/v1/server: no %s in %s", want, info)
-		}
+	if !info.InviteRequired || info.MQTT != bobCfg.Server || info.WS != "wss://"+h.Addr+":"+wssPort+"/mqtt" {
+		t.Errorf("GET /api/v1/server: %+v", info)
 	}
-	if code, body := register("WRNG-CODE"); code != http.StatusForbidden || !strings.Contains(body, `"reason":"invite_unknown"`) {
-		t.Errorf("a wrong invite: %d %s, want 403 invite_unknown", code, body)
+	if _, err := chat.RegisterWith(ctx, bobCfg, chat.Signup{Nickname: "小鲍", Invite: "WRNG-CODE"}); !errors.Is(err, chat.ErrInviteInvalid) {
+		t.Errorf("a wrong invite: %v, want ErrInviteInvalid", err)
 	}
-	if code, body := register(invite); code != http.StatusCreated {
-		t.Fatalf("bob registers over HTTPS with invite %q: %d %s", invite, code, body)
+	if _, err := chat.RegisterWith(ctx, bobCfg, chat.Signup{Nickname: "小鲍", Invite: invite}); err != nil {
+		t.Fatalf("bob registers over HTTPS with invite %q: %v", invite, err)
 	}
 
 	aliceCfg := petConfig(t, "mqtts://"+h.Addr+":"+mqttsPort, "alice", "alice-secret-1", caFile)
@@ -216,6 +202,11 @@ func TestCloudHost(t *testing.T) {
 		return alice.status() != chat.StatusOnline && bob.status() != chat.StatusOnline
 	})
 	send(5, "offline")
+	// Restart only once both pets have failed to reconnect, so that they
+	// have to retry by themselves.
+	waitUntil(t, time.Minute, "both pets fail to reach the stopped broker", func() bool {
+		return alice.failedDials() > 0 && bob.failedDials() > 0
+	})
 
 	svc.Start()
 	waitUntil(t, time.Minute, "the restarted broker is ready", ready)
@@ -322,9 +313,10 @@ func petLog(t *testing.T) *slog.Logger {
 // pet is the pet's chat client and what it has seen.
 type pet struct {
 	*chat.Client
-	mu   sync.Mutex
-	seen map[string]bool // cids of messages shown
-	sent map[string]bool // own cids the server stored
+	mu     sync.Mutex
+	seen   map[string]bool // cids of messages shown
+	sent   map[string]bool // own cids the server stored
+	failed int             // connection attempts that found no server
 }
 
 func startPet(t *testing.T, ctx context.Context, cfg chat.Config) *pet {
@@ -342,6 +334,8 @@ func startPet(t *testing.T, ctx context.Context, cfg chat.Config) *pet {
 			p.seen[ev.Message.CID] = true
 		case ev.Type == chat.EventSendState && ev.SendState == chat.SendSent:
 			p.sent[ev.CID] = true
+		case ev.Type == chat.EventStatus && errors.Is(ev.Err, chat.ErrUnreachable):
+			p.failed++
 		}
 	})
 	t.Cleanup(func() { c.Close() })
@@ -352,6 +346,12 @@ func startPet(t *testing.T, ctx context.Context, cfg chat.Config) *pet {
 }
 
 func (p *pet) status() chat.Status { s, _ := p.Status(); return s }
+
+func (p *pet) failedDials() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.failed
+}
 
 func (p *pet) got(cids ...string) bool {
 	p.mu.Lock()
