@@ -82,6 +82,8 @@ type Broker struct {
 	tune         bool       // Options.TuneRuntime
 	gate         *conn.Gate // connections not logged in yet
 	refusedConns rateLog    // connections turned away at the gate
+
+	backplane Backplane // the other nodes of a cluster; nil on a single broker
 }
 
 // maxWritesPending bounds each connection's outbound queue (see New).
@@ -103,6 +105,9 @@ type Options struct {
 	Hooks []mqtt.Hook
 	// Version is what GET /api/v1/server reports ("dev" if empty).
 	Version string
+	// Backplane joins the broker to a cluster (package broker/cluster);
+	// nil runs a single broker.
+	Backplane Backplane
 }
 
 // New opens the data directory and prepares the broker; Start serves.
@@ -114,7 +119,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 		return nil, err
 	}
 	b := &Broker{cfg: cfg, log: opt.Logger, now: opt.Now, ready: make(chan struct{}), stop: make(chan struct{}),
-		tune: opt.TuneRuntime, gate: conn.NewGate(cfg.Limits.MaxPendingPerAddress, cfg.Limits.MaxPendingConnections)}
+		tune: opt.TuneRuntime, backplane: opt.Backplane, gate: conn.NewGate(cfg.Limits.MaxPendingPerAddress, cfg.Limits.MaxPendingConnections)}
 	if b.log == nil {
 		b.log = slog.Default()
 	}
@@ -166,6 +171,9 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	b.probeSlot = make(chan struct{}, 1)
 	b.store.ObserveCommits(b.metrics.committed)
 	b.sessions = newSessionIndex()
+	if b.backplane != nil {
+		b.sessions.tell(b.backplane.Interest)
+	}
 	if cfg.Web.Enabled {
 		if b.web, err = web.New(); err != nil {
 			b.store.Close()
@@ -354,9 +362,14 @@ func (b *Broker) reloadFromStore() {
 		b.log.Warn("reload directory", "error", err)
 		return
 	}
-	if !changed {
-		return
+	if changed {
+		b.directoryChanged(ch)
 	}
+}
+
+// directoryChanged disconnects removed users and users whose password
+// changed, after a reload.
+func (b *Broker) directoryChanged(ch directory.Change) {
 	removed, pwChanged := map[string]bool{}, map[string]bool{}
 	for _, u := range ch.RemovedUsers {
 		removed[u] = true

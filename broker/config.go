@@ -37,6 +37,7 @@ type Config struct {
 	Limits       LimitsConfig       `yaml:"limits"`
 	Sessions     SessionsConfig     `yaml:"sessions"`
 	Backups      BackupsConfig      `yaml:"backups"`
+	Cluster      ClusterConfig      `yaml:"cluster"`
 	LogLevel     string             `yaml:"log_level"` // debug, info, warn, error
 }
 
@@ -103,6 +104,50 @@ type LimitsConfig struct {
 	HTTPWriteTimeout Duration `yaml:"http_write_timeout"`  // a whole HTTP response
 	HTTPIdleTimeout  Duration `yaml:"http_idle_timeout"`   // a kept-alive HTTP connection between requests
 	HTTPMaxBodyBytes int      `yaml:"http_max_body_bytes"` // largest HTTP request body
+}
+
+// ClusterConfig joins the broker to a cluster of brokers over NATS
+// (docs/CLUSTER.md); without a name the broker runs alone.
+type ClusterConfig struct {
+	Name       string `yaml:"name"`        // the cluster's name, the same on every node
+	NodeID     string `yaml:"node_id"`     // this node's name, unique in the cluster
+	NATSListen string `yaml:"nats_listen"` // the embedded NATS server's route listener, host:port
+	NATSRoutes string `yaml:"nats_routes"` // the nodes' route listeners, nats://host:port,... (this node's may be among them)
+	NATSURL    string `yaml:"nats_url"`    // an external NATS cluster instead of the embedded server
+}
+
+// validate checks a cluster block; an empty one is a single broker.
+func (c ClusterConfig) validate() error {
+	if c.Name == "" {
+		if c.NodeID != "" || c.NATSListen != "" || c.NATSRoutes != "" || c.NATSURL != "" {
+			return errors.New("cluster: node_id, nats_listen, nats_routes and nats_url need cluster.name")
+		}
+		return nil
+	}
+	if !validClusterName(c.Name) || !validClusterName(c.NodeID) {
+		return errors.New("cluster: name and node_id must be 1-32 of a-z, 0-9, _ and -")
+	}
+	if (c.NATSURL == "") == (c.NATSListen == "") {
+		return errors.New("cluster: set nats_listen (the embedded NATS server) or nats_url (an external one), not both")
+	}
+	if c.NATSURL != "" && c.NATSRoutes != "" {
+		return errors.New("cluster: nats_routes are for the embedded NATS server, not with nats_url")
+	}
+	return nil
+}
+
+// validClusterName is a name that is one token of a NATS subject and a
+// directory name.
+func validClusterName(s string) bool {
+	if len(s) < 1 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // SessionsConfig sets how long the broker keeps what offline clients missed.
@@ -238,6 +283,12 @@ func (c Config) Validate() error {
 	}
 	if len(c.ServerName) > 64 || strings.ContainsAny(c.ServerName, "\n\r") {
 		return errors.New("server_name must be one line of at most 64 bytes")
+	}
+	if err := c.Cluster.validate(); err != nil {
+		return err
+	}
+	if c.Cluster.Name != "" && scheme == "" {
+		return errors.New("cluster: the nodes need one shared store: store: postgres://… (docs/CLUSTER.md)")
 	}
 	if c.Sessions.SessionExpiry < Duration(time.Minute) || c.Sessions.MessageExpiry < Duration(time.Minute) {
 		return errors.New("sessions: session_expiry and message_expiry must be at least 1m")

@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -293,7 +292,7 @@ func (h *chatHook) onPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 			h.b.reply(user, topics.Reply{ID: requests.PeekID(pk.Payload), Error: topics.Errorf(topics.CodeTooMany, "too many requests: slow down")})
 			return pk, packets.CodeSuccessIgnore
 		}
-		h.b.reply(user, h.b.requests.Handle(context.Background(), user, pk.Payload))
+		h.b.reply(user, h.b.handleRequest(user, pk.Payload))
 		return pk, packets.CodeSuccessIgnore // answered; nobody else reads requests
 	}
 	return pk, nil

@@ -30,6 +30,9 @@ import (
 // publishToSubscribers: the chat hook then tells mochi to ignore it.
 func (b *Broker) route(pk packets.Packet) {
 	b.deliverAll(pk, b.routeTargets(pk.TopicName))
+	if b.backplane != nil {
+		b.backplane.Forward(pk) // the other nodes' sessions (backplane.go)
+	}
 }
 
 // routeTargets is every delivery a message on topic gets.

@@ -23,6 +23,10 @@ type sessionIndex struct {
 type sessionShard struct {
 	mu sync.RWMutex
 	m  map[string][]*session // by user; a slice is replaced, never changed in place
+	// interest, when set, is told of a user's first session here and of
+	// the end of their last, under the lock so that the two stay in order
+	// (a cluster's backplane).
+	interest func(user string, on bool)
 }
 
 // session is one client id's entry; never changed once stored.
@@ -38,6 +42,13 @@ func newSessionIndex() *sessionIndex {
 		x.shards[i].m = map[string][]*session{}
 	}
 	return x
+}
+
+// tell sets the interest callback (before any session exists).
+func (x *sessionIndex) tell(interest func(user string, on bool)) {
+	for i := range x.shards {
+		x.shards[i].interest = interest
+	}
 }
 
 func (x *sessionIndex) shard(user string) *sessionShard {
@@ -103,7 +114,13 @@ func (sh *sessionShard) setLocked(user, id string, s *session) {
 	}
 	if len(next) == 0 {
 		delete(sh.m, user)
+		if sh.interest != nil && len(old) > 0 {
+			sh.interest(user, false)
+		}
 		return
+	}
+	if sh.interest != nil && len(old) == 0 {
+		sh.interest(user, true)
 	}
 	sh.m[user] = next
 }

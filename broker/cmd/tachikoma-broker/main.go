@@ -25,6 +25,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/broker/cluster"
 	"github.com/tachikoma-pet/tachikoma/broker/password"
 	"github.com/tachikoma-pet/tachikoma/broker/store"
 	_ "github.com/tachikoma-pet/tachikoma/broker/store/postgres" // store: postgres://…
@@ -94,7 +95,9 @@ func serveCmd() *cobra.Command {
 			}
 			f := c.Flags()
 			for name, dst := range map[string]*string{"mqtt-addr": &cfg.MQTTAddr, "ws-addr": &cfg.WSAddr,
-				"http-addr": &cfg.HTTPAddr, "acl-file": &cfg.ACLFile, "log-level": &cfg.LogLevel} {
+				"http-addr": &cfg.HTTPAddr, "acl-file": &cfg.ACLFile, "log-level": &cfg.LogLevel,
+				"cluster": &cfg.Cluster.Name, "node-id": &cfg.Cluster.NodeID, "nats-listen": &cfg.Cluster.NATSListen,
+				"nats-routes": &cfg.Cluster.NATSRoutes, "nats-url": &cfg.Cluster.NATSURL} {
 				if f.Changed(name) {
 					*dst, _ = f.GetString(name)
 				}
@@ -110,6 +113,11 @@ func serveCmd() *cobra.Command {
 	c.Flags().StringVar(&aclFile, "acl-file", "", "mosquitto-style ACL file granting extra topics")
 	c.Flags().StringVar(&logLevel, "log-level", def.LogLevel, "debug, info, warn or error")
 	c.Flags().StringVar(&logFormat, "log-format", "text", "text, or json (one object a line, for journald or a log shipper)")
+	c.Flags().String("cluster", "", "join the cluster of this name (docs/CLUSTER.md); empty: a single broker")
+	c.Flags().String("node-id", "", "this node's name in the cluster, unique")
+	c.Flags().String("nats-listen", "", "the embedded NATS server's route listener for the other nodes, HOST:PORT")
+	c.Flags().String("nats-routes", "", "every node's route listener, nats://HOST:PORT,...")
+	c.Flags().String("nats-url", "", "an external NATS cluster instead of the embedded server, nats://HOST:PORT")
 	c.Flags().StringVar(&pprofAddr, "pprof-addr", "", "serve Go's net/http/pprof profiles on this address, e.g. 127.0.0.1:6060 (empty: off; never expose it)")
 	return c
 }
@@ -161,9 +169,24 @@ func serve(cfg broker.Config, logFormat, pprofAddr string) error {
 	// SIGHUP reloads the TLS certificate (after a renewal) instead of ending the broker.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	b, err := broker.New(cfg, broker.Options{Logger: log, TuneRuntime: true, Version: version})
+	opt := broker.Options{Logger: log, TuneRuntime: true, Version: version}
+	var node *cluster.Node
+	if cfg.Cluster.Name != "" {
+		if node, err = cluster.Start(cfg.Cluster, cluster.Options{DataDir: cfg.DataDir, Logger: log}); err != nil {
+			return err
+		}
+		defer node.Close() // after the broker's Close
+		opt.Backplane = node
+	}
+	b, err := broker.New(cfg, opt)
 	if err != nil {
 		return err
+	}
+	if node != nil {
+		if err := node.Attach(b); err != nil {
+			b.Close()
+			return err
+		}
 	}
 	if err := b.Start(); err != nil {
 		b.Close()

@@ -1,0 +1,119 @@
+package broker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+// Backplane carries what route delivers on this node to the other nodes of
+// a cluster (package broker/cluster, docs/CLUSTER.md); a single broker has
+// none, and route then does nothing more than deliver locally.
+type Backplane interface {
+	// Forward hands the other nodes a message this node routed; they
+	// deliver it to their own sessions through Broker.DeliverForwarded.
+	Forward(pk packets.Packet)
+	// Interest tells the backplane that user now has a session on this
+	// node (on), or no longer has any.
+	Interest(user string, on bool)
+	// DirectoryChanged tells the other nodes to reload accounts, friends
+	// and rooms from the shared store now rather than at their next poll.
+	DirectoryChanged()
+}
+
+// DeliverForwarded delivers a message another node routed to the sessions
+// on this node that may read it, as route delivers its own.
+func (b *Broker) DeliverForwarded(pk packets.Packet) {
+	b.deliverAll(pk, b.routeTargets(pk.TopicName))
+}
+
+// ReloadDirectory reloads the directory from the store now: another node
+// changed it, maybe only friends or memberships, which the store's
+// generation does not count.
+func (b *Broker) ReloadDirectory() {
+	ch, err := b.dir.Reload(context.Background())
+	if err != nil {
+		b.log.Warn("reload directory", "error", err)
+		return
+	}
+	b.directoryChanged(ch)
+}
+
+// handleRequest answers a request. In a cluster, a room or user another
+// node has just created may not have reached this node's directory yet:
+// not found is answered after reloading it; and a change made here is
+// announced to the other nodes.
+func (b *Broker) handleRequest(user string, payload []byte) topics.Reply {
+	r := b.requests.Handle(context.Background(), user, payload)
+	if b.backplane == nil {
+		return r
+	}
+	if r.Error != nil && r.Error.Code == topics.CodeNotFound {
+		b.ReloadDirectory()
+		r = b.requests.Handle(context.Background(), user, payload)
+	}
+	if r.Error == nil && changesDirectory(payload) {
+		b.backplane.DirectoryChanged()
+	}
+	return r
+}
+
+// changesDirectory reports a request that may change accounts, friends or
+// rooms, which the other nodes of a cluster must then reload.
+func changesDirectory(payload []byte) bool {
+	var r struct {
+		Method string `json:"method"`
+	}
+	if json.Unmarshal(payload, &r) != nil {
+		return false
+	}
+	switch r.Method {
+	case topics.MethodFriendList, topics.MethodRoomList, topics.MethodRoomMembers, topics.MethodHistory,
+		topics.MethodProfileGet, topics.MethodAuthToken:
+		return false
+	}
+	return true
+}
+
+// EncodeForwarded is pk on the wire between nodes: an MQTT 5 PUBLISH, which
+// keeps every property a subscriber may be sent.
+func EncodeForwarded(pk packets.Packet) ([]byte, error) {
+	pk.ProtocolVersion = 5
+	pk.Mods = packets.Mods{AllowResponseInfo: true}
+	if pk.FixedHeader.Qos > 0 {
+		pk.PacketID = 1 // a PUBLISH above QoS 0 carries one; nobody acknowledges it
+	}
+	var buf bytes.Buffer
+	if err := pk.PublishEncode(&buf); err != nil {
+		return nil, fmt.Errorf("encode forwarded %s: %w", pk.TopicName, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// DecodeForwarded reads what EncodeForwarded wrote.
+func DecodeForwarded(wire []byte) (packets.Packet, error) {
+	pk := packets.Packet{ProtocolVersion: 5}
+	if len(wire) < 2 {
+		return pk, errors.New("forwarded message too short")
+	}
+	if err := pk.FixedHeader.Decode(wire[0]); err != nil {
+		return pk, fmt.Errorf("forwarded message: %w", err)
+	}
+	r := bytes.NewReader(wire[1:])
+	n, _, err := packets.DecodeLength(r)
+	if err != nil || n != r.Len() {
+		return pk, errors.New("forwarded message: bad length")
+	}
+	pk.FixedHeader.Remaining = n
+	if err := pk.PublishDecode(wire[len(wire)-n:]); err != nil {
+		return pk, fmt.Errorf("forwarded message: %w", err)
+	}
+	pk.PacketID = 0
+	return pk, nil
+}

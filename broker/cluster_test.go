@@ -1,0 +1,217 @@
+package broker_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
+	"github.com/tachikoma-pet/tachikoma/broker/cluster"
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+// clusterWait bounds how long a cluster takes to form on a loaded machine.
+const clusterWait = 60 * time.Second
+
+// node is one broker of a test cluster.
+type node struct {
+	*broker.Broker
+	n *cluster.Node
+}
+
+// startCluster runs n brokers on loopback, each a cluster node with an
+// embedded NATS server routed to the others, and waits until every node
+// has routes to all others. They share one PostgreSQL database.
+func startCluster(t *testing.T, n int) []node {
+	t.Helper()
+	db := pg.Need(t).NewDB(t)
+	addrs := make([]string, n)
+	routes := make([]string, n)
+	for i := range addrs {
+		addrs[i] = freeAddr(t)
+		routes[i] = "nats://" + addrs[i]
+	}
+	nodes := make([]node, n)
+	for i := range nodes {
+		cfg := testConfig(t.TempDir())
+		cfg.Store = db
+		cfg.Cluster = broker.ClusterConfig{Name: "test", NodeID: fmt.Sprintf("node%c", 'a'+i), NATSListen: addrs[i], NATSRoutes: strings.Join(routes, ",")}
+		nodes[i] = startNode(t, cfg)
+	}
+	deadline := time.Now().Add(clusterWait)
+	for _, nd := range nodes {
+		for len(nd.n.Peers()) < n-1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("cluster did not form: peers %v", nd.n.Peers())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return nodes
+}
+
+// startNode starts one cluster node as tachikoma-broker serve does.
+func startNode(t *testing.T, cfg broker.Config) node {
+	t.Helper()
+	log := brokertest.Logger(t, testLogLevel)
+	cn, err := cluster.Start(cfg.Cluster, cluster.Options{DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := broker.New(cfg, broker.Options{PasswordCost: &fastHash, Logger: log, Backplane: cn})
+	if err != nil {
+		cn.Close()
+		t.Fatal(err)
+	}
+	if err := cn.Attach(b); err != nil {
+		b.Close()
+		cn.Close()
+		t.Fatal(err)
+	}
+	if err := b.Start(); err != nil {
+		b.Close()
+		cn.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		b.Close()
+		cn.Close()
+	})
+	return node{b, cn}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitCluster polls cond until it holds or clusterWait passes.
+func waitCluster(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(clusterWait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, clusterWait)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestClusterChatsAsOneBroker: alice on node A and bob on node C chat in a
+// room, become friends, send DMs, see each other's presence and read the
+// same history, as on one broker.
+func TestClusterChatsAsOneBroker(t *testing.T) {
+	nodes := startCluster(t, 3)
+	a, c := nodes[0], nodes[2]
+	register(t, a.Broker, "alice", "bob", "carol")
+	for _, nd := range nodes {
+		waitCluster(t, "accounts on every node", func() bool { _, ok := nd.Directory().User("carol"); return ok })
+	}
+
+	bob := connect(t, c.Broker, "bob")
+	bob.sub(topics.Root + "/#")
+	alice := connect(t, a.Broker, "alice")
+	alice.sub(topics.Root + "/#")
+
+	lobby := topics.Room(topics.Lobby)
+	alice.pub(lobby, 1, `{"text":"大家好","cid":"a1"}`)
+	if m := expectChatFrom(t, bob, lobby, "alice"); m.Text != "大家好" {
+		t.Fatalf("bob got %+v in the lobby", m)
+	}
+	bob.pub(lobby, 1, `{"text":"hi alice","cid":"b1"}`)
+	if m := expectChatFrom(t, alice, lobby, "bob"); m.Text != "hi alice" {
+		t.Fatalf("alice got %+v in the lobby", m)
+	}
+
+	// A room alice creates on A, bob joins on C; carol on B is not in it.
+	carol := connect(t, nodes[1].Broker, "carol")
+	carol.sub(topics.Root + "/#")
+	alice.mustCall(topics.MethodRoomCreate, topics.Params{Room: "club"}, nil)
+	bob.mustCall(topics.MethodRoomJoin, topics.Params{Room: "club"}, nil)
+	club := topics.Room("club")
+	alice.pub(club, 1, `{"text":"俱乐部","cid":"a3"}`)
+	expectChatFrom(t, bob, club, "alice")
+	fence(alice, lobby, bob, carol)
+	for _, m := range carol.all() {
+		if m.Topic() == club {
+			t.Errorf("carol, not a member, got %s", m.Payload())
+		}
+	}
+	n := 0
+	for _, m := range bob.all() {
+		if m.Topic() == lobby && strings.Contains(string(m.Payload()), "大家好") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("bob got alice's lobby message %d times, want once", n)
+	}
+
+	// A friend request made on A reaches bob on C, who accepts it there.
+	alice.mustCall(topics.MethodFriendRequest, topics.Params{User: "bob"}, nil)
+	bob.expectEvent(topics.EventFriendRequest)
+	bob.mustCall(topics.MethodFriendAccept, topics.Params{User: "alice"}, nil)
+	alice.expectEvent(topics.EventFriendAccepted)
+	waitCluster(t, "friendship on node A", func() bool { return a.Directory().AreFriends("alice", "bob") })
+
+	dm := topics.DM("bob", "alice")
+	alice.pub(dm, 1, `{"text":"悄悄话","cid":"a2"}`)
+	got := expectChatFrom(t, bob, dm, "alice")
+	if got.Text != "悄悄话" || got.To != "bob" {
+		t.Fatalf("bob got DM %+v", got)
+	}
+	bob.pub(topics.DM("alice", "bob"), 1, `{"text":"收到","cid":"b2"}`)
+	expectChatFrom(t, alice, topics.DM("alice", "bob"), "bob")
+
+	// Presence: alice going and coming back on A is seen by bob on C.
+	alice.c.Disconnect(100)
+	expectPresence(t, bob, "alice", topics.Offline)
+	alice2 := connect(t, a.Broker, "alice")
+	expectPresence(t, bob, "alice", topics.Online)
+
+	// History read on either node is the same, ids included.
+	var ha, hc topics.History
+	waitCluster(t, "history on both nodes", func() bool {
+		alice2.mustCall(topics.MethodHistory, topics.Params{Peer: "bob"}, &ha)
+		bob.mustCall(topics.MethodHistory, topics.Params{Peer: "alice"}, &hc)
+		return len(ha.Messages) == 2 && slices.EqualFunc(ha.Messages, hc.Messages, func(x, y topics.Message) bool { return x.ID == y.ID && x.Text == y.Text })
+	})
+	if ha.Messages[0].ID <= ha.Messages[1].ID || ha.Messages[0].Text != "收到" {
+		t.Errorf("history not newest first: %+v", ha.Messages)
+	}
+}
+
+// expectPresence waits for c to be told that user's status is status.
+func expectPresence(t *testing.T, c *client, user, status string) {
+	t.Helper()
+	if c.next(func(m paho.Message) bool {
+		var p topics.Presence
+		return m.Topic() == topics.PresenceTopic(user) && json.Unmarshal(m.Payload(), &p) == nil && p.Status == status
+	}) == nil {
+		t.Fatalf("%s: %s never %s; got %v", c.user, user, status, c.received())
+	}
+}
+
+// expectChatFrom waits for a chat message from sender on topic.
+func expectChatFrom(t *testing.T, c *client, topic, sender string) topics.Message {
+	t.Helper()
+	var msg topics.Message
+	if c.next(func(m paho.Message) bool {
+		return m.Topic() == topic && json.Unmarshal(m.Payload(), &msg) == nil && msg.From == sender
+	}) == nil {
+		t.Fatalf("%s: nothing from %s on %s; got %v", c.user, sender, topic, c.received())
+	}
+	return msg
+}
