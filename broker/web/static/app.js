@@ -363,8 +363,9 @@ function receive(c, m) {
     const i = c.messages.findIndex((x) => x.cid === m.cid && !x.id);
     if (i >= 0) c.messages.splice(i, 1);
   }
+  const follow = mine || nearEnd();
   add(c, m);
-  if (c.key === state.active) renderMessages(true);
+  if (c.key === state.active) renderMessages(follow);
   if (mine) return;
   if (c.key !== state.active || document.hidden) { c.unread++; renderLists(); }
   const mention = c.kind === 'dm' || m.text.includes('@' + state.me) || (state.nick && m.text.includes('@' + state.nick));
@@ -518,6 +519,8 @@ function timeText(ts) {
 }
 
 function scrollToEnd() { const box = $('messages'); box.scrollTop = box.scrollHeight; }
+// nearEnd: the reader is at the newest messages (so a new one scrolls into view).
+function nearEnd() { const box = $('messages'); return box.scrollHeight - box.scrollTop - box.clientHeight < 60; }
 
 function renderMessages(toEnd, keepPlace) {
   const c = state.convs.get(state.active);
