@@ -2,12 +2,24 @@ package broker_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 
-	"github.com/chromedp/chromedp"
+	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -28,6 +40,50 @@ func evaluate(t *testing.T, ctx context.Context, what, script string) {
 
 // messageTexts is a script giving the open conversation's texts, oldest first.
 const messageTexts = `[...document.querySelectorAll('#message-list .msg .text')].map(e => e.textContent)`
+
+// TestWebNotificationsInBrowser: with the permission granted, a DM that
+// arrives while the tab is hidden raises a page notification with the
+// sender and the text; while the tab is visible, the pet's bubble is enough.
+func TestWebNotificationsInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
+	befriend(t, bob, alice)
+	alice.c.Disconnect(0)
+
+	origin := "http://" + b.HTTPAddr()
+	ctx, waitJS, run := openBrowser(t, origin+"/")
+	if _, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "notifications"}, Setting: browser.PermissionSettingGranted,
+		Origin: origin}); err != nil {
+		t.Fatalf("grant notifications: %v", err)
+	}
+	webLogin(run, waitJS, "alice")
+	waitJS("permission granted", `Notification.permission === 'granted'`)
+	// Count what the page shows through the real API.
+	evaluate(t, ctx, "notification spy", `(() => {
+		window.shown = [];
+		const Real = window.Notification;
+		window.Notification = class extends Real {
+			constructor(title, options) { super(title, options); window.shown.push({ title, body: options.body, tag: options.tag }); }
+		};
+		return true;
+	})()`)
+
+	bob.pub(topics.DM("alice", "bob"), 1, "visible tab")
+	waitJS("DM in the bubble", `document.getElementById('bubble-text').textContent === 'visible tab'`)
+	evaluate(t, ctx, "no notification in a visible tab", `window.shown.length === 0`)
+
+	evaluate(t, ctx, "hide the tab", `(() => {
+		Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+		Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+		document.dispatchEvent(new Event('visibilitychange'));
+		return document.hidden;
+	})()`)
+	bob.pub(topics.DM("alice", "bob"), 1, "你在吗？tab hidden")
+	waitJS("a notification", `window.shown.length === 1 && window.shown[0].title === 'bob' &&
+		window.shown[0].body === '你在吗？tab hidden' && window.shown[0].tag === 'u:bob'`)
+}
 
 // TestWebDMHistoryPagingInBrowser: scrolling a DM conversation to the top
 // loads the older pages, each once, in order; a DM arriving meanwhile goes
@@ -67,4 +123,56 @@ func TestWebDMHistoryPagingInBrowser(t *testing.T) {
 	evaluate(t, ctx, "scroll to the top again", scrollUp)
 	waitJS("the whole conversation, each message once", fmt.Sprintf(`JSON.stringify(%s) === %q &&
 		document.getElementById('older').hidden`, messageTexts, texts(0, len(want))))
+}
+
+// TestWebOverHTTPSInBrowser: with TLS configured the page, its assets and
+// the MQTT WebSocket (wss, same origin) work in a browser that trusts only
+// the test certificate's key.
+func TestWebOverHTTPSInBrowser(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	var pool *x509.CertPool
+	cfg.TLS.CertFile, cfg.TLS.KeyFile, pool = brokertest.SelfSigned(t)
+	b := startBroker(t, cfg)
+	register(t, b, "alice", "bob")
+	withTLS := func(o *paho.ClientOptions) { o.SetTLSConfig(&tls.Config{RootCAs: pool}) }
+	bob, err := dial(t, "ssl://"+b.MQTTAddr(), "bob", "bob-password", "bob-tls", withTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := dial(t, "ssl://"+b.MQTTAddr(), "alice", "alice-password", "alice-tls", withTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	befriend(t, bob, alice)
+	alice.c.Disconnect(0)
+
+	pemBytes, err := os.ReadFile(cfg.TLS.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(pemBytes)
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spki := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
+	url := "https://" + b.HTTPAddr() + "/"
+	ctx, waitJS, run := openBrowser(t, url,
+		chromedp.Flag("ignore-certificate-errors-spki-list", base64.StdEncoding.EncodeToString(spki[:])))
+	evaluate(t, ctx, "the page over https", `location.protocol === 'https:'`)
+	webLogin(run, waitJS, "alice")
+	waitJS("bob in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]')`)
+	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
+
+	bob.sub(topics.DM("bob", "alice"))
+	bob.pub(topics.DM("alice", "bob"), 1, "over wss 加密")
+	waitJS("bob's DM", messageTexts+`.includes('over wss 加密')`)
+	run("reply", chromedp.SendKeys("#input", "收到 over wss"+kb.Enter))
+	if m := bob.expectChat(topics.DM("bob", "alice")); m.Text != "收到 over wss" || m.From != "alice" {
+		t.Fatalf("bob received %+v", m)
+	}
+	loaded, err := chromedp.Run(ctx, chromedp.Evaluate[string](`performance.getEntriesByType('resource').map(e => e.name).join(' ')`))
+	if err != nil || !strings.Contains(loaded, "https://"+b.HTTPAddr()+"/static/") || strings.Contains(loaded, "http://") {
+		t.Fatalf("the page's resources: %q, %v", loaded, err)
+	}
 }

@@ -221,10 +221,10 @@ func TestWebRegisterWithInviteInBrowser(t *testing.T) {
 	}
 }
 
-// openBrowser opens url in headless chromium with a Chinese UI language. It
-// returns the tab's context, a wait for a JavaScript condition (failing with
-// the page's text and console) and a runner of actions.
-func openBrowser(t *testing.T, url string) (context.Context, func(what, expr string), func(what string, actions ...chromedp.Action[chromedp.Void])) {
+// openBrowser opens url in headless chromium with a Chinese UI language (and
+// extra options). It returns the tab's context, a wait for a JavaScript
+// condition (failing with the page's text and console) and a runner of actions.
+func openBrowser(t *testing.T, url string, extra ...chromedp.ExecAllocatorOption) (context.Context, func(what, expr string), func(what string, actions ...chromedp.Action[chromedp.Void])) {
 	t.Helper()
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -232,6 +232,7 @@ func openBrowser(t *testing.T, url string) (context.Context, func(what, expr str
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
 		chromedp.WindowSize(1000, 700), chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN"), chromedp.Env("LANGUAGE=zh_CN"))
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancelTab := chromedp.NewContext(actx)
