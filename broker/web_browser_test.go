@@ -183,7 +183,8 @@ func TestWebRegisterWithInviteInBrowser(t *testing.T) {
 	note := `document.getElementById('server-note').textContent`
 	loginErr := `document.getElementById('login-error').textContent`
 	run("register mode", chromedp.Click("#mode"))
-	waitJS("invite field and note", `!document.getElementById('invite-row').hidden && `+note+` === '该服务器需要管理员发的邀请码才能注册。'`)
+	waitJS("invite field and notes", `!document.getElementById('invite-row').hidden &&
+		`+note+` === '该服务器需要管理员发的邀请码才能注册。\n该服务器的新账号需要管理员审核。'`)
 	run("wrong invite", chromedp.SendKeys("#username", "fay"), chromedp.SendKeys("#password", "fay-password"),
 		chromedp.SendKeys("#invite-code", "WRONG-CODE"), chromedp.Click("#login-button"))
 	waitJS("wrong invite refused", loginErr+` === '邀请码无效（输错了，或已被撤销）。'`)

@@ -79,9 +79,11 @@ func TestRegisterView(t *testing.T) {
 	}{
 		{"unknown server", nil, nil, registerForm{}},
 		{"open", &chat.ServerInfo{Registration: "open"}, nil, registerForm{}},
-		{"invite", invite, nil, registerForm{invite: true, note: i18n.ChatInviteNote}},
-		{"approval", &chat.ServerInfo{Registration: "open", Approval: true}, nil, registerForm{note: i18n.ChatApprovalNote}},
-		{"closed", &chat.ServerInfo{Registration: "closed"}, nil, registerForm{note: i18n.ChatErrRegOff}},
+		{"invite", invite, nil, registerForm{invite: true, notes: string(i18n.ChatInviteNote)}},
+		{"approval", &chat.ServerInfo{Registration: "open", Approval: true}, nil, registerForm{notes: string(i18n.ChatApprovalNote)}},
+		{"invite and approval", &chat.ServerInfo{Registration: "invite", InviteRequired: true, Approval: true}, nil,
+			registerForm{invite: true, notes: string(i18n.ChatInviteNote) + "\n" + string(i18n.ChatApprovalNote)}},
+		{"closed", &chat.ServerInfo{Registration: "closed"}, nil, registerForm{notes: string(i18n.ChatErrRegOff)}},
 		{"refused for an invite", nil, &chat.Error{Kind: chat.ErrInviteNeeded}, registerForm{invite: true}},
 		{"invite used up", &chat.ServerInfo{Registration: "open"}, &chat.Error{Kind: chat.ErrInviteUsedUp}, registerForm{invite: true}},
 		{"name taken", nil, &chat.Error{Kind: chat.ErrNameTaken}, registerForm{}},
@@ -91,9 +93,11 @@ func TestRegisterView(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 		}
 	}
-	for _, l := range []i18n.Lang{i18n.English, i18n.Chinese} {
-		if l.T(i18n.ChatInvite) == "" || l.T(i18n.ChatInviteNote) == "" {
-			t.Errorf("%v: invite wording missing", l)
-		}
+	both := registerView(&chat.ServerInfo{Registration: "invite", InviteRequired: true, Approval: true}, nil)
+	if got := both.noteText(i18n.Chinese); got != "该服务器需要管理员发的邀请码才能注册。\n该服务器的新账号需要管理员审核。" {
+		t.Errorf("Chinese notes: %q", got)
+	}
+	if l := i18n.English; l.T(i18n.ChatInvite) != "Invite code" || !strings.Contains(both.noteText(l), "approval") {
+		t.Errorf("English wording: %q %q", l.T(i18n.ChatInvite), both.noteText(l))
 	}
 }

@@ -110,6 +110,11 @@ func (d *loginDialog) build(server, user string) error {
 	d.note.SetXAlign(0)
 	grid.Attach(d.note, 1, row, 1, 1)
 	row++
+	// Register mode's rows stay out of ShowAll, so that the login form is
+	// sized without them.
+	for _, w := range []gtk.IWidget{d.nick, d.nickLabel, d.invite, d.inviteLabel, d.note} {
+		w.ToWidget().SetNoShowAll(true)
+	}
 	d.remember, _ = gtk.CheckButtonNewWithLabel(l.T(i18n.ChatRemember))
 	d.remember.SetActive(d.c.settings().Remember)
 	grid.Attach(d.remember, 1, row, 1, 1)
@@ -161,12 +166,10 @@ func (d *loginDialog) applyForm() {
 	f := registerView(d.info, d.lastErr)
 	d.invite.SetVisible(on && f.invite)
 	d.inviteLabel.SetVisible(on && f.invite)
-	text := ""
-	if f.note != "" {
-		text = d.c.app.Lang().T(f.note)
-	}
+	text := f.noteText(d.c.app.Lang())
 	d.note.SetText(text)
 	d.note.SetVisible(on && text != "")
+	d.dlg.Resize(1, 1) // shrink to fit when rows went away
 }
 
 // askServer fetches GET /api/v1/server for the address typed, once per
@@ -268,7 +271,11 @@ func (d *loginDialog) submit() {
 			}
 			if err != nil {
 				d.setMessage(d.c.errorText(err))
-				d.focusFirstEmpty()
+				if d.invite.GetVisible() && registerView(nil, err).invite {
+					d.invite.GrabFocus() // selects the code, to retype it
+				} else {
+					d.focusFirstEmpty()
+				}
 				return
 			}
 			if reg.Pending { // nothing to log in to yet: say so, and offer the login form

@@ -2,6 +2,7 @@ package chatui
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/chat"
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
@@ -11,7 +12,7 @@ import (
 // server: the invite field, and a note on how the server registers people.
 type registerForm struct {
 	invite bool
-	note   i18n.Key // "" for none
+	notes  string // i18n keys, one per line ("" for none); comparable for tests
 }
 
 // registerView decides the form from the server's answer to
@@ -20,20 +21,37 @@ type registerForm struct {
 // the field even when it could not say so beforehand.
 func registerView(info *chat.ServerInfo, lastErr error) registerForm {
 	var f registerForm
-	if info != nil {
-		switch {
-		case info.Registration == "closed":
-			f.note = i18n.ChatErrRegOff
-		case info.InviteRequired:
-			f.invite, f.note = true, i18n.ChatInviteNote
-		case info.Approval:
-			f.note = i18n.ChatApprovalNote
+	var notes []string
+	switch {
+	case info == nil:
+	case info.Registration == "closed":
+		notes = append(notes, string(i18n.ChatErrRegOff))
+	default:
+		if info.InviteRequired {
+			f.invite = true
+			notes = append(notes, string(i18n.ChatInviteNote))
+		}
+		if info.Approval {
+			notes = append(notes, string(i18n.ChatApprovalNote))
 		}
 	}
+	f.notes = strings.Join(notes, "\n")
 	for _, k := range []error{chat.ErrInviteNeeded, chat.ErrInviteInvalid, chat.ErrInviteExpired, chat.ErrInviteUsedUp} {
 		if errors.Is(lastErr, k) {
 			f.invite = true
 		}
 	}
 	return f
+}
+
+// noteText is the form's notes in language l.
+func (f registerForm) noteText(l i18n.Lang) string {
+	if f.notes == "" {
+		return ""
+	}
+	var lines []string
+	for _, k := range strings.Split(f.notes, "\n") {
+		lines = append(lines, l.T(i18n.Key(k)))
+	}
+	return strings.Join(lines, "\n")
 }

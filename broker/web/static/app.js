@@ -127,14 +127,14 @@ const registration = { server: null, inviteAsked: false, note: '' };
 function applyRegisterForm(reg) {
   const info = registration.server || {};
   $('invite-row').hidden = !(reg && (info.invite_required || registration.inviteAsked));
-  let note = registration.note;
-  if (!note && reg) {
-    if (info.registration === 'closed') note = 'register.closed';
-    else if (info.invite_required) note = 'register.inviteNote';
-    else if (info.approval) note = 'register.approvalNote';
+  const notes = registration.note ? [registration.note] : [];
+  if (!notes.length && reg) {
+    if (info.registration === 'closed') notes.push('register.closed');
+    if (info.invite_required) notes.push('register.inviteNote');
+    if (info.approval && info.registration !== 'closed') notes.push('register.approvalNote');
   }
-  $('server-note').textContent = note ? t(note) : '';
-  $('server-note').hidden = !note;
+  $('server-note').textContent = notes.map(t).join('\n');
+  $('server-note').hidden = !notes.length;
 }
 
 async function fetchServerInfo() {
