@@ -306,19 +306,32 @@ func (s *SQLite) EachCID(ctx context.Context, sender string, each func(cid strin
 		return fmt.Errorf("cids of %s: %w", sender, err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var cid string
-		if err := rows.Scan(&cid); err != nil {
-			return fmt.Errorf("cids of %s: %w", sender, err)
-		}
-		if !each(cid) {
-			return nil
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := EachString(rows, each); err != nil {
 		return fmt.Errorf("cids of %s: %w", sender, err)
 	}
 	return nil
+}
+
+// Rows is what database/sql's and pgx's query results have in common.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// EachString calls each with the one string column of every row until
+// each returns false.
+func EachString(rows Rows, each func(string) bool) error {
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return err
+		}
+		if !each(v) {
+			return nil
+		}
+	}
+	return rows.Err()
 }
 
 // FindByCID returns the id of sender's stored message with cid, or 0.

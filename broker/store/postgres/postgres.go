@@ -509,16 +509,7 @@ func (s *Store) EachCID(ctx context.Context, sender string, each func(cid string
 		return fmt.Errorf("cids of %s: %w", sender, err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var cid string
-		if err := rows.Scan(&cid); err != nil {
-			return fmt.Errorf("cids of %s: %w", sender, err)
-		}
-		if !each(cid) {
-			return nil
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := store.EachString(rows, each); err != nil {
 		return fmt.Errorf("cids of %s: %w", sender, err)
 	}
 	return nil
