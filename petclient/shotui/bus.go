@@ -106,7 +106,7 @@ func (u *UI) deliver(ctx context.Context, req petbus.ShotRequest, p picked) (pet
 				}
 			} else {
 				u.log.Info("screenshot saved", "path", path)
-				u.opts.Say(u.app.Lang().F(i18n.ShotSaved, path))
+				u.tell(u.app.Lang().F(i18n.ShotSaved, path), p.img)
 			}
 			return false
 		})

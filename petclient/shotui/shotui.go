@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gotk3/gotk3/cairo"
 	"github.com/gotk3/gotk3/gdk"
@@ -43,17 +44,22 @@ type Host interface {
 type Options struct {
 	Logger *slog.Logger
 	Dir    string // where saved shots go; "" = Pictures/Screenshots
-	// Say tells the user what happened; nil: a desktop notification.
+	// Say tells the user what happened when no pet can say it; nil: a
+	// desktop notification.
 	Say func(text string)
 	// FS is where shots are saved; nil: the real file system.
 	FS shot.FS
+	// Pets puts "Copied!" and "Saved to …" in a bubble by the pet with a
+	// thumbnail; nil or no pet shown: Say.
+	Pets Pets
 }
 
 // UI is the screenshot tool's GTK side.
 type UI struct {
-	app  Host
-	opts Options
-	log  *slog.Logger
+	app    Host
+	opts   Options
+	log    *slog.Logger
+	bubble *sayBubble // made with the first thing said
 }
 
 // shown is the overlay on screen, if any: one at a time, whoever asked.
@@ -125,7 +131,21 @@ func grab() (*image.RGBA, shot.Layout, error) {
 
 func (u *UI) fail(err error) {
 	u.log.Warn("screenshot failed", "err", err)
-	u.opts.Say(u.app.Lang().F(i18n.ShotFailed, err.Error()))
+	u.tell(u.app.Lang().F(i18n.ShotFailed, err.Error()), nil)
+}
+
+// tell has the pet say text with a thumbnail of img (nil: none), or
+// notifies when no pet is on the screen.
+func (u *UI) tell(text string, img *image.RGBA) {
+	if u.opts.Pets != nil {
+		if u.bubble == nil {
+			u.bubble = newSayBubble(u, u.opts.Pets)
+		}
+		if u.bubble.say(text, img, u.opts.Pets.Pets()) {
+			return
+		}
+	}
+	u.opts.Say(text)
 }
 
 // Full saves the whole screen and copies it to the clipboard.
@@ -210,7 +230,7 @@ func (u *UI) copy(img *image.RGBA) bool {
 	}
 	cb.SetImage(pb)
 	cb.Store() // a clipboard manager keeps it after the pet quits
-	u.opts.Say(u.app.Lang().T(i18n.ShotCopied))
+	u.tell(u.app.Lang().T(i18n.ShotCopied), img)
 	return true
 }
 
@@ -226,7 +246,7 @@ func (u *UI) save(img *image.RGBA, output string, then func(path string, err err
 				u.fail(err)
 			} else {
 				u.log.Info("screenshot saved", "path", path)
-				u.opts.Say(u.app.Lang().F(i18n.ShotSaved, path))
+				u.tell(u.app.Lang().F(i18n.ShotSaved, path), img)
 			}
 			if then != nil {
 				then(path, err)
@@ -618,6 +638,10 @@ func (o *overlay) editText() {
 	x, y := o.logical(o.ctl.TextAt)
 	o.fixed.Put(e, x, y)
 	e.Connect("activate", func() { o.endText(true) })
+	e.Connect("changed", func() {
+		text, _ := e.GetText()
+		o.u.log.Debug("screenshot text typed", "runes", utf8.RuneCountInString(text))
+	})
 	e.ShowAll()
 	e.GrabFocus()
 	focusIn(&e.Widget)

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +66,13 @@ func TestScreenshotAnnotate(t *testing.T) {
 	s.xdotool("key", "t")
 	s.xdotool("mousemove", "530", "280", "click", "1")
 	logged("screenshot text entry shown", 1)
-	s.xdotool("type", "你好")
+	// The characters get keys of their own first: xdotool would remap a
+	// spare key for each and undo it, racing the pet reading the key.
+	s.run(nil, "xmodmap", "-e", "keycode 200 = U4F60", "-e", "keycode 201 = U597D")
+	s.xdotool("type", "你")
+	logged("screenshot text typed\" component=screenshot runes=1", 1)
+	s.xdotool("type", "好")
+	logged("screenshot text typed\" component=screenshot runes=2", 1)
 	s.xdotool("key", "Return")
 	logged("screenshot text drawn", 1)
 	s.xdotool("key", "Return")
@@ -113,6 +120,29 @@ func TestScreenshotAnnotate(t *testing.T) {
 		t.Errorf("text drawn as %q, want 2 runes and no unknown glyphs", m)
 	}
 
+	// The pet says so in a bubble with a thumbnail holding the red box.
+	bubble := regexp.MustCompile(`screenshot bubble drawn.* text="?已复制！"? unknown_glyphs=(\d+) thumb=true x=(\d+) y=(\d+) w=(\d+) h=(\d+)`)
+	var br []string
+	waitFor(t, 15*time.Second, "the pet's bubble with a thumbnail", func() bool {
+		br = bubble.FindStringSubmatch(s.logOf("pet"))
+		return br != nil
+	}, func() string { return tail(s.logOf("pet"), 20) })
+	if br[1] != "0" {
+		t.Errorf("the bubble draws %s glyphs as boxes", br[1])
+	}
+	area := image.Rect(atoi(t, br[2]), atoi(t, br[3]), atoi(t, br[2])+atoi(t, br[4]), atoi(t, br[3])+atoi(t, br[5]))
+	waitFor(t, 15*time.Second, "the thumbnail's red box in the bubble", func() bool {
+		img, n := s.screenshot(), 0
+		for y := area.Min.Y; y < area.Max.Y; y++ {
+			for x := area.Min.X; x < area.Max.X; x++ {
+				if reddish(img.RGBAAt(x, y)) {
+					n++
+				}
+			}
+		}
+		return n >= 20
+	})
+
 	// Pin: the same pixels where they were, closed by Esc.
 	openOverlay()
 	s.xdotool("mousemove", "510", "210", "mousedown", "1")
@@ -132,6 +162,15 @@ func TestScreenshotAnnotate(t *testing.T) {
 	waitFor(t, 15*time.Second, "the screen without the pin's frame", func() bool {
 		return s.screenshot().RGBAAt(509, 209) == want.RGBAAt(9, 9)
 	})
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func reddish(c color.RGBA) bool { return c.R > 150 && c.G < 120 && c.B < 120 }
