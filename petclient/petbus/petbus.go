@@ -100,22 +100,26 @@ func Connect() (*dbus.Conn, error) {
 
 // Serve exports pet on conn and takes BusName. When another pet owns the
 // name it returns an error and exports nothing (the first pet answers).
+// Method tables, not conn.Export: Export finds methods by reflection, which
+// makes the linker keep every exported method of every type in the pet.
 func Serve(conn *dbus.Conn, pet Pet) error {
 	obj := &object{pet: pet, ctx: conn.Context()}
-	if err := conn.Export(obj, Path, Interface); err != nil {
+	if err := conn.ExportMethodTable(map[string]any{"Screenshot": obj.Screenshot}, Path, Interface); err != nil {
 		return fmt.Errorf("export %s: %w", Path, err)
 	}
-	xml := introspect.IntrospectDeclarationString + "<node>" + introspect.IntrospectDataString + introspection + "</node>"
-	if err := conn.Export(introspect.Introspectable(xml), Path, "org.freedesktop.DBus.Introspectable"); err != nil {
+	xml := introspect.Introspectable(introspect.IntrospectDeclarationString + "<node>" + introspect.IntrospectDataString +
+		introspection + "</node>")
+	if err := conn.ExportMethodTable(map[string]any{"Introspect": xml.Introspect}, Path,
+		"org.freedesktop.DBus.Introspectable"); err != nil {
 		return fmt.Errorf("export introspection: %w", err)
 	}
 	reply, err := conn.RequestName(BusName, dbus.NameFlagDoNotQueue)
 	if err != nil {
-		conn.Export(nil, Path, Interface)
+		conn.ExportMethodTable(nil, Path, Interface)
 		return fmt.Errorf("take %s: %w", BusName, err)
 	}
 	if reply != dbus.RequestNameReplyPrimaryOwner && reply != dbus.RequestNameReplyAlreadyOwner {
-		conn.Export(nil, Path, Interface)
+		conn.ExportMethodTable(nil, Path, Interface)
 		return fmt.Errorf("another pet already owns %s", BusName)
 	}
 	return nil
