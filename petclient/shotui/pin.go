@@ -3,11 +3,14 @@ package shotui
 import (
 	"image"
 	"math"
+	"strings"
 
 	"github.com/gotk3/gotk3/cairo"
 	"github.com/gotk3/gotk3/gdk"
+	"github.com/gotk3/gotk3/glib"
 	"github.com/gotk3/gotk3/gtk"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/glyphs"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
 )
@@ -163,6 +166,8 @@ func (p *pin) setZoom(z float64) {
 	}
 	p.zoom = z
 	p.resize()
+	w, h := p.size()
+	p.u.log.Debug("screenshot pin zoomed", "zoom", z, "w", w, "h", h)
 	p.win.QueueDraw()
 }
 
@@ -218,6 +223,14 @@ func (p *pin) popup(ev *gdk.Event) {
 			mi.Connect("activate", func() { do() })
 			m.Append(mi)
 		}
+		// The GUI tests read what the menu shows.
+		m.Connect("map", func() {
+			glib.IdleAdd(func() bool {
+				g := glyphs.InWidget(m)
+				p.u.log.Debug("screenshot pin menu shown", "unknown_glyphs", g.Unknown, "text", strings.Fields(g.Text))
+				return false
+			})
+		})
 		m.ShowAll()
 		p.menu = m
 	}

@@ -156,6 +156,18 @@ func TestScreenshotAnnotate(t *testing.T) {
 		return xshottest.Diff(img, image.Pt(510, 210), shot.Crop(want, image.Rect(10, 10, 70, 50))) == nil &&
 			img.RGBAAt(509, 209) != want.RGBAAt(9, 9) // the pin's frame
 	})
+	// Its menu in Chinese, then the wheel zooms it.
+	s.xdotool("mousemove", "540", "230", "click", "3")
+	logged("screenshot pin menu shown", 1)
+	if m := regexp.MustCompile(`screenshot pin menu shown.* unknown_glyphs=(\d+) text="?\[([^\]]*)\]`).FindStringSubmatch(s.logOf("pet")); m == nil || m[1] != "0" || m[2] != "复制 保存 关闭" {
+		t.Errorf("the pin's menu: %q", m)
+	}
+	s.xdotool("key", "Escape") // closes the menu only
+	s.xdotool("click", "4")
+	logged("screenshot pin zoomed\" component=screenshot zoom=1.1 w=66 h=44", 1)
+	if search(shotPin) == "" {
+		t.Fatal("the pin closed with its menu")
+	}
 	s.xdotool("key", "Escape")
 	waitFor(t, 15*time.Second, "the pin to close on Esc", func() bool { return search(shotPin) == "" },
 		func() string { return tail(s.logOf("pet"), 30) })
