@@ -9,7 +9,7 @@ import (
 // Backup writes a consistent copy of the data dir's database and token key to
 // the file to, while a broker may be running on dir.
 func Backup(ctx context.Context, dir, to string) (store.BackupInfo, error) {
-	return store.Backup(ctx, dir, to, tokenKeyFile)
+	return store.Backup(ctx, dir, to, store.TokenKeyFile)
 }
 
 // Restore makes dir a data dir holding the backup file; a non-empty dir is

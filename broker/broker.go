@@ -133,7 +133,8 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	if opt.PasswordCost != nil {
 		b.hashCost = *opt.PasswordCost
 	}
-	// The data dir holds the token key (and SQLite's file) whichever store.
+	// The data dir is made whichever the store: it holds more than SQLite's
+	// file (backups, certificates).
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
@@ -145,7 +146,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 		b.store.Close()
 		return nil, err
 	}
-	if b.tokenKey, err = loadTokenKey(cfg.DataDir); err != nil {
+	if b.tokenKey, err = b.store.TokenKey(context.Background()); err != nil {
 		b.store.Close()
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 // TestChatOnPostgreSQL runs the whole chat path on a PostgreSQL store:
 // registration, friends, a DM, room chat and history, then a second broker
 // with its own data dir on the same database sees the same accounts and
-// history, as a cluster's nodes do.
+// history and token key, as a cluster's nodes do.
 func TestChatOnPostgreSQL(t *testing.T) {
 	url := pg.Need(t).NewDB(t)
 	cfg := testConfig(t.TempDir())
@@ -61,7 +61,10 @@ func TestChatOnPostgreSQL(t *testing.T) {
 	cfg2 := testConfig(t.TempDir())
 	cfg2.Store = url
 	b2 := startBroker(t, cfg2)
-	carol := dialOK(t, b2.MQTTAddr(), "bob", "bobpass12")
+	// A resume token node 1 issued logs in on node 2: the key is the store's.
+	var tok topics.Token
+	bob.mustCall(topics.MethodAuthToken, struct{}{}, &tok)
+	carol := dialOK(t, b2.MQTTAddr(), "bob", tok.Token)
 	var h2 topics.History
 	carol.mustCall(topics.MethodHistory, topics.Params{Peer: "alice"}, &h2)
 	if len(h2.Messages) != 1 || h2.Messages[0].ID != dmID {

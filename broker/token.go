@@ -2,13 +2,10 @@ package broker
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -19,39 +16,15 @@ import (
 // queue for minutes. A client that has logged in once asks for a token
 // (request auth.token) and sends it as its password from then on. A token is
 // an HMAC over the username, an expiry and a fingerprint of the current
-// password hash, under a key kept in the data dir: it cannot be forged
+// password hash, under the store's key (Store.TokenKey): it cannot be forged
 // without the key, names one user only, expires, and dies with a password
 // change. It reveals nothing about the password.
 const (
 	tokenPrefix   = "tk1."
 	tokenLifetime = 30 * 24 * time.Hour
-	tokenKeyFile  = "token.key"
 )
 
 var errBadToken = errors.New("invalid or expired token")
-
-// loadTokenKey reads the signing key, creating it on first start.
-func loadTokenKey(dir string) ([]byte, error) {
-	path := filepath.Join(dir, tokenKeyFile)
-	key, err := os.ReadFile(path)
-	if err == nil {
-		if len(key) != 32 {
-			return nil, fmt.Errorf("%s: want 32 bytes, found %d (delete it to make a new key; issued tokens stop working)", path, len(key))
-		}
-		return key, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	key = make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path, key, 0o600); err != nil {
-		return nil, fmt.Errorf("token key: %w", err)
-	}
-	return key, nil
-}
 
 func (b *Broker) tokenMAC(user string, expiry int64, pwhash string) string {
 	fp := sha256.Sum256([]byte(pwhash))

@@ -16,6 +16,10 @@ type Store interface {
 	// Generation changes whenever accounts, passwords or rooms change,
 	// whoever changed them; the broker polls it to reload its directory.
 	Generation(ctx context.Context) (int64, error)
+	// TokenKey returns the key that signs resume tokens, made on first
+	// use; every broker on one store gets the same key, so a token one
+	// node issued logs in on any other.
+	TokenKey(ctx context.Context) ([]byte, error)
 	// CheckWritable proves the database takes writes now.
 	CheckWritable(ctx context.Context) error
 	// Close flushes pending messages and closes the database.

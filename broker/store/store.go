@@ -28,6 +28,7 @@ var (
 
 // SQLite is the default Store: one file in the data directory.
 type SQLite struct {
+	dir string
 	db  *sql.DB
 	log *messageLog
 }
@@ -56,7 +57,7 @@ func Open(dir string) (*SQLite, error) {
 		db.Close()
 		return nil, err
 	}
-	return &SQLite{db: db, log: log}, nil
+	return &SQLite{dir: dir, db: db, log: log}, nil
 }
 
 // Close flushes pending messages and closes the database.
@@ -149,6 +150,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	return nil
+}
+
+// TokenKey returns the resume-token key in the data dir (TokenKeyFile),
+// made on first use.
+func (s *SQLite) TokenKey(context.Context) ([]byte, error) {
+	return fileTokenKey(filepath.Join(s.dir, TokenKeyFile))
 }
 
 // CheckWritable proves the database takes writes (a full disk, a read-only

@@ -89,7 +89,7 @@ func sqliteOnly(cfg broker.Config, what string) error {
 	if cfg.Store == "" || cfg.Store == "sqlite" {
 		return nil
 	}
-	return fmt.Errorf("%s covers the SQLite store only; this configuration uses %s: use pg_dump / pg_restore (and copy token.key from the data dir)", what, redactURL(cfg.Store))
+	return fmt.Errorf("%s covers the SQLite store only; this configuration uses %s: use pg_dump / pg_restore (the token key is in the database too)", what, redactURL(cfg.Store))
 }
 
 // redactURL hides a password in a store URL.

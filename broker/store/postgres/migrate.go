@@ -101,6 +101,10 @@ CREATE TABLE pending_users (
 	address  TEXT NOT NULL DEFAULT ''
 );
 `,
+	// Keys every node shares (the resume-token key).
+	3: `
+CREATE TABLE secrets (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
+`,
 }
 
 // migrate applies what the database lacks. An advisory lock makes nodes

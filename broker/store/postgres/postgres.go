@@ -123,6 +123,28 @@ func (s *Store) Generation(ctx context.Context) (int64, error) {
 	return v, err
 }
 
+// TokenKey returns the resume-token key all nodes share: the first node
+// to ask stores one, and every node reads the same.
+func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
+	fresh, err := store.NewTokenKey()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := bound(ctx)
+	defer cancel()
+	var key []byte
+	err = s.pool.QueryRow(ctx, `WITH ins AS (
+			INSERT INTO secrets(name, value) VALUES ('token_key', $1) ON CONFLICT DO NOTHING RETURNING value)
+		SELECT value FROM ins UNION ALL SELECT value FROM secrets WHERE name = 'token_key' LIMIT 1`, fresh).Scan(&key)
+	if err != nil {
+		return nil, fmt.Errorf("token key: %w", err)
+	}
+	if len(key) != store.TokenKeySize {
+		return nil, fmt.Errorf("token key: want %d bytes, found %d in secrets", store.TokenKeySize, len(key))
+	}
+	return key, nil
+}
+
 // CheckWritable writes a probe row.
 func (s *Store) CheckWritable(ctx context.Context) error {
 	_, err := s.exec(ctx, "write probe", `INSERT INTO meta(key, value) VALUES ('write_probe', $1)

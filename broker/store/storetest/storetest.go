@@ -537,6 +537,34 @@ var cases = []struct {
 			e.t.Fatalf("history %q", got)
 		}
 	}},
+	{"one token key per database", func(e *env) {
+		// Two stores open on one database at once, as two nodes are: both
+		// ask for the key before either has one, and they must agree.
+		other, err := e.open()
+		e.ok(err)
+		defer other.Close()
+		keys := make([][]byte, 2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, s := range []store.Store{e.s, other} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				keys[i], errs[i] = s.TokenKey(e.ctx)
+			}()
+		}
+		wg.Wait()
+		e.ok(errors.Join(errs...))
+		if len(keys[0]) != store.TokenKeySize || string(keys[0]) != string(keys[1]) {
+			e.t.Fatalf("token keys %x and %x", keys[0], keys[1])
+		}
+		e.reopen()
+		again, err := e.s.TokenKey(e.ctx)
+		e.ok(err)
+		if string(again) != string(keys[0]) {
+			e.t.Fatal("the token key changed on reopen")
+		}
+	}},
 }
 
 // reopenAfter closes the store, runs between, and opens it again.
