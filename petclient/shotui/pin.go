@@ -33,6 +33,8 @@ type pin struct {
 	zoom  float64
 	menu  *gtk.Menu
 	onEnd func()
+	from  image.Point // where the left button went down, root pixels
+	down  bool        // the left button is down and no move began yet
 }
 
 // pins are the pin windows open, so the last one closing can end a
@@ -97,10 +99,12 @@ func (u *UI) newPin(img *image.RGBA, at image.Point, dev float64, onEnd func()) 
 	win.SetResizable(false)
 	win.Move(at.X-pinBorder, at.Y-pinBorder)
 	p.resize()
-	win.AddEvents(int(gdk.BUTTON_PRESS_MASK | gdk.SCROLL_MASK | gdk.KEY_PRESS_MASK))
+	win.AddEvents(int(gdk.BUTTON_PRESS_MASK | gdk.BUTTON_RELEASE_MASK | gdk.BUTTON1_MOTION_MASK | gdk.SCROLL_MASK | gdk.KEY_PRESS_MASK))
 	win.Connect("draw", p.draw)
 	win.Connect("map-event", func() bool { win.Present(); return false }) // no manager focuses it otherwise
 	win.Connect("button-press-event", p.press)
+	win.Connect("button-release-event", func() bool { p.down = false; return false })
+	win.Connect("motion-notify-event", p.motion)
 	win.Connect("scroll-event", func(_ *gtk.Window, ev *gdk.Event) bool {
 		e := gdk.EventScrollNewFromEvent(ev)
 		switch e.Direction() {
@@ -191,13 +195,38 @@ func (p *pin) press(_ *gtk.Window, ev *gdk.Event) bool {
 	p.win.PresentWithTime(e.Time()) // keys (Esc) without a window manager too
 	switch {
 	case e.Type() == gdk.EVENT_DOUBLE_BUTTON_PRESS && e.Button() == gdk.BUTTON_PRIMARY:
+		p.down = false
 		p.close()
 	case e.Button() == gdk.BUTTON_PRIMARY:
-		p.win.BeginMoveDrag(e.Button(), int(e.XRoot()), int(e.YRoot()), e.Time())
+		p.from, p.down = image.Pt(int(e.XRoot()), int(e.YRoot())), true
 	case e.Button() == gdk.BUTTON_SECONDARY:
 		p.popup(ev)
 	}
 	return true
+}
+
+// pinDragStart is how far the pointer moves with the button down before
+// the pin follows it; a click or a double click never starts a move, whose
+// pointer grab (GTK's own without a window manager) would outlive a pin
+// closed by the double click.
+const pinDragStart = 3
+
+func (p *pin) motion(_ *gtk.Window, ev *gdk.Event) bool {
+	e := gdk.EventMotionNewFromEvent(ev)
+	x, y := e.MotionValRoot()
+	if !p.down || max(abs(int(x)-p.from.X), abs(int(y)-p.from.Y)) < pinDragStart {
+		return false
+	}
+	p.down = false
+	p.win.BeginMoveDrag(gdk.BUTTON_PRIMARY, p.from.X, p.from.Y, e.Time())
+	return true
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 func (p *pin) popup(ev *gdk.Event) {
