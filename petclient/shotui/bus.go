@@ -30,7 +30,7 @@ func (u *UI) Screenshot(ctx context.Context, req petbus.ShotRequest) (petbus.Sho
 			}, func(err error) { got <- picked{err: err} })
 			return
 		}
-		u.pick(func(p picked) { got <- p })
+		u.pick(false, func(p picked) { got <- p })
 	}
 	glib.IdleAdd(func() bool {
 		if req.Delay > 0 {

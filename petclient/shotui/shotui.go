@@ -157,7 +157,7 @@ func (u *UI) Full() {
 }
 
 // Area grabs the screen and shows the overlay to select part of it.
-func (u *UI) Area() { u.pick(nil) }
+func (u *UI) Area() { u.pick(false, nil) }
 
 // picked is how an overlay ended: the selection and the action that ended
 // it (Copy, Save, Pin or Cancel), or err when no overlay could be shown.
@@ -178,18 +178,20 @@ var errBusy = errors.New("a screenshot overlay is already up")
 // another overlay is up or when the grab fails (then opts.Say is told).
 // Main thread only.
 func PickArea(app Host, opts Options, done func(img *image.RGBA, ok bool)) {
-	newUI(app, opts).pick(func(p picked) { done(p.img, p.err == nil && p.act != shot.Cancel) })
+	newUI(app, opts).pick(true, func(p picked) { done(p.img, p.err == nil && p.act != shot.Cancel) })
 }
 
-// Pick is PickArea telling which action ended the overlay (shot.Copy,
-// shot.Save or shot.Cancel), or why none could be shown; for the command
-// line, which copies and saves by its own means. Main thread only.
+// Pick is the full overlay (toolbar and annotations) telling which action
+// ended it (shot.Copy, Save, Pin or Cancel), or why none could be shown;
+// for the command line, which copies and saves by its own means. Main
+// thread only.
 func Pick(app Host, opts Options, done func(img *image.RGBA, act shot.Action, err error)) {
-	newUI(app, opts).pick(func(p picked) { done(p.img, p.act, p.err) })
+	newUI(app, opts).pick(false, func(p picked) { done(p.img, p.act, p.err) })
 }
 
-// pick shows the overlay; a nil done copies or saves the selection.
-func (u *UI) pick(done func(picked)) {
+// pick shows the overlay, plain (no toolbar) for a tool that wants the bare
+// area; a nil done copies, saves or pins the selection itself.
+func (u *UI) pick(plain bool, done func(picked)) {
 	refuse := func(err error) {
 		if done != nil {
 			done(picked{err: err})
@@ -211,7 +213,7 @@ func (u *UI) pick(done func(picked)) {
 			return
 		}
 		o.done = done
-		o.ctl.Plain = done != nil // another tool wants the bare area
+		o.ctl.Plain = plain
 		shown = o
 		u.log.Info("screenshot overlay shown", "screen", layout.Root, "monitors", len(layout.Monitors))
 	}, refuse)

@@ -21,7 +21,7 @@ import (
 // TestScreenshotThroughThePet runs `tachikoma screenshot` while a pet owns
 // the session bus: --full comes back without the pet in it, no flags shows
 // the pet's area overlay (dragged with xdotool, Enter saves exactly that
-// rectangle to --output), Esc makes the command exit 1 "cancelled", an
+// rectangle to --output; Ctrl+P pins it in the pet), Esc makes the command exit 1 "cancelled", an
 // unwritable folder leaves the image on the clipboard, --pin pins. Then,
 // with no pet, --alone shows the overlay itself.
 func TestScreenshotThroughThePet(t *testing.T) {
@@ -68,6 +68,13 @@ func TestScreenshotThroughThePet(t *testing.T) {
 		cmd.Env = s.env
 		out, _ := cmd.Output()
 		return strings.TrimSpace(string(out)) != ""
+	}
+
+	pinUp := func() string {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Tachikoma 贴图$")
+		cmd.Env = s.env
+		out, _ := cmd.Output()
+		return strings.TrimSpace(string(out))
 	}
 
 	pe := p.read().Pets[0]
@@ -118,30 +125,39 @@ func TestScreenshotThroughThePet(t *testing.T) {
 		t.Fatalf("area: %v", err)
 	}
 
+	// The command gets the whole overlay, the annotation keys too: Ctrl+P
+	// pins the selection in the pet.
+	wait = cli(busEnv)
+	waitFor(t, 15*time.Second, "the pet's overlay to pin from", overlayUp)
+	overlayKeys(t, s, 2)
+	s.xdotool("mousemove", "710", "108", "mousedown", "1")
+	s.xdotool("mousemove", "725", "118")
+	s.xdotool("mousemove", "741", "127", "mouseup", "1")
+	s.xdotool("key", "ctrl+p")
+	if code, out := wait(); code != 0 || !strings.Contains(out, "Pinned on the screen.") {
+		t.Fatalf("Ctrl+P: exit %d: %s", code, out)
+	}
+	waitFor(t, 15*time.Second, "the pinned selection", func() bool { return pinUp() != "" })
+	s.xdotool("key", "Escape")
+	waitFor(t, 15*time.Second, "the pin to close on Esc", func() bool { return pinUp() == "" })
+
 	wait = cli(busEnv)
 	waitFor(t, 15*time.Second, "the pet's overlay again", overlayUp)
-	overlayKeys(t, s, 2)
+	overlayKeys(t, s, 3)
 	s.xdotool("key", "Escape")
 	if code, out := wait(); code != 1 || !strings.Contains(out, "cancelled") {
 		t.Fatalf("Esc: exit %d: %s", code, out)
 	}
 	waitFor(t, 15*time.Second, "the overlay to close", func() bool { return !overlayUp() })
 
-	// --pin: the pet pins the shot in its own window; Esc closes it (a
-	// double click would leave the pet holding the pointer: see pin.go's
-	// BeginMoveDrag without a window manager).
+	// --pin: the pet pins the shot in its own window; a double click closes
+	// it and leaves the pointer free (the overlay below needs it).
 	if code, out := cli(busEnv, "--full", "--pin")(); code != 0 || !strings.Contains(out, "Pinned on the screen.") {
 		t.Fatalf("--pin: exit %d: %s", code, out)
 	}
-	pinUp := func() string {
-		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Tachikoma 贴图$")
-		cmd.Env = s.env
-		out, _ := cmd.Output()
-		return strings.TrimSpace(string(out))
-	}
 	waitFor(t, 15*time.Second, "the pin window", func() bool { return pinUp() != "" })
-	s.xdotool("key", "Escape")
-	waitFor(t, 15*time.Second, "the pin to close on Esc", func() bool { return pinUp() == "" })
+	s.xdotool("mousemove", "640", "400", "click", "--repeat", "2", "--delay", "80", "1")
+	waitFor(t, 15*time.Second, "the pin to close on a double click", func() bool { return pinUp() == "" })
 
 	// No pet asked: the command's own overlay; a double click inside the
 	// selection ends it without needing the keyboard grab.
