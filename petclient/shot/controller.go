@@ -110,7 +110,7 @@ func (c *Controller) Draft() Annotation { return c.draft }
 
 // Button does what a toolbar button does.
 func (c *Controller) Button(b Button) Action {
-	tool := func(t Tool) Action {
+	if t, ok := ToolOf(b.ID); ok {
 		if c.Pen.Tool == t {
 			t = ToolNone // a second click puts the tool down
 		}
@@ -118,40 +118,26 @@ func (c *Controller) Button(b Button) Action {
 		return Redraw
 	}
 	switch b.ID {
-	case BtnBox:
-		return tool(ToolBox)
-	case BtnArrow:
-		return tool(ToolArrow)
-	case BtnText:
-		return tool(ToolText)
-	case BtnMosaic:
-		return tool(ToolMosaic)
 	case BtnUndo:
 		c.Hist.Undo()
-		return Redraw
 	case BtnRedo:
 		c.Hist.Redo()
-		return Redraw
 	case BtnColour:
-		if b.Arg >= 0 && b.Arg < len(Colours) {
-			c.Pen.Colour = Colours[b.Arg]
-		}
-		return Redraw
+		c.Pen.Colour = Colours[min(max(b.Arg, 0), len(Colours)-1)]
+	case BtnWidth:
+		c.Pen.Width = Widths[min(max(b.Arg, 0), len(Widths)-1)]
 	case BtnCustomColour:
 		return PickColour
-	case BtnWidth:
-		if b.Arg >= 0 && b.Arg < len(Widths) {
-			c.Pen.Width = Widths[b.Arg]
-		}
-		return Redraw
 	case BtnPin:
 		return Pin
 	case BtnSave:
 		return Save
 	case BtnCopy:
 		return Copy
+	default:
+		return Nothing
 	}
-	return Nothing
+	return Redraw
 }
 
 // SetColour is the custom colour the user picked.

@@ -95,6 +95,21 @@ const (
 	BtnCopy
 )
 
+// ToolOf is the tool a toolbar button picks; false for other buttons.
+func ToolOf(id ButtonID) (Tool, bool) {
+	switch id {
+	case BtnBox:
+		return ToolBox, true
+	case BtnArrow:
+		return ToolArrow, true
+	case BtnText:
+		return ToolText, true
+	case BtnMosaic:
+		return ToolMosaic, true
+	}
+	return ToolNone, false
+}
+
 // Button is one toolbar button in root device pixels.
 type Button struct {
 	ID   ButtonID

@@ -19,10 +19,6 @@ var hints = map[shot.ButtonID]i18n.Key{
 	shot.BtnPin: i18n.ShotPinIt, shot.BtnSave: i18n.ShotSaveIt, shot.BtnCopy: i18n.ShotCopyIt,
 }
 
-var toolOf = map[shot.ButtonID]shot.Tool{
-	shot.BtnBox: shot.ToolBox, shot.BtnArrow: shot.ToolArrow, shot.BtnText: shot.ToolText, shot.BtnMosaic: shot.ToolMosaic,
-}
-
 // drawToolbar draws the annotation toolbar; cr is in root device pixels.
 func (o *overlay) drawToolbar(cr *cairo.Context) {
 	bar := o.ctl.Toolbar()
@@ -46,7 +42,7 @@ func (o *overlay) drawToolbar(cr *cairo.Context) {
 		case shot.BtnWidth:
 			on = pen.Width == shot.Widths[b.Arg]
 		default:
-			t, isTool := toolOf[b.ID]
+			t, isTool := shot.ToolOf(b.ID)
 			on = isTool && pen.Tool == t
 		}
 		if o.inside && o.ptr.In(b.Rect) {
