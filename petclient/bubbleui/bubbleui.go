@@ -7,9 +7,12 @@ package bubbleui
 import (
 	"image"
 	"math"
+	"time"
 
 	"github.com/gotk3/gotk3/cairo"
+	"github.com/gotk3/gotk3/glib"
 	"github.com/gotk3/gotk3/gtk"
+	"github.com/gotk3/gotk3/pango"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/chatui/bubbles"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
@@ -46,6 +49,8 @@ type Window struct {
 	body    image.Point
 	place   bubbles.Placement
 	showing bool
+	timer   glib.SourceHandle // HideAfter's
+	then    func()
 }
 
 // New makes a bubble; its window comes with the first Show.
@@ -116,8 +121,33 @@ func (w *Window) Show(petID int, body image.Point) error {
 	return nil
 }
 
+// HideAfter hides the bubble after d and then runs then (may be nil),
+// unless HideAfter or Hide come first.
+func (w *Window) HideAfter(d time.Duration, then func()) {
+	w.stopTimer()
+	w.then = then
+	w.timer = glib.TimeoutAdd(uint(d/time.Millisecond), func() bool {
+		w.timer = 0
+		after := w.then
+		w.Hide()
+		if after != nil {
+			after()
+		}
+		return false
+	})
+}
+
+func (w *Window) stopTimer() {
+	if w.timer != 0 {
+		glib.SourceRemove(w.timer)
+		w.timer = 0
+	}
+	w.then = nil
+}
+
 // Hide takes it off the screen until the next Show.
 func (w *Window) Hide() {
+	w.stopTimer()
 	w.showing = false
 	if w.win != nil {
 		w.win.Hide()
@@ -170,6 +200,7 @@ func (w *Window) PetsChanged() {
 
 // Destroy drops the window; the next Show makes a new one.
 func (w *Window) Destroy() {
+	w.stopTimer()
 	w.showing = false
 	w.destroyWindow()
 }
@@ -240,4 +271,25 @@ func Outline(cr *cairo.Context, p bubbles.Placement) {
 		cr.LineTo(x0, base-half)
 	}
 	cr.ClosePath()
+}
+
+// Font is the bubbles' text font.
+const Font = "Sans 10"
+
+// SetupLayout gives l the bubbles' font, wrap width and markup m.
+func SetupLayout(l *pango.Layout, m string) {
+	l.SetFontDescription(pango.FontDescriptionFromString(Font))
+	l.SetWidth(bubbles.TextWidth * pango.PANGO_SCALE)
+	l.SetWrap(pango.WRAP_WORD_CHAR)
+	l.SetMarkup(m, -1)
+}
+
+// Measure is markup m's size in logical pixels as a bubble shows it.
+func Measure(m string) (int, int) {
+	s := cairo.CreateImageSurface(cairo.FORMAT_ARGB32, 1, 1)
+	defer s.Close()
+	l := pango.CairoCreateLayout(cairo.Create(s))
+	SetupLayout(l, m)
+	w, h := l.GetSize()
+	return (w + pango.PANGO_SCALE - 1) / pango.PANGO_SCALE, (h + pango.PANGO_SCALE - 1) / pango.PANGO_SCALE
 }

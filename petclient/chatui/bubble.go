@@ -16,8 +16,6 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/statefile"
 )
 
-const bubbleFont = "Sans 10"
-
 // bubble is one pet's speech bubble window and queue. GTK thread only.
 type bubble struct {
 	c     *Controller
@@ -74,7 +72,7 @@ func (b *bubble) build(win *gtk.Window) error {
 func (b *bubble) show(it bubbles.Item) {
 	b.stopTimers()
 	b.cur, b.last = it, it
-	tw, th := measure(markup(it))
+	tw, th := bubbleui.Measure(markup(it))
 	body := image.Pt(max(tw+2*bubbles.Padding, 2*bubbles.Radius+bubbles.TailBase+4), th+2*bubbles.Padding)
 	if err := b.w.Show(b.petID, body); err != nil {
 		b.c.log.Error("cannot create bubble window", "err", err)
@@ -158,7 +156,7 @@ func (b *bubble) destroy() {
 func (b *bubble) draw(cr *cairo.Context) {
 	p := b.w.Place()
 	l := pango.CairoCreateLayout(cr)
-	setupLayout(l, markup(b.cur))
+	bubbleui.SetupLayout(l, markup(b.cur))
 	cr.SetSourceRGB(0.1, 0.1, 0.15)
 	cr.MoveTo(float64(p.Body.Min.X+bubbles.Padding), float64(p.Body.Min.Y+bubbles.Padding))
 	pango.CairoShowLayout(cr, l)
@@ -170,7 +168,7 @@ func (b *bubble) draw(cr *cairo.Context) {
 // recordDrawn keeps what draw showed and where the message's lines are.
 func (b *bubble) recordDrawn(l *pango.Layout) {
 	g := statefile.Glyphs{Labels: 1, Unknown: glyphs.Unknown(l), Text: l.GetText()}
-	_, nickH := measure("<b>" + glib.MarkupEscapeText(b.cur.From) + "</b>")
+	_, nickH := bubbleui.Measure("<b>" + glib.MarkupEscapeText(b.cur.From) + "</b>")
 	w, h := l.GetSize()
 	w, h = w/pango.PANGO_SCALE, h/pango.PANGO_SCALE
 	org := b.w.Place().Body.Min.Add(image.Pt(bubbles.Padding, bubbles.Padding))
@@ -183,22 +181,4 @@ func (b *bubble) recordDrawn(l *pango.Layout) {
 
 func markup(it bubbles.Item) string {
 	return "<b>" + glib.MarkupEscapeText(it.From) + "</b>\n" + glib.MarkupEscapeText(it.Text)
-}
-
-func setupLayout(l *pango.Layout, m string) {
-	l.SetFontDescription(pango.FontDescriptionFromString(bubbleFont))
-	l.SetWidth(bubbles.TextWidth * pango.PANGO_SCALE)
-	l.SetWrap(pango.WRAP_WORD_CHAR)
-	l.SetMarkup(m, -1)
-}
-
-// measure is the text's size in logical pixels.
-func measure(m string) (int, int) {
-	s := cairo.CreateImageSurface(cairo.FORMAT_ARGB32, 1, 1)
-	defer s.Close()
-	cr := cairo.Create(s)
-	l := pango.CairoCreateLayout(cr)
-	setupLayout(l, m)
-	w, h := l.GetSize()
-	return (w + pango.PANGO_SCALE - 1) / pango.PANGO_SCALE, (h + pango.PANGO_SCALE - 1) / pango.PANGO_SCALE
 }

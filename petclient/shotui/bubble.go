@@ -28,7 +28,6 @@ const (
 	thumbH     = 80
 	thumbGap   = 8
 	bubbleStay = 4 * time.Second
-	bubbleFont = "Sans 10"
 )
 
 // sayBubble is the pet saying what became of a shot, with a thumbnail.
@@ -37,7 +36,6 @@ type sayBubble struct {
 	w     *bubbleui.Window
 	text  string
 	thumb *gdk.Pixbuf // nil: text alone
-	timer glib.SourceHandle
 }
 
 func newSayBubble(u *UI, pets Pets) *sayBubble {
@@ -49,7 +47,7 @@ func newSayBubble(u *UI, pets Pets) *sayBubble {
 
 func (b *sayBubble) build(win *gtk.Window) error {
 	win.AddEvents(int(gdk.BUTTON_PRESS_MASK))
-	win.Connect("button-press-event", func() bool { b.hide(); return true })
+	win.Connect("button-press-event", func() bool { b.w.Hide(); return true })
 	return nil
 }
 
@@ -69,7 +67,7 @@ func (b *sayBubble) say(text string, img *image.RGBA, pets []desktop.PetInfo) bo
 	if img != nil && !img.Rect.Empty() {
 		b.thumb = thumbnail(img)
 	}
-	tw, th := measure(text)
+	tw, th := bubbleui.Measure(glib.MarkupEscapeText(text))
 	body := image.Pt(tw, th)
 	if b.thumb != nil {
 		body = image.Pt(b.thumb.GetWidth()+thumbGap+tw, max(b.thumb.GetHeight(), th))
@@ -80,23 +78,8 @@ func (b *sayBubble) say(text string, img *image.RGBA, pets []desktop.PetInfo) bo
 		b.u.log.Warn("screenshot bubble", "err", err)
 		return false
 	}
-	if b.timer != 0 {
-		glib.SourceRemove(b.timer)
-	}
-	b.timer = glib.TimeoutAdd(uint(bubbleStay/time.Millisecond), func() bool {
-		b.timer = 0
-		b.hide()
-		return false
-	})
+	b.w.HideAfter(bubbleStay, nil)
 	return true
-}
-
-func (b *sayBubble) hide() {
-	if b.timer != 0 {
-		glib.SourceRemove(b.timer)
-		b.timer = 0
-	}
-	b.w.Hide()
 }
 
 // thumbnail fits img into the thumbnail box, never enlarging it.
@@ -134,7 +117,7 @@ func (b *sayBubble) draw(cr *cairo.Context) {
 		x += float64(b.thumb.GetWidth() + thumbGap)
 	}
 	l := pango.CairoCreateLayout(cr)
-	setupLayout(l, b.text)
+	bubbleui.SetupLayout(l, glib.MarkupEscapeText(b.text))
 	_, th := l.GetSize()
 	cr.SetSourceRGB(0.1, 0.1, 0.15)
 	cr.MoveTo(x, y+(float64(inner)-float64(th)/pango.PANGO_SCALE)/2)
@@ -142,21 +125,4 @@ func (b *sayBubble) draw(cr *cairo.Context) {
 	win := p.Win
 	b.u.log.Debug("screenshot bubble drawn", "text", b.text, "unknown_glyphs", glyphs.Unknown(l), "thumb", b.thumb != nil,
 		"x", win.Min.X, "y", win.Min.Y, "w", win.Dx(), "h", win.Dy())
-}
-
-func setupLayout(l *pango.Layout, text string) {
-	l.SetFontDescription(pango.FontDescriptionFromString(bubbleFont))
-	l.SetWidth(bubbles.TextWidth * pango.PANGO_SCALE)
-	l.SetWrap(pango.WRAP_WORD_CHAR)
-	l.SetText(text, -1)
-}
-
-// measure is the text's size in logical pixels.
-func measure(text string) (int, int) {
-	s := cairo.CreateImageSurface(cairo.FORMAT_ARGB32, 1, 1)
-	defer s.Close()
-	l := pango.CairoCreateLayout(cairo.Create(s))
-	setupLayout(l, text)
-	w, h := l.GetSize()
-	return (w + pango.PANGO_SCALE - 1) / pango.PANGO_SCALE, (h + pango.PANGO_SCALE - 1) / pango.PANGO_SCALE
 }

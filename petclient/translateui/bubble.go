@@ -31,7 +31,6 @@ type bubble struct {
 	btns  []*gtk.Button
 
 	petID int
-	timer glib.SourceHandle
 	query string
 	shown int
 }
@@ -103,22 +102,11 @@ func (b *bubble) show(petID int, query, markup string, stay time.Duration) {
 		b.ui.log.Error("cannot show the translation bubble", "err", err)
 		return
 	}
-	if b.timer != 0 {
-		glib.SourceRemove(b.timer)
-	}
-	b.timer = glib.TimeoutAdd(uint(stay/time.Millisecond), func() bool {
-		b.timer = 0
-		b.hide()
-		return false
-	})
+	b.w.HideAfter(stay, b.writeState)
 	b.writeState()
 }
 
 func (b *bubble) hide() {
-	if b.timer != 0 {
-		glib.SourceRemove(b.timer)
-		b.timer = 0
-	}
 	b.w.Hide()
 	b.writeState()
 }
