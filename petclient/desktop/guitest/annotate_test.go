@@ -34,21 +34,9 @@ func TestScreenshotAnnotate(t *testing.T) {
 	want := xshottest.Pattern(200, 150)
 	xshottest.ShowImage(t, s.display, want, 500, 200)
 	p := s.startPet([]string{"HOME=" + s.dir}, "--pets", "1", "--no-chat", "--lang", "zh")
-	search := func(name string) string {
-		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+name+"$")
-		cmd.Env = s.env
-		out, _ := cmd.Output()
-		return strings.TrimSpace(string(out))
-	}
+	search := s.visibleWindow
 	opened := 0
-	openOverlay := func() {
-		t.Helper()
-		translateMenu(s, p, menuShotArea)
-		waitFor(t, 15*time.Second, "the screenshot overlay", func() bool { return search(shotOverlay) != "" },
-			func() string { return tail(s.logOf("pet"), 30) })
-		opened++
-		overlayKeys(t, s, opened)
-	}
+	openOverlay := func() { opened++; openShotOverlay(t, s, p, opened) }
 	logged := func(what string, n int) {
 		t.Helper()
 		waitFor(t, 15*time.Second, what, func() bool { return strings.Count(s.logOf("pet"), what) >= n },
@@ -207,10 +195,7 @@ func TestScreenshotPinCommand(t *testing.T) {
 	shown := xshottest.ShowImage(t, s.display, want, 700, 100)
 	cmd := s.start("pin", []string{"HOME=" + s.dir, "LANG=C.UTF-8"}, bins.pet, "screenshot", "--full", "--pin")
 	waitFor(t, 15*time.Second, "the pin window", func() bool {
-		c := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Tachikoma pin$")
-		c.Env = s.env
-		out, _ := c.Output()
-		return strings.TrimSpace(string(out)) != ""
+		return s.visibleWindow("Tachikoma pin") != ""
 	}, func() string { return tail(s.logOf("pin"), 20) })
 	shown.Close() // the window goes; the pin still shows what it held
 	waitFor(t, 15*time.Second, "the pinned pixels", func() bool {

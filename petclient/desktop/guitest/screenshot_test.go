@@ -44,21 +44,9 @@ func testScreenshotArea(t *testing.T, composited bool) {
 	xshottest.ShowImage(t, s.display, want, 700, 100)
 	p := s.startPet([]string{"HOME=" + s.dir}, "--pets", "1", "--no-chat", "--lang", "zh")
 
-	overlay := func() string {
-		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+shotOverlay+"$")
-		cmd.Env = s.env
-		out, _ := cmd.Output()
-		return strings.TrimSpace(string(out))
-	}
+	overlay := func() string { return s.visibleWindow(shotOverlay) }
 	opened := 0
-	openOverlay := func() {
-		t.Helper()
-		translateMenu(s, p, menuShotArea)
-		waitFor(t, 15*time.Second, "the screenshot overlay", func() bool { return overlay() != "" },
-			func() string { return tail(s.logOf("pet"), 30) })
-		opened++
-		overlayKeys(t, s, opened)
-	}
+	openOverlay := func() { opened++; openShotOverlay(t, s, p, opened) }
 	clipboard := func() []byte {
 		cmd := exec.Command("xclip", "-selection", "clipboard", "-t", "image/png", "-o")
 		cmd.Env = s.env
@@ -138,6 +126,24 @@ func testScreenshotArea(t *testing.T, composited bool) {
 	p.waitState("the pet back after the grab", 10*time.Second, func(st statefile.State) bool {
 		return len(st.Pets) == 1 && st.Pets[0].Visible && !st.Hidden
 	})
+}
+
+// visibleWindow is the id of the visible window named name, "" if none.
+func (s *xsession) visibleWindow(name string) string {
+	cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+name+"$")
+	cmd.Env = s.env
+	out, _ := cmd.Output()
+	return strings.TrimSpace(string(out))
+}
+
+// openShotOverlay picks Screenshot (area) in the pet's menu and waits for
+// the n-th overlay to hold the keys.
+func openShotOverlay(t *testing.T, s *xsession, p *pet, n int) {
+	t.Helper()
+	translateMenu(s, p, menuShotArea)
+	waitFor(t, 15*time.Second, "the screenshot overlay", func() bool { return s.visibleWindow(shotOverlay) != "" },
+		func() string { return tail(s.logOf("pet"), 30) })
+	overlayKeys(t, s, n)
 }
 
 // overlayKeys readies the n-th overlay for keys the way a window manager
