@@ -149,7 +149,7 @@ func (b *Broker) handleRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	how := store.Signup{Pending: b.cfg.Registration.Approval, Address: host}
 	if mode == RegistrationInvite {
-		if strings.TrimSpace(req.Invite) == "" {
+		if store.NormalInvite(req.Invite) == "" {
 			b.refuseRegistration(w, http.StatusForbidden, refusedInvite, store.ErrInviteNeeded.Error())
 			return
 		}

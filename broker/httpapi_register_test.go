@@ -92,6 +92,9 @@ func TestRegisterWithInvite(t *testing.T) {
 		reason       string
 	}{
 		{"ann", "", 403, "invite_needed"},
+		// Only separators: no code at all, not a registration without one.
+		{"ann", "-", 403, "invite_needed"},
+		{"ann", " -- \u3000", 403, "invite_needed"},
 		{"ann", "WRONG-CODE", 403, "invite_unknown"},
 		{"ann", old.Code, 403, "invite_expired"},
 		{"ann", strings.ToLower(store.FormatInvite(one.Code)), 201, ""},

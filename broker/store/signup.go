@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // signupSchema holds registration invite codes and accounts waiting for an
@@ -53,12 +54,17 @@ type Invite struct {
 	Expires int64  // unix ms, 0 = never
 }
 
-// NormalInvite is code as stored: upper case, without spaces or dashes, so
-// that "abcd-efgh" typed by hand matches.
+// NormalInvite is code as stored: upper case, without spaces, dashes or
+// invisible characters, so that "abcd-efgh" typed by hand, a code pasted
+// from a chat with its line break, or one typed in a Chinese input
+// method's full-width mode ("ＡＢＣＤ－ＥＦＧＨ") matches.
 func NormalInvite(code string) string {
 	return strings.Map(func(r rune) rune {
+		if r >= 0xFF01 && r <= 0xFF5E { // full-width forms of ASCII
+			r -= 0xFEE0
+		}
 		switch {
-		case r == '-' || r == ' ' || r == '\t':
+		case unicode.IsSpace(r) || unicode.Is(unicode.Pd, r) || unicode.Is(unicode.Cf, r) || r == '−':
 			return -1
 		case r >= 'a' && r <= 'z':
 			return r - 'a' + 'A'
@@ -105,6 +111,17 @@ type Signup struct {
 	Invite  string // a code to use up, or "" for none
 	Pending bool   // wait in pending_users for an admin's approval
 	Address string // where the registration came from (shown to the admin)
+}
+
+// Code is the invite code to use up, normalised: "" for none, and
+// ErrInviteUnknown for one that has nothing but separators (which must
+// not pass for "no invite").
+func (h Signup) Code() (string, error) {
+	code := NormalInvite(h.Invite)
+	if code == "" && h.Invite != "" {
+		return "", ErrInviteUnknown
+	}
+	return code, nil
 }
 
 // PendingUser is an account waiting for an admin's approval.

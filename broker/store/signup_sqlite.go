@@ -91,13 +91,15 @@ func (s *SQLite) Register(ctx context.Context, u User, how Signup) error {
 		if taken > 0 {
 			return fmt.Errorf("user %s: %w", u.Name, ErrExists)
 		}
-		code := NormalInvite(how.Invite)
+		code, err := how.Code()
+		if err != nil {
+			return err
+		}
 		if code != "" {
 			if err := useInvite(ctx, tx, code, u.Created); err != nil {
 				return err
 			}
 		}
-		var err error
 		if how.Pending {
 			_, err = tx.ExecContext(ctx, `INSERT INTO pending_users(name, nickname, pwhash, created, invite, address) VALUES (?,?,?,?,?,?)`,
 				u.Name, u.Nickname, u.PWHash, u.Created, code, how.Address)

@@ -88,7 +88,10 @@ func (s *Store) Register(ctx context.Context, u store.User, how store.Signup) er
 		if taken {
 			return fmt.Errorf("user %s: %w", u.Name, store.ErrExists)
 		}
-		code := store.NormalInvite(how.Invite)
+		code, err := how.Code()
+		if err != nil {
+			return err
+		}
 		if code != "" {
 			// One statement: a concurrent use makes this one re-read the
 			// row and find it used up.
@@ -108,7 +111,6 @@ func (s *Store) Register(ctx context.Context, u store.User, how store.Signup) er
 				return store.InviteRefusal(uses, used)
 			}
 		}
-		var err error
 		if how.Pending {
 			_, err = tx.Exec(ctx, `INSERT INTO pending_users(name, nickname, pwhash, created, invite, address) VALUES ($1,$2,$3,$4,$5,$6)`,
 				u.Name, u.Nickname, u.PWHash, u.Created, code, how.Address)

@@ -85,6 +85,13 @@ var signupCases = []struct {
 				t.Errorf("code %s: %v, want %v", c.code, err, c.want)
 			}
 		}
+		// A code that normalises to nothing is no code: it must not
+		// register as if no invite were asked for.
+		for _, code := range []string{"-", "- -", "\u3000"} {
+			if err := reg("cat", code); !errors.Is(err, store.ErrInviteUnknown) {
+				t.Errorf("code %q: %v, want %v", code, err, store.ErrInviteUnknown)
+			}
+		}
 		if err := s.RevokeInvite(ctx, store.FormatInvite(old.Code)); err != nil {
 			t.Fatal(err)
 		}
