@@ -1,0 +1,152 @@
+package portal_test
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/internal/dbustest"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot/portal"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot/portal/portaltest"
+)
+
+func connect(t *testing.T, addr string) *dbus.Conn {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return c
+}
+
+// knownPNG writes a 7×5 image whose every pixel differs and returns its URI.
+func knownPNG(t *testing.T) (string, *image.RGBA) {
+	img := image.NewRGBA(image.Rect(0, 0, 7, 5))
+	for y := 0; y < 5; y++ {
+		for x := 0; x < 7; x++ {
+			img.SetRGBA(x, y, color.RGBA{uint8(30 * x), uint8(50 * y), 200, 255})
+		}
+	}
+	path := filepath.Join(t.TempDir(), "Screenshot from 2026-12-06 22-40-00.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	return "file://" + strings.ReplaceAll(path, " ", "%20"), img
+}
+
+func TestScreenshotThroughAFakePortal(t *testing.T) {
+	addr := dbustest.Start(t)
+	client := connect(t, addr)
+	if _, err := portal.Screenshot(ctx(t), client, false); !errors.Is(err, portal.ErrNoPortal) {
+		t.Fatalf("no portal: %v", err)
+	}
+
+	fake, err := portaltest.Serve(connect(t, addr), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri, want := knownPNG(t)
+	fake.Answer(0, uri)
+	got, err := portal.Screenshot(ctx(t), client, true)
+	if err != nil || got != uri {
+		t.Fatalf("Screenshot = %q, %v", got, err)
+	}
+	req := fake.Requests()[0]
+	if v, ok := req["interactive"]; !ok || v.Value() != true {
+		t.Errorf("interactive not asked of a version 2 portal: %v", req)
+	}
+	if tok, _ := req["handle_token"].Value().(string); !strings.HasPrefix(tok, "tachikoma") {
+		t.Errorf("handle_token %q", tok)
+	}
+
+	img, layout, err := portal.Grabber{Conn: client}.Grab()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Rect != want.Rect || layout.Bounds() != want.Rect {
+		t.Fatalf("bounds %v, layout %v", img.Rect, layout.Bounds())
+	}
+	for y := 0; y < 5; y++ {
+		for x := 0; x < 7; x++ {
+			if img.RGBAAt(x, y) != want.RGBAAt(x, y) {
+				t.Fatalf("pixel (%d,%d) = %v, want %v", x, y, img.RGBAAt(x, y), want.RGBAAt(x, y))
+			}
+		}
+	}
+	if _, ok := fake.Requests()[1]["interactive"]; ok {
+		t.Error("the grabber asked for the interactive chooser")
+	}
+
+	fake.Answer(1, "")
+	if _, err := portal.Screenshot(ctx(t), client, true); !errors.Is(err, portal.ErrCancelled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	fake.Answer(2, "")
+	if _, err := portal.Screenshot(ctx(t), client, true); err == nil || !strings.Contains(err.Error(), "the screenshot portal failed (response 2)") {
+		t.Errorf("failed: %v", err)
+	}
+	for _, tc := range []struct{ uri, want string }{
+		{"https://example.invalid/a.png", "is not a local file URI"},
+		{"file:///nonexistent/a.png", "open its file"},
+		{"file://" + os.Args[0], "is not an image"},
+	} {
+		fake.Answer(0, tc.uri)
+		if _, _, err := (portal.Grabber{Conn: client}).Grab(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v", tc.uri, err)
+		}
+	}
+}
+
+// A version 1 portal has no interactive option: it is not sent.
+func TestOldPortalNotInteractive(t *testing.T) {
+	addr := dbustest.Start(t)
+	fake, err := portaltest.Serve(connect(t, addr), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri, _ := knownPNG(t)
+	fake.Answer(0, uri)
+	if _, err := portal.Screenshot(ctx(t), connect(t, addr), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := fake.Requests()[0]["interactive"]; ok {
+		t.Error("interactive sent to a version 1 portal")
+	}
+}
+
+func TestIsWayland(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{"XDG_SESSION_TYPE": "wayland"}, true},
+		{map[string]string{"WAYLAND_DISPLAY": "wayland-0"}, true},
+		{map[string]string{"XDG_SESSION_TYPE": "x11", "DISPLAY": ":0"}, false},
+		{map[string]string{}, false},
+	} {
+		if got := portal.IsWayland(func(k string) string { return tc.env[k] }); got != tc.want {
+			t.Errorf("%v: %v", tc.env, got)
+		}
+	}
+}
