@@ -127,7 +127,7 @@ func (b *Broker) handleRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	// The address's bucket first, so that one address cannot use up the
 	// server's; every attempt counts, invite guesses included.
-	if wait := b.regLimit.Wait(host); wait > 0 {
+	if wait := b.regLimit.Wait(addressKey(host)); wait > 0 {
 		w.Header().Set("Retry-After", retryAfter(wait))
 		b.refuseRegistration(w, http.StatusTooManyRequests, "rate_address", "too many registrations from your address; try again in a minute")
 		return

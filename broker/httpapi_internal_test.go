@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -40,4 +41,28 @@ func newListenerlessBroker(t *testing.T) *Broker {
 	}
 	t.Cleanup(func() { b.Close() })
 	return b
+}
+
+// The per-address registration limit covers an IPv6 /64, which one
+// household or rented server gets whole: fresh addresses in it share it.
+func TestRegistrationLimitCoversIPv6Slash64(t *testing.T) {
+	b := newListenerlessBroker(t)
+	post := func(remote string) int {
+		req := httptest.NewRequest("POST", "/api/v1/register", strings.NewReader(`not json`))
+		req.RemoteAddr = remote
+		rec := httptest.NewRecorder()
+		b.httpHandler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i := range b.cfg.Registration.PerMinute {
+		if code := post(fmt.Sprintf("[2001:db8:0:1::%x]:5000", i+1)); code != http.StatusBadRequest {
+			t.Fatalf("attempt %d: %d, want 400", i+1, code)
+		}
+	}
+	if code := post("[2001:db8:0:1:ffff::1]:5000"); code != http.StatusTooManyRequests {
+		t.Fatalf("another address of the same /64: %d, want 429", code)
+	}
+	if code := post("[2001:db8:0:2::1]:5000"); code != http.StatusBadRequest {
+		t.Fatalf("an address of another /64: %d, want 400", code)
+	}
 }
