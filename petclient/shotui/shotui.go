@@ -635,10 +635,22 @@ func (o *overlay) editText() {
 		o.u.log.Warn("screenshot text entry", "err", err)
 		return
 	}
-	e.SetWidthChars(18)
+	e.SetWidthChars(12)
 	e.SetPlaceholderText(o.u.app.Lang().T(i18n.ShotTextHint))
+	// Typed in the size and colour it will have (logical pixels).
+	pen := o.ctl.Pen
+	if css, err := gtk.CssProviderNew(); err == nil {
+		// No padding and a 1 px border: the text sits where it will be drawn.
+		if css.LoadFromData(fmt.Sprintf("entry { font: bold %gpx Sans; color: #%02x%02x%02x; padding: 0; min-height: 0;"+
+			" border: 1px dashed #2a6bc7; border-radius: 0; background: rgba(255,255,255,0.5); box-shadow: none; }",
+			shot.TextSize(pen.Width), pen.Colour.R, pen.Colour.G, pen.Colour.B)) == nil {
+			if sc, err := e.GetStyleContext(); err == nil {
+				sc.AddProvider(css, gtk.STYLE_PROVIDER_PRIORITY_APPLICATION)
+			}
+		}
+	}
 	x, y := o.logical(o.ctl.TextAt)
-	o.fixed.Put(e, x, y)
+	o.fixed.Put(e, x-1, y-1)
 	e.Connect("activate", func() { o.endText(true) })
 	e.Connect("changed", func() {
 		text, _ := e.GetText()
