@@ -213,6 +213,8 @@ func (b *Broker) handleServer(w http.ResponseWriter, r *http.Request) {
 	host := r.Host
 	if h, _, err := net.SplitHostPort(r.Host); err == nil {
 		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1] // an IPv6 literal on the default port
 	}
 	// The listeners share one TLS setup: a request that came over TLS
 	// says so even when the certificate is not from files.

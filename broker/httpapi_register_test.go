@@ -255,6 +255,22 @@ func TestServerInfo(t *testing.T) {
 	if info != want {
 		t.Fatalf("defaults:\n%+v, want\n%+v", info, want)
 	}
+	// A client on port 80 or 443 sends the host without a port; an IPv6
+	// literal keeps its brackets then.
+	for host, want := range map[string]string{"[2001:db8::7]": "[2001:db8::7]", "chat.example.com": "chat.example.com", "[2001:db8::7]:8080": "[2001:db8::7]"} {
+		req, _ := http.NewRequest("GET", "http://"+b.HTTPAddr()+"/api/v1/server", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var info broker.ServerInfo
+		err = json.NewDecoder(resp.Body).Decode(&info)
+		resp.Body.Close()
+		if err != nil || info.MQTT != "mqtt://"+want+":"+mqttPort || info.WS != "ws://"+want+":"+wsPort+"/mqtt" {
+			t.Errorf("Host %s: %+v %v", host, info, err)
+		}
+	}
 
 	cfg := testConfig(t.TempDir())
 	cfg.ServerName = "宿舍聊天"
