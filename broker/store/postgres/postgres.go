@@ -132,11 +132,14 @@ func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
 	}
 	ctx, cancel := bound(ctx)
 	defer cancel()
+	// Two statements: one that saw another node's insert conflict waits
+	// for its commit, and the next statement's snapshot then includes it
+	// (a single statement's snapshot would not).
+	if _, err := s.pool.Exec(ctx, `INSERT INTO secrets(name, value) VALUES ('token_key', $1) ON CONFLICT DO NOTHING`, fresh); err != nil {
+		return nil, fmt.Errorf("token key: %w", err)
+	}
 	var key []byte
-	err = s.pool.QueryRow(ctx, `WITH ins AS (
-			INSERT INTO secrets(name, value) VALUES ('token_key', $1) ON CONFLICT DO NOTHING RETURNING value)
-		SELECT value FROM ins UNION ALL SELECT value FROM secrets WHERE name = 'token_key' LIMIT 1`, fresh).Scan(&key)
-	if err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT value FROM secrets WHERE name = 'token_key'`).Scan(&key); err != nil {
 		return nil, fmt.Errorf("token key: %w", err)
 	}
 	if len(key) != store.TokenKeySize {
