@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,10 +35,12 @@ type Server struct {
 	bin  string
 	dir  string // data directory and socket directory's parent
 	Port int
-	// run prefixes server commands: runuser as postgres when we are root,
+	// cred runs the server programs as the postgres user when we are root,
 	// since initdb and postgres refuse to run as root.
-	run  []string
-	next atomic.Int64
+	cred   *syscall.Credential
+	proc   *exec.Cmd
+	exited chan struct{}
+	next   atomic.Int64
 }
 
 // Start creates and starts a cluster. Settings are extra "-c" options
@@ -45,7 +48,7 @@ type Server struct {
 func Start(settings ...string) (*Server, error) {
 	bin := ""
 	for _, d := range BinDirs {
-		if _, err := os.Stat(filepath.Join(d, "pg_ctl")); err == nil {
+		if _, err := os.Stat(filepath.Join(d, "postgres")); err == nil {
 			bin = d
 			break
 		}
@@ -70,7 +73,7 @@ func Start(settings ...string) (*Server, error) {
 			os.RemoveAll(dir)
 			return nil, err
 		}
-		s.run = []string{"runuser", "-u", "postgres", "--"}
+		s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
 	data := filepath.Join(dir, "data")
 	// A linguistic default collation (ICU "en": "Bob" sorts between
@@ -87,20 +90,13 @@ func Start(settings ...string) (*Server, error) {
 	for try := 0; try < 5; try++ {
 		port, err := freePort()
 		if err != nil {
+			os.RemoveAll(dir)
 			return nil, err
 		}
-		o := fmt.Sprintf("-k %s -p %d -c listen_addresses=127.0.0.1", dir, port)
-		for _, c := range opts {
-			o += " -c " + c
-		}
-		out, err := s.cmd("pg_ctl", "start", "-w", "-t", "120", "-D", data, "-l", filepath.Join(dir, "log"), "-o", o).CombinedOutput()
-		if err == nil {
-			s.Port = port
+		if lastErr = s.serve(data, port, opts); lastErr == nil {
 			return s, nil
 		}
-		log, _ := os.ReadFile(filepath.Join(dir, "log"))
-		lastErr = fmt.Errorf("pg_ctl start: %v: %s\n%s", err, out, log)
-		if !strings.Contains(string(log), "in use") {
+		if !strings.Contains(lastErr.Error(), "in use") {
 			break
 		}
 	}
@@ -108,10 +104,54 @@ func Start(settings ...string) (*Server, error) {
 	return nil, lastErr
 }
 
+// serve runs postgres as our child, not through pg_ctl's daemon, so that
+// it dies with the test binary (Pdeathsig) even when a test panics or
+// times out; it returns once the server accepts connections.
+func (s *Server) serve(data string, port int, opts []string) error {
+	args := []string{"-D", data, "-k", s.dir, "-p", strconv.Itoa(port), "-c", "listen_addresses=127.0.0.1"}
+	for _, o := range opts {
+		args = append(args, "-c", o)
+	}
+	logf, err := os.Create(filepath.Join(s.dir, "log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	c := s.cmd("postgres", args...)
+	c.Stdout, c.Stderr = logf, logf
+	c.SysProcAttr.Pdeathsig = syscall.SIGQUIT // immediate shutdown
+	if err := c.Start(); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { c.Wait(); close(exited) }()
+	s.Port, s.proc, s.exited = port, c, exited
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		conn, err := pgx.Connect(ctx, s.URL("postgres"))
+		cancel()
+		if err == nil {
+			conn.Close(context.Background())
+			return nil
+		}
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(filepath.Join(s.dir, "log"))
+			return fmt.Errorf("postgres exited: %s", log)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.kill()
+			return fmt.Errorf("postgres not ready in 2 minutes: %v", err)
+		}
+	}
+}
+
 func (s *Server) cmd(name string, args ...string) *exec.Cmd {
-	argv := append(append(append([]string{}, s.run...), filepath.Join(s.bin, name)), args...)
-	c := exec.Command(argv[0], argv[1:]...)
+	c := exec.Command(filepath.Join(s.bin, name), args...)
 	c.Dir = s.dir
+	c.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred}
 	return c
 }
 
@@ -156,11 +196,19 @@ func (s *Server) NewDB(t testing.TB) string {
 
 // Stop stops the server and removes its files.
 func (s *Server) Stop() error {
-	out, err := s.cmd("pg_ctl", "stop", "-w", "-m", "immediate", "-D", filepath.Join(s.dir, "data")).CombinedOutput()
-	if err != nil {
-		err = fmt.Errorf("pg_ctl stop: %v: %s", err, out)
+	s.kill()
+	return os.RemoveAll(s.dir)
+}
+
+// kill asks for a fast shutdown, then kills if it does not come.
+func (s *Server) kill() {
+	s.proc.Process.Signal(syscall.SIGINT)
+	select {
+	case <-s.exited:
+	case <-time.After(time.Minute):
+		s.proc.Process.Kill()
+		<-s.exited
 	}
-	return errors.Join(err, os.RemoveAll(s.dir))
 }
 
 // Lazy starts its server on the first Need, so a package whose tests
