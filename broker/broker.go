@@ -70,7 +70,8 @@ type Broker struct {
 	tokenKey     []byte
 	metrics      *promMetrics
 	probeSlot    chan struct{} // one readiness write probe at a time
-	certs        *certReloader // nil without TLS
+	certs        *certReloader // nil without TLS from files
+	acme         *acmeCerts    // nil without tls.acme
 
 	ready   chan struct{}
 	stop    chan struct{}
@@ -230,6 +231,17 @@ func New(cfg Config, opt Options) (*Broker, error) {
 }
 
 func (b *Broker) tlsConfig() (*tls.Config, error) {
+	if a := b.cfg.TLS.ACME; a.Domain != "" {
+		acme, err := newACMECerts(a, b.cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		if err := acme.listenChallenge(a.ChallengeAddr, b.cfg.Limits); err != nil {
+			return nil, err
+		}
+		b.acme = acme
+		return acme.tlsConfig(), nil
+	}
 	if b.cfg.TLS.CertFile == "" {
 		return nil, nil
 	}
@@ -294,6 +306,9 @@ func (b *Broker) Start() error {
 	if b.certs != nil {
 		b.stopped.Add(1)
 		go b.everySecond(b.watchCerts)
+	}
+	if b.acme != nil {
+		b.startACME()
 	}
 	if b.cfg.Backups.Every > 0 {
 		b.stopped.Add(1)
@@ -464,6 +479,9 @@ func (b *Broker) Close() error {
 			cancel()
 		}
 		err = b.mqtt.Close()
+		if b.acme != nil {
+			b.acme.close()
+		}
 		b.stopped.Wait()
 		if b.untrim != nil {
 			b.untrim() // the memory limit is the process's, not this broker's

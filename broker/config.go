@@ -41,10 +41,12 @@ type Config struct {
 	LogLevel     string             `yaml:"log_level"` // debug, info, warn, error
 }
 
-// TLSConfig enables TLS on both MQTT listeners when both files are set.
+// TLSConfig enables TLS on the MQTT listeners and the HTTP API, from
+// certificate files or from an ACME CA.
 type TLSConfig struct {
-	CertFile string `yaml:"cert_file"`
-	KeyFile  string `yaml:"key_file"`
+	CertFile string     `yaml:"cert_file"`
+	KeyFile  string     `yaml:"key_file"`
+	ACME     ACMEConfig `yaml:"acme"`
 }
 
 // Registration modes (RegistrationConfig.Mode).
@@ -192,6 +194,7 @@ func DefaultConfig() Config {
 			SenderBacklogBytes: 64 << 10, SenderBacklogWait: Duration(time.Second)},
 		Sessions: SessionsConfig{SessionExpiry: Duration(30 * 24 * time.Hour), MessageExpiry: Duration(30 * 24 * time.Hour)},
 		Backups:  BackupsConfig{Keep: 7},
+		TLS:      TLSConfig{ACME: ACMEConfig{ChallengeAddr: ":80"}},
 		LogLevel: "info",
 	}
 }
@@ -235,6 +238,9 @@ func (c Config) Validate() error {
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		return errors.New("tls: set both cert_file and key_file, or neither")
+	}
+	if err := c.TLS.ACME.validate(c.TLS); err != nil {
+		return err
 	}
 	if c.Limits.MessagesPerSecond <= 0 || c.Limits.MessageBurst < 1 {
 		return errors.New("limits: messages_per_second must be > 0 and message_burst >= 1")
