@@ -25,7 +25,51 @@ type Backplane interface {
 	// DirectoryChanged tells the other nodes to reload accounts, friends
 	// and rooms from the shared store now rather than at their next poll.
 	DirectoryChanged()
+	// SessionStarted claims clientID's session for this node: another
+	// node holding a session of that id ends it (EndSession).
+	SessionStarted(clientID string)
+	// SessionEnded tells that clientID's session here is gone.
+	SessionEnded(clientID string)
+	// Status is the cluster's nodes and their health (GET /api/v1/cluster).
+	Status(ctx context.Context) (ClusterStatus, error)
 }
+
+// ClusterStatus is GET /api/v1/cluster.
+type ClusterStatus struct {
+	Cluster string        `json:"cluster"`
+	Node    string        `json:"node"` // the node that answered
+	Nodes   []ClusterNode `json:"nodes"`
+}
+
+// ClusterNode is one node in ClusterStatus.
+type ClusterNode struct {
+	ID       string `json:"id"`
+	Healthy  bool   `json:"healthy"`   // a recent heartbeat, and routed to the answering node
+	Started  int64  `json:"started"`   // unix ms
+	LastSeen int64  `json:"last_seen"` // unix ms of its last heartbeat
+	Sessions int    `json:"sessions"`  // MQTT sessions it holds, connected or kept
+}
+
+// EndSession ends this node's session of clientID, which a client has
+// taken over on another node, as mochi ends one taken over here: the
+// connection closed with "session taken over" and the session discarded.
+func (b *Broker) EndSession(clientID string) {
+	cl, ok := b.mqtt.Clients.Get(clientID)
+	if !ok || cl.Net.Inline {
+		return
+	}
+	b.log.Info("session taken over on another node", "client", clientID)
+	if !cl.Closed() {
+		_ = b.mqtt.DisconnectClient(cl, packets.ErrSessionTakenOver) // [MQTT-3.1.4-2]
+	}
+	b.mqtt.UnsubscribeClient(cl)
+	b.mqtt.Clients.Delete(cl.ID)
+	b.sessions.drop(b, string(cl.Properties.Username), cl)
+	b.shared.removeClient(cl.ID)
+}
+
+// SessionCount is the MQTT sessions this node holds, connected or kept.
+func (b *Broker) SessionCount() int { return max(b.mqtt.Clients.Len()-1, 0) } // less the inline client
 
 // DeliverForwarded delivers a message another node routed to the sessions
 // on this node that may read it, as route delivers its own.

@@ -2,10 +2,14 @@ package broker_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,11 +43,21 @@ func startCluster(t *testing.T, n int) []node {
 		routes[i] = "nats://" + addrs[i]
 	}
 	nodes := make([]node, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
 	for i := range nodes {
 		cfg := testConfig(t.TempDir())
 		cfg.Store = db
 		cfg.Cluster = broker.ClusterConfig{Name: "test", NodeID: fmt.Sprintf("node%c", 'a'+i), NATSListen: addrs[i], NATSRoutes: strings.Join(routes, ",")}
-		nodes[i] = startNode(t, cfg)
+		wg.Add(1)
+		go func() { // each waits for the others to keep JetStream's copies
+			defer wg.Done()
+			nodes[i], errs[i] = startNode(t, cfg)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
 	deadline := time.Now().Add(clusterWait)
 	for _, nd := range nodes {
@@ -57,34 +71,34 @@ func startCluster(t *testing.T, n int) []node {
 	return nodes
 }
 
-// startNode starts one cluster node as tachikoma-broker serve does.
-func startNode(t *testing.T, cfg broker.Config) node {
-	t.Helper()
+// startNode starts one cluster node as tachikoma-broker serve does, and
+// stops it when the test ends.
+func startNode(t *testing.T, cfg broker.Config) (node, error) {
 	log := brokertest.Logger(t, testLogLevel)
-	cn, err := cluster.Start(cfg.Cluster, cluster.Options{DataDir: cfg.DataDir, Logger: log})
+	cn, err := cluster.Start(cfg.Cluster, cluster.Options{DataDir: cfg.DataDir, Logger: log, SessionExpiry: time.Duration(cfg.Sessions.SessionExpiry)})
 	if err != nil {
-		t.Fatal(err)
+		return node{}, err
 	}
 	b, err := broker.New(cfg, broker.Options{PasswordCost: &fastHash, Logger: log, Backplane: cn})
 	if err != nil {
 		cn.Close()
-		t.Fatal(err)
+		return node{}, err
 	}
 	if err := cn.Attach(b); err != nil {
 		b.Close()
 		cn.Close()
-		t.Fatal(err)
+		return node{}, err
 	}
 	if err := b.Start(); err != nil {
 		b.Close()
 		cn.Close()
-		t.Fatal(err)
+		return node{}, err
 	}
 	t.Cleanup(func() {
 		b.Close()
 		cn.Close()
 	})
-	return node{b, cn}
+	return node{b, cn}, nil
 }
 
 func freeAddr(t *testing.T) string {
@@ -214,4 +228,135 @@ func expectChatFrom(t *testing.T, c *client, topic, sender string) topics.Messag
 		t.Fatalf("%s: nothing from %s on %s; got %v", c.user, sender, topic, c.received())
 	}
 	return msg
+}
+
+// TestClusterTakeover: a client id that connects to node C while its
+// persistent session is on node A takes the session over, as on one
+// broker: A closes the old connection and keeps nothing, and a DM reaches
+// the new session once.
+func TestClusterTakeover(t *testing.T) {
+	nodes := startCluster(t, 3)
+	a, c := nodes[0], nodes[2]
+	register(t, a.Broker, "alice", "bob")
+	waitCluster(t, "accounts on node C", func() bool { _, ok := c.Directory().User("bob"); return ok })
+	persistent := func(o *paho.ClientOptions) { o.SetCleanSession(false) }
+
+	old, err := dial(t, "tcp://"+a.MQTTAddr(), "bob", "bob-password", "bob-pet", persistent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.sub(topics.Root + "/#")
+	alice := connect(t, a.Broker, "alice")
+	alice.mustCall(topics.MethodFriendRequest, topics.Params{User: "bob"}, nil)
+	old.mustCall(topics.MethodFriendAccept, topics.Params{User: "alice"}, nil)
+
+	bob, err := dial(t, "tcp://"+c.MQTTAddr(), "bob", "bob-password", "bob-pet", persistent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCluster(t, "old connection closed", func() bool { return !old.c.IsConnected() })
+	waitCluster(t, "session gone from node A", func() bool { return a.SessionCount() == 1 }) // alice's
+	bob.sub(topics.Root + "/#")
+	alice.pub(topics.DM("bob", "alice"), 1, `{"text":"还在吗","cid":"t1"}`)
+	expectChatFrom(t, bob, topics.DM("bob", "alice"), "alice")
+	fence(alice, topics.DM("bob", "alice"), bob)
+	n := 0
+	for _, m := range bob.all() {
+		if strings.Contains(string(m.Payload()), "还在吗") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("bob got the DM %d times, want once", n)
+	}
+}
+
+// TestClusterTakeoverRace: the same client id connecting to two nodes at
+// once ends with one session in the cluster.
+func TestClusterTakeoverRace(t *testing.T) {
+	nodes := startCluster(t, 3)
+	register(t, nodes[0].Broker, "bob")
+	for _, nd := range nodes {
+		waitCluster(t, "accounts on every node", func() bool { _, ok := nd.Directory().User("bob"); return ok })
+	}
+	persistent := func(o *paho.ClientOptions) { o.SetCleanSession(false) }
+	for round := range 5 {
+		id := fmt.Sprintf("bob-race-%d", round)
+		var wg sync.WaitGroup
+		clients := make([]*client, 2)
+		for i, nd := range []node{nodes[0], nodes[1]} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				clients[i], _ = dial(t, "tcp://"+nd.MQTTAddr(), "bob", "bob-password", id, persistent)
+			}()
+		}
+		wg.Wait()
+		waitCluster(t, "one session of "+id, func() bool {
+			held := 0
+			for _, nd := range nodes {
+				held += nd.SessionCount()
+			}
+			live := 0
+			for _, cl := range clients {
+				if cl != nil && cl.c.IsConnected() {
+					live++
+				}
+			}
+			return held == 1 && live <= 1
+		})
+		// The one left still works once every claim has been seen.
+		for _, cl := range clients {
+			if cl != nil && cl.c.IsConnected() {
+				cl.mustCall(topics.MethodProfileGet, topics.Params{}, nil)
+				cl.mustCall(topics.MethodProfileGet, topics.Params{}, nil)
+				if !cl.c.IsConnected() {
+					t.Errorf("round %d: the session left was ended too", round)
+				}
+			}
+		}
+		held := 0
+		for _, nd := range nodes {
+			held += nd.SessionCount()
+		}
+		if held != 1 {
+			t.Errorf("round %d: %d sessions of one client id", round, held)
+		}
+		for _, cl := range clients {
+			if cl != nil {
+				cl.c.Disconnect(0)
+			}
+		}
+		for _, nd := range nodes { // the next round counts its own session only
+			nd.EndSession(id)
+		}
+	}
+}
+
+// TestClusterStatus: GET /api/v1/cluster on any node lists every node,
+// healthy.
+func TestClusterStatus(t *testing.T) {
+	nodes := startCluster(t, 3)
+	var st broker.ClusterStatus
+	waitCluster(t, "three healthy nodes", func() bool {
+		res, err := http.Get("http://" + nodes[1].HTTPAddr() + "/api/v1/cluster")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || json.Unmarshal(body, &st) != nil {
+			t.Fatalf("status %d: %s", res.StatusCode, body)
+		}
+		healthy := 0
+		for _, n := range st.Nodes {
+			if n.Healthy {
+				healthy++
+			}
+		}
+		return healthy == 3
+	})
+	if st.Cluster != "test" || st.Node != "nodeb" || st.Nodes[0].ID != "nodea" || st.Nodes[2].ID != "nodec" {
+		t.Errorf("status %+v", st)
+	}
 }

@@ -472,6 +472,9 @@ func (h *sessionHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	for _, sub := range shared {
 		h.b.shared.add(cl, sub)
 	}
+	if h.b.backplane != nil {
+		h.b.backplane.SessionStarted(cl.ID) // one session per client id in the cluster
+	}
 }
 
 func (h *sessionHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
@@ -486,6 +489,9 @@ func (h *sessionHook) ended(cl *mqtt.Client) {
 	h.b.sessions.drop(h.b, string(cl.Properties.Username), cl)
 	if cur, ok := h.b.mqtt.Clients.Get(cl.ID); !ok || cur == cl {
 		h.b.shared.removeClient(cl.ID)
+		if h.b.backplane != nil {
+			h.b.backplane.SessionEnded(cl.ID)
+		}
 	}
 }
 

@@ -18,13 +18,42 @@ func (b *Broker) observeRoutes(mux *http.ServeMux) {
 	allow, _ := parseAllow(b.cfg.MetricsAllow) // checked by Validate
 	metrics := b.metrics.handler(b)
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		ap, err := netip.ParseAddrPort(r.RemoteAddr)
-		if err != nil || !slices.ContainsFunc(allow, func(p netip.Prefix) bool { return p.Contains(ap.Addr().Unmap()) }) {
+		if !allowed(allow, r) {
 			httpError(w, http.StatusForbidden, "metrics are served only to the addresses in metrics_allow")
 			return
 		}
 		metrics.ServeHTTP(w, r)
 	})
+	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, r *http.Request) {
+		if !allowed(allow, r) {
+			httpError(w, http.StatusForbidden, "the cluster's state is served only to the addresses in metrics_allow")
+			return
+		}
+		b.handleCluster(w, r)
+	})
+}
+
+// allowed reports a request from an address in metrics_allow.
+func allowed(allow []netip.Prefix, r *http.Request) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && slices.ContainsFunc(allow, func(p netip.Prefix) bool { return p.Contains(ap.Addr().Unmap()) })
+}
+
+// handleCluster is GET /api/v1/cluster: the nodes and their health.
+func (b *Broker) handleCluster(w http.ResponseWriter, r *http.Request) {
+	if b.backplane == nil {
+		httpError(w, http.StatusNotFound, "not a cluster: this broker runs alone")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	st, err := b.backplane.Status(ctx)
+	if err != nil {
+		b.log.Warn("cluster status", "error", err)
+		httpError(w, http.StatusServiceUnavailable, "cluster state unavailable")
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
 }
 
 // parseAllow reads metrics_allow: addresses and networks separated by spaces.

@@ -6,6 +6,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
 	"github.com/tachikoma-pet/tachikoma/topics"
@@ -44,22 +46,34 @@ type Node struct {
 	subs  []*nats.Subscription
 
 	dropped atomic.Int64 // messages NATS dropped for this node (slow consumer)
+
+	started time.Time
+	owners  *owners            // who holds each client id's session
+	nodes   jetstream.KeyValue // every node's heartbeat
 }
 
 // Options are what Start needs besides the configuration.
 type Options struct {
 	DataDir string // the broker's; JetStream keeps its files below it
 	Logger  *slog.Logger
+	// SessionExpiry is how long a session's owner is remembered (the
+	// broker's sessions.session_expiry).
+	SessionExpiry time.Duration
 }
 
-// readyWait bounds how long Start waits for the embedded server.
-const readyWait = 30 * time.Second
+// readyWait bounds how long Start waits for the embedded server;
+// quorumWait how long it waits for enough nodes to keep JetStream's
+// replicas (the first node of a cluster waits for the others).
+const (
+	readyWait  = 30 * time.Second
+	quorumWait = 3 * time.Minute
+)
 
 // Start runs the embedded NATS server (or connects to cfg.NATSURL) and
 // connects; Attach then feeds a broker.
 func Start(cfg broker.ClusterConfig, opt Options) (*Node, error) {
 	n := &Node{cfg: cfg, log: opt.Logger, users: map[string]*nats.Subscription{},
-		in: make(chan *nats.Msg, inQueue), done: make(chan struct{})}
+		in: make(chan *nats.Msg, inQueue), done: make(chan struct{}), started: time.Now()}
 	if n.log == nil {
 		n.log = slog.Default()
 	}
@@ -72,21 +86,73 @@ func Start(cfg broker.ClusterConfig, opt Options) (*Node, error) {
 			return nil, fmt.Errorf("cluster: nats %s: %w", cfg.NATSURL, err)
 		}
 		n.nc = nc
-		return n, nil
+	} else {
+		srv, err := startServer(cfg, opt.DataDir, n.log)
+		if err != nil {
+			return nil, err
+		}
+		n.srv = srv
+		nc, err := nats.Connect("", append(copts, nats.InProcessServer(srv))...)
+		if err != nil {
+			srv.Shutdown()
+			return nil, fmt.Errorf("cluster: connect to the embedded nats server: %w", err)
+		}
+		n.nc = nc
 	}
-	srv, err := startServer(cfg, opt.DataDir, n.log)
-	if err != nil {
+	if err := n.startJetStream(opt.SessionExpiry); err != nil {
+		n.Close()
 		return nil, err
 	}
-	n.srv = srv
-	nc, err := nats.Connect("", append(copts, nats.InProcessServer(srv))...)
-	if err != nil {
-		srv.Shutdown()
-		return nil, fmt.Errorf("cluster: connect to the embedded nats server: %w", err)
-	}
-	n.nc = nc
 	return n, nil
 }
+
+// startJetStream opens the key-value buckets, waiting for enough nodes to
+// hold their replicas.
+func (n *Node) startJetStream(sessionExpiry time.Duration) error {
+	js, err := jetstream.New(n.nc)
+	if err != nil {
+		return fmt.Errorf("cluster: jetstream: %w", err)
+	}
+	replicas := n.replicas()
+	deadline := time.Now().Add(quorumWait)
+	for _, open := range []func(context.Context) error{
+		func(ctx context.Context) error { return n.startOwners(ctx, js, replicas, sessionExpiry) },
+		func(ctx context.Context) error { return n.startNodes(ctx, js, replicas) },
+	} {
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := open(ctx)
+			cancel()
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%w (are the other nodes up? JetStream keeps %d copies)", err, replicas)
+			}
+			n.log.Info("cluster: waiting for the other nodes", "error", err)
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// replicas is how many copies JetStream keeps of what must survive a node:
+// three, or one per node in a smaller cluster.
+func (n *Node) replicas() int {
+	if n.cfg.NATSURL != "" {
+		return 3
+	}
+	others := 0
+	for _, u := range server.RoutesFromStr(n.cfg.NATSRoutes) {
+		if u.Host != n.cfg.NATSListen {
+			others++
+		}
+	}
+	return min(3, others+1)
+}
+
+// bucket names one of the cluster's key-value buckets.
+func (n *Node) bucket(kind string) string { return "tachikoma_" + n.cfg.Name + "_" + kind }
 
 // startServer runs the embedded NATS server: the broker connects in
 // process, routes to the other nodes, JetStream on

@@ -1,0 +1,120 @@
+package cluster
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// owners is who holds each client id's session, in the cluster's
+// "sessions" key-value bucket: key the id's hash, value the node. A node
+// that starts a session writes its claim; every node watches the bucket
+// and ends its own session of that id when a later claim (a higher
+// revision) comes from another node, so a client id has one session in the
+// cluster, as on one broker [MQTT-3.1.4-2].
+type owners struct {
+	n  *Node
+	kv jetstream.KeyValue
+
+	mu    sync.Mutex
+	local map[string]*claim // by key: the sessions this node holds
+}
+
+// claim is this node's session of one client id: the revision it claimed
+// it at (0 while the write is on its way), and the newest revision another
+// node claimed it at.
+type claim struct {
+	id      string
+	rev     uint64
+	foreign uint64
+}
+
+// ownerKey is a client id as a key (ids may hold any character, keys may
+// not).
+func ownerKey(clientID string) string {
+	h := sha256.Sum256([]byte(clientID))
+	return hex.EncodeToString(h[:16])
+}
+
+func (n *Node) startOwners(ctx context.Context, js jetstream.JetStream, replicas int, expiry time.Duration) error {
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: n.bucket("sessions"), History: 1,
+		TTL: expiry, Replicas: replicas, Storage: jetstream.FileStorage})
+	if err != nil {
+		return fmt.Errorf("cluster: sessions bucket: %w", err)
+	}
+	o := &owners{n: n, kv: kv, local: map[string]*claim{}}
+	w, err := kv.WatchAll(context.Background(), jetstream.UpdatesOnly(), jetstream.IgnoreDeletes())
+	if err != nil {
+		return fmt.Errorf("cluster: watch sessions: %w", err)
+	}
+	n.owners = o
+	go o.watch(w)
+	return nil
+}
+
+// SessionStarted claims clientID's session for this node; another node
+// holding it ends its own.
+func (n *Node) SessionStarted(clientID string) {
+	o := n.owners
+	key := ownerKey(clientID)
+	c := &claim{id: clientID}
+	o.mu.Lock()
+	o.local[key] = c
+	o.mu.Unlock()
+	rev, err := o.kv.PutString(context.Background(), key, n.cfg.NodeID)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err != nil {
+		n.log.Error("cluster session claim", "client", clientID, "error", err)
+		return
+	}
+	c.rev = rev
+	if c.foreign > rev && o.local[key] == c {
+		delete(o.local, key)
+		go n.b.EndSession(clientID) // a later claim arrived first: it wins
+	}
+}
+
+// SessionEnded forgets clientID's session here.
+func (n *Node) SessionEnded(clientID string) {
+	o := n.owners
+	o.mu.Lock()
+	delete(o.local, ownerKey(clientID))
+	o.mu.Unlock()
+}
+
+// watch ends this node's sessions that another node claimed later.
+func (o *owners) watch(w jetstream.KeyWatcher) {
+	defer w.Stop()
+	for {
+		select {
+		case <-o.n.done:
+			return
+		case e, ok := <-w.Updates():
+			if !ok {
+				return
+			}
+			if e == nil || string(e.Value()) == o.n.cfg.NodeID {
+				continue
+			}
+			o.mu.Lock()
+			c := o.local[e.Key()]
+			end := c != nil && c.rev != 0 && c.rev < e.Revision()
+			if c != nil && c.rev == 0 {
+				c.foreign = max(c.foreign, e.Revision())
+			}
+			if end {
+				delete(o.local, e.Key())
+			}
+			o.mu.Unlock()
+			if end {
+				o.n.b.EndSession(c.id)
+			}
+		}
+	}
+}
