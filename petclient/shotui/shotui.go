@@ -5,6 +5,7 @@
 package shotui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -21,7 +22,9 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
 	"github.com/tachikoma-pet/tachikoma/petclient/notify"
+	"github.com/tachikoma-pet/tachikoma/petclient/petbus"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot/portal"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot"
 )
 
@@ -107,20 +110,40 @@ func (u *UI) capture(then func(*image.RGBA, shot.Layout, time.Time), failed func
 		d.Sync() // the X server has unmapped the pets
 	}
 	glib.TimeoutAdd(uint(hideDelay/time.Millisecond), func() bool {
-		img, layout, err := grab()
-		restore()
-		u.log.Debug("screen grabbed", "since_click", time.Since(asked))
-		if err != nil {
-			u.fail(err)
-			failed(err)
-			return false
-		}
-		then(img, layout, asked)
+		// Off the GTK thread: a portal may take a while to answer.
+		go func() {
+			img, layout, err := grab()
+			glib.IdleAdd(func() bool {
+				restore()
+				u.log.Debug("screen grabbed", "since_click", time.Since(asked))
+				if err != nil {
+					u.fail(err)
+					failed(err)
+					return false
+				}
+				then(img, layout, asked)
+				return false
+			})
+		}()
 		return false
 	})
 }
 
+// portalWait bounds a portal's answer (it may show the desktop's dialog).
+const portalWait = 2 * time.Minute
+
+// grab reads the X root, or asks the desktop's portal on Wayland.
 func grab() (*image.RGBA, shot.Layout, error) {
+	if portal.IsWayland(os.Getenv) {
+		conn, err := petbus.Connect()
+		if err != nil {
+			return nil, shot.Layout{}, fmt.Errorf("Wayland screenshots go through the desktop portal, which needs the %w", err)
+		}
+		defer conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), portalWait)
+		defer cancel()
+		return portal.Grabber{Conn: conn, Ctx: ctx}.Grab()
+	}
 	g, err := xshot.Open("", os.Getenv)
 	if err != nil {
 		return nil, shot.Layout{}, err

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tachikoma-pet/tachikoma/petclient/petbus"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot/portal"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot"
 )
 
@@ -28,7 +29,7 @@ func init() {
 func runScreenshot(args []string) int {
 	return screenshotCmd(args, os.Stdout, os.Stderr, shotEnv{
 		getenv: os.Getenv, now: time.Now, sleep: time.Sleep, fs: shot.OSFS{}, lookPath: exec.LookPath,
-		askPet: askPet, pickArea: pickAreaAlone, pin: pinAlone,
+		askPet: askPet, pickArea: pickAreaAlone, pin: pinAlone, portal: portalShot,
 	})
 }
 
@@ -45,6 +46,8 @@ type shotEnv struct {
 	pickArea func(display string) (*image.RGBA, shot.Action, error)
 	// pin shows the image in a pin window until the user closes it.
 	pin func(img *image.RGBA, info io.Writer) error
+	// portal takes the screenshot through xdg-desktop-portal (Wayland).
+	portal func(interactive bool) (*image.RGBA, error)
 }
 
 const screenshotUsage = `Usage:
@@ -55,7 +58,8 @@ copies, Ctrl+S saves, Esc cancels). --full takes the whole screen.
 
 When a pet is running on this session bus it takes the screenshot (it
 hides itself first, and keeps the clipboard); otherwise this command grabs
-the X11 screen itself. --alone never asks the pet.
+the X11 screen itself, or on Wayland asks the desktop's screenshot portal
+(whose own chooser picks an area). --alone never asks the pet.
 
 Where it goes: --output FILE (- writes the PNG to standard output), or
 Tachikoma_YYYY-MM-DD_HH-MM-SS.png in --dir or the Pictures folder's
@@ -158,7 +162,21 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 	var img *image.RGBA
 	act := shot.Save
 	taken := env.now()
-	if mode == petbus.ModeArea {
+	if portal.IsWayland(env.getenv) && env.portal != nil {
+		// The X root shows nothing on Wayland: the desktop's portal takes
+		// it, with its own area chooser for an area.
+		if wait > 0 {
+			fmt.Fprintf(stderr, "Taking the screenshot in %v…\n", wait)
+			env.sleep(wait)
+		}
+		taken = env.now()
+		if img, err = env.portal(mode == petbus.ModeArea); errors.Is(err, portal.ErrCancelled) {
+			fmt.Fprintln(stderr, "tachikoma screenshot: cancelled")
+			return 1
+		} else if err != nil {
+			return fail(err)
+		}
+	} else if mode == petbus.ModeArea {
 		if env.pickArea == nil {
 			return fail(errors.New("selecting an area needs the pet's overlay: start the pet, or use --full"))
 		}
@@ -260,6 +278,25 @@ func petRequest(env shotEnv, mode string, wait time.Duration, output, dir string
 		}
 	}
 	return req, nil
+}
+
+// portalWait bounds the desktop's answer (its chooser waits for the user).
+const portalWait = 10 * time.Minute
+
+// portalShot takes a screenshot through the desktop portal.
+func portalShot(interactive bool) (*image.RGBA, error) {
+	conn, err := petbus.Connect()
+	if err != nil {
+		return nil, fmt.Errorf("Wayland screenshots go through the desktop portal, which needs the %w", err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), portalWait)
+	defer cancel()
+	uri, err := portal.Screenshot(ctx, conn, interactive)
+	if err != nil {
+		return nil, err
+	}
+	return portal.Load(uri)
 }
 
 // askPet asks the pet on the session bus, if one answers there.

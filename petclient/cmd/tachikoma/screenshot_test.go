@@ -18,6 +18,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/internal/dbustest"
 	"github.com/tachikoma-pet/tachikoma/petclient/petbus"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
+	"github.com/tachikoma-pet/tachikoma/petclient/shot/portal/portaltest"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot/xshottest"
 )
 
@@ -294,4 +295,64 @@ func (p *scriptedPet) count() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.got)
+}
+
+// On Wayland with no pet the desktop's portal takes the shot (a stand-in
+// portal on a private bus here): --full without the chooser, an area with
+// it; its file's pixels are saved; cancel and failure are said clearly.
+func TestScreenshotWaylandPortal(t *testing.T) {
+	addr := dbustest.Start(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	pconn, err := petbus.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pconn.Close()
+	fake, err := portaltest.Serve(pconn, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	want := xshottest.Pattern(40, 30)
+	portalFile := filepath.Join(dir, "Screenshot.png")
+	f, _ := os.Create(portalFile)
+	png.Encode(f, want)
+	f.Close()
+	fake.Answer(0, "file://"+portalFile)
+
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		env := map[string]string{"XDG_SESSION_TYPE": "wayland", "WAYLAND_DISPLAY": "wayland-0", "HOME": dir}
+		code := screenshotCmd(args, &out, &errb, shotEnv{
+			getenv: func(k string) string { return env[k] }, now: time.Now, sleep: func(time.Duration) {},
+			fs: shot.OSFS{}, lookPath: exec.LookPath, askPet: askPet, portal: portalShot,
+		})
+		return code, out.String(), errb.String()
+	}
+	out := filepath.Join(dir, "full.png")
+	if code, stdout, errs := run("--full", "--output", out); code != 0 || !strings.Contains(stdout, "Saved to "+out) {
+		t.Fatalf("--full: exit %d %q %q", code, stdout, errs)
+	}
+	data, _ := os.ReadFile(out)
+	if err := xshottest.Diff(decodePNG(t, data), image.Point{}, want); err != nil {
+		t.Fatalf("--full: %v", err)
+	}
+	if _, asked := fake.Requests()[0]["interactive"]; asked {
+		t.Error("--full asked for the desktop's chooser")
+	}
+	area := filepath.Join(dir, "area.png")
+	if code, stdout, errs := run("--output", area); code != 0 || !strings.Contains(stdout, "Saved to "+area) {
+		t.Fatalf("area: exit %d %q %q", code, stdout, errs)
+	}
+	if v := fake.Requests()[1]["interactive"]; v.Value() != true {
+		t.Error("an area did not ask for the desktop's chooser")
+	}
+	fake.Answer(1, "")
+	if code, _, errs := run(); code != 1 || errs != "tachikoma screenshot: cancelled\n" {
+		t.Errorf("cancelled: exit %d %q", code, errs)
+	}
+	fake.Answer(2, "")
+	if code, _, errs := run("--full"); code != 1 || !strings.Contains(errs, "the screenshot portal failed") {
+		t.Errorf("failed: exit %d %q", code, errs)
+	}
 }

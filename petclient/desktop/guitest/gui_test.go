@@ -47,7 +47,7 @@ const backdropHex = "d8e4ec"
 const doubleClickGap = 500 * time.Millisecond
 
 // bins holds the binaries built once for all subtests.
-var bins struct{ pet, backdrop, watcher string }
+var bins struct{ pet, backdrop, watcher, portal string }
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -65,10 +65,12 @@ func TestMain(m *testing.M) {
 	bins.pet = filepath.Join(dir, "tachikoma")
 	bins.backdrop = filepath.Join(dir, "backdrop")
 	bins.watcher = filepath.Join(dir, "sniwatcher")
+	bins.portal = filepath.Join(dir, "fakeportal")
 	for out, pkg := range map[string]string{
 		bins.pet:      "github.com/tachikoma-pet/tachikoma/petclient/cmd/tachikoma",
 		bins.backdrop: "github.com/tachikoma-pet/tachikoma/petclient/desktop/guitest/backdrop",
 		bins.watcher:  "github.com/tachikoma-pet/tachikoma/petclient/desktop/guitest/sniwatcher",
+		bins.portal:   "github.com/tachikoma-pet/tachikoma/petclient/desktop/guitest/fakeportal",
 	} {
 		cmd := exec.Command("go", "build", "-tags", "nometrics", "-o", out, pkg) // as the Makefile builds the pet
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr

@@ -178,3 +178,74 @@ func TestScreenshotThroughThePet(t *testing.T) {
 		t.Fatalf("alone: %v", err)
 	}
 }
+
+// TestScreenshotWaylandPet runs the pet as on a Wayland session (through
+// XWayland, here Xvfb) with a stand-in screenshot portal on the bus: the
+// shot is the portal's image, not the X root, and the pet's overlay offers
+// it for selecting: a dragged area is exactly that part of the portal's image.
+func TestScreenshotWaylandPet(t *testing.T) {
+	s := startX(t, false)
+	s.startBackdrop()
+	busEnv := s.startBus()
+	portalImg := xshottest.Pattern(1280, 800)
+	file := filepath.Join(s.dir, "Screenshot from the portal.png")
+	savePNG(t, file, portalImg)
+	s.start("portal", busEnv, bins.portal, "-uri", "file://"+strings.ReplaceAll(file, " ", "%20"))
+	waitFor(t, 5*time.Second, "the portal", func() bool { return strings.Contains(s.logOf("portal"), "ready") })
+	wayland := append([]string{"XDG_SESSION_TYPE=wayland"}, busEnv...)
+	s.startPet(wayland, "--pets", "1", "--no-chat", "--lang", "zh")
+	waitFor(t, 15*time.Second, "the pet on the session bus", func() bool {
+		return strings.Contains(s.logOf("pet"), "the pet answers on the session bus")
+	}, func() string { return tail(s.logOf("pet"), 30) })
+
+	run := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(bins.pet, append([]string{"screenshot"}, args...)...)
+		cmd.Env = append(append([]string{"LANG=C.UTF-8", "HOME=" + s.dir}, s.env...), wayland...)
+		return cmd
+	}
+	read := func(path string) image.Image {
+		t.Helper()
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	full := filepath.Join(s.dir, "full.png")
+	if out, err := run("--full", "--output", full).CombinedOutput(); err != nil || !strings.Contains(string(out), "Saved to "+full) {
+		t.Fatalf("--full: %v: %s", err, out)
+	}
+	if err := xshottest.Diff(read(full), image.Point{}, portalImg); err != nil {
+		t.Fatalf("--full is not the portal's image: %v", err)
+	}
+
+	area := filepath.Join(s.dir, "area.png")
+	cmd := run("--output", area)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, 15*time.Second, "the overlay on the portal's image", func() bool {
+		c := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+shotOverlay+"$")
+		c.Env = s.env
+		o, _ := c.Output()
+		return strings.TrimSpace(string(o)) != ""
+	}, func() string { return tail(s.logOf("pet"), 30) })
+	overlayKeys(t, s, 1)
+	s.xdotool("mousemove", "710", "108", "mousedown", "1")
+	s.xdotool("mousemove", "725", "118")
+	s.xdotool("mousemove", "741", "127", "mouseup", "1")
+	s.xdotool("key", "Return")
+	if err := cmd.Wait(); err != nil || !strings.Contains(out.String(), "Saved to "+area) {
+		t.Fatalf("area: %v: %s", err, out.String())
+	}
+	if err := xshottest.Diff(read(area), image.Point{}, shot.Crop(portalImg, image.Rect(710, 108, 742, 128))); err != nil {
+		t.Fatalf("area: %v", err)
+	}
+}

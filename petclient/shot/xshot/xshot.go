@@ -20,7 +20,7 @@ import (
 )
 
 // ErrNoDisplay means there is no X server to grab from.
-var ErrNoDisplay = errors.New("no X display: DISPLAY is not set (the screenshot needs an X11 session; Wayland is not supported yet)")
+var ErrNoDisplay = errors.New("no X display: DISPLAY is not set (the screenshot needs an X11 or a Wayland session)")
 
 var quietXGB sync.Once
 
