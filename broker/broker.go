@@ -85,6 +85,7 @@ type Broker struct {
 	refusedConns rateLog    // connections turned away at the gate
 
 	backplane Backplane // the other nodes of a cluster; nil on a single broker
+	reloadMu  sync.Mutex
 }
 
 // maxWritesPending bounds each connection's outbound queue (see New).
@@ -373,6 +374,10 @@ func (b *Broker) every(d time.Duration, fn func()) {
 // process) changes the database, and disconnects removed users and users
 // whose password changed.
 func (b *Broker) reloadFromStore() {
+	// Logins of unknown names reload too: one at a time, so that each
+	// change is acted on once.
+	b.reloadMu.Lock()
+	defer b.reloadMu.Unlock()
 	ch, changed, err := b.dir.ReloadIfChanged(context.Background())
 	if err != nil {
 		b.log.Warn("reload directory", "error", err)
@@ -462,8 +467,14 @@ func (b *Broker) checkPassword(user, pw string) (err error) {
 			}
 			return errors.New("wrong password for a pending account")
 		}
-		_ = password.Verify(pw, dummyHash())
-		return errors.New("no such user")
+		// An account approved or added a moment ago by the admin CLI is in
+		// the database before the once-a-second reload: its first login
+		// must not read as a wrong password.
+		b.reloadFromStore()
+		if u, ok = b.dir.User(user); !ok {
+			_ = password.Verify(pw, dummyHash())
+			return errors.New("no such user")
+		}
 	}
 	return password.Verify(pw, u.PWHash)
 }
