@@ -194,6 +194,36 @@ func (s *Server) NewDB(t testing.TB) string {
 	return url
 }
 
+// Pause freezes the server and every backend (SIGSTOP): a database that
+// stops answering without closing its connections.
+func (s *Server) Pause() error { return s.signalAll(syscall.SIGSTOP) }
+
+// Resume undoes Pause.
+func (s *Server) Resume() error { return s.signalAll(syscall.SIGCONT) }
+
+// signalAll signals the postmaster, then its children one by one: each
+// backend is its own process group.
+func (s *Server) signalAll(sig syscall.Signal) error {
+	pid := s.proc.Process.Pid
+	if err := syscall.Kill(pid, sig); err != nil {
+		return err
+	}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read after ')'.
+		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			child, _ := strconv.Atoi(filepath.Base(filepath.Dir(f)))
+			syscall.Kill(child, sig)
+		}
+	}
+	return nil
+}
+
 // Stop stops the server and removes its files.
 func (s *Server) Stop() error {
 	s.kill()
@@ -202,6 +232,7 @@ func (s *Server) Stop() error {
 
 // kill asks for a fast shutdown, then kills if it does not come.
 func (s *Server) kill() {
+	s.Resume()
 	s.proc.Process.Signal(syscall.SIGINT)
 	select {
 	case <-s.exited:

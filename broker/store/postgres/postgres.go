@@ -23,6 +23,9 @@ import (
 // database that stopped answering fails requests instead of hanging them.
 const Timeout = 10 * time.Second
 
+// callTimeout is Timeout; tests shorten it.
+var callTimeout = Timeout
+
 // ErrUnstorable is a message PostgreSQL cannot hold (a NUL byte or invalid
 // UTF-8); it is refused alone instead of failing its batch.
 var ErrUnstorable = errors.New("text PostgreSQL cannot store")
@@ -88,7 +91,7 @@ func bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(ctx, Timeout)
+	return context.WithTimeout(ctx, callTimeout)
 }
 
 func isUnique(err error) bool {
@@ -467,7 +470,7 @@ func (s *Store) AppendMessageThen(m store.Message, then func(error)) error {
 
 // commit stores a batch in one statement (so all or none of it).
 func (s *Store) commit(ctx context.Context, batch []store.Message) error {
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	n := len(batch)
 	ids, ts := make([]int64, n), make([]int64, n)

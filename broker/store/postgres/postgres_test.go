@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -66,5 +67,62 @@ func TestMigrations(t *testing.T) {
 			s.Close()
 		}
 		t.Fatalf("a newer schema: %v", err)
+	}
+}
+
+// TestTimeouts: a database that stops answering fails calls after the
+// timeout instead of hanging them, and the store works again once it is
+// back.
+func TestTimeouts(t *testing.T) {
+	srv, err := pgtest.Start()
+	if err != nil {
+		pg.Need(t) // skips or fails as the shared server would
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	old := callTimeout
+	callTimeout = 2 * time.Second
+	defer func() { callTimeout = old }()
+	ctx := context.Background()
+	s, err := Open(ctx, srv.NewDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateUser(ctx, store.User{Name: "alice", PWHash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	var getErr, idErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, getErr = s.GetUser(ctx, "alice")
+		_, idErr = s.NextMessageID(ctx)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		srv.Resume()
+		t.Fatal("calls to a frozen database hang")
+	}
+	if err := srv.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if getErr == nil || idErr == nil {
+		t.Fatalf("with the database frozen: GetUser %v, NextMessageID %v", getErr, idErr)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		_, err := s.GetUser(ctx, "alice")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the store did not recover: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
