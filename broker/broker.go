@@ -72,6 +72,7 @@ type Broker struct {
 	probeSlot    chan struct{} // one readiness write probe at a time
 	certs        *certReloader // nil without TLS from files
 	acme         *acmeCerts    // nil without tls.acme
+	proxies      trustedProxies
 
 	ready   chan struct{}
 	stop    chan struct{}
@@ -152,6 +153,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 		b.store.Close()
 		return nil, err
 	}
+	b.proxies, _ = parseTrustedProxies(cfg.HTTP.TrustedProxies) // checked by Validate
 	b.policy = &policy{dir: b.dir}
 	if cfg.ACLFile != "" {
 		acl, err := aclfile.Load(cfg.ACLFile)
@@ -269,7 +271,8 @@ func (b *Broker) Start() error {
 	}
 	if b.cfg.WSAddr != "" {
 		b.ws = wslistener.New("ws", b.cfg.WSAddr, "/mqtt", tlsConf)
-		b.ws.Admit = b.admitConn // before the upgrade too
+		b.ws.Admit = b.admitWS // before the upgrade too
+		b.ws.ClientAddr = b.wsClientAddr
 		b.ws.HandshakeTimeout = time.Duration(b.cfg.Limits.ConnectTimeout)
 		if err := b.mqtt.AddListener(b.wrapConns(b.ws)); err != nil {
 			return fmt.Errorf("websocket listener %s: %w", b.cfg.WSAddr, err)

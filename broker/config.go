@@ -28,9 +28,10 @@ type Config struct {
 	// Store is where accounts and history live: "" or "sqlite" for SQLite
 	// in DataDir, or postgres://… for a PostgreSQL database that a
 	// cluster of brokers shares.
-	Store   string    `yaml:"store"`
-	ACLFile string    `yaml:"acl_file"`
-	TLS     TLSConfig `yaml:"tls"`
+	Store   string     `yaml:"store"`
+	ACLFile string     `yaml:"acl_file"`
+	TLS     TLSConfig  `yaml:"tls"`
+	HTTP    HTTPConfig `yaml:"http"`
 
 	Registration RegistrationConfig `yaml:"registration"`
 	Web          WebConfig          `yaml:"web"`
@@ -195,6 +196,7 @@ func DefaultConfig() Config {
 		Sessions: SessionsConfig{SessionExpiry: Duration(30 * 24 * time.Hour), MessageExpiry: Duration(30 * 24 * time.Hour)},
 		Backups:  BackupsConfig{Keep: 7},
 		TLS:      TLSConfig{ACME: ACMEConfig{ChallengeAddr: ":80"}},
+		HTTP:     HTTPConfig{TrustedProxies: []string{}},
 		LogLevel: "info",
 	}
 }
@@ -240,6 +242,9 @@ func (c Config) Validate() error {
 		return errors.New("tls: set both cert_file and key_file, or neither")
 	}
 	if err := c.TLS.ACME.validate(c.TLS); err != nil {
+		return err
+	}
+	if _, err := parseTrustedProxies(c.HTTP.TrustedProxies); err != nil {
 		return err
 	}
 	if c.Limits.MessagesPerSecond <= 0 || c.Limits.MessageBurst < 1 {

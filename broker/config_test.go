@@ -3,6 +3,7 @@ package broker
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ func TestExampleConfigIsTheDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if def := DefaultConfig(); cfg != def {
+	if def := DefaultConfig(); !reflect.DeepEqual(cfg, def) {
 		t.Fatalf("configs/broker.yaml differs from the defaults:\n%+v\n%+v", cfg, def)
 	}
 }

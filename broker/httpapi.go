@@ -121,10 +121,7 @@ func (b *Broker) handleRegister(w http.ResponseWriter, r *http.Request) {
 		b.refuseRegistration(w, http.StatusForbidden, refusedClosed, "registration is closed on this server; ask its admin for an account")
 		return
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+	host := b.clientHost(r)
 	// The address's bucket first, so that one address cannot use up the
 	// server's; every attempt counts, invite guesses included.
 	if wait := b.regLimit.Wait(addressKey(host)); wait > 0 {
@@ -155,7 +152,7 @@ func (b *Broker) handleRegister(w http.ResponseWriter, r *http.Request) {
 		}
 		how.Invite = req.Invite
 	}
-	err = b.register(r.Context(), req.Username, req.Password, req.Nickname, how)
+	err := b.register(r.Context(), req.Username, req.Password, req.Nickname, how)
 	switch {
 	case errors.Is(err, store.ErrExists):
 		httpError(w, http.StatusConflict, "username "+req.Username+" is taken")

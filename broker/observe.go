@@ -18,14 +18,14 @@ func (b *Broker) observeRoutes(mux *http.ServeMux) {
 	allow, _ := parseAllow(b.cfg.MetricsAllow) // checked by Validate
 	metrics := b.metrics.handler(b)
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		if !allowed(allow, r) {
+		if !b.allowed(allow, r) {
 			httpError(w, http.StatusForbidden, "metrics are served only to the addresses in metrics_allow")
 			return
 		}
 		metrics.ServeHTTP(w, r)
 	})
 	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, r *http.Request) {
-		if !allowed(allow, r) {
+		if !b.allowed(allow, r) {
 			httpError(w, http.StatusForbidden, "the cluster's state is served only to the addresses in metrics_allow")
 			return
 		}
@@ -33,10 +33,11 @@ func (b *Broker) observeRoutes(mux *http.ServeMux) {
 	})
 }
 
-// allowed reports a request from an address in metrics_allow.
-func allowed(allow []netip.Prefix, r *http.Request) bool {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	return err == nil && slices.ContainsFunc(allow, func(p netip.Prefix) bool { return p.Contains(ap.Addr().Unmap()) })
+// allowed reports a request from an address in metrics_allow: behind a
+// proxy, the client's (the proxy's own would let anyone through it).
+func (b *Broker) allowed(allow []netip.Prefix, r *http.Request) bool {
+	a := b.proxies.clientAddr(r)
+	return a.IsValid() && slices.ContainsFunc(allow, func(p netip.Prefix) bool { return p.Contains(a) })
 }
 
 // handleCluster is GET /api/v1/cluster: the nodes and their health.

@@ -37,6 +37,9 @@ type Listener struct {
 	// handshake count against the same limits; release is called once the
 	// connection is upgraded or closed.
 	Admit func(remote string) (release func(), ok bool)
+	// ClientAddr, if set, names the client of an upgrade request (one
+	// behind a reverse proxy); nil from it keeps the connection's address.
+	ClientAddr func(r *http.Request) net.Addr
 	// HandshakeTimeout bounds the HTTP upgrade request; 0: 10 s.
 	HandshakeTimeout time.Duration
 	admitted         sync.Map // net.Conn -> release func()
@@ -135,7 +138,11 @@ func (l *Listener) handle(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered the request
 	}
 	defer c.Close()
-	if err := (*establish)(l.id, &conn{Conn: c.NetConn(), ws: c}); err != nil {
+	wc := &conn{Conn: c.NetConn(), ws: c}
+	if l.ClientAddr != nil {
+		wc.remote = l.ClientAddr(r)
+	}
+	if err := (*establish)(l.id, wc); err != nil {
 		l.log.Debug("websocket client ended", "error", err, "remote", r.RemoteAddr)
 	}
 }
@@ -143,8 +150,16 @@ func (l *Listener) handle(w http.ResponseWriter, r *http.Request) {
 // conn carries the MQTT byte stream in binary WebSocket messages.
 type conn struct {
 	net.Conn
-	ws *websocket.Conn
-	r  io.Reader
+	ws     *websocket.Conn
+	r      io.Reader
+	remote net.Addr // the client behind a proxy; nil: the peer
+}
+
+func (c *conn) RemoteAddr() net.Addr {
+	if c.remote != nil {
+		return c.remote
+	}
+	return c.Conn.RemoteAddr()
 }
 
 // NetConn returns the connection under the WebSocket framing, where the
