@@ -1,11 +1,14 @@
 package shotui
 
 import (
+	"image"
 	"image/color"
 	"math"
 
 	"github.com/gotk3/gotk3/cairo"
 	"github.com/gotk3/gotk3/gtk"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/shot"
 )
 
 // Chooser size in logical pixels, with the panel's margin around it.
@@ -31,7 +34,9 @@ func (o *overlay) pickColour() {
 	}
 	take := func() {
 		r, g, b := chooserRGB(cc)
-		o.ctl.SetColour(color.RGBA{to8(r), to8(g), to8(b), 255})
+		c := color.RGBA{to8(r), to8(g), to8(b), 255}
+		o.ctl.SetColour(c)
+		o.u.log.Info("screenshot colour picked", "colour", shot.Hex(c))
 		o.closeChooser()
 	}
 	cc.Connect("color-activated", take)
@@ -47,10 +52,21 @@ func (o *overlay) pickColour() {
 	} else {
 		y -= chooserH + chooserMargin
 	}
-	o.fixed.Put(box, x+chooserMargin, max(chooserMargin, y))
 	box.ShowAll()
+	_, w := box.GetPreferredWidth()
+	right, _ := o.logical(o.ctl.Sel.Bounds.Max)
+	x = max(chooserMargin, min(x+chooserMargin, right-w-chooserMargin)) // on the screen
+	o.fixed.Put(box, x, max(chooserMargin, y))
 	o.chooser = box
 	o.win.QueueDraw()
+	// The GUI tests click a swatch and OK where this says they are.
+	ok.Connect("size-allocate", func() {
+		at := func(w *gtk.Widget) image.Rectangle {
+			a := w.GetAllocation()
+			return image.Rect(a.GetX(), a.GetY(), a.GetX()+a.GetWidth(), a.GetY()+a.GetHeight())
+		}
+		o.u.log.Debug("screenshot colour chooser shown", "chooser", at(cc), "ok", at(&ok.Widget))
+	})
 }
 
 func to8(v float64) uint8 { return uint8(math.Round(math.Max(0, math.Min(1, v)) * 255)) }

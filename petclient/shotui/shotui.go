@@ -391,9 +391,12 @@ func newOverlay(u *UI, img *image.RGBA, layout shot.Layout, asked time.Time) (*o
 	win.Connect("draw", o.draw)
 	win.Connect("map-event", func() bool { o.grab(); return false })
 	win.Connect("button-press-event", func(_ *gtk.Window, ev *gdk.Event) bool {
+		e := gdk.EventButtonNewFromEvent(ev)
+		if o.onChild(e.XRoot(), e.YRoot()) {
+			return false // the entry's or the chooser's own click
+		}
 		o.endText(true) // a click elsewhere ends the typing
 		o.closeChooser()
-		e := gdk.EventButtonNewFromEvent(ev)
 		double := e.Type() == gdk.EVENT_DOUBLE_BUTTON_PRESS
 		o.act(o.ctl.Press(o.root(e.X(), e.Y()), int(e.Button()), double))
 		return true
@@ -649,6 +652,23 @@ func (o *overlay) logical(p image.Point) (int, int) {
 	return int(float64(p.X-o.org.X) / o.scale), int(float64(p.Y-o.org.Y) / o.scale)
 }
 
+// onChild tells whether a pointer at root logical coordinates is over the
+// text entry or the colour chooser's panel.
+func (o *overlay) onChild(xroot, yroot float64) bool {
+	x, y := int(xroot-float64(o.org.X)/o.scale), int(yroot-float64(o.org.Y)/o.scale)
+	for _, w := range []gtk.IWidget{o.entry, o.chooser} {
+		if w == nil || w == (*gtk.Entry)(nil) || w == (*gtk.Box)(nil) {
+			continue
+		}
+		a := w.ToWidget().GetAllocation()
+		r := image.Rect(a.GetX(), a.GetY(), a.GetX()+a.GetWidth(), a.GetY()+a.GetHeight()).Inset(-chooserMargin)
+		if image.Pt(x, y).In(r) {
+			return true
+		}
+	}
+	return false
+}
+
 // editText shows an entry where the text tool was clicked; its input
 // method takes Chinese. Enter or a click elsewhere adds the text, Esc drops it.
 func (o *overlay) editText() {
@@ -712,7 +732,7 @@ const (
 // drawLoupe magnifies the pixels around the pointer with a crosshair on
 // the one under it, and prints its position and colour.
 func (o *overlay) drawLoupe(cr *cairo.Context) {
-	if !o.inside {
+	if !o.inside || o.chooser != nil {
 		return
 	}
 	s := o.scale

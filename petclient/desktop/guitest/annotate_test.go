@@ -37,6 +37,7 @@ func TestScreenshotAnnotate(t *testing.T) {
 	search := s.visibleWindow
 	opened := 0
 	openOverlay := func() { opened++; openShotOverlay(t, s, p, opened) }
+	red := shot.Colours[0]
 	logged := func(what string, n int) {
 		t.Helper()
 		waitFor(t, 15*time.Second, what, func() bool { return strings.Count(s.logOf("pet"), what) >= n },
@@ -51,6 +52,37 @@ func TestScreenshotAnnotate(t *testing.T) {
 	s.xdotool("mousemove", "520", "220", "mousedown", "1")
 	s.xdotool("mousemove", "540", "240")
 	s.xdotool("mousemove", "559", "249", "mouseup", "1") // a 40×30 box at (10,10)
+	// A custom colour from GTK's chooser for an arrow along the bottom.
+	bar := shot.PlaceToolbar(image.Rect(510, 210, 670, 330), []image.Rectangle{image.Rect(0, 0, 1280, 800)}, image.Rect(0, 0, 1280, 800), 1)
+	for _, b := range bar.Buttons {
+		if b.ID == shot.BtnCustomColour {
+			s.xdotool("mousemove", itoa(b.Rect.Min.X+5), itoa(b.Rect.Min.Y+5), "click", "1")
+		}
+	}
+	rect := `\((\d+),(\d+)\)-\((\d+),(\d+)\)`
+	chooser := regexp.MustCompile(`screenshot colour chooser shown.* chooser=` + rect + ` ok=` + rect)
+	var cm []string
+	waitFor(t, 15*time.Second, "the colour chooser", func() bool {
+		cm = chooser.FindStringSubmatch(s.logOf("pet"))
+		return cm != nil
+	}, func() string { return tail(s.logOf("pet"), 20) })
+	s.xdotool("mousemove", itoa(atoi(t, cm[1])+10), itoa(atoi(t, cm[2])+10), "click", "1")                                 // the first swatch
+	s.xdotool("mousemove", itoa((atoi(t, cm[5])+atoi(t, cm[7]))/2), itoa((atoi(t, cm[6])+atoi(t, cm[8]))/2), "click", "1") // OK
+	picked := regexp.MustCompile(`screenshot colour picked.* colour=#([0-9A-Fa-f]{6})`)
+	var pm []string
+	waitFor(t, 15*time.Second, "a colour picked", func() bool {
+		pm = picked.FindStringSubmatch(s.logOf("pet"))
+		return pm != nil
+	}, func() string { return tail(s.logOf("pet"), 20) })
+	custom := color.RGBA{hexByte(t, pm[1][0:2]), hexByte(t, pm[1][2:4]), hexByte(t, pm[1][4:6]), 255}
+	if custom == red {
+		t.Fatalf("the chooser gave the preset red")
+	}
+	s.xdotool("key", "a")
+	s.xdotool("mousemove", "520", "320", "mousedown", "1")
+	s.xdotool("mousemove", "560", "320")
+	s.xdotool("mousemove", "600", "320", "mouseup", "1") // (10,110) to (90,110)
+	s.xdotool("key", "1")
 	s.xdotool("key", "t")
 	s.xdotool("mousemove", "530", "280", "click", "1")
 	logged("screenshot text entry shown", 1)
@@ -80,11 +112,13 @@ func TestScreenshotAnnotate(t *testing.T) {
 	if got.Bounds().Dx() != 160 || got.Bounds().Dy() != 120 {
 		t.Fatalf("clipboard image is %v, want 160×120", got.Bounds())
 	}
-	red := shot.Colours[0]
 	for _, pt := range []image.Point{{10, 10}, {13, 13}, {49, 39}, {30, 10}} {
 		if c := got.RGBAAt(pt.X, pt.Y); c != red {
 			t.Errorf("box pixel %v = %v, want %v", pt, c, red)
 		}
+	}
+	if c := got.RGBAAt(30, 110); c != custom {
+		t.Errorf("arrow pixel = %v, want the chosen %v", c, custom)
 	}
 	for _, pt := range []image.Point{{9, 9}, {14, 14}, {30, 25}, {50, 40}} {
 		if c, w := got.RGBAAt(pt.X, pt.Y), want.RGBAAt(pt.X+10, pt.Y+10); c != w {
@@ -171,6 +205,15 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func hexByte(t *testing.T, s string) uint8 {
+	t.Helper()
+	n, err := strconv.ParseUint(s, 16, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uint8(n)
 }
 
 func reddish(c color.RGBA) bool { return c.R > 150 && c.G < 120 && c.B < 120 }
