@@ -31,6 +31,7 @@ func pickAreaAlone(display string) (*image.RGBA, shot.Action, error) {
 	if err := gtk.InitCheck(nil); err != nil {
 		return nil, shot.Cancel, fmt.Errorf("cannot open the display %s for the overlay: %w", display, err)
 	}
+	shotui.ExitWhenDisplayLost(fmt.Sprintf("tachikoma screenshot: lost the X server of display %s mid-selection; nothing was saved", display))
 	var img *image.RGBA
 	act := shot.Cancel
 	var failed error

@@ -22,6 +22,7 @@ func pinAlone(img *image.RGBA, info io.Writer) error {
 	if err := gtk.InitCheck(nil); err != nil {
 		return errors.New("--pin needs a display: cannot open one for GTK")
 	}
+	shotui.ExitWhenDisplayLost("tachikoma screenshot: lost the X server; the pin is gone")
 	fmt.Fprintln(info, "Pinned; close it with Esc or a double-click.")
 	return shotui.PinAlone(img, img.Rect.Min, i18n.Detect(os.Getenv), shotui.Options{
 		Say: func(text string) { fmt.Fprintln(info, text) },

@@ -88,6 +88,7 @@ func TestMain(m *testing.M) {
 
 type xsession struct {
 	t       *testing.T
+	x       *exec.Cmd // the Xvfb
 	display string
 	env     []string
 	dir     string
@@ -112,7 +113,7 @@ func startX(t *testing.T, composited bool) *xsession {
 	if err != nil {
 		t.Fatalf("Xvfb did not report its display: %v", err)
 	}
-	s := &xsession{t: t, display: ":" + strings.TrimSpace(num), dir: t.TempDir()}
+	s := &xsession{t: t, x: x, display: ":" + strings.TrimSpace(num), dir: t.TempDir()}
 	s.env = cleanEnv("DISPLAY=" + s.display)
 	if composited {
 		s.start("xcompmgr", nil, "xcompmgr")

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/statefile"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot/xshottest"
 )
@@ -162,10 +163,7 @@ func TestScreenshotThroughThePet(t *testing.T) {
 	// No pet asked: the command's own overlay; a double click inside the
 	// selection ends it without needing the keyboard grab.
 	alone := filepath.Join(s.dir, "alone.png")
-	cfg := filepath.Join(s.dir, "alone-config")
-	os.MkdirAll(filepath.Join(cfg, "tachikoma"), 0o755)
-	os.WriteFile(filepath.Join(cfg, "tachikoma", "settings.yaml"), []byte("language: zh\n"), 0o644)
-	wait = cli([]string{"XDG_CONFIG_HOME=" + cfg}, "--alone", "--output", alone) // the overlay in Chinese
+	wait = cli(chineseSettings(s), "--alone", "--output", alone)
 	waitFor(t, 15*time.Second, "the command's own overlay", overlayUp)
 	s.xdotool("mousemove", "702", "102", "mousedown", "1")
 	s.xdotool("mousemove", "720", "120")
@@ -248,4 +246,112 @@ func TestScreenshotWaylandPet(t *testing.T) {
 	if err := xshottest.Diff(read(area), image.Point{}, shot.Crop(portalImg, image.Rect(710, 108, 742, 128))); err != nil {
 		t.Fatalf("area: %v", err)
 	}
+}
+
+// TestScreenshotScreenVanishes takes screens away mid-selection. Two
+// monitors (xrandr --setmonitor on one Xvfb screen): a selection across
+// both, then the right one is removed before Enter; the pet saves exactly
+// the frozen pixels and keeps running. Then the command's own overlay
+// loses its X server: it exits 1 with GDK's message, no Go panic.
+func TestScreenshotScreenVanishes(t *testing.T) {
+	s := startX(t, false)
+	s.startBackdrop()
+	want := xshottest.Pattern(200, 100)
+	xshottest.ShowImage(t, s.display, want, 540, 100) // across x=640
+	s.run(nil, "xrandr", "--setmonitor", "left", "640/170x800/212+0+0", "none")
+	s.run(nil, "xrandr", "--setmonitor", "right", "640/170x800/212+640+0", "none")
+	// Xvfb keeps its whole-screen monitor beside them.
+	if m := s.run(nil, "xrandr", "--listmonitors"); !strings.Contains(m, " left ") || !strings.Contains(m, " right ") {
+		t.Fatalf("two monitors wanted:\n%s", m)
+	}
+	busEnv := s.startBus()
+	p := s.startPet(busEnv, "--pets", "1", "--no-chat", "--lang", "zh")
+	waitFor(t, 15*time.Second, "the pet on the session bus", func() bool {
+		return strings.Contains(s.logOf("pet"), "the pet answers on the session bus")
+	}, func() string { return tail(s.logOf("pet"), 30) })
+	overlayUp := func() bool {
+		c := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+shotOverlay+"$")
+		c.Env = s.env
+		o, _ := c.Output()
+		return strings.TrimSpace(string(o)) != ""
+	}
+	start := func(env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+		cmd := exec.Command(bins.pet, append([]string{"screenshot"}, args...)...)
+		cmd.Env = append(append([]string{"LANG=C.UTF-8", "HOME=" + s.dir}, s.env...), env...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill() })
+		return cmd, &out
+	}
+	exited := func(cmd *exec.Cmd) func() bool {
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		return func() bool {
+			select {
+			case <-done:
+				return true
+			default:
+				return false
+			}
+		}
+	}
+
+	area := filepath.Join(s.dir, "area.png")
+	cmd, out := start(busEnv, "--output", area)
+	waitFor(t, 15*time.Second, "the pet's overlay", overlayUp, func() string { return tail(s.logOf("pet"), 30) })
+	overlayKeys(t, s, 1)
+	s.xdotool("mousemove", "600", "120", "mousedown", "1")
+	s.xdotool("mousemove", "650", "140")
+	s.xdotool("mousemove", "699", "159", "mouseup", "1") // 100×40 across both monitors
+	s.run(nil, "xrandr", "--delmonitor", "right")
+	s.xdotool("key", "Return")
+	done := exited(cmd)
+	waitFor(t, 30*time.Second, "the command to end", done)
+	if cmd.ProcessState.ExitCode() != 0 || !strings.Contains(out.String(), "Saved to "+area) {
+		t.Fatalf("exit %d: %s", cmd.ProcessState.ExitCode(), out.String())
+	}
+	data, err := os.ReadFile(area)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xshottest.Diff(img, image.Point{}, shot.Crop(want, image.Rect(60, 20, 160, 60))); err != nil {
+		t.Fatalf("area: %v", err)
+	}
+	if !running(p.cmd) {
+		t.Fatal("the pet stopped")
+	}
+	p.waitState("the pet back after the grab", 10*time.Second, func(st statefile.State) bool {
+		return len(st.Pets) == 1 && st.Pets[0].Visible
+	})
+
+	// The command's own overlay, then the X server goes away.
+	cmd, out = start(chineseSettings(s), "--alone", "--output", filepath.Join(s.dir, "lost.png"))
+	waitFor(t, 15*time.Second, "the command's overlay", overlayUp)
+	s.x.Process.Kill()
+	done = exited(cmd)
+	waitFor(t, 30*time.Second, "the command to end with its X server", done)
+	if code := cmd.ProcessState.ExitCode(); code != 1 || strings.Contains(out.String(), "panic") ||
+		!strings.Contains(out.String(), "X server") {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, "lost.png")); err == nil {
+		t.Error("a file was written from a lost screen")
+	}
+}
+
+// chineseSettings is the environment of a command that reads a settings
+// file choosing Chinese, as a pet's user would have: its overlay is in
+// Chinese without a zh_CN locale installed.
+func chineseSettings(s *xsession) []string {
+	cfg := filepath.Join(s.dir, "zh-config")
+	os.MkdirAll(filepath.Join(cfg, "tachikoma"), 0o755)
+	os.WriteFile(filepath.Join(cfg, "tachikoma", "settings.yaml"), []byte("language: zh\n"), 0o644)
+	return []string{"XDG_CONFIG_HOME=" + cfg}
 }
