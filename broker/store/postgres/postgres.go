@@ -66,6 +66,15 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", redact(cfg), err)
 	}
+	var enc string
+	if err := pool.QueryRow(ctx, `SHOW server_encoding`).Scan(&enc); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect %s: %w", redact(cfg), err)
+	}
+	if enc != "UTF8" {
+		pool.Close()
+		return nil, fmt.Errorf("%s: the database's encoding is %s; names and messages need UTF8 (createdb -E UTF8 -T template0 …)", redact(cfg), enc)
+	}
 	if err := migrate(ctx, pool); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("%s: %w", redact(cfg), err)

@@ -126,3 +126,25 @@ func TestTimeouts(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestRefusesNonUTF8Database: Chinese names and messages need UTF8; a
+// LATIN1 database is refused at start with what to do.
+func TestRefusesNonUTF8Database(t *testing.T) {
+	srv := pg.Need(t)
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, srv.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, `CREATE DATABASE latin ENCODING 'LATIN1' LOCALE_PROVIDER libc LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, srv.URL("latin"))
+	if err == nil {
+		s.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "encoding is LATIN1") {
+		t.Fatalf("Open on a LATIN1 database: %v", err)
+	}
+}
