@@ -60,17 +60,11 @@ func connect(t *testing.T) *dbus.Conn {
 	return conn
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	return c
-}
-
 func TestScreenshotOverTheBus(t *testing.T) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", dbustest.Start(t))
 	client := connect(t)
 	req := ShotRequest{Mode: ModeFull, Delay: 1500 * time.Millisecond, Output: "/tmp/截图.png", Copy: true}
-	if _, err := Screenshot(ctx(t), client, req); !errors.Is(err, ErrNoPet) {
+	if _, err := Screenshot(dbustest.Context(t), client, req); !errors.Is(err, ErrNoPet) {
 		t.Fatalf("no pet: %v", err)
 	}
 
@@ -81,7 +75,7 @@ func TestScreenshotOverTheBus(t *testing.T) {
 	if err := Serve(connect(t), &fakePet{}); err == nil || !strings.Contains(err.Error(), "another pet") {
 		t.Fatalf("second pet: %v", err)
 	}
-	res, err := Screenshot(ctx(t), client, req)
+	res, err := Screenshot(dbustest.Context(t), client, req)
 	if err != nil || res.Path != "/tmp/截图.png" || !res.Copied || res.Pinned {
 		t.Fatalf("Screenshot = %+v, %v", res, err)
 	}
@@ -90,7 +84,7 @@ func TestScreenshotOverTheBus(t *testing.T) {
 	}
 
 	pet.set(ShotResult{PNG: []byte("\x89PNG fake")}, nil)
-	res, err = Screenshot(ctx(t), client, ShotRequest{Mode: ModeArea, WantPNG: true})
+	res, err = Screenshot(dbustest.Context(t), client, ShotRequest{Mode: ModeArea, WantPNG: true})
 	if err != nil || !bytes.Equal(res.PNG, []byte("\x89PNG fake")) {
 		t.Fatalf("PNG back: %+v, %v", res, err)
 	}
@@ -105,7 +99,7 @@ func TestScreenshotOverTheBus(t *testing.T) {
 		{errors.New("read the screen: X connection lost"), nil, "the pet: read the screen: X connection lost"},
 	} {
 		pet.set(ShotResult{}, tc.err)
-		_, err := Screenshot(ctx(t), client, ShotRequest{Mode: ModeFull})
+		_, err := Screenshot(dbustest.Context(t), client, ShotRequest{Mode: ModeFull})
 		if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) || !strings.Contains(err.Error(), tc.text) {
 			t.Errorf("pet error %v: got %v", tc.err, err)
 		}
@@ -115,7 +109,7 @@ func TestScreenshotOverTheBus(t *testing.T) {
 	// Bad options never reach the pet.
 	before := len(pet.requests())
 	for _, r := range []ShotRequest{{Mode: "window"}, {Mode: ModeFull, Output: "rel.png"}, {Mode: ModeFull, Delay: time.Hour}} {
-		if _, err := Screenshot(ctx(t), client, r); err == nil || !strings.Contains(err.Error(), "the pet: ") {
+		if _, err := Screenshot(dbustest.Context(t), client, r); err == nil || !strings.Contains(err.Error(), "the pet: ") {
 			t.Errorf("%+v: %v", r, err)
 		}
 	}
@@ -146,7 +140,7 @@ func TestIntrospection(t *testing.T) {
 		t.Fatal(err)
 	}
 	var xml string
-	err := connect(t).Object(BusName, Path).CallWithContext(ctx(t), "org.freedesktop.DBus.Introspectable.Introspect", 0).Store(&xml)
+	err := connect(t).Object(BusName, Path).CallWithContext(dbustest.Context(t), "org.freedesktop.DBus.Introspectable.Introspect", 0).Store(&xml)
 	if err != nil || !strings.Contains(xml, `<method name="Screenshot">`) || !strings.Contains(xml, `type="a{sv}"`) {
 		t.Fatalf("Introspect = %q, %v", xml, err)
 	}

@@ -4,7 +4,6 @@ package guitest
 
 import (
 	"bytes"
-	"context"
 	"image"
 	"image/png"
 	"os"
@@ -31,51 +30,11 @@ func TestScreenshotThroughThePet(t *testing.T) {
 	want := xshottest.Pattern(64, 48)
 	xshottest.ShowImage(t, s.display, want, 700, 100)
 	busEnv := s.startBus()
-	p := s.startPet(busEnv, "--pets", "1", "--no-chat", "--lang", "zh")
-	waitFor(t, 15*time.Second, "the pet on the session bus", func() bool {
-		return strings.Contains(s.logOf("pet"), "the pet answers on the session bus")
-	}, func() string { return tail(s.logOf("pet"), 30) })
-
-	// cli runs the command in the background; wait gives its exit code and output.
-	cli := func(env []string, args ...string) (wait func() (int, string)) {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		cmd := exec.CommandContext(ctx, bins.pet, append([]string{"screenshot"}, args...)...)
-		cmd.Env = append(append([]string{"LANG=C.UTF-8", "HOME=" + s.dir}, s.env...), env...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return func() (int, string) {
-			defer cancel()
-			cmd.Wait()
-			return cmd.ProcessState.ExitCode(), out.String()
-		}
-	}
-	readPNG := func(path string) image.Image {
-		t.Helper()
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := png.Decode(bytes.NewReader(data))
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		return img
-	}
-	overlayUp := func() bool {
-		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+shotOverlay+"$")
-		cmd.Env = s.env
-		out, _ := cmd.Output()
-		return strings.TrimSpace(string(out)) != ""
-	}
-
-	pinUp := func() string {
-		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Tachikoma 贴图$")
-		cmd.Env = s.env
-		out, _ := cmd.Output()
-		return strings.TrimSpace(string(out))
+	p := startBusPet(t, s, busEnv)
+	overlayUp := func() bool { return s.visible(shotOverlay) }
+	pinUp := func() bool { return s.visible(shotPin) }
+	cli := func(env []string, args ...string) func() (int, string) {
+		return startShot(t, s, env, args...).wait
 	}
 
 	pe := p.read().Pets[0]
@@ -83,7 +42,7 @@ func TestScreenshotThroughThePet(t *testing.T) {
 	if code, out := cli(busEnv, "--full", "--output", full)(); code != 0 || !strings.Contains(out, "Saved to "+full) {
 		t.Fatalf("--full: exit %d: %s", code, out)
 	}
-	img := readPNG(full)
+	img := readPNG(t, full)
 	if err := xshottest.Diff(img, image.Pt(700, 100), want); err != nil {
 		t.Fatalf("--full: %v", err)
 	}
@@ -122,7 +81,7 @@ func TestScreenshotThroughThePet(t *testing.T) {
 	if code, out := wait(); code != 0 || !strings.Contains(out, "Saved to "+area) {
 		t.Fatalf("area: exit %d: %s", code, out)
 	}
-	if err := xshottest.Diff(readPNG(area), image.Point{}, shot.Crop(want, image.Rect(10, 8, 42, 28))); err != nil {
+	if err := xshottest.Diff(readPNG(t, area), image.Point{}, shot.Crop(want, image.Rect(10, 8, 42, 28))); err != nil {
 		t.Fatalf("area: %v", err)
 	}
 
@@ -138,9 +97,9 @@ func TestScreenshotThroughThePet(t *testing.T) {
 	if code, out := wait(); code != 0 || !strings.Contains(out, "Pinned on the screen.") {
 		t.Fatalf("Ctrl+P: exit %d: %s", code, out)
 	}
-	waitFor(t, 15*time.Second, "the pinned selection", func() bool { return pinUp() != "" })
+	waitFor(t, 15*time.Second, "the pinned selection", pinUp)
 	s.xdotool("key", "Escape")
-	waitFor(t, 15*time.Second, "the pin to close on Esc", func() bool { return pinUp() == "" })
+	waitFor(t, 15*time.Second, "the pin to close on Esc", func() bool { return !pinUp() })
 
 	wait = cli(busEnv)
 	waitFor(t, 15*time.Second, "the pet's overlay again", overlayUp)
@@ -156,9 +115,9 @@ func TestScreenshotThroughThePet(t *testing.T) {
 	if code, out := cli(busEnv, "--full", "--pin")(); code != 0 || !strings.Contains(out, "Pinned on the screen.") {
 		t.Fatalf("--pin: exit %d: %s", code, out)
 	}
-	waitFor(t, 15*time.Second, "the pin window", func() bool { return pinUp() != "" })
+	waitFor(t, 15*time.Second, "the pin window", pinUp)
 	s.xdotool("mousemove", "640", "400", "click", "--repeat", "2", "--delay", "80", "1")
-	waitFor(t, 15*time.Second, "the pin to close on a double click", func() bool { return pinUp() == "" })
+	waitFor(t, 15*time.Second, "the pin to close on a double click", func() bool { return !pinUp() })
 
 	// No pet asked: the command's own overlay; a double click inside the
 	// selection ends it without needing the keyboard grab.
@@ -172,7 +131,7 @@ func TestScreenshotThroughThePet(t *testing.T) {
 	if code, out := wait(); code != 0 || !strings.Contains(out, "Saved to "+alone) {
 		t.Fatalf("alone: exit %d: %s", code, out)
 	}
-	if err := xshottest.Diff(readPNG(alone), image.Point{}, shot.Crop(want, image.Rect(2, 2, 42, 32))); err != nil {
+	if err := xshottest.Diff(readPNG(t, alone), image.Point{}, shot.Crop(want, image.Rect(2, 2, 42, 32))); err != nil {
 		t.Fatalf("alone: %v", err)
 	}
 }
@@ -191,59 +150,29 @@ func TestScreenshotWaylandPet(t *testing.T) {
 	s.start("portal", busEnv, bins.portal, "-uri", "file://"+strings.ReplaceAll(file, " ", "%20"))
 	waitFor(t, 5*time.Second, "the portal", func() bool { return strings.Contains(s.logOf("portal"), "ready") })
 	wayland := append([]string{"XDG_SESSION_TYPE=wayland"}, busEnv...)
-	s.startPet(wayland, "--pets", "1", "--no-chat", "--lang", "zh")
-	waitFor(t, 15*time.Second, "the pet on the session bus", func() bool {
-		return strings.Contains(s.logOf("pet"), "the pet answers on the session bus")
-	}, func() string { return tail(s.logOf("pet"), 30) })
+	startBusPet(t, s, wayland)
 
-	run := func(args ...string) *exec.Cmd {
-		cmd := exec.Command(bins.pet, append([]string{"screenshot"}, args...)...)
-		cmd.Env = append(append([]string{"LANG=C.UTF-8", "HOME=" + s.dir}, s.env...), wayland...)
-		return cmd
-	}
-	read := func(path string) image.Image {
-		t.Helper()
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := png.Decode(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return img
-	}
 	full := filepath.Join(s.dir, "full.png")
-	if out, err := run("--full", "--output", full).CombinedOutput(); err != nil || !strings.Contains(string(out), "Saved to "+full) {
-		t.Fatalf("--full: %v: %s", err, out)
+	if code, out := startShot(t, s, wayland, "--full", "--output", full).wait(); code != 0 || !strings.Contains(out, "Saved to "+full) {
+		t.Fatalf("--full: exit %d: %s", code, out)
 	}
-	if err := xshottest.Diff(read(full), image.Point{}, portalImg); err != nil {
+	if err := xshottest.Diff(readPNG(t, full), image.Point{}, portalImg); err != nil {
 		t.Fatalf("--full is not the portal's image: %v", err)
 	}
 
 	area := filepath.Join(s.dir, "area.png")
-	cmd := run("--output", area)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	waitFor(t, 15*time.Second, "the overlay on the portal's image", func() bool {
-		c := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+shotOverlay+"$")
-		c.Env = s.env
-		o, _ := c.Output()
-		return strings.TrimSpace(string(o)) != ""
-	}, func() string { return tail(s.logOf("pet"), 30) })
+	cmd := startShot(t, s, wayland, "--output", area)
+	waitFor(t, 15*time.Second, "the overlay on the portal's image", func() bool { return s.visible(shotOverlay) },
+		func() string { return tail(s.logOf("pet"), 30) })
 	overlayKeys(t, s, 1)
 	s.xdotool("mousemove", "710", "108", "mousedown", "1")
 	s.xdotool("mousemove", "725", "118")
 	s.xdotool("mousemove", "741", "127", "mouseup", "1")
 	s.xdotool("key", "Return")
-	if err := cmd.Wait(); err != nil || !strings.Contains(out.String(), "Saved to "+area) {
-		t.Fatalf("area: %v: %s", err, out.String())
+	if code, out := cmd.wait(); code != 0 || !strings.Contains(out, "Saved to "+area) {
+		t.Fatalf("area: exit %d: %s", code, out)
 	}
-	if err := xshottest.Diff(read(area), image.Point{}, shot.Crop(portalImg, image.Rect(710, 108, 742, 128))); err != nil {
+	if err := xshottest.Diff(readPNG(t, area), image.Point{}, shot.Crop(portalImg, image.Rect(710, 108, 742, 128))); err != nil {
 		t.Fatalf("area: %v", err)
 	}
 }
@@ -265,42 +194,11 @@ func TestScreenshotScreenVanishes(t *testing.T) {
 		t.Fatalf("two monitors wanted:\n%s", m)
 	}
 	busEnv := s.startBus()
-	p := s.startPet(busEnv, "--pets", "1", "--no-chat", "--lang", "zh")
-	waitFor(t, 15*time.Second, "the pet on the session bus", func() bool {
-		return strings.Contains(s.logOf("pet"), "the pet answers on the session bus")
-	}, func() string { return tail(s.logOf("pet"), 30) })
-	overlayUp := func() bool {
-		c := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+shotOverlay+"$")
-		c.Env = s.env
-		o, _ := c.Output()
-		return strings.TrimSpace(string(o)) != ""
-	}
-	start := func(env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
-		cmd := exec.Command(bins.pet, append([]string{"screenshot"}, args...)...)
-		cmd.Env = append(append([]string{"LANG=C.UTF-8", "HOME=" + s.dir}, s.env...), env...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill() })
-		return cmd, &out
-	}
-	exited := func(cmd *exec.Cmd) func() bool {
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		return func() bool {
-			select {
-			case <-done:
-				return true
-			default:
-				return false
-			}
-		}
-	}
+	p := startBusPet(t, s, busEnv)
+	overlayUp := func() bool { return s.visible(shotOverlay) }
 
 	area := filepath.Join(s.dir, "area.png")
-	cmd, out := start(busEnv, "--output", area)
+	cmd := startShot(t, s, busEnv, "--output", area)
 	waitFor(t, 15*time.Second, "the pet's overlay", overlayUp, func() string { return tail(s.logOf("pet"), 30) })
 	overlayKeys(t, s, 1)
 	s.xdotool("mousemove", "600", "120", "mousedown", "1")
@@ -308,20 +206,10 @@ func TestScreenshotScreenVanishes(t *testing.T) {
 	s.xdotool("mousemove", "699", "159", "mouseup", "1") // 100×40 across both monitors
 	s.run(nil, "xrandr", "--delmonitor", "right")
 	s.xdotool("key", "Return")
-	done := exited(cmd)
-	waitFor(t, 30*time.Second, "the command to end", done)
-	if cmd.ProcessState.ExitCode() != 0 || !strings.Contains(out.String(), "Saved to "+area) {
-		t.Fatalf("exit %d: %s", cmd.ProcessState.ExitCode(), out.String())
+	if code, out := cmd.wait(); code != 0 || !strings.Contains(out, "Saved to "+area) {
+		t.Fatalf("exit %d: %s", code, out)
 	}
-	data, err := os.ReadFile(area)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := xshottest.Diff(img, image.Point{}, shot.Crop(want, image.Rect(60, 20, 160, 60))); err != nil {
+	if err := xshottest.Diff(readPNG(t, area), image.Point{}, shot.Crop(want, image.Rect(60, 20, 160, 60))); err != nil {
 		t.Fatalf("area: %v", err)
 	}
 	if !running(p.cmd) {
@@ -332,14 +220,11 @@ func TestScreenshotScreenVanishes(t *testing.T) {
 	})
 
 	// The command's own overlay, then the X server goes away.
-	cmd, out = start(chineseSettings(s), "--alone", "--output", filepath.Join(s.dir, "lost.png"))
+	cmd = startShot(t, s, chineseSettings(s), "--alone", "--output", filepath.Join(s.dir, "lost.png"))
 	waitFor(t, 15*time.Second, "the command's overlay", overlayUp)
 	s.x.Process.Kill()
-	done = exited(cmd)
-	waitFor(t, 30*time.Second, "the command to end with its X server", done)
-	if code := cmd.ProcessState.ExitCode(); code != 1 || strings.Contains(out.String(), "panic") ||
-		!strings.Contains(out.String(), "X server") {
-		t.Fatalf("exit %d: %s", code, out.String())
+	if code, out := cmd.wait(); code != 1 || strings.Contains(out, "panic") || !strings.Contains(out, "X server") {
+		t.Fatalf("exit %d: %s", code, out)
 	}
 	if _, err := os.Stat(filepath.Join(s.dir, "lost.png")); err == nil {
 		t.Error("a file was written from a lost screen")
@@ -354,4 +239,69 @@ func chineseSettings(s *xsession) []string {
 	os.MkdirAll(filepath.Join(cfg, "tachikoma"), 0o755)
 	os.WriteFile(filepath.Join(cfg, "tachikoma", "settings.yaml"), []byte("language: zh\n"), 0o644)
 	return []string{"XDG_CONFIG_HOME=" + cfg}
+}
+
+// startBusPet starts a pet with env (a session bus among it) and waits for
+// it to answer on the bus.
+func startBusPet(t *testing.T, s *xsession, env []string) *pet {
+	t.Helper()
+	p := s.startPet(env, "--pets", "1", "--no-chat", "--lang", "zh")
+	waitFor(t, 15*time.Second, "the pet on the session bus", func() bool {
+		return strings.Contains(s.logOf("pet"), "the pet answers on the session bus")
+	}, func() string { return tail(s.logOf("pet"), 30) })
+	return p
+}
+
+// shotCmd is a `tachikoma screenshot` running in the background.
+type shotCmd struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	out  bytes.Buffer // read only once done is closed
+	done chan struct{}
+}
+
+func startShot(t *testing.T, s *xsession, env []string, args ...string) *shotCmd {
+	t.Helper()
+	c := &shotCmd{t: t, done: make(chan struct{})}
+	c.cmd = exec.Command(bins.pet, append([]string{"screenshot"}, args...)...)
+	c.cmd.Env = append(append([]string{"LANG=C.UTF-8", "HOME=" + s.dir}, s.env...), env...)
+	c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { c.cmd.Wait(); close(c.done) }()
+	t.Cleanup(func() { c.cmd.Process.Kill(); <-c.done })
+	return c
+}
+
+// wait gives the command's exit code and output once it ends.
+func (c *shotCmd) wait() (int, string) {
+	c.t.Helper()
+	select {
+	case <-c.done:
+	case <-time.After(60 * time.Second):
+		c.t.Fatalf("%v did not end within 60s", c.cmd.Args)
+	}
+	return c.cmd.ProcessState.ExitCode(), c.out.String()
+}
+
+// visible tells whether a window titled exactly title is on the screen.
+func (s *xsession) visible(title string) bool {
+	cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+title+"$")
+	cmd.Env = s.env
+	out, _ := cmd.Output()
+	return strings.TrimSpace(string(out)) != ""
+}
+
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
 }

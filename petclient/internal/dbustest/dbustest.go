@@ -3,12 +3,15 @@ package dbustest
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/godbus/dbus/v5"
 )
 
 // Start runs a private `dbus-daemon --session` and returns its address; it
@@ -49,4 +52,22 @@ func Start(t testing.TB) string {
 		t.Fatal(fmt.Errorf("dbus-daemon printed no address within 20s"))
 	}
 	return ""
+}
+
+// Connect opens a connection to the bus at addr, closed when the test ends.
+func Connect(t testing.TB, addr string) *dbus.Conn {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// Context is a generous deadline for one call, cancelled when the test ends.
+func Context(t testing.TB) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return c
 }

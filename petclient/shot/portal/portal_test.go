@@ -1,7 +1,6 @@
 package portal_test
 
 import (
-	"context"
 	"errors"
 	"image"
 	"image/color"
@@ -10,30 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/godbus/dbus/v5"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/internal/dbustest"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/portal"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/portal/portaltest"
 )
-
-func connect(t *testing.T, addr string) *dbus.Conn {
-	t.Helper()
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
-}
-
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	return c
-}
 
 // knownPNG writes a 7×5 image whose every pixel differs and returns its URI.
 func knownPNG(t *testing.T) (string, *image.RGBA) {
@@ -57,18 +37,18 @@ func knownPNG(t *testing.T) (string, *image.RGBA) {
 
 func TestScreenshotThroughAFakePortal(t *testing.T) {
 	addr := dbustest.Start(t)
-	client := connect(t, addr)
-	if _, err := portal.Screenshot(ctx(t), client, false); !errors.Is(err, portal.ErrNoPortal) {
+	client := dbustest.Connect(t, addr)
+	if _, err := portal.Screenshot(dbustest.Context(t), client, false); !errors.Is(err, portal.ErrNoPortal) {
 		t.Fatalf("no portal: %v", err)
 	}
 
-	fake, err := portaltest.Serve(connect(t, addr), 2)
+	fake, err := portaltest.Serve(dbustest.Connect(t, addr), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	uri, want := knownPNG(t)
 	fake.Answer(0, uri)
-	got, err := portal.Screenshot(ctx(t), client, true)
+	got, err := portal.Screenshot(dbustest.Context(t), client, true)
 	if err != nil || got != uri {
 		t.Fatalf("Screenshot = %q, %v", got, err)
 	}
@@ -99,11 +79,11 @@ func TestScreenshotThroughAFakePortal(t *testing.T) {
 	}
 
 	fake.Answer(1, "")
-	if _, err := portal.Screenshot(ctx(t), client, true); !errors.Is(err, portal.ErrCancelled) {
+	if _, err := portal.Screenshot(dbustest.Context(t), client, true); !errors.Is(err, portal.ErrCancelled) {
 		t.Errorf("cancelled: %v", err)
 	}
 	fake.Answer(2, "")
-	if _, err := portal.Screenshot(ctx(t), client, true); err == nil || !strings.Contains(err.Error(), "the screenshot portal failed (response 2)") {
+	if _, err := portal.Screenshot(dbustest.Context(t), client, true); err == nil || !strings.Contains(err.Error(), "the screenshot portal failed (response 2)") {
 		t.Errorf("failed: %v", err)
 	}
 	for _, tc := range []struct{ uri, want string }{
@@ -121,13 +101,13 @@ func TestScreenshotThroughAFakePortal(t *testing.T) {
 // A version 1 portal has no interactive option: it is not sent.
 func TestOldPortalNotInteractive(t *testing.T) {
 	addr := dbustest.Start(t)
-	fake, err := portaltest.Serve(connect(t, addr), 1)
+	fake, err := portaltest.Serve(dbustest.Connect(t, addr), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	uri, _ := knownPNG(t)
 	fake.Answer(0, uri)
-	if _, err := portal.Screenshot(ctx(t), connect(t, addr), true); err != nil {
+	if _, err := portal.Screenshot(dbustest.Context(t), dbustest.Connect(t, addr), true); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := fake.Requests()[0]["interactive"]; ok {
