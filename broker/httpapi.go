@@ -44,7 +44,9 @@ func (b *Broker) register(ctx context.Context, name, pw, nick string, how store.
 	if nick == "" {
 		nick = name
 	}
-	if _, exists := b.dir.User(name); exists {
+	// With an invite the store checks the code before the name, so that
+	// a wrong code does not tell outsiders which names are taken.
+	if _, exists := b.dir.User(name); exists && how.Invite == "" {
 		return store.ErrExists
 	}
 	release, err := b.hashTurn()

@@ -99,6 +99,10 @@ func TestRegisterWithInvite(t *testing.T) {
 		{"ann", old.Code, 403, "invite_expired"},
 		{"ann", strings.ToLower(store.FormatInvite(one.Code)), 201, ""},
 		{"bob", one.Code, 403, "invite_used_up"},
+		// Without a good code, a taken name is not told apart from a free
+		// one: an invite-only server does not show outsiders who is on it.
+		{"ann", "WRONG-CODE", 403, "invite_unknown"},
+		{"ann", one.Code, 403, "invite_used_up"},
 	} {
 		a := postFrom(t, "", url, regBody(c.name, c.invite))
 		if a.code != c.code || a.Reason != c.reason || (c.code == 403 && a.Error == "") {

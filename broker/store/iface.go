@@ -66,7 +66,8 @@ type Signups interface {
 	// how.Invite in the same transaction: of parallel registrations with a
 	// code's last use exactly one succeeds, and one refused for a taken
 	// name (an account's or a pending one's: ErrExists) uses nothing.
-	// Invite refusals are ErrInviteUnknown, ErrInviteExpired, ErrInviteUsedUp.
+	// Invite refusals are ErrInviteUnknown, ErrInviteExpired, ErrInviteUsedUp,
+	// and come before ErrExists: a bad code says nothing about the name.
 	Register(ctx context.Context, u User, how Signup) error
 	// PendingUsers lists accounts waiting for approval, oldest first.
 	PendingUsers(ctx context.Context) ([]PendingUser, error)

@@ -83,14 +83,9 @@ func (s *SQLite) Register(ctx context.Context, u User, how Signup) error {
 		}
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		var taken int
-		if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM users WHERE name=?) + (SELECT COUNT(*) FROM pending_users WHERE name=?)`,
-			u.Name, u.Name).Scan(&taken); err != nil {
-			return fmt.Errorf("register %s: %w", u.Name, err)
-		}
-		if taken > 0 {
-			return fmt.Errorf("user %s: %w", u.Name, ErrExists)
-		}
+		// The code first: without a good one, a taken name must look like
+		// a free one. A use counted here is undone with the transaction
+		// when the name turns out to be taken.
 		code, err := how.Code()
 		if err != nil {
 			return err
@@ -99,6 +94,14 @@ func (s *SQLite) Register(ctx context.Context, u User, how Signup) error {
 			if err := useInvite(ctx, tx, code, u.Created); err != nil {
 				return err
 			}
+		}
+		var taken int
+		if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM users WHERE name=?) + (SELECT COUNT(*) FROM pending_users WHERE name=?)`,
+			u.Name, u.Name).Scan(&taken); err != nil {
+			return fmt.Errorf("register %s: %w", u.Name, err)
+		}
+		if taken > 0 {
+			return fmt.Errorf("user %s: %w", u.Name, ErrExists)
 		}
 		if how.Pending {
 			_, err = tx.ExecContext(ctx, `INSERT INTO pending_users(name, nickname, pwhash, created, invite, address) VALUES (?,?,?,?,?,?)`,

@@ -80,14 +80,9 @@ func (s *Store) Register(ctx context.Context, u store.User, how store.Signup) er
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7262052, hashtext($1))`, u.Name); err != nil {
 			return fmt.Errorf("register %s: %w", u.Name, err)
 		}
-		var taken bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE name=$1) OR EXISTS (SELECT 1 FROM pending_users WHERE name=$1)`,
-			u.Name).Scan(&taken); err != nil {
-			return fmt.Errorf("register %s: %w", u.Name, err)
-		}
-		if taken {
-			return fmt.Errorf("user %s: %w", u.Name, store.ErrExists)
-		}
+		// The code first: without a good one, a taken name must look like
+		// a free one. A use counted here is undone with the transaction
+		// when the name turns out to be taken.
 		code, err := how.Code()
 		if err != nil {
 			return err
@@ -110,6 +105,14 @@ func (s *Store) Register(ctx context.Context, u store.User, how store.Signup) er
 				}
 				return store.InviteRefusal(uses, used)
 			}
+		}
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE name=$1) OR EXISTS (SELECT 1 FROM pending_users WHERE name=$1)`,
+			u.Name).Scan(&taken); err != nil {
+			return fmt.Errorf("register %s: %w", u.Name, err)
+		}
+		if taken {
+			return fmt.Errorf("user %s: %w", u.Name, store.ErrExists)
 		}
 		if how.Pending {
 			_, err = tx.Exec(ctx, `INSERT INTO pending_users(name, nickname, pwhash, created, invite, address) VALUES ($1,$2,$3,$4,$5,$6)`,

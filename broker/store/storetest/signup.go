@@ -68,6 +68,11 @@ var signupCases = []struct {
 		if err := reg("ann", two.Code); !errors.Is(err, store.ErrExists) {
 			t.Fatalf("taken name: %v", err)
 		}
+		// A bad code is refused before the name is looked at, so that
+		// outsiders cannot list an invite-only server's accounts.
+		if err := reg("ann", "NOPE-NOPE"); !errors.Is(err, store.ErrInviteUnknown) {
+			t.Fatalf("taken name with a wrong code: %v, want %v", err, store.ErrInviteUnknown)
+		}
 		lower := []byte(two.Code)
 		for i, c := range lower {
 			if c >= 'A' && c <= 'Z' {
