@@ -10,7 +10,8 @@ build=(gcc pkg-config libgtk-3-dev)
 dist=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross systemd)
 run=(libgtk-3-0 fonts-noto-color-emoji fonts-wqy-microhei)
 # postgresql-15: the PostgreSQL store and cluster tests start a throwaway server.
-test=(postgresql-15 iproute2 xvfb xauth xcompmgr xdotool imagemagick x11-xserver-utils mosquitto-clients python3-paho-mqtt dbus-x11 libglib2.0-bin fonts-noto-color-emoji fonts-wqy-microhei xclip tesseract-ocr tesseract-ocr-eng fontconfig chromium)
+# nginx, caddy: the reverse-proxy tests run configs/nginx-tachikoma.conf and configs/Caddyfile.
+test=(postgresql-15 nginx caddy iproute2 xvfb xauth xcompmgr xdotool imagemagick x11-xserver-utils mosquitto-clients python3-paho-mqtt dbus-x11 libglib2.0-bin fonts-noto-color-emoji fonts-wqy-microhei xclip tesseract-ocr tesseract-ocr-eng fontconfig chromium)
 bench=(mosquitto mosquitto-clients xvfb xauth)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
