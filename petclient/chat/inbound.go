@@ -114,8 +114,8 @@ func (c *Client) ingest(msgs []topics.Message, mode ingestMode) []Message {
 		out = append(out, m)
 		queued := false // one of ours from the outbox: the UI waits for its stamped copy
 		if m.Own && m.CID != "" {
-			confirmed := c.confirmLocked(m)
-			queued = len(confirmed) > 0
+			var confirmed []Event
+			confirmed, queued = c.confirmLocked(m)
 			events = append(events, confirmed...)
 		}
 		// Ids are unique server-wide: one seen before (redelivery after a

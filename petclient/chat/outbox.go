@@ -331,15 +331,17 @@ func (c *Client) fail(cid, reason string) {
 	c.emit(ev)
 }
 
-// confirmLocked settles the queued message m (own, stamped) belongs to.
-func (c *Client) confirmLocked(m Message) []Event {
+// confirmLocked settles the queued message m (own, stamped) belongs to;
+// queued says m is one of the outbox's, settled now or in flight.
+func (c *Client) confirmLocked(m Message) (evs []Event, queued bool) {
 	if ch, ok := c.echoes[m.CID]; ok {
 		// In flight: sendOne settles it once the PUBACK came.
 		close(ch)
 		delete(c.echoes, m.CID)
-		return nil
+		return nil, true
 	}
-	return c.settleLocked(m.CID)
+	evs = c.settleLocked(m.CID)
+	return evs, len(evs) > 0
 }
 
 // settle marks cid sent once the broker acknowledged and stamped it.

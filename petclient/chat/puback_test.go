@@ -172,3 +172,24 @@ func TestSentOnlyOncePubackCame(t *testing.T) {
 		t.Fatalf("history holds the message %d times", stored)
 	}
 }
+
+// A history page that brings the stamped copy of a message still waiting
+// for its PUBACK (a catch-up after a reconnect can beat the live echo)
+// shows it: the echo that follows is then a duplicate and shows nothing.
+func TestHistoryShowsOwnMessageInFlight(t *testing.T) {
+	c, err := New(Config{Server: "mqtt://127.0.0.1:1", User: "alice", Password: "alice-password", ClientID: "test-alice", StateDir: t.TempDir()}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	rec := record(t, c, "alice")
+	cid, err := c.Send(RoomConv(topics.Lobby), "路上的消息")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	c.echoes[cid] = make(chan struct{}) // as sendOne does while it waits
+	c.mu.Unlock()
+	c.ingest([]topics.Message{{ID: 7, Room: topics.Lobby, From: "alice", Nick: "alice", Text: "路上的消息", CID: cid, TS: 1}}, modeHistory)
+	rec.wait("the stamped copy from history", isMsg("路上的消息"))
+}
