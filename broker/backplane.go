@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/mochi-mqtt/server/v2/packets"
 
@@ -30,6 +31,12 @@ type Backplane interface {
 	SessionStarted(clientID string)
 	// SessionEnded tells that clientID's session here is gone.
 	SessionEnded(clientID string)
+	// Presence records user's presence on this node: payload while they
+	// have a connection here, nil once the last one closed.
+	Presence(user string, payload []byte)
+	// OnlineElsewhere reports that user has a connection on another live
+	// node.
+	OnlineElsewhere(user string) bool
 	// Status is the cluster's nodes and their health (GET /api/v1/cluster).
 	Status(ctx context.Context) (ClusterStatus, error)
 }
@@ -74,8 +81,19 @@ func (b *Broker) SessionCount() int { return max(b.mqtt.Clients.Len()-1, 0) } //
 // DeliverForwarded delivers a message another node routed to the sessions
 // on this node that may read it, as route delivers its own.
 func (b *Broker) DeliverForwarded(pk packets.Packet) {
+	if user, ok := strings.CutPrefix(pk.TopicName, topics.PresenceTopic("")); ok {
+		b.presence.remote(user, pk.Payload)
+	}
 	b.deliverAll(pk, b.routeTargets(pk.TopicName))
 }
+
+// PresenceGone tells this node's sessions that user went offline at ts
+// (unix ms): the node that held their connections died.
+func (b *Broker) PresenceGone(user string, ts int64) { b.presence.gone(user, ts) }
+
+// PresenceKnown records user's presence as another node last published it,
+// for a node that joins a running cluster.
+func (b *Broker) PresenceKnown(user string, payload []byte) { b.presence.remote(user, payload) }
 
 // ReloadDirectory reloads the directory from the store now: another node
 // changed it, maybe only friends or memberships, which the store's

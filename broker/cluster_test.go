@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -207,15 +207,20 @@ func TestClusterChatsAsOneBroker(t *testing.T) {
 	}
 }
 
-// expectPresence waits for c to be told that user's status is status.
+// expectPresence waits up to clusterWait for c to be told that user's
+// status is status.
 func expectPresence(t *testing.T, c *client, user, status string) {
 	t.Helper()
-	if c.next(func(m paho.Message) bool {
-		var p topics.Presence
-		return m.Topic() == topics.PresenceTopic(user) && json.Unmarshal(m.Payload(), &p) == nil && p.Status == status
-	}) == nil {
-		t.Fatalf("%s: %s never %s; got %v", c.user, user, status, c.received())
+	deadline := time.Now().Add(clusterWait)
+	for time.Now().Before(deadline) {
+		if c.next(func(m paho.Message) bool {
+			var p topics.Presence
+			return m.Topic() == topics.PresenceTopic(user) && json.Unmarshal(m.Payload(), &p) == nil && p.Status == status
+		}) != nil {
+			return
+		}
 	}
+	t.Fatalf("%s: %s never %s; got %v", c.user, user, status, c.received())
 }
 
 // expectChatFrom waits for a chat message from sender on topic.
@@ -359,4 +364,51 @@ func TestClusterStatus(t *testing.T) {
 	if st.Cluster != "test" || st.Node != "nodeb" || st.Nodes[0].ID != "nodea" || st.Nodes[2].ID != "nodec" {
 		t.Errorf("status %+v", st)
 	}
+}
+
+// TestClusterPresence: a user online on two nodes stays online for a
+// friend on a third until both connections close; a friend subscribing
+// on another node is sent the current state; and when the node holding
+// a user's only connection dies (its NATS gone, no goodbye), the friend
+// sees them offline once its heartbeat is stale.
+func TestClusterPresence(t *testing.T) {
+	nodes := startCluster(t, 3)
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	register(t, a.Broker, "alice", "bob", "carol")
+	for _, nd := range nodes {
+		waitCluster(t, "accounts on every node", func() bool { _, ok := nd.Directory().User("carol"); return ok })
+	}
+	alice := connect(t, a.Broker, "alice")
+	carol := connect(t, a.Broker, "carol")
+	bob := connect(t, c.Broker, "bob")
+	alice.mustCall(topics.MethodFriendRequest, topics.Params{User: "bob"}, nil)
+	bob.mustCall(topics.MethodFriendAccept, topics.Params{User: "alice"}, nil)
+
+	alice2, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.sub(topics.Root + "/#") // sent alice's state as node C knows it
+	expectPresence(t, bob, "alice", topics.Online)
+	var fl topics.FriendList
+	bob.mustCall(topics.MethodFriendList, topics.Params{}, &fl)
+	if len(fl.Friends) != 1 || fl.Friends[0].Status != topics.Online {
+		t.Errorf("bob's friend list on C: %+v, want alice online", fl)
+	}
+
+	waitCluster(t, "node A sees alice on B", func() bool { return a.n.OnlineElsewhere("alice") })
+	alice.c.Disconnect(100) // still online on B
+	waitCluster(t, "alice's session on A gone", func() bool { return a.SessionCount() == 1 }) // carol's
+	// What A sent before carol's message has reached C when it has.
+	carol.pub(topics.Room(topics.Lobby), 1, `{"text":"fence","cid":"f1"}`)
+	expectChatFrom(t, bob, topics.Room(topics.Lobby), "carol")
+	for _, m := range bob.drain() {
+		if m.Topic() == topics.PresenceTopic("alice") && strings.Contains(string(m.Payload()), topics.Offline) {
+			t.Fatalf("bob told alice is offline while she is on node B: %s", m.Payload())
+		}
+	}
+	_ = alice2
+
+	b.n.Close() // node B dies as far as the cluster can tell
+	expectPresence(t, bob, "alice", topics.Offline)
 }

@@ -45,8 +45,9 @@ func newPresenceTracker(b *Broker) *presenceTracker {
 
 func (p *presenceTracker) Online(user string) bool {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.n[user] > 0
+	here := p.n[user] > 0
+	p.mu.Unlock()
+	return here || p.b.backplane != nil && p.b.backplane.OnlineElsewhere(user)
 }
 
 // orderOf is the lock that orders user's changes.
@@ -64,6 +65,9 @@ func (p *presenceTracker) connected(user string) {
 	p.mu.Unlock()
 	if first {
 		p.set(user, topics.Presence{Status: topics.Online, TS: p.b.now().UnixMilli(), Nick: p.b.dir.Nickname(user)}, true)
+		if bp := p.b.backplane; bp != nil {
+			bp.Presence(user, p.get(user))
+		}
 	}
 }
 
@@ -81,6 +85,13 @@ func (p *presenceTracker) disconnected(user string) {
 	if !last {
 		o.Unlock()
 		return
+	}
+	if bp := p.b.backplane; bp != nil {
+		bp.Presence(user, nil)
+		if bp.OnlineElsewhere(user) {
+			o.Unlock() // still online on another node: friends see no change
+			return
+		}
 	}
 	if _, exists := p.b.dir.User(user); !exists {
 		// Removed while connected (reloadFromStore disconnects them): no
@@ -160,6 +171,38 @@ func (p *presenceTracker) restore() {
 		}
 		o.Unlock()
 	}
+}
+
+// remote records a presence another node delivered (DeliverForwarded):
+// the state a new subscription here is sent.
+func (p *presenceTracker) remote(user string, payload []byte) {
+	o := p.orderOf(user)
+	o.Lock()
+	defer o.Unlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last[user] = payload
+}
+
+// gone marks user offline after the node that held their sessions
+// died, and tells this node's sessions only: every node does the same
+// for its own.
+func (p *presenceTracker) gone(user string, ts int64) {
+	o := p.orderOf(user)
+	o.Lock()
+	defer o.Unlock()
+	p.mu.Lock()
+	here := p.n[user] > 0
+	p.mu.Unlock()
+	if here {
+		return
+	}
+	payload, _ := json.Marshal(topics.Presence{Status: topics.Offline, TS: ts, Nick: p.b.dir.Nickname(user)})
+	p.mu.Lock()
+	p.last[user] = payload
+	p.mu.Unlock()
+	pk := presencePacket(user, payload)
+	p.b.deliverAll(pk, p.b.routeTargets(pk.TopicName))
 }
 
 // presencePacket is user's presence as the broker publishes it: QoS 1 (a

@@ -47,9 +47,10 @@ type Node struct {
 
 	dropped atomic.Int64 // messages NATS dropped for this node (slow consumer)
 
-	started time.Time
-	owners  *owners            // who holds each client id's session
-	nodes   jetstream.KeyValue // every node's heartbeat
+	started  time.Time
+	owners   *owners            // who holds each client id's session
+	nodes    jetstream.KeyValue // every node's heartbeat
+	presence *presence          // who is online on which node
 }
 
 // Options are what Start needs besides the configuration.
@@ -118,6 +119,7 @@ func (n *Node) startJetStream(sessionExpiry time.Duration) error {
 	for _, open := range []func(context.Context) error{
 		func(ctx context.Context) error { return n.startOwners(ctx, js, replicas, sessionExpiry) },
 		func(ctx context.Context) error { return n.startNodes(ctx, js, replicas) },
+		func(ctx context.Context) error { return n.startPresence(ctx, js, replicas) },
 	} {
 		for {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -210,6 +212,9 @@ func (n *Node) Attach(b *broker.Broker) error {
 	}
 	if err := n.nc.Flush(); err != nil {
 		return fmt.Errorf("cluster: %w", err)
+	}
+	if err := n.presence.start(); err != nil {
+		return err
 	}
 	go n.run()
 	return nil

@@ -95,4 +95,3 @@ func (n *Node) Status(ctx context.Context) (broker.ClusterStatus, error) {
 	slices.SortFunc(st.Nodes, func(a, b broker.ClusterNode) int { return strings.Compare(a.ID, b.ID) })
 	return st, nil
 }
-
