@@ -575,6 +575,9 @@ func (o *overlay) draw(_ *gtk.Window, cr *cairo.Context) bool {
 		o.drawn = true
 		o.u.log.Info("screenshot overlay drawn", "since_click", time.Since(o.asked).Round(time.Millisecond))
 	}
+	// The entry and the chooser draw after this, in GTK's own coordinates.
+	cr.Save()
+	defer cr.Restore()
 	cr.Scale(1/o.scale, 1/o.scale) // draw in device pixels
 	cr.Translate(-float64(o.org.X), -float64(o.org.Y))
 	gtk.GdkCairoSetSourcePixBuf(cr, o.pb, 0, 0)
@@ -732,7 +735,7 @@ const (
 // drawLoupe magnifies the pixels around the pointer with a crosshair on
 // the one under it, and prints its position and colour.
 func (o *overlay) drawLoupe(cr *cairo.Context) {
-	if !o.inside || o.chooser != nil {
+	if !o.inside || o.chooser != nil || o.entry != nil {
 		return
 	}
 	s := o.scale

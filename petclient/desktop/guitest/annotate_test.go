@@ -254,3 +254,46 @@ func TestScreenshotPinCommand(t *testing.T) {
 		t.Errorf("the command said: %s", s.logOf("pin"))
 	}
 }
+
+// TestScreenshotHiDPI runs the command's own overlay at GDK_SCALE=2: a
+// rectangle lands on the device pixels dragged over, and the text entry
+// shows what is typed where the text tool was clicked.
+func TestScreenshotHiDPI(t *testing.T) {
+	s := startX(t, false)
+	s.startBackdrop()
+	xshottest.ShowImage(t, s.display, xshottest.Pattern(400, 300), 500, 200)
+	cmd := s.start("cli", []string{"HOME=" + s.dir, "GDK_SCALE=2", "LANG=C.UTF-8"}, bins.pet, "screenshot", "--alone")
+	waitFor(t, 15*time.Second, "the overlay", func() bool { return s.visibleWindow("Tachikoma screenshot") != "" },
+		func() string { return s.logOf("cli") })
+	s.xdotool("mousemove", "520", "220", "mousedown", "1")
+	s.xdotool("mousemove", "700", "300")
+	s.xdotool("mousemove", "859", "459", "mouseup", "1")
+	s.xdotool("key", "r")
+	s.xdotool("mousemove", "540", "240", "mousedown", "1")
+	s.xdotool("mousemove", "600", "280")
+	s.xdotool("mousemove", "639", "299", "mouseup", "1")
+	red := shot.Colours[0]
+	waitFor(t, 15*time.Second, "the rectangle at its device pixels", func() bool {
+		img := s.screenshot()
+		// 4 logical px wide: 8 device pixels from the corner dragged from.
+		return img.RGBAAt(540, 270) == red && img.RGBAAt(547, 270) == red && img.RGBAAt(548, 270) != red
+	})
+	s.run(nil, "xmodmap", "-e", "keycode 200 = U4F60")
+	s.xdotool("key", "t")
+	s.xdotool("mousemove", "560", "360", "click", "1")
+	s.xdotool("type", "你")
+	waitFor(t, 15*time.Second, "the typed text where the tool was clicked", func() bool {
+		img, n := s.screenshot(), 0
+		for y := 360; y < 420; y++ {
+			for x := 560; x < 620; x++ {
+				if reddish(img.RGBAAt(x, y)) {
+					n++
+				}
+			}
+		}
+		return n >= 100
+	})
+	s.xdotool("key", "Escape") // the entry
+	s.xdotool("key", "Escape") // the overlay
+	waitFor(t, 15*time.Second, "the command to end", func() bool { return !running(cmd) }, func() string { return s.logOf("cli") })
+}
