@@ -114,7 +114,7 @@ func (a *App) lookItems(ctx menu.Context) []menu.Item {
 	}
 	return []menu.Item{
 		{ID: "size", Label: l.T(i18n.MenuSize), Children: sizes},
-		{ID: "pack", Label: l.T(i18n.MenuPack), Children: packs},
+		{ID: menu.PackSubmenu, Label: l.T(i18n.MenuPack), Children: packs},
 	}
 }
 

@@ -5,6 +5,7 @@
 package menu
 
 import (
+	"slices"
 	"sort"
 	"sync"
 
@@ -74,11 +75,16 @@ const (
 	OrderApp     = 1000
 )
 
+// PackSubmenu is the ID of the pet menu's sprite-pack submenu, which
+// plug-ins may Extend.
+const PackSubmenu = "pack"
+
 type entry struct {
 	name   string
 	order  int
 	places Place
 	s      Section
+	parent string // the submenu item an Extend entry adds to; "" for a section
 }
 
 // Registry holds the sections. It is safe for concurrent use; Invalidate
@@ -91,6 +97,19 @@ type Registry struct {
 
 // Add registers (or replaces, by name) a section shown in places.
 func (r *Registry) Add(name string, order int, places Place, s Section) {
+	r.add(entry{name: name, order: order, places: places, s: s})
+}
+
+// Extend registers (or replaces, by name) items added at the end of the
+// submenu whose item has ID parent, after a separator, so a feature can
+// live where users look for it (e.g. an import entry in the pack
+// submenu). Where no such submenu is built the items are left out.
+func (r *Registry) Extend(parent, name string, order int, places Place, s Section) {
+	r.add(entry{name: name, order: order, places: places, s: s, parent: parent})
+}
+
+func (r *Registry) add(e entry) {
+	name := e.name
 	r.mu.Lock()
 	for i, e := range r.entries {
 		if e.name == name {
@@ -98,7 +117,7 @@ func (r *Registry) Add(name string, order int, places Place, s Section) {
 			break
 		}
 	}
-	r.entries = append(r.entries, entry{name, order, places, s})
+	r.entries = append(r.entries, e)
 	sort.SliceStable(r.entries, func(i, j int) bool { return r.entries[i].order < r.entries[j].order })
 	r.mu.Unlock()
 	r.Invalidate()
@@ -154,7 +173,7 @@ func (r *Registry) Build(ctx Context) []Item {
 	r.mu.Unlock()
 	var out []Item
 	for _, e := range entries {
-		if e.places&ctx.Place == 0 {
+		if e.places&ctx.Place == 0 || e.parent != "" {
 			continue
 		}
 		items := e.s.Items(ctx)
@@ -166,19 +185,40 @@ func (r *Registry) Build(ctx Context) []Item {
 		}
 		out = append(out, items...)
 	}
+	for _, e := range entries {
+		if e.places&ctx.Place == 0 || e.parent == "" {
+			continue
+		}
+		if parent := find(out, e.parent); parent != nil {
+			if items := e.s.Items(ctx); len(items) > 0 {
+				kids := slices.Clip(parent.Children) // the section's slice is not ours to grow in place
+				if len(kids) > 0 {
+					kids = append(kids, Item{Kind: Separator})
+				}
+				parent.Children = append(kids, items...)
+			}
+		}
+	}
 	return out
+}
+
+func find(items []Item, id string) *Item {
+	for i := range items {
+		if items[i].ID == id {
+			return &items[i]
+		}
+		if c := find(items[i].Children, id); c != nil {
+			return c
+		}
+	}
+	return nil
 }
 
 // Find returns the item with id anywhere in items (for tests and the
 // state hook).
 func Find(items []Item, id string) (Item, bool) {
-	for _, it := range items {
-		if it.ID == id {
-			return it, true
-		}
-		if c, ok := Find(it.Children, id); ok {
-			return c, true
-		}
+	if it := find(items, id); it != nil {
+		return *it, true
 	}
 	return Item{}, false
 }

@@ -71,3 +71,39 @@ func TestFindNested(t *testing.T) {
 		t.Fatal("found missing item")
 	}
 }
+
+// An extension ends up last in its submenu after a separator, only where
+// that submenu is built, and never changes the section's own slice.
+func TestExtendSubmenu(t *testing.T) {
+	var r Registry
+	packs := append(make([]Item, 0, 4), Item{ID: "pack.a"}, Item{ID: "pack.b"})
+	r.Add("look", OrderLook, PetMenu, SectionFunc(func(Context) []Item {
+		return []Item{{ID: "size"}, {ID: "pack", Children: packs}}
+	}))
+	r.Add("app", OrderApp, Everywhere, items("quit"))
+	r.Extend("pack", "import", OrderLook+10, Everywhere, items("import"))
+	r.Extend("nowhere", "lost", OrderLook, Everywhere, items("lost"))
+
+	pet := r.Build(Context{Place: PetMenu})
+	if got, want := ids(pet), []string{"size", "pack", "--", "quit"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("pet menu %v want %v", got, want)
+	}
+	pk, _ := Find(pet, "pack")
+	if got, want := ids(pk.Children), []string{"pack.a", "pack.b", "--", "import"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("pack submenu %v want %v", got, want)
+	}
+	if spare := packs[:3][2]; spare.ID != "" || spare.Kind != Normal {
+		t.Fatalf("the section's slice was written to: %+v", spare)
+	}
+	if _, ok := Find(pet, "lost"); ok {
+		t.Fatal("an extension of a missing submenu was shown")
+	}
+	if got, want := ids(r.Build(Context{Place: TrayMenu})), []string{"quit"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("tray %v want %v", got, want)
+	}
+	r.Remove("import")
+	pk, _ = Find(r.Build(Context{Place: PetMenu}), "pack")
+	if got, want := ids(pk.Children), []string{"pack.a", "pack.b"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("after Remove %v want %v", got, want)
+	}
+}
