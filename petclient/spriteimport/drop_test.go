@@ -1,0 +1,42 @@
+package spriteimport
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestDroppedPaths(t *testing.T) {
+	cases := []struct {
+		name    string
+		list    string
+		paths   []string
+		refused []string
+	}{
+		{"one file", "file:///home/me/walk.gif\r\n", []string{"/home/me/walk.gif"}, nil},
+		{"chinese and spaces, percent-encoded",
+			"file:///home/me/%E5%9B%BE%E7%89%87/%E6%A9%98%E7%8C%AB%20walk.gif\r\n",
+			[]string{"/home/me/图片/橘猫 walk.gif"}, nil},
+		{"several, a folder and a zip, comments and a last line without CRLF",
+			"# dropped from Files\r\nfile:///a/stand.png\r\nfile://localhost/b/frames\r\n\r\nfile:///c/set.zip",
+			[]string{"/a/stand.png", "/b/frames", "/c/set.zip"}, nil},
+		{"a web address is refused, the files are kept",
+			"https://example.com/cat.gif\r\nfile:///a/walk.gif\r\n",
+			[]string{"/a/walk.gif"}, []string{"https://example.com/cat.gif"}},
+		{"another host, a relative and a broken URI",
+			"file://nas/share/walk.gif\r\nfile:walk.gif\r\nfile:///a/%zz.gif\r\nfile:///a/%00.gif\r\n",
+			nil, []string{"file://nas/share/walk.gif", "file:walk.gif", "file:///a/%zz.gif", "file:///a/%00.gif"}},
+		{"plain text", "walk.gif", nil, []string{"walk.gif"}},
+		{"nothing", "", nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			paths, refused := DroppedPaths(c.list)
+			if !reflect.DeepEqual(paths, c.paths) {
+				t.Errorf("paths %q, want %q", paths, c.paths)
+			}
+			if !reflect.DeepEqual(refused, c.refused) {
+				t.Errorf("refused %q, want %q", refused, c.refused)
+			}
+		})
+	}
+}
