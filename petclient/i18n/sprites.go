@@ -19,6 +19,7 @@ const (
 	SpritesError     Key = "sprites.error"
 	SpritesHint      Key = "sprites.hint"
 	SpritesPictures  Key = "sprites.pictures"
+	SpritesRefused   Key = "sprites.refused"
 )
 
 func init() {
@@ -28,7 +29,7 @@ func init() {
 		SpritesAddFiles:  "Add pictures…",
 		SpritesAddFolder: "Add folder…",
 		SpritesClear:     "Clear",
-		SpritesNone:      "No pictures yet: add GIFs, PNGs, a folder or a Shimeji zip.",
+		SpritesNone:      "No pictures yet: add or drop here GIFs, PNGs, a folder or a Shimeji zip.",
 		SpritesName:      "Name",
 		SpritesTolerance: "Background tolerance",
 		SpritesState:     "Animation",
@@ -40,6 +41,7 @@ func init() {
 		SpritesError:     "Cannot import: %v",
 		SpritesHint:      "Name files after the pet's states (walk.gif, fall_1.png…); missing states are filled in.",
 		SpritesPictures:  "Pictures (GIF, PNG, zip)",
+		SpritesRefused:   "Only files and folders on this computer can be dropped, not: %s",
 	} {
 		catalogues[English][k] = v
 	}
@@ -49,7 +51,7 @@ func init() {
 		SpritesAddFiles:  "添加图片…",
 		SpritesAddFolder: "添加文件夹…",
 		SpritesClear:     "清空",
-		SpritesNone:      "还没有图片：可以添加 GIF、PNG、文件夹或 Shimeji 压缩包。",
+		SpritesNone:      "还没有图片：可以添加或拖到这里 GIF、PNG、文件夹或 Shimeji 压缩包。",
 		SpritesName:      "名字",
 		SpritesTolerance: "背景容差",
 		SpritesState:     "动作",
@@ -61,6 +63,7 @@ func init() {
 		SpritesError:     "无法导入：%v",
 		SpritesHint:      "按动作给文件命名（walk.gif、fall_1.png…），缺少的动作会自动补上。",
 		SpritesPictures:  "图片（GIF、PNG、zip）",
+		SpritesRefused:   "只能拖入本机的文件或文件夹，不能用：%s",
 	} {
 		catalogues[Chinese][k] = v
 	}

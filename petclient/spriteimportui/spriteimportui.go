@@ -25,7 +25,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/spriteimport"
 )
 
-// MenuOrder puts the entry right after the size and sprite-pack submenus.
+// MenuOrder puts the tray's entry right after the look section.
 const MenuOrder = menu.OrderLook + 10
 
 // App is what the dialog needs from the running pet.
@@ -49,7 +49,9 @@ type UI struct {
 	dlg  *dialog
 }
 
-// Attach adds "Import sprites…" to the pet's menu and the tray.
+// Attach adds "Import sprites…" at the end of the pet menu's sprite-pack
+// submenu, where a user looking for characters looks, and to the tray
+// (which has no such submenu).
 func Attach(app App, opts Options) *UI {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -58,9 +60,11 @@ func Attach(app App, opts Options) *UI {
 		opts.UserDir = pack.UserDir()
 	}
 	u := &UI{app: app, opts: opts, log: opts.Logger}
-	app.Menus().Add("sprites", MenuOrder, menu.Everywhere, menu.SectionFunc(func(ctx menu.Context) []menu.Item {
+	entry := menu.SectionFunc(func(ctx menu.Context) []menu.Item {
 		return []menu.Item{{ID: "sprites.import", Label: ctx.Lang.T(i18n.SpritesMenu), Activate: func() { u.Show(nil) }}}
-	}))
+	})
+	app.Menus().Extend(menu.PackSubmenu, "sprites", MenuOrder, menu.PetMenu, entry)
+	app.Menus().Add("sprites.tray", MenuOrder, menu.TrayMenu, entry)
 	return u
 }
 
@@ -70,7 +74,8 @@ type dialog struct {
 	w       *gtk.Dialog
 	sources []spriteimport.Source
 	plan    *spriteimport.Plan
-	seq     int // previews arrive in order: a stale one is dropped
+	seq     int    // previews arrive in order: a stale one is dropped
+	refused string // the last drop's refusal, kept above the preview's warnings
 	pending glib.SourceHandle
 
 	name    *gtk.Entry
@@ -85,7 +90,7 @@ type dialog struct {
 }
 
 // Show opens the dialog (or raises it), optionally with sources already
-// chosen (tests and a future drag-and-drop).
+// chosen.
 func (u *UI) Show(paths []string) {
 	if u.dlg == nil {
 		if err := u.build(); err != nil {
@@ -138,7 +143,7 @@ func (u *UI) build() error {
 	addFolder, _ := gtk.ButtonNewWithLabel(l.T(i18n.SpritesAddFolder))
 	addFolder.Connect("clicked", func() { d.choose(gtk.FILE_CHOOSER_ACTION_SELECT_FOLDER) })
 	clear, _ := gtk.ButtonNewWithLabel(l.T(i18n.SpritesClear))
-	clear.Connect("clicked", func() { d.sources = nil; d.refresh(0) })
+	clear.Connect("clicked", func() { d.sources, d.refused = nil, ""; d.refresh(0) })
 	buttons.PackStart(addFiles, false, false, 0)
 	buttons.PackStart(addFolder, false, false, 0)
 	buttons.PackStart(clear, false, false, 0)
@@ -229,6 +234,13 @@ func (u *UI) build() error {
 
 	area, _ := w.GetContentArea()
 	area.Add(grid)
+	// Pictures, folders and zips dragged from a file manager become sources.
+	if uris, err := gtk.TargetEntryNew("text/uri-list", 0, 0); err == nil {
+		w.DragDestSet(gtk.DEST_DEFAULT_ALL, []gtk.TargetEntry{*uris}, gdk.ACTION_COPY)
+		w.Connect("drag-data-received", func(_, _ any, _, _ int, sel *gtk.SelectionData) {
+			d.drop(string(sel.GetData()))
+		})
+	}
 	w.Connect("response", func(_ *gtk.Dialog, resp gtk.ResponseType) {
 		if resp == gtk.RESPONSE_OK {
 			d.write()
@@ -273,10 +285,34 @@ func (d *dialog) choose(action gtk.FileChooserAction) {
 		return
 	}
 	names, _ := fc.GetFilenames()
+	d.refused = ""
 	for _, n := range names {
 		d.sources = append(d.sources, spriteimport.ParseSource(n))
 	}
 	d.refresh(0)
+}
+
+// drop adds the local files of a dropped text/uri-list and names in the
+// status line whatever was not a local file.
+func (d *dialog) drop(uriList string) {
+	paths, refused := spriteimport.DroppedPaths(uriList)
+	d.refused = ""
+	if len(refused) > 0 {
+		d.refused = d.u.app.Lang().F(i18n.SpritesRefused, strings.Join(refused, ", "))
+	}
+	for _, p := range paths {
+		d.sources = append(d.sources, spriteimport.Source{Path: p})
+	}
+	if len(paths) > 0 {
+		d.refresh(0)
+		return
+	}
+	d.say("")
+}
+
+// say shows msg in the status line, after a refused drop's message.
+func (d *dialog) say(msg string) {
+	d.status.SetText(strings.TrimSpace(d.refused + "\n" + msg))
 }
 
 // refresh recomputes the preview off the GTK thread after delay (the
@@ -300,12 +336,12 @@ func (d *dialog) refresh(delay time.Duration) {
 	if len(names) == 0 {
 		d.list.SetText(l.T(i18n.SpritesNone))
 		d.plan = nil
-		d.status.SetText("")
+		d.say("")
 		d.redraw()
 		return
 	}
 	d.list.SetText(strings.Join(names, ", "))
-	d.status.SetText(l.T(i18n.SpritesWorking))
+	d.say(l.T(i18n.SpritesWorking))
 	opts := spriteimport.Options{Name: "preview", Matte: spriteimport.Matte{
 		Tolerance: int(d.tol.GetValue()), MinIsland: spriteimport.DefaultMatte.MinIsland}}
 	sources := append([]spriteimport.Source(nil), d.sources...)
@@ -319,9 +355,9 @@ func (d *dialog) refresh(delay time.Duration) {
 				}
 				d.plan = plan
 				if err != nil {
-					d.status.SetText(l.F(i18n.SpritesError, err))
+					d.say(l.F(i18n.SpritesError, err))
 				} else {
-					d.status.SetText(strings.Join(plan.Warnings, "\n"))
+					d.say(strings.Join(plan.Warnings, "\n"))
 					if t, _ := d.name.GetText(); t == "" && plan.Name != "preview" {
 						d.name.SetText(plan.Name) // a shared pack brings its own name
 					}

@@ -6,17 +6,22 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gotk3/gotk3/gdk"
 	"github.com/gotk3/gotk3/glib"
 	"github.com/gotk3/gotk3/gtk"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/glyphs"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
@@ -72,6 +77,18 @@ type fakeApp struct {
 	set   settings.Settings
 }
 
+// newFakeApp has the pet menu's look section: a size and a pack submenu.
+func newFakeApp() *fakeApp {
+	a := &fakeApp{}
+	a.menus.Add("core.look", menu.OrderLook, menu.PetMenu, menu.SectionFunc(func(menu.Context) []menu.Item {
+		return []menu.Item{{ID: "size"}, {ID: menu.PackSubmenu, Children: []menu.Item{{ID: "pack."}, {ID: "pack.cat"}}}}
+	}))
+	a.menus.Add("core.pets", menu.OrderPets, menu.PetMenu, menu.SectionFunc(func(menu.Context) []menu.Item {
+		return []menu.Item{{ID: "pets.summon"}}
+	}))
+	return a
+}
+
 func (a *fakeApp) Lang() i18n.Lang       { return i18n.Chinese }
 func (a *fakeApp) Menus() *menu.Registry { return &a.menus }
 func (a *fakeApp) UpdateSettings(f func(*settings.Settings)) {
@@ -111,19 +128,14 @@ func walkGIF(t *testing.T, dir string) string {
 func TestImportDialog(t *testing.T) {
 	userDir := filepath.Join(t.TempDir(), "packs")
 	src := walkGIF(t, t.TempDir())
-	app := &fakeApp{}
+	app := newFakeApp()
 	var u *UI
 	onMain(func() { u = Attach(app, Options{UserDir: userDir}) })
 
 	var items []menu.Item
 	onMain(func() { items = app.menus.Build(menu.Context{Place: menu.PetMenu, Lang: i18n.Chinese}) })
-	var entry *menu.Item
-	for i := range items {
-		if items[i].ID == "sprites.import" {
-			entry = &items[i]
-		}
-	}
-	if entry == nil || entry.Label != "导入角色图片…" {
+	entry, ok := menu.Find(items, "sprites.import")
+	if !ok || entry.Label != "导入角色图片…" {
 		t.Fatalf("menu has no Chinese import entry: %+v", items)
 	}
 	onMain(entry.Activate)
@@ -180,7 +192,7 @@ func TestImportDialog(t *testing.T) {
 func TestImportDialogBadFile(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "fall.gif")
 	os.WriteFile(bad, []byte("GIF89a\x01"), 0o644)
-	app := &fakeApp{}
+	app := newFakeApp()
 	var u *UI
 	onMain(func() { u = Attach(app, Options{UserDir: t.TempDir()}); u.Show([]string{bad}) })
 	waitFor(t, "the error", func() bool {
@@ -192,5 +204,136 @@ func TestImportDialogBadFile(t *testing.T) {
 			t.Error("import enabled for a bad file")
 		}
 		u.dlg.w.Destroy()
+	})
+}
+
+// The entry is where a user looks for characters: last in the pet menu's
+// sprite-pack submenu after a separator, in both languages; the tray,
+// which has no such submenu, lists it on its own.
+func TestMenuEntryInPackSubmenu(t *testing.T) {
+	app := newFakeApp()
+	onMain(func() { Attach(app, Options{UserDir: t.TempDir()}) })
+	for lang, label := range map[i18n.Lang]string{i18n.Chinese: "导入角色图片…", i18n.English: "Import sprites…"} {
+		pet := app.menus.Build(menu.Context{Place: menu.PetMenu, Lang: lang})
+		for _, it := range pet {
+			if it.ID == "sprites.import" {
+				t.Fatalf("%s: the entry is a section of its own, not in the pack submenu", lang)
+			}
+		}
+		packs, _ := menu.Find(pet, menu.PackSubmenu)
+		n := len(packs.Children)
+		if n < 4 || packs.Children[n-1].ID != "sprites.import" || packs.Children[n-2].Kind != menu.Separator {
+			t.Fatalf("%s: pack submenu %+v, want the packs, a separator, then the import entry", lang, packs.Children)
+		}
+		if got := packs.Children[n-1].Label; got != label {
+			t.Errorf("%s: label %q, want %q", lang, got, label)
+		}
+		tray := app.menus.Build(menu.Context{Place: menu.TrayMenu, Lang: lang})
+		if it, ok := menu.Find(tray, "sprites.import"); !ok || it.Label != label {
+			t.Errorf("%s: tray %+v lacks the entry", lang, tray)
+		}
+	}
+}
+
+// fileURI is how a file manager names a dropped path: percent-encoded.
+func fileURI(p string) string { return (&url.URL{Scheme: "file", Path: p}).String() }
+
+// Dropping a file manager's selection adds its local files (a Chinese
+// folder name, percent-encoded) and says, in Chinese, which entry was not a
+// local file; the preview follows.
+func TestImportDialogDrop(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "图片 素材")
+	os.Mkdir(dir, 0o755)
+	src := walkGIF(t, dir)
+	list := "https://example.com/cat.gif\r\n" + fileURI(src) + "\r\n"
+	if !strings.Contains(list, "%E5%9B%BE") {
+		t.Fatalf("the URI list is not percent-encoded: %q", list)
+	}
+	app := newFakeApp()
+	var u *UI
+	onMain(func() { u = Attach(app, Options{UserDir: t.TempDir()}); u.Show(nil); u.dlg.drop(list) })
+	waitFor(t, "the dropped picture's preview", func() bool {
+		s, _ := u.dlg.status.GetText()
+		return u.dlg.plan != nil && !strings.Contains(s, "正在")
+	})
+	onMain(func() {
+		d := u.dlg
+		if len(d.sources) != 1 || d.sources[0].Path != src {
+			t.Errorf("sources %+v, want %s", d.sources, src)
+		}
+		if c := d.plan.Clips[engine.AnimWalk]; c == nil || len(c.Frames) != 3 {
+			t.Errorf("walk not previewed from the dropped GIF")
+		}
+		s, _ := d.status.GetText()
+		if !strings.Contains(s, "只能拖入本机的文件") || !strings.Contains(s, "https://example.com/cat.gif") {
+			t.Errorf("status %q does not name the refused drop", s)
+		}
+		if g := glyphs.InWidget(d.w); g.Unknown != 0 || !strings.Contains(g.Text, "只能拖入") {
+			t.Errorf("the dialog draws %d glyphs as boxes:\n%s", g.Unknown, g.Text)
+		}
+		d.w.Destroy()
+	})
+}
+
+// A real drag: another window offers a file's URI, the pointer carries it
+// over the dialog (XTest through xdotool), and the dialog takes it as a
+// source, through GTK's own drag-data-received.
+func TestImportDialogRealDrag(t *testing.T) {
+	xdotool, err := exec.LookPath("xdotool")
+	if err != nil {
+		t.Skip("no xdotool")
+	}
+	src := walkGIF(t, filepath.Join(t.TempDir()))
+	app := newFakeApp()
+	var u *UI
+	var from *gtk.Window
+	onMain(func() {
+		u = Attach(app, Options{UserDir: t.TempDir()})
+		u.Show(nil)
+		u.dlg.w.Move(400, 100)
+		from, _ = gtk.WindowNew(gtk.WINDOW_TOPLEVEL)
+		from.SetDefaultSize(120, 120)
+		from.Move(20, 100)
+		te, _ := gtk.TargetEntryNew("text/uri-list", 0, 0)
+		from.DragSourceSet(gdk.BUTTON1_MASK, []gtk.TargetEntry{*te}, gdk.ACTION_COPY)
+		from.Connect("drag-data-get", func(_, _ any, sel *gtk.SelectionData) { sel.SetURIs([]string{fileURI(src)}) })
+		from.ShowAll()
+	})
+	defer onMain(func() { from.Destroy(); u.dlg.w.Destroy() })
+	waitFor(t, "both windows on screen", func() bool {
+		return from.GetMapped() && u.dlg.w.GetMapped()
+	})
+	var dx, dy, dw, dh int
+	onMain(func() {
+		dx, dy = u.dlg.w.GetPosition()
+		dw, dh = u.dlg.w.GetSize()
+	})
+	xdo := func(args ...string) {
+		if out, err := exec.Command(xdotool, args...).CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v %s", args, err, out)
+		}
+	}
+	// Drag, retrying: the first press may come before the source is ready.
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		xdo("mousemove", "80", "160")
+		xdo("mousedown", "1")
+		for i := 1; i <= 10; i++ {
+			xdo("mousemove", strconv.Itoa(80+i*(dx+dw/2-80)/10), strconv.Itoa(160+i*(dy+dh/2-160)/10))
+			time.Sleep(30 * time.Millisecond) // the drag protocol needs motion events spread over time
+		}
+		xdo("mouseup", "1")
+		ok := false
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end) && !ok; time.Sleep(50 * time.Millisecond) {
+			onMain(func() { ok = len(u.dlg.sources) > 0 })
+		}
+		if ok {
+			break
+		}
+	}
+	onMain(func() {
+		if len(u.dlg.sources) != 1 || u.dlg.sources[0].Path != src {
+			t.Errorf("sources after the drag: %+v, want %s", u.dlg.sources, src)
+		}
 	})
 }
