@@ -26,8 +26,8 @@ func TestReverseProxySnippetsLint(t *testing.T) {
 	for file, want := range map[string][]string{
 		"../configs/nginx-tachikoma.conf": {"location = /mqtt", "proxy_http_version 1.1;", "proxy_set_header Upgrade $http_upgrade;",
 			"proxy_set_header Connection $tachikoma_connection;", "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-			"proxy_read_timeout 1h;", "server 127.0.0.1:8080;", "trusted_proxies: [127.0.0.1/32, ::1/128]"},
-		"../configs/Caddyfile": {"reverse_proxy 127.0.0.1:8080", "trusted_proxies: [127.0.0.1/32, ::1/128]"},
+			"proxy_read_timeout 1h;", "server 127.0.0.1:8080;", "trusted_proxies: [\"127.0.0.1/32\", \"::1/128\"]"},
+		"../configs/Caddyfile": {"reverse_proxy 127.0.0.1:8080", "trusted_proxies: [\"127.0.0.1/32\", \"::1/128\"]"},
 	} {
 		b, err := os.ReadFile(file)
 		if err != nil {
