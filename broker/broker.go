@@ -454,32 +454,46 @@ func (b *Broker) checkPassword(user, pw string) (err error) {
 	if strings.HasPrefix(pw, tokenPrefix) {
 		return b.checkToken(user, pw)
 	}
+	// Before taking a hashing slot: a login waiting for the database must
+	// not hold one up from the accounts in memory.
+	hash, pending := b.loginHash(user)
 	release, err := b.hashTurn()
 	if err != nil {
 		return err
 	}
 	defer release()
 	b.hashes.Add(1)
-	u, ok := b.dir.User(user)
-	if !ok {
-		// Only logins of unknown names read the pending accounts, and the
-		// login guard spaces those out.
-		if p, err := b.store.GetPendingUser(context.Background(), user); err == nil {
-			if password.Verify(pw, p.PWHash) == nil {
-				return errPending
-			}
-			return errors.New("wrong password for a pending account")
-		}
-		// An account approved or added a moment ago by the admin CLI is in
-		// the database before the once-a-second reload: its first login
-		// must not read as a wrong password.
-		b.reloadFromStore()
-		if u, ok = b.dir.User(user); !ok {
-			_ = password.Verify(pw, dummyHash())
-			return errors.New("no such user")
-		}
+	switch {
+	case hash == "":
+		_ = password.Verify(pw, dummyHash())
+		return errors.New("no such user")
+	case !pending:
+		return password.Verify(pw, hash)
+	case password.Verify(pw, hash) == nil:
+		return errPending
 	}
-	return password.Verify(pw, u.PWHash)
+	return errors.New("wrong password for a pending account")
+}
+
+// loginHash is the password hash a login of user is checked against, and
+// whether the account waits for approval; "" when there is no such user.
+func (b *Broker) loginHash(user string) (hash string, pending bool) {
+	if u, ok := b.dir.User(user); ok {
+		return u.PWHash, false
+	}
+	// Only logins of unknown names read the database, and the login guard
+	// spaces those out.
+	if p, err := b.store.GetPendingUser(context.Background(), user); err == nil {
+		return p.PWHash, true
+	}
+	// An account approved or added a moment ago by the admin CLI is in
+	// the database before the once-a-second reload: its first login must
+	// not read as a wrong password.
+	b.reloadFromStore()
+	if u, ok := b.dir.User(user); ok {
+		return u.PWHash, false
+	}
+	return "", false
 }
 
 // Close stops serving: listeners, clients, then the store.

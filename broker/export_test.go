@@ -140,3 +140,16 @@ func (b *Broker) TunesRuntime() bool { return b.untrim != nil }
 
 // MochiClient is mochi's client for id.
 func (b *Broker) MochiClient(id string) (*mqtt.Client, bool) { return b.mqtt.Clients.Get(id) }
+
+// LoginsInProgress is how many logins from addr are admitted and not ended.
+func (b *Broker) LoginsInProgress(addr string) int {
+	b.guard.mu.Lock()
+	defer b.guard.mu.Unlock()
+	if r := b.guard.recs["a:"+addressKey(addr)]; r != nil {
+		return r.pending
+	}
+	return 0
+}
+
+// HashSlots is how many password checks the broker runs at once.
+func (b *Broker) HashSlots() int { return cap(b.hashSlot) }
