@@ -58,6 +58,9 @@ func newMetrics(b *Broker) *promMetrics {
 		Help: "Scheduled backups, by result."}, []string{"result"})
 	m.lastBackup = prometheus.NewGauge(prometheus.GaugeOpts{Name: "tachikoma_backup_last_success_timestamp_seconds",
 		Help: "When the last scheduled backup was written (0: none yet)."})
+	for _, why := range subscribeRefusals {
+		m.refusals.WithLabelValues("subscribe", why)
+	}
 	m.backups.WithLabelValues("ok")
 	m.backups.WithLabelValues("failed")
 	m.reg.MustRegister(m.backups, m.lastBackup, logins, in, out, m.refusals, history, m.historyCommit, brokerCollector{b},
@@ -104,11 +107,13 @@ var (
 	descBacklog    = prometheus.NewDesc("tachikoma_history_queue", "Chat messages waiting for their history commit.", nil, nil)
 	descSQLiteSize = prometheus.NewDesc("tachikoma_sqlite_bytes", "Size of the SQLite database, by file.", []string{"file"}, nil)
 	descPending    = prometheus.NewDesc("tachikoma_connections_pending", "Connections not logged in yet.", nil, nil)
+	descQueued     = prometheus.NewDesc("tachikoma_offline_queued_messages", "QoS 1/2 messages held for sessions whose client is away.", nil, nil)
+	descQueueMax   = prometheus.NewDesc("tachikoma_offline_queue_longest", "Messages held for the away session with the most (limits.max_queued bounds it).", nil, nil)
 )
 
 func (c brokerCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descConnected, descSessions, descSubs, descInflight, descDropped, descBytes,
-		descUnstored, descBacklog, descSQLiteSize, descPending} {
+		descUnstored, descBacklog, descSQLiteSize, descPending, descQueued, descQueueMax} {
 		ch <- d
 	}
 }
@@ -131,6 +136,17 @@ func (c brokerCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descUnstored, c.b.UnstoredChat())
 	gauge(descBacklog, int64(c.b.store.HistoryBacklog()))
 	gauge(descPending, int64(c.b.gate.Pending()))
+	var queued, longest int
+	for _, cl := range c.b.mqtt.Clients.GetAll() {
+		if cl.Net.Inline || !cl.Closed() {
+			continue
+		}
+		n := cl.State.Inflight.Len()
+		queued += n
+		longest = max(longest, n)
+	}
+	gauge(descQueued, int64(queued))
+	gauge(descQueueMax, int64(longest))
 	for _, suffix := range []string{"", "-wal"} {
 		if fi, err := os.Stat(filepath.Join(c.b.cfg.DataDir, store.FileName+suffix)); err == nil {
 			gauge(descSQLiteSize, fi.Size(), store.FileName+suffix)

@@ -88,14 +88,39 @@ func (h *limitsHook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Pac
 }
 
 func (h *limitsHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []byte) {
-	if cl.Properties.ProtocolVersion < 5 {
-		return
-	}
 	// codes is the SUBACK mochi is about to send.
 	for i, sub := range pk.Filters {
-		if i < len(codes) && sub.Filter == quotaFilter {
+		if i >= len(codes) || codes[i] < packets.ErrUnspecifiedError.Code {
+			continue
+		}
+		if !cl.Net.Inline {
+			h.b.metrics.refusals.WithLabelValues("subscribe", subscribeRefusal(cl, sub, codes[i])).Inc()
+		}
+		if sub.Filter == quotaFilter && cl.Properties.ProtocolVersion >= 5 {
 			codes[i] = packets.ErrQuotaExceeded.Code
 		}
+	}
+}
+
+// Reasons a subscription is refused, as tachikoma_refusals_total counts them.
+var subscribeRefusals = []string{"quota_exceeded", "filter_too_long_or_deep", "invalid_filter", "protocol_violation", "packet_id_in_use", "not_authorized"}
+
+// subscribeRefusal names why mochi refused sub with code, checking in
+// mochi's order: MQTT 3.1.1 codes say only 0x80.
+func subscribeRefusal(cl *mqtt.Client, sub packets.Subscription, code byte) string {
+	switch {
+	case sub.Filter == quotaFilter:
+		return "quota_exceeded"
+	case sub.Filter == invalidFilter:
+		return "filter_too_long_or_deep"
+	case cl.Properties.ProtocolVersion >= 5 && code == packets.ErrPacketIdentifierInUse.Code:
+		return "packet_id_in_use"
+	case !mqtt.IsValidFilter(sub.Filter, false):
+		return "invalid_filter"
+	case sub.NoLocal && mqtt.IsSharedFilter(sub.Filter):
+		return "protocol_violation"
+	default:
+		return "not_authorized"
 	}
 }
 
