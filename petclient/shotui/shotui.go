@@ -348,6 +348,7 @@ type overlay struct {
 	preview *gdk.Pixbuf // the selection with its marks, while it has any
 	dirty   bool        // the marks changed since preview was rendered
 	text    shot.TextDrawer
+	hinted  string // the toolbar hint last drawn, to log each once
 }
 
 // A grab can fail while the map is on its way or a menu still holds the

@@ -7,6 +7,7 @@ import (
 	"github.com/gotk3/gotk3/cairo"
 	"github.com/gotk3/gotk3/pango"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/glyphs"
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
 )
@@ -201,6 +202,10 @@ func (o *overlay) drawHint(cr *cairo.Context, bar image.Rectangle, text string) 
 	fd.SetAbsoluteSize(12 * s * pango.PANGO_SCALE)
 	l.SetFontDescription(fd)
 	l.SetText(text, -1)
+	if text != o.hinted {
+		o.hinted = text
+		o.u.log.Debug("screenshot hint drawn", "text", text, "unknown_glyphs", glyphs.Unknown(l))
+	}
 	w, h := l.GetSize()
 	tw, th := float64(w)/pango.PANGO_SCALE, float64(h)/pango.PANGO_SCALE
 	pad := 4 * s
