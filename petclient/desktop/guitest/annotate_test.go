@@ -7,7 +7,9 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -187,7 +189,19 @@ func TestScreenshotAnnotate(t *testing.T) {
 	if m := regexp.MustCompile(`screenshot pin menu shown.* unknown_glyphs=(\d+) text="?\[([^\]]*)\]`).FindStringSubmatch(s.logOf("pet")); m == nil || m[1] != "0" || m[2] != "复制 保存 关闭" {
 		t.Errorf("the pin's menu: %q", m)
 	}
-	s.xdotool("key", "Escape") // closes the menu only
+	// 保存 saves the pin in Pictures/Screenshots, and the pet says where.
+	s.xdotool("key", "Down", "Down", "Return")
+	var saved []string
+	waitFor(t, 15*time.Second, "the pin saved", func() bool {
+		saved, _ = filepath.Glob(filepath.Join(s.dir, "Pictures", "Screenshots", "Tachikoma_*.png"))
+		return len(saved) == 1
+	}, func() string { return tail(s.logOf("pet"), 20) })
+	logged(`screenshot bubble drawn" component=screenshot text="已保存到 `+saved[0]+`" unknown_glyphs=0 thumb=true`, 1)
+	if data, err := os.ReadFile(saved[0]); err != nil {
+		t.Fatal(err)
+	} else if img, err := png.Decode(bytes.NewReader(data)); err != nil || xshottest.Diff(img, image.Point{}, shot.Crop(want, image.Rect(10, 10, 70, 50))) != nil {
+		t.Errorf("the saved pin: %v", err)
+	}
 	s.xdotool("click", "4")
 	logged("screenshot pin zoomed\" component=screenshot zoom=1.1 w=66 h=44", 1)
 	if search(shotPin) == "" {
