@@ -194,6 +194,16 @@ func TestKill9LosesNoAcknowledgedMessage(t *testing.T) {
 
 func historyCIDs(t *testing.T, addr, user, pw string) map[string]bool {
 	t.Helper()
+	out := map[string]bool{}
+	for _, m := range lobbyHistory(t, addr, user, pw) {
+		out[m.CID] = true
+	}
+	return out
+}
+
+// lobbyHistory is the lobby's whole history as user reads it, newest first.
+func lobbyHistory(t *testing.T, addr, user, pw string) []topics.Message {
+	t.Helper()
 	replies := make(chan []byte, 10)
 	c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + addr).SetUsername(user).SetPassword(pw).SetClientID("reader"))
 	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
@@ -201,7 +211,7 @@ func historyCIDs(t *testing.T, addr, user, pw string) map[string]bool {
 	}
 	defer c.Disconnect(0)
 	c.Subscribe(topics.Replies(user), 1, func(_ paho.Client, m paho.Message) { replies <- m.Payload() }).WaitTimeout(5 * time.Second)
-	out := map[string]bool{}
+	var out []topics.Message
 	before := int64(0)
 	for page := 0; ; page++ {
 		p, _ := json.Marshal(topics.Params{Room: topics.Lobby, Before: before, Limit: 100})
@@ -219,9 +229,7 @@ func historyCIDs(t *testing.T, addr, user, pw string) map[string]bool {
 		case <-time.After(5 * time.Second):
 			t.Fatal("no history reply")
 		}
-		for _, m := range r.Result.Messages {
-			out[m.CID] = true
-		}
+		out = append(out, r.Result.Messages...)
 		if len(r.Result.Messages) < 100 {
 			return out
 		}
