@@ -397,7 +397,7 @@ func TestClusterPresence(t *testing.T) {
 	}
 
 	waitCluster(t, "node A sees alice on B", func() bool { return a.n.OnlineElsewhere("alice") })
-	alice.c.Disconnect(100) // still online on B
+	alice.c.Disconnect(100)                                                                   // still online on B
 	waitCluster(t, "alice's session on A gone", func() bool { return a.SessionCount() == 1 }) // carol's
 	// What A sent before carol's message has reached C when it has.
 	carol.pub(topics.Room(topics.Lobby), 1, `{"text":"fence","cid":"f1"}`)

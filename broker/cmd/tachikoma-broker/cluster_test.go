@@ -86,7 +86,7 @@ func TestClusterKill9(t *testing.T) {
 	lobby := topics.Room(topics.Lobby)
 	bobOn := func(addr string) paho.Client {
 		t.Helper()
-		o := paho.NewClientOptions().AddBroker("tcp://"+addr).SetUsername("bob").SetPassword("bobpass123").
+		o := paho.NewClientOptions().AddBroker("tcp://" + addr).SetUsername("bob").SetPassword("bobpass123").
 			SetClientID("bob-pet").SetCleanSession(false).SetAutoReconnect(false).SetConnectTimeout(time.Minute).
 			SetOrderMatters(true).SetDefaultPublishHandler(onMsg)
 		cl := paho.NewClient(o)
