@@ -1,0 +1,123 @@
+package broker_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+// cjkDrawn is a script giving whether every Han character in the element's
+// text is drawn with a real glyph in the element's font: each differs from
+// the others and from an unassigned code point (the "missing glyph" box).
+func cjkDrawn(selector string) string {
+	return fmt.Sprintf(`(() => {
+		const el = document.querySelector(%q);
+		if (!el) return false;
+		const cs = getComputedStyle(el);
+		const draw = (ch) => {
+			const c = document.createElement('canvas');
+			c.width = 64; c.height = 64;
+			const g = c.getContext('2d');
+			g.font = cs.fontWeight + ' 40px ' + cs.fontFamily;
+			g.fillText(ch, 4, 48);
+			return Array.from(g.getImageData(0, 0, 64, 64).data).join(',');
+		};
+		const chars = [...new Set(el.textContent.match(/\p{Script=Han}/gu) || [])];
+		if (!chars.length) return false;
+		const shots = chars.map(draw);
+		const box = draw('\u0378'), blank = draw(' ');
+		return shots.every((s) => s !== box && s !== blank) && new Set(shots).size === shots.length;
+	})()`, selector)
+}
+
+// TestWebPetMovesInBrowser: the pet walks, sits and sleeps along the bottom
+// with the pack's frames, says messages with the sender's nickname, jumps
+// for a DM or an @mention only, and can be dragged up and dropped.
+func TestWebPetMovesInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
+	befriend(t, bob, alice)
+	bob.mustCall(topics.MethodProfileSet, topics.Params{Nickname: "小波"}, nil)
+	alice.c.Disconnect(0)
+
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	webLogin(run, waitJS, "alice")
+	waitJS("the pet", `!document.getElementById('pet').hidden && document.getElementById('pet-img').naturalWidth > 0`)
+	// Record every frame the pet shows; the dice are loaded to pick each action.
+	evaluate(t, ctx, "frame log", `(() => {
+		window.frames_ = [];
+		const img = document.getElementById('pet-img');
+		new MutationObserver(() => window.frames_.push(img.getAttribute('src'))).observe(img, { attributes: true, attributeFilter: ['src'] });
+		window.petX = () => document.getElementById('pet-img').getBoundingClientRect().left;
+		window.onBottom = () => Math.abs(document.getElementById('pet').getBoundingClientRect().bottom - innerHeight) < 1;
+		window.force = (r) => { Math.random = () => r; pet.actionEnds = 0; return true; };
+		return true;
+	})()`)
+	framesOf := func(anim string) string {
+		return fmt.Sprintf(`new Set(window.frames_.filter((s) => /\/static\/[0-9a-f]{12}\/pet\/%s_[0-9]+\.png$/.test(s))).size >= 2`, anim)
+	}
+
+	evaluate(t, ctx, "walk", `force(0.1) && (window.x0 = petX()) >= 0`)
+	waitJS("walking along the bottom", `document.getElementById('pet').dataset.anim === 'walk' && Math.abs(petX() - window.x0) > 30 &&
+		onBottom() && `+framesOf("walk"))
+	evaluate(t, ctx, "sit", `force(0.8) && (window.frames_ = []).length === 0`)
+	waitJS("sitting", `document.getElementById('pet').dataset.anim === 'sit' && onBottom() && `+framesOf("sit"))
+	evaluate(t, ctx, "sleep", `force(0.95) && (window.frames_ = []).length === 0`)
+	waitJS("sleeping", `document.getElementById('pet').dataset.anim === 'sleep' && onBottom() && `+framesOf("sleep"))
+	evaluate(t, ctx, "the pet stays asleep where it is", `(window.x1 = petX()) >= 0`)
+
+	// A room message without a mention: a bubble, no jump.
+	evaluate(t, ctx, "jump log", `(() => {
+		window.jumps = 0;
+		let was = '';
+		new MutationObserver(() => {
+			const now = document.getElementById('pet').dataset.anim;
+			if (now === 'jump' && was !== 'jump') window.jumps++;
+			was = now;
+		})
+			.observe(document.getElementById('pet'), { attributes: true, attributeFilter: ['data-anim'] });
+		return true;
+	})()`)
+	bob.pub(topics.Room(topics.Lobby), 1, "大家好，今天天气不错")
+	waitJS("room message in the bubble", `document.getElementById('bubble-text').textContent === '大家好，今天天气不错' &&
+		document.getElementById('bubble-nick').textContent === '小波' && !document.getElementById('bubble').hidden`)
+	// say() jumps in the same task that fills the bubble, so no jump yet means none.
+	evaluate(t, ctx, "no jump for a plain room message", `window.jumps === 0`)
+	bob.pub(topics.Room(topics.Lobby), 1, "@alice 一起去图书馆吗？")
+	waitJS("an @mention jumps", `document.getElementById('bubble-text').textContent === '@alice 一起去图书馆吗？' && window.jumps === 1`)
+	evaluate(t, ctx, "one jump only for the mention", `window.jumps === 1`)
+	waitJS("back on its feet after the jump", `document.getElementById('pet').dataset.anim !== 'jump'`)
+	bob.pub(topics.DM("alice", "bob"), 1, "私信：你好呀")
+	waitJS("a DM jumps", `document.getElementById('bubble-text').textContent === '私信：你好呀' && window.jumps === 2`)
+	waitJS("the bubble's Chinese drawn with real glyphs", cjkDrawn("#bubble"))
+	if path := os.Getenv("TACHIKOMA_WEBPET_SHOT"); path != "" {
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil || os.WriteFile(path, shot, 0o644) != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+	}
+
+	// Drag: the pet follows the pointer up the page, then lands at the bottom.
+	evaluate(t, ctx, "sleep again", `force(0.95)`)
+	waitJS("asleep, not jumping", `document.getElementById('pet').dataset.anim === 'sleep'`)
+	rect, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.getElementById('pet-img').getBoundingClientRect();
+		return [r.left + r.width / 2, r.top + r.height / 2]; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := rect[0], rect[1]
+	run("pick the pet up", chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x+150, y-80, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x+300, y-250, chromedp.ButtonLeft))
+	waitJS("carried", fmt.Sprintf(`document.getElementById('pet').dataset.anim === 'drag' && Math.abs(petX() - (window.x1 + 300)) < 2 &&
+		document.getElementById('pet').getBoundingClientRect().bottom < innerHeight - 150 && %s`, framesOf("drag")))
+	run("drop it", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x+300, y-250, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	waitJS("landed where it was dropped", `onBottom() && document.getElementById('pet').dataset.anim !== 'drag' &&
+		Math.abs(petX() - (window.x1 + 300)) < 2`)
+}
