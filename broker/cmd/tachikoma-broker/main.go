@@ -46,7 +46,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), userCmd(), roomCmd(), inviteCmd(), accountCmd(), backupCmd(), restoreCmd(), versionCmd())
+	root.AddCommand(serveCmd(), userCmd(), roomCmd(), inviteCmd(), accountCmd(), backupCmd(), restoreCmd(), versionCmd(), healthCmd())
 	return root
 }
 
