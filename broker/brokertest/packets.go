@@ -9,34 +9,46 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
-// ReadPacket reads one MQTT packet from r and decodes the kinds a test
-// client receives (CONNACK, SUBACK, PUBLISH, PUBACK, DISCONNECT).
-func ReadPacket(r *bufio.Reader, version byte) (packets.Packet, error) {
-	var pk packets.Packet
-	hb, err := r.ReadByte()
-	if err != nil {
-		return pk, err
-	}
-	if err := pk.FixedHeader.Decode(hb); err != nil {
-		return pk, err
+// ReadFrame reads one MQTT packet from r undecoded: its first byte and
+// what follows the remaining length.
+func ReadFrame(r *bufio.Reader) (head byte, body []byte, err error) {
+	if head, err = r.ReadByte(); err != nil {
+		return 0, nil, err
 	}
 	n, mul := 0, 1
-	for {
+	for i := 0; ; i++ {
 		b, err := r.ReadByte()
 		if err != nil {
-			return pk, err
+			return 0, nil, err
 		}
 		n += int(b&0x7f) * mul
 		mul *= 128
 		if b&0x80 == 0 {
 			break
 		}
+		if i == 3 {
+			return 0, nil, fmt.Errorf("remaining length longer than 4 bytes")
+		}
 	}
-	body := make([]byte, n)
+	body = make([]byte, n)
 	if _, err := io.ReadFull(r, body); err != nil {
+		return 0, nil, err
+	}
+	return head, body, nil
+}
+
+// ReadPacket reads one MQTT packet from r and decodes the kinds a test
+// client receives (CONNACK, SUBACK, PUBLISH, PUBACK, DISCONNECT).
+func ReadPacket(r *bufio.Reader, version byte) (packets.Packet, error) {
+	var pk packets.Packet
+	hb, body, err := ReadFrame(r)
+	if err != nil {
 		return pk, err
 	}
-	pk.FixedHeader.Remaining = n
+	if err := pk.FixedHeader.Decode(hb); err != nil {
+		return pk, err
+	}
+	pk.FixedHeader.Remaining = len(body)
 	pk.ProtocolVersion = version
 	switch pk.FixedHeader.Type {
 	case packets.Connack:

@@ -2,12 +2,12 @@ package chat
 
 import (
 	"bufio"
-	"io"
 	"net"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -59,33 +59,31 @@ func (p *ackHolder) copy(src, dst net.Conn, keep func(head byte, body []byte) bo
 	defer dst.Close()
 	r := bufio.NewReader(src)
 	for {
-		head, err := r.ReadByte()
+		head, body, err := brokertest.ReadFrame(r)
 		if err != nil {
-			return
-		}
-		pkt := []byte{head}
-		n, mul := 0, 1
-		for range 4 {
-			b, err := r.ReadByte()
-			if err != nil {
-				return
-			}
-			pkt = append(pkt, b)
-			n += int(b&0x7f) * mul
-			mul *= 128
-			if b&0x80 == 0 {
-				break
-			}
-		}
-		body := make([]byte, n)
-		if _, err := io.ReadFull(r, body); err != nil {
 			return
 		}
 		if !keep(head, body) {
 			continue
 		}
-		if _, err := dst.Write(append(pkt, body...)); err != nil {
+		if _, err := dst.Write(frame(head, body)); err != nil {
 			return
+		}
+	}
+}
+
+// frame is an MQTT packet again: first byte, remaining length, body.
+func frame(head byte, body []byte) []byte {
+	out := []byte{head}
+	n := len(body)
+	for {
+		b := byte(n % 128)
+		if n /= 128; n > 0 {
+			b |= 0x80
+		}
+		out = append(out, b)
+		if n == 0 {
+			return append(out, body...)
 		}
 	}
 }
