@@ -62,13 +62,31 @@ func TestScreenshotThroughThePet(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "create folder "+blocker) || !strings.Contains(out, "the image is on the clipboard instead") {
 		t.Fatalf("unwritable: exit %d: %s", code, out)
 	}
-	waitFor(t, 15*time.Second, "the full screen on the clipboard", func() bool {
+	onClipboard := func() bool {
 		cmd := exec.Command("xclip", "-selection", "clipboard", "-t", "image/png", "-o")
 		cmd.Env = s.env
 		data, _ := cmd.Output()
 		img, err := png.Decode(bytes.NewReader(data))
 		return err == nil && img.Bounds() == image.Rect(0, 0, 1280, 800) && xshottest.Diff(img, image.Pt(700, 100), want) == nil
-	})
+	}
+	waitFor(t, 15*time.Second, "the full screen on the clipboard", onClipboard)
+
+	// A full disk (a 4 KiB tmpfs): the same, and no half file left there.
+	if os.Geteuid() == 0 {
+		tiny := filepath.Join(s.dir, "tiny")
+		os.Mkdir(tiny, 0o755)
+		s.run(nil, "mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", tiny)
+		t.Cleanup(func() { exec.Command("umount", tiny).Run() })
+		s.run(nil, "sh", "-c", "xclip -selection clipboard -i </dev/null >/dev/null 2>&1") // forget the last image
+		code, out := cli(busEnv, "--full", "--output", filepath.Join(tiny, "x.png"))()
+		if code != 1 || !strings.Contains(out, "the disk is full") || !strings.Contains(out, "the image is on the clipboard instead") {
+			t.Fatalf("full disk: exit %d: %s", code, out)
+		}
+		waitFor(t, 15*time.Second, "the full screen on the clipboard after a full disk", onClipboard)
+		if left, _ := os.ReadDir(tiny); len(left) != 0 {
+			t.Errorf("left on the full disk: %v", left)
+		}
+	}
 
 	area := filepath.Join(s.dir, "area.png")
 	wait := cli(busEnv, "--output", area)
