@@ -14,6 +14,7 @@ import (
 	"image/draw"
 	_ "image/jpeg" // portals may save JPEG
 	_ "image/png"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -133,10 +134,14 @@ func answer(body []any) (string, error) {
 	return uri, nil
 }
 
-// Load reads the image a portal wrote at uri (a file:// URI).
+// maxPixels bounds the image Load decodes: three 8K monitors fit, a
+// corrupt or hostile header asking for gigabytes does not.
+const maxPixels = 1 << 27
+
+// Load reads the image a portal wrote at uri (a file:// URI on this host).
 func Load(uri string) (*image.RGBA, error) {
 	u, err := url.Parse(uri)
-	if err != nil || u.Scheme != "file" || u.Path == "" {
+	if err != nil || u.Scheme != "file" || u.Path == "" || (u.Host != "" && u.Host != "localhost") {
 		return nil, fmt.Errorf("screenshot portal: %q is not a local file URI", uri)
 	}
 	f, err := os.Open(u.Path)
@@ -144,6 +149,16 @@ func Load(uri string) (*image.RGBA, error) {
 		return nil, fmt.Errorf("screenshot portal: open its file: %w", err)
 	}
 	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("screenshot portal: %s is not an image: %w", u.Path, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
+		return nil, fmt.Errorf("screenshot portal: %s is too big (%d×%d pixels)", u.Path, cfg.Width, cfg.Height)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("screenshot portal: read its file: %w", err)
+	}
 	src, _, err := image.Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("screenshot portal: %s is not an image: %w", u.Path, err)

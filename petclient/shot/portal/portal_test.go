@@ -1,7 +1,10 @@
 package portal_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -128,5 +131,35 @@ func TestIsWayland(t *testing.T) {
 		if got := portal.IsWayland(func(k string) string { return tc.env[k] }); got != tc.want {
 			t.Errorf("%v: %v", tc.env, got)
 		}
+	}
+}
+
+// Load refuses what is not a file on this machine, and an image too big to
+// hold, from its header alone.
+func TestLoadRefusesRemoteAndHugeImages(t *testing.T) {
+	uri, _ := knownPNG(t)
+	if _, err := portal.Load(uri); err != nil {
+		t.Fatalf("a local file: %v", err)
+	}
+	local := strings.TrimPrefix(uri, "file://")
+	if _, err := portal.Load("file://localhost" + local); err != nil {
+		t.Errorf("file://localhost: %v", err)
+	}
+	if _, err := portal.Load("file://elsewhere.invalid" + local); err == nil || !strings.Contains(err.Error(), "is not a local file URI") {
+		t.Errorf("another host's file: %v", err)
+	}
+	// A PNG header saying 100000×100000: decoding it would ask for 40 GB.
+	huge := filepath.Join(t.TempDir(), "huge.png")
+	var hdr bytes.Buffer
+	hdr.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := []byte("IHDR\x00\x01\x86\xa0\x00\x01\x86\xa0\x08\x06\x00\x00\x00")
+	binary.Write(&hdr, binary.BigEndian, uint32(len(ihdr)-4))
+	hdr.Write(ihdr)
+	binary.Write(&hdr, binary.BigEndian, crc32.ChecksumIEEE(ihdr))
+	if err := os.WriteFile(huge, hdr.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := portal.Load("file://" + huge); err == nil || !strings.Contains(err.Error(), "too big") {
+		t.Errorf("a 100000×100000 image: %v", err)
 	}
 }
