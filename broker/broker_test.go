@@ -336,17 +336,7 @@ func TestOfflineDMsOutliveADay(t *testing.T) {
 	alice, bob := connect(t, b, "alice"), connect(t, b, "bob")
 	befriend(t, alice, bob)
 	url := "tcp://" + b.MQTTAddr()
-	persistent := func(o *paho.ClientOptions) { o.SetCleanSession(false) }
-	bp, err := dial(t, url, "bob", "bob-password", "bob-pet", persistent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bp.sub(topics.DMInbox("bob"), topics.AllRooms)
-	bp.c.Disconnect(0)
-	deadline := time.Now().Add(waitFor)
-	for b.ClientConnected("bob-pet") && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	awaySession(t, b, "bob", "bob-pet", topics.DMInbox("bob"), topics.AllRooms)
 
 	alice.pub(topics.DM("bob", "alice"), 1, "while you were away")
 	// mochi's default would expire this queued message after 24 h. (The

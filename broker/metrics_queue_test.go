@@ -7,8 +7,28 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/tachikoma-pet/tachikoma/broker"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
+
+var persistent connOpt = func(o *paho.ClientOptions) { o.SetCleanSession(false) }
+
+// awaySession subscribes user's persistent session id to filters, then
+// disconnects it and waits until the broker has seen it go.
+func awaySession(t *testing.T, b *broker.Broker, user, id string, filters ...string) {
+	t.Helper()
+	c, err := dial(t, "tcp://"+b.MQTTAddr(), user, user+"-password", id, persistent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.sub(filters...)
+	c.c.Disconnect(0)
+	for deadline := time.Now().Add(waitFor); b.ClientConnected(id); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still connected after %v", id, waitFor)
+		}
+	}
+}
 
 // TestMetricsOfflineQueues: DMs held for an away session show in
 // tachikoma_offline_queued_messages and _longest, and go when it is back.
@@ -19,18 +39,7 @@ func TestMetricsOfflineQueues(t *testing.T) {
 	alice, bob := connect(t, b, "alice"), connect(t, b, "bob")
 	befriend(t, alice, bob)
 	url := "tcp://" + b.MQTTAddr()
-	persistent := func(o *paho.ClientOptions) { o.SetCleanSession(false) }
-	bp, err := dial(t, url, "bob", "bob-password", "bob-pet", persistent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bp.sub(topics.DMInbox("bob"))
-	bp.c.Disconnect(0)
-	for deadline := time.Now().Add(waitFor); b.ClientConnected("bob-pet"); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("bob-pet still connected")
-		}
-	}
+	awaySession(t, b, "bob", "bob-pet", topics.DMInbox("bob"))
 	if m := scrape(t, base); m["tachikoma_offline_queued_messages"] != 0 || m["tachikoma_offline_queue_longest"] != 0 {
 		t.Fatalf("queues before any DM: %v %v", m["tachikoma_offline_queued_messages"], m["tachikoma_offline_queue_longest"])
 	}

@@ -59,13 +59,18 @@ func (b *Broker) handleCluster(w http.ResponseWriter, r *http.Request) {
 
 // parseAllow reads metrics_allow: addresses and networks separated by spaces.
 func parseAllow(s string) ([]netip.Prefix, error) {
+	return parseNetworks("metrics_allow", strings.Fields(s))
+}
+
+// parseNetworks reads the addresses and networks of the config key named.
+func parseNetworks(key string, list []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
-	for _, f := range strings.Fields(s) {
+	for _, f := range list {
 		p, err := netip.ParsePrefix(f)
 		if err != nil {
 			a, aerr := netip.ParseAddr(f)
 			if aerr != nil {
-				return nil, fmt.Errorf("metrics_allow: %q is neither an address nor a network like 10.0.0.0/8", f)
+				return nil, fmt.Errorf("%s: %q is neither an address nor a network like 10.0.0.0/8", key, f)
 			}
 			p = netip.PrefixFrom(a, a.BitLen())
 		}

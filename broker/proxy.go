@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -20,19 +19,7 @@ type HTTPConfig struct {
 type trustedProxies []netip.Prefix
 
 func parseTrustedProxies(list []string) (trustedProxies, error) {
-	var out trustedProxies
-	for _, s := range list {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			a, aerr := netip.ParseAddr(s)
-			if aerr != nil {
-				return nil, fmt.Errorf("http.trusted_proxies: %q is neither an address nor a network like 10.0.0.0/8", s)
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
-		}
-		out = append(out, p.Masked())
-	}
-	return out, nil
+	return parseNetworks("http.trusted_proxies", list)
 }
 
 func (t trustedProxies) trusts(a netip.Addr) bool {

@@ -1,7 +1,6 @@
 package brokertest
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -13,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,7 +24,7 @@ type Pebble struct {
 	CAFile       string         // the directory's TLS CA, for tls.acme.directory_ca_file
 	Roots        *x509.CertPool // the CA pebble issues under; clients trust it
 	cmd          *exec.Cmd
-	out          *lockedBuffer
+	log          string // pebble's output
 }
 
 // PebbleOptions say where pebble validates challenges: every name resolves
@@ -36,23 +34,6 @@ type PebbleOptions struct {
 	HTTPPort         int
 	TLSPort          int
 	ManagementListen string // "": 127.0.0.1 on a free port
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // FreePort returns a loopback TCP port free a moment ago.
@@ -108,19 +89,24 @@ func StartPebble(t testing.TB, o PebbleOptions) *Pebble {
 		t.Fatal(err)
 	}
 	p := &Pebble{DirectoryURL: "https://" + listen + "/dir", CAFile: filepath.Join(mod, "test/certs/pebble.minica.pem"),
-		out: &lockedBuffer{}}
+		log: filepath.Join(dir, "pebble.log")}
+	out, err := os.Create(p.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close() // pebble has its own descriptor
 	p.cmd = exec.Command(bin, "-config", confFile, "-dnsserver", dnsAddr)
 	// No waiting before validation, no nonces refused at random, no
 	// authorizations reused: each run validates its challenge for real.
 	p.cmd.Env = append(os.Environ(), "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0")
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	p.cmd.Stdout, p.cmd.Stderr = out, out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		p.Stop()
 		if t.Failed() {
-			t.Logf("pebble's log:\n%s", p.out.String())
+			t.Logf("pebble's log:\n%s", p.Log())
 		}
 	})
 
@@ -142,7 +128,7 @@ func StartPebble(t testing.TB, o PebbleOptions) *Pebble {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("pebble not serving after a minute:\n%s", p.out.String())
+			t.Fatalf("pebble not serving after a minute:\n%s", p.Log())
 		}
 	}
 	p.Roots = x509.NewCertPool()
@@ -161,7 +147,10 @@ func (p *Pebble) Stop() {
 }
 
 // Log is what pebble printed so far.
-func (p *Pebble) Log() string { return p.out.String() }
+func (p *Pebble) Log() string {
+	b, _ := os.ReadFile(p.log)
+	return string(b)
+}
 
 // startDNS answers every A query with addr and every other one with no
 // records, on a TCP and UDP port of its own.
