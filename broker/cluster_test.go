@@ -33,7 +33,7 @@ type node struct {
 // startCluster runs n brokers on loopback, each a cluster node with an
 // embedded NATS server routed to the others, and waits until every node
 // has routes to all others. They share one PostgreSQL database.
-func startCluster(t *testing.T, n int) []node {
+func startCluster(t testing.TB, n int, configure ...func(*broker.Config)) []node {
 	t.Helper()
 	db := pg.Need(t).NewDB(t)
 	addrs := make([]string, n)
@@ -48,6 +48,9 @@ func startCluster(t *testing.T, n int) []node {
 	for i := range nodes {
 		cfg := testConfig(t.TempDir())
 		cfg.Store = db
+		for _, f := range configure {
+			f(&cfg)
+		}
 		cfg.Cluster = broker.ClusterConfig{Name: "test", NodeID: fmt.Sprintf("node%c", 'a'+i), NATSListen: addrs[i], NATSRoutes: strings.Join(routes, ",")}
 		wg.Add(1)
 		go func() { // each waits for the others to keep JetStream's copies
@@ -73,7 +76,7 @@ func startCluster(t *testing.T, n int) []node {
 
 // startNode starts one cluster node as tachikoma-broker serve does, and
 // stops it when the test ends.
-func startNode(t *testing.T, cfg broker.Config) (node, error) {
+func startNode(t testing.TB, cfg broker.Config) (node, error) {
 	log := brokertest.Logger(t, testLogLevel)
 	cn, err := cluster.Start(cfg.Cluster, cluster.Options{DataDir: cfg.DataDir, Logger: log, SessionExpiry: time.Duration(cfg.Sessions.SessionExpiry)})
 	if err != nil {
@@ -101,7 +104,7 @@ func startNode(t *testing.T, cfg broker.Config) (node, error) {
 	return node{b, cn}, nil
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -112,7 +115,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // waitCluster polls cond until it holds or clusterWait passes.
-func waitCluster(t *testing.T, what string, cond func() bool) {
+func waitCluster(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(clusterWait)
 	for !cond() {
@@ -397,7 +400,8 @@ func TestClusterPresence(t *testing.T) {
 	}
 
 	waitCluster(t, "node A sees alice on B", func() bool { return a.n.OnlineElsewhere("alice") })
-	alice.c.Disconnect(100)                                                                   // still online on B
+	// alice is still online on B.
+	alice.c.Disconnect(100)
 	waitCluster(t, "alice's session on A gone", func() bool { return a.SessionCount() == 1 }) // carol's
 	// What A sent before carol's message has reached C when it has.
 	carol.pub(topics.Room(topics.Lobby), 1, `{"text":"fence","cid":"f1"}`)
