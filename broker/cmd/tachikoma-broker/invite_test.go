@@ -21,6 +21,9 @@ func TestInviteAndApprovalCLI(t *testing.T) {
 		{"--uses 0", []string{"invite", "create", "--uses", "0", "--data-dir", dir}},
 		{"--expires", []string{"invite", "create", "--expires", "3x", "--data-dir", dir}},
 		{"no such file", []string{"invite", "list", "--data-dir", dir + "/missing"}},
+		// A mistyped data dir gets no fresh database whose codes the
+		// running broker would never see.
+		{"no such file", []string{"invite", "create", "--data-dir", dir + "/missing"}},
 	} {
 		if out, err := run(t, "", c.args...); err == nil || !strings.Contains(out, c.want) {
 			t.Errorf("%v: err=%v out=%q, want an error containing %q", c.args, err, out, c.want)

@@ -207,6 +207,9 @@ func serve(cfg broker.Config, logFormat, pprofAddr string) error {
 	}
 }
 
+// setsUp are the commands that may create the data dir.
+var setsUp = map[string]bool{"user add": true, "user import": true, "room create": true}
+
 func openStore(s *settings, c *cobra.Command) (store.Store, error) {
 	cfg, err := s.load(c)
 	if err != nil {
@@ -215,7 +218,9 @@ func openStore(s *settings, c *cobra.Command) (store.Store, error) {
 	if cfg.Store != "" && cfg.Store != "sqlite" {
 		return store.OpenSetting(c.Context(), cfg.Store, cfg.DataDir)
 	}
-	if _, err := os.Stat(cfg.DataDir); err != nil && c.Name() != "add" && c.Name() != "create" && c.Name() != "import" {
+	// Only the commands that set up a new server make its data dir; the
+	// others, invite create among them, would write where no broker reads.
+	if _, err := os.Stat(cfg.DataDir); err != nil && !setsUp[c.Parent().Name()+" "+c.Name()] {
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
 	return store.Open(cfg.DataDir)
