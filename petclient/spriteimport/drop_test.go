@@ -40,3 +40,23 @@ func TestDroppedPaths(t *testing.T) {
 		})
 	}
 }
+
+func TestSuggestName(t *testing.T) {
+	for _, c := range []struct {
+		sources []Source
+		want    string
+	}{
+		{[]Source{{Path: "/home/me/橘猫/walk.gif"}, {Path: "/x/stand.png"}}, "橘猫"},
+		{[]Source{{Path: "/home/me/橘猫/walk_03.png"}}, "橘猫"},
+		{[]Source{{State: "walk", Path: "/home/me/cats/tabby.gif"}}, "cats"},
+		{[]Source{{Path: "/home/me/Mandarin.gif"}}, "Mandarin"},
+		{[]Source{{Path: "/home/me/shimeji-miku.zip"}}, "shimeji-miku"},
+		{[]Source{{Path: "/home/me/Frames/"}}, "Frames"},
+		{[]Source{{Path: "/walk.gif"}}, ""},
+		{nil, ""},
+	} {
+		if got := SuggestName(c.sources...); got != c.want {
+			t.Errorf("SuggestName(%v) = %q, want %q", c.sources, got, c.want)
+		}
+	}
+}

@@ -432,3 +432,21 @@ func (l *loader) sharedPack(t tree, dir string) error {
 	}
 	return nil
 }
+
+// SuggestName is a pack name to offer for sources: the first one's folder,
+// zip or file name, or the folder holding it when the file is named after
+// a state ("橘猫/walk.gif" gives "橘猫").
+func SuggestName(sources ...Source) string {
+	if len(sources) == 0 {
+		return ""
+	}
+	p := filepath.Clean(sources[0].Path)
+	name := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
+	if _, _, ok := stemState(filepath.Base(p)); ok || sources[0].State != "" {
+		name = filepath.Base(filepath.Dir(p))
+	}
+	if name == "." || name == string(filepath.Separator) {
+		return ""
+	}
+	return name
+}
