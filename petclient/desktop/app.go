@@ -136,6 +136,7 @@ type App struct {
 	state     *statefile.Writer
 	events    int
 	listeners []func([]PetInfo)
+	onDrop    []func(uriList string)
 	lastInfo  []PetInfo
 
 	dragThreshold int
@@ -366,6 +367,10 @@ func (a *App) Pets() []PetInfo {
 // OnPetsChanged calls f (on the GTK thread) whenever a pet moved, changed
 // frame size, appeared or disappeared, so a speech bubble can follow.
 func (a *App) OnPetsChanged(f func([]PetInfo)) { a.listeners = append(a.listeners, f) }
+
+// OnDrop calls f (on the GTK thread) with the text/uri-list of files
+// dragged onto a pet.
+func (a *App) OnDrop(f func(uriList string)) { a.onDrop = append(a.onDrop, f) }
 
 func (p *petWindow) info() PetInfo {
 	pi := PetInfo{ID: p.id, XID: p.xid, Visible: p.visible, Anim: p.pose.Anim}

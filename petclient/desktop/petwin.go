@@ -97,6 +97,17 @@ func (p *petWindow) build() {
 		p.app.updateExclude()
 	})
 	win.Connect("notify::scale-factor", func() { p.cur = nil; p.sync(true) })
+	// Files dropped on a pet go to whoever asked (the sprite importer);
+	// no highlight: it would frame the transparent window.
+	if uris, err := gtk.TargetEntryNew("text/uri-list", 0, 0); err == nil {
+		win.DragDestSet(gtk.DEST_DEFAULT_MOTION|gtk.DEST_DEFAULT_DROP, []gtk.TargetEntry{*uris}, gdk.ACTION_COPY)
+		win.Connect("drag-data-received", func(_, _ any, _, _ int, sel *gtk.SelectionData) {
+			list := string(sel.GetData())
+			for _, f := range p.app.onDrop {
+				f(list)
+			}
+		})
+	}
 }
 
 // destroy closes the window for good.
