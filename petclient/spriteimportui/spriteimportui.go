@@ -33,6 +33,7 @@ type App interface {
 	Lang() i18n.Lang
 	Menus() *menu.Registry
 	UpdateSettings(change func(*settings.Settings))
+	OnDrop(f func(uriList string)) // files dragged onto a pet
 }
 
 // Options of the import tool.
@@ -65,6 +66,7 @@ func Attach(app App, opts Options) *UI {
 	})
 	app.Menus().Extend(menu.PackSubmenu, "sprites", MenuOrder, menu.PetMenu, entry)
 	app.Menus().Add("sprites.tray", MenuOrder, menu.TrayMenu, entry)
+	app.OnDrop(u.Drop)
 	return u
 }
 
@@ -92,11 +94,8 @@ type dialog struct {
 // Show opens the dialog (or raises it), optionally with sources already
 // chosen.
 func (u *UI) Show(paths []string) {
-	if u.dlg == nil {
-		if err := u.build(); err != nil {
-			u.log.Error("cannot open the import dialog", "err", err)
-			return
-		}
+	if !u.open() {
+		return
 	}
 	for _, p := range paths {
 		u.dlg.sources = append(u.dlg.sources, spriteimport.ParseSource(p))
@@ -105,6 +104,25 @@ func (u *UI) Show(paths []string) {
 		u.dlg.refresh(0)
 	}
 	u.dlg.w.Present()
+}
+
+// Drop opens the dialog (or raises it) with the files of a dropped
+// text/uri-list added.
+func (u *UI) Drop(uriList string) {
+	if u.open() {
+		u.dlg.drop(uriList)
+		u.dlg.w.Present()
+	}
+}
+
+func (u *UI) open() bool {
+	if u.dlg == nil {
+		if err := u.build(); err != nil {
+			u.log.Error("cannot open the import dialog", "err", err)
+			return false
+		}
+	}
+	return true
 }
 
 // Dialog returns the open dialog window, or nil (tests).
@@ -162,6 +180,7 @@ func (u *UI) build() error {
 	d.name.SetName("sprites.name")
 	d.name.SetHExpand(true)
 	d.name.Connect("changed", func() { d.updateButtons() })
+	d.name.SetActivatesDefault(true) // type a name, press Enter: imported
 	grid.Attach(nameL, 0, 2, 1, 1)
 	grid.Attach(d.name, 1, 2, 1, 1)
 
@@ -254,7 +273,9 @@ func (u *UI) build() error {
 			u.dlg = nil
 		}
 	})
+	w.SetDefaultResponse(gtk.RESPONSE_OK)
 	w.ShowAll()
+	d.name.GrabFocus()
 	return nil
 }
 
@@ -360,6 +381,8 @@ func (d *dialog) refresh(delay time.Duration) {
 					d.say(strings.Join(plan.Warnings, "\n"))
 					if t, _ := d.name.GetText(); t == "" && plan.Name != "preview" {
 						d.name.SetText(plan.Name) // a shared pack brings its own name
+					} else if t == "" {
+						d.name.SetText(spriteimport.SuggestName(sources...))
 					}
 				}
 				d.redraw()
@@ -440,6 +463,9 @@ func (d *dialog) updateButtons() {
 // write imports for real with the chosen name, then switches the pet to
 // the new pack; errors stay in the dialog.
 func (d *dialog) write() {
+	if !d.importB.GetSensitive() {
+		return // Enter in the name field before there is anything to import
+	}
 	l := d.u.app.Lang()
 	name, _ := d.name.GetText()
 	opts := spriteimport.Options{Name: strings.TrimSpace(name), Matte: spriteimport.Matte{

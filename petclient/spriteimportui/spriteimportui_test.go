@@ -75,6 +75,7 @@ type fakeApp struct {
 	menus menu.Registry
 	mu    sync.Mutex
 	set   settings.Settings
+	drop  func(string)
 }
 
 // newFakeApp has the pet menu's look section: a size and a pack submenu.
@@ -96,7 +97,8 @@ func (a *fakeApp) UpdateSettings(f func(*settings.Settings)) {
 	f(&a.set)
 	a.mu.Unlock()
 }
-func (a *fakeApp) pack() string { a.mu.Lock(); defer a.mu.Unlock(); return a.set.Pack }
+func (a *fakeApp) OnDrop(f func(string)) { a.drop = f }
+func (a *fakeApp) pack() string          { a.mu.Lock(); defer a.mu.Unlock(); return a.set.Pack }
 
 // walkGIF: a dark figure stepping on a white background, 3 frames.
 func walkGIF(t *testing.T, dir string) string {
@@ -159,6 +161,10 @@ func TestImportDialog(t *testing.T) {
 		if c := d.plan.Clips[engine.AnimWalk].Before; c.NRGBAAt(0, 0).A != 255 {
 			t.Errorf("before: corner should be the white background")
 		}
+		if name, _ := d.name.GetText(); name != filepath.Base(filepath.Dir(src)) {
+			t.Errorf("suggested name %q, want the folder's", name)
+		}
+		d.name.SetText(" ")
 		if d.importB.GetSensitive() {
 			t.Error("import enabled without a name")
 		}
@@ -238,9 +244,10 @@ func TestMenuEntryInPackSubmenu(t *testing.T) {
 // fileURI is how a file manager names a dropped path: percent-encoded.
 func fileURI(p string) string { return (&url.URL{Scheme: "file", Path: p}).String() }
 
-// Dropping a file manager's selection adds its local files (a Chinese
-// folder name, percent-encoded) and says, in Chinese, which entry was not a
-// local file; the preview follows.
+// Dropping a file manager's selection on a pet opens the dialog with its
+// local files (a Chinese folder name, percent-encoded) and says, in
+// Chinese, which entry was not a local file; the folder's name is offered
+// and Enter in the name field imports.
 func TestImportDialogDrop(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "图片 素材")
 	os.Mkdir(dir, 0o755)
@@ -251,7 +258,8 @@ func TestImportDialogDrop(t *testing.T) {
 	}
 	app := newFakeApp()
 	var u *UI
-	onMain(func() { u = Attach(app, Options{UserDir: t.TempDir()}); u.Show(nil); u.dlg.drop(list) })
+	userDir := t.TempDir()
+	onMain(func() { u = Attach(app, Options{UserDir: userDir}); app.drop(list) })
 	waitFor(t, "the dropped picture's preview", func() bool {
 		s, _ := u.dlg.status.GetText()
 		return u.dlg.plan != nil && !strings.Contains(s, "正在")
@@ -271,8 +279,16 @@ func TestImportDialogDrop(t *testing.T) {
 		if g := glyphs.InWidget(d.w); g.Unknown != 0 || !strings.Contains(g.Text, "只能拖入") {
 			t.Errorf("the dialog draws %d glyphs as boxes:\n%s", g.Unknown, g.Text)
 		}
-		d.w.Destroy()
+		if name, _ := d.name.GetText(); name != "图片 素材" {
+			t.Errorf("offered name %q, want the folder's", name)
+		}
+		d.name.Activate() // Enter
 	})
+	waitFor(t, "the import", func() bool { return u.Dialog() == nil })
+	p, err := pack.Load(filepath.Join(userDir, app.pack()))
+	if err != nil || p.Meta().Name != "图片 素材" {
+		t.Fatalf("imported pack: %v %v", p, err)
+	}
 }
 
 // A real drag: another window offers a file's URI, the pointer carries it
