@@ -4,12 +4,16 @@ package guitest
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/gif"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,12 +23,9 @@ import (
 // orange is the imported character's colour: nothing else on screen has it.
 var orange = color.RGBA{R: 0xe2, G: 0x76, B: 0x3a, A: 0xff}
 
-// TestImportedPack: pictures imported with `tachikoma pack import` (an
-// orange figure on a white background) become the pet on the desktop: the
-// pack is chosen, its frames animate, and the white background is gone.
-func TestImportedPack(t *testing.T) {
-	s := startX(t, true)
-	s.startBackdrop()
+// orangeGIF writes a two-frame walk: an orange figure on a white background.
+func orangeGIF(t *testing.T, name string) {
+	t.Helper()
 	pal := color.Palette{color.White, orange}
 	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: 60, Height: 70}}
 	for i := range 2 {
@@ -40,18 +41,15 @@ func TestImportedPack(t *testing.T) {
 	if err := gif.EncodeAll(&b, g); err != nil {
 		t.Fatal(err)
 	}
-	src := filepath.Join(s.dir, "walk.gif")
-	if err := os.WriteFile(src, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(name, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := s.run([]string{"XDG_DATA_HOME=" + filepath.Join(s.dir, "data")},
-		bins.pet, "pack", "import", src, "--name", "橘子 Orange", "--id", "orange")
-	if !strings.Contains(out, "written to") {
-		t.Fatalf("pack import: %s", out)
-	}
+}
 
-	p := s.startPet(nil, "--pets", "1", "--pack", "orange")
-	p.waitState("the imported pack", 10*time.Second, func(st statefile.State) bool { return st.Pack == "orange" })
+// checkOrangePet: the pet animates the imported frames and shows the
+// orange figure with its white background gone.
+func checkOrangePet(t *testing.T, p *pet) {
+	t.Helper()
 	frames := map[int]bool{}
 	waitFor(t, 30*time.Second, "the imported pack animating", func() bool {
 		frames[p.read().Pets[0].Frame] = true
@@ -71,7 +69,100 @@ func TestImportedPack(t *testing.T) {
 		}
 	}
 	if figure < 200 || white > 0 {
-		savePNG(t, filepath.Join(s.dir, "imported.png"), crop(img, win))
+		savePNG(t, filepath.Join(p.s.dir, "imported.png"), crop(img, win))
 		t.Fatalf("pet window %v: %d orange pixels (want the figure), %d white (want none: the background was removed)", win, figure, white)
 	}
+}
+
+// TestImportedPack: pictures imported with `tachikoma pack import` (an
+// orange figure on a white background) become the pet on the desktop: the
+// pack is chosen, its frames animate, and the white background is gone.
+func TestImportedPack(t *testing.T) {
+	s := startX(t, true)
+	s.startBackdrop()
+	src := filepath.Join(s.dir, "walk.gif")
+	orangeGIF(t, src)
+	out := s.run([]string{"XDG_DATA_HOME=" + filepath.Join(s.dir, "data")},
+		bins.pet, "pack", "import", src, "--name", "橘子 Orange", "--id", "orange")
+	if !strings.Contains(out, "written to") {
+		t.Fatalf("pack import: %s", out)
+	}
+
+	p := s.startPet(nil, "--pets", "1", "--pack", "orange")
+	p.waitState("the imported pack", 10*time.Second, func(st statefile.State) bool { return st.Pack == "orange" })
+	checkOrangePet(t, p)
+}
+
+var dragSource struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+// TestDropOnPetImports: a GIF dragged from a file manager onto the pet
+// opens the import dialog with it, the folder's Chinese name offered;
+// Enter imports, and the new pack animates on the desktop at once.
+func TestDropOnPetImports(t *testing.T) {
+	dragSource.once.Do(func() {
+		dragSource.bin = filepath.Join(os.TempDir(), "tachikoma-gui-dragsource")
+		out, err := exec.Command("go", "build", "-o", dragSource.bin,
+			"github.com/tachikoma-pet/tachikoma/petclient/desktop/guitest/dragsource").CombinedOutput()
+		if err != nil {
+			dragSource.err = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if dragSource.err != nil {
+		t.Fatalf("building the drag source: %v", dragSource.err)
+	}
+	s := startX(t, true)
+	s.startBackdrop()
+	dir := filepath.Join(s.dir, "橘子 素材")
+	os.Mkdir(dir, 0o755)
+	src := filepath.Join(dir, "walk.gif")
+	orangeGIF(t, src)
+
+	p := s.startPet(nil, "--pets", "1", "--lang", "zh")
+	packBefore := p.read().Pack
+	s.start("dragsource", nil, dragSource.bin, "-x", "1100", "-y", "620", (&url.URL{Scheme: "file", Path: src}).String())
+	waitFor(t, 10*time.Second, "the drag source", func() bool { return strings.Contains(s.logOf("dragsource"), "ready") })
+
+	search := func() string {
+		cmd := exec.Command("xdotool", "search", "--name", "用自己的图片做角色")
+		cmd.Env = s.env
+		out, _ := cmd.Output()
+		return strings.TrimSpace(strings.Split(string(out), "\n")[0])
+	}
+	// Drag until the dialog is up: the pet may walk away from the pointer.
+	var dialog string
+	waitFor(t, 60*time.Second, "the import dialog after a drop on the pet", func() bool {
+		s.xdotool("mousemove", "1150", "670", "mousedown", "1")
+		for i := 1; i <= 10; i++ {
+			pe := p.read().Pets[0]
+			x, y := pe.WinX+pe.OpaqueX, pe.WinY+pe.OpaqueY
+			s.xdotool("mousemove", itoa(1150+i*(x-1150)/10), itoa(670+i*(y-670)/10))
+			time.Sleep(40 * time.Millisecond) // the drag protocol needs motion spread over time
+		}
+		s.xdotool("mouseup", "1")
+		return pollUntil(3*time.Second, func() bool { dialog = search(); return dialog != "" })
+	}, func() string { return "pet log:\n" + tail(s.logOf("pet"), 20) })
+
+	// The name is offered once the preview is done; Enter then imports.
+	p.waitState("the dropped pack imported and chosen", 60*time.Second, func(st statefile.State) bool {
+		if st.Pack != packBefore && st.Pack != "" {
+			return true
+		}
+		if id := search(); id != "" {
+			s.xdotool("windowfocus", "--sync", id, "key", "Return")
+		}
+		return false
+	})
+	entries, _ := os.ReadDir(filepath.Join(s.dir, "data", "tachikoma", "packs"))
+	if len(entries) != 1 {
+		t.Fatalf("packs after the import: %v", entries)
+	}
+	manifest := readFile(filepath.Join(s.dir, "data", "tachikoma", "packs", entries[0].Name(), "pack.yaml"))
+	if !strings.Contains(manifest, "橘子 素材") {
+		t.Fatalf("the pack is not named after its folder:\n%s", manifest)
+	}
+	checkOrangePet(t, p)
 }
