@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotk3/gotk3/cairo"
 	"github.com/gotk3/gotk3/gdk"
 	"github.com/gotk3/gotk3/glib"
 	"github.com/gotk3/gotk3/gtk"
@@ -352,4 +353,44 @@ func TestImportDialogRealDrag(t *testing.T) {
 			t.Errorf("sources after the drag: %+v, want %s", u.dlg.sources, src)
 		}
 	})
+}
+
+// The preview shows transparency as a checkerboard and the picture over
+// it with crisp, whole-number scaling.
+func TestPaintCheckerboard(t *testing.T) {
+	m := image.NewNRGBA(image.Rect(0, 0, 2, 2))
+	for _, p := range []image.Point{{1, 0}, {0, 1}, {1, 1}} {
+		m.SetNRGBA(p.X, p.Y, color.NRGBA{200, 30, 20, 255})
+	}
+	const w, h = 64, 64
+	data := make([]byte, 4*w*h)
+	onMain(func() {
+		s, err := cairo.CreateImageSurfaceForData(data, cairo.FORMAT_ARGB32, w, h, 4*w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr := cairo.Create(s)
+		paint(cr, w, h, m)
+		s.Flush()
+	})
+	at := func(x, y int) color.RGBA { // ARGB32, little-endian: B, G, R, A
+		p := data[4*(y*w+x):]
+		return color.RGBA{p[2], p[1], p[0], p[3]}
+	}
+	white, grey, red := color.RGBA{255, 255, 255, 255}, color.RGBA{204, 204, 204, 255}, color.RGBA{200, 30, 20, 255}
+	for _, c := range []struct {
+		x, y int
+		want color.RGBA
+		what string
+	}{
+		{2, 2, white, "checker square under the transparent pixel"},
+		{10, 2, grey, "the next checker square"},
+		{10, 10, white, "the diagonal checker square"},
+		{40, 5, red, "the picture, scaled 32x"},
+		{33, 33, red, "the picture's edge, not blurred"},
+	} {
+		if got := at(c.x, c.y); got != c.want {
+			t.Errorf("(%d,%d) %s: %v, want %v", c.x, c.y, c.what, got, c.want)
+		}
+	}
 }
