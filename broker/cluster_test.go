@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -39,7 +38,7 @@ func startCluster(t testing.TB, n int, configure ...func(*broker.Config)) []node
 	addrs := make([]string, n)
 	routes := make([]string, n)
 	for i := range addrs {
-		addrs[i] = freeAddr(t)
+		addrs[i] = fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))
 		routes[i] = "nats://" + addrs[i]
 	}
 	nodes := make([]node, n)
@@ -102,16 +101,6 @@ func startNode(t testing.TB, cfg broker.Config) (node, error) {
 		cn.Close()
 	})
 	return node{b, cn}, nil
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // waitCluster polls cond until it holds or clusterWait passes.
@@ -387,8 +376,7 @@ func TestClusterPresence(t *testing.T) {
 	alice.mustCall(topics.MethodFriendRequest, topics.Params{User: "bob"}, nil)
 	bob.mustCall(topics.MethodFriendAccept, topics.Params{User: "alice"}, nil)
 
-	alice2, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-second")
-	if err != nil {
+	if _, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-second"); err != nil {
 		t.Fatal(err)
 	}
 	bob.sub(topics.Root + "/#") // sent alice's state as node C knows it
@@ -411,7 +399,6 @@ func TestClusterPresence(t *testing.T) {
 			t.Fatalf("bob told alice is offline while she is on node B: %s", m.Payload())
 		}
 	}
-	_ = alice2
 
 	b.n.Close() // node B dies as far as the cluster can tell
 	expectPresence(t, bob, "alice", topics.Offline)
