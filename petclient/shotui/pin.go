@@ -65,7 +65,7 @@ func PinAlone(img *image.RGBA, at image.Point, lang i18n.Lang, opts Options) err
 		}
 	}
 	logical := image.Pt(int(float64(at.X)/dev), int(float64(at.Y)/dev))
-	if err := u.newPin(img, logical, dev, gtk.MainQuit); err != nil {
+	if err := u.newPin(img, logical, dev, func() { u.whenSaved(gtk.MainQuit) }); err != nil {
 		return err
 	}
 	gtk.Main()

@@ -63,6 +63,8 @@ type UI struct {
 	opts   Options
 	log    *slog.Logger
 	bubble *sayBubble // made with the first thing said
+	saving int        // saves under way; main thread only
+	saved  func()     // runs once none is under way
 }
 
 // shown is the overlay on screen, if any: one at a time, whoever asked.
@@ -264,6 +266,7 @@ func (u *UI) copy(img *image.RGBA) bool {
 // where, or why not, and then calls then (may be nil).
 func (u *UI) save(img *image.RGBA, output string, then func(path string, err error)) {
 	dir, taken := u.opts.Dir, time.Now()
+	u.saving++
 	go func() {
 		path, err := saveFile(u.opts.FS, img, output, dir, taken)
 		glib.IdleAdd(func() bool {
@@ -276,9 +279,24 @@ func (u *UI) save(img *image.RGBA, output string, then func(path string, err err
 			if then != nil {
 				then(path, err)
 			}
+			if u.saving--; u.saving == 0 && u.saved != nil {
+				f := u.saved
+				u.saved = nil
+				f()
+			}
 			return false
 		})
 	}()
+}
+
+// whenSaved runs f on the main thread once no save is under way, so a
+// process ending after it loses no picture.
+func (u *UI) whenSaved(f func()) {
+	if u.saving == 0 {
+		f()
+		return
+	}
+	u.saved = f
 }
 
 // saveFile is save's work, safe on any goroutine.

@@ -314,3 +314,21 @@ func TestScreenshotHiDPI(t *testing.T) {
 	s.xdotool("key", "Escape") // the overlay
 	waitFor(t, 15*time.Second, "the command to end", func() bool { return !running(cmd) }, func() string { return s.logOf("cli") })
 }
+
+// TestScreenshotPinSaveThenEsc: Ctrl+S and Esc at once on a command's pin
+// still save the picture before the command ends.
+func TestScreenshotPinSaveThenEsc(t *testing.T) {
+	s := startX(t, false)
+	s.startBackdrop()
+	cmd := s.start("pin", []string{"HOME=" + s.dir, "LANG=C.UTF-8"}, bins.pet, "screenshot", "--full", "--pin")
+	waitFor(t, 15*time.Second, "the pin window", func() bool {
+		return s.visibleWindow("Tachikoma pin") != ""
+	}, func() string { return tail(s.logOf("pin"), 20) })
+	s.xdotool("key", "--delay", "0", "ctrl+s", "Escape")
+	waitFor(t, 15*time.Second, "the command to end on Esc", func() bool { return !running(cmd) },
+		func() string { return tail(s.logOf("pin"), 20) })
+	shots, _ := filepath.Glob(filepath.Join(s.dir, "Pictures", "Screenshots", "Tachikoma_*.png"))
+	if len(shots) != 1 || !strings.Contains(s.logOf("pin"), "Saved to") {
+		t.Fatalf("saved %v; the command said: %s", shots, s.logOf("pin"))
+	}
+}
