@@ -165,4 +165,15 @@ func TestDropOnPetImports(t *testing.T) {
 		t.Fatalf("the pack is not named after its folder:\n%s", manifest)
 	}
 	checkOrangePet(t, p)
+
+	// The new pack is in the menu at once, the import entry after it,
+	// every Chinese glyph drawn.
+	p.openMenu()
+	st := p.waitState("the menu's glyph report", 3*time.Second, func(st statefile.State) bool { return st.Menu != nil })
+	s.xdotool("key", "Escape")
+	text := st.Menu.Text
+	pk, imp := strings.Index(text, "橘子 素材\n"), strings.Index(text, "导入角色图片…\n")
+	if pk < 0 || imp != pk+len("橘子 素材\n") || st.Menu.Unknown != 0 {
+		t.Fatalf("menu (%d glyphs as boxes) lacks the new pack followed by the import entry:\n%s", st.Menu.Unknown, text)
+	}
 }
