@@ -72,6 +72,24 @@ type acmeCerts struct {
 	challenge *http.Server // HTTP-01 answers; nil when challenge_addr is ""
 	challLn   net.Listener
 	warm      sync.WaitGroup
+	mu        sync.Mutex
+	have      bool   // a certificate was obtained or found in the cache
+	lastErr   string // why not, so far
+}
+
+// status is the certificate's readiness check: "ok", or why clients
+// cannot connect over TLS yet.
+func (a *acmeCerts) status() (string, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case a.have:
+		return "ok", true
+	case a.lastErr != "":
+		return "no ACME certificate yet: " + a.lastErr, false
+	default:
+		return "asking the ACME CA for a certificate", false
+	}
 }
 
 func newACMECerts(cfg ACMEConfig, dataDir string) (*acmeCerts, error) {
@@ -193,6 +211,11 @@ func (b *Broker) startACME() {
 		defer a.warm.Done()
 		for wait := time.Minute; ; wait = min(2*wait, time.Hour) {
 			cert, err := a.m.GetCertificate(hello)
+			a.mu.Lock()
+			if a.have = err == nil; err != nil {
+				a.lastErr = err.Error()
+			}
+			a.mu.Unlock()
 			if err == nil {
 				if cert.Leaf != nil {
 					b.log.Info("acme certificate ready", "domain", a.domain, "expires", cert.Leaf.NotAfter.Format(time.RFC3339))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,11 +91,19 @@ func TestACMEPebble(t *testing.T) {
 				}
 			}
 			hc := &http.Client{Timeout: waitFor, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: peb.Roots, ServerName: acmeDomain}}}
-			resp, err := hc.Get("https://" + b.HTTPAddr() + "/healthz")
-			if err != nil {
-				t.Fatalf("https with pebble's root: %v", err)
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				resp, err := hc.Get("https://" + b.HTTPAddr() + "/readyz")
+				if err != nil {
+					t.Fatalf("https with pebble's root: %v", err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("/readyz %s with the certificate served", resp.Status)
+				}
 			}
-			resp.Body.Close()
 
 			if _, err := os.Stat(filepath.Join(cfg.DataDir, "acme", acmeDomain)); err != nil {
 				t.Errorf("the certificate is not in the cache dir: %v", err)
@@ -107,6 +116,31 @@ func TestACMEPebble(t *testing.T) {
 				t.Fatal("after a restart the broker serves another certificate than the cached one")
 			}
 		})
+	}
+}
+
+// TestACMENotReady: without a certificate the broker is not ready, and
+// /readyz says why (here: no CA at the directory URL).
+func TestACMENotReady(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.TLS.ACME = broker.ACMEConfig{Domain: acmeDomain, ChallengeAddr: "",
+		DirectoryURL: fmt.Sprintf("https://127.0.0.1:%d/dir", brokertest.FreePort(t))}
+	b := startBroker(t, cfg)
+	hc := &http.Client{Timeout: waitFor, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := hc.Get("https://" + b.HTTPAddr() + "/readyz"); err == nil {
+			resp.Body.Close()
+			t.Fatal("a TLS handshake succeeded without a certificate")
+		}
+		// No certificate, no https: ask the broker's handler directly.
+		rec := httptest.NewRecorder()
+		b.HTTPHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		if body := rec.Body.String(); rec.Code == http.StatusServiceUnavailable && strings.Contains(body, "no ACME certificate yet") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz without a certificate: %d %s", rec.Code, rec.Body.String())
+		}
 	}
 }
 

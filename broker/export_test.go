@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -153,3 +154,7 @@ func (b *Broker) LoginsInProgress(addr string) int {
 
 // HashSlots is how many password checks the broker runs at once.
 func (b *Broker) HashSlots() int { return cap(b.hashSlot) }
+
+// HTTPHandler is the HTTP API's handler, for a broker whose listener cannot
+// be reached (TLS without a certificate yet).
+func (b *Broker) HTTPHandler() http.Handler { return b.httpHandler() }

@@ -96,6 +96,12 @@ func (b *Broker) handleReady(w http.ResponseWriter, r *http.Request) {
 	default:
 		checks["listeners"], ready = "starting", false
 	}
+	if b.acme != nil {
+		var ok bool
+		if checks["certificate"], ok = b.acme.status(); !ok {
+			ready = false
+		}
+	}
 	if err := b.probeWrite(r.Context()); err != nil {
 		checks["database"], ready = err.Error(), false
 		b.log.Warn("readiness: database not writable", "error", err)
