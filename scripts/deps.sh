@@ -8,7 +8,8 @@ set -euo pipefail
 build=(gcc pkg-config libgtk-3-dev)
 # make dist: SQLite's cgo for arm64; systemd-analyze checks the unit (tests).
 dist=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross systemd)
-run=(libgtk-3-0 fonts-noto-color-emoji fonts-wqy-microhei)
+# wl-clipboard: `tachikoma screenshot --copy` without a pet on Wayland.
+run=(libgtk-3-0 fonts-noto-color-emoji fonts-wqy-microhei wl-clipboard)
 # postgresql-15: the PostgreSQL store and cluster tests start a throwaway server.
 # nginx, caddy: the reverse-proxy tests run configs/nginx-tachikoma.conf and configs/Caddyfile.
 test=(postgresql-15 nginx caddy iproute2 xvfb xauth xcompmgr xdotool imagemagick x11-xserver-utils mosquitto-clients python3-paho-mqtt dbus-x11 libglib2.0-bin fonts-noto-color-emoji fonts-wqy-microhei xclip tesseract-ocr tesseract-ocr-eng fontconfig chromium)

@@ -64,7 +64,7 @@ the X11 screen itself, or on Wayland asks the desktop's screenshot portal
 Where it goes: --output FILE (- writes the PNG to standard output), or
 Tachikoma_YYYY-MM-DD_HH-MM-SS.png in --dir or the Pictures folder's
 Screenshots (see xdg-user-dir PICTURES). --copy puts it on the clipboard
-as image/png (alone, through xclip). --full without --output or --copy
+as image/png (alone, through xclip, or wl-copy on Wayland). --full without --output or --copy
 saves; an area without them does what its key chose.
 
 --pin shows it in a window above the others (drag moves it, the wheel
@@ -152,13 +152,17 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 		}
 	}
 
-	xclip := ""
+	display := env.getenv("DISPLAY")
+	var clip clipTool
 	if *copyIt {
-		if xclip, err = env.lookPath("xclip"); err != nil {
-			return fail(errors.New("--copy needs xclip when no pet is running (apt-get install xclip)"))
+		note := ""
+		if clip, note, err = pickClipboard(env.getenv, env.lookPath); err != nil {
+			return fail(err)
+		}
+		if note != "" {
+			fmt.Fprintln(stderr, "tachikoma screenshot: "+note)
 		}
 	}
-	display := env.getenv("DISPLAY")
 	var img *image.RGBA
 	act := shot.Save
 	taken := env.now()
@@ -217,10 +221,13 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 	if mode == petbus.ModeArea && !chosen {
 		save, doCopy, doPin = act == shot.Save, act == shot.Copy, act == shot.Pin
 		if doCopy {
-			if xclip, err = env.lookPath("xclip"); err != nil {
+			note := ""
+			if clip, note, err = pickClipboard(env.getenv, env.lookPath); err != nil {
 				// Nothing lost: without a clipboard tool the selection is saved.
-				fmt.Fprintln(stderr, "tachikoma screenshot: no xclip to copy with (apt-get install xclip); saving instead")
+				fmt.Fprintf(stderr, "tachikoma screenshot: %v; saving instead\n", err)
 				save, doCopy = true, false
+			} else if note != "" {
+				fmt.Fprintln(stderr, "tachikoma screenshot: "+note)
 			}
 		}
 	}
@@ -236,7 +243,7 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 		fmt.Fprintf(info, "Saved to %s\n", path)
 	}
 	if doCopy {
-		if err := copyPNG(xclip, display, img); err != nil {
+		if err := copyPNG(clip, img); err != nil {
 			return fail(err)
 		}
 		fmt.Fprintln(info, "Copied to the clipboard.")
@@ -343,31 +350,70 @@ func saveShot(env shotEnv, output, dir string, taken time.Time, img image.Image)
 	return shot.SaveNew(env.fs, dir, taken, img)
 }
 
-// copyPNG hands the image to xclip, which keeps serving the clipboard after
-// this command exits.
-func copyPNG(xclip, display string, img image.Image) error {
+// clipTool is a program that copies a PNG from its standard input to the
+// clipboard and keeps serving it after this command exits.
+type clipTool struct {
+	name string // for messages
+	path string
+	args []string
+}
+
+// pickClipboard chooses wl-copy on Wayland, where xclip reaches only X
+// programs, else xclip; note says why a Wayland session gets xclip.
+func pickClipboard(getenv func(string) string, lookPath func(string) (string, error)) (clipTool, string, error) {
+	xclip := func() (clipTool, error) {
+		path, err := lookPath("xclip")
+		if err != nil {
+			return clipTool{}, err
+		}
+		args := []string{"-selection", "clipboard", "-t", "image/png", "-i"}
+		if d := getenv("DISPLAY"); d != "" {
+			args = append([]string{"-display", d}, args...)
+		}
+		return clipTool{name: "xclip", path: path, args: args}, nil
+	}
+	if getenv("WAYLAND_DISPLAY") == "" {
+		c, err := xclip()
+		if err != nil {
+			return c, "", errors.New("--copy needs xclip when no pet is running (apt-get install xclip)")
+		}
+		return c, "", nil
+	}
+	if path, err := lookPath("wl-copy"); err == nil {
+		return clipTool{name: "wl-copy", path: path, args: []string{"--type", "image/png"}}, "", nil
+	}
+	c, err := xclip()
+	if err != nil {
+		return c, "", errors.New("--copy on Wayland needs wl-copy when no pet is running (apt-get install wl-clipboard)")
+	}
+	return c, "no wl-copy (apt-get install wl-clipboard): copying through xclip, so only X programs can paste it", nil
+}
+
+// copyPNG hands the image to the clipboard tool, which keeps serving the
+// clipboard after this command exits.
+func copyPNG(tool clipTool, img image.Image) error {
 	var buf bytes.Buffer
 	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
 		return fmt.Errorf("encode PNG: %w", err)
 	}
-	// xclip's background half keeps its stdout/stderr open: a file, not a
-	// pipe, so Wait returns when the foreground half exits.
-	errf, err := os.CreateTemp("", "tachikoma-xclip-*.log")
+	// The tool's background half keeps its stdout/stderr open: a file, not
+	// a pipe, so Wait returns when the foreground half exits.
+	errf, err := os.CreateTemp("", "tachikoma-clip-*.log")
 	if err != nil {
 		return fmt.Errorf("copy to the clipboard: %w", err)
 	}
 	defer os.Remove(errf.Name())
 	defer errf.Close()
-	// xclip's foreground half exits once it has read the image; a bound
-	// keeps a wedged X server from hanging a hotkey's command.
+	// The foreground half exits once it has read the image; a bound keeps
+	// a wedged display server from hanging a hotkey's command.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, xclip, "-display", display, "-selection", "clipboard", "-t", "image/png", "-i")
+	cmd := exec.CommandContext(ctx, tool.path, tool.args...)
 	cmd.Stdin = &buf
 	cmd.Stderr = errf
 	if err := cmd.Run(); err != nil {
 		msg, _ := os.ReadFile(errf.Name())
-		return fmt.Errorf("copy to the clipboard: xclip: %v: %s", err, strings.TrimSpace(string(msg)))
+		return fmt.Errorf("copy to the clipboard: %s: %v: %s", tool.name, err, strings.TrimSpace(string(msg)))
 	}
 	return nil
 }

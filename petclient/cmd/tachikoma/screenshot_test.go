@@ -172,7 +172,7 @@ func TestScreenshotFull(t *testing.T) {
 func TestScreenshotCopyWithoutXclip(t *testing.T) {
 	var out, errb bytes.Buffer
 	code := screenshotCmd([]string{"--full", "--copy"}, &out, &errb, shotEnv{
-		getenv:   func(string) string { return ":0" },
+		getenv:   func(k string) string { return map[string]string{"DISPLAY": ":0"}[k] },
 		now:      time.Now,
 		sleep:    func(time.Duration) {},
 		fs:       shot.OSFS{},
@@ -354,5 +354,51 @@ func TestScreenshotWaylandPortal(t *testing.T) {
 	fake.Answer(2, "")
 	if code, _, errs := run("--full"); code != 1 || !strings.Contains(errs, "the screenshot portal failed") {
 		t.Errorf("failed: exit %d %q", code, errs)
+	}
+}
+
+// --copy without a pet picks wl-copy on Wayland (xclip reaches only X
+// programs there), falls back to xclip saying so, and xclip on X11.
+func TestScreenshotClipboardTool(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		env       map[string]string
+		have      []string
+		tool      string
+		args      string
+		note, err string
+	}{
+		{"x11", map[string]string{"DISPLAY": ":3"}, []string{"xclip", "wl-copy"}, "xclip", "-display :3 -selection clipboard -t image/png -i", "", ""},
+		{"x11 without xclip", map[string]string{"DISPLAY": ":3"}, []string{"wl-copy"}, "", "", "", "--copy needs xclip"},
+		{"wayland", map[string]string{"DISPLAY": ":0", "WAYLAND_DISPLAY": "wayland-0"}, []string{"xclip", "wl-copy"}, "wl-copy", "--type image/png", "", ""},
+		{"wayland without wl-copy", map[string]string{"DISPLAY": ":0", "WAYLAND_DISPLAY": "wayland-0"}, []string{"xclip"}, "xclip", "-display :0 -selection clipboard -t image/png -i", "apt-get install wl-clipboard", ""},
+		{"wayland without either", map[string]string{"WAYLAND_DISPLAY": "wayland-0"}, nil, "", "", "", "apt-get install wl-clipboard"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lookPath := func(name string) (string, error) {
+				for _, h := range c.have {
+					if h == name {
+						return "/usr/bin/" + name, nil
+					}
+				}
+				return "", exec.ErrNotFound
+			}
+			tool, note, err := pickClipboard(func(k string) string { return c.env[k] }, lookPath)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tool.path != "/usr/bin/"+c.tool || strings.Join(tool.args, " ") != c.args {
+				t.Errorf("got %s %q, want %s %q", tool.path, tool.args, c.tool, c.args)
+			}
+			if (c.note == "") != (note == "") || !strings.Contains(note, c.note) {
+				t.Errorf("note %q, want %q", note, c.note)
+			}
+		})
 	}
 }
