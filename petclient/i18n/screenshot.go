@@ -19,6 +19,7 @@ const (
 	ShotRedo       Key = "shot.redo"
 	ShotColour     Key = "shot.colour"
 	ShotCustom     Key = "shot.custom"
+	ShotCustomOK   Key = "shot.custom.ok"
 	ShotWidth      Key = "shot.width"
 	ShotPinIt      Key = "shot.pinit"
 	ShotSaveIt     Key = "shot.saveit"
@@ -50,6 +51,7 @@ func init() {
 		ShotRedo:       "Redo (Ctrl+Y)",
 		ShotColour:     "Colour (1–6)",
 		ShotCustom:     "Custom colour…",
+		ShotCustomOK:   "OK",
 		ShotWidth:      "Line width (+/−)",
 		ShotPinIt:      "Pin to the screen (Ctrl+P)",
 		ShotSaveIt:     "Save (Ctrl+S)",
@@ -80,6 +82,7 @@ func init() {
 		ShotRedo:       "重做 (Ctrl+Y)",
 		ShotColour:     "颜色 (1–6)",
 		ShotCustom:     "自定义颜色…",
+		ShotCustomOK:   "确定",
 		ShotWidth:      "线宽 (+/−)",
 		ShotPinIt:      "贴到屏幕上 (Ctrl+P)",
 		ShotSaveIt:     "保存 (Ctrl+S)",

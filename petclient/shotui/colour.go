@@ -8,6 +8,7 @@ import (
 	"github.com/gotk3/gotk3/cairo"
 	"github.com/gotk3/gotk3/gtk"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
 )
 
@@ -28,7 +29,7 @@ func (o *overlay) pickColour() {
 		return
 	}
 	cc := colourChooser()
-	ok, err := gtk.ButtonNewWithLabel("OK")
+	ok, err := gtk.ButtonNewWithLabel(o.u.app.Lang().T(i18n.ShotCustomOK))
 	if err != nil {
 		return
 	}
@@ -65,7 +66,8 @@ func (o *overlay) pickColour() {
 			a := w.GetAllocation()
 			return image.Rect(a.GetX(), a.GetY(), a.GetX()+a.GetWidth(), a.GetY()+a.GetHeight())
 		}
-		o.u.log.Debug("screenshot colour chooser shown", "chooser", at(cc), "ok", at(&ok.Widget))
+		label, _ := ok.GetLabel()
+		o.u.log.Debug("screenshot colour chooser shown", "chooser", at(cc), "ok", at(&ok.Widget), "label", label)
 	})
 }
 

@@ -55,7 +55,7 @@ func TestScreenshotAnnotate(t *testing.T) {
 	s.xdotool("mousemove", "540", "240")
 	s.xdotool("mousemove", "559", "249", "mouseup", "1") // a 40×30 box at (10,10)
 	// A custom colour from GTK's chooser for an arrow along the bottom;
-	// hovering the button first names it in Chinese.
+	// hovering the button first names it in Chinese, and so is its OK.
 	bar := shot.PlaceToolbar(image.Rect(510, 210, 670, 330), []image.Rectangle{image.Rect(0, 0, 1280, 800)}, image.Rect(0, 0, 1280, 800), 1)
 	for _, b := range bar.Buttons {
 		if b.ID == shot.BtnCustomColour {
@@ -65,7 +65,7 @@ func TestScreenshotAnnotate(t *testing.T) {
 		}
 	}
 	rect := `\((\d+),(\d+)\)-\((\d+),(\d+)\)`
-	chooser := regexp.MustCompile(`screenshot colour chooser shown.* chooser=` + rect + ` ok=` + rect)
+	chooser := regexp.MustCompile(`screenshot colour chooser shown.* chooser=` + rect + ` ok=` + rect + ` label=确定`)
 	var cm []string
 	waitFor(t, 15*time.Second, "the colour chooser", func() bool {
 		cm = chooser.FindStringSubmatch(s.logOf("pet"))
