@@ -283,7 +283,7 @@ func (b *Broker) Start() error {
 		if err != nil {
 			return fmt.Errorf("http listener: %w", err)
 		}
-		if tlsConf != nil {
+		if tlsConf != nil && !b.cfg.HTTP.Plain {
 			// The pet registers with a TLS server over https: a password
 			// never travels in clear.
 			ln = tls.NewListener(ln, tlsConf)

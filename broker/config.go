@@ -244,7 +244,7 @@ func (c Config) Validate() error {
 	if err := c.TLS.ACME.validate(c.TLS); err != nil {
 		return err
 	}
-	if _, err := parseTrustedProxies(c.HTTP.TrustedProxies); err != nil {
+	if err := c.HTTP.validate(c.HTTPAddr); err != nil {
 		return err
 	}
 	if c.Limits.MessagesPerSecond <= 0 || c.Limits.MessageBurst < 1 {

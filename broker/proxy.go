@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -13,6 +14,25 @@ type HTTPConfig struct {
 	// TrustedProxies are the addresses and networks whose X-Forwarded-For
 	// and X-Real-IP headers are believed; from anyone else they are ignored.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Plain keeps http_addr without TLS when tls: is set, for a reverse
+	// proxy on the same host that terminates HTTPS itself.
+	Plain bool `yaml:"plain"`
+}
+
+// validate refuses a plain HTTP listener that other hosts can reach:
+// registrations carry passwords.
+func (h HTTPConfig) validate(httpAddr string) error {
+	if _, err := parseTrustedProxies(h.TrustedProxies); err != nil {
+		return err
+	}
+	if !h.Plain || httpAddr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(httpAddr)
+	if a, perr := netip.ParseAddr(host); err != nil || (host != "localhost" && (perr != nil || !a.IsLoopback())) {
+		return fmt.Errorf("http.plain needs http_addr on loopback (127.0.0.1:8080) with a reverse proxy in front, not %q: passwords must not cross the network in clear", httpAddr)
+	}
+	return nil
 }
 
 // trustedProxies says which peers may tell the broker a client's address.

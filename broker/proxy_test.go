@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 )
 
 // fromProxy sends r as a proxy would, naming client in X-Forwarded-For.
@@ -102,5 +103,25 @@ func TestTrustedProxies(t *testing.T) {
 				t.Error("a spoofed X-Forwarded-For got a pending slot of its own")
 			}
 		})
+	}
+}
+
+// TestHTTPPlainBehindProxy: http.plain keeps the API plain for a proxy on
+// loopback while MQTT stays on TLS; on any other address it is refused.
+func TestHTTPPlainBehindProxy(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.TLS.CertFile, cfg.TLS.KeyFile, _ = brokertest.SelfSigned(t)
+	cfg.HTTP.Plain = true
+	b := startBroker(t, cfg)
+	if code := get(t, "http://"+b.HTTPAddr()+"/healthz"); code != http.StatusOK {
+		t.Errorf("plain /healthz: %d", code)
+	}
+	servedCert(t, b.MQTTAddr()) // fails the test unless MQTT is TLS
+
+	for _, addr := range []string{"0.0.0.0:8080", "192.0.2.1:8080", ":8080"} {
+		cfg.HTTPAddr = addr
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "http.plain") {
+			t.Errorf("http.plain on %s: %v", addr, err)
+		}
 	}
 }
