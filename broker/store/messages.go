@@ -192,6 +192,11 @@ type messageLog struct {
 	nextID atomic.Int64
 }
 
+// idsInFlightBound exceeds the ids reserved but not yet committed at any
+// moment: the log's queue (4096), a batch (512) and the publishers waiting
+// to enter the queue.
+const idsInFlightBound = 1 << 20
+
 func newMessageLog(db *sql.DB) (*messageLog, error) {
 	var max sql.NullInt64
 	if err := db.QueryRow(`SELECT MAX(id) FROM messages`).Scan(&max); err != nil {
@@ -208,7 +213,19 @@ func newMessageLog(db *sql.DB) (*messageLog, error) {
 		l.conn.Close()
 		return nil, fmt.Errorf("message log: %w", err)
 	}
-	l.nextID.Store(max.Int64)
+	// Ids handed out before a crash but never committed were already
+	// delivered to subscribers, which drop any later message with one of
+	// them: after the first run, start past all that can have been in flight.
+	next := max.Int64
+	res, err := db.Exec(`INSERT OR IGNORE INTO meta(key, value) VALUES ('message_ids_issued', 1)`)
+	if err != nil {
+		l.conn.Close()
+		return nil, fmt.Errorf("message log: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		next += idsInFlightBound
+	}
+	l.nextID.Store(next)
 	l.Log = NewLog(l.commit)
 	return l, nil
 }

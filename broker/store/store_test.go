@@ -97,8 +97,8 @@ func TestMessagesAndHistory(t *testing.T) {
 	if len(page) != 6 || page[5].Text != "0" {
 		t.Fatalf("second page %+v", page)
 	}
-	if id := mustID(t, s); id != 11 {
-		t.Fatalf("next id after reopen %d, want 11", id)
+	if id := mustID(t, s); id <= 10 {
+		t.Fatalf("next id after reopen %d, want more than 10", id)
 	}
 	if id, err := s.FindByCID(context.Background(), "a", "c3"); err != nil || id != 4 {
 		t.Fatalf("FindByCID = %d, %v", id, err)
