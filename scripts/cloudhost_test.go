@@ -238,9 +238,19 @@ func TestCloudHost(t *testing.T) {
 				cid, n, slices.Contains(ackedBeforeKill, cid))
 		}
 	}
-	waitUntil(t, time.Minute, "bob's pet (wss) has every message", func() bool {
-		return bob.got(append([]string{first, "mq-2"}, cids...)...)
+	all := append([]string{first, "mq-2"}, cids...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			var missing []string
+			for i, cid := range all {
+				if !bob.got(cid) {
+					missing = append(missing, fmt.Sprintf("%d:%s", i, cid))
+				}
+			}
+			t.Logf("bob's pet lacks %v of %v", missing, all)
+		}
 	})
+	waitUntil(t, time.Minute, "bob's pet (wss) has every message", func() bool { return bob.got(all...) })
 
 	// Bad certificates: the pet says what is wrong.
 	other := newTestCA(t, "Someone else's CA")
@@ -307,7 +317,7 @@ func connectErr(ctx context.Context, cfg chat.Config) error {
 }
 
 func petLog(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 // pet is the pet's chat client and what it has seen.
