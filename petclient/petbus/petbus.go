@@ -49,6 +49,7 @@ type ShotRequest struct {
 	Mode    string
 	Delay   time.Duration
 	Output  string // a file, or "" for the usual name in Dir
+	Replace bool   // Output may replace an existing file
 	Dir     string // "" = the pet's configured folder
 	Copy    bool   // put the image on the clipboard
 	Pin     bool   // pin it on the screen
@@ -196,6 +197,7 @@ func encodeRequest(r ShotRequest) map[string]dbus.Variant {
 		"mode":     dbus.MakeVariant(r.Mode),
 		"delay_ms": dbus.MakeVariant(uint32(r.Delay / time.Millisecond)),
 		"output":   dbus.MakeVariant(r.Output),
+		"replace":  dbus.MakeVariant(r.Replace),
 		"dir":      dbus.MakeVariant(r.Dir),
 		"copy":     dbus.MakeVariant(r.Copy),
 		"pin":      dbus.MakeVariant(r.Pin),
@@ -213,7 +215,7 @@ func decodeRequest(m map[string]dbus.Variant) (ShotRequest, error) {
 		key string
 		dst any
 	}{
-		{"mode", &r.Mode}, {"delay_ms", &delay}, {"output", &r.Output}, {"dir", &r.Dir},
+		{"mode", &r.Mode}, {"delay_ms", &delay}, {"output", &r.Output}, {"replace", &r.Replace}, {"dir", &r.Dir},
 		{"copy", &r.Copy}, {"pin", &r.Pin}, {"want_png", &r.WantPNG},
 	} {
 		v, ok := m[f.key]

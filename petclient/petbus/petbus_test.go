@@ -63,7 +63,7 @@ func connect(t *testing.T) *dbus.Conn {
 func TestScreenshotOverTheBus(t *testing.T) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", dbustest.Start(t))
 	client := connect(t)
-	req := ShotRequest{Mode: ModeFull, Delay: 1500 * time.Millisecond, Output: "/tmp/截图.png", Copy: true}
+	req := ShotRequest{Mode: ModeFull, Delay: 1500 * time.Millisecond, Output: "/tmp/截图.png", Replace: true, Copy: true}
 	if _, err := Screenshot(dbustest.Context(t), client, req); !errors.Is(err, ErrNoPet) {
 		t.Fatalf("no pet: %v", err)
 	}

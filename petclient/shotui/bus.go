@@ -97,7 +97,7 @@ func (u *UI) deliver(ctx context.Context, req petbus.ShotRequest, p picked) (pet
 		if dir == "" {
 			dir = u.opts.Dir
 		}
-		path, err := saveFile(u.opts.FS, p.img, req.Output, dir, time.Now())
+		path, err := saveRequested(u.opts.FS, p.img, req, dir, time.Now())
 		glib.IdleAdd(func() bool {
 			if err != nil {
 				u.fail(err)
@@ -119,4 +119,18 @@ func (u *UI) deliver(ctx context.Context, req petbus.ShotRequest, p picked) (pet
 		res.Path = path
 	}
 	return res, nil
+}
+
+// saveRequested saves as a bus caller asked; its output replaces an
+// existing file only with Replace, so a script's stray path costs no file.
+func saveRequested(fsys shot.FS, img *image.RGBA, req petbus.ShotRequest, dir string, taken time.Time) (string, error) {
+	if fsys == nil {
+		fsys = shot.OSFS{}
+	}
+	if req.Output != "" && !req.Replace {
+		if _, err := fsys.Stat(req.Output); err == nil {
+			return "", fmt.Errorf("%s already exists; nothing was replaced (ask with replace)", req.Output)
+		}
+	}
+	return saveFile(fsys, img, req.Output, dir, taken)
 }

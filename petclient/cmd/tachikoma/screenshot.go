@@ -281,7 +281,8 @@ func petRequest(env shotEnv, mode string, wait time.Duration, output, dir string
 		if fi, err := env.fs.Stat(p); err == nil && fi.IsDir() {
 			req.Dir = p
 		} else {
-			req.Output = p
+			// The user named the file, as when working alone.
+			req.Output, req.Replace = p, true
 		}
 	}
 	return req, nil

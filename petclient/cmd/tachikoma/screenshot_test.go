@@ -226,7 +226,7 @@ func TestScreenshotAsksThePet(t *testing.T) {
 	if code != 0 || stdout != "Saved to /pics/a.png\nCopied to the clipboard (kept by the pet).\n" {
 		t.Fatalf("exit %d %q %q", code, stdout, errs)
 	}
-	want := petbus.ShotRequest{Mode: petbus.ModeFull, Delay: 2 * time.Second, Output: filepath.Join(wd, "rel/截图.png"), Copy: true}
+	want := petbus.ShotRequest{Mode: petbus.ModeFull, Delay: 2 * time.Second, Output: filepath.Join(wd, "rel/截图.png"), Replace: true, Copy: true}
 	if pet.last() != want {
 		t.Errorf("request %+v, want %+v", pet.last(), want)
 	}
