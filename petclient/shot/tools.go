@@ -157,8 +157,8 @@ func barItems() []struct {
 
 // PlaceToolbar lays the toolbar out below the selection's right end, or
 // above it, or inside its bottom when neither fits, always kept on screen
-// (the monitor holding the selection's bottom right corner). scale is
-// device pixels per logical pixel.
+// (the monitor holding most of the selection; on a tie, its bottom right
+// corner). scale is device pixels per logical pixel.
 func PlaceToolbar(sel image.Rectangle, screens []image.Rectangle, bounds image.Rectangle, scale float64) Toolbar {
 	if scale <= 0 || math.IsNaN(scale) || math.IsInf(scale, 0) {
 		scale = 1
@@ -170,12 +170,17 @@ func PlaceToolbar(sel image.Rectangle, screens []image.Rectangle, bounds image.R
 		w += px(it.w)
 	}
 	h := px(barButton) + 2*px(barPad)
-	scr := bounds
+	scr, most := bounds, 0
 	corner := image.Pt(sel.Max.X-1, sel.Max.Y-1)
 	for _, s := range screens {
 		if corner.In(s) {
-			scr = s
+			scr, most = s, area(sel.Intersect(s))
 			break
+		}
+	}
+	for _, s := range screens {
+		if a := area(sel.Intersect(s)); a > most {
+			scr, most = s, a
 		}
 	}
 	x := min(sel.Max.X-w, scr.Max.X-w)
@@ -199,6 +204,8 @@ func PlaceToolbar(sel image.Rectangle, screens []image.Rectangle, bounds image.R
 	}
 	return bar
 }
+
+func area(r image.Rectangle) int { return r.Dx() * r.Dy() }
 
 // Hit is the button under p.
 func (t Toolbar) Hit(p image.Point) (Button, bool) {

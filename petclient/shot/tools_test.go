@@ -23,6 +23,8 @@ func TestPlaceToolbar(t *testing.T) {
 		{"inside", image.Rect(0, 0, 1000, 800), func(b, s image.Rectangle) bool { return b.In(s) }},
 		{"left edge", image.Rect(5, 100, 50, 300), func(b, s image.Rectangle) bool { return b.Min.X == 0 }},
 		{"own monitor", image.Rect(900, 100, 1100, 300), func(b, s image.Rectangle) bool { return b.In(right) }},
+		{"most of it", image.Rect(880, 100, 1060, 300), func(b, s image.Rectangle) bool { return b.In(left) }},
+		{"most of it right", image.Rect(940, 100, 1200, 300), func(b, s image.Rectangle) bool { return b.In(right) }},
 	} {
 		bar := PlaceToolbar(tc.sel, screens, all, 1)
 		if !bar.Rect.In(all) || !tc.ok(bar.Rect, tc.sel) {
