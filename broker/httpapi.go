@@ -117,6 +117,11 @@ func (b *Broker) refuseRegistration(w http.ResponseWriter, status int, reason, m
 	writeJSON(w, status, map[string]string{"error": msg, "reason": reason})
 }
 
+func (b *Broker) refuseRegistrationRate(w http.ResponseWriter, wait time.Duration, reason, msg string) {
+	w.Header().Set("Retry-After", retryAfter(wait))
+	b.refuseRegistration(w, http.StatusTooManyRequests, reason, msg)
+}
+
 func (b *Broker) handleRegister(w http.ResponseWriter, r *http.Request) {
 	mode := b.cfg.Registration.Mode
 	if mode == RegistrationClosed {
@@ -124,16 +129,19 @@ func (b *Broker) handleRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	host := b.clientHost(r)
-	// The address's bucket first, so that one address cannot use up the
-	// server's; every attempt counts, invite guesses included.
-	if wait := b.regLimit.Wait(addressKey(host)); wait > 0 {
-		w.Header().Set("Retry-After", retryAfter(wait))
-		b.refuseRegistration(w, http.StatusTooManyRequests, "rate_address", "too many registrations from your address; try again in a minute")
+	// The address's bucket is looked at first, so that one address cannot
+	// use up the server's, but spent last, so that a refusal by the
+	// server's leaves it whole; every attempt counts, invite guesses included.
+	if wait := b.regLimit.Ready(addressKey(host)); wait > 0 {
+		b.refuseRegistrationRate(w, wait, "rate_address", "too many registrations from your address; try again in a minute")
 		return
 	}
 	if wait := b.regGlobal.Wait(""); wait > 0 {
-		w.Header().Set("Retry-After", retryAfter(wait))
-		b.refuseRegistration(w, http.StatusTooManyRequests, "rate_server", "too many registrations on this server right now; try again in a few minutes")
+		b.refuseRegistrationRate(w, wait, "rate_server", "too many registrations on this server right now; try again in a few minutes")
+		return
+	}
+	if wait := b.regLimit.Wait(addressKey(host)); wait > 0 { // a parallel attempt from the address took it
+		b.refuseRegistrationRate(w, wait, "rate_address", "too many registrations from your address; try again in a minute")
 		return
 	}
 	var req registerRequest

@@ -33,6 +33,15 @@ func (u *keyLimits) Wait(key string) time.Duration {
 	return 0
 }
 
+// Ready is how long until key has a token (0: now), taking none.
+func (u *keyLimits) Ready(key string) time.Duration {
+	t := u.limiter(key).Tokens()
+	if t >= 1 {
+		return 0
+	}
+	return time.Duration((1 - t) / u.perSec * float64(time.Second))
+}
+
 func (u *keyLimits) limiter(user string) *rate.Limiter {
 	u.mu.Lock()
 	l := u.m[user]
