@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
@@ -120,4 +121,31 @@ func TestWebPetMovesInBrowser(t *testing.T) {
 	run("drop it", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x+300, y-250, chromedp.ButtonLeft, chromedp.ClickCount(1)))
 	waitJS("landed where it was dropped", `onBottom() && document.getElementById('pet').dataset.anim !== 'drag' &&
 		Math.abs(petX() - (window.x1 + 300)) < 2`)
+}
+
+// TestWebKeepaliveInBrowser: MQTT.js under the page's policy keeps its
+// connection with pings (it times them in a blob worker, which a policy
+// without worker-src blocks, and then the broker drops it), and logging in
+// and chatting raises no policy violation.
+func TestWebKeepaliveInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	evaluate(t, ctx, "violation log", `(() => {
+		window.violations = [];
+		document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective + ' ' + e.blockedURI));
+		window.pongs = 0;
+		window.drops = 0;
+		const c = mqtt.connect('ws://' + location.host + '/mqtt', { username: 'bob', password: 'bob-password',
+			protocolVersion: 4, keepalive: 2, reconnectPeriod: 0 });
+		c.on('packetreceive', (p) => { if (p.cmd === 'pingresp') pongs++; });
+		c.on('close', () => drops++);
+		return true;
+	})()`)
+	waitJS("three pings answered on one connection", `window.pongs >= 3 && window.drops === 0`)
+	webLogin(run, waitJS, "alice")
+	run("say hello", chromedp.SendKeys("#input", "你好，lobby"+kb.Enter))
+	waitJS("sent", messageTexts+`.includes('你好，lobby') && !document.querySelector('#message-list .msg.pending')`)
+	evaluate(t, ctx, "no policy violations", `window.violations.length === 0 || (console.log(violations.join('; ')), false)`)
+	waitJS("the page's Chinese drawn with real glyphs", cjkDrawn("#message-list .msg.mine .text"))
 }

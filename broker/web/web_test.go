@@ -45,7 +45,7 @@ func TestIndexHeaders(t *testing.T) {
 	}
 	csp := resp.Header.Get("Content-Security-Policy")
 	host := strings.TrimPrefix(srv.URL, "http://")
-	for _, want := range []string{"default-src 'none'", "script-src 'self';", "style-src 'self';",
+	for _, want := range []string{"default-src 'none'", "script-src 'self';", "worker-src 'self' blob:;", "style-src 'self';",
 		"connect-src 'self' ws://" + host + " wss://" + host + ";", "frame-ancestors 'none'"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)
