@@ -8,12 +8,15 @@ set -euo pipefail
 build=(gcc pkg-config libgtk-3-dev)
 # make dist: SQLite's cgo for arm64; systemd-analyze checks the unit (tests).
 dist=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross systemd)
-# wl-clipboard: `tachikoma screenshot --copy` without a pet on Wayland.
-run=(libgtk-3-0 fonts-noto-color-emoji fonts-wqy-microhei wl-clipboard)
+run=(libgtk-3-0 fonts-noto-color-emoji fonts-wqy-microhei)
 # postgresql-15: the PostgreSQL store and cluster tests start a throwaway server.
-# nginx, caddy: the reverse-proxy tests run configs/nginx-tachikoma.conf and configs/Caddyfile.
-test=(postgresql-15 nginx caddy iproute2 xvfb xauth xcompmgr xdotool imagemagick x11-xserver-utils mosquitto-clients python3-paho-mqtt dbus-x11 libglib2.0-bin fonts-noto-color-emoji fonts-wqy-microhei xclip tesseract-ocr tesseract-ocr-eng fontconfig chromium)
+test=(postgresql-15 iproute2 xvfb xauth xcompmgr xdotool imagemagick x11-xserver-utils mosquitto-clients python3-paho-mqtt dbus-x11 libglib2.0-bin fonts-noto-color-emoji fonts-wqy-microhei xclip tesseract-ocr tesseract-ocr-eng fontconfig chromium)
 bench=(mosquitto mosquitto-clients xvfb xauth)
+# Extras are tried but not required: what needs them says so and falls back
+# (wl-clipboard: `screenshot --copy` on Wayland, else xclip) or skips (nginx,
+# caddy: the reverse-proxy test of configs/nginx-tachikoma.conf and Caddyfile).
+run_extra=(wl-clipboard)
+test_extra=(nginx caddy)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -35,6 +38,13 @@ install() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# extras installs what it can of the packages given and only warns about the
+# rest, so a mirror that is down costs a skipped test, not the whole run.
+extras() {
+  install "$@" 2>&1 && return 0
+  echo "deps.sh: could not install the optional packages $*; the features and tests that need them will say so" >&2
 }
 
 # goversion prints the version of the go command $1 ("1.26.8"), or nothing.
@@ -97,13 +107,15 @@ findgo() {
   echo "$dir/bin/go"
 }
 
+extra=()
 case "${1:-build}" in
   go) findgo; exit ;;
   build) want=("${build[@]}") ;;
-  run) want=("${build[@]}" "${run[@]}") ;;
-  test) want=("${build[@]}" "${test[@]}" "${dist[@]}") ;;
+  run) want=("${build[@]}" "${run[@]}"); extra=("${run_extra[@]}") ;;
+  test) want=("${build[@]}" "${test[@]}" "${dist[@]}"); extra=("${run_extra[@]}" "${test_extra[@]}") ;;
   bench) want=("${build[@]}" "${bench[@]}") ;;
   dist) want=(gcc "${dist[@]}") ;;
   *) echo "deps.sh: unknown set '$1' (build, run, test, bench, dist, go)" >&2; exit 2 ;;
 esac
 install "${want[@]}"
+[ ${#extra[@]} -eq 0 ] || extras "${extra[@]}" >&2
