@@ -6,8 +6,10 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -112,5 +114,45 @@ func TestPackCommand(t *testing.T) {
 	}
 	if code, _, _ := packRun(userDir, "import", src, "--name", "x", "--grid", "3by2"); code != 2 {
 		t.Fatalf("bad --grid: %d, want 2", code)
+	}
+}
+
+// A sprite sheet is cut by --grid COLSxROWS or by --frame WxH alike, and
+// --id names the pack's directory.
+func TestPackImportSheet(t *testing.T) {
+	sheet := image.NewNRGBA(image.Rect(0, 0, 144, 96)) // 3x2 cells of 48x48
+	for i := range 6 {
+		x0, y0 := 48*(i%3), 48*(i/3)
+		for y := y0; y < y0+48; y++ {
+			for x := x0; x < x0+48; x++ {
+				c := color.NRGBA{255, 255, 255, 255}
+				if x >= x0+10+i && x < x0+30+i && y >= y0+10 && y < y0+44 {
+					c = color.NRGBA{40, 40, 40, 255}
+				}
+				sheet.SetNRGBA(x, y, c)
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, sheet); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "sheet.png")
+	if err := os.WriteFile(src, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	userDir := filepath.Join(t.TempDir(), "packs")
+	for id, flags := range map[string][]string{"by-grid": {"--grid", "3x2"}, "by-frame": {"--frame", "48x48"}} {
+		args := append([]string{"import", "fall=" + src, "--name", "表 Sheet", "--id", id}, flags...)
+		code, out, errs := packRun(userDir, args...)
+		if code != 0 || !regexp.MustCompile(`(?m)^  fall +6 frame\(s\)`).MatchString(out) {
+			t.Fatalf("%v: %d\n%s%s", flags, code, out, errs)
+		}
+		if code, out, _ := packRun(userDir, "check", filepath.Join(userDir, id)); code != 0 || !strings.Contains(out, "ok (表 Sheet") {
+			t.Fatalf("check %s: %d %s", id, code, out)
+		}
+	}
+	if code, _, errs := packRun(userDir, "import", "fall="+src, "--name", "x", "--id", "odd", "--frame", "50x48"); code != 1 || !strings.Contains(errs, src) {
+		t.Fatalf("a frame size that does not divide the sheet: %d %s", code, errs)
 	}
 }
