@@ -6,9 +6,12 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/engine"
 )
 
 var (
@@ -124,5 +127,37 @@ func TestDecodeGIFRefusesBadInput(t *testing.T) {
 				t.Fatalf("got %v, want an error about bad.gif containing %q", err, c.want)
 			}
 		})
+	}
+}
+
+// A GIF's loop count survives the import: an animation the pack plays
+// once (sit) repeats its frames as often as the GIF did; a looping one
+// (walk) needs no copies.
+func TestImportKeepsLoopCount(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"sit.gif", "walk.gif"} {
+		g := &gif.GIF{LoopCount: 2, Config: image.Config{ColorModel: pal, Width: 8, Height: 8}}
+		for i := range 2 {
+			g.Image = append(g.Image, patch(image.Rect(0, 0, 8, 8), pal[0]))
+			g.Image[i].Set(2+i, 4, red)
+			g.Image[i].Set(5, 4, red)
+			g.Delay = append(g.Delay, 10+i)
+		}
+		var b bytes.Buffer
+		if err := gif.EncodeAll(&b, g); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, name), b.Bytes())
+	}
+	plan, err := Import(Options{Name: "Loops", Matte: Matte{}}, Source{Path: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sit, walk := plan.Clips[engine.AnimSit], plan.Clips[engine.AnimWalk]
+	if sit.Loop || len(sit.Frames) != 6 || sit.Delays[5] != 110*time.Millisecond {
+		t.Errorf("sit: loop %v, %d frames (delays %v); want 3 plays of 2 frames", sit.Loop, len(sit.Frames), sit.Delays)
+	}
+	if !walk.Loop || len(walk.Frames) != 2 {
+		t.Errorf("walk: loop %v, %d frames; want 2 looping", walk.Loop, len(walk.Frames))
 	}
 }
