@@ -20,7 +20,21 @@ const (
 	SpritesHint      Key = "sprites.hint"
 	SpritesPictures  Key = "sprites.pictures"
 	SpritesRefused   Key = "sprites.refused"
+	SpritesStateItem Key = "sprites.stateitem"
 )
+
+// SpritesStateName is the key of a pet state's name ("walk" and so on) as
+// the import dialog shows it.
+func SpritesStateName(anim string) Key { return Key("sprites.state." + anim) }
+
+// stateNames: English and Chinese names of the pet's animations.
+var stateNames = map[string][2]string{
+	"stand": {"Stand", "站立"}, "look": {"Look around", "张望"}, "walk": {"Walk", "走路"},
+	"run": {"Run", "奔跑"}, "sit": {"Sit", "坐下"}, "sleep": {"Sleep", "睡觉"}, "jump": {"Jump", "跳跃"},
+	"fall": {"Fall", "下落"}, "land": {"Land", "落地"}, "climb": {"Climb a wall", "爬墙"},
+	"hang": {"Hang from the top", "倒挂"}, "ceiling": {"Walk on the ceiling", "在顶上走"},
+	"drag": {"Dragged", "被拖着"}, "poke": {"Poked", "被戳"}, "joy": {"Joy", "开心"}, "surprise": {"Surprise", "吃惊"},
+}
 
 func init() {
 	for k, v := range map[Key]string{
@@ -42,6 +56,7 @@ func init() {
 		SpritesHint:      "Name files after the pet's states (walk.gif, fall_1.png…); missing states are filled in.",
 		SpritesPictures:  "Pictures (GIF, PNG, zip)",
 		SpritesRefused:   "Only files and folders on this computer can be dropped, not: %s",
+		SpritesStateItem: "%s (%s) ← %s, %d frames",
 	} {
 		catalogues[English][k] = v
 	}
@@ -64,7 +79,12 @@ func init() {
 		SpritesHint:      "按动作给文件命名（walk.gif、fall_1.png…），缺少的动作会自动补上。",
 		SpritesPictures:  "图片（GIF、PNG、zip）",
 		SpritesRefused:   "只能拖入本机的文件或文件夹，不能用：%s",
+		SpritesStateItem: "%s（%s）← %s，%d 帧",
 	} {
 		catalogues[Chinese][k] = v
+	}
+	for anim, n := range stateNames {
+		catalogues[English][SpritesStateName(anim)] = n[0]
+		catalogues[Chinese][SpritesStateName(anim)] = n[1]
 	}
 }

@@ -399,14 +399,15 @@ func (d *dialog) refresh(delay time.Duration) {
 
 // redraw refills the state list and the previews from the current plan.
 func (d *dialog) redraw() {
-	active := d.states.GetActiveText()
+	active := d.states.GetActiveID()
 	d.states.RemoveAll()
 	if d.plan != nil {
+		l := d.u.app.Lang()
 		sel := 0
 		for i, st := range engine.RequiredAnimations {
 			c := d.plan.Clips[st]
-			d.states.Append(st, fmt.Sprintf("%s ← %s (%d)", st, filepath.Base(c.From), len(c.Frames)))
-			if strings.HasPrefix(active, st+" ") {
+			d.states.Append(st, l.F(i18n.SpritesStateItem, l.T(i18n.SpritesStateName(st)), st, filepath.Base(c.From), len(c.Frames)))
+			if st == active {
 				sel = i
 			}
 		}

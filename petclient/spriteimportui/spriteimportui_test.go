@@ -155,6 +155,18 @@ func TestImportDialog(t *testing.T) {
 		if n := d.strip.GetChildren().Length(); n != 3 {
 			t.Errorf("frame strip shows %d frames, want 3", n)
 		}
+		// Each frame with its delay; each state with where it comes from.
+		if g := glyphs.InWidget(d.strip); strings.Count(g.Text, "100 ms\n") != 3 {
+			t.Errorf("frame strip labels %q, want 3 × 100 ms", g.Text)
+		}
+		if got := d.states.GetActiveText(); got != "走路（walk）← walk.gif，3 帧" {
+			t.Errorf("walk shown as %q", got)
+		}
+		d.states.SetActiveID(engine.AnimClimb)
+		if got := d.states.GetActiveText(); got != "爬墙（climb）← walk turned，3 帧" {
+			t.Errorf("climb shown as %q", got)
+		}
+		d.states.SetActiveID(engine.AnimWalk)
 		after := d.plan.Clips[engine.AnimWalk].Frames[0]
 		if a := after.NRGBAAt(0, 0).A; a != 0 {
 			t.Errorf("after: corner alpha %d, want 0", a)
@@ -212,6 +224,17 @@ func TestImportDialogBadFile(t *testing.T) {
 		}
 		u.dlg.w.Destroy()
 	})
+}
+
+// Every pet state has a name in both languages.
+func TestStateNames(t *testing.T) {
+	for _, l := range []i18n.Lang{i18n.English, i18n.Chinese} {
+		for _, st := range engine.RequiredAnimations {
+			if k := i18n.SpritesStateName(st); l.T(k) == string(k) {
+				t.Errorf("%s: no name for %s", l, st)
+			}
+		}
+	}
 }
 
 // The entry is where a user looks for characters: last in the pet menu's
