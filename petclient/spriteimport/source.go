@@ -316,7 +316,10 @@ func (l *loader) shimeji(t tree, sets []string) error {
 			return err
 		}
 		if actions, err = ParseActions(t.label(c), data); err != nil {
-			return err
+			// The pictures are still good: a damaged or foreign-encoded
+			// actions.xml costs only its timing, not the character.
+			l.warn("%v; using Shimeji's usual frames instead", err)
+			actions = nil
 		}
 		break
 	}
