@@ -211,14 +211,18 @@ func LoadConfig(path string) (Config, error) {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
+	cfg.Registration.Mode = "" // set below: an explicit mode: open must not pass for the default
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) /* empty file: all defaults */ {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	if e := cfg.Registration.Enabled; e != nil && !*e {
-		if cfg.Registration.Mode != RegistrationOpen {
-			return cfg, fmt.Errorf("config %s: registration: enabled: false contradicts mode: %s (drop enabled, it is replaced by mode)", path, cfg.Registration.Mode)
+		if m := cfg.Registration.Mode; m != "" && m != RegistrationClosed {
+			return cfg, fmt.Errorf("config %s: registration: enabled: false contradicts mode: %s (drop enabled, it is replaced by mode)", path, m)
 		}
 		cfg.Registration.Mode = RegistrationClosed
+	}
+	if cfg.Registration.Mode == "" {
+		cfg.Registration.Mode = DefaultConfig().Registration.Mode
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)

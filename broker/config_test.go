@@ -32,6 +32,8 @@ func TestConfigErrors(t *testing.T) {
 		"limits:\n  messages_per_second: 0":                           "messages_per_second",
 		"registration:\n  mode: invites":                              "want open, invite or closed",
 		"registration:\n  enabled: false\n  mode: invite":             "contradicts mode: invite",
+		"registration:\n  enabled: false\n  mode: open":               "contradicts mode: open",
+		"registration:\n  mode: open\n  enabled: false":               "contradicts mode: open",
 		"registration:\n  enabled: true\n  mode: closed":              "contradicts mode: closed",
 		"registration:\n  global_per_minute: 2":                       "global_per_minute",
 		"public:\n  mqtt: https://chat.example.com":                   "public.mqtt",
