@@ -321,3 +321,29 @@ func TestImportHeight(t *testing.T) {
 		t.Errorf("a 400 px character became %d px, want %d", h, autoHeight)
 	}
 }
+
+// One picture for everything: all=FILE (or a lone picture not named after
+// a state) stands in for every state no other source gives.
+func TestImportOnePictureForEverything(t *testing.T) {
+	dir := t.TempDir()
+	blob, walk, lone := filepath.Join(dir, "blob.png"), filepath.Join(dir, "walk.png"), filepath.Join(dir, "橘猫.png")
+	writeFile(t, blob, pngBytes(t, figure(40, 40, 0)))
+	writeFile(t, walk, pngBytes(t, figure(40, 40, 4)))
+	writeFile(t, lone, pngBytes(t, figure(40, 40, 2)))
+	plan, err := Import(Options{Name: "All"}, Source{State: StateAll, Path: blob}, Source{Path: walk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for state, from := range map[string]string{engine.AnimStand: blob, engine.AnimWalk: walk, engine.AnimSleep: "same as stand"} {
+		if got := plan.Clips[state].From; got != from {
+			t.Errorf("%s from %q, want %q", state, got, from)
+		}
+	}
+	plan, err = Import(Options{Name: "Lone"}, Source{Path: lone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.Clips[engine.AnimStand].From; got != lone || len(plan.Clips) != len(engine.RequiredAnimations) {
+		t.Errorf("a lone picture: stand from %q, %d states", got, len(plan.Clips))
+	}
+}
