@@ -70,7 +70,8 @@ CREATE TABLE messages (
 CREATE INDEX messages_conv ON messages(conv, id);
 CREATE UNIQUE INDEX messages_cid ON messages(sender, cid) WHERE cid IS NOT NULL;
 -- gen counts changes to accounts, passwords and rooms, whoever makes them;
--- every node polls it to reload. A NOTIFY on tachikoma_gen says so at once.
+-- every node polls it once a second to reload (a cluster's nodes also tell
+-- each other at once through NATS). Nothing LISTENs to the tachikoma_gen NOTIFY.
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
 INSERT INTO meta(key, value) VALUES ('gen', 0);
 CREATE FUNCTION bump_gen() RETURNS trigger LANGUAGE plpgsql AS $$
