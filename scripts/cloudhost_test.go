@@ -85,7 +85,7 @@ func TestCloudHost(t *testing.T) {
 	}
 	writeFile(t, h.Path(confPath), []byte(text), 0o640)
 
-	svc := &service{h: h, u: u, log: &lockedBuffer{}}
+	svc := &service{h: h, u: u, log: newOutFile(t)}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("the broker's log:\n%s", svc.log.String())
@@ -150,8 +150,8 @@ func TestCloudHost(t *testing.T) {
 	}
 	// Line-buffered, so that its SUBACK shows before it exits.
 	sub := mq([]string{"stdbuf", "-oL", "mosquitto_sub"}, "-d", "-v", "-t", topics.Room(topics.Lobby), "-C", "1", "-W", "120", "-i", "mq-sub")
-	subOut := &lockedBuffer{}
-	sub.Stdout, sub.Stderr = subOut, subOut
+	subOut := newOutFile(t)
+	sub.Stdout, sub.Stderr = subOut.f, subOut.f
 	if err := sub.Start(); err != nil {
 		t.Fatal(err)
 	}

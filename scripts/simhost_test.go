@@ -19,7 +19,6 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -171,7 +170,7 @@ type service struct {
 	h   *simHost
 	u   unit
 	cmd *exec.Cmd
-	log *lockedBuffer
+	log outFile
 }
 
 // Start runs ExecStart as the unit's user and group, with its umask, no
@@ -181,7 +180,7 @@ func (s *service) Start() {
 	args := []string{"--reuid=" + s.u.User, "--regid=" + s.u.Group, "--init-groups", "--no-new-privs",
 		"--inh-caps=-all", "--bounding-set=-all", "--", "sh", "-c", `umask "$0" && exec "$@"`, s.u.UMask}
 	s.cmd = s.h.Command("setpriv", append(args, s.u.ExecStart...)...)
-	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	s.cmd.Stdout, s.cmd.Stderr = s.log.f, s.log.f
 	if err := s.cmd.Start(); err != nil {
 		s.h.t.Fatal(err)
 	}
@@ -196,21 +195,23 @@ func (s *service) Kill9() {
 	s.cmd.Wait()
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+// outFile is a command's output as a file: the command writes it directly,
+// the test reads it whenever it likes.
+type outFile struct{ f *os.File }
+
+func newOutFile(t *testing.T) outFile {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return outFile{f}
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+func (o outFile) String() string {
+	b, _ := os.ReadFile(o.f.Name())
+	return string(b)
 }
 
 // setYAML replaces the value of the first line setting key in an example config.
