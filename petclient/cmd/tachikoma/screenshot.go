@@ -304,7 +304,7 @@ func portalShot(interactive bool) (*image.RGBA, error) {
 	if err != nil {
 		return nil, err
 	}
-	return portal.Load(uri)
+	return portal.Take(uri)
 }
 
 // askPet asks the pet on the session bus, if one answers there.

@@ -15,6 +15,7 @@ import (
 	_ "image/jpeg" // portals may save JPEG
 	_ "image/png"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -172,6 +173,22 @@ func Load(uri string) (*image.RGBA, error) {
 	return out, nil
 }
 
+// Take is Load, then removes the portal's file (the desktop may have put it
+// in Pictures): the shot is saved where the user asks, and a cancelled
+// selection must leave no copy of the screen behind.
+func Take(uri string) (*image.RGBA, error) {
+	img, err := Load(uri)
+	if err != nil {
+		return nil, err // not an image we read: not ours to remove
+	}
+	if u, err := url.Parse(uri); err == nil {
+		if err := os.Remove(u.Path); err != nil {
+			slog.Debug("screenshot portal: its file stays", "path", u.Path, "err", err)
+		}
+	}
+	return img, nil
+}
+
 // Grabber is a shot.Grabber through the portal: the whole screen, without
 // the desktop's chooser, for the pet's own overlay to select from.
 type Grabber struct {
@@ -192,7 +209,7 @@ func (g Grabber) Grab() (*image.RGBA, shot.Layout, error) {
 	if err != nil {
 		return nil, shot.Layout{}, err
 	}
-	img, err := Load(uri)
+	img, err := Take(uri)
 	if err != nil {
 		return nil, shot.Layout{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,7 +53,7 @@ func TestScreenshotThroughAFakePortal(t *testing.T) {
 	uri, want := knownPNG(t)
 	fake.Answer(0, uri)
 	got, err := portal.Screenshot(dbustest.Context(t), client, true)
-	if err != nil || got != uri {
+	if err != nil || got != fake.Answered()[0] {
 		t.Fatalf("Screenshot = %q, %v", got, err)
 	}
 	req := fake.Requests()[0]
@@ -66,6 +67,9 @@ func TestScreenshotThroughAFakePortal(t *testing.T) {
 	img, layout, err := portal.Grabber{Conn: client}.Grab()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if u, _ := url.Parse(fake.Answered()[1]); fileExists(u.Path) {
+		t.Errorf("the portal's copy of the screen stayed at %s", u.Path)
 	}
 	if img.Rect != want.Rect || layout.Bounds() != want.Rect {
 		t.Fatalf("bounds %v, layout %v", img.Rect, layout.Bounds())
@@ -89,7 +93,10 @@ func TestScreenshotThroughAFakePortal(t *testing.T) {
 	if _, err := portal.Screenshot(dbustest.Context(t), client, true); err == nil || !strings.Contains(err.Error(), "the screenshot portal failed (response 2)") {
 		t.Errorf("failed: %v", err)
 	}
+	notPNG := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(notPNG, []byte("not an image"), 0o644)
 	for _, tc := range []struct{ uri, want string }{
+		{"file://" + notPNG, "is not an image"},
 		{"https://example.invalid/a.png", "is not a local file URI"},
 		{"file:///nonexistent/a.png", "open its file"},
 		{"file://" + os.Args[0], "is not an image"},
@@ -98,6 +105,9 @@ func TestScreenshotThroughAFakePortal(t *testing.T) {
 		if _, _, err := (portal.Grabber{Conn: client}).Grab(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v", tc.uri, err)
 		}
+	}
+	if u, _ := url.Parse(fake.Answered()[len(fake.Answered())-4]); !fileExists(u.Path) {
+		t.Errorf("a file that is no image was removed: %s", u.Path)
 	}
 }
 
@@ -162,4 +172,9 @@ func TestLoadRefusesRemoteAndHugeImages(t *testing.T) {
 	if _, err := portal.Load("file://" + huge); err == nil || !strings.Contains(err.Error(), "too big") {
 		t.Errorf("a 100000×100000 image: %v", err)
 	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

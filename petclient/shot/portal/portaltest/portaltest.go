@@ -1,10 +1,14 @@
 // Package portaltest is a stand-in xdg-desktop-portal Screenshot service for
-// tests: it answers every request with the response code and file URI it
-// was given, as the real portal does, through a Request's Response signal.
+// tests: it answers every request with the response code it was given and
+// a fresh copy of the file it was given (the real portal writes a new file
+// each time, which the caller removes), through a Request's Response signal.
 package portaltest
 
 import (
 	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -21,6 +25,7 @@ type Fake struct {
 	uri     string
 	version uint32
 	got     []map[string]dbus.Variant
+	sent    []string // the URIs answered
 }
 
 // Serve exports a Fake of the given interface version on conn and takes
@@ -57,12 +62,42 @@ func (f *Fake) Requests() []map[string]dbus.Variant {
 	return append([]map[string]dbus.Variant(nil), f.got...)
 }
 
+// Answered are the URIs handed out so far.
+func (f *Fake) Answered() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.sent...)
+}
+
+// fresh copies the file at uri to a new name beside it and returns the
+// copy's URI; other URIs (and files it cannot copy) come back as given.
+func fresh(uri string, n int) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "file" {
+		return uri
+	}
+	data, err := os.ReadFile(u.Path)
+	if err != nil {
+		return uri
+	}
+	dir, base := filepath.Split(u.Path)
+	cp := filepath.Join(dir, fmt.Sprintf("portal-%d-%s", n, base))
+	if err := os.WriteFile(cp, data, 0o644); err != nil {
+		return uri
+	}
+	return (&url.URL{Scheme: "file", Path: cp}).String()
+}
+
 // Screenshot is the portal's method: the request's path comes from the
 // caller's unique name and handle_token, as the portal documents.
 func (f *Fake) Screenshot(sender dbus.Sender, parent string, opts map[string]dbus.Variant) (dbus.ObjectPath, *dbus.Error) {
 	f.mu.Lock()
 	f.got = append(f.got, opts)
-	code, uri := f.code, f.uri
+	code, uri, n := f.code, f.uri, len(f.got)
+	if code == 0 {
+		uri = fresh(uri, n)
+		f.sent = append(f.sent, uri)
+	}
 	f.mu.Unlock()
 	var token string
 	if v, ok := opts["handle_token"]; ok {
