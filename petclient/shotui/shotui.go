@@ -192,6 +192,7 @@ type picked struct {
 	err error
 	at  image.Point // the selection's top-left in logical pixels, for a pin
 	dev float64     // device pixels per logical pixel
+	org image.Point // the selection's top-left in root device pixels
 }
 
 // errBusy: another overlay is up.
@@ -207,11 +208,12 @@ func PickArea(app Host, opts Options, done func(img *image.RGBA, ok bool)) {
 }
 
 // Pick is the full overlay (toolbar and annotations) telling which action
-// ended it (shot.Copy, Save, Pin or Cancel), or why none could be shown;
-// for the command line, which copies and saves by its own means. Main
-// thread only.
-func Pick(app Host, opts Options, done func(img *image.RGBA, act shot.Action, err error)) {
-	newUI(app, opts).pick(false, func(p picked) { done(p.img, p.act, p.err) })
+// ended it (shot.Copy, Save, Pin or Cancel) and where the selection was
+// (its top-left in root device pixels, for a pin), or why none could be
+// shown; for the command line, which copies and saves by its own means.
+// Main thread only.
+func Pick(app Host, opts Options, done func(img *image.RGBA, at image.Point, act shot.Action, err error)) {
+	newUI(app, opts).pick(false, func(p picked) { done(p.img, p.org, p.act, p.err) })
 }
 
 // pick shows the overlay, plain (no toolbar) for a tool that wants the bare
@@ -540,7 +542,7 @@ func (o *overlay) act(a shot.Action) {
 		o.close()
 		switch {
 		case o.done != nil:
-			o.done(picked{img: sel, act: a, at: at, dev: o.scale})
+			o.done(picked{img: sel, act: a, at: at, dev: o.scale, org: o.ctl.Sel.Rect.Intersect(o.img.Bounds()).Min})
 		case a == shot.Copy:
 			o.u.copy(sel)
 		case a == shot.Pin:

@@ -43,9 +43,10 @@ type shotEnv struct {
 	// askPet asks a running pet; nil or petbus.ErrNoPet: work alone.
 	askPet func(petbus.ShotRequest) (petbus.ShotResult, error)
 	// pickArea shows the area overlay in this process; nil: not available.
-	pickArea func(display string) (*image.RGBA, shot.Action, error)
-	// pin shows the image in a pin window until the user closes it.
-	pin func(img *image.RGBA, info io.Writer) error
+	pickArea func(display string) (*image.RGBA, image.Point, shot.Action, error)
+	// pin shows the image with its top-left at at (device pixels) until
+	// the user closes it.
+	pin func(img *image.RGBA, at image.Point, info io.Writer) error
 	// portal takes the screenshot through xdg-desktop-portal (Wayland).
 	portal func(interactive bool) (*image.RGBA, error)
 }
@@ -164,6 +165,7 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 		}
 	}
 	var img *image.RGBA
+	var at image.Point // where img was on the screen, for a pin
 	act := shot.Save
 	taken := env.now()
 	if portal.IsWayland(env.getenv) && env.portal != nil {
@@ -192,7 +194,7 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 			env.sleep(wait)
 		}
 		taken = env.now()
-		if img, act, err = env.pickArea(display); err != nil {
+		if img, at, act, err = env.pickArea(display); err != nil {
 			return fail(err)
 		}
 		if act == shot.Cancel {
@@ -249,7 +251,7 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 		fmt.Fprintln(info, "Copied to the clipboard.")
 	}
 	if doPin {
-		if err := env.pin(img, info); err != nil {
+		if err := env.pin(img, at, info); err != nil {
 			return fail(err)
 		}
 	}

@@ -14,9 +14,9 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/shotui"
 )
 
-// pinAlone shows img pinned where it was on the screen and returns when
-// the pin is closed.
-func pinAlone(img *image.RGBA, info io.Writer) error {
+// pinAlone shows img pinned where it was on the screen (at, its top-left
+// in device pixels) and returns when the pin is closed.
+func pinAlone(img *image.RGBA, at image.Point, info io.Writer) error {
 	runtime.LockOSThread() // GTK stays on the thread that initialised it
 	defer runtime.UnlockOSThread()
 	if err := gtk.InitCheck(nil); err != nil {
@@ -24,7 +24,7 @@ func pinAlone(img *image.RGBA, info io.Writer) error {
 	}
 	shotui.ExitWhenDisplayLost("tachikoma screenshot: lost the X server; the pin is gone")
 	fmt.Fprintln(info, "Pinned; close it with Esc or a double-click.")
-	return shotui.PinAlone(img, img.Rect.Min, i18n.Detect(os.Getenv), shotui.Options{
+	return shotui.PinAlone(img, at, i18n.Detect(os.Getenv), shotui.Options{
 		Say: func(text string) { fmt.Fprintln(info, text) },
 	})
 }

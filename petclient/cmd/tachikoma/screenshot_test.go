@@ -36,7 +36,7 @@ func shotRun(t *testing.T, env map[string]string, args ...string) (int, string, 
 		sleep:    func(d time.Duration) { slept = append(slept, d) },
 		fs:       shot.OSFS{},
 		lookPath: exec.LookPath,
-		pin:      func(img *image.RGBA, _ io.Writer) error { pinned = img; return nil },
+		pin:      func(img *image.RGBA, _ image.Point, _ io.Writer) error { pinned = img; return nil },
 	})
 	return code, out.String(), errb.String(), slept
 }

@@ -247,7 +247,8 @@ func toRGBA(img image.Image) *image.RGBA {
 
 // TestScreenshotPinCommand runs `tachikoma screenshot --full --pin` with no
 // pet: the pin holds the screen's pixels after the window it showed is
-// gone, and Esc closes it and ends the command.
+// gone, and Esc closes it and ends the command. Then an area pinned with
+// Ctrl+P in the command's own overlay shows at the place it was selected.
 func TestScreenshotPinCommand(t *testing.T) {
 	s := startX(t, false)
 	s.startBackdrop()
@@ -270,6 +271,28 @@ func TestScreenshotPinCommand(t *testing.T) {
 	if !strings.Contains(s.logOf("pin"), "Pinned") {
 		t.Errorf("the command said: %s", s.logOf("pin"))
 	}
+
+	// An area pinned with Ctrl+P stays where it was selected.
+	shown = xshottest.ShowImage(t, s.display, want, 700, 100)
+	cmd = s.start("area-pin", []string{"HOME=" + s.dir, "LANG=C.UTF-8"}, bins.pet, "screenshot", "--alone")
+	waitFor(t, 15*time.Second, "the overlay", func() bool { return s.visibleWindow("Tachikoma screenshot") != "" },
+		func() string { return s.logOf("area-pin") })
+	s.xdotool("mousemove", "710", "108", "mousedown", "1")
+	s.xdotool("mousemove", "725", "118")
+	s.xdotool("mousemove", "741", "127", "mouseup", "1") // 32×20 from (710,108)
+	s.xdotool("key", "ctrl+p")
+	waitFor(t, 15*time.Second, "the area's pin", func() bool { return s.visibleWindow("Tachikoma pin") != "" },
+		func() string { return tail(s.logOf("area-pin"), 20) })
+	shown.Close()
+	part := shot.Crop(want, image.Rect(10, 8, 42, 28))
+	waitFor(t, 15*time.Second, "the pinned area where it was selected", func() bool {
+		return xshottest.Diff(s.screenshot(), image.Pt(710, 108), part) == nil
+	}, func() string {
+		return s.run(nil, "xdotool", "search", "--name", "^Tachikoma pin$", "getwindowgeometry")
+	})
+	s.xdotool("key", "Escape")
+	waitFor(t, 15*time.Second, "the area's pin to close on Esc", func() bool { return !running(cmd) },
+		func() string { return tail(s.logOf("area-pin"), 20) })
 }
 
 // TestScreenshotHiDPI runs the command's own overlay at GDK_SCALE=2: a
