@@ -26,7 +26,7 @@ func (u *UI) Screenshot(ctx context.Context, req petbus.ShotRequest) (petbus.Sho
 	start := func() {
 		if req.Mode == petbus.ModeFull {
 			u.capture(func(img *image.RGBA, _ shot.Layout, _ time.Time) {
-				got <- picked{img: img, act: shot.Save, dev: 1}
+				got <- picked{img: img, act: shot.Save, dev: gdkScale()}
 			}, func(err error) { got <- picked{err: err} })
 			return
 		}

@@ -58,18 +58,24 @@ func (u *UI) Pin(img *image.RGBA, at image.Point, dev float64) {
 // thread.
 func PinAlone(img *image.RGBA, at image.Point, lang i18n.Lang, opts Options) error {
 	u := newUI(aloneHost{lang}, opts)
-	dev := 1.0
-	if d, err := gdk.DisplayGetDefault(); err == nil {
-		if m, err := d.GetPrimaryMonitor(); err == nil {
-			dev = float64(max(1, m.GetScaleFactor()))
-		}
-	}
+	dev := gdkScale()
 	logical := image.Pt(int(float64(at.X)/dev), int(float64(at.Y)/dev))
 	if err := u.newPin(img, logical, dev, func() { u.whenSaved(gtk.MainQuit) }); err != nil {
 		return err
 	}
 	gtk.Main()
 	return nil
+}
+
+// gdkScale is GDK's device pixels per logical pixel (GDK_SCALE), which a
+// grab of the X root does not know.
+func gdkScale() float64 {
+	if d, err := gdk.DisplayGetDefault(); err == nil {
+		if m, err := d.GetPrimaryMonitor(); err == nil {
+			return float64(max(1, m.GetScaleFactor()))
+		}
+	}
+	return 1
 }
 
 // aloneHost is the little a pin needs of an app when no pet runs.

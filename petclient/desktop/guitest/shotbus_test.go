@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -322,4 +323,34 @@ func readPNG(t *testing.T, path string) image.Image {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return img
+}
+
+// TestScreenshotPetPinHiDPI: at GDK_SCALE=2 the pet's pin of the full
+// screen is the screen's size, not twice it.
+func TestScreenshotPetPinHiDPI(t *testing.T) {
+	s := startX(t, false)
+	s.startBackdrop()
+	busEnv := s.startBus()
+	startBusPet(t, s, append([]string{"GDK_SCALE=2"}, busEnv...))
+	if code, out := startShot(t, s, busEnv, "--full", "--pin").wait(); code != 0 || !strings.Contains(out, "Pinned on the screen.") {
+		t.Fatalf("--pin: exit %d: %s", code, out)
+	}
+	var win string
+	waitFor(t, 15*time.Second, "the pin window", func() bool {
+		win = s.visibleWindow(shotPin)
+		return win != ""
+	})
+	geom := regexp.MustCompile(`Geometry: (\d+)x(\d+)`)
+	var m []string
+	waitFor(t, 15*time.Second, "the pin's size", func() bool {
+		cmd := exec.Command("xdotool", "getwindowgeometry", win)
+		cmd.Env = s.env
+		out, _ := cmd.Output()
+		m = geom.FindStringSubmatch(string(out))
+		return m != nil
+	})
+	// 1280×800 device pixels and a 1 logical pixel frame.
+	if m[1] != "1284" || m[2] != "804" {
+		t.Errorf("the pin is %s×%s device pixels, want 1284×804", m[1], m[2])
+	}
 }
