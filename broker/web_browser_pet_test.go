@@ -149,3 +149,55 @@ func TestWebKeepaliveInBrowser(t *testing.T) {
 	evaluate(t, ctx, "no policy violations", `window.violations.length === 0 || (console.log(violations.join('; ')), false)`)
 	waitJS("the page's Chinese drawn with real glyphs", cjkDrawn("#message-list .msg.mine .text"))
 }
+
+// TestWebListsAndLanguageInBrowser: friends' presence and unread counts in
+// the lists; the UI language follows the browser and can be switched, and
+// the choice outlives a reload.
+func TestWebListsAndLanguageInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob", "carol")
+	bob, carol, alice := connect(t, b, "bob"), connect(t, b, "carol"), connect(t, b, "alice")
+	befriend(t, bob, alice)
+	befriend(t, carol, alice)
+	carol.c.Disconnect(0)
+	alice.c.Disconnect(0)
+
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	webLogin(run, waitJS, "alice")
+	row := func(key string) string { return `document.querySelector('button.conv[data-key="` + key + `"]')` }
+	badge := func(key string) string { return `(` + row(key) + `.querySelector('.badge') || {}).textContent` }
+	waitJS("bob online, carol offline", row("u:bob")+` && `+row("u:bob")+`.querySelector('.dot.on') && `+row("u:bob")+`.querySelector('.presence').textContent === '在线' &&
+		`+row("u:carol")+` && !`+row("u:carol")+`.querySelector('.dot.on') && `+row("u:carol")+`.querySelector('.presence').textContent === '离线'`)
+	run("open carol", chromedp.Click(`button.conv[data-key="u:carol"]`))
+	waitJS("carol's conversation", `document.getElementById('conv-title').textContent === 'carol'`)
+	bob.pub(topics.Room(topics.Lobby), 1, "第一条")
+	bob.pub(topics.Room(topics.Lobby), 1, "第二条")
+	bob.pub(topics.DM("alice", "bob"), 1, "在吗")
+	waitJS("unread counts", badge("r:lobby")+` === '2' && `+badge("u:bob")+` === '1' && `+badge("u:carol")+` === undefined`)
+	run("open the lobby", chromedp.Click(`button.conv[data-key="r:lobby"]`))
+	waitJS("lobby read", badge("r:lobby")+` === undefined && `+badge("u:bob")+` === '1' && `+messageTexts+`.includes('第二条')`)
+	bob.c.Disconnect(0)
+	waitJS("bob offline", `!`+row("u:bob")+`.querySelector('.dot.on') && `+row("u:bob")+`.querySelector('.presence').textContent === '离线'`)
+
+	switchTo := func(lang string) {
+		evaluate(t, ctx, "switch to "+lang, `(() => { const s = document.getElementById('lang'); s.value = '`+lang+`';
+			s.dispatchEvent(new Event('change')); return true; })()`)
+	}
+	switchTo("en")
+	waitJS("English UI, Chinese messages", `document.querySelector('#sidebar h3').textContent === 'Rooms' &&
+		document.querySelector('#send-form button').textContent === 'Send' && document.documentElement.lang === 'en' &&
+		`+row("u:bob")+`.querySelector('.presence').textContent === 'offline' && `+messageTexts+`.includes('第二条')`)
+	run("log out and reload", chromedp.Click("#logout"), chromedp.Reload())
+	waitJS("still English after a reload", `document.getElementById('login-button').textContent === 'Log in' && document.getElementById('lang').value === 'en'`)
+	switchTo("zh")
+	waitJS("Chinese again", `document.getElementById('login-button').textContent === '登录' && document.documentElement.lang === 'zh-CN'`)
+	waitJS("Chinese drawn with real glyphs", cjkDrawn("#login-form h2"))
+
+	// A browser in English gets the English page.
+	enCtx, enWait, _ := openBrowser(t, "http://"+b.HTTPAddr()+"/", chromedp.Flag("lang", "en-US"),
+		chromedp.Flag("accept-lang", "en-US"), chromedp.Env("LANGUAGE=en_US"))
+	enWait("English from the browser's language", `navigator.language.startsWith('en') &&
+		document.getElementById('login-button').textContent === 'Log in' && document.getElementById('lang').value === 'en'`)
+	evaluate(t, enCtx, "the language menu offers Chinese", `document.querySelector('#lang option[value="zh"]').textContent === '中文'`)
+	enWait("its Chinese drawn with real glyphs", cjkDrawn("#lang option[value='zh']"))
+}
