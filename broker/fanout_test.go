@@ -241,16 +241,31 @@ func TestStalledSubscriberDoesNotHoldUpOthers(t *testing.T) {
 
 	stalled := dialRaw(t, b, "cat", 4, packets.Properties{})
 	stalled.subscribe(packets.Subscription{Filter: room, Qos: 0}, 0)
-	amy := connect(t, b, "amy")
+	amyLost := make(chan error, 1)
+	amy := connect(t, b, "amy", func(o *paho.ClientOptions) {
+		o.SetConnectionLostHandler(func(_ paho.Client, err error) { amyLost <- err })
+	})
 	amy.sub(room)
 	ben := connect(t, b, "ben")
 
 	// 12 MB in 4 KB messages: far more than loopback socket buffers hold.
+	// Ben sends a window at a time, so that less than max_backlog_bytes is
+	// ever on its way to amy: a healthy reader descheduled on a loaded
+	// machine must not be cut off as a stalled one.
 	text := strings.Repeat("x", 3990)
-	const n = 3000
+	const n, window = 3000, 8
+	more := make(chan struct{}, n/window)
 	go func() {
 		for i := range n {
+			if i > 0 && i%window == 0 {
+				select {
+				case <-more:
+				case <-time.After(time.Minute):
+					return
+				}
+			}
 			if tok := ben.c.Publish(room, 0, false, fmt.Sprintf(`{"text":"%04d%s"}`, i, text)); !tok.WaitTimeout(waitFor) {
+				t.Errorf("ben's publish %d timed out", i)
 				return
 			}
 		}
@@ -264,6 +279,11 @@ func TestStalledSubscriberDoesNotHoldUpOthers(t *testing.T) {
 				t.Fatalf("message %q: %v", m.Payload(), err)
 			}
 			seen[msg.Text[:4]] = true
+			if len(seen)%window == 0 {
+				more <- struct{}{}
+			}
+		case err := <-amyLost:
+			t.Fatalf("amy's connection lost after %d of %d messages: %v", len(seen), n, err)
 		case <-time.After(10 * time.Second):
 			t.Fatalf("amy stuck after %d of %d messages behind a stalled subscriber", len(seen), n)
 		}
