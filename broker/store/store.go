@@ -200,15 +200,32 @@ func (s *SQLite) CreateUser(ctx context.Context, u User) error {
 	if u.SinceID == 0 {
 		u.SinceID = s.log.nextID.Load()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO users(name, nickname, pwhash, created, since_id) VALUES (?,?,?,?,?)`,
-		u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID)
+	res, err := s.db.ExecContext(ctx, insertFreeUser, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID)
+	return createdUser(u.Name, res, err)
+}
+
+// insertFreeUser adds an account unless the name waits for approval.
+const insertFreeUser = `INSERT INTO users(name, nickname, pwhash, created, since_id)
+	SELECT ?1,?2,?3,?4,?5 WHERE NOT EXISTS (SELECT 1 FROM pending_users WHERE name=?1)`
+
+// createdUser is the error of an insertFreeUser.
+func createdUser(name string, res sql.Result, err error) error {
 	if isUnique(err) {
-		return fmt.Errorf("user %s: %w", u.Name, ErrExists)
+		return fmt.Errorf("user %s: %w", name, ErrExists)
 	}
 	if err != nil {
-		return fmt.Errorf("create user %s: %w", u.Name, err)
+		return fmt.Errorf("create user %s: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return PendingNameError(name)
 	}
 	return nil
+}
+
+// PendingNameError is ErrExists for a name that an account waiting for
+// approval holds.
+func PendingNameError(name string) error {
+	return fmt.Errorf("user %s: %w: an account of that name waits for approval (account approve or account reject it first)", name, ErrExists)
 }
 
 // CreateUsers adds many accounts in one transaction (user import): all or
@@ -216,7 +233,7 @@ func (s *SQLite) CreateUser(ctx context.Context, u User) error {
 func (s *SQLite) CreateUsers(ctx context.Context, us []User) error {
 	t := now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO users(name, nickname, pwhash, created, since_id) VALUES (?,?,?,?,?)`)
+		stmt, err := tx.PrepareContext(ctx, insertFreeUser)
 		if err != nil {
 			return err
 		}
@@ -228,11 +245,9 @@ func (s *SQLite) CreateUsers(ctx context.Context, us []User) error {
 			if u.SinceID == 0 {
 				u.SinceID = s.log.nextID.Load()
 			}
-			if _, err := stmt.ExecContext(ctx, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID); err != nil {
-				if isUnique(err) {
-					return fmt.Errorf("user %s: %w", u.Name, ErrExists)
-				}
-				return fmt.Errorf("create user %s: %w", u.Name, err)
+			res, err := stmt.ExecContext(ctx, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID)
+			if err := createdUser(u.Name, res, err); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -182,11 +182,26 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 			return fmt.Errorf("create user %s: %w", u.Name, err)
 		}
 	}
-	_, err := s.exec(ctx, "create user "+u.Name, insertUser, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID)
+	tag, err := s.exec(ctx, "create user "+u.Name, insertFreeUser, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID)
+	return createdUser(u.Name, tag, err)
+}
+
+// insertFreeUser adds an account unless the name waits for approval.
+const insertFreeUser = `INSERT INTO users(name, nickname, pwhash, created, since_id)
+	SELECT $1::TEXT, $2::TEXT, $3::TEXT, $4::BIGINT, $5::BIGINT WHERE NOT EXISTS (SELECT 1 FROM pending_users WHERE name=$1::TEXT)`
+
+// createdUser is the error of an insertFreeUser.
+func createdUser(name string, tag pgconn.CommandTag, err error) error {
 	if isUnique(err) {
-		return fmt.Errorf("user %s: %w", u.Name, store.ErrExists)
+		return fmt.Errorf("user %s: %w", name, store.ErrExists)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.PendingNameError(name)
+	}
+	return nil
 }
 
 // CreateUsers adds many accounts in one transaction: all or none.
@@ -204,11 +219,12 @@ func (s *Store) CreateUsers(ctx context.Context, us []store.User) error {
 			if u.SinceID == 0 {
 				u.SinceID = since
 			}
-			if _, err := tx.Exec(ctx, insertUser, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID); err != nil {
-				if isUnique(err) {
-					return fmt.Errorf("user %s: %w", u.Name, store.ErrExists)
-				}
-				return fmt.Errorf("create user %s: %w", u.Name, err)
+			tag, err := tx.Exec(ctx, insertFreeUser, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID)
+			if err != nil && !isUnique(err) {
+				err = fmt.Errorf("create user %s: %w", u.Name, err)
+			}
+			if err := createdUser(u.Name, tag, err); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -124,6 +125,16 @@ var signupCases = []struct {
 			if err := s.Register(ctx, store.User{Name: "dan", Nickname: "x", PWHash: "h"}, store.Signup{Pending: pending}); !errors.Is(err, store.ErrExists) {
 				t.Fatalf("pending=%v on a pending name: %v", pending, err)
 			}
+		}
+		// An admin's add or import of a pending name is refused, import all or none.
+		if err := s.CreateUser(ctx, store.User{Name: "dan", PWHash: "h"}); !errors.Is(err, store.ErrExists) || !strings.Contains(err.Error(), "approval") {
+			t.Fatalf("user add of a pending name: %v", err)
+		}
+		if err := s.CreateUsers(ctx, []store.User{{Name: "fay", PWHash: "h"}, {Name: "dan", PWHash: "h"}}); !errors.Is(err, store.ErrExists) || !strings.Contains(err.Error(), "approval") {
+			t.Fatalf("user import of a pending name: %v", err)
+		}
+		if _, err := s.GetUser(ctx, "fay"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("half an import over a pending name stayed: %v", err)
 		}
 		if err := s.Register(ctx, store.User{Name: "eve", Nickname: "e", PWHash: "h"}, store.Signup{Pending: true}); err != nil {
 			t.Fatal(err)
