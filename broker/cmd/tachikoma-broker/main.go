@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -58,7 +59,7 @@ type settings struct {
 func (s *settings) bind(c *cobra.Command) {
 	c.Flags().StringVar(&s.config, "config", "", "YAML configuration file (see configs/broker.yaml)")
 	c.Flags().StringVar(&s.dataDir, "data-dir", "", "data directory (default from config, else ./data)")
-	c.Flags().StringVar(&s.store, "store", "", "sqlite (in the data dir), or postgres://user:password@host:5432/db for a cluster (default from config, else sqlite)")
+	c.Flags().StringVar(&s.store, "store", "", "sqlite (in the data dir), or postgres://user@host:5432/db for a cluster, password from PGPASSWORD or ~/.pgpass (default from config, else sqlite)")
 }
 
 func (s *settings) load(c *cobra.Command) (broker.Config, error) {
@@ -73,6 +74,12 @@ func (s *settings) load(c *cobra.Command) (broker.Config, error) {
 		cfg.DataDir = s.dataDir
 	}
 	if c.Flags().Changed("store") {
+		if u, err := url.Parse(s.store); err == nil && u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				slog.Warn("--store carries a password, which every user of this machine sees in ps and which unit files keep; " +
+					"leave it out of the URL and give it in PGPASSWORD or ~/.pgpass (see configs/broker.yaml)")
+			}
+		}
 		cfg.Store = s.store
 		if err := cfg.Validate(); err != nil {
 			return cfg, err

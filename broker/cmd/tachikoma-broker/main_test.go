@@ -431,3 +431,16 @@ func (s *syncBuffer) Payload() string {
 	}
 	return strings.Join(keep, "\n")
 }
+
+// A password in --store is visible to everyone through ps: warned about,
+// never echoed.
+func TestStorePasswordOnCommandLineWarns(t *testing.T) {
+	out, _ := run(t, "", "user", "list", "--data-dir", t.TempDir(), "--store", "postgres://tachikoma:s3cret@127.0.0.1:1/t?connect_timeout=1")
+	if !strings.Contains(out, "PGPASSWORD") || strings.Contains(out, "s3cret") {
+		t.Fatalf("a password on the command line:\n%s", out)
+	}
+	out, _ = run(t, "", "user", "list", "--data-dir", t.TempDir(), "--store", "postgres://tachikoma@127.0.0.1:1/t?connect_timeout=1")
+	if strings.Contains(out, "PGPASSWORD") {
+		t.Fatalf("warned without a password:\n%s", out)
+	}
+}
