@@ -75,6 +75,24 @@ type Settings struct {
 
 	// Translate configures the translation tool.
 	Translate TranslateSettings `yaml:"translate"`
+
+	// Screenshot configures the screenshot tool.
+	Screenshot ScreenshotSettings `yaml:"screenshot"`
+}
+
+// ScreenshotSettings configure the screenshot tool.
+type ScreenshotSettings struct {
+	// Dir is where shots are saved: an absolute folder or one under ~/;
+	// empty: Screenshots in the Pictures folder.
+	Dir string `yaml:"dir"`
+}
+
+// Folder is Dir with ~ expanded against home; "" for the default.
+func (s ScreenshotSettings) Folder(home string) string {
+	if rest, ok := strings.CutPrefix(s.Dir, "~/"); ok {
+		return filepath.Join(home, rest)
+	}
+	return s.Dir
 }
 
 // TranslateSettings configure the translation tool.
@@ -257,6 +275,9 @@ func (s Settings) Validate() error {
 	default:
 		add("fullscreen_style", "%q is not one of hide, fade", s.FullscreenStyle)
 	}
+	if d := s.Screenshot.Dir; d != "" && (!(filepath.IsAbs(d) || strings.HasPrefix(d, "~/")) || strings.IndexFunc(d, unicode.IsControl) >= 0) {
+		add("screenshot.dir", "%q is not an absolute folder or one under ~/", d)
+	}
 	s.Chat.validate(add)
 	if len(errs) == 0 {
 		return nil
@@ -337,6 +358,7 @@ func knownKeys() map[string]bool {
 	return map[string]bool{
 		"scale": true, "pack": true, "language": true, "pets": true, "max_pets": true,
 		"sleep_after": true, "avoid_fullscreen": true, "fullscreen_style": true, "start_on_login": true, "chat": true, "translate": true,
+		"screenshot": true,
 	}
 }
 

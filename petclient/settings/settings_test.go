@@ -277,3 +277,24 @@ func TestQuietHours(t *testing.T) {
 		}
 	}
 }
+
+// The screenshot folder: absolute or under ~, read from the file.
+func TestScreenshotFolder(t *testing.T) {
+	s, unknown, err := Decode([]byte("screenshot:\n  dir: ~/图片/截图\n"))
+	if err != nil || len(unknown) != 0 {
+		t.Fatalf("Decode: %v, unknown %v", err, unknown)
+	}
+	if got := s.Screenshot.Folder("/home/mei"); got != "/home/mei/图片/截图" {
+		t.Errorf("~ folder = %q", got)
+	}
+	if got := Defaults().Screenshot.Folder("/home/mei"); got != "" {
+		t.Errorf("default folder = %q, want \"\" (Pictures/Screenshots)", got)
+	}
+	for _, bad := range []string{"shots", "~mei/shots", "/tmp/a\x01b"} {
+		s := Defaults()
+		s.Screenshot.Dir = bad
+		if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "screenshot.dir") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

@@ -161,7 +161,7 @@ func run(args []string) int {
 	onStart := func(app *desktop.App) {
 		translateUI = translateui.Attach(app, translateui.Options{Logger: log})
 		spriteimportui.Attach(app, spriteimportui.Options{Logger: log})
-		shotUI := shotui.Attach(app, shotui.Options{Logger: log, Pets: app})
+		shotUI := shotui.Attach(app, shotui.Options{Logger: log, Pets: app, Dir: file.Screenshot.Folder(os.Getenv("HOME"))})
 		petBus = servePetBus(shotUI, log)
 		ro := remindui.Options{Logger: log}
 		if !*noChat {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/petbus"
+	"github.com/tachikoma-pet/tachikoma/petclient/settings"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/portal"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot"
@@ -63,8 +64,9 @@ the X11 screen itself, or on Wayland asks the desktop's screenshot portal
 (whose own chooser picks an area). --alone never asks the pet.
 
 Where it goes: --output FILE (- writes the PNG to standard output), or
-Tachikoma_YYYY-MM-DD_HH-MM-SS.png in --dir or the Pictures folder's
-Screenshots (see xdg-user-dir PICTURES). --copy puts it on the clipboard
+Tachikoma_YYYY-MM-DD_HH-MM-SS.png in --dir, the folder of the pet's
+screenshot.dir setting, or the Pictures folder's Screenshots (see
+xdg-user-dir PICTURES). --copy puts it on the clipboard
 as image/png (alone, through xclip, or wl-copy on Wayland). --full without --output or --copy
 saves; an area without them does what its key chose.
 
@@ -345,12 +347,33 @@ func saveShot(env shotEnv, output, dir string, taken time.Time, img image.Image)
 		dir = output
 	}
 	if dir == "" {
+		dir = settingsDir(env.getenv)
+	}
+	if dir == "" {
 		var err error
 		if dir, err = shot.DefaultDir(shot.Env{Getenv: env.getenv, ReadFile: os.ReadFile}); err != nil {
 			return "", err
 		}
 	}
 	return shot.SaveNew(env.fs, dir, taken, img)
+}
+
+// settingsDir is the pet's screenshot.dir setting, so the command alone
+// saves where the pet would; "" when unset or the file is unreadable.
+func settingsDir(getenv func(string) string) string {
+	home := getenv("HOME")
+	cfg := getenv("XDG_CONFIG_HOME")
+	if !filepath.IsAbs(cfg) {
+		if home == "" {
+			return ""
+		}
+		cfg = filepath.Join(home, ".config")
+	}
+	s, _, err := settings.Load(filepath.Join(cfg, "tachikoma", "settings.yaml"))
+	if err != nil {
+		return ""
+	}
+	return s.Screenshot.Folder(home)
 }
 
 // clipTool is a program that copies a PNG from its standard input to the

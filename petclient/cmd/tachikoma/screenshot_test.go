@@ -138,6 +138,15 @@ func TestScreenshotFull(t *testing.T) {
 		t.Fatalf("default folder: %v", err)
 	}
 
+	// The pet's screenshot.dir setting comes before the Pictures folder.
+	os.MkdirAll(filepath.Join(home, "cfg", "tachikoma"), 0o755)
+	os.WriteFile(filepath.Join(home, "cfg", "tachikoma", "settings.yaml"), []byte("screenshot:\n  dir: ~/截图\n"), 0o644)
+	code, stdout, errs, _ = shotRun(t, env, "--full")
+	if path := filepath.Join(home, "截图", "Tachikoma_2026-12-06_20-15-30.png"); code != 0 || !strings.Contains(stdout, "Saved to "+path) {
+		t.Fatalf("screenshot.dir: exit %d %q %q", code, stdout, errs)
+	}
+	os.Remove(filepath.Join(home, "cfg", "tachikoma", "settings.yaml"))
+
 	// --output - writes the PNG to standard output.
 	code, stdout, _, _ = shotRun(t, env, "--full", "--output", "-")
 	if code != 0 {

@@ -354,3 +354,19 @@ func TestScreenshotPetPinHiDPI(t *testing.T) {
 		t.Errorf("the pin is %s×%s device pixels, want 1284×804", m[1], m[2])
 	}
 }
+
+// TestScreenshotPetFolder: the pet saves in the folder of its
+// screenshot.dir setting.
+func TestScreenshotPetFolder(t *testing.T) {
+	s := startX(t, false)
+	s.startBackdrop()
+	busEnv := s.startBus()
+	cfg := filepath.Join(s.dir, "folder-config")
+	os.MkdirAll(filepath.Join(cfg, "tachikoma"), 0o755)
+	os.WriteFile(filepath.Join(cfg, "tachikoma", "settings.yaml"), []byte("screenshot:\n  dir: ~/截图\n"), 0o644)
+	startBusPet(t, s, append([]string{"HOME=" + s.dir, "XDG_CONFIG_HOME=" + cfg}, busEnv...))
+	code, out := startShot(t, s, busEnv, "--full").wait()
+	if want := filepath.Join(s.dir, "截图", "Tachikoma_"); code != 0 || !strings.Contains(out, "Saved to "+want) {
+		t.Fatalf("exit %d: %s (want it in %s)", code, out, want)
+	}
+}
