@@ -37,6 +37,8 @@ type Node struct {
 	srv *server.Server // nil with an external NATS
 	nc  *nats.Conn
 	b   *broker.Broker
+	// attached is b for the heartbeat, which starts before Attach.
+	attached atomic.Pointer[broker.Broker]
 
 	in   chan *nats.Msg // every subscription's messages, in arrival order
 	done chan struct{}
@@ -202,6 +204,7 @@ const inQueue = 1 << 14
 // broker.New and before b.Start.
 func (n *Node) Attach(b *broker.Broker) error {
 	n.b = b
+	n.attached.Store(b)
 	for _, subj := range []string{n.subject("room", "*"), n.subject("presence", "*"), n.subject("dir")} {
 		sub, err := n.nc.ChanSubscribe(subj, n.in)
 		if err != nil {

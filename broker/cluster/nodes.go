@@ -54,8 +54,8 @@ func (n *Node) startNodes(ctx context.Context, js jetstream.JetStream, replicas 
 
 func (n *Node) beat() {
 	sessions := 0
-	if n.b != nil {
-		sessions = n.b.SessionCount()
+	if b := n.attached.Load(); b != nil {
+		sessions = b.SessionCount()
 	}
 	hb, _ := json.Marshal(heartbeat{Node: n.cfg.NodeID, Started: n.started.UnixMilli(), Sessions: sessions})
 	ctx, cancel := context.WithTimeout(context.Background(), heartbeatEvery)
