@@ -441,8 +441,9 @@ func (w *chatWindow) showConversation() {
 	w.renderMessages()
 }
 
-// renderMessages rebuilds the message list: loaded history, then what is
-// still on its way (pending, or failed with Retry / Discard).
+// renderMessages rebuilds the message list from chat.Timeline: loaded
+// history, then what is still on its way (pending, or failed with Retry /
+// Discard), an echoed own message once.
 func (w *chatWindow) renderMessages() {
 	l := w.c.app.Lang()
 	clearChildren(w.msgBox)
@@ -456,13 +457,18 @@ func (w *chatWindow) renderMessages() {
 		older.Connect("clicked", w.loadOlder)
 		w.msgBox.PackStart(older, false, false, 0)
 	}
-	for _, m := range w.msgs[w.conv] {
-		stamp := time.UnixMilli(m.TS).Format("15:04")
-		w.addBubble(m.Own, fmt.Sprintf("<b>%s</b>  <small>%s</small>\n%s",
-			glib.MarkupEscapeText(nickOf(&m)), stamp, glib.MarkupEscapeText(m.Text)), nil)
-	}
-	for _, o := range cl.Outbox() {
-		if o.Conv != w.conv || o.State == chat.SendSent {
+	for _, line := range chat.Timeline(w.conv, w.msgs[w.conv], cl.Outbox()) {
+		own, text := true, ""
+		if m := line.Msg; m != nil {
+			own = m.Own
+			text = fmt.Sprintf("<b>%s</b>  <small>%s</small>\n%s",
+				glib.MarkupEscapeText(nickOf(m)), time.UnixMilli(m.TS).Format("15:04"), glib.MarkupEscapeText(m.Text))
+		} else {
+			text = glib.MarkupEscapeText(line.Out.Text)
+		}
+		o := line.Out
+		if o == nil {
+			w.addBubble(own, text, nil)
 			continue
 		}
 		state := l.T(i18n.ChatPending)
@@ -478,7 +484,7 @@ func (w *chatWindow) renderMessages() {
 			extra.PackEnd(discard, false, false, 0)
 			extra.PackEnd(retry, false, false, 0)
 		}
-		w.addBubble(true, fmt.Sprintf("%s\n<small><i>%s</i></small>", glib.MarkupEscapeText(o.Text), glib.MarkupEscapeText(state)), extra)
+		w.addBubble(own, fmt.Sprintf("%s\n<small><i>%s</i></small>", text, glib.MarkupEscapeText(state)), extra)
 	}
 	w.msgBox.ShowAll()
 }
