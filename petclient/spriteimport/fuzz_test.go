@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/japanese"
 )
 
 // FuzzDecodeGIF: any bytes give frames of the logical screen size or an
@@ -58,6 +60,8 @@ func FuzzActions(f *testing.F) {
 	f.Add([]byte(`<!DOCTYPE m [<!ENTITY a "x">]><m>&a;</m>`))
 	f.Add([]byte(`<Action Name="Sit"><Animation><Pose Image="..png" Duration="4"/></Animation></Action>`))
 	f.Add([]byte(`<動作 名前="歩く"><アニメーション><ポーズ 画像="/shime2.png" 基準座標="64,128" 長さ="3"/></アニメーション></動作>`))
+	f.Add(encodeXML(f, japanese.ShiftJIS, `<?xml version="1.0" encoding="Shift_JIS"?>`+jpActions))
+	f.Add(encodeXML(f, japanese.ShiftJIS, jpActions))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		acts, err := ParseActions("a.xml", data)
 		if err != nil {

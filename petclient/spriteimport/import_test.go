@@ -97,17 +97,16 @@ func TestImportShimejiWithActions(t *testing.T) {
 	}
 }
 
-// An actions.xml the parser refuses (here Shift_JIS, as old Japanese sets
-// have) costs a warning naming it; the set imports with Shimeji's usual
+// An actions.xml the parser refuses (here an encoding it cannot read) costs a warning naming it; the set imports with Shimeji's usual
 // frame meaning.
 func TestImportShimejiBadActionsFallsBack(t *testing.T) {
 	src := t.TempDir()
-	shimejiSet(t, src, `<?xml version="1.0" encoding="Shift_JIS"?><Mascot/>`)
+	shimejiSet(t, src, `<?xml version="1.0" encoding="ISO-2022-KR"?><Mascot/>`)
 	plan, err := Import(Options{Name: "Old set"}, Source{Path: src})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := strings.Join(plan.Warnings, "\n"); !strings.Contains(w, filepath.Join(src, "conf", "actions.xml")) || !strings.Contains(w, "UTF-8") {
+	if w := strings.Join(plan.Warnings, "\n"); !strings.Contains(w, filepath.Join(src, "conf", "actions.xml")) || !strings.Contains(w, `"ISO-2022-KR"`) {
 		t.Errorf("warnings %q do not name the refused actions.xml", w)
 	}
 	if n := len(plan.Clips[engine.AnimWalk].Frames); n != 4 {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
 )
@@ -94,20 +95,65 @@ var xmlNames = map[string]string{
 // ParseActions reads a Shimeji actions.xml into poses per action name,
 // taking each action's first animation. The input is bounded in bytes,
 // tokens and depth; encoding/xml expands no entities beyond the standard five.
+// The encoding is the declaration's; an undeclared file that is not UTF-8 is
+// read as Shift_JIS, then GB18030, whichever gives Shimeji's tags.
 func ParseActions(name string, data []byte) (map[string][]Pose, error) {
 	if len(data) > MaxXMLBytes {
 		return nil, errf(name, "is too large (%d bytes, limit %d)", len(data), MaxXMLBytes)
 	}
+	wide := utf16Bytes(data)
+	if wide != nil {
+		var err error
+		if data, err = wide.NewDecoder().Bytes(data); err != nil {
+			return nil, errf(name, "is not valid UTF-16: %v", err)
+		}
+	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	out, _, declared, err := parseActions(name, data, wide != nil)
+	if err == nil || declared || utf8.Valid(data) {
+		return out, err
+	}
+	best, bestOut := -1, out
+	for _, c := range sniffedEncodings {
+		text, derr := c.enc.NewDecoder().Bytes(data)
+		if derr != nil {
+			continue
+		}
+		acts, known, _, perr := parseActions(name, text, false)
+		if perr != nil || known == 0 {
+			continue
+		}
+		if odd := oddRunes(text); best < 0 || odd < best {
+			best, bestOut = odd, acts
+		}
+	}
+	if best >= 0 {
+		return bestOut, nil
+	}
+	return nil, err
+}
+
+// parseActions parses one document; known counts Shimeji elements seen and
+// declared tells whether the XML declaration named an encoding.
+func parseActions(name string, data []byte, utf16 bool) (out map[string][]Pose, known int, declared bool, err error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
+	var badCharset string
 	dec.CharsetReader = func(cs string, r io.Reader) (io.Reader, error) {
-		switch strings.ToLower(cs) {
-		case "utf-8", "utf8", "us-ascii", "ascii":
+		declared = true
+		if utf16 && strings.HasPrefix(strings.ToLower(cs), "utf-16") {
+			return r, nil // already decoded from its byte-order mark
+		}
+		enc, ok := xmlEncoding(cs)
+		if !ok {
+			badCharset = cs
+			return nil, fmt.Errorf("encoding %q is not supported", cs)
+		}
+		if enc == nil {
 			return r, nil
 		}
-		return nil, fmt.Errorf("encoding %q is not supported; save the file as UTF-8", cs)
+		return enc.NewDecoder().Reader(r), nil
 	}
-	out := map[string][]Pose{}
+	out = map[string][]Pose{}
 	var action string
 	var inAnim, animDone bool
 	depth, tokens := 0, 0
@@ -116,16 +162,19 @@ func ParseActions(name string, data []byte) (map[string][]Pose, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if badCharset != "" {
+			return nil, known, declared, errf(name, "is in encoding %q, which is not supported; save it as UTF-8", badCharset)
+		}
 		if err != nil {
-			return nil, errf(name, "is not valid XML: %v", err)
+			return nil, known, declared, errf(name, "is not valid XML: %v", err)
 		}
 		if tokens++; tokens > MaxXMLTokens {
-			return nil, errf(name, "has more than %d XML tokens", MaxXMLTokens)
+			return nil, known, declared, errf(name, "has more than %d XML tokens", MaxXMLTokens)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if depth++; depth > MaxXMLDepth {
-				return nil, errf(name, "nests deeper than %d elements", MaxXMLDepth)
+				return nil, known, declared, errf(name, "nests deeper than %d elements", MaxXMLDepth)
 			}
 			attrs := map[string]string{}
 			for _, a := range t.Attr {
@@ -133,7 +182,11 @@ func ParseActions(name string, data []byte) (map[string][]Pose, error) {
 					attrs[k] = a.Value
 				}
 			}
-			switch xmlNames[t.Name.Local] {
+			kind := xmlNames[t.Name.Local]
+			if kind == "action" || kind == "animation" || kind == "pose" {
+				known++
+			}
+			switch kind {
 			case "action":
 				action, inAnim, animDone = attrs["name"], false, false
 			case "animation":
@@ -144,7 +197,8 @@ func ParseActions(name string, data []byte) (map[string][]Pose, error) {
 				}
 				p, err := parsePose(attrs)
 				if err != nil {
-					return nil, errf(name, "line %d: action %q: %v", lineOf(data, dec.InputOffset()), action, err)
+					line, _ := dec.InputPos()
+					return nil, known, declared, errf(name, "line %d: action %q: %v", line, action, err)
 				}
 				out[action] = append(out[action], p)
 			}
@@ -159,16 +213,19 @@ func ParseActions(name string, data []byte) (map[string][]Pose, error) {
 			case "action":
 				action = ""
 			}
+		case xml.ProcInst:
+			// A declared encoding, UTF-8 included, is taken at its word.
+			declared = declared || t.Target == "xml" && bytes.Contains(t.Inst, []byte("encoding"))
 		case xml.Directive:
 			if bytes.Contains(bytes.ToUpper(t), []byte("ENTITY")) {
-				return nil, errf(name, "declares XML entities, which are refused")
+				return nil, known, declared, errf(name, "declares XML entities, which are refused")
 			}
 		}
 	}
 	if len(out) > 1000 {
-		return nil, errf(name, "defines %d actions, limit 1000", len(out))
+		return nil, known, declared, errf(name, "defines %d actions, limit 1000", len(out))
 	}
-	return out, nil
+	return out, known, declared, nil
 }
 
 var anchorRE = regexp.MustCompile(`^\s*(-?\d{1,5})\s*,\s*(-?\d{1,5})\s*$`)
@@ -196,11 +253,6 @@ func parsePose(attrs map[string]string) (Pose, error) {
 		p.Anchor = &[2]int{x, y}
 	}
 	return p, nil
-}
-
-func lineOf(data []byte, off int64) int {
-	off = min(max(off, 0), int64(len(data)))
-	return 1 + bytes.Count(data[:off], []byte("\n"))
 }
 
 // shimejiPoses picks the poses for every state: from actions when it names
