@@ -361,7 +361,12 @@ function receive(c, m) {
   const mine = m.from === state.me;
   if (mine && m.cid) {
     const i = c.messages.findIndex((x) => x.cid === m.cid && !x.id);
-    if (i >= 0) c.messages.splice(i, 1);
+    if (i >= 0) {
+      // The echo fills in the sent copy but only its PUBACK settles it
+      // (publish), so a failure that comes after the echo still shows.
+      const sent = c.messages.splice(i, 1)[0];
+      m = Object.assign(sent, m, { state: sent.state });
+    }
   }
   const follow = mine || nearEnd();
   add(c, m);
