@@ -85,6 +85,9 @@ type FS interface {
 	Rename(from, to string) error
 	Remove(name string) error
 	Stat(name string) (fs.FileInfo, error)
+	// Link and CreateExcl fail with fs.ErrExist when the name is taken.
+	Link(from, to string) error
+	CreateExcl(name string) (io.Closer, error)
 }
 
 // File is a temporary file being written.
@@ -104,17 +107,35 @@ func (OSFS) CreateTemp(dir, pattern string) (File, error) { return os.CreateTemp
 func (OSFS) Rename(from, to string) error                 { return os.Rename(from, to) }
 func (OSFS) Remove(name string) error                     { return os.Remove(name) }
 func (OSFS) Stat(name string) (fs.FileInfo, error)        { return os.Stat(name) }
+func (OSFS) Link(from, to string) error                   { return os.Link(from, to) }
+func (OSFS) CreateExcl(name string) (io.Closer, error) {
+	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+}
 
 // SavePNG writes img to path atomically: a temporary file in the same
 // folder, synced, then renamed, so a failure never leaves half a PNG behind.
-func SavePNG(fsys FS, path string, img image.Image) (err error) {
+func SavePNG(fsys FS, path string, img image.Image) error {
+	tmp, err := writeTemp(fsys, path, img)
+	if err != nil {
+		return err
+	}
+	if err := fsys.Rename(tmp, path); err != nil {
+		fsys.Remove(tmp)
+		return fmt.Errorf("save %s: %w", path, explain(err))
+	}
+	return nil
+}
+
+// writeTemp writes img, synced, to a temporary file beside path and returns
+// its name; on failure nothing is left behind.
+func writeTemp(fsys FS, path string, img image.Image) (name string, err error) {
 	dir := filepath.Dir(path)
 	if err := fsys.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create folder %s: %w", dir, explain(err))
+		return "", fmt.Errorf("create folder %s: %w", dir, explain(err))
 	}
 	f, err := fsys.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("cannot write in %s: %w", dir, explain(err))
+		return "", fmt.Errorf("cannot write in %s: %w", dir, explain(err))
 	}
 	defer func() {
 		if err != nil {
@@ -124,24 +145,21 @@ func SavePNG(fsys FS, path string, img image.Image) (err error) {
 	}()
 	bw := bufio.NewWriterSize(f, 1<<16)
 	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(bw, img); err != nil {
-		return fmt.Errorf("write %s: %w", path, explain(err))
+		return "", fmt.Errorf("write %s: %w", path, explain(err))
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", path, explain(err))
+		return "", fmt.Errorf("write %s: %w", path, explain(err))
 	}
 	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, explain(err))
+		return "", fmt.Errorf("write %s: %w", path, explain(err))
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, explain(err))
+		return "", fmt.Errorf("write %s: %w", path, explain(err))
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, explain(err))
+		return "", fmt.Errorf("write %s: %w", path, explain(err))
 	}
-	if err := fsys.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("save %s: %w", path, explain(err))
-	}
-	return nil
+	return f.Name(), nil
 }
 
 // maxSameSecond bounds the _2, _3… suffixes tried for one second's shots.
@@ -152,18 +170,53 @@ const maxSameSecond = 1000
 // and an error rather than replacing a file when every name is taken.
 func SaveNew(fsys FS, dir string, t time.Time, img image.Image) (string, error) {
 	base := strings.TrimSuffix(FileName(t), ".png")
+	tmp, err := writeTemp(fsys, filepath.Join(dir, base+".png"), img)
+	if err != nil {
+		return "", err
+	}
+	defer fsys.Remove(tmp)
 	for n := 1; n <= maxSameSecond; n++ {
 		path := filepath.Join(dir, base+".png")
 		if n > 1 {
 			path = filepath.Join(dir, fmt.Sprintf("%s_%d.png", base, n))
 		}
-		// Any error but "exists" (no folder yet, an unreadable one) is for
-		// SavePNG to create or explain.
-		if _, err := fsys.Stat(path); err != nil {
-			return path, SavePNG(fsys, path, img)
+		err := claim(fsys, tmp, path)
+		if errors.Is(err, fs.ErrExist) {
+			continue
 		}
+		if err != nil {
+			return "", fmt.Errorf("save %s: %w", path, explain(err))
+		}
+		return path, nil
 	}
 	return "", fmt.Errorf("save in %s: %s.png and %d numbered copies already exist; nothing was replaced", dir, base, maxSameSecond-1)
+}
+
+// claim gives the finished tmp the name path only if nobody holds it, so two
+// saves in one second can never replace each other's file.
+func claim(fsys FS, tmp, path string) error {
+	err := fsys.Link(tmp, path)
+	if err == nil || !noHardLinks(err) {
+		return err
+	}
+	// FAT and some network shares have no hard links: an exclusive create
+	// claims the name, then the finished file replaces the empty claim.
+	f, err := fsys.CreateExcl(path)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	if err := fsys.Rename(tmp, path); err != nil {
+		fsys.Remove(path)
+		return err
+	}
+	return nil
+}
+
+// noHardLinks reports a link error meaning the file system cannot link.
+func noHardLinks(err error) bool {
+	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EOPNOTSUPP) ||
+		errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EXDEV) || errors.Is(err, syscall.EMLINK)
 }
 
 // explain adds the words a user understands to the errors they meet.

@@ -3,12 +3,15 @@ package shot
 import (
 	"errors"
 	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -208,11 +211,12 @@ type takenFS struct {
 	written int
 }
 
-func (f *takenFS) Stat(name string) (fs.FileInfo, error) {
-	if f.free[name] {
-		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+func (f *takenFS) Link(from, to string) error {
+	if !f.free[to] {
+		return &os.LinkError{Op: "link", Old: from, New: to, Err: syscall.EEXIST}
 	}
-	return os.Stat("/")
+	f.written++
+	return nil
 }
 
 func (f *takenFS) MkdirAll(string, fs.FileMode) error { return nil }
@@ -224,4 +228,83 @@ func (f *takenFS) CreateTemp(dir, pattern string) (File, error) {
 func (f *takenFS) Rename(from, to string) error {
 	f.written++
 	return os.Remove(from)
+}
+
+// Two saves in the same second used to both find the first name free and
+// rename onto it, so one shot replaced the other; each must keep its own.
+func TestSaveNewConcurrentSameSecond(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		linkErr error
+	}{{"hard links", nil}, {"no hard links", syscall.EPERM}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			at := time.Date(2026, 12, 6, 20, 0, 0, 0, time.Local)
+			fsys := &barrierFS{linkErr: tc.linkErr, arrived: make(chan struct{}, 2), release: make(chan struct{})}
+			imgs := []*image.RGBA{image.NewRGBA(image.Rect(0, 0, 4, 4)), image.NewRGBA(image.Rect(0, 0, 4, 4))}
+			for i, c := range []color.RGBA{{255, 0, 0, 255}, {0, 0, 255, 255}} {
+				draw.Draw(imgs[i], imgs[i].Bounds(), image.NewUniform(c), image.Point{}, draw.Src)
+			}
+			paths := make([]string, 2)
+			errs := make([]error, 2)
+			var wg sync.WaitGroup
+			for i := range imgs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					paths[i], errs[i] = SaveNew(fsys, dir, at, imgs[i])
+				}()
+			}
+			// Both saves are past their name check before either goes on.
+			for range 2 {
+				select {
+				case <-fsys.arrived:
+				case <-time.After(30 * time.Second):
+					t.Fatal("saves did not start")
+				}
+			}
+			close(fsys.release)
+			wg.Wait()
+			if errs[0] != nil || errs[1] != nil || paths[0] == paths[1] {
+				t.Fatalf("saves: %q %v, %q %v", paths[0], errs[0], paths[1], errs[1])
+			}
+			for i, p := range paths {
+				f, err := os.Open(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := png.Decode(f)
+				f.Close()
+				if err != nil {
+					t.Fatalf("%s: %v", p, err)
+				}
+				if got.At(1, 1) != imgs[i].At(1, 1) {
+					t.Errorf("%s holds %v, want its own %v", p, got.At(1, 1), imgs[i].At(1, 1))
+				}
+			}
+			if names, _ := os.ReadDir(dir); len(names) != 2 {
+				t.Errorf("folder holds %v", names)
+			}
+		})
+	}
+}
+
+// barrierFS holds every temporary file's creation until the test releases it.
+type barrierFS struct {
+	OSFS
+	linkErr          error
+	arrived, release chan struct{}
+}
+
+func (f *barrierFS) CreateTemp(dir, pattern string) (File, error) {
+	f.arrived <- struct{}{}
+	<-f.release
+	return os.CreateTemp(dir, pattern)
+}
+
+func (f *barrierFS) Link(from, to string) error {
+	if f.linkErr != nil {
+		return &os.LinkError{Op: "link", Old: from, New: to, Err: f.linkErr}
+	}
+	return os.Link(from, to)
 }
