@@ -201,3 +201,41 @@ func TestWebListsAndLanguageInBrowser(t *testing.T) {
 	evaluate(t, enCtx, "the language menu offers Chinese", `document.querySelector('#lang option[value="zh"]').textContent === '中文'`)
 	enWait("its Chinese drawn with real glyphs", cjkDrawn("#lang option[value='zh']"))
 }
+
+// TestWebRetryInBrowser: a message typed while the server is away turns
+// from pending to failed with Retry; Retry makes it pending again, and once
+// the server is back (the page logs in again with its token) it is sent,
+// shown and delivered once.
+func TestWebRetryInBrowser(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	b := startBroker(t, cfg)
+	register(t, b, "alice", "bob")
+	_, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	webLogin(run, waitJS, "alice")
+	waitJS("the lobby open", `document.getElementById('conv-title').textContent === '# Lobby'`)
+	cfg.MQTTAddr, cfg.WSAddr, cfg.HTTPAddr = b.MQTTAddr(), b.WSAddr(), b.HTTPAddr()
+	b.Close()
+	waitJS("reconnecting", `!document.getElementById('status').hidden && document.getElementById('status').textContent === '连接已断开，正在重连…'`)
+
+	const text = "断线时写的消息"
+	run("send while away", chromedp.SendKeys("#input", text+kb.Enter))
+	waitJS("pending", `document.querySelector('#message-list .msg.mine.pending .state')?.textContent === '发送中…'`)
+	waitJS("failed with Retry", `!!document.querySelector('#message-list .msg.mine.failed .state')?.textContent.startsWith('发送失败') &&
+		document.querySelector('#message-list .msg.mine.failed button.retry')?.textContent === '重试'`)
+	run("retry", chromedp.Click(`#message-list .msg.mine.failed button.retry`))
+	waitJS("pending again", `!!document.querySelector('#message-list .msg.mine.pending') && !document.querySelector('#message-list .msg.failed')`)
+
+	b2 := startBroker(t, cfg)
+	bob := connect(t, b2, "bob")
+	bob.sub(topics.Room(topics.Lobby))
+	waitJS("sent once the server is back", `document.getElementById('status').hidden &&
+		!document.querySelector('#message-list .msg.pending, #message-list .msg.failed') &&
+		JSON.stringify(`+messageTexts+`.filter((t) => t === '`+text+`')) === '["`+text+`"]'`)
+	if m := bob.expectChat(topics.Room(topics.Lobby)); m.Text != text || m.From != "alice" {
+		t.Fatalf("bob got %+v, want alice's %q", m, text)
+	}
+	bob.pub(topics.Room(topics.Lobby), 1, "marker")
+	if m := bob.expectChat(topics.Room(topics.Lobby)); m.Text != "marker" {
+		t.Fatalf("bob got %q after the retried message, want it once then the marker", m.Text)
+	}
+}
