@@ -77,8 +77,12 @@ type Signups interface {
 	// starts now; Generation changes); ErrNotFound, or ErrExists when an
 	// admin created the name meanwhile.
 	ApproveUser(ctx context.Context, name string) error
-	// RejectUser deletes a pending account; ErrNotFound.
+	// RejectUser deletes a pending account and gives back the invite use
+	// it took; ErrNotFound.
 	RejectUser(ctx context.Context, name string) error
+	// ExpirePending rejects the pending accounts created before (unix ms),
+	// giving their invite uses back, and reports how many there were.
+	ExpirePending(ctx context.Context, before int64) (int, error)
 }
 
 // Relations are memberships, room invites, friendships and friend

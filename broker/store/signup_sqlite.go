@@ -194,14 +194,61 @@ func (s *SQLite) ApproveUser(ctx context.Context, name string) error {
 	})
 }
 
-// RejectUser deletes a pending account.
+// RejectUser deletes a pending account and gives back its invite use.
 func (s *SQLite) RejectUser(ctx context.Context, name string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM pending_users WHERE name=?`, name)
+	n, err := s.dropPending(ctx, `name=?`, name)
 	if err != nil {
 		return fmt.Errorf("reject %s: %w", name, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return fmt.Errorf("pending account %s: %w", name, ErrNotFound)
 	}
 	return nil
+}
+
+// ExpirePending rejects the pending accounts created before (unix ms).
+func (s *SQLite) ExpirePending(ctx context.Context, before int64) (int, error) {
+	n, err := s.dropPending(ctx, `created < ?`, before)
+	if err != nil {
+		return 0, fmt.Errorf("expire pending accounts: %w", err)
+	}
+	return n, nil
+}
+
+// dropPending deletes the pending accounts where holds for arg, and gives
+// each one's invite use back in the same transaction.
+func (s *SQLite) dropPending(ctx context.Context, where string, arg any) (n int, err error) {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT invite FROM pending_users WHERE `+where, arg)
+		if err != nil {
+			return err
+		}
+		var codes []string
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				rows.Close()
+				return err
+			}
+			codes = append(codes, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM pending_users WHERE `+where, arg); err != nil {
+			return err
+		}
+		for _, c := range codes {
+			if c == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE signup_codes SET used = used - 1 WHERE code=? AND used > 0`, c); err != nil {
+				return err
+			}
+		}
+		n = len(codes)
+		return nil
+	})
+	return n, err
 }

@@ -180,14 +180,49 @@ func (s *Store) ApproveUser(ctx context.Context, name string) error {
 	})
 }
 
-// RejectUser deletes a pending account.
+// RejectUser deletes a pending account and gives back its invite use.
 func (s *Store) RejectUser(ctx context.Context, name string) error {
-	tag, err := s.exec(ctx, "reject "+name, `DELETE FROM pending_users WHERE name=$1`, name)
+	n, err := s.dropPending(ctx, `name=$1`, name)
 	if err != nil {
-		return err
+		return fmt.Errorf("reject %s: %w", name, err)
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		return fmt.Errorf("pending account %s: %w", name, store.ErrNotFound)
 	}
 	return nil
+}
+
+// ExpirePending rejects the pending accounts created before (unix ms).
+func (s *Store) ExpirePending(ctx context.Context, before int64) (int, error) {
+	n, err := s.dropPending(ctx, `created < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("expire pending accounts: %w", err)
+	}
+	return n, nil
+}
+
+// dropPending deletes the pending accounts where holds for arg, and gives
+// each one's invite use back in the same transaction.
+func (s *Store) dropPending(ctx context.Context, where string, arg any) (n int, err error) {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `DELETE FROM pending_users WHERE `+where+` RETURNING invite`, arg)
+		if err != nil {
+			return err
+		}
+		codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		for _, c := range codes {
+			if c == "" {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE signup_codes SET used = used - 1 WHERE code=$1 AND used > 0`, c); err != nil {
+				return err
+			}
+		}
+		n = len(codes)
+		return nil
+	})
+	return n, err
 }

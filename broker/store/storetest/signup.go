@@ -163,4 +163,53 @@ var signupCases = []struct {
 			t.Fatalf("approve a rejected account: %v", err)
 		}
 	}},
+
+	// A rejected or expired pending account gives its invite use back; an
+	// approved one keeps it.
+	{"pending accounts give invite uses back", func(e *env) {
+		s, ctx, t := e.s, e.ctx, e.t
+		inv, err := s.CreateInvite(ctx, 3, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		used := func() int {
+			is, err := s.SignupInvites(ctx)
+			if err != nil || len(is) != 1 {
+				t.Fatalf("invites: %+v %v", is, err)
+			}
+			return is[0].Used
+		}
+		at := time.Now().Add(-time.Hour).UnixMilli()
+		for i, name := range []string{"gus", "hal", "ivy"} {
+			u := store.User{Name: name, Nickname: "n", PWHash: "h", Created: at + int64(i)}
+			if err := s.Register(ctx, u, store.Signup{Pending: true, Invite: inv.Code}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Register(ctx, store.User{Name: "jon", Nickname: "n", PWHash: "h"}, store.Signup{Pending: true}); err != nil {
+			t.Fatal(err)
+		}
+		if n := used(); n != 3 {
+			t.Fatalf("used %d of 3 after three registrations", n)
+		}
+		e.ok(s.ApproveUser(ctx, "gus"))
+		e.ok(s.RejectUser(ctx, "hal"))
+		if n := used(); n != 2 {
+			t.Fatalf("used %d after an approval and a rejection, want 2", n)
+		}
+		// ivy is older than the cutoff, jon (no invite) newer.
+		n, err := s.ExpirePending(ctx, at+10)
+		if err != nil || n != 1 {
+			t.Fatalf("expired %d, %v; want ivy", n, err)
+		}
+		if n := used(); n != 1 {
+			t.Fatalf("used %d after ivy expired, want 1", n)
+		}
+		if ps, _ := s.PendingUsers(ctx); len(ps) != 1 || ps[0].Name != "jon" {
+			t.Fatalf("pending after expiry: %+v", ps)
+		}
+		if err := s.RejectUser(ctx, "hal"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("reject twice: %v", err)
+		}
+	}},
 }
