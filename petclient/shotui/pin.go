@@ -78,7 +78,10 @@ func gdkScale() float64 {
 	return 1
 }
 
-// aloneHost is the little a pin needs of an app when no pet runs.
+// Alone is the Host for an overlay or pin in a process where no pet runs.
+func Alone(lang i18n.Lang) Host { return aloneHost{lang} }
+
+// aloneHost is the little the overlay and a pin need of an app when no pet runs.
 type aloneHost struct{ lang i18n.Lang }
 
 func (h aloneHost) Lang() i18n.Lang                { return h.lang }

@@ -8,19 +8,11 @@ import (
 
 	"github.com/gotk3/gotk3/gtk"
 
-	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
 	"github.com/tachikoma-pet/tachikoma/petclient/settings"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
 	"github.com/tachikoma-pet/tachikoma/petclient/shotui"
 )
-
-// aloneHost is what the overlay needs of an app when no pet runs.
-type aloneHost struct{ lang i18n.Lang }
-
-func (h aloneHost) Lang() i18n.Lang                  { return h.lang }
-func (h aloneHost) Menus() *menu.Registry            { return nil }
-func (h aloneHost) HideForCapture() (restore func()) { return func() {} }
 
 // pickAreaAlone shows the area overlay in this process (no pet runs) and
 // returns the selection, its top-left on the screen (device pixels) and
@@ -41,7 +33,7 @@ func pickAreaAlone(display string) (*image.RGBA, image.Point, shot.Action, error
 	opts := shotui.Options{Say: func(string) {}, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	// The overlay speaks the pet's language setting, as the pet would.
 	set, _ := settings.LoadOrDefaults(settings.DefaultPath(), opts.Logger)
-	shotui.Pick(aloneHost{lang: i18n.Resolve(set.Language, os.Getenv)}, opts, func(i *image.RGBA, p image.Point, a shot.Action, err error) {
+	shotui.Pick(shotui.Alone(i18n.Resolve(set.Language, os.Getenv)), opts, func(i *image.RGBA, p image.Point, a shot.Action, err error) {
 		img, at, act, failed = i, p, a, err
 		gtk.MainQuit()
 	})
