@@ -279,15 +279,21 @@ func (u *UI) build() error {
 	return nil
 }
 
-// choose runs a file chooser and adds what the user picked.
-func (d *dialog) choose(action gtk.FileChooserAction) {
-	l := d.u.app.Lang()
-	title := l.T(i18n.SpritesAddFiles)
+// chooserLabels are the file chooser's title and buttons in the pet's language.
+func chooserLabels(l i18n.Lang, action gtk.FileChooserAction) (title, cancel, accept string) {
+	title = l.T(i18n.SpritesAddFiles)
 	if action == gtk.FILE_CHOOSER_ACTION_SELECT_FOLDER {
 		title = l.T(i18n.SpritesAddFolder)
 	}
+	return title, l.T(i18n.SpritesCancel), l.T(i18n.SpritesChooserAdd)
+}
+
+// choose runs a file chooser and adds what the user picked.
+func (d *dialog) choose(action gtk.FileChooserAction) {
+	l := d.u.app.Lang()
+	title, cancel, accept := chooserLabels(l, action)
 	fc, err := gtk.FileChooserDialogNewWith2Buttons(title, &d.w.Window, action,
-		l.T(i18n.SpritesCancel), gtk.RESPONSE_CANCEL, "OK", gtk.RESPONSE_ACCEPT)
+		cancel, gtk.RESPONSE_CANCEL, accept, gtk.RESPONSE_ACCEPT)
 	if err != nil {
 		d.u.log.Error("file chooser", "err", err)
 		return

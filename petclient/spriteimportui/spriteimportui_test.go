@@ -417,3 +417,25 @@ func TestPaintCheckerboard(t *testing.T) {
 		}
 	}
 }
+
+// The file chooser's buttons speak the pet's language; its accept button
+// was the English "OK" on a Chinese desktop.
+func TestChooserLabels(t *testing.T) {
+	for _, tc := range []struct {
+		lang                  i18n.Lang
+		files, folder, cancel string
+		accept                string
+	}{
+		{i18n.Chinese, "添加图片…", "添加文件夹…", "取消", "添加"},
+		{i18n.English, "Add pictures…", "Add folder…", "Cancel", "Add"},
+	} {
+		for action, title := range map[gtk.FileChooserAction]string{
+			gtk.FILE_CHOOSER_ACTION_OPEN: tc.files, gtk.FILE_CHOOSER_ACTION_SELECT_FOLDER: tc.folder,
+		} {
+			gt, gc, ga := chooserLabels(tc.lang, action)
+			if gt != title || gc != tc.cancel || ga != tc.accept {
+				t.Errorf("%v %v: %q %q %q; want %q %q %q", tc.lang, action, gt, gc, ga, title, tc.cancel, tc.accept)
+			}
+		}
+	}
+}
