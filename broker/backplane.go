@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/tachikoma-pet/tachikoma/topics"
@@ -37,8 +39,56 @@ type Backplane interface {
 	// OnlineElsewhere reports that user has a connection on another live
 	// node.
 	OnlineElsewhere(user string) bool
+	// Queued is what was kept for user while they had no connection on
+	// any node; Done tells that a session took a message.
+	Queued(user string) []QueuedMessage
 	// Status is the cluster's nodes and their health (GET /api/v1/cluster).
 	Status(ctx context.Context) (ClusterStatus, error)
+}
+
+// QueuedMessage is one message of a user's offline queue.
+type QueuedMessage struct {
+	Packet packets.Packet
+	Done   func()
+}
+
+// takeQueued gives cl, a persistent session, what the cluster kept for
+// its user while they were away, unless cl already holds it (a session
+// resumed on the node that queued it there too); each is then forgotten.
+// A message no subscription of cl matches yet stays for later.
+func (b *Broker) takeQueued(cl *mqtt.Client) {
+	if b.backplane == nil || cl.Properties.Clean && cl.Properties.Props.SessionExpiryInterval == 0 {
+		return
+	}
+	queued := b.backplane.Queued(string(cl.Properties.Username))
+	if len(queued) == 0 {
+		return
+	}
+	held := map[int64]bool{}
+	for _, pk := range cl.State.Inflight.GetAll(false) {
+		held[messageID(pk.Payload)] = true
+	}
+	subs := plainSubscriptions(cl)
+	for _, q := range queued {
+		sub, ok := matching(subs, q.Packet.TopicName)
+		if !ok {
+			continue
+		}
+		if !held[messageID(q.Packet.Payload)] {
+			f := fanout{b: b, pk: b.outgoing(q.Packet), now: time.Now().Unix()}
+			f.deliver(cl, sub)
+		}
+		q.Done()
+	}
+}
+
+// messageID is a chat message's id, 0 if payload is not one.
+func messageID(payload []byte) int64 {
+	var m struct {
+		ID int64 `json:"id"`
+	}
+	_ = json.Unmarshal(payload, &m)
+	return m.ID
 }
 
 // ClusterStatus is GET /api/v1/cluster.

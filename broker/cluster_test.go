@@ -403,3 +403,83 @@ func TestClusterPresence(t *testing.T) {
 	b.n.Close() // node B dies as far as the cluster can tell
 	expectPresence(t, bob, "alice", topics.Offline)
 }
+
+// TestClusterOfflineQueue: DMs sent while bob is away, his persistent
+// session on node C, reach him once when C is gone and he comes back on
+// node A with the same client id; and once, not twice, when he next
+// resumes the session on A, which held them too.
+func TestClusterOfflineQueue(t *testing.T) {
+	nodes := startCluster(t, 3)
+	a, c := nodes[0], nodes[2]
+	register(t, a.Broker, "alice", "bob")
+	waitCluster(t, "accounts on node C", func() bool { _, ok := c.Directory().User("bob"); return ok })
+	persistent := func(o *paho.ClientOptions) { o.SetCleanSession(false) }
+	dm := topics.DM("bob", "alice")
+
+	bob, err := dial(t, "tcp://"+c.MQTTAddr(), "bob", "bob-password", "bob-pet", persistent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.sub(topics.Root + "/#")
+	alice := connect(t, a.Broker, "alice")
+	alice.mustCall(topics.MethodFriendRequest, topics.Params{User: "bob"}, nil)
+	bob.mustCall(topics.MethodFriendAccept, topics.Params{User: "alice"}, nil)
+	waitCluster(t, "friendship on node A", func() bool { return a.Directory().AreFriends("alice", "bob") })
+	bob.c.Disconnect(100)
+	waitCluster(t, "bob away for node A", func() bool { return !a.n.Online("bob") })
+
+	send := func(from, to int) {
+		for i := from; i < to; i++ {
+			alice.pub(dm, 1, fmt.Sprintf(`{"text":"离线%d","cid":"q%d"}`, i, i))
+		}
+	}
+	// count waits until c has had every one of texts, then fails on any
+	// text it got twice.
+	count := func(c *client, from, to int) {
+		t.Helper()
+		waitCluster(t, "the queued DMs", func() bool {
+			seen := 0
+			for i := from; i < to; i++ {
+				for _, m := range c.all() {
+					if strings.Contains(string(m.Payload()), fmt.Sprintf(`"离线%d"`, i)) {
+						seen++
+						break
+					}
+				}
+			}
+			return seen == to-from
+		})
+		fence(alice, dm, c)
+		n := map[string]int{}
+		for _, m := range c.all() {
+			var msg topics.Message
+			if m.Topic() == dm && json.Unmarshal(m.Payload(), &msg) == nil && strings.HasPrefix(msg.Text, "离线") {
+				n[msg.Text]++
+			}
+		}
+		for text, k := range n {
+			if k != 1 {
+				t.Errorf("%s got %q %d times", c.user, text, k)
+			}
+		}
+	}
+	send(0, 20)
+	c.n.Close() // node C dies with bob's session
+	c.Close()
+
+	back, err := dial(t, "tcp://"+a.MQTTAddr(), "bob", "bob-password", "bob-pet", persistent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back.sub(topics.Root + "/#")
+	count(back, 0, 20)
+
+	back.c.Disconnect(100)
+	waitCluster(t, "bob away again", func() bool { return !a.n.Online("bob") })
+	send(20, 25)
+	again, err := dial(t, "tcp://"+a.MQTTAddr(), "bob", "bob-password", "bob-pet", persistent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count(again, 20, 25)
+}

@@ -474,6 +474,7 @@ func (h *sessionHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	}
 	if h.b.backplane != nil {
 		h.b.backplane.SessionStarted(cl.ID) // one session per client id in the cluster
+		h.b.takeQueued(cl)
 	}
 }
 
@@ -505,6 +506,7 @@ func (h *sessionHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []b
 		}
 	}
 	h.b.sessions.refresh(h.b, string(cl.Properties.Username), cl)
+	h.b.takeQueued(cl)
 }
 
 func (h *sessionHook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {

@@ -53,6 +53,8 @@ type Node struct {
 	owners   *owners            // who holds each client id's session
 	nodes    jetstream.KeyValue // every node's heartbeat
 	presence *presence          // who is online on which node
+	js       jetstream.JetStream
+	queue    jetstream.Stream // DMs for users away from every node
 }
 
 // Options are what Start needs besides the configuration.
@@ -122,6 +124,7 @@ func (n *Node) startJetStream(sessionExpiry time.Duration) error {
 		func(ctx context.Context) error { return n.startOwners(ctx, js, replicas, sessionExpiry) },
 		func(ctx context.Context) error { return n.startNodes(ctx, js, replicas) },
 		func(ctx context.Context) error { return n.startPresence(ctx, js, replicas) },
+		func(ctx context.Context) error { return n.startQueue(ctx, js, replicas, sessionExpiry) },
 	} {
 		for {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -300,6 +303,9 @@ func (n *Node) Forward(pk packets.Packet) {
 	}
 	if err := n.nc.PublishMsg(m); err != nil {
 		n.log.Error("cluster forward", "topic", pk.TopicName, "error", err)
+	}
+	if t.Kind == topics.KindDM {
+		n.queueIfAway(t.User, pk, data, m.Header)
 	}
 }
 
