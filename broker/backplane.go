@@ -40,8 +40,9 @@ type Backplane interface {
 	// node.
 	OnlineElsewhere(user string) bool
 	// Queued is what was kept for user while they had no connection on
-	// any node; Done tells that a session took a message.
-	Queued(user string) []QueuedMessage
+	// any node; Done tells that a session took a message. An error means
+	// the queue could not be read now (JetStream electing a leader).
+	Queued(user string) ([]QueuedMessage, error)
 	// Status is the cluster's nodes and their health (GET /api/v1/cluster).
 	Status(ctx context.Context) (ClusterStatus, error)
 }
@@ -55,14 +56,42 @@ type QueuedMessage struct {
 // takeQueued gives cl, a persistent session, what the cluster kept for
 // its user while they were away, unless cl already holds it (a session
 // resumed on the node that queued it there too); each is then forgotten.
-// A message no subscription of cl matches yet stays for later.
+// A message no subscription of cl matches yet stays for later. It runs in
+// the background and retries while the queue cannot be read (a node just
+// died) and cl is connected.
 func (b *Broker) takeQueued(cl *mqtt.Client) {
 	if b.backplane == nil || cl.Properties.Clean && cl.Properties.Props.SessionExpiryInterval == 0 {
 		return
 	}
-	queued := b.backplane.Queued(string(cl.Properties.Username))
+	go func() {
+		for try := 0; try < queueTries && !cl.Closed(); try++ {
+			if b.takeQueuedNow(cl) {
+				return
+			}
+			select {
+			case <-b.stop:
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+}
+
+// queueTries bounds takeQueued's retries, a second apart.
+const queueTries = 120
+
+// takeQueuedNow is one try of takeQueued; false if the queue could not be
+// read. One at a time, so that two tries never hand a message over twice.
+func (b *Broker) takeQueuedNow(cl *mqtt.Client) bool {
+	b.queueMu.Lock()
+	defer b.queueMu.Unlock()
+	queued, err := b.backplane.Queued(string(cl.Properties.Username))
+	if err != nil {
+		b.log.Debug("offline queue not read yet", "client", cl.ID, "error", err)
+		return false
+	}
 	if len(queued) == 0 {
-		return
+		return true
 	}
 	held := map[int64]bool{}
 	for _, pk := range cl.State.Inflight.GetAll(false) {
@@ -80,6 +109,7 @@ func (b *Broker) takeQueued(cl *mqtt.Client) {
 		}
 		q.Done()
 	}
+	return true
 }
 
 // messageID is a chat message's id, 0 if payload is not one.

@@ -85,7 +85,8 @@ type Broker struct {
 	gate         *conn.Gate // connections not logged in yet
 	refusedConns rateLog    // connections turned away at the gate
 
-	backplane Backplane // the other nodes of a cluster; nil on a single broker
+	backplane Backplane  // the other nodes of a cluster; nil on a single broker
+	queueMu   sync.Mutex // one hand-over of a cluster's offline queue at a time
 	reloadMu  sync.Mutex
 }
 

@@ -62,20 +62,19 @@ func (n *Node) Online(user string) bool {
 }
 
 // Queued is what the offline queue holds for user, oldest first.
-func (n *Node) Queued(user string) []broker.QueuedMessage {
+func (n *Node) Queued(user string) ([]broker.QueuedMessage, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	subj := n.subject("queue", user)
 	if _, err := n.queue.GetLastMsgForSubject(ctx, subj); err != nil {
-		if !errors.Is(err, jetstream.ErrMsgNotFound) {
-			n.log.Warn("cluster queue", "user", user, "error", err)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return nil, nil
 		}
-		return nil
+		return nil, fmt.Errorf("cluster queue of %s: %w", user, err)
 	}
 	cons, err := n.queue.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}})
 	if err != nil {
-		n.log.Warn("cluster queue", "user", user, "error", err)
-		return nil
+		return nil, fmt.Errorf("cluster queue of %s: %w", user, err)
 	}
 	var out []broker.QueuedMessage
 	for {
@@ -110,5 +109,5 @@ func (n *Node) Queued(user string) []broker.QueuedMessage {
 			break
 		}
 	}
-	return out
+	return out, nil
 }
