@@ -17,6 +17,7 @@ import (
 	"github.com/gotk3/gotk3/glib"
 	"github.com/gotk3/gotk3/gtk"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/desktop/capture"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/statefile"
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
@@ -119,8 +120,9 @@ type App struct {
 	lastChange time.Time
 	lastFSPoll time.Time
 
-	userHidden bool        // hidden from the tray
-	fullArea   engine.Rect // the active window's area while it is fullscreen
+	userHidden bool            // hidden from the tray
+	captures   capture.Counter // screenshots the pets are hidden for
+	fullArea   engine.Rect     // the active window's area while it is fullscreen
 	full       bool
 
 	openMenu *gtk.Menu
@@ -410,7 +412,7 @@ func (a *App) summon(near *petWindow) *petWindow {
 	a.nextID++
 	x, y := a.spawnPoint(near)
 	m := a.newModel(x, y)
-	m.SetHidden(a.userHidden)
+	m.SetHidden(a.userHidden || a.captures.Active())
 	m.SetFullscreen(a.underFullscreen(x, y) && !a.fadeForFullscreen())
 	p := newPetWindow(a, a.nextID, m)
 	a.pets = append(a.pets, p)
@@ -492,7 +494,7 @@ func (a *App) petByID(id int) *petWindow {
 func (a *App) setHidden(h bool) {
 	a.userHidden = h
 	for _, p := range a.pets {
-		p.model.SetHidden(h)
+		p.model.SetHidden(h || a.captures.Active())
 		p.sync(false)
 	}
 	a.rebuildTray()

@@ -48,16 +48,16 @@ func WorkArea(info PetInfo) image.Rectangle {
 }
 
 // HideForCapture hides every pet for a screenshot, without touching the
-// tray's Show/Hide choice; the returned function shows them as they were.
+// tray's Show/Hide choice; the returned function shows them as they were
+// once every overlapping screenshot has ended.
 func (a *App) HideForCapture() (restore func()) {
+	return a.captures.Begin(func() { a.showPets(false) }, func() { a.showPets(true) })
+}
+
+// showPets hides every pet, or shows them as the tray's choice says.
+func (a *App) showPets(show bool) {
 	for _, p := range a.pets {
-		p.model.SetHidden(true)
+		p.model.SetHidden(!show || a.userHidden)
 		p.sync(false)
-	}
-	return func() {
-		for _, p := range a.pets {
-			p.model.SetHidden(a.userHidden)
-			p.sync(false)
-		}
 	}
 }
