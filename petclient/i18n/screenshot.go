@@ -97,3 +97,16 @@ func init() {
 		catalogues[Chinese][k] = v
 	}
 }
+
+// A save that failed, and where the image is instead.
+const (
+	ShotOnClipboard Key = "shot.onclipboard"
+	ShotLost        Key = "shot.lost"
+)
+
+func init() {
+	catalogues[English][ShotOnClipboard] = "%s (the image is on the clipboard instead)"
+	catalogues[English][ShotLost] = "%s (copying the image to the clipboard failed too, so it was not kept)"
+	catalogues[Chinese][ShotOnClipboard] = "%s（图片已改为复制到剪贴板）"
+	catalogues[Chinese][ShotLost] = "%s（复制到剪贴板也失败了，图片没有保留下来）"
+}

@@ -98,28 +98,59 @@ func (u *UI) deliver(ctx context.Context, req petbus.ShotRequest, p picked) (pet
 			dir = u.opts.Dir
 		}
 		path, err := saveRequested(u.opts.FS, p.img, req, dir, time.Now())
-		glib.IdleAdd(func() bool {
-			if err != nil {
-				u.fail(err)
-				if !res.Copied {
-					u.copy(p.img) // nothing lost: the image waits on the clipboard
-				}
-			} else {
-				u.log.Info("screenshot saved", "path", path)
-				u.tell(u.app.Lang().F(i18n.ShotSaved, path), p.img)
-			}
-			return false
-		})
 		if err != nil {
-			if !res.Copied {
-				err = fmt.Errorf("%w (the image is on the clipboard instead)", err)
+			// Nothing lost when it can be helped: the image waits on the clipboard.
+			type kept struct {
+				copied bool
+				lang   i18n.Lang
 			}
+			done := make(chan kept, 1)
+			glib.IdleAdd(func() bool {
+				copied := res.Copied
+				if !copyIt {
+					copied = u.copy(p.img)
+				}
+				done <- kept{copied, u.app.Lang()}
+				return false
+			})
+			select {
+			case k := <-done:
+				res.Copied = k.copied
+				err = saveFailed(k.lang, err, k.copied)
+			case <-ctx.Done():
+				return res, err
+			}
+			glib.IdleAdd(func() bool { u.fail(err); return false })
 			return res, err
 		}
+		glib.IdleAdd(func() bool {
+			u.log.Info("screenshot saved", "path", path)
+			u.tell(u.app.Lang().F(i18n.ShotSaved, path), p.img)
+			return false
+		})
 		res.Path = path
 	}
 	return res, nil
 }
+
+// saveFailed tells, in the pet's language, where the image is after its
+// save failed: on the clipboard when copying it worked, nowhere otherwise.
+func saveFailed(l i18n.Lang, err error, copied bool) error {
+	key := i18n.ShotLost
+	if copied {
+		key = i18n.ShotOnClipboard
+	}
+	return &keptError{msg: l.F(key, err.Error()), err: err}
+}
+
+// keptError is a save error with where the image went said after it.
+type keptError struct {
+	msg string
+	err error
+}
+
+func (e *keptError) Error() string { return e.msg }
+func (e *keptError) Unwrap() error { return e.err }
 
 // saveRequested saves as a bus caller asked; its output replaces an
 // existing file only with Replace, so a script's stray path costs no file.

@@ -1,13 +1,16 @@
 package shotui
 
 import (
+	"errors"
 	"image"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
 	"github.com/tachikoma-pet/tachikoma/petclient/petbus"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
 )
@@ -37,5 +40,29 @@ func TestBusOutputKeepsExistingFiles(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(old); !strings.HasPrefix(string(data), "\x89PNG") {
 		t.Fatalf("not replaced: %q", data)
+	}
+}
+
+// A failed save says where the image is: on the clipboard only when the
+// fallback copy worked (it used to say so even when the copy failed).
+func TestSaveFailedSaysWhereTheImageIs(t *testing.T) {
+	disk := &os.PathError{Op: "write", Path: "/pics/a.png", Err: syscall.ENOSPC}
+	for _, tc := range []struct {
+		lang   i18n.Lang
+		copied bool
+		want   string
+	}{
+		{i18n.English, true, "(the image is on the clipboard instead)"},
+		{i18n.English, false, "(copying the image to the clipboard failed too, so it was not kept)"},
+		{i18n.Chinese, true, "（图片已改为复制到剪贴板）"},
+		{i18n.Chinese, false, "（复制到剪贴板也失败了，图片没有保留下来）"},
+	} {
+		err := saveFailed(tc.lang, disk, tc.copied)
+		if !strings.HasPrefix(err.Error(), disk.Error()) || !strings.HasSuffix(err.Error(), tc.want) {
+			t.Errorf("%v copied=%v: %q, want it to end %q", tc.lang, tc.copied, err, tc.want)
+		}
+		if !errors.Is(err, syscall.ENOSPC) {
+			t.Errorf("%v: the cause is lost: %v", tc.lang, err)
+		}
 	}
 }
