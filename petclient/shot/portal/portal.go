@@ -88,6 +88,13 @@ func Screenshot(ctx context.Context, conn *dbus.Conn, interactive bool) (string,
 		}
 		return "", fmt.Errorf("screenshot portal: %w", err)
 	}
+	// Only the portal may answer: another client could send a Response on
+	// the same path with a file of its choosing. It runs now (the call
+	// activated it), so its unique name is the one the answer comes from.
+	var owner string
+	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetNameOwner", 0, BusName).Store(&owner); err != nil {
+		return "", fmt.Errorf("screenshot portal: find who answers: %w", err)
+	}
 	if got != handle { // an old portal chose its own path
 		handle = got
 		conn.AddMatchSignalContext(ctx, dbus.WithMatchObjectPath(handle), dbus.WithMatchInterface(RequestIface), dbus.WithMatchMember("Response"))
@@ -103,7 +110,7 @@ func Screenshot(ctx context.Context, conn *dbus.Conn, interactive bool) (string,
 			if !ok {
 				return "", errors.New("screenshot portal: the session bus connection closed")
 			}
-			if s.Path != handle || s.Name != responseName {
+			if s.Path != handle || s.Name != responseName || s.Sender != owner {
 				continue
 			}
 			return answer(s.Body)

@@ -13,6 +13,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/internal/dbustest"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/portal"
@@ -177,4 +180,58 @@ func TestLoadRefusesRemoteAndHugeImages(t *testing.T) {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// Another client sending a Response on the request's path before the
+// portal answers is ignored: only the portal's own answer is read.
+func TestResponseFromAnotherClientIgnored(t *testing.T) {
+	addr := dbustest.Start(t)
+	fake, err := portaltest.Serve(dbustest.Connect(t, addr), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri, _ := knownPNG(t)
+	fake.Answer(0, uri)
+	fake.Hold()
+	client := dbustest.Connect(t, addr)
+	type result struct {
+		uri string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		u, err := portal.Screenshot(dbustest.Context(t), client, false)
+		done <- result{u, err}
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(fake.Requests()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never reached the portal")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var token string
+	fake.Requests()[0]["handle_token"].Store(&token)
+	sender := strings.ReplaceAll(strings.TrimPrefix(client.Names()[0], ":"), ".", "_")
+	handle := dbus.ObjectPath(string(portal.Path) + "/request/" + sender + "/" + token)
+	impostor := dbustest.Connect(t, addr)
+	forged := map[string]dbus.Variant{"uri": dbus.MakeVariant("file:///tmp/forged.png")}
+	if err := impostor.Emit(handle, portal.RequestIface+".Response", uint32(0), forged); err != nil {
+		t.Fatal(err)
+	}
+	// A round trip through the bus: the forged signal is routed before the
+	// portal's answer is released.
+	var id string
+	if err := impostor.BusObject().Call("org.freedesktop.DBus.GetId", 0).Store(&id); err != nil {
+		t.Fatal(err)
+	}
+	fake.Release()
+	select {
+	case r := <-done:
+		if r.err != nil || r.uri != fake.Answered()[0] {
+			t.Fatalf("Screenshot = %q, %v; want the portal's %q", r.uri, r.err, fake.Answered()[0])
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("no answer")
+	}
 }

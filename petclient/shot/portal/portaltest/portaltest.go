@@ -25,7 +25,8 @@ type Fake struct {
 	uri     string
 	version uint32
 	got     []map[string]dbus.Variant
-	sent    []string // the URIs answered
+	sent    []string      // the URIs answered
+	gate    chan struct{} // while non-nil, answers wait for Release
 }
 
 // Serve exports a Fake of the given interface version on conn and takes
@@ -53,6 +54,23 @@ func (f *Fake) Answer(code uint32, uri string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.code, f.uri = code, uri
+}
+
+// Hold makes the answers to later requests wait until Release.
+func (f *Fake) Hold() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gate = make(chan struct{})
+}
+
+// Release sends the answers Hold kept back, and answers at once again.
+func (f *Fake) Release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.gate != nil {
+		close(f.gate)
+		f.gate = nil
+	}
 }
 
 // Requests are the options of every request so far.
@@ -93,7 +111,7 @@ func fresh(uri string, n int) string {
 func (f *Fake) Screenshot(sender dbus.Sender, parent string, opts map[string]dbus.Variant) (dbus.ObjectPath, *dbus.Error) {
 	f.mu.Lock()
 	f.got = append(f.got, opts)
-	code, uri, n := f.code, f.uri, len(f.got)
+	code, uri, n, gate := f.code, f.uri, len(f.got), f.gate
 	if code == 0 {
 		uri = fresh(uri, n)
 		f.sent = append(f.sent, uri)
@@ -112,7 +130,12 @@ func (f *Fake) Screenshot(sender dbus.Sender, parent string, opts map[string]dbu
 	if code == 0 {
 		results["uri"] = dbus.MakeVariant(uri)
 	}
-	go f.conn.Emit(handle, portal.RequestIface+".Response", code, results)
+	go func() {
+		if gate != nil {
+			<-gate
+		}
+		f.conn.Emit(handle, portal.RequestIface+".Response", code, results)
+	}()
 	return handle, nil
 }
 
