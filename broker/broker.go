@@ -315,6 +315,10 @@ func (b *Broker) Start() error {
 	if b.acme != nil {
 		b.startACME()
 	}
+	if b.cfg.Registration.PendingExpiry > 0 {
+		b.stopped.Add(1)
+		go b.every(pendingSweep, b.expirePending)
+	}
 	if b.cfg.Backups.Every > 0 {
 		b.stopped.Add(1)
 		go b.every(time.Duration(b.cfg.Backups.Every), b.scheduledBackup)
@@ -354,6 +358,22 @@ func (b *Broker) HTTPAddr() string {
 
 // Directory exposes accounts and rooms (for embedding and tests).
 func (b *Broker) Directory() *directory.Directory { return b.dir }
+
+// pendingSweep is how often pending accounts past
+// registration.pending_expiry are rejected.
+var pendingSweep = time.Hour
+
+// expirePending rejects pending accounts older than
+// registration.pending_expiry, giving their invite uses back.
+func (b *Broker) expirePending() {
+	before := b.now().Add(-time.Duration(b.cfg.Registration.PendingExpiry)).UnixMilli()
+	n, err := b.store.ExpirePending(context.Background(), before)
+	if err != nil {
+		b.log.Warn("expire pending accounts", "error", err)
+	} else if n > 0 {
+		b.log.Info("pending accounts expired", "count", n, "older_than", time.Duration(b.cfg.Registration.PendingExpiry).String())
+	}
+}
 
 // everySecond runs fn once a second until Close; Start runs it in a
 // goroutine counted in b.stopped.

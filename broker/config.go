@@ -59,10 +59,11 @@ const (
 
 // RegistrationConfig controls POST /api/v1/register.
 type RegistrationConfig struct {
-	Mode            string `yaml:"mode"`              // open, invite or closed
-	Approval        bool   `yaml:"approval"`          // new accounts wait for tachikoma-broker account approve
-	PerMinute       int    `yaml:"per_minute"`        // per client address
-	GlobalPerMinute int    `yaml:"global_per_minute"` // from all addresses together
+	Mode            string   `yaml:"mode"`              // open, invite or closed
+	Approval        bool     `yaml:"approval"`          // new accounts wait for tachikoma-broker account approve
+	PendingExpiry   Duration `yaml:"pending_expiry"`    // a pending account not approved by then is rejected; 0: never
+	PerMinute       int      `yaml:"per_minute"`        // per client address
+	GlobalPerMinute int      `yaml:"global_per_minute"` // from all addresses together
 	// Enabled is the key before mode existed: false still means closed.
 	Enabled *bool `yaml:"enabled,omitempty"`
 }
@@ -183,7 +184,7 @@ func DefaultConfig() Config {
 		DataDir:      "data",
 		Store:        "sqlite",
 		ServerName:   "Tachikoma",
-		Registration: RegistrationConfig{Mode: RegistrationOpen, PerMinute: 5, GlobalPerMinute: 60},
+		Registration: RegistrationConfig{Mode: RegistrationOpen, PerMinute: 5, GlobalPerMinute: 60, PendingExpiry: Duration(14 * 24 * time.Hour)},
 		Web:          WebConfig{Enabled: true},
 		Limits: LimitsConfig{MessagesPerSecond: 25, MessageBurst: 50, LoginFailures: 5,
 			LoginMaxDelay: Duration(8 * time.Second), MaxPacketBytes: 128 * 1024, MaxQueued: 1000, MaxBacklogBytes: 1 << 20,
@@ -324,6 +325,9 @@ func (r RegistrationConfig) validate() error {
 	}
 	if r.Enabled != nil && *r.Enabled && r.Mode == RegistrationClosed {
 		return errors.New("registration: enabled: true contradicts mode: closed (drop enabled, it is replaced by mode)")
+	}
+	if r.PendingExpiry < 0 {
+		return errors.New("registration.pending_expiry must not be negative (0: never)")
 	}
 	if r.PerMinute < 1 || r.GlobalPerMinute < r.PerMinute {
 		return errors.New("registration: per_minute must be >= 1 and global_per_minute >= per_minute")

@@ -36,6 +36,7 @@ func TestConfigErrors(t *testing.T) {
 		"registration:\n  mode: open\n  enabled: false":               "contradicts mode: open",
 		"registration:\n  enabled: true\n  mode: closed":              "contradicts mode: closed",
 		"registration:\n  global_per_minute: 2":                       "global_per_minute",
+		"registration:\n  pending_expiry: -1h":                        "pending_expiry",
 		"public:\n  mqtt: https://chat.example.com":                   "public.mqtt",
 		"public:\n  ws: chat.example.com/mqtt":                        "public.ws",
 		"server_name: \"a\\nb\"":                                      "server_name",

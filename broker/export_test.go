@@ -158,3 +158,7 @@ func (b *Broker) HashSlots() int { return cap(b.hashSlot) }
 // HTTPHandler is the HTTP API's handler, for a broker whose listener cannot
 // be reached (TLS without a certificate yet).
 func (b *Broker) HTTPHandler() http.Handler { return b.httpHandler() }
+
+// ExpirePending runs the sweep of pending accounts past
+// registration.pending_expiry once.
+func (b *Broker) ExpirePending() { b.expirePending() }

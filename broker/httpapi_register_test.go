@@ -309,3 +309,25 @@ func TestServerInfoTLS(t *testing.T) {
 		t.Fatalf("server info over TLS: %+v", info)
 	}
 }
+
+// A pending account past registration.pending_expiry is rejected and its
+// name is free again.
+func TestPendingAccountsExpire(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Registration.Approval = true
+	cfg.Registration.PendingExpiry = broker.Duration(time.Millisecond)
+	cfg.Registration.PerMinute, cfg.Registration.GlobalPerMinute = 1000, 1000 // the loop below retries
+	b := startBroker(t, cfg)
+	url := "http://" + b.HTTPAddr() + "/api/v1/register"
+	if a := postFrom(t, "", url, regBody("dan", "")); a.code != http.StatusAccepted {
+		t.Fatalf("register with approval: %d %+v", a.code, a)
+	}
+	deadline := time.Now().Add(waitFor)
+	for a := postFrom(t, "", url, regBody("dan", "")); a.code != http.StatusAccepted; a = postFrom(t, "", url, regBody("dan", "")) {
+		if a.code != http.StatusConflict || time.Now().After(deadline) {
+			t.Fatalf("dan's name after expiry: %d %+v", a.code, a)
+		}
+		time.Sleep(10 * time.Millisecond)
+		b.ExpirePending()
+	}
+}

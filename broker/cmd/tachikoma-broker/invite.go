@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -154,14 +155,30 @@ func accountCmd() *cobra.Command {
 
 	decide := func(use, short, done string, fn func(store.Store, string) error) *cobra.Command {
 		var s settings
+		var all bool
 		cmd := &cobra.Command{
-			Use: use + " NAME...", Short: short, Args: cobra.MinimumNArgs(1),
+			Use: use + " NAME... | --all-pending", Short: short,
+			Args: func(c *cobra.Command, args []string) error {
+				if all != (len(args) == 0) {
+					return errors.New("give the names of pending accounts or --all-pending, not both")
+				}
+				return nil
+			},
 			RunE: func(c *cobra.Command, args []string) error {
 				st, err := openStore(&s, c)
 				if err != nil {
 					return err
 				}
 				defer st.Close()
+				if all {
+					ps, err := st.PendingUsers(ctx)
+					if err != nil {
+						return err
+					}
+					for _, p := range ps {
+						args = append(args, p.Name)
+					}
+				}
 				for _, name := range args {
 					if err := fn(st, name); err != nil {
 						return err
@@ -172,6 +189,7 @@ func accountCmd() *cobra.Command {
 			},
 		}
 		s.bind(cmd)
+		cmd.Flags().BoolVar(&all, "all-pending", false, "every account waiting for approval")
 		return cmd
 	}
 	approve := decide("approve", "Let pending accounts log in", "approved",

@@ -100,6 +100,22 @@ func TestInviteAndApprovalCLI(t *testing.T) {
 	if out := mustRun(t, "", "account", "pending", "--data-dir", dir); strings.Contains(out, "bob") || strings.Contains(out, "ann") {
 		t.Fatalf("account pending after the decisions:\n%s", out)
 	}
+	// bob's rejection gave the code its use back.
+	if out := mustRun(t, "", "invite", "list", "--data-dir", dir); !strings.Contains(out, "1/2") {
+		t.Fatalf("invite list after a rejection:\n%s", out)
+	}
+	if st, reason := register("cat", code); st != http.StatusAccepted {
+		t.Fatalf("register with the use given back: %d %s", st, reason)
+	}
+	if out, err := run(t, "", "account", "reject", "--data-dir", dir); err == nil || !strings.Contains(out, "--all-pending") {
+		t.Fatalf("reject without names: %v %s", err, out)
+	}
+	if out := mustRun(t, "", "account", "reject", "--all-pending", "--data-dir", dir); !strings.Contains(out, "account cat rejected") {
+		t.Fatalf("reject --all-pending:\n%s", out)
+	}
+	if out := mustRun(t, "", "account", "pending", "--data-dir", dir); strings.Contains(out, "cat") {
+		t.Fatalf("account pending after --all-pending:\n%s", out)
+	}
 
 	spare := strings.TrimSpace(mustRun(t, "", "invite", "create", "--expires", "never", "--data-dir", dir))
 	mustRun(t, "", "invite", "revoke", strings.ToLower(spare), "--data-dir", dir)
