@@ -239,3 +239,36 @@ func TestWebRetryInBrowser(t *testing.T) {
 		t.Fatalf("bob got %q after the retried message, want it once then the marker", m.Text)
 	}
 }
+
+// TestWebRememberMeInBrowser: "remember me" keeps only a resume token in
+// the origin's storage; logging out forgets it, and a token the server no
+// longer takes sends the user to the form with a clear message.
+func TestWebRememberMeInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice")
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	rememberedLogin := func() {
+		run("log in, remembered", chromedp.SendKeys("#username", "alice"), chromedp.SendKeys("#password", "alice-password"),
+			chromedp.Click("#remember"), chromedp.Click("#login-button"))
+		waitJS("token stored", `(JSON.parse(localStorage.getItem('tachikoma.auth')) || {}).token?.startsWith('tk1.alice.')`)
+	}
+	rememberedLogin()
+	evaluate(t, ctx, "no password kept", `(() => {
+		const kept = JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie;
+		return !kept.includes('alice-password') && document.getElementById('password').value === '';
+	})()`)
+	run("log out", chromedp.Click("#logout"))
+	waitJS("forgotten", `localStorage.getItem('tachikoma.auth') === null && !document.getElementById('login-view').hidden`)
+	run("reload", chromedp.Reload())
+	waitJS("the form, not the chat", `!!document.getElementById('username') && !document.getElementById('login-view').hidden &&
+		document.getElementById('login-button').textContent === '登录'`)
+	evaluate(t, ctx, "still out", `document.getElementById('chat-view').hidden`)
+
+	rememberedLogin()
+	evaluate(t, ctx, "spoil the token", `(() => { const a = JSON.parse(localStorage.getItem('tachikoma.auth'));
+		a.token = 'tk1.alice.spoilt'; localStorage.setItem('tachikoma.auth', JSON.stringify(a)); return true; })()`)
+	run("reload", chromedp.Reload())
+	waitJS("asked to log in again", `document.getElementById('login-error').textContent === '保存的登录已过期，请重新登录。' &&
+		document.getElementById('chat-view').hidden && localStorage.getItem('tachikoma.auth') === null &&
+		document.getElementById('username').value === 'alice'`)
+}
