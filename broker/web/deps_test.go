@@ -1,7 +1,9 @@
 package web
 
 import (
+	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -32,5 +34,26 @@ func TestNewReadsNothing(t *testing.T) {
 	h, err := New()
 	if err != nil || len(h.Version()) != 12 {
 		t.Fatalf("New: %v, version %q", err, h.Version())
+	}
+}
+
+// The committed MQTT.js is the version scripts/fetch-mqttjs.sh fetches, with
+// its MIT licence beside it.
+func TestVendoredMQTTJS(t *testing.T) {
+	script, err := os.ReadFile("../../scripts/fetch-mqttjs.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^version=([0-9.]+)$`).FindSubmatch(script)
+	if m == nil {
+		t.Fatal("no version= in scripts/fetch-mqttjs.sh")
+	}
+	bundle, err := static.ReadFile("static/vendor/mqtt.min.js")
+	if err != nil || !strings.Contains(string(bundle), `"`+string(m[1])+`"`) {
+		t.Errorf("vendor/mqtt.min.js is not MQTT.js %s (%v)", m[1], err)
+	}
+	licence, err := static.ReadFile("static/vendor/mqtt.LICENSE.md")
+	if err != nil || !strings.HasPrefix(string(licence), "The MIT License") || !strings.Contains(string(licence), "MQTT.js contributors") {
+		t.Errorf("vendor/mqtt.LICENSE.md is not MQTT.js's MIT licence (%v)", err)
 	}
 }
