@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/chat"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -271,4 +273,23 @@ func TestWebRememberMeInBrowser(t *testing.T) {
 	waitJS("asked to log in again", `document.getElementById('login-error').textContent === '保存的登录已过期，请重新登录。' &&
 		document.getElementById('chat-view').hidden && localStorage.getItem('tachikoma.auth') === null &&
 		document.getElementById('username').value === 'alice'`)
+}
+
+// TestWebMentionRuleInBrowser: the page decides what is an @mention (the
+// pet jumps) exactly as the desktop chat does.
+func TestWebMentionRuleInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	ctx, _, _ := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	texts := []string{"hi @alice", "@alice: look", "@ALICE!", "hey @Ali the cat", "hey @ali_2", "@alicex", "x@alice",
+		"mail alice@alice.org", "alice without at", "@阿丽你好", "@阿丽", "看 @阿丽", "@阿", "", "@@alice", "@alice@alice"}
+	for _, nick := range []string{"Ali", "阿丽", ""} {
+		for _, text := range texts {
+			want := chat.IsMention(text, "alice", nick)
+			js, _ := json.Marshal([]string{text, nick})
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`isMention(%s[0], 'alice', %s[1])`, js, js)))
+			if err != nil || got != want {
+				t.Errorf("isMention(%q, alice, %q) = %v (%v) in the page, %v in the desktop chat", text, nick, got, err, want)
+			}
+		}
+	}
 }

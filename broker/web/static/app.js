@@ -373,11 +373,30 @@ function receive(c, m) {
   if (c.key === state.active) renderMessages(follow);
   if (mine) return;
   if (c.key !== state.active || document.hidden) { c.unread++; renderLists(); }
-  const mention = c.kind === 'dm' || m.text.includes('@' + state.me) || (state.nick && m.text.includes('@' + state.nick));
+  const mention = c.kind === 'dm' || isMention(m.text, state.me, state.nick);
   pet.say(m.nick || m.from, m.text, mention);
   if (document.hidden && window.Notification && Notification.permission === 'granted') {
     new Notification(m.nick || m.from, { body: m.text.slice(0, 200), tag: c.key });
   }
+}
+
+// isMention is the desktop chat's rule (petclient/chat.IsMention): "@name"
+// standing alone, case ignored; a name ending in CJK may run into the text.
+function isMention(text, user, nick) {
+  const lower = text.toLowerCase();
+  const nameChar = /[\p{L}\p{N}_]/u;
+  for (let name of [user, nick]) {
+    name = (name || '').trim().toLowerCase();
+    if (!name) continue;
+    const needle = '@' + name;
+    const free = [...name].pop().codePointAt(0) >= 128;
+    for (let i = lower.indexOf(needle); i >= 0; i = lower.indexOf(needle, i + 1)) {
+      const before = [...lower.slice(0, i)].pop();
+      const after = [...lower.slice(i + needle.length)][0];
+      if ((!before || !nameChar.test(before)) && (!after || free || !nameChar.test(after))) return true;
+    }
+  }
+  return false;
 }
 
 function add(c, m) {
