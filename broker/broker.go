@@ -270,7 +270,9 @@ func (b *Broker) Start() error {
 			return fmt.Errorf("mqtt listener %s: %w", b.cfg.MQTTAddr, err)
 		}
 	}
-	if b.cfg.WSAddr != "" {
+	// Behind a reverse proxy ws_addr may be empty: MQTT over WebSocket is
+	// then only the HTTP listener's /mqtt.
+	if b.cfg.WSAddr != "" || b.cfg.HTTPAddr != "" {
 		b.ws = wslistener.New("ws", b.cfg.WSAddr, "/mqtt", tlsConf)
 		b.ws.Admit = b.admitWS // before the upgrade too
 		b.ws.ClientAddr = b.wsClientAddr

@@ -31,6 +31,7 @@ type Listener struct {
 	log            *slog.Logger
 	once           sync.Once
 	upgrader       websocket.Upgrader
+	mounted        chan struct{} // no own socket: open until Close
 
 	// Admit, if set before Init, is asked for each connection before its
 	// upgrade and may refuse it, so that sockets that never finish the
@@ -66,9 +67,14 @@ func (l *Listener) Address() string {
 	return l.addr
 }
 
-// Init binds the port.
+// Init binds the port; with no address the listener only serves what
+// another HTTP server hands it through ServeHTTP.
 func (l *Listener) Init(log *slog.Logger) error {
 	l.log = log
+	if l.addr == "" {
+		l.mounted = make(chan struct{})
+		return nil
+	}
 	ln, err := net.Listen("tcp", l.addr)
 	if err != nil {
 		return err
@@ -105,6 +111,10 @@ func (l *Listener) connState(c net.Conn, st http.ConnState) {
 // Serve accepts connections until Close.
 func (l *Listener) Serve(establish listeners.EstablishFn) {
 	l.establish.Store(&establish)
+	if l.mounted != nil {
+		<-l.mounted
+		return
+	}
 	if err := l.srv.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		l.log.Error("websocket listener stopped", "error", err, "listener", l.id)
 	}
@@ -117,6 +127,9 @@ func (l *Listener) Close(closeClients listeners.CloseFn) {
 		defer cancel()
 		if l.srv != nil {
 			_ = l.srv.Shutdown(ctx)
+		}
+		if l.mounted != nil {
+			close(l.mounted)
 		}
 	})
 	closeClients(l.id)
