@@ -63,7 +63,9 @@ func (b *Broker) takeQueued(cl *mqtt.Client) {
 	if b.backplane == nil || cl.Properties.Clean && cl.Properties.Props.SessionExpiryInterval == 0 {
 		return
 	}
+	b.queueing.Add(1)
 	go func() {
+		defer b.queueing.Done()
 		for try := 0; try < queueTries && !cl.Closed(); try++ {
 			if b.takeQueuedNow(cl) {
 				return

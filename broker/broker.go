@@ -87,6 +87,7 @@ type Broker struct {
 
 	backplane Backplane  // the other nodes of a cluster; nil on a single broker
 	queueMu   sync.Mutex // one hand-over of a cluster's offline queue at a time
+	queueing  sync.WaitGroup
 	reloadMu  sync.Mutex
 }
 
@@ -534,6 +535,7 @@ func (b *Broker) Close() error {
 			b.acme.close()
 		}
 		b.stopped.Wait()
+		b.queueing.Wait() // hand-overs of the offline queue (takeQueued), none new once mochi closed
 		if b.untrim != nil {
 			b.untrim() // the memory limit is the process's, not this broker's
 		}

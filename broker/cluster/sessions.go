@@ -112,8 +112,8 @@ func (o *owners) watch(w jetstream.KeyWatcher) {
 				delete(o.local, e.Key())
 			}
 			o.mu.Unlock()
-			if end {
-				o.n.b.EndSession(c.id)
+			if b := o.n.attached.Load(); end && b != nil {
+				b.EndSession(c.id) // started before Attach: the broker through the atomic
 			}
 		}
 	}
