@@ -22,15 +22,21 @@ var _ petbus.Pet = (*UI)(nil)
 // grabs (and shows the overlay for an area), then copies on the GTK thread
 // and encodes or saves on this D-Bus goroutine.
 func (u *UI) Screenshot(ctx context.Context, req petbus.ShotRequest) (petbus.ShotResult, error) {
-	got := make(chan picked, 1)
+	h := newHandoff()
+	// Runs on the GTK thread: what the caller no longer waits for is kept.
+	give := func(p picked) {
+		if !h.give(p) {
+			keep(u, p)
+		}
+	}
 	start := func() {
 		if req.Mode == petbus.ModeFull {
 			u.capture(func(img *image.RGBA, _ shot.Layout, _ time.Time) {
-				got <- picked{img: img, act: shot.Save, dev: gdkScale()}
-			}, func(err error) { got <- picked{err: err} })
+				give(picked{img: img, act: shot.Save, dev: gdkScale()})
+			}, func(err error) { give(picked{err: err}) })
 			return
 		}
-		u.pick(false, func(p picked) { got <- p })
+		u.pick(false, give)
 	}
 	glib.IdleAdd(func() bool {
 		if req.Delay > 0 {
@@ -42,8 +48,11 @@ func (u *UI) Screenshot(ctx context.Context, req petbus.ShotRequest) (petbus.Sho
 	})
 	var p picked
 	select {
-	case p = <-got:
+	case p = <-h.got:
 	case <-ctx.Done():
+		if p, ok := h.abandon(); ok {
+			glib.IdleAdd(func() bool { keep(u, p); return false })
+		}
 		return petbus.ShotResult{}, fmt.Errorf("no screenshot: %w", ctx.Err())
 	}
 	switch {

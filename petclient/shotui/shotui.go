@@ -540,15 +540,11 @@ func (o *overlay) act(a shot.Action) {
 		}
 		at := image.Pt(int(float64(o.ctl.Sel.Rect.Min.X)/o.scale), int(float64(o.ctl.Sel.Rect.Min.Y)/o.scale))
 		o.close()
-		switch {
-		case o.done != nil:
-			o.done(picked{img: sel, act: a, at: at, dev: o.scale, org: o.ctl.Sel.Rect.Intersect(o.img.Bounds()).Min})
-		case a == shot.Copy:
-			o.u.copy(sel)
-		case a == shot.Pin:
-			o.u.Pin(sel, at, o.scale)
-		default:
-			o.u.saveOrKeep(sel)
+		p := picked{img: sel, act: a, at: at, dev: o.scale, org: o.ctl.Sel.Rect.Intersect(o.img.Bounds()).Min}
+		if o.done != nil {
+			o.done(p)
+		} else {
+			keep(o.u, p)
 		}
 	case shot.Cancel:
 		o.close()
