@@ -60,7 +60,7 @@ func TestScreenshotThroughThePet(t *testing.T) {
 	blocker := filepath.Join(s.dir, "blocker")
 	os.WriteFile(blocker, []byte("x"), 0o644)
 	code, out := cli(busEnv, "--full", "--output", filepath.Join(blocker, "x.png"))()
-	if code != 1 || !strings.Contains(out, "create folder "+blocker) || !strings.Contains(out, "the image is on the clipboard instead") {
+	if code != 1 || !strings.Contains(out, "create folder "+blocker) || !strings.Contains(out, "（图片已改为复制到剪贴板）") {
 		t.Fatalf("unwritable: exit %d: %s", code, out)
 	}
 	onClipboard := func() bool {
@@ -80,7 +80,7 @@ func TestScreenshotThroughThePet(t *testing.T) {
 		t.Cleanup(func() { exec.Command("umount", tiny).Run() })
 		s.run(nil, "sh", "-c", "xclip -selection clipboard -i </dev/null >/dev/null 2>&1") // forget the last image
 		code, out := cli(busEnv, "--full", "--output", filepath.Join(tiny, "x.png"))()
-		if code != 1 || !strings.Contains(out, "the disk is full") || !strings.Contains(out, "the image is on the clipboard instead") {
+		if code != 1 || !strings.Contains(out, "the disk is full") || !strings.Contains(out, "（图片已改为复制到剪贴板）") {
 			t.Fatalf("full disk: exit %d: %s", code, out)
 		}
 		waitFor(t, 15*time.Second, "the full screen on the clipboard after a full disk", onClipboard)
