@@ -10,11 +10,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"log/slog"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,9 +37,34 @@ func Config(dir string) broker.Config {
 	return cfg
 }
 
-// Logger writes warnings and errors to the test's output.
+// Logger writes records at level and above to the test's output until the
+// test ends; testing panics on a write after that, which a listener's
+// goroutine logging its last accept error would otherwise cause.
 func Logger(t testing.TB, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: level}))
+	w := &testOutput{w: t.Output()}
+	t.Cleanup(w.close)
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+type testOutput struct {
+	mu    sync.Mutex
+	w     io.Writer
+	ended bool
+}
+
+func (o *testOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.ended {
+		return len(p), nil
+	}
+	return o.w.Write(p)
+}
+
+func (o *testOutput) close() {
+	o.mu.Lock()
+	o.ended = true
+	o.mu.Unlock()
 }
 
 // Start runs a broker until the test ends (or it is closed earlier).

@@ -20,7 +20,7 @@ func testLogger(t *testing.T) *slog.Logger {
 	if os.Getenv("TEST_LOG_LEVEL") != "" {
 		_ = level.UnmarshalText([]byte(os.Getenv("TEST_LOG_LEVEL")))
 	}
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: level}))
+	return brokertest.Logger(t, level)
 }
 
 func brokerConfig(dir string) broker.Config {

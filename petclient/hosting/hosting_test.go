@@ -24,9 +24,7 @@ var fastHash = brokertest.FastHash
 
 const waitFor = 10 * time.Second
 
-func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
+func testLogger(t *testing.T) *slog.Logger { return brokertest.Logger(t, slog.LevelWarn) }
 
 type env struct {
 	data  string
