@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/petclient/chat"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
@@ -316,9 +317,7 @@ func connectErr(ctx context.Context, cfg chat.Config) error {
 	return c.Connect(ctx)
 }
 
-func petLog(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
-}
+func petLog(t *testing.T) *slog.Logger { return brokertest.Logger(t, slog.LevelInfo) }
 
 // pet is the pet's chat client and what it has seen.
 type pet struct {
