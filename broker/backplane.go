@@ -97,7 +97,7 @@ func (b *Broker) takeQueuedNow(cl *mqtt.Client) bool {
 	}
 	held := map[int64]bool{}
 	for _, pk := range cl.State.Inflight.GetAll(false) {
-		held[messageID(pk.Payload)] = true
+		held[topics.MessageID(pk.Payload)] = true
 	}
 	subs := plainSubscriptions(cl)
 	for _, q := range queued {
@@ -105,22 +105,13 @@ func (b *Broker) takeQueuedNow(cl *mqtt.Client) bool {
 		if !ok {
 			continue
 		}
-		if !held[messageID(q.Packet.Payload)] {
+		if !held[topics.MessageID(q.Packet.Payload)] {
 			f := fanout{b: b, pk: b.outgoing(q.Packet), now: time.Now().Unix()}
 			f.deliver(cl, sub)
 		}
 		q.Done()
 	}
 	return true
-}
-
-// messageID is a chat message's id, 0 if payload is not one.
-func messageID(payload []byte) int64 {
-	var m struct {
-		ID int64 `json:"id"`
-	}
-	_ = json.Unmarshal(payload, &m)
-	return m.ID
 }
 
 // ClusterStatus is GET /api/v1/cluster.

@@ -29,6 +29,16 @@ type Message struct {
 	To   string `json:"to,omitempty"` // DMs: the recipient
 }
 
+// MessageID is the id of a stamped Message payload; 0 when payload is not
+// one.
+func MessageID(payload []byte) int64 {
+	var m struct {
+		ID int64 `json:"id"`
+	}
+	_ = json.Unmarshal(payload, &m)
+	return m.ID
+}
+
 // Outgoing is what a sender may say in a chat publish.
 type Outgoing struct {
 	Text string `json:"text"`

@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
 // The offline queue: a DM for a user with no connection anywhere in the
@@ -37,17 +37,15 @@ func (n *Node) queueIfAway(user string, pk packets.Packet, data []byte, h nats.H
 	if pk.FixedHeader.Qos == 0 || n.Online(user) {
 		return
 	}
-	var msg struct {
-		ID int64 `json:"id"`
-	}
-	if json.Unmarshal(pk.Payload, &msg) != nil || msg.ID == 0 {
+	id := topics.MessageID(pk.Payload)
+	if id == 0 {
 		return
 	}
 	m := &nats.Msg{Subject: n.subject("queue", user), Data: data, Header: nats.Header{}}
 	for k, v := range h {
 		m.Header[k] = v
 	}
-	m.Header.Set(nats.MsgIdHdr, strconv.FormatInt(msg.ID, 10))
+	m.Header.Set(nats.MsgIdHdr, strconv.FormatInt(id, 10))
 	if _, err := n.js.PublishMsgAsync(m); err != nil {
 		n.log.Error("cluster queue", "user", user, "error", err)
 	}
