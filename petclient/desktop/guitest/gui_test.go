@@ -181,6 +181,19 @@ func (s *xsession) run(env []string, args ...string) string {
 
 func (s *xsession) xdotool(args ...string) { s.run(nil, append([]string{"xdotool"}, args...)...) }
 
+// tryXdotool is xdotool for polling loops, where the window may close
+// between finding it and acting on it.
+func (s *xsession) tryXdotool(args ...string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "xdotool", args...)
+	cmd.Env = append([]string{"LANG=C.UTF-8"}, s.env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("xdotool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
 func (s *xsession) screenshot() *image.RGBA {
 	s.t.Helper()
 	path := filepath.Join(s.dir, fmt.Sprintf("shot-%d.png", time.Now().UnixNano()))
