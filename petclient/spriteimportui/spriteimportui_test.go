@@ -1,11 +1,9 @@
 package spriteimportui
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
-	"image/gif"
 	"net/url"
 	"os"
 	"os/exec"
@@ -29,6 +27,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/pack"
 	"github.com/tachikoma-pet/tachikoma/petclient/settings"
 	"github.com/tachikoma-pet/tachikoma/petclient/spriteimport"
+	"github.com/tachikoma-pet/tachikoma/petclient/spriteimport/spritetest"
 )
 
 func init() { runtime.LockOSThread() } // GTK stays on the main thread
@@ -103,23 +102,13 @@ func (a *fakeApp) pack() string          { a.mu.Lock(); defer a.mu.Unlock(); ret
 
 // walkGIF: a dark figure stepping on a white background, 3 frames.
 func walkGIF(t *testing.T, dir string) string {
-	pal := color.Palette{color.White, color.RGBA{30, 40, 90, 255}}
-	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: 40, Height: 40}}
-	for i := range 3 {
-		m := image.NewPaletted(image.Rect(0, 0, 40, 40), pal)
-		for y := 8; y < 36; y++ {
-			for x := 10 + 2*i; x < 26+2*i; x++ {
-				m.SetColorIndex(x, y, 1)
-			}
-		}
-		g.Image, g.Delay = append(g.Image, m), append(g.Delay, 10)
-	}
-	var b bytes.Buffer
-	if err := gif.EncodeAll(&b, g); err != nil {
+	b, err := spritetest.Walk{Width: 40, Height: 40, Figure: image.Rect(10, 8, 26, 36), Step: 2,
+		Frames: 3, Delay: 10, Colour: color.RGBA{30, 40, 90, 255}}.GIF()
+	if err != nil {
 		t.Fatal(err)
 	}
 	name := filepath.Join(dir, "walk.gif")
-	if err := os.WriteFile(name, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(name, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return name

@@ -5,13 +5,14 @@ import (
 	"bytes"
 	"image"
 	"image/color"
-	"image/gif"
 	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/spriteimport/spritetest"
 )
 
 func packRun(userDir string, args ...string) (int, string, string) {
@@ -22,22 +23,12 @@ func packRun(userDir string, args ...string) (int, string, string) {
 
 // catGIF is a two-frame GIF: a dark square walking on a white background.
 func catGIF(t *testing.T) []byte {
-	pal := color.Palette{color.White, color.RGBA{40, 40, 40, 255}}
-	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: 48, Height: 48}}
-	for i := range 2 {
-		m := image.NewPaletted(image.Rect(0, 0, 48, 48), pal)
-		for y := 10; y < 44; y++ {
-			for x := 10 + 4*i; x < 30+4*i; x++ {
-				m.SetColorIndex(x, y, 1)
-			}
-		}
-		g.Image, g.Delay, g.Disposal = append(g.Image, m), append(g.Delay, 8), append(g.Disposal, gif.DisposalNone)
-	}
-	var b bytes.Buffer
-	if err := gif.EncodeAll(&b, g); err != nil {
+	b, err := spritetest.Walk{Width: 48, Height: 48, Figure: image.Rect(10, 10, 30, 44), Step: 4,
+		Frames: 2, Delay: 8, Colour: color.RGBA{40, 40, 40, 255}}.GIF()
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	return b
 }
 
 // The pack tools work without a display: import, check, list, export, and

@@ -3,11 +3,9 @@
 package guitest
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
-	"image/gif"
 	"net/url"
 	"os"
 	"os/exec"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/statefile"
+	"github.com/tachikoma-pet/tachikoma/petclient/spriteimport/spritetest"
 )
 
 // orange is the imported character's colour: nothing else on screen has it.
@@ -26,22 +25,12 @@ var orange = color.RGBA{R: 0xe2, G: 0x76, B: 0x3a, A: 0xff}
 // orangeGIF writes a two-frame walk: an orange figure on a white background.
 func orangeGIF(t *testing.T, name string) {
 	t.Helper()
-	pal := color.Palette{color.White, orange}
-	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: 60, Height: 70}}
-	for i := range 2 {
-		m := image.NewPaletted(image.Rect(0, 0, 60, 70), pal)
-		for y := 10; y < 64; y++ {
-			for x := 12 + 3*i; x < 44+3*i; x++ {
-				m.SetColorIndex(x, y, 1)
-			}
-		}
-		g.Image, g.Delay = append(g.Image, m), append(g.Delay, 15)
-	}
-	var b bytes.Buffer
-	if err := gif.EncodeAll(&b, g); err != nil {
+	b, err := spritetest.Walk{Width: 60, Height: 70, Figure: image.Rect(12, 10, 44, 64), Step: 3,
+		Frames: 2, Delay: 15, Colour: orange}.GIF()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(name, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(name, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
