@@ -64,6 +64,8 @@ type Client struct {
 	wakeSave chan struct{}
 	closing  chan struct{}
 	wg       sync.WaitGroup
+
+	hookCatchUp func() // tests: runs after subscribing, before the catch-up
 }
 
 // conn is one MQTT connection (a fresh paho client each time, so that no
@@ -75,6 +77,9 @@ type conn struct {
 	lost           chan struct{}
 	once           sync.Once
 	err            error
+	// lastSeen is each conversation's LastSeen before this connection
+	// subscribed: live delivery raises LastSeen above a gap the catch-up fills.
+	lastSeen map[string]int64
 }
 
 func (cn *conn) markLost(err error) {
@@ -464,6 +469,7 @@ func (c *Client) attempt(ctx context.Context, secret string) (*conn, error) {
 		return nil, classifyConnect(c.srv, tok)
 	}
 	cn.sessionPresent = tok.(*paho.ConnectToken).SessionPresent()
+	cn.lastSeen = c.lastSeenNow()
 	// Subscriptions are renewed on every connection: a broker restart
 	// forgets sessions.
 	st := cn.pc.SubscribeMultiple(c.filters(), nil)
@@ -526,7 +532,10 @@ func (c *Client) afterConnect(ctx context.Context, cn *conn) {
 	// room left meanwhile fails plainly instead of being written where the
 	// broker refuses it.
 	c.kickOutbox()
-	if err := c.catchUp(ctx, cn.sessionPresent); err != nil && ctx.Err() == nil {
+	if c.hookCatchUp != nil {
+		c.hookCatchUp()
+	}
+	if err := c.catchUp(ctx, cn.sessionPresent, cn.lastSeen); err != nil && ctx.Err() == nil {
 		c.log.Warn("catching up on missed messages", "error", err)
 	}
 }

@@ -390,8 +390,10 @@ const (
 // broker restart, an expired session) history fills the gap for every
 // conversation we were following. Conversations new to us (first run, a
 // room joined elsewhere) only get their newest message, quietly: old
-// history is not news.
-func (c *Client) catchUp(ctx context.Context, sessionPresent bool) error {
+// history is not news. A followed conversation is read back to since (its
+// LastSeen when the connection was made), not to what live delivery has
+// brought since.
+func (c *Client) catchUp(ctx context.Context, sessionPresent bool, since map[string]int64) error {
 	type todo struct {
 		id       string
 		lastSeen int64
@@ -400,7 +402,11 @@ func (c *Client) catchUp(ctx context.Context, sessionPresent bool) error {
 	var list []todo
 	c.mu.Lock()
 	for id, cs := range c.m.convs {
-		list = append(list, todo{id, cs.LastSeen, cs.Followed})
+		seen, ok := since[id]
+		if !ok {
+			seen = cs.LastSeen
+		}
+		list = append(list, todo{id, seen, cs.Followed})
 	}
 	c.mu.Unlock()
 	for _, t := range list {
@@ -448,6 +454,17 @@ func (c *Client) catchUp(ctx context.Context, sessionPresent bool) error {
 	c.mu.Unlock()
 	c.saveStateSoon()
 	return nil
+}
+
+// lastSeenNow is every conversation's LastSeen.
+func (c *Client) lastSeenNow() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int64, len(c.m.convs))
+	for id, cs := range c.m.convs {
+		out[id] = cs.LastSeen
+	}
+	return out
 }
 
 // history is one page, newest first.

@@ -252,3 +252,51 @@ func TestStartRetriesUntilTheServerIsBack(t *testing.T) {
 		t.Fatalf("%d attempts after ReconnectNow, want 2", n)
 	}
 }
+
+// Messages that arrive live on a new connection before the catch-up has
+// read history do not hide the gap before them: the catch-up starts above
+// what the client had seen when the connection was made.
+func TestCatchUpWithLiveDeliveryFirst(t *testing.T) {
+	b := startBroker(t, brokerConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	alice, arec := connected(t, clientConfig(b, "alice", ""))
+	bcfg := clientConfig(b, "bob", t.TempDir())
+	bob, brec := connected(t, bcfg)
+	send := func(text string) {
+		t.Helper()
+		cid, err := alice.Send(RoomConv(topics.Lobby), text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arec.wait(text+" sent", isState(cid, SendSent))
+	}
+	send("已读")
+	brec.wait("已读", isMsg("已读"))
+	bob.Close()
+	b.EndSession(bcfg.ClientID + "-bob") // the session is lost, as when its node dies
+	send("错过一")
+	send("错过二")
+
+	back, err := New(bcfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { back.Close() })
+	rec := record(t, back, "bob-back")
+	back.hookCatchUp = func() {
+		send("新的")
+		rec.wait("新的, live before the catch-up", isMsg("新的"))
+	}
+	if err := back.Connect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"错过一", "错过二", "新的"} {
+		rec.wait(text, isMsg(text))
+		if n := rec.count(isMsg(text)); n != 1 {
+			t.Errorf("bob got %q %d times, want once", text, n)
+		}
+	}
+	if n := rec.count(isMsg("已读")); n != 0 {
+		t.Errorf("bob got the message he had already read %d times again", n)
+	}
+}
