@@ -25,6 +25,10 @@ var small = []Entry{
 	{Word: "Polish", Translation: "a. 波兰的", FRQ: 5000},
 	{Word: "polish", Translation: "vt. 擦亮", FRQ: 4000},
 	{Word: "jump", Translation: "v. 跳", FRQ: 1500},
+	{Word: "cafe", Translation: "n. 咖啡馆", FRQ: 3000},
+	{Word: "naive", Translation: "a. 天真的", FRQ: 6000},
+	{Word: "email", Translation: "n. 电子邮件", FRQ: 2000},
+	{Word: "well-known", Translation: "a. 众所周知的", FRQ: 4000},
 }
 
 func build(t testing.TB, es []Entry) *Dict {
@@ -71,6 +75,13 @@ func TestLookup(t *testing.T) {
 		{"jumb", "jump", MatchFuzzy}, // a substitution changes the letter set
 		{"“pineaple”", "pineapple", MatchFuzzy},
 		{"苹果", "apple", MatchReverse},
+		// Text copied from a web page: accents, other hyphens, soft hyphens.
+		{"café", "cafe", MatchCase},
+		{"Naïve", "naive", MatchCase},
+		{"e-mail", "email", MatchCase},
+		{"well\u2010known", "well-known", MatchExact},
+		{"well\u2011known", "well-known", MatchExact},
+		{"ap\u00adple", "apple", MatchExact},
 		{"\xff\xfe", "", 0},
 		{"zzzzqqq", "", 0},
 		{strings.Repeat("a", 1<<20), "", 0},
@@ -115,6 +126,13 @@ func TestWordsOfSentence(t *testing.T) {
 	if got := words(rs); got != "look forward to,apple,went" {
 		t.Errorf("Words = %q", got)
 	}
+	rs, err = d.Words("A naïve e-mail from the café.", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := words(rs); got != "naive,email,cafe" {
+		t.Errorf("Words = %q", got)
+	}
 }
 
 func TestCoreDictionary(t *testing.T) {
@@ -128,6 +146,7 @@ func TestCoreDictionary(t *testing.T) {
 	for q, want := range map[string]string{
 		"went": "go", "mice": "mouse", "better": "good", "children": "child",
 		"look forward to": "look forward to", "looking forward to": "look forward to", "recieve": "receive", "苹果": "apple",
+		"naïve": "naive", "résumé": "resume", "e-mail": "email", "co-operate": "cooperate",
 	} {
 		rs, err := d.Lookup(q)
 		if err != nil {

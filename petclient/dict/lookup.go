@@ -6,6 +6,10 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Match says how a result was found.
@@ -31,15 +35,19 @@ type Result struct {
 // MaxQuery bounds a word or phrase query in bytes; longer text is a sentence.
 const MaxQuery = 80
 
+// typography makes apostrophes and hyphens plain and drops soft hyphens,
+// as text copied from web pages and PDFs has them.
+var typography = strings.NewReplacer("\u2019", "'", "\u2018", "'", "\u2010", "-", "\u2011", "-", "\u00ad", "")
+
 // Normalize trims a selection down to a query: valid UTF-8, outer
 // punctuation and spaces removed, inner spaces collapsed, typographic
-// apostrophes made plain.
+// apostrophes and hyphens made plain.
 func Normalize(s string) string {
 	if len(s) > 4*MaxQuery {
 		s = s[:4*MaxQuery]
 	}
 	s = strings.ToValidUTF8(s, " ")
-	s = strings.NewReplacer("\u2019", "'", "\u2018", "'").Replace(s)
+	s = typography.Replace(s)
 	s = strings.Join(strings.Fields(s), " ")
 	return strings.TrimFunc(s, func(r rune) bool {
 		return r != '\'' && (unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsSpace(r) || unicode.IsControl(r))
@@ -67,11 +75,56 @@ func (d *Dict) Lookup(query string) ([]Result, error) {
 	if HasHan(q) {
 		return d.Reverse(q, 8)
 	}
-	res, err := d.lookup(q, true)
+	res, err := d.lookupSpellings(q)
 	if err != nil || len(res) > 0 {
 		return res, err
 	}
 	return d.Fuzzy(q, 3)
+}
+
+// lookupSpellings is lookup, then the query without accents ("café") and
+// without hyphens ("e-mail"), which the dictionary spells plainly.
+func (d *Dict) lookupSpellings(q string) ([]Result, error) {
+	res, err := d.lookup(q, true)
+	if err != nil || len(res) > 0 {
+		return res, err
+	}
+	plain := withoutAccents(q)
+	var alts []string
+	if plain != q {
+		alts = append(alts, plain)
+	}
+	if strings.Contains(plain, "-") {
+		alts = append(alts, strings.ReplaceAll(plain, "-", ""))
+	}
+	for _, a := range alts {
+		res, err := d.lookup(a, true)
+		if err != nil || len(res) > 0 {
+			for i := range res {
+				if res[i].Match == MatchExact {
+					res[i].Match = MatchCase
+				}
+				res[i].Query = q
+			}
+			return res, err
+		}
+	}
+	return nil, nil
+}
+
+var accents = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+
+// withoutAccents removes combining marks: naïve → naive.
+func withoutAccents(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			if out, _, err := transform.String(accents, s); err == nil {
+				return out
+			}
+			return s
+		}
+	}
+	return s
 }
 
 // lookup is Lookup without the typo fallback.
@@ -487,7 +540,7 @@ func Senses(line string) []string {
 // phrase first, inflections to their lemmas, function words skipped), for
 // the glossary shown beside or instead of a sentence translation.
 func (d *Dict) Words(text string, limit int) ([]Result, error) {
-	toks := tokens(text)
+	toks := tokens(withoutAccents(typography.Replace(strings.ToValidUTF8(text, " "))))
 	var res []Result
 	have := map[string]bool{}
 	for i := 0; i < len(toks) && len(res) < limit; {
@@ -498,7 +551,7 @@ func (d *Dict) Words(text string, limit int) ([]Result, error) {
 			if l == 1 && stopWords[Fold(phrase)] {
 				break
 			}
-			r, err := d.lookup(phrase, true)
+			r, err := d.lookupSpellings(phrase)
 			if err != nil {
 				return nil, err
 			}
