@@ -1,6 +1,8 @@
 package spriteimport
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -11,6 +13,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
 	"github.com/tachikoma-pet/tachikoma/petclient/pack"
@@ -344,5 +350,51 @@ func TestImportOnePictureForEverything(t *testing.T) {
 	}
 	if got := plan.Clips[engine.AnimStand].From; got != lone || len(plan.Clips) != len(engine.RequiredAnimations) {
 		t.Errorf("a lone picture: stand from %q, %d states", got, len(plan.Clips))
+	}
+}
+
+// Zips made by Windows' own compressor and most Chinese and Japanese tools
+// store names in the system code page without the UTF-8 flag: a Shimeji
+// set under img/ミク or a folder 桌宠/img/小猫 must still import.
+func TestImportShimejiZipLegacyNames(t *testing.T) {
+	src := t.TempDir()
+	shimejiSet(t, src, "")
+	for _, tc := range []struct {
+		enc    encoding.Encoding
+		prefix string
+	}{
+		{japanese.ShiftJIS, "img/ミク表示/"}, // 表 ends in 0x5C, a backslash byte
+		{simplifiedchinese.GBK, "桌宠/img/小猫/"},
+	} {
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		for n := 1; n <= 46; n++ {
+			data, err := os.ReadFile(filepath.Join(src, "img", "Test", fmt.Sprintf("shime%d.png", n)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			name, err := tc.enc.NewEncoder().String(fmt.Sprintf("%sshime%d.png", tc.prefix, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, NonUTF8: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(data)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		zipped := filepath.Join(t.TempDir(), "set.zip")
+		writeFile(t, zipped, b.Bytes())
+		plan, err := Import(Options{Name: "Legacy"}, Source{Path: zipped})
+		if err != nil {
+			t.Errorf("%s: %v", tc.prefix, err)
+			continue
+		}
+		if from := plan.Clips[engine.AnimWalk].From; !strings.Contains(from, strings.TrimSuffix(tc.prefix, "/")) {
+			t.Errorf("walk comes from %q, want %q named readably", from, tc.prefix)
+		}
 	}
 }

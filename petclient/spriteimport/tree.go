@@ -111,11 +111,14 @@ func newZipTree(name string, r io.ReaderAt, size int64, m *meter) (*zipTree, err
 		return nil, errf(name, "holds %d entries, limit %d", len(zr.File), MaxEntries)
 	}
 	t := &zipTree{name: name, zr: zr, entries: map[string]*zip.File{}, meter: m}
+	legacy := legacyNames(zr.File)
 	var claimed uint64
 	for _, f := range zr.File {
 		n := f.Name
 		if !utf8.ValidString(n) {
-			continue // names in a legacy code page; pictures we need have ASCII names
+			if n = legacy[f]; n == "" {
+				continue
+			}
 		}
 		if err := checkEntryName(n); err != nil {
 			return nil, errf(name+"!"+n, "%v; the archive is refused", err)
@@ -145,6 +148,44 @@ func newZipTree(name string, r io.ReaderAt, size int64, m *meter) (*zipTree, err
 	}
 	sort.Strings(t.files)
 	return t, nil
+}
+
+// legacyNames decodes the names that are not UTF-8 (zips from Windows'
+// compressor and older tools use the system code page without saying so)
+// with the one code page that reads all of them most plausibly; the names
+// are then checked like any other.
+func legacyNames(files []*zip.File) map[*zip.File]string {
+	var raw []*zip.File
+	for _, f := range files {
+		if !utf8.ValidString(f.Name) {
+			raw = append(raw, f)
+		}
+	}
+	if len(raw) == 0 {
+		return nil
+	}
+	var best map[*zip.File]string
+	bestOdd := -1
+	for _, c := range sniffedEncodings {
+		names, odd := map[*zip.File]string{}, 0
+		for _, f := range raw {
+			n, err := c.enc.NewDecoder().String(f.Name)
+			if err != nil {
+				odd = -1
+				break
+			}
+			names[f], odd = n, odd+oddRunes([]byte(n))
+		}
+		if odd >= 0 && (bestOdd < 0 || odd < bestOdd) {
+			best, bestOdd = names, odd
+		}
+	}
+	for f, n := range best {
+		if strings.ContainsRune(n, utf8.RuneError) {
+			delete(best, f) // still unreadable: skipped, as pictures we need are named readably
+		}
+	}
+	return best
 }
 
 // checkEntryName refuses names that would leave an extraction directory.
