@@ -164,6 +164,43 @@ var signupCases = []struct {
 		}
 	}},
 
+	// An admin's add (or import) racing a registration that waits for
+	// approval, on two nodes: one of them gets the name, never both.
+	{"an account and a pending one of one name race", func(e *env) {
+		s, ctx, t := e.s, e.ctx, e.t
+		for i := range 60 {
+			name := fmt.Sprintf("r%d", i)
+			var added, pending error
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			wg.Go(func() {
+				<-start
+				u := store.User{Name: name, Nickname: "admin", PWHash: "h"}
+				if i%2 == 0 {
+					added = s.CreateUser(ctx, u)
+				} else {
+					added = s.CreateUsers(ctx, []store.User{{Name: "x" + name, PWHash: "h"}, u})
+				}
+			})
+			wg.Go(func() {
+				<-start
+				pending = s.Register(ctx, store.User{Name: name, Nickname: "self", PWHash: "h"}, store.Signup{Pending: true})
+			})
+			close(start)
+			wg.Wait()
+			for _, err := range []error{added, pending} {
+				if err != nil && !errors.Is(err, store.ErrExists) {
+					t.Fatalf("%s: %v, want nil or ErrExists", name, err)
+				}
+			}
+			_, uerr := s.GetUser(ctx, name)
+			_, perr := s.GetPendingUser(ctx, name)
+			if (added == nil) == (pending == nil) || (uerr == nil) == (perr == nil) {
+				t.Fatalf("%s: add %v, pending registration %v; account %v, pending account %v: want exactly one", name, added, pending, uerr, perr)
+			}
+		}
+	}},
+
 	// A rejected or expired pending account gives its invite use back; an
 	// approved one keeps it.
 	{"pending accounts give invite uses back", func(e *env) {
