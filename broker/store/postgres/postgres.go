@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -182,8 +184,36 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 			return fmt.Errorf("create user %s: %w", u.Name, err)
 		}
 	}
-	tag, err := s.exec(ctx, "create user "+u.Name, insertFreeUser, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID)
-	return createdUser(u.Name, tag, err)
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if err := lockNames(ctx, tx, u.Name); err != nil {
+			return fmt.Errorf("create user %s: %w", u.Name, err)
+		}
+		tag, err := tx.Exec(ctx, insertFreeUser, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID)
+		if err != nil && !isUnique(err) {
+			err = fmt.Errorf("create user %s: %w", u.Name, err)
+		}
+		return createdUser(u.Name, tag, err)
+	})
+}
+
+// lockNames makes transactions that put any of names into users or
+// pending_users take turns, so that each one's check of both tables holds
+// until its commit; names share 1024 locks taken in one order, so that an
+// import takes at most that many and two never deadlock.
+func lockNames(ctx context.Context, tx pgx.Tx, names ...string) error {
+	seen := map[int32]bool{}
+	var keys []int32
+	for _, n := range names {
+		h := fnv.New32a()
+		h.Write([]byte(n))
+		if k := int32(h.Sum32() & 1023); !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7262052, k) FROM unnest($1::int4[]) WITH ORDINALITY AS t(k, i) ORDER BY i`, keys)
+	return err
 }
 
 // insertFreeUser adds an account unless the name waits for approval.
@@ -211,6 +241,13 @@ func (s *Store) CreateUsers(ctx context.Context, us []store.User) error {
 		since, err := watermark(ctx, tx)
 		if err != nil {
 			return err
+		}
+		names := make([]string, len(us))
+		for i, u := range us {
+			names[i] = u.Name
+		}
+		if err := lockNames(ctx, tx, names...); err != nil {
+			return fmt.Errorf("create users: %w", err)
 		}
 		for _, u := range us {
 			if u.Created == 0 {

@@ -75,9 +75,9 @@ func (s *Store) Register(ctx context.Context, u store.User, how store.Signup) er
 		}
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		// Registrations of one name take turns, so that the check of both
-		// tables below holds until commit.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7262052, hashtext($1))`, u.Name); err != nil {
+		// Registrations and admins' adds of one name take turns, so that
+		// the check of both tables below holds until commit.
+		if err := lockNames(ctx, tx, u.Name); err != nil {
 			return fmt.Errorf("register %s: %w", u.Name, err)
 		}
 		// The code first: without a good one, a taken name must look like
