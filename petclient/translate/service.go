@@ -58,7 +58,7 @@ func (s *Service) Translate(ctx context.Context, text string) Answer {
 		}
 		a.Sentence = len(words) > 1
 		if !a.Sentence {
-			return a // an unknown word: nothing to send anywhere
+			return s.unknownWord(ctx, a)
 		}
 	}
 	if s.Dict != nil && !dict.HasHan(text) {
@@ -81,6 +81,26 @@ func (s *Service) Translate(ctx context.Context, text string) Answer {
 	defer cancel()
 	a.Translation, a.Err = s.Translator.Translate(ctx, text, from, to)
 	a.Provider = s.Translator.Name() // a lazy provider knows its name once opened
+	return a
+}
+
+// unknownWord asks the online translator, when one is set up, for a word
+// the dictionary lacks (smartphone, blockchain); no key or an answer that
+// only repeats the word leaves it not found.
+func (s *Service) unknownWord(ctx context.Context, a Answer) Answer {
+	if s.Translator == nil || dict.HasHan(a.Text) {
+		return a
+	}
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	tr, err := s.Translator.Translate(ctx, a.Text, "en", "zh")
+	switch {
+	case errors.Is(err, ErrNoKey):
+	case err != nil:
+		a.Err = err
+	case !strings.EqualFold(strings.TrimSpace(tr), a.Text):
+		a.Translation, a.Provider = tr, s.Translator.Name()
+	}
 	return a
 }
 
@@ -167,12 +187,8 @@ func Problem(err error) string {
 // Format renders an answer as plain text (the command line, Copy).
 func Format(a *Answer) string {
 	var b strings.Builder
-	if a.Sentence {
-		if a.Translation != "" {
-			fmt.Fprintf(&b, "%s\n    — %s\n", a.Translation, a.Provider)
-		} else if a.Err != nil {
-			fmt.Fprintf(&b, "[%s] %v\n", Problem(a.Err), a.Err)
-		}
+	if a.Translation != "" {
+		fmt.Fprintf(&b, "%s\n    — %s\n", a.Translation, a.Provider)
 	} else if a.Err != nil {
 		fmt.Fprintf(&b, "[%s] %v\n", Problem(a.Err), a.Err)
 	}

@@ -52,10 +52,6 @@ func TestServiceWordsAndSentences(t *testing.T) {
 	}
 
 	// The provider fails: the dictionary words of the sentence still show.
-	a = s.Translate(ctx, "qwzzxv")
-	if a.Found() {
-		t.Errorf("an unknown word is not sent online: %+v", a)
-	}
 	s.Translator = &failing{ErrQuota}
 	a = s.Translate(ctx, "The weather is lovely and the children are playing outside.")
 	if !errors.Is(a.Err, ErrQuota) || len(a.Entries) < 3 || !a.Found() {
@@ -65,6 +61,41 @@ func TestServiceWordsAndSentences(t *testing.T) {
 	if !strings.Contains(out, "额度已用完") || !strings.Contains(out, "child") {
 		t.Errorf("quota answer:\n%s", out)
 	}
+}
+
+// A word the offline dictionary lacks goes to the online translator when
+// one is set up; without one, or when it only echoes the word, it is not found.
+func TestServiceUnknownWordOnline(t *testing.T) {
+	ctx := context.Background()
+	tr := &countingTranslator{}
+	s := Service{Dict: core(t), Translator: tr}
+	a := s.Translate(ctx, "smartphone")
+	if a.Translation != "译:smartphone" || a.Provider != "count" || tr.n != 1 || a.Sentence || !a.Found() {
+		t.Fatalf("unknown word with a translator: %+v (provider calls %d)", a, tr.n)
+	}
+	if out := Format(&a); !strings.Contains(out, "译:smartphone") || !strings.Contains(out, "count") {
+		t.Errorf("Format lacks the online answer:\n%s", out)
+	}
+	if a = s.Translate(ctx, "recieve"); tr.n != 1 || len(a.Entries) == 0 {
+		t.Errorf("a typo the dictionary corrects went online: %+v (provider calls %d)", a, tr.n)
+	}
+	for name, tr := range map[string]Translator{"none": nil, "echo": echo{}, "no key": &failing{ErrNoKey}} {
+		s.Translator = tr
+		if a := s.Translate(ctx, "qwzzxv"); a.Found() || a.Err != nil {
+			t.Errorf("%s: qwzzxv found or failed: %+v", name, a)
+		}
+	}
+	s.Translator = &failing{ErrNetwork}
+	if a := s.Translate(ctx, "qwzzxv"); a.Found() || !errors.Is(a.Err, ErrNetwork) {
+		t.Errorf("offline: %+v, want the network error said", a)
+	}
+}
+
+type echo struct{}
+
+func (echo) Name() string { return "echo" }
+func (echo) Translate(_ context.Context, text, _, _ string) (string, error) {
+	return strings.ToUpper(text), nil
 }
 
 type failing struct{ err error }
