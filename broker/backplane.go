@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -54,8 +55,9 @@ type QueuedMessage struct {
 }
 
 // takeQueued gives cl, a persistent session, what the cluster kept for
-// its user while they were away, unless cl already holds it (a session
-// resumed on the node that queued it there too); each is then forgotten.
+// its user while they were away, unless cl held it when it started (a
+// session resumed on the node that queued it there too) or was given it
+// already; each is then forgotten.
 // A message no subscription of cl matches yet stays for later. It runs in
 // the background and retries while the queue cannot be read (a node just
 // died) and cl is connected.
@@ -95,23 +97,60 @@ func (b *Broker) takeQueuedNow(cl *mqtt.Client) bool {
 	if len(queued) == 0 {
 		return true
 	}
-	held := map[int64]bool{}
-	for _, pk := range cl.State.Inflight.GetAll(false) {
-		held[topics.MessageID(pk.Payload)] = true
-	}
+	given := b.givenTo(cl)
 	subs := plainSubscriptions(cl)
 	for _, q := range queued {
 		sub, ok := matching(subs, q.Packet.TopicName)
 		if !ok {
 			continue
 		}
-		if !held[topics.MessageID(q.Packet.Payload)] {
+		if given.add(topics.MessageID(q.Packet.Payload)) {
 			f := fanout{b: b, pk: b.outgoing(q.Packet), now: time.Now().Unix()}
 			f.deliver(cl, sub)
 		}
 		q.Done()
 	}
 	return true
+}
+
+// givenIDs is the chat message ids a connected session of a cluster held
+// when it started (what mochi resent of a session resumed here) or was
+// given from the offline queue since: none is given twice.
+type givenIDs struct {
+	mu  sync.Mutex
+	ids map[int64]bool
+}
+
+// add records id and reports it new; 0 (no id) is always new.
+func (g *givenIDs) add(id int64) bool {
+	if id == 0 {
+		return true
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ids[id] {
+		return false
+	}
+	g.ids[id] = true
+	return true
+}
+
+// noteHeld records what cl holds as its session starts: mochi has resent
+// it, and the client cannot acknowledge any of it before this hook
+// returns, while the queue is read later.
+func (b *Broker) noteHeld(cl *mqtt.Client) {
+	g := &givenIDs{ids: map[int64]bool{}}
+	for _, pk := range cl.State.Inflight.GetAll(false) {
+		g.add(topics.MessageID(pk.Payload))
+	}
+	b.given.Store(cl, g)
+}
+
+// givenTo is cl's givenIDs (a fresh one if its session started before
+// noteHeld could run).
+func (b *Broker) givenTo(cl *mqtt.Client) *givenIDs {
+	g, _ := b.given.LoadOrStore(cl, &givenIDs{ids: map[int64]bool{}})
+	return g.(*givenIDs)
 }
 
 // ClusterStatus is GET /api/v1/cluster.

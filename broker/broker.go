@@ -88,6 +88,7 @@ type Broker struct {
 	backplane Backplane  // the other nodes of a cluster; nil on a single broker
 	queueMu   sync.Mutex // one hand-over of a cluster's offline queue at a time
 	queueing  sync.WaitGroup
+	given     sync.Map // *mqtt.Client → *givenIDs, while connected in a cluster
 	reloadMu  sync.Mutex
 }
 

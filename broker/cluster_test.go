@@ -433,8 +433,9 @@ func TestClusterOfflineQueue(t *testing.T) {
 			alice.pub(dm, 1, fmt.Sprintf(`{"text":"离线%d","cid":"q%d"}`, i, i))
 		}
 	}
-	// count waits until c has had every one of texts, then fails on any
-	// text it got twice.
+	// count waits until c has had every one of texts and the offline
+	// queue has handed over all it held, then fails on any text c got
+	// twice.
 	count := func(c *client, from, to int) {
 		t.Helper()
 		waitCluster(t, "the queued DMs", func() bool {
@@ -448,6 +449,12 @@ func TestClusterOfflineQueue(t *testing.T) {
 				}
 			}
 			return seen == to-from
+		})
+		// The queue is read in the background, after mochi resent what a
+		// resumed session held: a copy given twice comes from it.
+		waitCluster(t, "the offline queue taken", func() bool {
+			q, err := a.n.Queued("bob")
+			return err == nil && len(q) == 0
 		})
 		fence(alice, dm, c)
 		n := map[string]int{}

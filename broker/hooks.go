@@ -474,11 +474,13 @@ func (h *sessionHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	}
 	if h.b.backplane != nil {
 		h.b.backplane.SessionStarted(cl.ID) // one session per client id in the cluster
+		h.b.noteHeld(cl)
 		h.b.takeQueued(cl)
 	}
 }
 
 func (h *sessionHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
+	h.b.given.Delete(cl)
 	if expire {
 		h.ended(cl)
 	}
