@@ -249,6 +249,45 @@ func TestWriteLeavesNothingHalfDone(t *testing.T) {
 	}
 }
 
+// Replacing is for packs: --out pointing at a folder of the user's own
+// files (or at a file) with --force must not delete them.
+func TestWriteReplacesOnlyPacks(t *testing.T) {
+	plan, err := Import(Options{Name: "Dance", Matte: Matte{MinIsland: 0}}, Source{Path: writeGIF(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder := filepath.Join(t.TempDir(), "文档")
+	writeFile(t, filepath.Join(folder, "论文.docx"), []byte("precious"))
+	file := filepath.Join(t.TempDir(), "notes.txt")
+	writeFile(t, file, []byte("precious"))
+	for _, dir := range []string{folder, file} {
+		if err := plan.Write(dir, true); err == nil || !strings.Contains(err.Error(), "not a sprite pack") {
+			t.Errorf("Write(%s, replace) = %v, want a refusal", dir, err)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(folder, "论文.docx")); err != nil || string(b) != "precious" {
+		t.Errorf("the folder's file is gone: %q, %v", b, err)
+	}
+	if b, err := os.ReadFile(file); err != nil || string(b) != "precious" {
+		t.Errorf("the file is gone: %q, %v", b, err)
+	}
+	// A pack is replaced.
+	pk := filepath.Join(t.TempDir(), "dance")
+	if err := plan.Write(pk, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.Write(pk, true); err != nil {
+		t.Errorf("replacing a pack: %v", err)
+	}
+}
+
+func writeGIF(t *testing.T) string {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "dance.gif")
+	writeFile(t, name, disposalGIF(t))
+	return name
+}
+
 func TestImportBadFilesNameThemselves(t *testing.T) {
 	dir := t.TempDir()
 	trunc := pngBytes(t, figure(40, 40, 0))

@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/draw"
 	"image/png"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -410,6 +411,22 @@ func (p *Plan) Manifest() *pack.Manifest {
 	return m
 }
 
+// replaceable refuses to replace anything but a pack or an empty folder:
+// --out pointing at a folder of one's own files must not delete them.
+func replaceable(dir string, st fs.FileInfo) error {
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a sprite pack (not a folder); refusing to replace it", dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	if len(entries) > 0 && !slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return e.Name() == pack.ManifestFile }) {
+		return fmt.Errorf("%s is not a sprite pack (it has no %s); refusing to replace it", dir, pack.ManifestFile)
+	}
+	return nil
+}
+
 // Write builds the pack in a hidden temporary directory next to dir, loads
 // it with the pet's own loader, and only then renames it into place, so a
 // failure leaves nothing half-written. An existing dir is replaced only
@@ -419,8 +436,13 @@ func (p *Plan) Write(dir string, replace bool) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	if _, err := os.Lstat(dir); err == nil && !replace {
-		return fmt.Errorf("%s already exists; choose another --id or replace it with --force", dir)
+	if st, err := os.Lstat(dir); err == nil {
+		if !replace {
+			return fmt.Errorf("%s already exists; choose another --id or replace it with --force", dir)
+		}
+		if err := replaceable(dir, st); err != nil {
+			return err
+		}
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".import-")
 	if err != nil {
