@@ -211,7 +211,10 @@ function connect(user, secret, remember, usingToken) {
     client.options.reconnectPeriod = 3000;
     onLoggedIn();
   });
-  client.on('message', onMessage);
+  client.on('message', (topic, payload) => {
+    // MQTT.js acknowledges and reads on only after its handlers return.
+    try { onMessage(topic, payload); } catch (e) { console.error('handling', topic, e); }
+  });
 }
 
 // register creates the account over the HTTP API; the server's answer is
