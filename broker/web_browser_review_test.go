@@ -36,3 +36,35 @@ func TestWebHandlerErrorKeepsChatInBrowser(t *testing.T) {
 	waitJS("the next DM and room message too", messageTexts+`.includes('第二条私信') &&
 		state.convs.get('r:lobby').messages.some((m) => m.text === '大厅消息')`)
 }
+
+// TestWebCatchUpAfterReconnectInBrowser: what friends say while the page's
+// connection is down (a phone switching networks, a laptop waking) is there
+// after it reconnects, once each, in order, and counted as unread.
+func TestWebCatchUpAfterReconnectInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
+	befriend(t, bob, alice)
+	alice.c.Disconnect(0)
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	webLogin(run, waitJS, "alice")
+	waitJS("the lobby open", `document.getElementById('conv-title').textContent === '# Lobby'`)
+	bob.pub(topics.Room(topics.Lobby), 1, "断线前")
+	waitJS("a message before the outage", messageTexts+`.includes('断线前')`)
+
+	// The connection drops and stays down until the test lets it back.
+	evaluate(t, ctx, "drop the connection", `(state.client.options.reconnectPeriod = 3600000, state.client.stream.destroy(), true)`)
+	waitJS("reconnecting", `document.getElementById('status').textContent === '连接已断开，正在重连…' && !state.client.connected`)
+	bob.pub(topics.Room(topics.Lobby), 1, "断线时 1")
+	bob.pub(topics.Room(topics.Lobby), 1, "断线时 2 😀")
+	bob.pub(topics.DM("alice", "bob"), 1, "断线时的私信")
+	evaluate(t, ctx, "reconnect", `(state.client.options.reconnectPeriod = 3000, state.client.reconnect(), true)`)
+	waitJS("the missed room messages, once each, in order", `document.getElementById('status').hidden &&
+		JSON.stringify(`+messageTexts+`) === JSON.stringify(['断线前', '断线时 1', '断线时 2 😀'])`)
+	waitJS("the missed DM unread", `(document.querySelector('button.conv[data-key="u:bob"] .badge') || {}).textContent === '1'`)
+	bob.pub(topics.Room(topics.Lobby), 1, "重连后")
+	waitJS("live again", `JSON.stringify(`+messageTexts+`) === JSON.stringify(['断线前', '断线时 1', '断线时 2 😀', '重连后'])`)
+	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
+	waitJS("the missed DM once", `JSON.stringify(`+messageTexts+`) === JSON.stringify(['断线时的私信']) &&
+		!document.querySelector('button.conv[data-key="u:bob"] .badge')`)
+}

@@ -8,6 +8,7 @@ const AUTH_KEY = 'tachikoma.auth'; // {user, token, expires}: never a password
 const LANG_KEY = 'tachikoma.lang';
 const PAGE = 30; // history messages per page
 const SEND_TIMEOUT = 15000;
+const CATCH_UP_PAGE = 100, CATCH_UP_PAGES = 5; // history after a reconnect, per conversation
 
 const TEXT = {
   en: {
@@ -95,6 +96,9 @@ const state = {
   client: null, me: '', nick: '', token: '', remember: false, connected: false,
   convs: new Map(), // key ("r:lobby", "u:bob") -> conversation
   active: '', replies: new Map(), seq: 0,
+  lastId: 0, // the newest message id seen
+  since: -1, // lastId when the connection was lost, until caught up (-1: nothing to catch up)
+  link: 0, // counts connections, so that a catch-up stops when its connection goes
   incoming: [], // profiles asking to be friends
   invites: [], // rooms one is invited to and not in
 };
@@ -185,6 +189,7 @@ function connect(user, secret, remember, usingToken) {
       setTimeout(() => refused(), 0);
       return;
     }
+    if (state.since < 0) state.since = state.lastId;
     status(t('reconnecting'));
   });
   const refused = () => {
@@ -201,8 +206,11 @@ function connect(user, secret, remember, usingToken) {
   };
   client.on('connect', () => {
     status('');
-    if (state.connected) { resubscribe(); return; }
+    state.link++;
+    if (state.connected) { resubscribe(); catchUp(); return; }
     state.connected = true;
+    state.lastId = 0;
+    state.since = -1;
     state.me = user;
     state.remember = remember;
     btn.disabled = false;
@@ -360,9 +368,17 @@ function onMessage(topic, payload) {
 }
 
 function receive(c, m) {
-  if (typeof m.text !== 'string' || c.byId.has(m.id)) return;
   const mine = m.from === state.me;
-  if (mine && m.cid) {
+  const follow = mine || nearEnd();
+  if (!take(c, m)) return;
+  if (c.key === state.active) renderMessages(follow);
+  if (!mine) announce(c, [m]);
+}
+
+// take adds a stamped message unless it is known; it reports whether it was new.
+function take(c, m) {
+  if (typeof m.text !== 'string' || c.byId.has(m.id)) return false;
+  if (m.from === state.me && m.cid) {
     const i = c.messages.findIndex((x) => x.cid === m.cid && !x.id);
     if (i >= 0) {
       // The echo fills in the sent copy but only its PUBACK settles it
@@ -371,16 +387,52 @@ function receive(c, m) {
       m = Object.assign(sent, m, { state: sent.state });
     }
   }
-  const follow = mine || nearEnd();
   add(c, m);
-  if (c.key === state.active) renderMessages(follow);
-  if (mine) return;
-  if (c.key !== state.active || document.hidden) { c.unread++; renderLists(); }
-  const mention = c.kind === 'dm' || isMention(m.text, state.me, state.nick);
+  return true;
+}
+
+// announce tells the user of new messages from others (oldest first).
+function announce(c, list) {
+  if (c.key !== state.active || document.hidden) { c.unread += list.length; renderLists(); }
+  const m = list[list.length - 1];
+  const mention = c.kind === 'dm' || list.some((x) => isMention(x.text, state.me, state.nick));
   pet.say(m.nick || m.from, m.text, mention);
   if (document.hidden && window.Notification && Notification.permission === 'granted') {
     new Notification(m.nick || m.from, { body: m.text.slice(0, 200), tag: c.key });
   }
+}
+
+// catchUp fetches from history what was said while the connection was
+// down: the broker queues nothing for a clean session.
+async function catchUp() {
+  const link = state.link;
+  if (state.since < 0) return;
+  try {
+    await refreshLists();
+    for (const c of [...state.convs.values()]) {
+      // Before anything was seen, a conversation's own newest is the mark.
+      const mark = state.since || Math.max(0, ...c.byId);
+      if (!mark) continue;
+      const missed = [];
+      let before = 0;
+      for (let page = 0; page < CATCH_UP_PAGES && link === state.link; page++) {
+        const params = c.kind === 'room' ? { room: c.name } : { peer: c.name };
+        params.limit = CATCH_UP_PAGE;
+        if (before) params.before = before;
+        const list = (await request('history', params)).messages || [];
+        const news = list.filter((m) => m.id > mark);
+        missed.push(...news);
+        if (news.length < CATCH_UP_PAGE) break;
+        before = news[news.length - 1].id;
+      }
+      if (link !== state.link) return;
+      const fresh = missed.reverse().filter((m) => take(c, m));
+      const others = fresh.filter((m) => m.from !== state.me);
+      if (fresh.length && c.key === state.active) renderMessages(nearEnd());
+      if (others.length) announce(c, others);
+    }
+    if (link === state.link) state.since = -1;
+  } catch (e) { /* the next reconnect tries again from the same mark */ }
 }
 
 // isMention is the desktop chat's rule (petclient/chat.IsMention): "@name"
@@ -406,6 +458,7 @@ function add(c, m) {
   if (m.id) {
     c.byId.add(m.id);
     if (!c.oldest || m.id < c.oldest) c.oldest = m.id;
+    state.lastId = Math.max(state.lastId, m.id);
   }
   c.messages.push(m);
   c.messages.sort((a, b) => (a.id || Infinity) - (b.id || Infinity) || a.ts - b.ts);
