@@ -57,7 +57,7 @@ func Parse(s string, now time.Time) (When, string, error) {
 		if err != nil {
 			return When{}, "", err
 		}
-		return When{Daily: true, Hour: h, Min: mi}, rest, nil
+		return When{Daily: true, Hour: h % 24, Min: mi}, rest, nil
 	}
 	if m := rePrefixTomorrow.FindStringSubmatch(s); m != nil {
 		h, mi, rest, err := parseClock(s[len(m[0]):])
@@ -116,8 +116,10 @@ var (
 	reDate           = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+|T)(\d{1,2}):(\d{2})`)
 	// 18:30, 6:30pm, 7 pm; the colon may be a full-width one.
 	reClock = regexp.MustCompile(`^(?i)(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*([ap])\.?m\.?)?|^(?i)(\d{1,2})\s*([ap])\.?m\.?`)
-	// 18点, 18点半, 下午6点30分, 9點15
-	reClockZh = regexp.MustCompile(`^(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上)?\s*(\d{1,2})\s*[点點时時]\s*(?:(半)|(\d{1,2})\s*分?)?`)
+	// 18点, 18点半, 6点30分, 9點15
+	reClockZh = regexp.MustCompile(`^(\d{1,2})\s*[点點时時]\s*(?:(半)|(\d{1,2})\s*分?)?`)
+	// 下午6点, 晚上 8:30: the part of the day before a time
+	rePeriod  = regexp.MustCompile(`^(凌晨|半夜|早上|早晨|上午|中午|下午|傍晚|晚上|夜里)\s*`)
 	reDurPart = regexp.MustCompile(`^(?i)(\d+)\s*(hours|hour|hrs|hr|h|minutes|minute|mins|min|m|seconds|second|secs|sec|s|个小时|個小時|小时|小時|钟头|鐘頭|分钟|分鐘|分|秒钟|秒)`)
 	reDurHalf = regexp.MustCompile(`^(?:半个?小时|半個?小時|half\s+an\s+hour)`)
 	reDurIn   = regexp.MustCompile(`^(?i)in\s+`)
@@ -193,13 +195,19 @@ func unit(u string) time.Duration {
 	return time.Second
 }
 
-// parseClock reads a time of day at the start of s.
+// parseClock reads a time of day at the start of s. 晚上12点 (midnight at
+// the day's end) gives hour 24, which time.Date carries into the next day.
 func parseClock(s string) (h, mi int, rest string, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, 0, "", fmt.Errorf("%w: say when, e.g. 18:30", ErrNoTime)
 	}
-	if m := reClock.FindStringSubmatch(s); m != nil && boundary(s[len(m[0]):]) {
+	period, body := "", s
+	if m := rePeriod.FindStringSubmatch(s); m != nil {
+		period, body = m[1], s[len(m[0]):]
+	}
+	var n int // bytes of body read
+	if m := reClock.FindStringSubmatch(body); m != nil && boundary(body[len(m[0]):]) {
 		ampm := ""
 		if m[1] != "" {
 			h, _ = strconv.Atoi(m[1])
@@ -217,37 +225,43 @@ func parseClock(s string) (h, mi int, rest string, err error) {
 			if strings.EqualFold(ampm, "p") {
 				h += 12
 			}
+			period = ""
 		}
-		if h > 23 || mi > 59 {
-			return 0, 0, "", fmt.Errorf("%w: %q is no time of day", ErrBadTime, strings.TrimSpace(m[0]))
-		}
-		return h, mi, text(s[len(m[0]):]), nil
-	}
-	if m := reClockZh.FindStringSubmatch(s); m != nil {
-		h, _ = strconv.Atoi(m[2])
+		n = len(m[0])
+	} else if m := reClockZh.FindStringSubmatch(body); m != nil {
+		h, _ = strconv.Atoi(m[1])
 		switch {
-		case m[3] != "":
+		case m[2] != "":
 			mi = 30
-		case m[4] != "":
-			mi, _ = strconv.Atoi(m[4])
+		case m[3] != "":
+			mi, _ = strconv.Atoi(m[3])
 		}
-		switch m[1] {
-		case "下午", "傍晚", "晚上":
-			if h < 12 {
-				h += 12
-			}
-		case "中午":
-			if h < 11 {
-				h += 12
-			}
-		}
-		if h > 23 || mi > 59 {
-			return 0, 0, "", fmt.Errorf("%w: %q is no time of day", ErrBadTime, strings.TrimSpace(m[0]))
-		}
-		return h, mi, text(s[len(m[0]):]), nil
+		n = len(m[0])
+	} else {
+		word, _, _ := strings.Cut(s, " ")
+		return 0, 0, "", fmt.Errorf("%w: %q (try 20m, 18:30, \"every day 9:00\" or 每天 9:00)", ErrBadTime, word)
 	}
-	word, _, _ := strings.Cut(s, " ")
-	return 0, 0, "", fmt.Errorf("%w: %q (try 20m, 18:30, \"every day 9:00\" or 每天 9:00)", ErrBadTime, word)
+	read := strings.TrimSpace(s[:len(s)-len(body)+n])
+	if h > 23 || mi > 59 {
+		return 0, 0, "", fmt.Errorf("%w: %q is no time of day", ErrBadTime, read)
+	}
+	switch period {
+	case "下午", "傍晚", "晚上", "夜里":
+		if h == 12 && period != "下午" {
+			h = 24
+		} else if h < 12 {
+			h += 12
+		}
+	case "中午":
+		if h < 11 {
+			h += 12
+		}
+	case "凌晨", "半夜":
+		if h == 12 {
+			h = 0
+		}
+	}
+	return h, mi, text(body[n:]), nil
 }
 
 func parseDate(m []string, rest string, now time.Time) (When, string, error) {
