@@ -123,6 +123,8 @@ var (
 	reDurPart = regexp.MustCompile(`^(?i)(\d+)\s*(hours|hour|hrs|hr|h|minutes|minute|mins|min|m|seconds|second|secs|sec|s|个小时|個小時|小时|小時|钟头|鐘頭|分钟|分鐘|分|秒钟|秒)`)
 	reDurHalf = regexp.MustCompile(`^(?:半个?小时|半個?小時|half\s+an\s+hour)`)
 	reDurIn   = regexp.MustCompile(`^(?i)in\s+`)
+	reDurBare = regexp.MustCompile(`^([0-5]?\d)`)
+	reDurJoin = regexp.MustCompile(`^(?i)(?:and\s+|[,，]\s*)`)
 	reDurTail = regexp.MustCompile(`^(?i)\s*(?:later|以后|以後|之后|之後|后|後)`)
 	reSep     = regexp.MustCompile(`^[\s,，:：;；、\-–—]+`)
 )
@@ -159,8 +161,21 @@ func parseDuration(s string) (d time.Duration, rest string, ok bool, err error) 
 			if err != nil || n > int64(MaxAhead/u) {
 				return 0, "", true, fmt.Errorf("%w: %s%s is more than a year away", ErrTooFar, m[1], m[2])
 			}
-			d += time.Duration(n) * u
-			rest, matched = strings.TrimLeft(rest[len(m[0]):], " "), true
+			if d += time.Duration(n) * u; d > MaxAhead {
+				return 0, "", true, fmt.Errorf("%w: %s is more than a year away", ErrTooFar, d)
+			}
+			after := rest[len(m[0]):]
+			rest, matched = strings.TrimLeft(after, " "), true
+			// "1h30", "1小时30": minutes right after the hours, without a unit.
+			if b := reDurBare.FindStringSubmatch(after); u == time.Hour && b != nil && !durPart(after) && boundary(after[len(b[0]):]) {
+				mins, _ := strconv.Atoi(b[1])
+				d += time.Duration(mins) * time.Minute
+				rest = strings.TrimLeft(after[len(b[0]):], " ")
+				break
+			}
+			if j := reDurJoin.FindString(rest); j != "" && durPart(rest[len(j):]) {
+				rest = rest[len(j):] // "1 hour and 30 minutes"
+			}
 		}
 	}
 	if !matched {
@@ -176,6 +191,13 @@ func parseDuration(s string) (d time.Duration, rest string, ok bool, err error) 
 		return 0, "", true, fmt.Errorf("%w: %s is more than a year away", ErrTooFar, d)
 	}
 	return d, text(rest), true, nil
+}
+
+// durPart reports whether s starts with a number and its unit ("30 s" in
+// "30 stretch" is no unit).
+func durPart(s string) bool {
+	m := reDurPart.FindStringSubmatch(s)
+	return m != nil && boundaryOrDigit(s[len(m[0]):])
 }
 
 // boundaryOrDigit lets units run together ("1h30m") but not into words

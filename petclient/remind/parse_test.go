@@ -33,6 +33,13 @@ func TestParse(t *testing.T) {
 		{"20分钟后喝水", now.Add(20 * time.Minute), "", "喝水"},
 		{"1小时30分钟 开会", now.Add(90 * time.Minute), "", "开会"},
 		{"半小时后 出门", now.Add(30 * time.Minute), "", "出门"},
+		// Minutes after hours without a unit, and parts joined by "and".
+		{"1h30 stretch", now.Add(90 * time.Minute), "", "stretch"},
+		{"1小时30 开会", now.Add(90 * time.Minute), "", "开会"},
+		{"in 1 hour and 30 minutes tea", now.Add(90 * time.Minute), "", "tea"},
+		{"2h and 5m tea", now.Add(125 * time.Minute), "", "tea"},
+		{"2h, 5m tea", now.Add(125 * time.Minute), "", "tea"},
+		{"1h 5 pushups", now.Add(time.Hour), "", "5 pushups"}, // a spaced number is text
 		{"18:30 call mum", at(6, 18, 30), "", "call mum"},
 		{"at 18:30, call mum", at(6, 18, 30), "", "call mum"},
 		{"9:00 standup", at(7, 9, 0), "", "standup"}, // passed today: tomorrow
