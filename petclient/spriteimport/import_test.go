@@ -364,6 +364,20 @@ func TestImportHeight(t *testing.T) {
 	if h := plan.Clips[engine.AnimStand].Frames[0].Rect.Dy(); h != autoHeight {
 		t.Errorf("a 400 px character became %d px, want %d", h, autoHeight)
 	}
+	// A height whose frames the pet would refuse is refused up front, by
+	// name, before any frame that size is made.
+	start := time.Now()
+	_, err = Import(Options{Name: "Huge", Height: 100000}, Source{Path: small})
+	if err == nil || !strings.Contains(err.Error(), "height 100000") {
+		t.Errorf("height 100000: %v, want a refusal naming the height", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("refusing height 100000 took %v", d)
+	}
+	// Each side within the limit, the pixels over it.
+	if _, err = Import(Options{Name: "Big", Height: 3000}, Source{Path: small}); err == nil || !strings.Contains(err.Error(), "height 3000") {
+		t.Errorf("height 3000: %v, want a refusal", err)
+	}
 }
 
 // One picture for everything: all=FILE (or a lone picture not named after

@@ -10,6 +10,7 @@ import (
 	"image/draw"
 	"image/png"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -138,7 +139,9 @@ func Import(opts Options, sources ...Source) (plan *Plan, err error) {
 		}
 		p.Clips[state] = c
 	}
-	p.scale()
+	if err := p.scale(); err != nil {
+		return nil, err
+	}
 	p.fill()
 	return p, nil
 }
@@ -263,8 +266,9 @@ func threeFrames(f []*image.NRGBA, d []time.Duration) ([]*image.NRGBA, []time.Du
 	return f[:3], d[:3]
 }
 
-// scale brings the character to the asked 1x height (or shrinks a big one).
-func (p *Plan) scale() {
+// scale brings the character to the asked 1x height (or shrinks a big one);
+// a height whose frames the pet would refuse is an error before any is made.
+func (p *Plan) scale() error {
 	ref := 0
 	for _, c := range p.Clips {
 		if isFloor(c.State) {
@@ -279,18 +283,26 @@ func (p *Plan) scale() {
 	target := p.opts.Height
 	if target <= 0 {
 		if ref <= autoShrinkAbove {
-			return
+			return nil
 		}
 		target = autoHeight
 	}
 	k := float64(target) / float64(ref)
 	if math.Abs(k-1) < 0.01 {
-		return
+		return nil
+	}
+	size := func(c *Clip) (w, h int) {
+		sz := c.Frames[0].Rect.Size()
+		return max(1, int(math.Round(float64(sz.X)*k))), max(1, int(math.Round(float64(sz.Y)*k)))
+	}
+	for _, state := range slices.Sorted(maps.Keys(p.Clips)) {
+		if w, h := size(p.Clips[state]); w > MaxImageSide || h > MaxImageSide || w*h > MaxImagePixels {
+			return fmt.Errorf("height %d px makes %s %dx%d, more than the pet takes (%d px a side, %d pixels); choose a smaller height",
+				target, state, w, h, MaxImageSide, MaxImagePixels)
+		}
 	}
 	for _, c := range p.Clips {
-		sz := c.Frames[0].Rect.Size()
-		w, h := max(1, int(math.Round(float64(sz.X)*k))), max(1, int(math.Round(float64(sz.Y)*k)))
-		w, h = min(w, MaxImageSide), min(h, MaxImageSide)
+		w, h := size(c)
 		for i, f := range c.Frames {
 			out := image.NewNRGBA(image.Rect(0, 0, w, h))
 			xdraw.CatmullRom.Scale(out, out.Rect, f, f.Rect, xdraw.Src, nil)
@@ -298,6 +310,7 @@ func (p *Plan) scale() {
 		}
 		c.Anchor = image.Pt(min(w, int(math.Round(float64(c.Anchor.X)*k))), min(h, int(math.Round(float64(c.Anchor.Y)*k))))
 	}
+	return nil
 }
 
 // fill gives every state the pack needs some frames: a fallback state's as
