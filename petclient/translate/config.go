@@ -64,6 +64,33 @@ func New(name string, c Credentials) (Translator, error) {
 	return nil, fmt.Errorf("translate: unknown provider %q (known: %v)", name, Providers)
 }
 
+// Check says what a provider still lacks in c to be used; nil when nothing.
+func Check(name string, c Credentials) error {
+	need := ""
+	switch name {
+	case "libretranslate":
+		if c.URL == "" {
+			need = "its server's URL: --url"
+		}
+	case "deepl":
+		if c.Secret == "" {
+			need = "its key on standard input"
+		}
+	case "baidu", "youdao", "tencent":
+		if c.ID == "" {
+			need = "its id: --id"
+		} else if c.Secret == "" {
+			need = "its secret key on standard input"
+		}
+	default:
+		return fmt.Errorf("translate: unknown provider %q (known: %v)", name, Providers)
+	}
+	if need != "" {
+		return &Error{Provider: name, Kind: ErrNoKey, Detail: "needs " + need}
+	}
+	return nil
+}
+
 // Save stores a provider's credentials.
 func Save(ks KeyStore, name string, c Credentials) error {
 	if !slices.Contains(Providers, name) {

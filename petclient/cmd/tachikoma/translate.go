@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -56,6 +57,15 @@ func translateMain(args []string, stdin io.Reader, stdout, stderr io.Writer, ks 
 		c := translate.Credentials{ID: *id, URL: *url, Region: *region, Secret: strings.TrimSpace(secret)}
 		store, err := openStore()
 		if err == nil {
+			// What is not given is kept: --url alone changes only the URL.
+			if old, lerr := translate.Load(store, *setKey); lerr == nil {
+				c = c.Over(old)
+				c.ID, c.URL = cmp.Or(c.ID, old.ID), cmp.Or(c.URL, old.URL)
+			}
+			if err = translate.Check(*setKey, c); err != nil {
+				fmt.Fprintf(stderr, "tachikoma translate: %v; nothing saved\n", err)
+				return 2
+			}
 			err = translate.Save(store, *setKey, c)
 		}
 		if err != nil {

@@ -85,6 +85,30 @@ func TestTranslateCommand(t *testing.T) {
 	}
 }
 
+// --set-key with nothing on stdin keeps the stored secret (changing only
+// the URL or the id); it never stores a provider that cannot work.
+func TestTranslateSetKeyKeepsSecret(t *testing.T) {
+	ks := memKeys{}
+	if code, _, errs := translateRun(t, ks, "abc:fx\r\n", "--set-key", "deepl"); code != 0 {
+		t.Fatalf("--set-key deepl: exit %d %s", code, errs)
+	}
+	if code, _, errs := translateRun(t, ks, "", "--set-key", "deepl", "--url", "http://127.0.0.1:9/v2/translate"); code != 0 {
+		t.Fatalf("--set-key deepl --url: exit %d %s", code, errs)
+	}
+	if v := ks["translate/deepl"]; !strings.Contains(v, `"secret":"abc:fx"`) || !strings.Contains(v, "127.0.0.1:9") {
+		t.Errorf("stored %s, want the old secret with the new URL", v)
+	}
+	for _, args := range [][]string{{"--set-key", "youdao"}, {"--set-key", "baidu", "--id", "2015063000000001"}, {"--set-key", "libretranslate"}} {
+		code, _, errs := translateRun(t, ks, "\n", args...)
+		if code == 0 || errs == "" {
+			t.Errorf("%v with no secret: exit %d, stderr %q; want a refusal", args, code, errs)
+		}
+		if _, ok := ks["translate/"+args[1]]; ok {
+			t.Errorf("%v with no secret stored %s", args, ks["translate/"+args[1]])
+		}
+	}
+}
+
 func TestTranslateIsRegistered(t *testing.T) {
 	if _, ok := subcommands["translate"]; !ok {
 		t.Fatal("translate is not a subcommand")
