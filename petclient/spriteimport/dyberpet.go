@@ -15,12 +15,30 @@ import (
 // dyberConf is DyberPet's pet_conf.json, the fields that say which action
 // is which; dyberAct is one entry of act_conf.json.
 type dyberConf struct {
-	Default       string     `json:"default"`
-	Left          string     `json:"left"`
-	Drag          string     `json:"drag"`
-	Fall          string     `json:"fall"`
-	RandomAct     [][]string `json:"random_act"`
-	RandomActName []string   `json:"random_act_name"`
+	Default       string           `json:"default"`
+	Left          string           `json:"left"`
+	Drag          string           `json:"drag"`
+	Fall          string           `json:"fall"`
+	OnFloor       string           `json:"on_floor"`
+	Patpat        string           `json:"patpat"`
+	RandomAct     []dyberRandomAct `json:"random_act"`
+	RandomActName []string         `json:"random_act_name"`
+}
+
+// dyberRandomAct is one group of random_act: a list of action names
+// (before DyberPet 0.3, named by random_act_name) or an object with its
+// own name and act_list.
+type dyberRandomAct struct {
+	Name string   `json:"name"`
+	Acts []string `json:"act_list"`
+}
+
+func (a *dyberRandomAct) UnmarshalJSON(b []byte) error {
+	if bytes.HasPrefix(bytes.TrimSpace(b), []byte("[")) {
+		return json.Unmarshal(b, &a.Acts)
+	}
+	type plain dyberRandomAct
+	return json.Unmarshal(b, (*plain)(a))
 }
 
 type dyberAct struct {
@@ -68,9 +86,14 @@ func (l *loader) dyberpet(t tree, dir string) error {
 		engine.AnimStand: {conf.Default}, engine.AnimWalk: {conf.Left},
 		engine.AnimDrag: {conf.Drag}, engine.AnimFall: {conf.Fall},
 	}
-	for i, group := range conf.RandomAct {
-		name := ""
-		if i < len(conf.RandomActName) {
+	for state, act := range map[string]string{engine.AnimLand: conf.OnFloor, engine.AnimPoke: conf.Patpat} {
+		if act != "" {
+			want[state] = []string{act}
+		}
+	}
+	for i, ra := range conf.RandomAct {
+		name, group := ra.Name, ra.Acts
+		if name == "" && i < len(conf.RandomActName) {
 			name = conf.RandomActName[i]
 		}
 		for _, n := range append([]string{name}, group...) {

@@ -68,3 +68,25 @@ func TestImportDyberPet(t *testing.T) {
 		t.Errorf("wrong type: %v", err)
 	}
 }
+
+// DyberPet 0.3 and later write random_act as objects with their own names,
+// and name the floor and pat reactions.
+func TestImportDyberPetObjectRandomAct(t *testing.T) {
+	dir := dyberPet(t, dyberActConf)
+	conf := `{"width": 128, "height": 128, "default": "stand", "left": "left_walk", "right": "right_walk",
+ "drag": "drag", "fall": "fall", "on_floor": "sit_down", "patpat": "nod",
+ "random_act": [{"name": "坐下", "act_list": ["sit_down", "sitting"], "act_prob": 0.5, "act_type": [2, 1]},
+  {"name": "行走", "act_list": ["left_walk", "right_walk"], "act_prob": 0.5, "act_type": [3, 1]}],
+ "accessory_act": []}`
+	writeFile(t, filepath.Join(dir, "pet_conf.json"), []byte(conf))
+	plan, err := Import(Options{Name: "派蒙"}, Source{Path: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for state, frames := range map[string]int{engine.AnimSit: 4, engine.AnimWalk: 4, engine.AnimLand: 1, engine.AnimPoke: 2} {
+		c := plan.Clips[state]
+		if c == nil || c.Shared != "" || len(c.Frames) != frames {
+			t.Errorf("%s: %+v, want %d frames of its own", state, c, frames)
+		}
+	}
+}
