@@ -64,6 +64,14 @@ type Room struct {
 type Directory struct {
 	st store.Store
 
+	// reloadMu makes reloads take turns, so that an older one's reads
+	// never replace a newer one's.
+	reloadMu sync.Mutex
+	// changeMu is held for reading by each change from its store write to
+	// its memory update, and for writing by a reload that changes keep
+	// making read again (see Reload).
+	changeMu sync.RWMutex
+
 	mu      sync.RWMutex
 	users   map[string]*User
 	rooms   map[string]*Room
@@ -106,9 +114,20 @@ func (d *Directory) Store() store.Store { return d.st }
 // CLI's rare writes) and reports users that disappeared and users
 // whose password changed, so the broker can disconnect them.
 func (d *Directory) Reload(ctx context.Context) (Change, error) {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
 	for try := 0; ; try++ {
+		// The last try holds changes off, so that a busy node's stream of
+		// them cannot keep another node's change out.
+		last := try == 4
+		if last {
+			d.changeMu.Lock()
+		}
 		ch, retry, err := d.reload(ctx)
-		if err != nil || !retry || try == 4 {
+		if last {
+			d.changeMu.Unlock()
+		}
+		if err != nil || !retry || last {
 			return ch, err
 		}
 	}
@@ -343,6 +362,8 @@ func (d *Directory) CreateUser(ctx context.Context, name, nick, hash string) err
 // Register adds an account as a registration does (store.Register: an
 // invite used up, or the account left pending, which memory does not know).
 func (d *Directory) Register(ctx context.Context, name, nick, hash string, how store.Signup) error {
+	d.changeMu.RLock()
+	defer d.changeMu.RUnlock()
 	since, err := d.st.MessageWatermark(ctx)
 	if err != nil {
 		return err
@@ -362,6 +383,8 @@ func (d *Directory) Register(ctx context.Context, name, nick, hash string, how s
 
 // SetNickname changes name's nickname.
 func (d *Directory) SetNickname(ctx context.Context, name, nick string) error {
+	d.changeMu.RLock()
+	defer d.changeMu.RUnlock()
 	if err := d.st.SetNickname(ctx, name, nick); err != nil {
 		return err
 	}
@@ -376,6 +399,8 @@ func (d *Directory) SetNickname(ctx context.Context, name, nick string) error {
 
 // SetLastSeen records a disconnect time.
 func (d *Directory) SetLastSeen(ctx context.Context, name string, ts int64) error {
+	d.changeMu.RLock()
+	defer d.changeMu.RUnlock()
 	d.mu.Lock()
 	d.seq++
 	if u := d.users[name]; u != nil {
@@ -387,6 +412,8 @@ func (d *Directory) SetLastSeen(ctx context.Context, name string, ts int64) erro
 
 // CreateRoom adds a room owned by owner, who becomes its first member.
 func (d *Directory) CreateRoom(ctx context.Context, r Room) error {
+	d.changeMu.RLock()
+	defer d.changeMu.RUnlock()
 	if r.SinceID == 0 {
 		since, err := d.st.MessageWatermark(ctx)
 		if err != nil {
@@ -409,6 +436,8 @@ func (d *Directory) CreateRoom(ctx context.Context, r Room) error {
 
 // Join makes user a member of room.
 func (d *Directory) Join(ctx context.Context, room, user string) error {
+	d.changeMu.RLock()
+	defer d.changeMu.RUnlock()
 	if err := d.st.Join(ctx, room, user); err != nil {
 		return err
 	}
@@ -422,6 +451,8 @@ func (d *Directory) Join(ctx context.Context, room, user string) error {
 
 // Leave removes user from room.
 func (d *Directory) Leave(ctx context.Context, room, user string) error {
+	d.changeMu.RLock()
+	defer d.changeMu.RUnlock()
 	if err := d.st.Leave(ctx, room, user); err != nil {
 		return err
 	}
@@ -434,6 +465,8 @@ func (d *Directory) Leave(ctx context.Context, room, user string) error {
 
 // Invite records an invitation.
 func (d *Directory) Invite(ctx context.Context, room, user, inviter string) error {
+	d.changeMu.RLock()
+	defer d.changeMu.RUnlock()
 	if err := d.st.Invite(ctx, room, user, inviter); err != nil {
 		return err
 	}
@@ -446,6 +479,8 @@ func (d *Directory) Invite(ctx context.Context, room, user, inviter string) erro
 
 // RequestFriend records a pending request.
 func (d *Directory) RequestFriend(ctx context.Context, src, dst string) error {
+	d.changeMu.RLock()
+	defer d.changeMu.RUnlock()
 	if err := d.st.RequestFriend(ctx, src, dst); err != nil {
 		return err
 	}
@@ -459,6 +494,8 @@ func (d *Directory) RequestFriend(ctx context.Context, src, dst string) error {
 
 // DropFriendRequest removes a pending request.
 func (d *Directory) DropFriendRequest(ctx context.Context, src, dst string) error {
+	d.changeMu.RLock()
+	defer d.changeMu.RUnlock()
 	if err := d.st.DropFriendRequest(ctx, src, dst); err != nil {
 		return err
 	}
@@ -472,6 +509,8 @@ func (d *Directory) DropFriendRequest(ctx context.Context, src, dst string) erro
 
 // MakeFriends records a friendship and clears requests both ways.
 func (d *Directory) MakeFriends(ctx context.Context, a, b string) error {
+	d.changeMu.RLock()
+	defer d.changeMu.RUnlock()
 	if err := d.st.MakeFriends(ctx, a, b); err != nil {
 		return err
 	}
@@ -489,6 +528,8 @@ func (d *Directory) MakeFriends(ctx context.Context, a, b string) error {
 
 // Unfriend removes a friendship.
 func (d *Directory) Unfriend(ctx context.Context, a, b string) error {
+	d.changeMu.RLock()
+	defer d.changeMu.RUnlock()
 	if err := d.st.Unfriend(ctx, a, b); err != nil {
 		return err
 	}
