@@ -451,3 +451,39 @@ func TestImportShimejiZipLegacyNames(t *testing.T) {
 		}
 	}
 }
+
+// Shimeji-ee takes a character's own conf/NAME/actions.xml over the shared
+// conf/actions.xml, and the original Japanese 動作.xml where there is no
+// actions.xml.
+func TestImportShimejiConfLookup(t *testing.T) {
+	walk := func(a, b int) string {
+		return fmt.Sprintf(`<Mascot xmlns="http://www.group-finity.com/Mascot"><ActionList><Action Name="Walk" Type="Move">
+<Animation><Pose Image="/shime%d.png" ImageAnchor="64,128" Velocity="-2,0" Duration="5"/>
+<Pose Image="/shime%d.png" ImageAnchor="64,128" Velocity="-2,0" Duration="5"/></Animation></Action></ActionList></Mascot>`, a, b)
+	}
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		first int // the walk's first shime
+	}{
+		{"own conf folder", map[string]string{"conf/actions.xml": walk(2, 3), "conf/Test/actions.xml": walk(20, 21)}, 20},
+		{"Japanese name", map[string]string{"conf/動作.xml": `<?xml version="1.0" encoding="UTF-8"?>` + jpActions}, 2},
+		{"own Japanese over shared", map[string]string{"conf/actions.xml": walk(2, 3), "conf/Test/動作.xml": strings.ReplaceAll(jpActions, "shime2", "shime30")}, 30},
+		{"capitalised", map[string]string{"conf/Actions.xml": walk(40, 41)}, 40},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := t.TempDir()
+			shimejiSet(t, src, "")
+			for name, text := range c.files {
+				writeFile(t, filepath.Join(src, filepath.FromSlash(name)), []byte(text))
+			}
+			plan, err := Import(Options{Name: "Conf"}, Source{Path: src})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := visibleWidth(plan.Clips[engine.AnimWalk].Frames[0]); w != c.first/2*2+8 {
+				t.Errorf("walk starts with a frame %d px wide, want shime%d's %d", w, c.first, c.first/2*2+8)
+			}
+		})
+	}
+}

@@ -306,9 +306,14 @@ func (l *loader) shimeji(t tree, sets []string) error {
 		}
 	}
 	have := func(img string) bool { _, ok := inSet[strings.ToLower(img)]; return ok }
+	files := map[string]string{} // lower-case path -> path
+	for _, f := range t.list() {
+		files[strings.ToLower(f)] = f
+	}
 	var actions map[string][]Pose
-	for _, c := range []string{path.Join(set, "conf/actions.xml"), path.Join(path.Dir(path.Dir(set)), "conf/actions.xml"), "conf/actions.xml"} {
-		if !slices.Contains(t.list(), c) {
+	for _, want := range shimejiConfs(set) {
+		c, ok := files[want]
+		if !ok {
 			continue
 		}
 		data, err := t.read(c, MaxXMLBytes)
@@ -452,4 +457,18 @@ func SuggestName(sources ...Source) string {
 		return ""
 	}
 	return name
+}
+
+// shimejiConfs are where Shimeji-ee looks for a character's actions, first
+// choice first (lower-case): the character's img/NAME/conf, then
+// conf/NAME, then the shared conf; 動作.xml is the original Japanese name.
+func shimejiConfs(set string) []string {
+	root, name := path.Dir(path.Dir(set)), path.Base(set)
+	var out []string
+	for _, dir := range []string{path.Join(set, "conf"), path.Join(root, "conf", name), path.Join(root, "conf"), "conf"} {
+		for _, f := range []string{"actions.xml", "動作.xml"} {
+			out = append(out, strings.ToLower(path.Join(dir, f)))
+		}
+	}
+	return out
 }
