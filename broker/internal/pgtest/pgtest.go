@@ -56,8 +56,13 @@ func Start(settings ...string) (*Server, error) {
 	if bin == "" {
 		return nil, ErrNotInstalled
 	}
+	removeLeftovers()
 	dir, err := os.MkdirTemp("", "pgtest-")
 	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	s := &Server{bin: bin, dir: dir}
@@ -102,6 +107,32 @@ func Start(settings ...string) (*Server, error) {
 	}
 	os.RemoveAll(dir)
 	return nil, lastErr
+}
+
+// ownerFile holds the pid of the process whose cluster a directory is.
+const ownerFile = "owner.pid"
+
+// removeLeftovers removes the cluster directories of test processes that
+// died without Stop (a -timeout, a panic, kill -9); their servers died with
+// them (Pdeathsig). Directories without an owner file count once an hour old.
+func removeLeftovers() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "pgtest-*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < time.Hour {
+				continue
+			}
+		} else if pid, err := strconv.Atoi(string(b)); err != nil || alive(pid) {
+			continue
+		}
+		os.RemoveAll(dir)
+	}
+}
+
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // serve runs postgres as our child, not through pg_ctl's daemon, so that

@@ -15,7 +15,7 @@ import (
 // stays in the temp dir; the next Start removes such directories, and
 // keeps those of runs still alive.
 func TestStartRemovesWhatKilledRunsLeft(t *testing.T) {
-	tmp, err := os.MkdirTemp("", "pgtest-sweep-")
+	tmp, err := os.MkdirTemp("", "pgsweep-test-")
 	if err != nil {
 		t.Fatal(err)
 	}
