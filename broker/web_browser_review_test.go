@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
@@ -67,4 +68,35 @@ func TestWebCatchUpAfterReconnectInBrowser(t *testing.T) {
 	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
 	waitJS("the missed DM once", `JSON.stringify(`+messageTexts+`) === JSON.stringify(['断线时的私信']) &&
 		!document.querySelector('button.conv[data-key="u:bob"] .badge')`)
+}
+
+// TestWebRefusedMessageFailsInBrowser: a message the broker acknowledges but
+// refuses (MQTT 3.1.1 has no negative PUBACK) shows "not sent" with Retry,
+// never as sent; an accepted DM, which has no echo, still settles.
+func TestWebRefusedMessageFailsInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
+	befriend(t, bob, alice)
+	alice.c.Disconnect(0)
+	bob.sub(topics.DM("bob", "alice"))
+	_, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	webLogin(run, waitJS, "alice")
+	waitJS("bob in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]')`)
+	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
+	// chromedp's Enter leaves a newline behind (its char event is not held back
+	// by the keydown's preventDefault as a keyboard's is), hence the trim.
+	mine := func(text string) string {
+		return `[...document.querySelectorAll('#message-list .msg.mine')].find((e) => e.querySelector('.text').textContent.trim() === '` + text + `')`
+	}
+	run("a DM", chromedp.SendKeys("#input", "在吗？"+kb.Enter))
+	if m := bob.expectChat(topics.DM("bob", "alice")); m.Text != "在吗？" {
+		t.Fatalf("bob got %q", m.Text)
+	}
+	waitJS("the DM sent", mine("在吗？")+`?.className === 'msg mine'`)
+
+	bob.mustCall(topics.MethodFriendRemove, topics.Params{User: "alice"}, nil)
+	run("a DM bob no longer takes", chromedp.SendKeys("#input", "你删了我？"+kb.Enter))
+	waitJS("not sent, with Retry", mine("你删了我？")+`?.classList.contains('failed') && !!`+mine("你删了我？")+`.querySelector('button.retry') &&
+		`+mine("在吗？")+`.className === 'msg mine'`)
 }

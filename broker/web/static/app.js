@@ -499,11 +499,32 @@ function send(text) {
 function publish(c, m) {
   m.state = 'pending';
   const timer = setTimeout(() => { if (m.state === 'pending') { m.state = 'failed'; renderMessages(false); } }, SEND_TIMEOUT);
+  const settle = (ok) => {
+    m.state = ok ? '' : 'failed';
+    if (c.key === state.active) renderMessages(false);
+  };
   state.client.publish(sendTopic(c), JSON.stringify({ text: m.text, cid: m.cid }), { qos: 1 }, (err) => {
     clearTimeout(timer);
-    m.state = err ? 'failed' : '';
-    if (c.key === state.active) renderMessages(false);
+    if (err || m.id) return settle(!err);
+    // A refused message is acknowledged too (docs/PROTOCOL.md): without its
+    // echo (DMs have none), only history shows whether it was taken.
+    stamped(c, m).then(settle);
   });
+}
+
+// stamped looks for the broker's copy of a sent message in the newest
+// history and fills it in. History refused (no longer friends, or out of
+// the room) means the message was too; unable to ask, it trusts the PUBACK.
+async function stamped(c, m) {
+  const params = c.kind === 'room' ? { room: c.name } : { peer: c.name };
+  params.limit = 50;
+  try {
+    const copy = ((await request('history', params)).messages || []).find((x) => x.cid === m.cid && x.from === state.me);
+    if (copy) take(c, copy);
+    return !!copy || !!m.id;
+  } catch (e) {
+    return !e.code;
+  }
 }
 
 // ---- rendering ----
