@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -99,4 +100,24 @@ func TestWebRefusedMessageFailsInBrowser(t *testing.T) {
 	run("a DM bob no longer takes", chromedp.SendKeys("#input", "你删了我？"+kb.Enter))
 	waitJS("not sent, with Retry", mine("你删了我？")+`?.classList.contains('failed') && !!`+mine("你删了我？")+`.querySelector('button.retry') &&
 		`+mine("在吗？")+`.className === 'msg mine'`)
+}
+
+// TestWebTooLongInBrowser: a message over the broker's 4,000 characters is
+// not sent but kept in the input with a clear message; 4,000 emoji (8,000
+// UTF-16 units) are within the limit and go.
+func TestWebTooLongInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice")
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	webLogin(run, waitJS, "alice")
+	waitJS("the lobby open", `document.getElementById('conv-title').textContent === '# Lobby'`)
+	max := topics.MaxTextChars // the page's MAX_TEXT must agree
+	evaluate(t, ctx, "paste one character too many", fmt.Sprintf(`(document.getElementById('input').value = '长'.repeat(%d), true)`, max+1))
+	run("send", chromedp.Click("#send-form button"))
+	waitJS("refused in the page, text kept", fmt.Sprintf(`document.getElementById('status').textContent === '消息太长：%d 个字，最多 %d 个。' &&
+		document.getElementById('input').value === '长'.repeat(%[1]d) && !document.querySelector('#message-list .msg.mine')`, max+1, max))
+	evaluate(t, ctx, "paste the most emoji", fmt.Sprintf(`(document.getElementById('input').value = '😀'.repeat(%d), true)`, max))
+	run("send", chromedp.Click("#send-form button"))
+	waitJS("sent", fmt.Sprintf(`document.querySelector('#message-list .msg.mine')?.className === 'msg mine' &&
+		document.querySelector('#message-list .msg.mine .text').textContent === '😀'.repeat(%d) && document.getElementById('input').value === ''`, max))
 }

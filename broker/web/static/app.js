@@ -8,6 +8,7 @@ const AUTH_KEY = 'tachikoma.auth'; // {user, token, expires}: never a password
 const LANG_KEY = 'tachikoma.lang';
 const PAGE = 30; // history messages per page
 const SEND_TIMEOUT = 15000;
+const MAX_TEXT = 4000; // characters (code points) the broker takes in one message
 const CATCH_UP_PAGE = 100, CATCH_UP_PAGES = 5; // history after a reconnect, per conversation
 
 const TEXT = {
@@ -38,6 +39,7 @@ const TEXT = {
     'err.invite_expired': 'That invite code has expired; ask the server\'s admin for a new one.',
     'err.invite_used_up': 'That invite code has been used up; ask the server\'s admin for a new one.',
     'err.rate': 'Too many registrations; try again in a few minutes.',
+    'err.tooLong': 'Message too long: {n} characters, at most {max}.',
   },
   zh: {
     'logout': '退出登录', 'login.title': '登录', 'login.user': '用户名', 'login.password': '密码',
@@ -66,6 +68,7 @@ const TEXT = {
     'err.invite_expired': '邀请码已过期，请向服务器管理员索取新的。',
     'err.invite_used_up': '邀请码已用完，请向服务器管理员索取新的。',
     'err.rate': '注册次数过多，请几分钟后再试。',
+    'err.tooLong': '消息太长：{n} 个字，最多 {max} 个。',
   },
 };
 
@@ -486,14 +489,21 @@ async function loadOlder(c) {
 
 // ---- sending ----
 
+// send sends text to the open conversation; false leaves it in the input.
 function send(text) {
   const c = state.convs.get(state.active);
-  if (!c || !text.trim()) return;
+  if (!c || !text.trim()) return false;
+  const n = [...text].length;
+  if (n > MAX_TEXT) {
+    status(t('err.tooLong').replace('{n}', n).replace('{max}', MAX_TEXT), 6000);
+    return false;
+  }
   const m = { cid: 'web-' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8),
     from: state.me, nick: state.nick, text, ts: Date.now(), state: 'pending' };
   c.messages.push(m);
   publish(c, m);
   renderMessages(true);
+  return true;
 }
 
 function publish(c, m) {
@@ -799,8 +809,7 @@ function init() {
   $('logout').addEventListener('click', logout);
   $('send-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    send($('input').value);
-    $('input').value = '';
+    if (send($('input').value)) $('input').value = '';
   });
   $('input').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
