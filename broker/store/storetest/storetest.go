@@ -439,6 +439,39 @@ var cases = []struct {
 			e.t.Fatalf("id %d after reopen, %d was handed out before", id, reserved)
 		}
 	}},
+	// The admin CLI adds accounts and rooms, and approves registrations,
+	// from its own process while the broker runs (and has run before): what
+	// the broker sends them afterwards must be in their history.
+	{"another process's accounts and rooms read what is sent after them", func(e *env) {
+		e.send(store.RoomConv("lobby"), "x", "before any restart", "")
+		e.reopen()
+		e.user("alice")
+		e.send(store.RoomConv("lobby"), "alice", "the broker runs", "")
+		e.ok(e.s.Register(e.ctx, store.User{Name: "carol", Nickname: "c", PWHash: "h"}, store.Signup{Pending: true}))
+		cli, err := e.open()
+		e.ok(err)
+		e.ok(cli.CreateUser(e.ctx, store.User{Name: "bob", Nickname: "b", PWHash: "h"}))
+		e.ok(cli.CreateUsers(e.ctx, []store.User{{Name: "dan", PWHash: "h"}}))
+		e.ok(cli.CreateRoom(e.ctx, store.Room{Name: "club", Owner: "bob", Public: true}))
+		e.ok(cli.ApproveUser(e.ctx, "carol"))
+		e.ok(cli.Close())
+		dm := e.send(store.DMConv("alice", "bob"), "alice", "hi bob", "")
+		room := e.send(store.RoomConv("club"), "bob", "hi club", "")
+		for _, name := range []string{"bob", "dan", "carol"} {
+			u, err := e.s.GetUser(e.ctx, name)
+			e.ok(err)
+			if u.SinceID >= dm {
+				e.t.Errorf("%s, made by another process, reads DMs only after id %d, but message %d was sent after it was made", name, u.SinceID, dm)
+			}
+		}
+		rs, err := e.s.Rooms(e.ctx)
+		e.ok(err)
+		for _, r := range rs {
+			if r.Name == "club" && r.SinceID >= room {
+				e.t.Errorf("room club, made by another process, reads history only after id %d, but its first message is %d", r.SinceID, room)
+			}
+		}
+	}},
 	{"accounts and rooms start at the watermark", func(e *env) {
 		w0, err := e.s.MessageWatermark(e.ctx)
 		e.ok(err)
