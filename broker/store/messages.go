@@ -190,6 +190,7 @@ type messageLog struct {
 	conn   *sql.Conn
 	insert *sql.Stmt
 	nextID atomic.Int64
+	first  int64 // nextID at open: this process has handed out ids once nextID passed it
 }
 
 // idsInFlightBound exceeds the ids reserved but not yet committed at any
@@ -226,12 +227,25 @@ func newMessageLog(db *sql.DB) (*messageLog, error) {
 		next += idsInFlightBound
 	}
 	l.nextID.Store(next)
+	l.first = next
 	l.Log = NewLog(l.commit)
 	return l, nil
 }
 
-// MessageWatermark is the id of the newest message sent so far.
-func (s *SQLite) MessageWatermark(context.Context) (int64, error) { return s.log.nextID.Load(), nil }
+// MessageWatermark is the id of the newest message sent so far: the last
+// this process handed out, or, until it hands one out, the newest stored,
+// since this process's ids start far past those of the broker that may be
+// running beside it (the admin CLI's process).
+func (s *SQLite) MessageWatermark(ctx context.Context) (int64, error) {
+	if next := s.log.nextID.Load(); next > s.log.first {
+		return next, nil
+	}
+	var max sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(id) FROM messages`).Scan(&max); err != nil {
+		return 0, fmt.Errorf("message watermark: %w", err)
+	}
+	return max.Int64, nil
+}
 
 // NextMessageID reserves the id of a message about to be appended.
 func (s *SQLite) NextMessageID(context.Context) (int64, error) { return s.log.nextID.Add(1), nil }

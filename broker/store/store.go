@@ -198,7 +198,10 @@ func (s *SQLite) CreateUser(ctx context.Context, u User) error {
 		u.Created = now()
 	}
 	if u.SinceID == 0 {
-		u.SinceID = s.log.nextID.Load()
+		var err error
+		if u.SinceID, err = s.MessageWatermark(ctx); err != nil {
+			return fmt.Errorf("create user %s: %w", u.Name, err)
+		}
 	}
 	res, err := s.db.ExecContext(ctx, insertFreeUser, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID)
 	return createdUser(u.Name, res, err)
@@ -232,6 +235,10 @@ func PendingNameError(name string) error {
 // none. ErrExists names the first name that is taken.
 func (s *SQLite) CreateUsers(ctx context.Context, us []User) error {
 	t := now()
+	since, err := s.MessageWatermark(ctx)
+	if err != nil {
+		return fmt.Errorf("create users: %w", err)
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, insertFreeUser)
 		if err != nil {
@@ -243,7 +250,7 @@ func (s *SQLite) CreateUsers(ctx context.Context, us []User) error {
 				u.Created = t
 			}
 			if u.SinceID == 0 {
-				u.SinceID = s.log.nextID.Load()
+				u.SinceID = since
 			}
 			res, err := stmt.ExecContext(ctx, u.Name, u.Nickname, u.PWHash, u.Created, u.SinceID)
 			if err := createdUser(u.Name, res, err); err != nil {
@@ -331,7 +338,10 @@ func (s *SQLite) CreateRoom(ctx context.Context, r Room) error {
 		r.Created = now()
 	}
 	if r.SinceID == 0 {
-		r.SinceID = s.log.nextID.Load()
+		var err error
+		if r.SinceID, err = s.MessageWatermark(ctx); err != nil {
+			return fmt.Errorf("create room %s: %w", r.Name, err)
+		}
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO rooms(name, title, public, owner, created, since_id) VALUES (?,?,?,?,?,?)`,
