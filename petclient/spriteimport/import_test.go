@@ -487,3 +487,43 @@ func TestImportShimejiConfLookup(t *testing.T) {
 		})
 	}
 }
+
+// A shared pack (an exported zip, or a pack folder) installs under its own
+// id, not one made up from its name (小猫 has no letters to make one from).
+func TestImportSharedPackKeepsID(t *testing.T) {
+	plan, err := Import(Options{Name: "小猫", Matte: Matte{MinIsland: 0}}, Source{Path: writeGIF(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	packs := t.TempDir()
+	dir := filepath.Join(packs, "xiao-mao")
+	if err := plan.Write(dir, false); err != nil {
+		t.Fatal(err)
+	}
+	entries := map[string][]byte{}
+	var order []string
+	files, _ := os.ReadDir(dir)
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries["xiao-mao/"+f.Name()] = data
+		order = append(order, "xiao-mao/"+f.Name())
+	}
+	zipped := filepath.Join(t.TempDir(), "xiao-mao (1).zip")
+	writeFile(t, zipped, zipBytes(t, entries, order...))
+	for _, src := range []string{zipped, dir} {
+		got, err := Import(Options{}, Source{Path: src})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != "xiao-mao" || got.Name != "小猫" {
+			t.Errorf("%s installs as %q (%s), want xiao-mao (小猫)", src, got.ID, got.Name)
+		}
+	}
+	// A new name makes a copy of its own.
+	if got, err := Import(Options{Name: "Kitty"}, Source{Path: zipped}); err != nil || got.ID != "kitty" {
+		t.Errorf("renamed: %v, %v", got, err)
+	}
+}

@@ -103,6 +103,9 @@ func Import(opts Options, sources ...Source) (plan *Plan, err error) {
 	}
 	if l.shared != nil { // a shared pack keeps its own words unless told otherwise
 		m := l.sharedMeta
+		if opts.ID == "" && opts.Name == "" && idRE.MatchString(l.sharedID) && l.sharedID != pack.DefaultID {
+			opts.ID = l.sharedID // installed under its own id, as exported
+		}
 		opts.Name, opts.Author = cmp.Or(opts.Name, m.Name), cmp.Or(opts.Author, m.Author)
 		opts.Licence, opts.Description = cmp.Or(opts.Licence, m.Licence), cmp.Or(opts.Description, m.Description)
 	}

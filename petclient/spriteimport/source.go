@@ -88,6 +88,7 @@ type loader struct {
 	opts       Options
 	shared     map[string]*Clip // a whole pack being installed
 	sharedMeta pack.Meta
+	sharedID   string // the shared pack's folder name
 	budget     Budget
 	meter      meter
 	states     map[string]*raw
@@ -424,7 +425,10 @@ func (l *loader) sharedPack(t tree, dir string) error {
 	if l.shared != nil || len(l.states) > 0 {
 		return errf(t.label(dir), "is a whole pack; import it on its own")
 	}
-	l.shared, l.sharedMeta = map[string]*Clip{}, p.Meta()
+	l.shared, l.sharedMeta, l.sharedID = map[string]*Clip{}, p.Meta(), path.Base(dir)
+	if dt, ok := t.(*dirTree); ok && dir == "." {
+		l.sharedID = filepath.Base(dt.dir)
+	}
 	for _, state := range engine.RequiredAnimations {
 		frames, err := p.Frames(state, 1)
 		if err != nil {
