@@ -29,6 +29,8 @@ var small = []Entry{
 	{Word: "naive", Translation: "a. 天真的", FRQ: 6000},
 	{Word: "email", Translation: "n. 电子邮件", FRQ: 2000},
 	{Word: "well-known", Translation: "a. 众所周知的", FRQ: 4000},
+	{Word: "e.g.", Translation: "abbr. 例如", FRQ: 3000},
+	{Word: "et al.", Translation: "abbr. 以及其他人", FRQ: 9000},
 }
 
 func build(t testing.TB, es []Entry) *Dict {
@@ -82,6 +84,10 @@ func TestLookup(t *testing.T) {
 		{"well\u2010known", "well-known", MatchExact},
 		{"well\u2011known", "well-known", MatchExact},
 		{"ap\u00adple", "apple", MatchExact},
+		// Abbreviations keep their full stop.
+		{"e.g.", "e.g.", MatchExact},
+		{"(e.g.,", "e.g.", MatchExact},
+		{"et  al.", "et al.", MatchExact},
 		{"\xff\xfe", "", 0},
 		{"zzzzqqq", "", 0},
 		{strings.Repeat("a", 1<<20), "", 0},
@@ -147,6 +153,7 @@ func TestCoreDictionary(t *testing.T) {
 		"went": "go", "mice": "mouse", "better": "good", "children": "child",
 		"look forward to": "look forward to", "looking forward to": "look forward to", "recieve": "receive", "苹果": "apple",
 		"naïve": "naive", "résumé": "resume", "e-mail": "email", "co-operate": "cooperate",
+		"i.e.": "i.e.", "e.g.": "e.g.", "et al.": "et al.", "a.m.": "a.m.", "cf.": "cf.", "hello.": "hello",
 	} {
 		rs, err := d.Lookup(q)
 		if err != nil {

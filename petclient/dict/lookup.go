@@ -75,6 +75,12 @@ func (d *Dict) Lookup(query string) ([]Result, error) {
 	if HasHan(q) {
 		return d.Reverse(q, 8)
 	}
+	// Abbreviations keep the full stop Normalize took: "e.g.", "cf.".
+	if strings.Contains(strings.Join(strings.Fields(query[:min(len(query), 4*MaxQuery)]), " "), q+".") {
+		if res, err := d.lookup(q+".", false); err != nil || len(res) > 0 {
+			return res, err
+		}
+	}
 	res, err := d.lookupSpellings(q)
 	if err != nil || len(res) > 0 {
 		return res, err
