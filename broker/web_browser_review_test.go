@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -120,4 +121,33 @@ func TestWebTooLongInBrowser(t *testing.T) {
 	run("send", chromedp.Click("#send-form button"))
 	waitJS("sent", fmt.Sprintf(`document.querySelector('#message-list .msg.mine')?.className === 'msg mine' &&
 		document.querySelector('#message-list .msg.mine .text').textContent === '😀'.repeat(%d) && document.getElementById('input').value === ''`, max))
+}
+
+// TestWebIMEEnterInBrowser: Enter that picks a Chinese IME's candidate does
+// not send, whether the browser reports it during the composition
+// (Chromium) or just after it with keyCode 229 (Safari); Enter then sends.
+func TestWebIMEEnterInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice")
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	webLogin(run, waitJS, "alice")
+	waitJS("the lobby open", `document.getElementById('conv-title').textContent === '# Lobby'`)
+	run("focus", chromedp.Focus("#input"))
+	if _, err := chromedp.Call(ctx, input.ImeSetComposition, input.ImeSetCompositionParams{Text: "nihao", SelectionStart: 5, SelectionEnd: 5}); err != nil {
+		t.Fatal(err)
+	}
+	run("Enter while composing", chromedp.KeyEvent(kb.Enter))
+	evaluate(t, ctx, "nothing sent", `!document.querySelector('#message-list .msg.mine')`)
+	evaluate(t, ctx, "Safari's order: the composition ends, then Enter with keyCode 229", `(() => {
+		const i = document.getElementById('input');
+		i.value = '你好';
+		i.dispatchEvent(new CompositionEvent('compositionstart', { data: '' }));
+		i.dispatchEvent(new CompositionEvent('compositionend', { data: '你好' }));
+		i.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', keyCode: 229, bubbles: true, cancelable: true }));
+		return true;
+	})()`)
+	evaluate(t, ctx, "nothing sent yet", `document.getElementById('input').value === '你好' && !document.querySelector('#message-list .msg.mine')`)
+	run("Enter", chromedp.KeyEvent(kb.Enter))
+	waitJS("one message, sent by the last Enter", `document.querySelectorAll('#message-list .msg.mine').length === 1 &&
+		document.querySelector('#message-list .msg.mine .text').textContent === '你好' && document.getElementById('input').value.trim() === ''`)
 }

@@ -812,7 +812,9 @@ function init() {
     if (send($('input').value)) $('input').value = '';
   });
   $('input').addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    // Safari ends the composition before the Enter that picked the IME's
+    // candidate and marks that Enter only with keyCode 229.
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
       e.preventDefault();
       $('send-form').requestSubmit();
     }
