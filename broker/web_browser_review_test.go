@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -8,6 +9,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
+	"github.com/tachikoma-pet/tachikoma/broker/password"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -150,4 +153,34 @@ func TestWebIMEEnterInBrowser(t *testing.T) {
 	run("Enter", chromedp.KeyEvent(kb.Enter))
 	waitJS("one message, sent by the last Enter", `document.querySelectorAll('#message-list .msg.mine').length === 1 &&
 		document.querySelector('#message-list .msg.mine .text').textContent === '你好' && document.getElementById('input').value.trim() === ''`)
+}
+
+// TestWebPasswordChangedInBrowser: after the admin sets a new password
+// (tachikoma-broker user passwd), the page's token no longer logs in; the
+// page asks for the new password instead of reconnecting for ever, and
+// forgets the remembered token.
+func TestWebPasswordChangedInBrowser(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	b := startBroker(t, cfg)
+	register(t, b, "alice")
+	_, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	run("log in, remembered", chromedp.SendKeys("#username", "alice"), chromedp.SendKeys("#password", "alice-password"),
+		chromedp.Click("#remember"), chromedp.Click("#login-button"))
+	waitJS("token stored", `(JSON.parse(localStorage.getItem('tachikoma.auth')) || {}).token?.startsWith('tk1.alice.') &&
+		state.client.options.password.startsWith('tk1.')`)
+
+	hash, err := password.Hash("a-new-password", brokertest.FastHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := openStore(t, cfg.DataDir).SetPassword(context.Background(), "alice", hash); err != nil {
+		t.Fatal(err)
+	}
+	b.ReloadDirectory()
+	waitJS("asked to log in again", `document.getElementById('login-error').textContent === '保存的登录已过期，请重新登录。' &&
+		!document.getElementById('login-view').hidden && document.getElementById('chat-view').hidden &&
+		document.getElementById('status').hidden && localStorage.getItem('tachikoma.auth') === null &&
+		document.getElementById('username').value === 'alice'`)
+	run("log in with the new password", chromedp.SendKeys("#password", "a-new-password"), chromedp.Click("#login-button"))
+	waitJS("in again", `!document.getElementById('chat-view').hidden && document.getElementById('me').textContent === 'alice'`)
 }

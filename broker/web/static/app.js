@@ -181,7 +181,15 @@ function connect(user, secret, remember, usingToken) {
   state.client = client;
   let failed = '', detail = '';
   client.on('error', (err) => {
-    if (state.connected) return;
+    if (state.connected) {
+      // The token stopped working (a new password, or it expired): ask
+      // for the password rather than reconnect for ever.
+      if (client === state.client && connackError(err) === 'err.auth') {
+        logout();
+        loginError('err.token', String(err.message));
+      }
+      return;
+    }
     failed = connackError(err);
     detail = String(err && err.message);
   });
@@ -299,6 +307,7 @@ function logout() {
   state.convs.clear();
   state.active = '';
   $('message-list').replaceChildren();
+  status('');
   showLogin();
 }
 
