@@ -184,3 +184,28 @@ func TestWebPasswordChangedInBrowser(t *testing.T) {
 	run("log in with the new password", chromedp.SendKeys("#password", "a-new-password"), chromedp.Click("#login-button"))
 	waitJS("in again", `!document.getElementById('chat-view').hidden && document.getElementById('me').textContent === 'alice'`)
 }
+
+// TestWebLogoutLeavesNothingInBrowser: on a shared computer, logging out
+// leaves nothing of the account in the page: not the nickname in the bar,
+// nor the lists, the last bubble or a friend request.
+func TestWebLogoutLeavesNothingInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob", "carol")
+	bob, carol, alice := connect(t, b, "bob"), connect(t, b, "carol"), connect(t, b, "alice")
+	befriend(t, bob, alice)
+	alice.mustCall(topics.MethodProfileSet, topics.Params{Nickname: "小爱"}, nil)
+	alice.c.Disconnect(0)
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	run("log in", chromedp.SendKeys("#username", "alice"), chromedp.SendKeys("#password", "alice-password"), chromedp.Click("#login-button"))
+	waitJS("in, with the nickname", `document.getElementById('me').textContent === '小爱' && !document.getElementById('pet').hidden`)
+	carol.mustCall(topics.MethodFriendRequest, topics.Params{User: "alice"}, nil)
+	bob.pub(topics.DM("alice", "bob"), 1, "悄悄话 secret")
+	waitJS("the DM in the bubble, carol's request", `document.getElementById('bubble-text').textContent === '悄悄话 secret' &&
+		!!document.querySelector('#requests li[data-user="carol"]')`)
+	run("log out", chromedp.Click("#logout"))
+	waitJS("the form", `!document.getElementById('login-view').hidden`)
+	evaluate(t, ctx, "nothing of alice's left", `(() => {
+		const all = document.body.textContent;
+		return document.getElementById('me').textContent === '' && !['小爱', '悄悄话', 'bob', 'carol', 'Lobby'].some((s) => all.includes(s));
+	})() || (console.log(document.body.textContent), false)`)
+}

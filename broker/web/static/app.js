@@ -304,9 +304,15 @@ function logout() {
   state.client = null;
   state.connected = false;
   if (c) c.end(true);
+  // Nothing of the account stays in the page (a shared computer).
+  Object.assign(state, { me: '', nick: '', token: '', active: '', incoming: [], invites: [] });
   state.convs.clear();
-  state.active = '';
-  $('message-list').replaceChildren();
+  renderLists();
+  renderMessages(false);
+  for (const id of ['me', 'conv-title', 'bubble-nick', 'bubble-text']) $(id).textContent = '';
+  $('bubble').hidden = true;
+  $('input').value = '';
+  document.body.classList.remove('in-conversation');
   status('');
   showLogin();
 }
