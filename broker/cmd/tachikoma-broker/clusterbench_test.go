@@ -70,9 +70,9 @@ func benchUser(i int) (string, string) {
 }
 
 // startBenchNodes imports the bench accounts into store ("": SQLite in the
-// first node's data directory) and runs n serve processes on it, clustered
-// when n > 1. Every topology gets the same config, so they differ only in
-// what the benchmark compares.
+// first node's data directory) and starts n serve processes on it,
+// clustered when n > 1; clients wait for them to listen (benchLogin). Every
+// setup gets the same config, so they differ only in what is compared.
 func startBenchNodes(tb testing.TB, n int, store string) []*benchNode {
 	tb.Helper()
 	dir := tb.TempDir()
@@ -97,7 +97,7 @@ func startBenchNodes(tb testing.TB, n int, store string) []*benchNode {
 	}
 	addrs := make([]string, 2*n) // MQTT, then NATS
 	for i := range addrs {
-		addrs[i] = benchFreeAddr(tb)
+		addrs[i] = freePort(tb)
 	}
 	var routes []string
 	for _, a := range addrs[n:] {
@@ -109,7 +109,7 @@ func startBenchNodes(tb testing.TB, n int, store string) []*benchNode {
 		args := append([]string{"serve", "--config", cfg, "--data-dir", filepath.Join(dir, fmt.Sprintf("node%d", i)),
 			"--mqtt-addr", s.addr, "--ws-addr", "", "--http-addr", ""}, storeArgs...)
 		if *roomPprof != "" {
-			s.pprof = benchFreeAddr(tb)
+			s.pprof = freePort(tb)
 			args = append(args, "--pprof-addr", s.pprof)
 		}
 		if n > 1 {
@@ -123,19 +123,6 @@ func startBenchNodes(tb testing.TB, n int, store string) []*benchNode {
 		}
 		tb.Cleanup(func() { s.cmd.Process.Kill(); s.cmd.Wait() })
 		nodes[i] = s
-	}
-	deadline := time.Now().Add(clusterStart)
-	for _, s := range nodes {
-		for {
-			if c, err := net.Dial("tcp", s.addr); err == nil {
-				c.Close()
-				break
-			}
-			if time.Now().After(deadline) {
-				tb.Fatalf("node did not listen on %s:\n%s", s.addr, s.log)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
 	}
 	return nodes
 }
@@ -186,15 +173,6 @@ func profileNodes(config string, nodes []*benchNode) <-chan error {
 	return done
 }
 
-func benchFreeAddr(tb testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // roomMember is one subscriber; its fields belong to its reader goroutine
 // until the connection is closed.
 type roomMember struct {
@@ -226,18 +204,12 @@ func runRoomBench(b *testing.B, config string, nodes []*benchNode) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			name, pw := benchUser(i + 1)
-			c, err := benchDial(nodes[m.node].addr, name, pw)
-			// A loaded node answers "server unavailable" when no password
-			// hashing slot frees up within a second: retry as the pet does.
-			for try := 0; errors.Is(err, errLoginBusy) && try < 30; try++ {
-				time.Sleep(time.Duration(200+try*50) * time.Millisecond)
-				c, err = benchDial(nodes[m.node].addr, name, pw)
-			}
+			c, err := benchLogin(nodes[m.node].addr, name, pw)
 			if err == nil {
 				err = c.subscribe(lobby)
 			}
 			if err != nil {
-				errs <- fmt.Errorf("%s on node %d: %w", name, m.node, err)
+				errs <- fmt.Errorf("%s on node %c: %w\n%s", name, 'a'+m.node, err, nodes[m.node].log)
 				return
 			}
 			m.conn = c
@@ -279,7 +251,7 @@ func runRoomBench(b *testing.B, config string, nodes []*benchNode) {
 		readers.Wait()
 	}()
 	name, pw := benchUser(0)
-	sender, err := benchDial(nodes[0].addr, name, pw)
+	sender, err := benchLogin(nodes[0].addr, name, pw)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -397,6 +369,12 @@ func runRoomBench(b *testing.B, config string, nodes []*benchNode) {
 		b.ReportMetric(perMsg(pgCPU, total), "postgres-µs/delivered")
 	}
 	b.ReportMetric(perMsg(clientCPU, total), "bench-µs/delivered")
+	// The bench process does the same work per delivery in every setup, so
+	// the nodes' CPU over its own is steadier than either when other
+	// processes slow the shared cores down.
+	if clientCPU > 0 {
+		b.ReportMetric(float64(nodesCPU)/float64(clientCPU), "nodes/bench-CPU")
+	}
 	b.Logf("delivered %d of %d (lost %d, duplicates %d), PUBACKs %d of %d, sent in %.2fs, delivered in %.2fs; CPU s/deliveries:%s postgres %.2fs bench %.2fs other processes %.2fs; load average %s → %s",
 		total, want, lost, dup, acks.Load()-ackBase, messages, sending.Seconds(), last.Sub(start).Seconds(), detail.String(),
 		pgCPU.Seconds(), clientCPU.Seconds(), others.Seconds(), before.load, after.load)
@@ -513,6 +491,21 @@ type benchConn struct {
 	r   *bufio.Reader
 	wmu sync.Mutex
 	w   *bufio.Writer
+}
+
+// benchLogin connects as the pet would, trying again while a node still
+// starts (connection refused) or answers "server unavailable" because no
+// password hashing slot freed up within a second on a loaded machine.
+func benchLogin(addr, user, pw string) (*benchConn, error) {
+	deadline := time.Now().Add(clusterStart)
+	for {
+		c, err := benchDial(addr, user, pw)
+		retry := errors.Is(err, errLoginBusy) || errors.Is(err, syscall.ECONNREFUSED)
+		if !retry || time.Now().After(deadline) {
+			return c, err
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }
 
 // errLoginBusy is CONNACK code 3, server unavailable.

@@ -56,7 +56,7 @@ func mustRun(t *testing.T, stdin string, args ...string) string {
 	return out
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
