@@ -47,14 +47,6 @@ type dyberAct struct {
 	FrameRefresh float64 `json:"frame_refresh"` // seconds per frame
 }
 
-// dyberNames maps DyberPet's usual random-action names to our states.
-var dyberNames = map[string]string{
-	"sit": engine.AnimSit, "坐": engine.AnimSit, "坐下": engine.AnimSit, "sleep": engine.AnimSleep, "睡": engine.AnimSleep,
-	"睡觉": engine.AnimSleep, "jump": engine.AnimJump, "跳": engine.AnimJump, "happy": engine.AnimJoy, "开心": engine.AnimJoy,
-	"look": engine.AnimLook, "张望": engine.AnimLook, "run": engine.AnimRun, "跑": engine.AnimRun, "climb": engine.AnimClimb,
-	"爬": engine.AnimClimb, "surprise": engine.AnimSurprise, "惊讶": engine.AnimSurprise, "poke": engine.AnimPoke,
-}
-
 // dyberpet imports a DyberPet pet folder: pet_conf.json names the default,
 // walking, drag and fall actions, act_conf.json gives each action's frames
 // (action/<images>_<i>.png), frame time and repetitions.
@@ -97,10 +89,7 @@ func (l *loader) dyberpet(t tree, dir string) error {
 			name = conf.RandomActName[i]
 		}
 		for _, n := range append([]string{name}, group...) {
-			st, ok := dyberNames[strings.ToLower(strings.TrimSpace(n))]
-			if !ok {
-				st, ok = StateName(n)
-			}
+			st, ok := StateName(n)
 			if ok && st != StateAll && want[st] == nil {
 				want[st] = group
 				break

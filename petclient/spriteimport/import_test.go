@@ -527,3 +527,18 @@ func TestImportSharedPackKeepsID(t *testing.T) {
 		t.Errorf("renamed: %v, %v", got, err)
 	}
 }
+
+// Pictures named in Chinese find their state like English ones do.
+func TestStateNamesInChinese(t *testing.T) {
+	for name, want := range map[string]string{
+		"站立": engine.AnimStand, "张望": engine.AnimLook, "走路": engine.AnimWalk, "跑步": engine.AnimRun,
+		"坐下": engine.AnimSit, "睡觉": engine.AnimSleep, "跳": engine.AnimJump, "跳跃": engine.AnimJump,
+		"下落": engine.AnimFall, "落地": engine.AnimLand, "爬墙": engine.AnimClimb, "悬挂": engine.AnimHang,
+		"倒挂": engine.AnimCeiling, "拖动": engine.AnimDrag, "戳": engine.AnimPoke, "开心": engine.AnimJoy,
+		"惊讶": engine.AnimSurprise,
+	} {
+		if got, ok := StateName(name); !ok || got != want {
+			t.Errorf("StateName(%s) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+}

@@ -39,6 +39,14 @@ var stateAliases = map[string]string{
 	"jumping": engine.AnimJump, "falling": engine.AnimFall, "landing": engine.AnimLand,
 	"climbing": engine.AnimClimb, "hanging": engine.AnimHang, "dragged": engine.AnimDrag,
 	"happy": engine.AnimJoy, "surprised": engine.AnimSurprise, "click": engine.AnimPoke,
+	// Chinese names, as people name their own pictures.
+	"张望": engine.AnimLook, "看": engine.AnimLook, "行走": engine.AnimWalk, "跑步": engine.AnimRun, "奔跑": engine.AnimRun,
+	"坐下": engine.AnimSit, "睡眠": engine.AnimSleep, "跳": engine.AnimJump, "跳跃": engine.AnimJump,
+	"下落": engine.AnimFall, "掉落": engine.AnimFall, "落下": engine.AnimFall, "落地": engine.AnimLand, "着地": engine.AnimLand,
+	"爬": engine.AnimClimb, "爬墙": engine.AnimClimb, "攀爬": engine.AnimClimb, "悬挂": engine.AnimHang, "挂": engine.AnimHang,
+	"倒挂": engine.AnimCeiling, "天花板": engine.AnimCeiling, "拖": engine.AnimDrag, "拖动": engine.AnimDrag, "拖拽": engine.AnimDrag,
+	"戳": engine.AnimPoke, "点击": engine.AnimPoke, "开心": engine.AnimJoy, "高兴": engine.AnimJoy,
+	"惊讶": engine.AnimSurprise, "吃惊": engine.AnimSurprise,
 }
 
 // StateName maps a name (or alias) to a pet state; ok is false for others.
