@@ -209,3 +209,28 @@ func TestWebLogoutLeavesNothingInBrowser(t *testing.T) {
 		return document.getElementById('me').textContent === '' && !['小爱', '悄悄话', 'bob', 'carol', 'Lobby'].some((s) => all.includes(s));
 	})() || (console.log(document.body.textContent), false)`)
 }
+
+// TestWebPhoneLayoutInBrowser: on a 375×667 touch phone nothing is wider
+// than the screen (the page would scroll sideways and the pet walk off it),
+// in a room with a long name (its title when none is given, as the page
+// makes them) and its invite field too.
+func TestWebPhoneLayoutInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	run("phone", chromedp.EmulateViewport(375, 667, chromedp.EmulateTouch, chromedp.EmulateMobile))
+	webLogin(run, waitJS, "alice")
+	// A phone's layout viewport (innerWidth) widens to what overflows: measure against the screen.
+	fits := `document.documentElement.scrollWidth <= 375 && [...document.querySelectorAll('button, input, textarea, h2, select')]
+		.filter((e) => e.offsetParent).every((e) => { const r = e.getBoundingClientRect(); return r.left >= 0 && r.right <= 375.5; })`
+	waitJS("the lobby fits", `document.getElementById('conv-title').textContent === '# Lobby' && `+fits)
+	run("back to the list", chromedp.Click("#back"))
+	waitJS("the list fits", `!!document.getElementById('sidebar').offsetParent && `+fits)
+	const room = "zju_cs2026_final_review_group_03"
+	run("make the class room", chromedp.SendKeys("#room-name", room+kb.Enter))
+	waitJS("the room and its invite field fit", `document.getElementById('conv-title').textContent === '# `+room+`' &&
+		!!document.getElementById('invite-name').offsetParent && `+fits)
+	run("the invite field takes a name", chromedp.SendKeys("#invite-name", "bob"+kb.Enter))
+	waitJS("invited", `document.getElementById('status').textContent === '已邀请：bob'`)
+	evaluate(t, ctx, "the pet on the screen", `(() => { const r = document.getElementById('pet-img').getBoundingClientRect(); return r.left >= 0 && r.right <= 375.5; })()`)
+}
