@@ -78,9 +78,13 @@ func TestConnectErrors(t *testing.T) {
 		}
 	}
 
-	// The right password works, and over WebSocket too.
-	if _, rec := connected(t, clientConfig(b, "alice", "")); rec.count(func(ev Event) bool { return ev.Type == EventStatus && ev.Status == StatusOnline }) != 1 {
-		t.Fatalf("online status not reported: %s", rec.dump())
+	// The right password works, and over WebSocket too. Events reach a
+	// listener on its own goroutine, maybe after Connect returned: wait.
+	isOnline := func(ev Event) bool { return ev.Type == EventStatus && ev.Status == StatusOnline }
+	_, rec := connected(t, clientConfig(b, "alice", ""))
+	rec.wait("online status", isOnline)
+	if n := rec.count(isOnline); n != 1 {
+		t.Fatalf("online status reported %d times: %s", n, rec.dump())
 	}
 	ws := clientConfig(b, "alice", "")
 	ws.Server, ws.ClientID = "ws://"+b.WSAddr(), "ws-id"
