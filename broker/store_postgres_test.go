@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tachikoma-pet/tachikoma/broker"
 	"github.com/tachikoma-pet/tachikoma/broker/store"
 	"github.com/tachikoma-pet/tachikoma/broker/store/postgres"
 	"github.com/tachikoma-pet/tachikoma/topics"
@@ -112,4 +113,38 @@ func dialOK(t *testing.T, addr, user, pw string) *client {
 		t.Fatalf("connect %s: %v", user, err)
 	}
 	return c
+}
+
+// TestRetryOnAnotherNodeIsADuplicate: a pet whose node died resends its
+// unacknowledged messages, with their cids, to another node; one that the
+// first node had stored is a duplicate there too, even when the second
+// node read the sender's cids before (its index of them cannot see what
+// other nodes store).
+func TestRetryOnAnotherNodeIsADuplicate(t *testing.T) {
+	url := pg.Need(t).NewDB(t)
+	var nodes []*broker.Broker
+	for range 2 {
+		cfg := testConfig(t.TempDir())
+		cfg.Store = url
+		nodes = append(nodes, startBroker(t, cfg))
+	}
+	for _, body := range []string{`{"username":"alice","password":"alicepass1"}`, `{"username":"bob","password":"bobpass12"}`} {
+		if code, resp := post(t, "http://"+nodes[0].HTTPAddr()+"/api/v1/register", body); code != 201 {
+			t.Fatalf("register %s = %d %s", body, code, resp)
+		}
+	}
+	bob := dialOK(t, nodes[0].MQTTAddr(), "bob", "bobpass12")
+	bob.sub(topics.Room(topics.Lobby))
+	onA := dialOK(t, nodes[0].MQTTAddr(), "alice", "alicepass1")
+	onA.pub(topics.Room(topics.Lobby), 1, `{"text":"first","cid":"c1"}`) // node A reads alice's cids
+	if m := bob.expectChat(topics.Room(topics.Lobby)); m.Text != "first" {
+		t.Fatalf("got %+v", m)
+	}
+	onB := dialOK(t, nodes[1].MQTTAddr(), "alice", "alicepass1")
+	onB.pub(topics.Room(topics.Lobby), 1, `{"text":"stored by B","cid":"c2"}`) // acknowledged: committed
+	onA.pub(topics.Room(topics.Lobby), 1, `{"text":"stored by B","cid":"c2"}`) // the retry
+	onA.pub(topics.Room(topics.Lobby), 1, `{"text":"next","cid":"c3"}`)
+	if m := bob.expectChat(topics.Room(topics.Lobby)); m.Text != "next" {
+		t.Fatalf("bob got %q (cid %s, id %d) again from node A, want the next message", m.Text, m.CID, m.ID)
+	}
 }
