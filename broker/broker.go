@@ -173,7 +173,10 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	b.regGlobal = newKeyLimits(float64(cfg.Registration.GlobalPerMinute)/60, cfg.Registration.GlobalPerMinute)
 	b.version = cmp.Or(opt.Version, "dev")
 	b.cids = newRecentSet(65536)
-	b.sent = newSentCIDs(sentCIDLimit, b.store.EachCID)
+	if _, alone := b.store.(*store.SQLite); alone {
+		// A store other brokers share takes cids this index never sees.
+		b.sent = newSentCIDs(sentCIDLimit, b.store.EachCID)
+	}
 	b.presence = newPresenceTracker(b)
 	b.metrics = newMetrics(b)
 	b.probeSlot = make(chan struct{}, 1)

@@ -133,10 +133,13 @@ func (b *Broker) claimCID(user, cid string) error {
 		return errDuplicate
 	}
 	// Not among the recent ones. It may have been stored before a restart
-	// or long ago; the index of sent cids rules that out for a new one
-	// without reading the database. If it cannot load, the database decides.
-	if maybe, err := b.sent.add(context.Background(), user, cid); err == nil && !maybe {
-		return nil
+	// or long ago; the index of sent cids, when this broker has one, rules
+	// that out for a new one without reading the database. If it cannot
+	// load, the database decides.
+	if b.sent != nil {
+		if maybe, err := b.sent.add(context.Background(), user, cid); err == nil && !maybe {
+			return nil
+		}
 	}
 	id, err := b.store.FindByCID(context.Background(), user, cid)
 	if err != nil {
