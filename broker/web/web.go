@@ -5,6 +5,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +54,7 @@ type content struct {
 	version string
 	index   []byte
 	files   map[string][]byte // asset path below /static/VERSION/ -> content
+	gzipped map[string][]byte // the text assets compressed, for browsers that take gzip
 }
 
 // New returns the handler; the files are read on its first use, as a pet
@@ -84,6 +87,9 @@ func readContent() (*content, error) {
 		sum.Write(h.files[name])
 	}
 	h.version = hex.EncodeToString(sum.Sum(nil))[:12]
+	if h.gzipped, err = compress(h.files); err != nil {
+		return nil, err
+	}
 	// A plain replacement, not html/template: its reflection makes the linker
 	// keep every method of every type, which bloats the pet that links this.
 	page, err := static.ReadFile("static/index.html")
@@ -92,6 +98,63 @@ func readContent() (*content, error) {
 	}
 	h.index = bytes.ReplaceAll(page, []byte("{{.Static}}"), []byte("/static/"+h.version))
 	return h, nil
+}
+
+// compress gzips the text files, once, at the best level.
+func compress(files map[string][]byte) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for name, b := range files {
+		if !strings.HasPrefix(contentType(name), "text/") && path.Ext(name) != ".json" {
+			continue
+		}
+		var buf bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := zw.Write(b); err != nil {
+			return nil, err
+		}
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		if buf.Len() < len(b) {
+			out[name] = buf.Bytes()
+		}
+	}
+	return out, nil
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding takes gzip
+// (RFC 9110 section 12.5.3: named, or "*", with a weight above 0).
+func acceptsGzip(r *http.Request) bool {
+	star := false
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(part, ";")
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			if k, v, _ := strings.Cut(strings.TrimSpace(p), "="); strings.EqualFold(k, "q") {
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					q = f
+				}
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "gzip":
+			return q > 0
+		case "*":
+			star = q > 0
+		}
+	}
+	return star
+}
+
+func contentType(name string) string {
+	ctype := mime.TypeByExtension(path.Ext(name))
+	if ctype == "" || strings.HasSuffix(name, ".md") {
+		ctype = "text/plain; charset=utf-8"
+	}
+	return ctype
 }
 
 type packManifest struct {
@@ -184,12 +247,13 @@ func (h *Handler) ServeStatic(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	ctype := mime.TypeByExtension(path.Ext(rest))
-	if ctype == "" || strings.HasSuffix(rest, ".md") {
-		ctype = "text/plain; charset=utf-8"
-	}
-	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Type", contentType(rest))
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Header().Set("Vary", "Accept-Encoding")
+	if gz, ok := c.gzipped[rest]; ok && acceptsGzip(r) {
+		w.Header().Set("Content-Encoding", "gzip")
+		body = gz
+	}
 	http.ServeContent(w, r, rest, zeroTime, bytes.NewReader(body))
 }
 

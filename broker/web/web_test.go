@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -154,5 +156,58 @@ func TestPetAnimations(t *testing.T) {
 				t.Errorf("frame %s = %d", f.Image, resp.StatusCode)
 			}
 		}
+	}
+}
+
+// A phone's first visit fetches MQTT.js (342 KB): text assets go gzipped to
+// browsers that take it, as they are to the identity; images never are.
+func TestStaticGzip(t *testing.T) {
+	h, srv := serve(t)
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	get := func(path, accept string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+"/static/"+h.Version()+path, nil)
+		if accept != "" {
+			req.Header.Set("Accept-Encoding", accept)
+		}
+		resp, err := raw.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, b
+	}
+	for _, path := range []string{"/vendor/mqtt.min.js", "/app.js", "/app.css", "/pet/pet.json"} {
+		plain, want := get(path, "")
+		if plain.Header.Get("Content-Encoding") != "" || !strings.Contains(plain.Header.Get("Vary"), "Accept-Encoding") {
+			t.Errorf("%s without Accept-Encoding: encoding %q, Vary %q", path, plain.Header.Get("Content-Encoding"), plain.Header.Get("Vary"))
+		}
+		for _, accept := range []string{"gzip", "gzip, deflate, br, zstd", "identity, *;q=0.5"} {
+			resp, body := get(path, accept)
+			if resp.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
+				t.Errorf("%s with %q: encoding %q, Vary %q", path, accept, resp.Header.Get("Content-Encoding"), resp.Header.Get("Vary"))
+				continue
+			}
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			got, err := io.ReadAll(zr)
+			if err != nil || !bytes.Equal(got, want) || len(body) >= len(want) {
+				t.Errorf("%s: gzip of %d bytes gives %d bytes (%v), want the %d plain ones", path, len(body), len(got), err, len(want))
+			}
+		}
+		for _, accept := range []string{"gzip;q=0, identity", "*, gzip; q=0.0", "br"} {
+			if resp, _ := get(path, accept); resp.Header.Get("Content-Encoding") != "" {
+				t.Errorf("%s: gzip sent for Accept-Encoding %q", path, accept)
+			}
+		}
+	}
+	if resp, _ := get("/pet/walk_0.png", "gzip"); resp.Header.Get("Content-Encoding") != "" {
+		t.Error("a PNG was gzipped")
 	}
 }
