@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,10 +118,10 @@ var (
 	// 18:30, 6:30pm, 7 pm; the colon may be a full-width one.
 	reClock = regexp.MustCompile(`^(?i)(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*([ap])\.?m\.?)?|^(?i)(\d{1,2})\s*([ap])\.?m\.?`)
 	// 18点, 18点半, 6点30分, 9點15
-	reClockZh = regexp.MustCompile(`^(\d{1,2})\s*[点點时時]\s*(?:(半)|(\d{1,2})\s*分?)?`)
+	reClockZh = regexp.MustCompile(`^(\d{1,2}|` + zhDigits + `)\s*[点點时時]\s*(?:(半)|([一三])刻|(\d{1,2}|` + zhDigits + `)\s*分?)?`)
 	// 下午6点, 晚上 8:30: the part of the day before a time
 	rePeriod  = regexp.MustCompile(`^(凌晨|半夜|早上|早晨|上午|中午|下午|傍晚|晚上|夜里)\s*`)
-	reDurPart = regexp.MustCompile(`^(?i)(\d+)\s*(hours|hour|hrs|hr|h|minutes|minute|mins|min|m|seconds|second|secs|sec|s|个小时|個小時|小时|小時|钟头|鐘頭|分钟|分鐘|分|秒钟|秒)`)
+	reDurPart = regexp.MustCompile(`^(?i)(\d+|` + zhDigits + `)\s*(hours|hour|hrs|hr|h|minutes|minute|mins|min|m|seconds|second|secs|sec|s|个小时|個小時|小时|小時|钟头|鐘頭|分钟|分鐘|分|秒钟|秒)`)
 	reDurHalf = regexp.MustCompile(`^(?:半个?小时|半個?小時|half\s+an\s+hour)`)
 	reDurIn   = regexp.MustCompile(`^(?i)in\s+`)
 	reDurBare = regexp.MustCompile(`^([0-5]?\d)`)
@@ -157,7 +158,10 @@ func parseDuration(s string) (d time.Duration, rest string, ok bool, err error) 
 				break
 			}
 			u := unit(strings.ToLower(m[2]))
-			n, err := strconv.ParseInt(m[1], 10, 64)
+			n, err := parseNumber(m[1])
+			if ne := (*strconv.NumError)(nil); err != nil && !errors.As(err, &ne) {
+				return 0, "", true, fmt.Errorf("%w: %v", ErrBadTime, err)
+			}
 			if err != nil || n > int64(MaxAhead/u) {
 				return 0, "", true, fmt.Errorf("%w: %s%s is more than a year away", ErrTooFar, m[1], m[2])
 			}
@@ -251,13 +255,22 @@ func parseClock(s string) (h, mi int, rest string, err error) {
 		}
 		n = len(m[0])
 	} else if m := reClockZh.FindStringSubmatch(body); m != nil {
-		h, _ = strconv.Atoi(m[1])
+		h64, err := parseNumber(m[1])
+		mi64 := int64(0)
 		switch {
 		case m[2] != "":
-			mi = 30
-		case m[3] != "":
-			mi, _ = strconv.Atoi(m[3])
+			mi64 = 30
+		case m[3] == "一":
+			mi64 = 15 // 一刻, a quarter
+		case m[3] == "三":
+			mi64 = 45
+		case m[4] != "" && err == nil:
+			mi64, err = parseNumber(m[4])
 		}
+		if err != nil {
+			return 0, 0, "", fmt.Errorf("%w: %q: %v", ErrBadTime, strings.TrimSpace(m[0]), err)
+		}
+		h, mi = int(min(h64, 99)), int(min(mi64, 99))
 		n = len(m[0])
 	} else {
 		word, _, _ := strings.Cut(s, " ")
@@ -323,4 +336,45 @@ func (w When) String() string {
 		return fmt.Sprintf("every day %02d:%02d", w.Hour, w.Min)
 	}
 	return w.At.Format("2006-01-02 15:04")
+}
+
+// zhDigits matches a number written in Chinese characters (十五, 两, 二十).
+const zhDigits = `[零〇一二两兩三四五六七八九十]+`
+
+var zhDigit = map[rune]int64{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '兩': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
+
+// parseNumber reads decimal digits, or a Chinese number below 100 (十,
+// 十五, 二十, 九十九); an error for anything else.
+func parseNumber(s string) (int64, error) {
+	if s != "" && s[0] >= '0' && s[0] <= '9' {
+		return strconv.ParseInt(s, 10, 64)
+	}
+	rs := []rune(s)
+	bad := fmt.Errorf("%q is no number", s)
+	digit := func(r rune) (int64, error) {
+		if d, ok := zhDigit[r]; ok {
+			return d, nil
+		}
+		return 0, bad
+	}
+	switch ten := slices.Index(rs, '十'); {
+	case len(rs) == 1 && ten < 0:
+		return digit(rs[0])
+	case ten < 0 || ten > 1 || len(rs) > ten+2 || slices.Index(rs[ten+1:], '十') >= 0:
+		return 0, bad
+	default:
+		tens, ones := int64(1), int64(0)
+		var err error
+		if ten == 1 {
+			if tens, err = digit(rs[0]); err != nil || tens == 0 {
+				return 0, bad
+			}
+		}
+		if ten+1 < len(rs) {
+			if ones, err = digit(rs[ten+1]); err != nil {
+				return 0, bad
+			}
+		}
+		return 10*tens + ones, nil
+	}
 }

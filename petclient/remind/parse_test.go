@@ -68,6 +68,17 @@ func TestParse(t *testing.T) {
 		{"晚上 8:30 洗澡", at(6, 20, 30), "", "洗澡"},
 		{"早上 7:30 跑步", at(7, 7, 30), "", "跑步"},
 		{"每天 下午 3:30 喝茶", time.Time{}, "15:30", "喝茶"},
+		// Numbers in Chinese characters, as an input method writes them.
+		{"十分钟后 喝水", now.Add(10 * time.Minute), "", "喝水"},
+		{"两个小时后 出门", now.Add(2 * time.Hour), "", "出门"},
+		{"一小时二十分钟 开会", now.Add(80 * time.Minute), "", "开会"},
+		{"九十分钟后 下课", now.Add(90 * time.Minute), "", "下课"},
+		{"下午三点半 开会", at(7, 15, 30), "", "开会"},
+		{"晚上八点二十五分 看三集", at(6, 20, 25), "", "看三集"},
+		{"明天早上七点 起床", at(7, 7, 0), "", "起床"},
+		{"每天晚上十点 背两个单词", time.Time{}, "22:00", "背两个单词"},
+		{"十二点 吃饭", at(7, 12, 0), "", "吃饭"},
+		{"三点一刻 喝茶", at(7, 3, 15), "", "喝茶"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -115,6 +126,9 @@ func TestParseErrors(t *testing.T) {
 		{"20m", ErrNoText},
 		{"18:30   ", ErrNoText},
 		{"20 months holiday", ErrBadTime}, // not minutes
+		{"十十分钟 喝水", ErrBadTime},
+		{"二十十点 不行", ErrBadTime},
+		{"三十点 不行", ErrBadTime},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
