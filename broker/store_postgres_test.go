@@ -148,3 +148,45 @@ func TestRetryOnAnotherNodeIsADuplicate(t *testing.T) {
 		t.Fatalf("bob got %q (cid %s, id %d) again from node A, want the next message", m.Text, m.CID, m.ID)
 	}
 }
+
+// TestFriendshipReachesANodeThatMissedTheNotice: a node learns of a
+// friendship another node made from that node's notice, which is lost when
+// the node dies right after its commit; the next poll of the store must
+// still bring it. Two brokers on one database without a cluster are nodes
+// whose every notice is lost.
+func TestFriendshipReachesANodeThatMissedTheNotice(t *testing.T) {
+	url := pg.Need(t).NewDB(t)
+	var nodes []*broker.Broker
+	for range 2 {
+		cfg := testConfig(t.TempDir())
+		cfg.Store = url
+		nodes = append(nodes, startBroker(t, cfg))
+	}
+	for _, body := range []string{`{"username":"alice","password":"alicepass1"}`, `{"username":"bob","password":"bobpass12"}`} {
+		if code, resp := post(t, "http://"+nodes[0].HTTPAddr()+"/api/v1/register", body); code != 201 {
+			t.Fatalf("register %s = %d %s", body, code, resp)
+		}
+	}
+	// Node B knows both accounts (a login of a name it does not know
+	// reloads) before the friendship is made.
+	aliceB := dialOK(t, nodes[1].MQTTAddr(), "alice", "alicepass1")
+	dialOK(t, nodes[1].MQTTAddr(), "bob", "bobpass12")
+	aliceA, bobA := dialOK(t, nodes[0].MQTTAddr(), "alice", "alicepass1"), dialOK(t, nodes[0].MQTTAddr(), "bob", "bobpass12")
+	aliceA.sub(topics.Events("alice"))
+	aliceA.mustCall(topics.MethodFriendRequest, topics.Params{User: "bob"}, nil)
+	bobA.mustCall(topics.MethodFriendAccept, topics.Params{User: "alice"}, nil)
+	aliceA.expectEvent(topics.EventFriendAccepted)
+
+	deadline := time.Now().Add(waitFor)
+	for {
+		var fl topics.FriendList
+		aliceB.mustCall(topics.MethodFriendList, struct{}{}, &fl)
+		if len(fl.Friends) == 1 && fl.Friends[0].User == "bob" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node B's friend list for alice is still %+v", fl)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -148,3 +148,48 @@ func TestRefusesNonUTF8Database(t *testing.T) {
 		t.Fatalf("Open on a LATIN1 database: %v", err)
 	}
 }
+
+// TestRelationsMoveTheGeneration: a node tells the others of a friendship
+// or membership it made through NATS, at most once; one that missed it (a
+// node killed between its commit and the notice, a route down) must still
+// catch up at its next poll of the generation.
+func TestRelationsMoveTheGeneration(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, pg.Need(t).NewDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, n := range []string{"alice", "bob"} {
+		if err := s.CreateUser(ctx, store.User{Name: n, Nickname: n, PWHash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateRoom(ctx, store.Room{Name: "club", Owner: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		what string
+		do   func() error
+	}{
+		{"friend request", func() error { return s.RequestFriend(ctx, "alice", "bob") }},
+		{"request dropped", func() error { return s.DropFriendRequest(ctx, "alice", "bob") }},
+		{"friends", func() error { return s.MakeFriends(ctx, "alice", "bob") }},
+		{"unfriended", func() error { return s.Unfriend(ctx, "alice", "bob") }},
+		{"invite", func() error { return s.Invite(ctx, "club", "bob", "alice") }},
+		{"join", func() error { return s.Join(ctx, "club", "bob") }},
+		{"leave", func() error { return s.Leave(ctx, "club", "bob") }},
+		{"nickname", func() error { return s.SetNickname(ctx, "bob", "小鲍") }},
+	} {
+		before, err := s.Generation(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := step.do(); err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := s.Generation(ctx); after == before {
+			t.Errorf("%s: the generation stayed %d", step.what, before)
+		}
+	}
+}
