@@ -15,6 +15,7 @@ type Store interface {
 	Signups
 	// Generation changes whenever accounts, passwords or rooms change,
 	// whoever changed them; the broker polls it to reload its directory.
+	// A store several brokers share counts relations and nicknames too.
 	Generation(ctx context.Context) (int64, error)
 	// TokenKey returns the key that signs resume tokens, made on first
 	// use; every broker on one store gets the same key, so a token one

@@ -69,9 +69,10 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_conv ON messages(conv, id);
 CREATE UNIQUE INDEX messages_cid ON messages(sender, cid) WHERE cid IS NOT NULL;
--- gen counts changes to accounts, passwords and rooms, whoever makes them;
--- every node polls it once a second to reload (a cluster's nodes also tell
--- each other at once through NATS). Nothing LISTENs to the tachikoma_gen NOTIFY.
+-- gen counts changes to accounts, passwords and rooms, whoever makes them
+-- (and relations since version 4); every node polls it once a second to
+-- reload (a cluster's nodes also tell each other at once through NATS).
+-- Nothing LISTENs to the tachikoma_gen NOTIFY.
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
 INSERT INTO meta(key, value) VALUES ('gen', 0);
 CREATE FUNCTION bump_gen() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -105,6 +106,16 @@ CREATE TABLE pending_users (
 	// Keys every node shares (the resume-token key).
 	3: `
 CREATE TABLE secrets (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
+`,
+	// Relations and nicknames count in gen too: a node tells the others of
+	// its changes through NATS at most once, and one that missed the notice
+	// (its sender killed after the commit) catches up at its next poll.
+	4: `
+CREATE TRIGGER gen_members AFTER INSERT OR DELETE ON members FOR EACH ROW EXECUTE FUNCTION bump_gen();
+CREATE TRIGGER gen_invites AFTER INSERT OR DELETE ON invites FOR EACH ROW EXECUTE FUNCTION bump_gen();
+CREATE TRIGGER gen_friends AFTER INSERT OR DELETE ON friends FOR EACH ROW EXECUTE FUNCTION bump_gen();
+CREATE TRIGGER gen_friend_requests AFTER INSERT OR DELETE ON friend_requests FOR EACH ROW EXECUTE FUNCTION bump_gen();
+CREATE TRIGGER gen_user_nick AFTER UPDATE OF nickname ON users FOR EACH ROW EXECUTE FUNCTION bump_gen();
 `,
 }
 

@@ -228,27 +228,30 @@ var cases = []struct {
 		}
 	}},
 	{"generation", func(e *env) {
+		// Relations and nicknames count in a store several brokers share,
+		// whose notices to each other can be lost; either way here.
+		const no, yes, either = 0, 1, 2
 		steps := []struct {
 			what    string
 			do      func() error
-			changes bool
+			changes int
 		}{
-			{"create user", func() error { return e.s.CreateUser(e.ctx, store.User{Name: "amy", PWHash: "h"}) }, true},
-			{"nickname", func() error { return e.s.SetNickname(e.ctx, "amy", "艾米") }, false},
-			{"last seen", func() error { return e.s.SetLastSeen(e.ctx, "amy", 5) }, false},
-			{"password", func() error { return e.s.SetPassword(e.ctx, "amy", "h2") }, true},
-			{"missing user's password", func() error { e.s.SetPassword(e.ctx, "ghost", "h2"); return nil }, false},
-			{"create room", func() error { return e.s.CreateRoom(e.ctx, store.Room{Name: "club", Public: true}) }, true},
-			{"join", func() error { return e.s.Join(e.ctx, "club", "amy") }, false},
-			{"chat", func() error { e.send(store.RoomConv("club"), "amy", "hi", ""); return nil }, false},
-			{"delete room", func() error { return e.s.DeleteRoom(e.ctx, "club") }, true},
-			{"delete user", func() error { return e.s.DeleteUser(e.ctx, "amy") }, true},
+			{"create user", func() error { return e.s.CreateUser(e.ctx, store.User{Name: "amy", PWHash: "h"}) }, yes},
+			{"nickname", func() error { return e.s.SetNickname(e.ctx, "amy", "艾米") }, either},
+			{"last seen", func() error { return e.s.SetLastSeen(e.ctx, "amy", 5) }, no},
+			{"password", func() error { return e.s.SetPassword(e.ctx, "amy", "h2") }, yes},
+			{"missing user's password", func() error { e.s.SetPassword(e.ctx, "ghost", "h2"); return nil }, no},
+			{"create room", func() error { return e.s.CreateRoom(e.ctx, store.Room{Name: "club", Public: true}) }, yes},
+			{"join", func() error { return e.s.Join(e.ctx, "club", "amy") }, either},
+			{"chat", func() error { e.send(store.RoomConv("club"), "amy", "hi", ""); return nil }, no},
+			{"delete room", func() error { return e.s.DeleteRoom(e.ctx, "club") }, yes},
+			{"delete user", func() error { return e.s.DeleteUser(e.ctx, "amy") }, yes},
 		}
 		for _, st := range steps {
 			before := e.gen()
 			e.ok(st.do())
-			if changed := e.gen() != before; changed != st.changes {
-				e.t.Errorf("%s: generation changed = %v, want %v", st.what, changed, st.changes)
+			if changed := e.gen() != before; st.changes != either && changed != (st.changes == yes) {
+				e.t.Errorf("%s: generation changed = %v, want %v", st.what, changed, st.changes == yes)
 			}
 		}
 		e.ok(e.s.CheckWritable(e.ctx))
