@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -192,4 +194,67 @@ func TestRelationsMoveTheGeneration(t *testing.T) {
 			t.Errorf("%s: the generation stayed %d", step.what, before)
 		}
 	}
+}
+
+// TestIDsAfterARestoreFromADump: pg_dump keeps the id sequence where it
+// was at the dump; pets that saw the ids handed out after it drop any new
+// message that comes with one of them again, so a store opened on the
+// restored database must hand out ids past them.
+func TestIDsAfterARestoreFromADump(t *testing.T) {
+	srv := pg.Need(t)
+	ctx := context.Background()
+	url := srv.NewDB(t)
+	s, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(s *Store) int64 {
+		t.Helper()
+		id, err := s.NextMessageID(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.AppendMessage(store.Message{ID: id, Conv: store.RoomConv("lobby"), Sender: "alice", Nick: "a", Text: "嗨", TS: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	send(s)
+	dump := filepath.Join(t.TempDir(), "dump")
+	if out, err := exec.Command(pgBin(t, "pg_dump"), "-Fc", "-f", dump, url).CombinedOutput(); err != nil {
+		t.Fatalf("pg_dump: %v: %s", err, out)
+	}
+	var last int64
+	for range 5 {
+		last = send(s) // delivered, then lost with the database
+	}
+	s.Close()
+	restored := srv.NewDB(t)
+	if out, err := exec.Command(pgBin(t, "pg_restore"), "-d", restored, dump).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v: %s", err, out)
+	}
+	s, err = Open(ctx, restored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if id := send(s); id <= last {
+		t.Fatalf("id %d after the restore; %d was handed out before it", id, last)
+	}
+}
+
+// pgBin is the path of a PostgreSQL program beside the server's.
+func pgBin(t *testing.T, name string) string {
+	t.Helper()
+	for _, d := range pgtest.BinDirs {
+		if p := filepath.Join(d, name); exec.Command(p, "--version").Run() == nil {
+			return p
+		}
+	}
+	t.Fatalf("no %s in %v", name, pgtest.BinDirs)
+	return ""
 }
