@@ -119,6 +119,10 @@ CREATE TRIGGER gen_user_nick AFTER UPDATE OF nickname ON users FOR EACH ROW EXEC
 `,
 }
 
+// idsLostBound exceeds the ids a database can have handed out after the
+// copy it was restored from, as the SQLite store's bound does.
+const idsLostBound = 1 << 20
+
 // migrate applies what the database lacks. An advisory lock makes nodes
 // that start together take turns.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
@@ -143,6 +147,14 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_versions(version) VALUES ($1)`, v); err != nil {
 				return fmt.Errorf("schema version %d: %w", v, err)
 			}
+		}
+		// Like SQLite's store: ids handed out but lost with the database
+		// (restored from a dump) were seen by pets, which drop a message
+		// that comes with one again, so a used database's ids go on past
+		// all that can have been handed out since.
+		if _, err := tx.Exec(ctx, `SELECT setval('message_ids', GREATEST(last_value, (SELECT COALESCE(MAX(id), 0) FROM messages)) + $1)
+			FROM message_ids WHERE is_called OR EXISTS (SELECT 1 FROM messages)`, idsLostBound); err != nil {
+			return fmt.Errorf("message ids: %w", err)
 		}
 		// Like SQLite's store: the lobby exists, even after someone deleted it.
 		if _, err := tx.Exec(ctx, `INSERT INTO rooms(name, title, public, owner, created) VALUES ('lobby', 'Lobby', TRUE, '', 0) ON CONFLICT DO NOTHING`); err != nil {
