@@ -100,6 +100,24 @@ func ParseReminder(s string, now time.Time) (When, string, error) {
 	return w, text, nil
 }
 
+// ParseParts reads a schedule and a text given apart (the dialog's two
+// fields): all of schedule must be the time, and the text is never read as
+// more of it ("30 min run" stays the text).
+func ParseParts(schedule, text string, now time.Time) (When, string, error) {
+	w, rest, err := Parse(schedule, now)
+	if err != nil {
+		return When{}, "", err
+	}
+	if rest != "" {
+		return When{}, "", fmt.Errorf("%w: %q is not part of a time", ErrBadTime, rest)
+	}
+	text = strings.TrimSpace(text)
+	if err := checkText(text); err != nil {
+		return When{}, "", err
+	}
+	return w, text, nil
+}
+
 func checkText(text string) error {
 	if strings.TrimSpace(text) == "" {
 		return fmt.Errorf("%w: what should the pet say?", ErrNoText)

@@ -220,6 +220,22 @@ func (s *Service) Add(spec string) (Reminder, error) {
 	return r, err
 }
 
+// AddParts stores a reminder whose schedule and text come apart (see
+// ParseParts).
+func (s *Service) AddParts(schedule, text string) (Reminder, error) {
+	now := s.clock.Now().Round(0)
+	w, text, err := ParseParts(schedule, text, now)
+	if err != nil {
+		return Reminder{}, err
+	}
+	var r Reminder
+	_, err = s.Update(func(d *Data) error {
+		r = d.Add(w, text, now)
+		return nil
+	})
+	return r, err
+}
+
 // Delete removes reminder id.
 func (s *Service) Delete(id int) error {
 	_, err := s.Update(func(d *Data) error { return d.Delete(id) })

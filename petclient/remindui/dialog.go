@@ -78,7 +78,7 @@ func (u *UI) showDialog() {
 		}
 		w, _ := when.GetText()
 		t, _ := what.GetText()
-		if _, err := u.svc.Add(spec(kind.GetActive(), w, t)); err != nil {
+		if _, err := u.svc.AddParts(schedule(kind.GetActive(), w), t); err != nil {
 			errLabel.SetMarkup(`<span foreground="#c01c28">` + glib.MarkupEscapeText(l.F(i18n.RemindDlgError, err)) + `</span>`)
 			return
 		}
@@ -90,9 +90,9 @@ func (u *UI) showDialog() {
 	what.GrabFocus()
 }
 
-// spec turns the dialog's fields into what remind.Parse reads: a bare
-// number in the first mode is minutes; anything else is taken as typed.
-func spec(kind int, when, text string) string {
+// schedule turns the dialog's time field into what remind.Parse reads: a
+// bare number in the first mode is minutes; anything else is taken as typed.
+func schedule(kind int, when string) string {
 	when = strings.TrimSpace(when)
 	switch {
 	case kind == 0 && isDigits(when):
@@ -100,7 +100,7 @@ func spec(kind int, when, text string) string {
 	case kind == 2:
 		when = "every day " + when
 	}
-	return when + " " + strings.TrimSpace(text)
+	return when
 }
 
 func isDigits(s string) bool {
