@@ -234,3 +234,37 @@ func TestWebPhoneLayoutInBrowser(t *testing.T) {
 	waitJS("invited", `document.getElementById('status').textContent === '已邀请：bob'`)
 	evaluate(t, ctx, "the pet on the screen", `(() => { const r = document.getElementById('pet-img').getBoundingClientRect(); return r.left >= 0 && r.right <= 375.5; })()`)
 }
+
+// TestWebLongConversationInBrowser: a conversation thousands of messages
+// long (a busy class room, a tab open all day) takes its times from one
+// formatter per language, not one per message (most of the cost of each
+// new message), and they read as before.
+func TestWebLongConversationInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	bob := connect(t, b, "bob")
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	webLogin(run, waitJS, "alice")
+	waitJS("the lobby loaded", `document.getElementById('conv-title').textContent === '# Lobby' && state.convs.get('r:lobby').loaded`)
+	evaluate(t, ctx, "2,000 messages, formatters counted", `(() => {
+		const c = state.convs.get('r:lobby');
+		// Ids below the broker's, which are all ahead of these.
+		for (let i = 1; i <= 2000; i++) add(c, { id: i - 2001, from: 'bob', nick: '小波', text: '第' + i + '条：今天复习到第几章了？', ts: Date.now() - (2000 - i) * 60000 });
+		window.formats = 0;
+		const Real = Intl.DateTimeFormat;
+		Intl.DateTimeFormat = function (...a) { formats++; return new Real(...a); };
+		const toLocale = Date.prototype.toLocaleString;
+		Date.prototype.toLocaleString = function (...a) { formats++; return toLocale.apply(this, a); };
+		return true;
+	})()`)
+	bob.pub(topics.Room(topics.Lobby), 1, "新消息：图书馆见")
+	waitJS("the new message after 2,000", `document.querySelectorAll('#message-list .msg').length === 2001 &&
+		document.querySelector('#message-list .msg:last-child .text').textContent === '新消息：图书馆见'`)
+	evaluate(t, ctx, "times as before, from at most one new formatter", `(() => {
+		const c = state.convs.get('r:lobby');
+		const shown = [...document.querySelectorAll('#message-list .msg time')].map((e) => e.textContent);
+		const want = c.messages.map((m) => new Date(m.ts).toLocaleString('zh-CN', { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }));
+		return JSON.stringify(shown) === JSON.stringify(want) && window.formats - 2001 <= 1 ||
+			(console.log('formatters', window.formats - 2001, shown[0], want[0]), false);
+	})()`)
+}

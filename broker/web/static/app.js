@@ -639,9 +639,15 @@ function open(key) {
   $('input').focus();
 }
 
+// One formatter per language: making one per message (toLocaleString)
+// was most of the cost of rendering a long conversation.
+const timeFormats = new Map();
 function timeText(ts) {
-  const d = new Date(ts);
-  return d.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en', { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const locale = lang === 'zh' ? 'zh-CN' : 'en';
+  if (!timeFormats.has(locale)) {
+    timeFormats.set(locale, new Intl.DateTimeFormat(locale, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }));
+  }
+  return timeFormats.get(locale).format(ts);
 }
 
 function scrollToEnd() { const box = $('messages'); box.scrollTop = box.scrollHeight; }
