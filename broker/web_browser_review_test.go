@@ -235,10 +235,10 @@ func TestWebPhoneLayoutInBrowser(t *testing.T) {
 	evaluate(t, ctx, "the pet on the screen", `(() => { const r = document.getElementById('pet-img').getBoundingClientRect(); return r.left >= 0 && r.right <= 375.5; })()`)
 }
 
-// TestWebLongConversationInBrowser: a conversation thousands of messages
-// long (a busy class room, a tab open all day) takes its times from one
-// formatter per language, not one per message (most of the cost of each
-// new message), and they read as before.
+// TestWebLongConversationInBrowser: in a conversation thousands of
+// messages long (a busy class room, a tab open all day) a new message adds
+// its own element and leaves the others in place, and times come from one
+// formatter per language, not one per message, reading as before.
 func TestWebLongConversationInBrowser(t *testing.T) {
 	b := startBroker(t, testConfig(t.TempDir()))
 	register(t, b, "alice", "bob")
@@ -255,6 +255,10 @@ func TestWebLongConversationInBrowser(t *testing.T) {
 		Intl.DateTimeFormat = function (...a) { formats++; return new Real(...a); };
 		const toLocale = Date.prototype.toLocaleString;
 		Date.prototype.toLocaleString = function (...a) { formats++; return toLocale.apply(this, a); };
+		renderMessages(true);
+		window.added = 0;
+		new MutationObserver((records) => records.forEach((r) => { added += r.addedNodes.length; }))
+			.observe(document.getElementById('message-list'), { childList: true });
 		return true;
 	})()`)
 	bob.pub(topics.Room(topics.Lobby), 1, "新消息：图书馆见")
@@ -267,4 +271,5 @@ func TestWebLongConversationInBrowser(t *testing.T) {
 		return JSON.stringify(shown) === JSON.stringify(want) && window.formats - 2001 <= 1 ||
 			(console.log('formatters', window.formats - 2001, shown[0], want[0]), false);
 	})()`)
+	evaluate(t, ctx, "the new message added alone, the 2,000 left in place", `window.added === 1 || (console.log('added', window.added), false)`)
 }

@@ -654,31 +654,47 @@ function scrollToEnd() { const box = $('messages'); box.scrollTop = box.scrollHe
 // nearEnd: the reader is at the newest messages (so a new one scrolls into view).
 function nearEnd() { const box = $('messages'); return box.scrollHeight - box.scrollTop - box.clientHeight < 60; }
 
+// rendered keeps each message's element and what it shows, so that a new
+// message adds one element instead of rebuilding a long conversation.
+const rendered = new WeakMap();
+
+function messageItem(c, m) {
+  const shows = [m.from === state.me, m.state, m.nick || m.from, m.ts, m.text, lang].join('\u0000');
+  const known = rendered.get(m);
+  if (known && known.shows === shows) return known.li;
+  const li = el('li', 'msg' + (m.from === state.me ? ' mine' : '') + (m.state ? ' ' + m.state : ''));
+  const meta = el('div', 'meta');
+  meta.append(el('span', 'nick', m.nick || m.from), el('time', 'ts', timeText(m.ts)));
+  li.append(meta, el('div', 'text', m.text));
+  if (m.state) {
+    const s = el('div', 'state', t(m.state));
+    if (m.state === 'failed') {
+      const r = el('button', 'retry', t('retry'));
+      r.type = 'button';
+      r.addEventListener('click', () => { publish(c, m); renderMessages(false); });
+      s.append(' ', r);
+    }
+    li.append(s);
+  }
+  rendered.set(m, { li, shows });
+  return li;
+}
+
 function renderMessages(toEnd, keepPlace) {
   const c = state.convs.get(state.active);
   const list = $('message-list');
   if (!c) { list.replaceChildren(); return; }
   const box = $('messages');
   const fromBottom = box.scrollHeight - box.scrollTop;
-  const items = c.messages.map((m) => {
-    const li = el('li', 'msg' + (m.from === state.me ? ' mine' : '') + (m.state ? ' ' + m.state : ''));
-    const meta = el('div', 'meta');
-    meta.append(el('span', 'nick', m.nick || m.from), el('time', 'ts', timeText(m.ts)));
-    li.append(meta, el('div', 'text', m.text));
-    if (m.state) {
-      const s = el('div', 'state', t(m.state));
-      if (m.state === 'failed') {
-        const r = el('button', 'retry', t('retry'));
-        r.type = 'button';
-        r.addEventListener('click', () => { publish(c, m); renderMessages(false); });
-        s.append(' ', r);
-      }
-      li.append(s);
-    }
-    return li;
-  });
+  const items = c.messages.map((m) => messageItem(c, m));
   if (!items.length && c.loaded) items.push(el('li', 'empty', t('none')));
-  list.replaceChildren(...items);
+  // Move only what changed: the elements in place stay untouched.
+  let at = list.firstChild;
+  for (const item of items) {
+    if (item === at) at = at.nextSibling;
+    else list.insertBefore(item, at);
+  }
+  while (at) { const next = at.nextSibling; at.remove(); at = next; }
   $('older').hidden = !c.more || !c.loaded;
   if (toEnd) scrollToEnd();
   else if (keepPlace) box.scrollTop = box.scrollHeight - fromBottom;
