@@ -70,17 +70,17 @@ func Check(name string, c Credentials) error {
 	switch name {
 	case "libretranslate":
 		if c.URL == "" {
-			need = "its server's URL: --url"
+			need = "its server's URL"
 		}
 	case "deepl":
 		if c.Secret == "" {
-			need = "its key on standard input"
+			need = "its key"
 		}
 	case "baidu", "youdao", "tencent":
 		if c.ID == "" {
-			need = "its id: --id"
+			need = "its id"
 		} else if c.Secret == "" {
-			need = "its secret key on standard input"
+			need = "its secret key"
 		}
 	default:
 		return fmt.Errorf("translate: unknown provider %q (known: %v)", name, Providers)

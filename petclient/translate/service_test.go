@@ -179,3 +179,28 @@ func TestCredentialsOverStored(t *testing.T) {
 		t.Errorf("new secret typed: %+v", got)
 	}
 }
+
+// Check says what a provider still lacks, before the CLI or the settings
+// dialog stores credentials that cannot work.
+func TestCheck(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		c    Credentials
+		ok   bool
+	}{
+		{"deepl", Credentials{Secret: "k:fx"}, true},
+		{"deepl", Credentials{URL: "http://127.0.0.1:9"}, false},
+		{"baidu", Credentials{ID: "2015", Secret: "s"}, true},
+		{"baidu", Credentials{ID: "2015"}, false},
+		{"youdao", Credentials{Secret: "s"}, false},
+		{"tencent", Credentials{ID: "AKID", Secret: "s"}, true},
+		{"libretranslate", Credentials{URL: "http://127.0.0.1:5000"}, true},
+		{"libretranslate", Credentials{Secret: "k"}, false},
+		{"nosuch", Credentials{Secret: "k"}, false},
+	} {
+		err := Check(c.name, c.c)
+		if (err == nil) != c.ok || (err != nil && c.name != "nosuch" && !errors.Is(err, ErrNoKey)) {
+			t.Errorf("Check(%s, %+v) = %v, want ok %v", c.name, c.c, err, c.ok)
+		}
+	}
+}

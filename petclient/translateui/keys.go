@@ -124,7 +124,9 @@ func (u *UI) showKeys() {
 				if stored, lerr := translate.Load(ks, p); lerr == nil {
 					c = c.Over(stored)
 				}
-				err = translate.Save(ks, p, c)
+				if err = translate.Check(p, c); err == nil {
+					err = translate.Save(ks, p, c)
+				}
 			}
 			if err == nil {
 				err = translate.SetPreferred(ks, p)

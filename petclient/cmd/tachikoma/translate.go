@@ -63,7 +63,7 @@ func translateMain(args []string, stdin io.Reader, stdout, stderr io.Writer, ks 
 				c.ID, c.URL = cmp.Or(c.ID, old.ID), cmp.Or(c.URL, old.URL)
 			}
 			if err = translate.Check(*setKey, c); err != nil {
-				fmt.Fprintf(stderr, "tachikoma translate: %v; nothing saved\n", err)
+				fmt.Fprintf(stderr, "tachikoma translate: %v; nothing saved (the secret goes on standard input, the id in --id, a server in --url)\n", err)
 				return 2
 			}
 			err = translate.Save(store, *setKey, c)
