@@ -191,7 +191,14 @@ type messageLog struct {
 	insert *sql.Stmt
 	nextID atomic.Int64
 	first  int64 // nextID at open: this process has handed out ids once nextID passed it
+
+	db        *sql.DB
+	reserveMu sync.Mutex
+	reserved  atomic.Int64 // ids up to it may be handed out: meta message_ids_reserved says so
 }
+
+// idsReservedAhead is how many ids one write to meta reserves.
+const idsReservedAhead = 1 << 16
 
 // idsInFlightBound exceeds the ids reserved but not yet committed at any
 // moment: the log's queue (4096), a batch (512) and the publishers waiting
@@ -199,11 +206,15 @@ type messageLog struct {
 const idsInFlightBound = 1 << 20
 
 func newMessageLog(db *sql.DB) (*messageLog, error) {
-	var max sql.NullInt64
-	if err := db.QueryRow(`SELECT MAX(id) FROM messages`).Scan(&max); err != nil {
+	var newest sql.NullInt64
+	if err := db.QueryRow(`SELECT MAX(id) FROM messages`).Scan(&newest); err != nil {
 		return nil, fmt.Errorf("message log: %w", err)
 	}
-	l := &messageLog{}
+	var reserved int64
+	if err := db.QueryRow(`SELECT COALESCE((SELECT value FROM meta WHERE key = 'message_ids_reserved'), 0)`).Scan(&reserved); err != nil {
+		return nil, fmt.Errorf("message log: %w", err)
+	}
+	l := &messageLog{db: db}
 	ctx := context.Background()
 	var err error
 	if l.conn, err = db.Conn(ctx); err != nil {
@@ -217,7 +228,7 @@ func newMessageLog(db *sql.DB) (*messageLog, error) {
 	// Ids handed out before a crash but never committed were already
 	// delivered to subscribers, which drop any later message with one of
 	// them: after the first run, start past all that can have been in flight.
-	next := max.Int64
+	next := newest.Int64
 	res, err := db.Exec(`INSERT OR IGNORE INTO meta(key, value) VALUES ('message_ids_issued', 1)`)
 	if err != nil {
 		l.conn.Close()
@@ -226,8 +237,12 @@ func newMessageLog(db *sql.DB) (*messageLog, error) {
 	if n, _ := res.RowsAffected(); n == 0 {
 		next += idsInFlightBound
 	}
+	// However many were delivered and never stored (commits failing on
+	// a full disk), none was handed out past its reservation.
+	next = max(next, reserved)
 	l.nextID.Store(next)
 	l.first = next
+	l.reserved.Store(next)
 	l.Log = NewLog(l.commit)
 	return l, nil
 }
@@ -248,7 +263,31 @@ func (s *SQLite) MessageWatermark(ctx context.Context) (int64, error) {
 }
 
 // NextMessageID reserves the id of a message about to be appended.
-func (s *SQLite) NextMessageID(context.Context) (int64, error) { return s.log.nextID.Add(1), nil }
+func (s *SQLite) NextMessageID(ctx context.Context) (int64, error) {
+	id := s.log.nextID.Add(1)
+	if id > s.log.reserved.Load() {
+		if err := s.log.reserve(ctx, id); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}
+
+// reserve records in the database that ids up to idsReservedAhead past id
+// may be handed out, before any of them is.
+func (l *messageLog) reserve(ctx context.Context, id int64) error {
+	l.reserveMu.Lock()
+	defer l.reserveMu.Unlock()
+	if id <= l.reserved.Load() {
+		return nil
+	}
+	upto := id + idsReservedAhead
+	if _, err := l.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta(key, value) VALUES ('message_ids_reserved', ?)`, upto); err != nil {
+		return fmt.Errorf("reserve message ids: %w", err)
+	}
+	l.reserved.Store(upto)
+	return nil
+}
 
 // AppendMessage hands m (whose ID came from NextMessageID) to the log.
 func (s *SQLite) AppendMessage(m Message) (Commit, error) { return s.log.Append(m) }
