@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tachikoma-pet/tachikoma/broker/password"
 	"github.com/tachikoma-pet/tachikoma/broker/store"
@@ -145,12 +147,20 @@ func (b *Broker) handleRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req registerRequest
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(&req); err != nil {
-		if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
-			httpError(w, http.StatusRequestEntityTooLarge, "body too large")
-			return
-		}
+	body, err := io.ReadAll(r.Body)
+	if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
+		httpError(w, http.StatusRequestEntityTooLarge, "body too large")
+		return
+	}
+	// Decoding would turn bytes that are not UTF-8 into U+FFFD: the account
+	// would get a password its owner's client never sends.
+	if err == nil && !utf8.Valid(body) {
+		err = errors.New("body is not valid UTF-8 (send the password and nickname in UTF-8)")
+	}
+	if err == nil {
+		err = json.Unmarshal(body, &req)
+	}
+	if err != nil {
 		httpError(w, http.StatusBadRequest, "body must be JSON {\"username\", \"password\", \"nickname\", \"invite\"}: "+err.Error())
 		return
 	}
@@ -162,7 +172,7 @@ func (b *Broker) handleRegister(w http.ResponseWriter, r *http.Request) {
 		}
 		how.Invite = req.Invite
 	}
-	err := b.register(r.Context(), req.Username, req.Password, req.Nickname, how)
+	err = b.register(r.Context(), req.Username, req.Password, req.Nickname, how)
 	switch {
 	case errors.Is(err, store.ErrExists):
 		httpError(w, http.StatusConflict, "username "+req.Username+" is taken")

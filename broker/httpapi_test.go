@@ -63,3 +63,23 @@ func TestHTTPBodyLimit(t *testing.T) {
 		t.Fatalf("5 KB body answered %d %s", code, msg)
 	}
 }
+
+// A body that is not UTF-8 (a password typed in a GBK terminal) is refused:
+// decoded, its bytes would become U+FFFD, and the account would be created
+// with a password its owner can never send again.
+func TestRegisterRefusesInvalidUTF8(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	gbk := "\xc3\xdc\xc2\xeb\xc3\xdc\xc2\xeb\xc3\xdc\xc2\xeb" // 密码密码密码 in GBK
+	for _, body := range []string{
+		`{"username":"dave","password":"` + gbk + `"}`,
+		`{"username":"dave","password":"longpassword","nickname":"` + gbk + `"}`,
+	} {
+		code, msg := post(t, "http://"+b.HTTPAddr()+"/api/v1/register", body)
+		if code != http.StatusBadRequest || !strings.Contains(msg, "UTF-8") {
+			t.Fatalf("body %q answered %d %s, want 400 naming UTF-8", body, code, msg)
+		}
+	}
+	if _, err := dial(t, "tcp://"+b.MQTTAddr(), "dave", strings.Repeat("\ufffd", 12), "x"); err == nil {
+		t.Fatal("an account was made whose password is the body's bytes replaced by U+FFFD")
+	}
+}
