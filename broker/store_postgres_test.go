@@ -121,18 +121,7 @@ func dialOK(t *testing.T, addr, user, pw string) *client {
 // node read the sender's cids before (its index of them cannot see what
 // other nodes store).
 func TestRetryOnAnotherNodeIsADuplicate(t *testing.T) {
-	url := pg.Need(t).NewDB(t)
-	var nodes []*broker.Broker
-	for range 2 {
-		cfg := testConfig(t.TempDir())
-		cfg.Store = url
-		nodes = append(nodes, startBroker(t, cfg))
-	}
-	for _, body := range []string{`{"username":"alice","password":"alicepass1"}`, `{"username":"bob","password":"bobpass12"}`} {
-		if code, resp := post(t, "http://"+nodes[0].HTTPAddr()+"/api/v1/register", body); code != 201 {
-			t.Fatalf("register %s = %d %s", body, code, resp)
-		}
-	}
+	nodes := twoNodes(t)
 	bob := dialOK(t, nodes[0].MQTTAddr(), "bob", "bobpass12")
 	bob.sub(topics.Room(topics.Lobby))
 	onA := dialOK(t, nodes[0].MQTTAddr(), "alice", "alicepass1")
@@ -155,18 +144,7 @@ func TestRetryOnAnotherNodeIsADuplicate(t *testing.T) {
 // still bring it. Two brokers on one database without a cluster are nodes
 // whose every notice is lost.
 func TestFriendshipReachesANodeThatMissedTheNotice(t *testing.T) {
-	url := pg.Need(t).NewDB(t)
-	var nodes []*broker.Broker
-	for range 2 {
-		cfg := testConfig(t.TempDir())
-		cfg.Store = url
-		nodes = append(nodes, startBroker(t, cfg))
-	}
-	for _, body := range []string{`{"username":"alice","password":"alicepass1"}`, `{"username":"bob","password":"bobpass12"}`} {
-		if code, resp := post(t, "http://"+nodes[0].HTTPAddr()+"/api/v1/register", body); code != 201 {
-			t.Fatalf("register %s = %d %s", body, code, resp)
-		}
-	}
+	nodes := twoNodes(t)
 	// Node B knows both accounts (a login of a name it does not know
 	// reloads) before the friendship is made.
 	aliceB := dialOK(t, nodes[1].MQTTAddr(), "alice", "alicepass1")
@@ -189,4 +167,23 @@ func TestFriendshipReachesANodeThatMissedTheNotice(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// twoNodes starts two brokers on one new PostgreSQL database, as a
+// cluster's nodes without their NATS, and registers alice and bob.
+func twoNodes(t *testing.T) []*broker.Broker {
+	t.Helper()
+	url := pg.Need(t).NewDB(t)
+	var nodes []*broker.Broker
+	for range 2 {
+		cfg := testConfig(t.TempDir())
+		cfg.Store = url
+		nodes = append(nodes, startBroker(t, cfg))
+	}
+	for _, body := range []string{`{"username":"alice","password":"alicepass1"}`, `{"username":"bob","password":"bobpass12"}`} {
+		if code, resp := post(t, "http://"+nodes[0].HTTPAddr()+"/api/v1/register", body); code != 201 {
+			t.Fatalf("register %s = %d %s", body, code, resp)
+		}
+	}
+	return nodes
 }
