@@ -85,7 +85,7 @@ func TestWebRefusedMessageFailsInBrowser(t *testing.T) {
 	befriend(t, bob, alice)
 	alice.c.Disconnect(0)
 	bob.sub(topics.DM("bob", "alice"))
-	_, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
 	webLogin(run, waitJS, "alice")
 	waitJS("bob in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]')`)
 	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
@@ -100,6 +100,8 @@ func TestWebRefusedMessageFailsInBrowser(t *testing.T) {
 	}
 	waitJS("the DM sent", mine("在吗？")+`?.className === 'msg mine'`)
 
+	// The page has not heard of the removal yet (its event still on the way).
+	evaluate(t, ctx, "lists held", `(window.refreshLists = async () => {}, true)`)
 	bob.mustCall(topics.MethodFriendRemove, topics.Params{User: "alice"}, nil)
 	run("a DM bob no longer takes", chromedp.SendKeys("#input", "你删了我？"+kb.Enter))
 	waitJS("not sent, with Retry", mine("你删了我？")+`?.classList.contains('failed') && !!`+mine("你删了我？")+`.querySelector('button.retry') &&
@@ -272,4 +274,26 @@ func TestWebLongConversationInBrowser(t *testing.T) {
 			(console.log('formatters', window.formats - 2001, shown[0], want[0]), false);
 	})()`)
 	evaluate(t, ctx, "the new message added alone, the 2,000 left in place", `window.added === 1 || (console.log('added', window.added), false)`)
+}
+
+// TestWebFriendRemovedInBrowser: when a friend removes you, they leave your
+// friends list at once (as in the desktop chat), and their open
+// conversation gives way to the lobby.
+func TestWebFriendRemovedInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob", "carol")
+	bob, carol, alice := connect(t, b, "bob"), connect(t, b, "carol"), connect(t, b, "alice")
+	befriend(t, bob, alice)
+	befriend(t, carol, alice)
+	bob.mustCall(topics.MethodProfileSet, topics.Params{Nickname: "小波"}, nil)
+	alice.c.Disconnect(0)
+	_, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	webLogin(run, waitJS, "alice")
+	waitJS("bob and carol in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]') && !!document.querySelector('button.conv[data-key="u:carol"]')`)
+	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
+	waitJS("bob's conversation", `document.getElementById('conv-title').textContent === '小波'`)
+	bob.mustCall(topics.MethodFriendRemove, topics.Params{User: "alice"}, nil)
+	waitJS("bob gone, carol kept, the lobby open", `!document.querySelector('button.conv[data-key="u:bob"]') &&
+		!!document.querySelector('button.conv[data-key="u:carol"]') && document.getElementById('conv-title').textContent === '# Lobby' &&
+		!document.getElementById('friends').textContent.includes('小波')`)
 }

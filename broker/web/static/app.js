@@ -349,10 +349,17 @@ async function refreshLists() {
   try {
     const fr = await request('friend.list', {});
     state.incoming = fr.incoming || [];
+    const friends = new Set();
     for (const f of fr.friends || []) {
       const c = conv('u:' + f.user, f.nickname);
       c.status = f.status || c.status;
+      friends.add(c.key);
     }
+    // A friend who removed you goes, conversation and all (the desktop's rule).
+    for (const c of [...state.convs.values()]) {
+      if (c.kind === 'dm' && !friends.has(c.key)) state.convs.delete(c.key);
+    }
+    if (state.active && !state.convs.has(state.active)) open('r:lobby');
   } catch (e) { /* the list stays as it was */ }
   renderLists();
 }
