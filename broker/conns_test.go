@@ -102,6 +102,34 @@ func TestUnfinishedUpgradeIsClosed(t *testing.T) {
 	closedWithin(t, c.SetReadDeadline, func() error { _, err := c.Read(buf); return err }, 6*time.Second)
 }
 
+// Nor does a socket on the WebSocket port that never asks for an upgrade
+// live on: after an answered request it would wait idle for the next one,
+// and a body trickled in was read without a deadline, each holding a slot
+// of the pending-connection cap that TCP logins share.
+func TestWebSocketPortHoldsNoIdleRequest(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Limits.ConnectTimeout = broker.Duration(time.Second)
+	b := startBroker(t, cfg)
+	for name, req := range map[string]string{
+		"kept alive":     "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+		"trickled body": "POST /mqtt HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n{",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, err := net.Dial("tcp", b.WSAddr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Write([]byte(req)); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 512)
+			closedWithin(t, c.SetReadDeadline, func() error { _, err := c.Read(buf); return err }, 6*time.Second)
+		})
+	}
+}
+
 // Connections that have not logged in are limited per address and in
 // total; past either they are closed at once, and logging in frees a slot.
 func TestPendingConnectionsAreCapped(t *testing.T) {

@@ -85,7 +85,13 @@ func (l *Listener) Init(log *slog.Logger) error {
 	l.ln = ln
 	mux := http.NewServeMux()
 	mux.HandleFunc(l.path, l.handle)
-	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: cmp.Or(l.HandshakeTimeout, 10*time.Second)}
+	// The whole request, body included, within the handshake timeout, and
+	// one request per connection: a socket kept open after a request that
+	// was not an upgrade would hold its Admit slot for good. An upgraded
+	// connection loses these deadlines when it is hijacked.
+	hs := cmp.Or(l.HandshakeTimeout, 10*time.Second)
+	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: hs, ReadTimeout: hs, WriteTimeout: hs}
+	l.srv.SetKeepAlivesEnabled(false)
 	if l.Admit != nil {
 		l.srv.ConnState = l.connState
 	}
