@@ -35,6 +35,9 @@ var (
 	ErrNoPet     = errors.New("no pet is running on this session bus")
 	ErrCancelled = errors.New("the screenshot was cancelled")
 	ErrBusy      = errors.New("the pet is already taking a screenshot")
+	// ErrCallerGone is the cause of a request's context ending because its
+	// caller left the bus (an interrupted command).
+	ErrCallerGone = errors.New("the caller left the session bus")
 )
 
 // Modes of ShotRequest.
@@ -104,7 +107,7 @@ func Connect() (*dbus.Conn, error) {
 // Method tables, not conn.Export: Export finds methods by reflection, which
 // makes the linker keep every exported method of every type in the pet.
 func Serve(conn *dbus.Conn, pet Pet) error {
-	obj := &object{pet: pet, ctx: conn.Context()}
+	obj := &object{pet: pet, ctx: conn.Context(), conn: conn}
 	if err := conn.ExportMethodTable(map[string]any{"Screenshot": obj.Screenshot}, Path, Interface); err != nil {
 		return fmt.Errorf("export %s: %w", Path, err)
 	}
@@ -127,18 +130,27 @@ func Serve(conn *dbus.Conn, pet Pet) error {
 }
 
 type object struct {
-	pet Pet
-	ctx context.Context
+	pet  Pet
+	ctx  context.Context
+	conn *dbus.Conn
 }
 
-// Screenshot is the exported method.
-func (o *object) Screenshot(options map[string]dbus.Variant) (map[string]dbus.Variant, *dbus.Error) {
+// callerPoll is how often a request's caller is looked for on the bus.
+const callerPoll = 500 * time.Millisecond
+
+// Screenshot is the exported method; sender is filled in by godbus.
+func (o *object) Screenshot(sender dbus.Sender, options map[string]dbus.Variant) (map[string]dbus.Variant, *dbus.Error) {
 	req, err := decodeRequest(options)
 	if err != nil {
 		return nil, dbus.NewError(ErrNameInvalid, []any{err.Error()})
 	}
-	ctx, cancel := context.WithTimeout(o.ctx, CallTimeout)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(o.ctx)
+	defer cancel(nil)
+	ctx, stop := context.WithTimeout(ctx, CallTimeout)
+	defer stop()
+	if sender != "" {
+		go o.watchCaller(ctx, string(sender), cancel)
+	}
 	res, err := o.pet.Screenshot(ctx, req)
 	switch {
 	case errors.Is(err, ErrCancelled):
@@ -149,6 +161,26 @@ func (o *object) Screenshot(options map[string]dbus.Variant) (map[string]dbus.Va
 		return nil, dbus.NewError(ErrNameFailed, []any{err.Error()})
 	}
 	return encodeResult(res), nil
+}
+
+// watchCaller ends a request when its caller leaves the bus, so an
+// interrupted `tachikoma screenshot --delay 5` takes no screenshot after all.
+func (o *object) watchCaller(ctx context.Context, name string, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(callerPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var has bool
+		err := o.conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
+		if err == nil && !has {
+			cancel(ErrCallerGone)
+			return
+		}
+	}
 }
 
 // Screenshot asks the pet on conn; ErrNoPet when none owns BusName (the

@@ -145,3 +145,46 @@ func TestIntrospection(t *testing.T) {
 		t.Fatalf("Introspect = %q, %v", xml, err)
 	}
 }
+
+// A caller that leaves the bus (the command interrupted during --delay)
+// ends its request: the pet must not take the screenshot anyway.
+func TestScreenshotCallerLeaves(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", dbustest.Start(t))
+	ended := make(chan error, 1)
+	pet := &endPet{started: make(chan struct{}), ended: ended}
+	if err := Serve(connect(t), pet); err != nil {
+		t.Fatal(err)
+	}
+	caller, err := Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go Screenshot(context.Background(), caller, ShotRequest{Mode: ModeFull, Delay: 5 * time.Minute})
+	select {
+	case <-pet.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request did not reach the pet")
+	}
+	caller.Close()
+	select {
+	case err := <-ended:
+		if !errors.Is(err, ErrCallerGone) {
+			t.Fatalf("the request ended with %v, want ErrCallerGone", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the pet still waits for a caller that left the bus")
+	}
+}
+
+// endPet waits for its request's context and says why it ended.
+type endPet struct {
+	started chan struct{}
+	ended   chan error
+}
+
+func (p *endPet) Screenshot(ctx context.Context, _ ShotRequest) (ShotResult, error) {
+	close(p.started)
+	<-ctx.Done()
+	p.ended <- context.Cause(ctx)
+	return ShotResult{}, ctx.Err()
+}

@@ -22,6 +22,7 @@ var _ petbus.Pet = (*UI)(nil)
 // grabs (and shows the overlay for an area), then copies on the GTK thread
 // and encodes or saves on this D-Bus goroutine.
 func (u *UI) Screenshot(ctx context.Context, req petbus.ShotRequest) (petbus.ShotResult, error) {
+	u.log.Info("screenshot asked over the bus", "mode", req.Mode, "delay", req.Delay)
 	h := newHandoff()
 	// Runs on the GTK thread: what the caller no longer waits for is kept.
 	give := func(p picked) {
@@ -38,14 +39,19 @@ func (u *UI) Screenshot(ctx context.Context, req petbus.ShotRequest) (petbus.Sho
 		}
 		u.pick(false, give)
 	}
-	glib.IdleAdd(func() bool {
-		if req.Delay > 0 {
-			glib.TimeoutAdd(uint(req.Delay/time.Millisecond), func() bool { start(); return false })
-		} else {
-			start()
+	if req.Delay > 0 {
+		// Waited here, not on a GTK timer: a caller interrupted meanwhile
+		// (petbus.ErrCallerGone) gets no screenshot taken after all.
+		t := time.NewTimer(req.Delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			u.log.Info("screenshot request dropped before its delay ended", "why", context.Cause(ctx))
+			return petbus.ShotResult{}, fmt.Errorf("no screenshot: %w", context.Cause(ctx))
 		}
-		return false
-	})
+	}
+	glib.IdleAdd(func() bool { start(); return false })
 	var p picked
 	select {
 	case p = <-h.got:

@@ -370,3 +370,30 @@ func TestScreenshotPetFolder(t *testing.T) {
 		t.Fatalf("exit %d: %s (want it in %s)", code, out, want)
 	}
 }
+
+// Interrupting `tachikoma screenshot --delay 3` ends its request: the pet
+// takes no screenshot once the delay is over.
+func TestScreenshotPetDelayInterrupted(t *testing.T) {
+	s := startX(t, false)
+	busEnv := s.startBus()
+	startBusPet(t, s, busEnv)
+	late := filepath.Join(s.dir, "截图 late.png")
+	c := startShot(t, s, busEnv, "--full", "--delay", "3", "--output", late)
+	waitFor(t, 15*time.Second, "the request at the pet", func() bool {
+		return strings.Contains(s.logOf("pet"), "screenshot asked over the bus")
+	}, func() string { return tail(s.logOf("pet"), 30) })
+	asked := time.Now()
+	c.cmd.Process.Signal(os.Interrupt)
+	c.wait()
+	taken := func() bool { _, err := os.Stat(late); return err == nil }
+	waitFor(t, 15*time.Second, "the pet to drop the request (or take it)", func() bool {
+		return taken() || strings.Contains(s.logOf("pet"), "screenshot request dropped")
+	}, func() string { return tail(s.logOf("pet"), 30) })
+	// A negative check needs a window: until well past the delay.
+	for time.Since(asked) < 3*time.Second+4*time.Second {
+		if taken() {
+			t.Fatalf("the pet took the screenshot after the command was interrupted:\n%s", tail(s.logOf("pet"), 20))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
