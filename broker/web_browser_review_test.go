@@ -3,6 +3,7 @@ package broker_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/input"
@@ -296,4 +297,29 @@ func TestWebFriendRemovedInBrowser(t *testing.T) {
 	waitJS("bob gone, carol kept, the lobby open", `!document.querySelector('button.conv[data-key="u:bob"]') &&
 		!!document.querySelector('button.conv[data-key="u:carol"]') && document.getElementById('conv-title').textContent === '# Lobby' &&
 		!document.getElementById('friends').textContent.includes('小波')`)
+}
+
+// TestWebLongEmojiMessageInBrowser: a long message cut short for the pet's
+// bubble or a notification is cut between characters, never inside an
+// emoji (half of one shows as a broken glyph).
+func TestWebLongEmojiMessageInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
+	befriend(t, bob, alice)
+	alice.c.Disconnect(0)
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	webLogin(run, waitJS, "alice")
+	waitJS("the pet", `!document.getElementById('pet').hidden`)
+	bubble := strings.Repeat("哈", 139) + "😂😂 后面还有"
+	bob.pub(topics.Room(topics.Lobby), 1, bubble)
+	waitJS("the bubble cut after the emoji", `document.getElementById('bubble-text').textContent === '`+strings.Repeat("哈", 139)+`😂…'`)
+	evaluate(t, ctx, "notifications shown, the tab hidden", `(() => {
+		window.shown = [];
+		window.Notification = class { static get permission() { return 'granted'; } constructor(title, o) { shown.push(o.body); } };
+		Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+		return true;
+	})()`)
+	bob.pub(topics.DM("alice", "bob"), 1, strings.Repeat("嗯", 199)+"👍👍")
+	waitJS("the notification cut after the emoji", `window.shown.length === 1 && window.shown[0] === '`+strings.Repeat("嗯", 199)+`👍'`)
 }

@@ -423,7 +423,7 @@ function announce(c, list) {
   const mention = c.kind === 'dm' || list.some((x) => isMention(x.text, state.me, state.nick));
   pet.say(m.nick || m.from, m.text, mention);
   if (document.hidden && window.Notification && Notification.permission === 'granted') {
-    new Notification(m.nick || m.from, { body: m.text.slice(0, 200), tag: c.key });
+    new Notification(m.nick || m.from, { body: cut(m.text, 200, ''), tag: c.key });
   }
 }
 
@@ -560,6 +560,12 @@ async function stamped(c, m) {
 }
 
 // ---- rendering ----
+
+// cut shortens text to n characters (code points, so never half an emoji).
+function cut(text, n, more = '…') {
+  const chars = [...text];
+  return chars.length > n ? chars.slice(0, n).join('') + more : text;
+}
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -795,7 +801,7 @@ const pet = {
   say(nick, text, jump) {
     if ($('pet').hidden) return;
     $('bubble-nick').textContent = nick;
-    $('bubble-text').textContent = text.length > 140 ? text.slice(0, 140) + '…' : text;
+    $('bubble-text').textContent = cut(text, 140);
     $('bubble').hidden = false;
     clearTimeout(this.bubbleTimer);
     this.bubbleTimer = setTimeout(() => { $('bubble').hidden = true; }, 5000 + Math.min(text.length, 140) * 60);
