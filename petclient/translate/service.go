@@ -85,15 +85,20 @@ func (s *Service) Translate(ctx context.Context, text string) Answer {
 }
 
 // unknownWord asks the online translator, when one is set up, for a word
-// the dictionary lacks (smartphone, blockchain); no key or an answer that
-// only repeats the word leaves it not found.
+// the dictionary lacks (smartphone, 区块链, or Chinese written without
+// spaces: 我今天很开心); no key or an answer that only repeats the word
+// leaves it not found.
 func (s *Service) unknownWord(ctx context.Context, a Answer) Answer {
-	if s.Translator == nil || dict.HasHan(a.Text) {
+	if s.Translator == nil {
 		return a
+	}
+	from, to := "en", "zh"
+	if dict.HasHan(a.Text) {
+		from, to = "zh", "en"
 	}
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	tr, err := s.Translator.Translate(ctx, a.Text, "en", "zh")
+	tr, err := s.Translator.Translate(ctx, a.Text, from, to)
 	switch {
 	case errors.Is(err, ErrNoKey):
 	case err != nil:

@@ -204,3 +204,27 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+// Chinese the reverse dictionary does not have (a sentence written without
+// spaces, a new word) goes to the online translator as Chinese → English.
+func TestServiceChineseOnline(t *testing.T) {
+	tr := &langTranslator{}
+	s := Service{Dict: core(t), Translator: tr}
+	for _, text := range []string{"我今天很开心", "区块链"} {
+		a := s.Translate(context.Background(), text)
+		if a.Translation != "en:"+text || tr.from != "zh" || tr.to != "en" {
+			t.Errorf("%s: %+v (asked %s→%s)", text, a, tr.from, tr.to)
+		}
+	}
+	if a := s.Translate(context.Background(), "苹果"); len(a.Entries) == 0 || a.Entries[0].Word != "apple" || a.Translation != "" {
+		t.Errorf("a word the reverse dictionary knows went online: %+v", a)
+	}
+}
+
+type langTranslator struct{ from, to string }
+
+func (l *langTranslator) Name() string { return "lang" }
+func (l *langTranslator) Translate(_ context.Context, text, from, to string) (string, error) {
+	l.from, l.to = from, to
+	return to + ":" + text, nil
+}
