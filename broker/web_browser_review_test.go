@@ -323,3 +323,33 @@ func TestWebLongEmojiMessageInBrowser(t *testing.T) {
 	bob.pub(topics.DM("alice", "bob"), 1, strings.Repeat("嗯", 199)+"👍👍")
 	waitJS("the notification cut after the emoji", `window.shown.length === 1 && window.shown[0] === '`+strings.Repeat("嗯", 199)+`👍'`)
 }
+
+// TestWebNotificationClickInBrowser: clicking a page notification brings
+// the tab forward with the conversation it was about open.
+func TestWebNotificationClickInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
+	befriend(t, bob, alice)
+	alice.c.Disconnect(0)
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	webLogin(run, waitJS, "alice")
+	waitJS("the lobby open", `document.getElementById('conv-title').textContent === '# Lobby'`)
+	evaluate(t, ctx, "notifications recorded, the tab hidden", `(() => {
+		window.shown = [];
+		window.Notification = class {
+			static get permission() { return 'granted'; }
+			constructor(title, o) { this.title = title; shown.push(this); }
+			close() { this.closed = true; }
+		};
+		window.focused = 0;
+		window.focus = () => { focused++; };
+		Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+		return true;
+	})()`)
+	bob.pub(topics.DM("alice", "bob"), 1, "晚上一起吃饭吗？")
+	waitJS("a notification", `window.shown.length === 1 && window.shown[0].title === 'bob'`)
+	evaluate(t, ctx, "click it", `(window.shown[0].onclick && window.shown[0].onclick(new Event('click')), true)`)
+	waitJS("bob's conversation open, the tab focused", `document.getElementById('conv-title').textContent === 'bob' && window.focused === 1 &&
+		window.shown[0].closed === true && `+messageTexts+`.includes('晚上一起吃饭吗？')`)
+}

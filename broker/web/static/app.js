@@ -423,7 +423,8 @@ function announce(c, list) {
   const mention = c.kind === 'dm' || list.some((x) => isMention(x.text, state.me, state.nick));
   pet.say(m.nick || m.from, m.text, mention);
   if (document.hidden && window.Notification && Notification.permission === 'granted') {
-    new Notification(m.nick || m.from, { body: cut(m.text, 200, ''), tag: c.key });
+    const n = new Notification(m.nick || m.from, { body: cut(m.text, 200, ''), tag: c.key });
+    n.onclick = () => { window.focus(); open(c.key); n.close(); };
   }
 }
 
