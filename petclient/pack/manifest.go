@@ -93,7 +93,10 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(e.File)
 	if e.Field != "" {
-		b.WriteString(": " + e.Field)
+		if e.File != "" {
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Field)
 	}
 	b.WriteString(": " + e.Msg)
 	return b.String()
@@ -145,25 +148,40 @@ func ParseManifest(data []byte) (m *Manifest, err error) {
 	return m, nil
 }
 
+// Check checks a pack's words as Validate does (lengths, no control
+// characters; not whether they are given), so an importer can refuse them
+// before any work.
+func (m Meta) Check() error {
+	var errs errList
+	m.check(&errs, "")
+	return errs.err()
+}
+
+func (m Meta) check(errs *errList, file string) {
+	for _, t := range []struct {
+		field, v string
+		limit    int
+	}{{"name", m.Name, 64}, {"author", m.Author, 200}, {"licence", m.Licence, 200}, {"version", m.Version, 64}, {"description", m.Description, 2000}} {
+		switch {
+		case len(t.v) > t.limit:
+			errs.add(file, t.field, "is too long (%d bytes, limit %d)", len(t.v), t.limit)
+		case strings.ContainsFunc(t.v, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' }):
+			errs.add(file, t.field, "contains control characters")
+		}
+	}
+}
+
 // Validate checks everything that can be checked without the images.
 func (m *Manifest) Validate() error {
 	var errs errList
 	const f = ManifestFile
-	text := func(field, v string, required bool, limit int) {
-		switch {
-		case required && strings.TrimSpace(v) == "":
-			errs.add(f, field, "is required")
-		case len(v) > limit:
-			errs.add(f, field, "is too long (%d bytes, limit %d)", len(v), limit)
-		case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' }):
-			errs.add(f, field, "contains control characters")
-		}
+	if strings.TrimSpace(m.Name) == "" {
+		errs.add(f, "name", "is required")
 	}
-	text("name", m.Name, true, 64)
-	text("author", m.Author, false, 200)
-	text("licence", m.Licence, true, 200)
-	text("version", m.Version, false, 64)
-	text("description", m.Description, false, 2000)
+	if strings.TrimSpace(m.Licence) == "" {
+		errs.add(f, "licence", "is required")
+	}
+	Meta{Name: m.Name, Author: m.Author, Licence: m.Licence, Version: m.Version, Description: m.Description}.check(&errs, f)
 
 	dirs := map[string]float64{}
 	for _, s := range sortedScales(m.Scales) {

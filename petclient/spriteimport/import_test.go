@@ -542,3 +542,18 @@ func TestStateNamesInChinese(t *testing.T) {
 		}
 	}
 }
+
+// A name (or author) the pet's loader would refuse is refused before any
+// picture is read, in words about the name, not a temporary folder.
+func TestImportRefusesBadWordsFirst(t *testing.T) {
+	for _, o := range []Options{
+		{Name: strings.Repeat("可爱的橘猫", 5)}, // 25 characters, 75 bytes
+		{Name: "a\x07b"},
+		{Name: "ok", Author: strings.Repeat("x", 300)},
+	} {
+		_, err := Import(o, Source{Path: filepath.Join(t.TempDir(), "missing.gif")})
+		if err == nil || strings.Contains(err.Error(), "missing.gif") || strings.Contains(err.Error(), ".import-") {
+			t.Errorf("%+q: %v, want the words refused before the pictures are read", o.Name, err)
+		}
+	}
+}

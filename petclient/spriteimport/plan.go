@@ -95,6 +95,10 @@ func Import(opts Options, sources ...Source) (plan *Plan, err error) {
 	if len(sources) == 0 {
 		return nil, errors.New("nothing to import: give GIFs, PNGs, folders or zips")
 	}
+	// Words the pet's loader would refuse are refused before any work.
+	if err := (pack.Meta{Name: opts.Name, Author: opts.Author, Licence: opts.Licence, Description: opts.Description}).Check(); err != nil {
+		return nil, fmt.Errorf("the pack's %w", err)
+	}
 	l := &loader{opts: opts, states: map[string]*raw{}}
 	for _, s := range sources {
 		if err := l.source(s, len(sources) == 1); err != nil {
