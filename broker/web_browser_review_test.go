@@ -353,3 +353,46 @@ func TestWebNotificationClickInBrowser(t *testing.T) {
 	waitJS("bob's conversation open, the tab focused", `document.getElementById('conv-title').textContent === 'bob' && window.focused === 1 &&
 		window.shown[0].closed === true && `+messageTexts+`.includes('晚上一起吃饭吗？')`)
 }
+
+// TestWebTwoTabsInBrowser: the broker does not copy a DM to its sender's
+// other sessions, so a second tab of the same account (or the page beside
+// the desktop pet) reads the conversation again when it comes to the front
+// and shows what was sent from the other one, in order, once.
+func TestWebTwoTabsInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
+	befriend(t, bob, alice)
+	alice.c.Disconnect(0)
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	run("log in, remembered", chromedp.SendKeys("#username", "alice"), chromedp.SendKeys("#password", "alice-password"),
+		chromedp.Click("#remember"), chromedp.Click("#login-button"))
+	waitJS("token stored", `!!localStorage.getItem('tachikoma.auth')`)
+	tab2, cancel := chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	wait2 := func(what, expr string) {
+		t.Helper()
+		if _, err := chromedp.Run(tab2, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(browserWait))); err != nil {
+			t.Fatalf("second tab, %s: %v", what, err)
+		}
+	}
+	if _, err := chromedp.Run(tab2, chromedp.Navigate("http://"+b.HTTPAddr()+"/")); err != nil {
+		t.Fatal(err)
+	}
+	wait2("logged in with the token", `typeof state === 'object' && state.connected && !!document.querySelector('button.conv[data-key="u:bob"]')`)
+	if _, err := chromedp.Run(tab2, chromedp.Click(`button.conv[data-key="u:bob"]`)); err != nil {
+		t.Fatal(err)
+	}
+	wait2("bob's conversation loaded", `state.active === 'u:bob' && state.convs.get('u:bob').loaded`)
+
+	run("open bob in the first tab", chromedp.Click(`button.conv[data-key="u:bob"]`))
+	run("a DM from the first tab", chromedp.SendKeys("#input", "第一个标签页发的"+kb.Enter))
+	waitJS("sent", `[...document.querySelectorAll('#message-list .msg.mine')].some((e) => e.className === 'msg mine')`)
+	bob.pub(topics.DM("alice", "bob"), 1, "bob 的回复")
+	wait2("bob's reply", messageTexts+`.includes('bob 的回复')`)
+	if _, err := chromedp.Run(tab2, chromedp.Evaluate[bool](`(Object.defineProperty(document, 'hidden', { configurable: true, get: () => false }),
+		document.dispatchEvent(new Event('visibilitychange')), true)`)); err != nil {
+		t.Fatal(err)
+	}
+	wait2("both, in order, once", `JSON.stringify(`+messageTexts+`.map((s) => s.trim())) === JSON.stringify(['第一个标签页发的', 'bob 的回复'])`)
+}

@@ -490,6 +490,18 @@ function add(c, m) {
   c.messages.sort((a, b) => (a.id || Infinity) - (b.id || Infinity) || a.ts - b.ts);
 }
 
+// refreshDM reads a DM conversation's newest page again: the broker copies
+// a DM to its addressee only, so what this account sent from another tab
+// or device shows only from history.
+async function refreshDM(c) {
+  if (c.kind !== 'dm' || !state.connected) return;
+  try {
+    const list = (await request('history', { peer: c.name, limit: PAGE })).messages || [];
+    const follow = nearEnd();
+    if (list.reverse().filter((m) => take(c, m)).length && c.key === state.active) renderMessages(follow, !follow);
+  } catch (e) { /* the conversation stays as it was */ }
+}
+
 async function loadOlder(c) {
   if (!c.more || c.loading) return;
   c.loading = true;
@@ -650,6 +662,7 @@ function open(key) {
   renderLists();
   renderMessages(true);
   if (!c.loaded) loadOlder(c).then(() => { if (state.active === key) scrollToEnd(); });
+  else refreshDM(c);
   $('input').focus();
 }
 
@@ -896,6 +909,7 @@ function init() {
   document.addEventListener('visibilitychange', () => {
     const c = state.convs.get(state.active);
     if (!document.hidden && c && c.unread) { c.unread = 0; renderLists(); }
+    if (!document.hidden && c && c.loaded) refreshDM(c);
   });
   pet.drag();
   pet.load().then(() => { if (state.connected) pet.show(); });
