@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -110,6 +111,9 @@ func translateMain(args []string, stdin io.Reader, stdout, stderr io.Writer, ks 
 		}
 	}
 	a := svc.Translate(context.Background(), text)
+	if *offline && errors.Is(a.Err, translate.ErrNoKey) {
+		a.Err = nil // asked for the dictionary only: no translator is no news
+	}
 	fmt.Fprint(stdout, translate.Format(&a))
 	if a.Err != nil && a.Sentence {
 		fmt.Fprintf(stderr, "tachikoma translate: %v\n", a.Err)

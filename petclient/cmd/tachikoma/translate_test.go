@@ -79,6 +79,11 @@ func TestTranslateCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "需要联网") || !strings.Contains(out, "station") || errs == "" {
 		t.Errorf("offline sentence: exit %d\n%s\n%s", code, out, errs)
 	}
+	// --offline with a provider set up: the words, and no claim that none is.
+	code, out, errs = translateRun(t, ks, "", "--offline", "Where", "is", "the", "station", "in", "the", "town?")
+	if code != 0 || !strings.Contains(out, "station") || strings.Contains(out+errs, "no online translator") || strings.Contains(out+errs, "no key") {
+		t.Errorf("--offline sentence: exit %d\n%s\n%s", code, out, errs)
+	}
 	// Binary and invalid UTF-8 on stdin: a clear "not found", no crash.
 	if code, _, _ := translateRun(t, ks, "\x00\xff\xfe\x01", "--offline"); code != 1 {
 		t.Errorf("binary input: exit %d, want 1", code)
