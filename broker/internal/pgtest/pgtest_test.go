@@ -2,10 +2,12 @@ package pgtest
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,4 +70,76 @@ func TestStartRemovesWhatKilledRunsLeft(t *testing.T) {
 	if owner, err := os.ReadFile(filepath.Join(s.dir, "owner.pid")); err != nil || string(owner) != strconv.Itoa(os.Getpid()) {
 		t.Errorf("the new cluster's owner file: %q, %v", owner, err)
 	}
+}
+
+// TestStartEndsServersKilledRunsLeftFrozen: a run killed while its server
+// was paused (TestTimeouts freezes it) leaves that server stopped, deaf to
+// the signal its parent's death sent, for good; the next Start ends it.
+func TestStartEndsServersKilledRunsLeftFrozen(t *testing.T) {
+	old, err := Start()
+	if errors.Is(err, ErrNotInstalled) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Stop()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(old.dir, "owner.pid"), []byte(strconv.Itoa(dead.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	procs := append(children(old.proc.Process.Pid), old.proc.Process.Pid)
+	if err := old.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	select {
+	case <-old.exited:
+	case <-time.After(time.Minute):
+		t.Fatal("the frozen server of a dead run is still there")
+	}
+	deadline := time.Now().Add(time.Minute)
+	for _, pid := range procs {
+		for running(pid) {
+			if time.Now().After(deadline) {
+				t.Fatalf("process %d of the frozen server is still there", pid)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// children lists the processes whose parent is pid.
+func children(pid int) []int {
+	var out []int
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			child, _ := strconv.Atoi(filepath.Base(filepath.Dir(f)))
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+// running reports a process that exists and is not a zombie.
+func running(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	return len(fields) > 0 && fields[0] != "Z"
 }
