@@ -126,8 +126,31 @@ func removeLeftovers() {
 		} else if pid, err := strconv.Atoi(string(b)); err != nil || alive(pid) {
 			continue
 		}
+		endServer(dir)
 		os.RemoveAll(dir)
 	}
+}
+
+// endServer kills the server still running in a dead run's dir: one that
+// was paused when its owner died never acts on the signal that death sent.
+func endServer(dir string) {
+	b, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
+	if err != nil {
+		return
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(line)
+	if err != nil || pid <= 1 {
+		return
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || !strings.Contains(string(cmdline), dir) {
+		return // gone, or the pid is someone else's now
+	}
+	for _, child := range children(pid) {
+		syscall.Kill(child, syscall.SIGKILL)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
 }
 
 func alive(pid int) bool {
@@ -239,6 +262,15 @@ func (s *Server) signalAll(sig syscall.Signal) error {
 	if err := syscall.Kill(pid, sig); err != nil {
 		return err
 	}
+	for _, child := range children(pid) {
+		syscall.Kill(child, sig)
+	}
+	return nil
+}
+
+// children lists the processes whose parent is pid.
+func children(pid int) []int {
+	var out []int
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, f := range stats {
 		b, err := os.ReadFile(f)
@@ -249,10 +281,10 @@ func (s *Server) signalAll(sig syscall.Signal) error {
 		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
 		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
 			child, _ := strconv.Atoi(filepath.Base(filepath.Dir(f)))
-			syscall.Kill(child, sig)
+			out = append(out, child)
 		}
 	}
-	return nil
+	return out
 }
 
 // Stop stops the server and removes its files.
