@@ -207,24 +207,18 @@ func (s *Service) NextDue() time.Time {
 
 // Add parses spec ("20m drink water", "每天 9:00 起床") and stores it.
 func (s *Service) Add(spec string) (Reminder, error) {
-	now := s.clock.Now().Round(0)
-	w, text, err := ParseReminder(spec, now)
-	if err != nil {
-		return Reminder{}, err
-	}
-	var r Reminder
-	_, err = s.Update(func(d *Data) error {
-		r = d.Add(w, text, now)
-		return nil
-	})
-	return r, err
+	return s.add(func(now time.Time) (When, string, error) { return ParseReminder(spec, now) })
 }
 
 // AddParts stores a reminder whose schedule and text come apart (see
 // ParseParts).
 func (s *Service) AddParts(schedule, text string) (Reminder, error) {
+	return s.add(func(now time.Time) (When, string, error) { return ParseParts(schedule, text, now) })
+}
+
+func (s *Service) add(parse func(now time.Time) (When, string, error)) (Reminder, error) {
 	now := s.clock.Now().Round(0)
-	w, text, err := ParseParts(schedule, text, now)
+	w, text, err := parse(now)
 	if err != nil {
 		return Reminder{}, err
 	}
