@@ -111,7 +111,7 @@ func TestWebSocketPortHoldsNoIdleRequest(t *testing.T) {
 	cfg.Limits.ConnectTimeout = broker.Duration(time.Second)
 	b := startBroker(t, cfg)
 	for name, req := range map[string]string{
-		"kept alive":     "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+		"kept alive":    "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
 		"trickled body": "POST /mqtt HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n{",
 	} {
 		t.Run(name, func(t *testing.T) {
