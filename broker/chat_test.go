@@ -3,9 +3,14 @@ package broker_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/tachikoma-pet/tachikoma/broker/store"
 	"github.com/tachikoma-pet/tachikoma/topics"
@@ -67,5 +72,55 @@ func TestUnsavedQoS0ChatIsCountedAndItsCIDReleased(t *testing.T) {
 	}
 	if n := b.UnstoredChat(); n != 1 {
 		t.Errorf("UnstoredChat = %d after a stored retry, want 1", n)
+	}
+}
+
+// A notice about a refused publish and the reply to a request past the rate
+// are queued for every session of the user, like any event: they must not
+// echo a topic or an id as long as the packet allows, which let one user
+// park max_queued such copies of up to max_packet_bytes in the broker for
+// as long as its sessions live.
+func TestRefusalEchoesAreBounded(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst = 0.01, 1
+	b := startBroker(t, cfg)
+	register(t, b, "alice")
+	a := connect(t, b, "alice")
+	a.sub(topics.Events("alice"), topics.Replies("alice"))
+	long := strings.Repeat("x", 60_000)
+
+	a.pub("tachikoma/users/bob/events/"+strings.Repeat("字", 20_000), 1, "hi")
+	notice := a.expect(topics.Events("alice")).Payload()
+	if n := len(notice); n > 1024 {
+		t.Errorf("notice of a refused publish to a long topic has %d bytes", n)
+	}
+	var ev topics.Event
+	if err := json.Unmarshal(notice, &ev); err != nil || !strings.Contains(ev.Text, "字字") || strings.ContainsRune(ev.Text, utf8.RuneError) {
+		t.Errorf("notice %q: want the topic's start, cut between characters (%v)", notice, err)
+	}
+
+	a.pub(topics.Requests("alice"), 1, `{"id":"r1","method":"profile.get"}`) // the burst
+	a.pub(topics.Requests("alice"), 1, `{"id":"`+long+`","method":"profile.get"}`)
+	for {
+		var m paho.Message
+		select {
+		case m = <-a.replies:
+		case <-time.After(waitFor):
+			t.Fatal("no reply to a request past the rate")
+		}
+		var r topics.Reply
+		if err := json.Unmarshal(m.Payload(), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.ID == "r1" {
+			continue
+		}
+		if r.Error == nil || r.Error.Code != topics.CodeTooMany {
+			t.Fatalf("request past the rate answered %s", m.Payload())
+		}
+		if n := len(m.Payload()); n > topics.MaxRequestBytes {
+			t.Errorf("reply to a request past the rate has %d bytes, more than a request may", n)
+		}
+		break
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -231,7 +232,20 @@ func (h *chatHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Pac
 func (h *chatHook) refusedWrite(cl *mqtt.Client, topic string) {
 	user := string(cl.Properties.Username)
 	h.b.log.Debug("publish refused", "user", user, "client", cl.ID, "topic", topic)
-	h.b.notice(user, "You may not publish to "+topic+"; that message was dropped.")
+	// The topic is the sender's to choose, up to a packet's size, and the
+	// notice is queued for each of the user's sessions: it is cut short.
+	h.b.notice(user, "You may not publish to "+clip(topic, h.b.cfg.Limits.MaxTopicBytes)+"; that message was dropped.")
+}
+
+// clip cuts s to at most n bytes at a character boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // isSysTopic is mochi's test for the topics it keeps to itself.

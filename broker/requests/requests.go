@@ -71,8 +71,12 @@ func (h *Handler) Handle(ctx context.Context, user string, payload []byte) topic
 	return topics.Reply{ID: req.ID, Result: b}
 }
 
-// PeekID returns a request's id without handling it (for refusals).
+// PeekID returns a request's id without handling it (for refusals); none
+// for a payload larger than a request may be, as Handle answers it.
 func PeekID(payload []byte) string {
+	if len(payload) > topics.MaxRequestBytes {
+		return ""
+	}
 	var r struct {
 		ID string `json:"id"`
 	}
