@@ -416,6 +416,15 @@ var cases = []struct {
 			e.t.Fatalf("EachCID went on after false: %d calls", n)
 		}
 	}},
+	{"a history limit below one gets no messages", func(e *env) {
+		e.send(store.RoomConv("lobby"), "alice", "hi", "")
+		for _, limit := range []int{0, -1} {
+			ms, err := e.s.HistorySince(e.ctx, store.RoomConv("lobby"), 0, 0, limit)
+			if err != nil || len(ms) != 0 {
+				e.t.Errorf("limit %d: %d messages, %v", limit, len(ms), err)
+			}
+		}
+	}},
 	{"history survives a reopen and ids go on", func(e *env) {
 		conv := store.RoomConv("lobby")
 		var last int64
