@@ -347,6 +347,9 @@ func (s *SQLite) History(ctx context.Context, conv string, before int64, limit i
 // SinceID): a range on the (conv, id) index, however long the history. It
 // includes every message appended before the call.
 func (s *SQLite) HistorySince(ctx context.Context, conv string, before, since int64, limit int) ([]Message, error) {
+	if limit < 1 {
+		return []Message{}, nil
+	}
 	s.log.WaitProcessed()
 	if before <= 0 {
 		before = 1<<63 - 1

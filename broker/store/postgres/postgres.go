@@ -567,6 +567,9 @@ func (s *Store) History(ctx context.Context, conv string, before int64, limit in
 // HistorySince is History limited to ids above since. It includes every
 // message this node appended before the call.
 func (s *Store) HistorySince(ctx context.Context, conv string, before, since int64, limit int) ([]store.Message, error) {
+	if limit < 1 {
+		return []store.Message{}, nil
+	}
 	s.log.WaitProcessed()
 	if before <= 0 {
 		before = 1<<63 - 1
