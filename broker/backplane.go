@@ -2,12 +2,16 @@ package broker
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -40,36 +44,32 @@ type Backplane interface {
 	// OnlineElsewhere reports that user has a connection on another live
 	// node.
 	OnlineElsewhere(user string) bool
-	// Queued is what was kept for user while they had no connection on
-	// any node; Done tells that a session took a message. An error means
-	// the queue could not be read now (JetStream electing a leader).
-	Queued(user string) ([]QueuedMessage, error)
+	// Held gives clientID's session, of user, what the cluster holds for
+	// it: what a node that gave the session up to this one had not
+	// delivered, then the DMs kept while user had no connection on any
+	// node, since the session last took them. give returns false for a
+	// message the session cannot take yet (no subscription matches it),
+	// which is kept; more reports such messages. An error means nothing
+	// could be read now (JetStream electing a leader).
+	Held(user, clientID string, give func(packets.Packet) bool) (more bool, err error)
 	// Status is the cluster's nodes and their health (GET /api/v1/cluster).
 	Status(ctx context.Context) (ClusterStatus, error)
 }
 
-// QueuedMessage is one message of a user's offline queue.
-type QueuedMessage struct {
-	Packet packets.Packet
-	Done   func()
-}
-
-// takeQueued gives cl, a persistent session, what the cluster kept for
-// its user while they were away, unless cl held it when it started (a
-// session resumed on the node that queued it there too) or was given it
-// already; each is then forgotten.
-// A message no subscription of cl matches yet stays for later. It runs in
-// the background and retries while the queue cannot be read (a node just
-// died) and cl is connected.
-func (b *Broker) takeQueued(cl *mqtt.Client) {
-	if b.backplane == nil || cl.Properties.Clean && cl.Properties.Props.SessionExpiryInterval == 0 {
+// takeHeld gives cl, a persistent session, what the cluster holds for it
+// (Backplane.Held), except what cl held when it started (a session resumed
+// on the node that queued it there too) or was given already. It runs in
+// the background and retries while the cluster's streams cannot be read (a
+// node just died) and cl is connected.
+func (b *Broker) takeHeld(cl *mqtt.Client) {
+	if b.backplane == nil || !persistent(cl) {
 		return
 	}
 	b.queueing.Add(1)
 	go func() {
 		defer b.queueing.Done()
 		for try := 0; try < queueTries && !cl.Closed(); try++ {
-			if b.takeQueuedNow(cl) {
+			if b.takeHeldNow(cl) {
 				return
 			}
 			select {
@@ -81,76 +81,149 @@ func (b *Broker) takeQueued(cl *mqtt.Client) {
 	}()
 }
 
-// queueTries bounds takeQueued's retries, a second apart.
+// persistent reports cl's session kept when its connection ends.
+func persistent(cl *mqtt.Client) bool {
+	return !cl.Properties.Clean || cl.Properties.Props.SessionExpiryInterval > 0
+}
+
+// queueTries bounds takeHeld's retries, a second apart.
 const queueTries = 120
 
-// takeQueuedNow is one try of takeQueued; false if the queue could not be
-// read. One at a time, so that two tries never hand a message over twice.
-func (b *Broker) takeQueuedNow(cl *mqtt.Client) bool {
+// takeHeldNow is one try of takeHeld; false if nothing could be read. One
+// at a time, so that two tries never give a message twice.
+func (b *Broker) takeHeldNow(cl *mqtt.Client) bool {
 	b.queueMu.Lock()
 	defer b.queueMu.Unlock()
-	queued, err := b.backplane.Queued(string(cl.Properties.Username))
-	if err != nil {
-		b.log.Debug("offline queue not read yet", "client", cl.ID, "error", err)
-		return false
-	}
-	if len(queued) == 0 {
-		return true
-	}
 	given := b.givenTo(cl)
+	for _, pk := range cl.State.Inflight.GetAll(false) {
+		given.add(keyOf(pk)) // an away session's: delivered here meanwhile
+	}
 	subs := plainSubscriptions(cl)
-	for _, q := range queued {
-		sub, ok := matching(subs, q.Packet.TopicName)
+	now := time.Now().Unix()
+	_, err := b.backplane.Held(string(cl.Properties.Username), cl.ID, func(pk packets.Packet) bool {
+		sub, ok := matching(subs, pk.TopicName)
 		if !ok {
-			continue
+			return false
 		}
-		if given.add(topics.MessageID(q.Packet.Payload)) {
-			f := fanout{b: b, pk: b.outgoing(q.Packet), now: time.Now().Unix()}
+		if given.add(keyOf(pk)) {
+			f := fanout{b: b, pk: b.outgoing(pk), now: now}
 			f.deliver(cl, sub)
 		}
-		q.Done()
+		return true
+	})
+	if err != nil {
+		b.log.Debug("held messages not read yet", "client", cl.ID, "error", err)
+		return false
+	}
+	if given.arrived.Load() {
+		// Later deliveries were routed after the old node gave the
+		// session up: no handover holds them.
+		b.unwatch(given)
 	}
 	return true
 }
 
-// givenIDs is the chat message ids a connected session of a cluster held
-// when it started (what mochi resent of a session resumed here) or was
-// given from the offline queue since: none is given twice.
+// givenIDs is what a connected session of a cluster held when it started
+// (what mochi resent of a session resumed here) or was given from the
+// cluster since, and, while it awaits another node's handover, every
+// delivery to it: none is given twice.
 type givenIDs struct {
-	mu  sync.Mutex
-	ids map[int64]bool
+	mu       sync.Mutex
+	keys     map[givenKey]bool
+	watching atomic.Bool // deliveries are noted: a handover is on its way
+	arrived  atomic.Bool // the handover came, or was waited for long enough
 }
 
-// add records id and reports it new; 0 (no id) is always new.
-func (g *givenIDs) add(id int64) bool {
-	if id == 0 {
-		return true
+// givenKey tells messages apart: a chat message by its id, anything else
+// (events, replies) by its topic and payload.
+type givenKey struct {
+	id  int64
+	sum uint64
+}
+
+func keyOf(pk packets.Packet) givenKey {
+	if id := topics.MessageID(pk.Payload); id != 0 {
+		return givenKey{id: id}
 	}
+	h := fnv.New64a()
+	h.Write([]byte(pk.TopicName))
+	h.Write([]byte{0})
+	h.Write(pk.Payload)
+	return givenKey{sum: h.Sum64()}
+}
+
+// add records k and reports it new.
+func (g *givenIDs) add(k givenKey) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.ids[id] {
+	if g.keys[k] {
 		return false
 	}
-	g.ids[id] = true
+	g.keys[k] = true
 	return true
 }
 
 // noteHeld records what cl holds as its session starts: mochi has resent
 // it, and the client cannot acknowledge any of it before this hook
-// returns, while the queue is read later.
+// returns, while the cluster is read later.
 func (b *Broker) noteHeld(cl *mqtt.Client) {
-	g := &givenIDs{ids: map[int64]bool{}}
+	g := &givenIDs{keys: map[givenKey]bool{}}
 	for _, pk := range cl.State.Inflight.GetAll(false) {
-		g.add(topics.MessageID(pk.Payload))
+		g.add(keyOf(pk))
 	}
 	b.given.Store(cl, g)
 }
 
-// givenTo is cl's givenIDs (a fresh one if its session started before
-// noteHeld could run).
+// givenTo is cl's givenIDs (a fresh one once cl is gone: the inflight of
+// an away session stands for what it was given).
 func (b *Broker) givenTo(cl *mqtt.Client) *givenIDs {
-	g, _ := b.given.LoadOrStore(cl, &givenIDs{ids: map[int64]bool{}})
+	g, _ := b.given.LoadOrStore(cl, &givenIDs{keys: map[givenKey]bool{}})
 	return g.(*givenIDs)
+}
+
+// forget drops cl's givenIDs once its connection is gone.
+func (b *Broker) forget(cl *mqtt.Client) {
+	if g, ok := b.given.LoadAndDelete(cl); ok {
+		b.unwatch(g.(*givenIDs))
+	}
+}
+
+func (b *Broker) unwatch(g *givenIDs) {
+	if g.watching.CompareAndSwap(true, false) {
+		b.awaiting.Add(-1)
+	}
+}
+
+// noteDelivery records a delivery to cl while it awaits a handover, which
+// may hold the same message: deliver calls it.
+func (b *Broker) noteDelivery(cl *mqtt.Client, pk packets.Packet) {
+	if g, ok := b.given.Load(cl); ok && g.(*givenIDs).watching.Load() {
+		g.(*givenIDs).add(keyOf(pk))
+	}
+}
+
+// AwaitHandover tells that clientID's session, started here, took over
+// from a node that is alive and will hand over what it held: until
+// HandedOver, every delivery to it is noted so that none is given twice.
+func (b *Broker) AwaitHandover(clientID string) {
+	cl, ok := b.mqtt.Clients.Get(clientID)
+	if !ok || !persistent(cl) {
+		return
+	}
+	if g := b.givenTo(cl); g.watching.CompareAndSwap(false, true) {
+		b.awaiting.Add(1)
+	}
+}
+
+// HandedOver tells that the handover AwaitHandover waited for is in the
+// cluster (or was waited for long enough): the session takes it.
+func (b *Broker) HandedOver(clientID string) {
+	cl, ok := b.mqtt.Clients.Get(clientID)
+	if !ok || cl.Closed() {
+		return // taken when the client is back
+	}
+	b.givenTo(cl).arrived.Store(true)
+	b.takeHeld(cl)
 }
 
 // ClusterStatus is GET /api/v1/cluster.
@@ -172,10 +245,13 @@ type ClusterNode struct {
 // EndSession ends this node's session of clientID, which a client has
 // taken over on another node, as mochi ends one taken over here: the
 // connection closed with "session taken over" and the session discarded.
-func (b *Broker) EndSession(clientID string) {
+// It returns the messages the session held (sent and not acknowledged, or
+// not sent yet), oldest first, for the node that took it over; presence is
+// left out (that node sends the current state).
+func (b *Broker) EndSession(clientID string) []packets.Packet {
 	cl, ok := b.mqtt.Clients.Get(clientID)
 	if !ok || cl.Net.Inline {
-		return
+		return nil
 	}
 	b.log.Info("session taken over on another node", "client", clientID)
 	if !cl.Closed() {
@@ -185,6 +261,16 @@ func (b *Broker) EndSession(clientID string) {
 	b.mqtt.Clients.Delete(cl.ID)
 	b.sessions.drop(b, string(cl.Properties.Username), cl)
 	b.shared.removeClient(cl.ID)
+	var held []packets.Packet
+	for _, pk := range cl.State.Inflight.GetAll(false) {
+		if pk.FixedHeader.Type == packets.Publish && !strings.HasPrefix(pk.TopicName, topics.PresenceTopic("")) {
+			held = append(held, pk)
+		}
+	}
+	slices.SortStableFunc(held, func(x, y packets.Packet) int {
+		return cmp.Or(cmp.Compare(x.Created, y.Created), cmp.Compare(x.PacketID, y.PacketID))
+	})
+	return held
 }
 
 // SessionCount is the MQTT sessions this node holds, connected or kept.

@@ -88,7 +88,8 @@ type Broker struct {
 	backplane Backplane  // the other nodes of a cluster; nil on a single broker
 	queueMu   sync.Mutex // one hand-over of a cluster's offline queue at a time
 	queueing  sync.WaitGroup
-	given     sync.Map // *mqtt.Client → *givenIDs, while connected in a cluster
+	given     sync.Map     // *mqtt.Client → *givenIDs, while connected in a cluster
+	awaiting  atomic.Int32 // sessions awaiting a handover (AwaitHandover)
 	reloadMu  sync.Mutex
 }
 
@@ -539,7 +540,7 @@ func (b *Broker) Close() error {
 			b.acme.close()
 		}
 		b.stopped.Wait()
-		b.queueing.Wait() // hand-overs of the offline queue (takeQueued), none new once mochi closed
+		b.queueing.Wait() // what the cluster held for sessions (takeHeld), none new once mochi closed
 		if b.untrim != nil {
 			b.untrim() // the memory limit is the process's, not this broker's
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
 	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
@@ -453,8 +454,8 @@ func TestClusterOfflineQueue(t *testing.T) {
 		// The queue is read in the background, after mochi resent what a
 		// resumed session held: a copy given twice comes from it.
 		waitCluster(t, "the offline queue taken", func() bool {
-			q, err := a.n.Queued("bob")
-			return err == nil && len(q) == 0
+			k, err := a.n.Pending("bob", "bob-pet")
+			return err == nil && k == 0
 		})
 		fence(alice, dm, c)
 		n := map[string]int{}
@@ -489,4 +490,198 @@ func TestClusterOfflineQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	count(again, 20, 25)
+}
+
+// TestClusterTakeoverCarries: a persistent session taken over from a node
+// that is still alive keeps what it held there, as on one broker: what node
+// A had sent bob's session and bob had not acknowledged (a room message, a
+// DM, a friend request event) and the DM queued while bob was away reach
+// the new session on node B each once, the held ones in their order, over
+// MQTT 3.1.1 and 5.
+func TestClusterTakeoverCarries(t *testing.T) {
+	nodes := startCluster(t, 3)
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	register(t, a.Broker, "alice", "bob", "carol", "dave")
+	for _, nd := range nodes {
+		waitCluster(t, "accounts on every node", func() bool { _, ok := nd.Directory().User("dave"); return ok })
+	}
+	alice := connect(t, a.Broker, "alice")
+	alice.sub(topics.Root + "/#")
+	bob := connect(t, a.Broker, "bob")
+	befriend(t, alice, bob)
+	bob.c.Disconnect(100)
+	waitCluster(t, "friendship on node B", func() bool { return b.Directory().AreFriends("alice", "bob") })
+	lobby, dm := topics.Room(topics.Lobby), topics.DM("bob", "alice")
+
+	for _, tc := range []struct {
+		version byte
+		asker   string
+	}{{4, "carol"}, {5, "dave"}} {
+		id := fmt.Sprintf("bob-v%d", tc.version)
+		var props packets.Properties
+		if tc.version == 5 {
+			props.SessionExpiryInterval, props.SessionExpiryIntervalFlag = 3600, true
+		}
+		texts := []string{fmt.Sprintf("房间%d", tc.version), fmt.Sprintf("私信%d-1", tc.version)}
+		event := fmt.Sprintf(`"%s"`, tc.asker) // in the friend request event, from tc.asker
+		late := fmt.Sprintf("私信%d-2", tc.version)
+		held := func(pk packets.Packet) (string, bool) {
+			switch {
+			case pk.TopicName == topics.Events("bob") && strings.Contains(string(pk.Payload), event):
+				return "event", true
+			case pk.TopicName == lobby || pk.TopicName == dm:
+				var m topics.Message
+				if json.Unmarshal(pk.Payload, &m) == nil && (slices.Contains(texts, m.Text) || m.Text == late) {
+					return m.Text, true
+				}
+			}
+			return "", false
+		}
+
+		// Node A sends these and bob does not acknowledge them.
+		old := dialRawSession(t, a.Broker, "bob", id, false, tc.version, props)
+		old.subscribe(packets.Subscription{Filter: topics.Root + "/#", Qos: 1}, 0)
+		alice.pub(lobby, 1, fmt.Sprintf(`{"text":%q,"cid":"r%d"}`, texts[0], tc.version))
+		alice.pub(dm, 1, fmt.Sprintf(`{"text":%q,"cid":"d%d"}`, texts[1], tc.version))
+		asker := connect(t, c.Broker, tc.asker)
+		asker.mustCall(topics.MethodFriendRequest, topics.Params{User: "bob"}, nil)
+		var order []string
+		for len(order) < 3 {
+			if what, ok := held(old.nextPublish()); ok {
+				order = append(order, what)
+			}
+		}
+		// bob goes away; a DM then is held on A and queued in JetStream.
+		old.conn.Close()
+		waitCluster(t, "bob away", func() bool { return !a.n.Online("bob") && !b.n.Online("bob") })
+		alice.pub(dm, 1, fmt.Sprintf(`{"text":%q,"cid":"e%d"}`, late, tc.version))
+		waitCluster(t, "node A holding bob's four", func() bool {
+			return len(slices.DeleteFunc(a.QueuedTopics(id), func(topic string) bool {
+				return topic != lobby && topic != dm && topic != topics.Events("bob")
+			})) == 4
+		})
+		order = append(order, late)
+
+		// bob comes back on node B: A gives way and hands over.
+		cur := dialRawSession(t, b.Broker, "bob", id, false, tc.version, props)
+		waitCluster(t, "session gone from node A", func() bool { return a.QueuedTopics(id) == nil })
+		got := map[string]int{}
+		var seen, ids []string
+		note := func(pk packets.Packet) {
+			if what, ok := held(pk); ok {
+				got[what]++
+				seen = append(seen, what)
+				ids = append(ids, fmt.Sprintf("%s#%d", what, pk.PacketID))
+			}
+		}
+		for _, pk := range cur.subscribeSeeing(packets.Subscription{Filter: topics.Root + "/#", Qos: 1}, 0) {
+			note(pk)
+		}
+		marker := fmt.Sprintf("fence%d", tc.version)
+		deadline := time.Now().Add(clusterWait)
+		for fenced := false; !fenced || len(got) < 4; {
+			if time.Now().After(deadline) {
+				t.Fatalf("MQTT %d: node B gave %v, want %v each once", tc.version, seen, order)
+			}
+			pk, err := cur.read(time.Second)
+			if err != nil {
+				if len(got) == 4 && !fenced { // everything came: what else would, is before this
+					alice.pub(dm, 1, fmt.Sprintf(`{"text":%q}`, marker))
+				}
+				continue
+			}
+			if pk.FixedHeader.Type != packets.Publish {
+				continue
+			}
+			if pk.FixedHeader.Qos > 0 {
+				cur.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: pk.PacketID})
+			}
+			fenced = fenced || strings.Contains(string(pk.Payload), marker)
+			note(pk)
+		}
+		for _, what := range order {
+			if got[what] != 1 {
+				t.Errorf("MQTT %d: %s given %d times on node B, want once (all: %v)", tc.version, what, got[what], seen)
+			}
+		}
+		// What A held comes in A's order; the late DM may come first, from
+		// the offline queue.
+		inOrder := slices.DeleteFunc(slices.Clone(seen), func(s string) bool { return s == late })
+		if !slices.Equal(inOrder, order[:3]) {
+			t.Errorf("MQTT %d: node B gave %v, want %v in that order", tc.version, ids, order[:3])
+		}
+		cur.conn.Close()
+	}
+}
+
+// TestClusterOfflineQueueSessions: two persistent sessions of bob (two
+// client ids) on node C are away while alice sends DMs; C dies; each
+// session, back on its own node, gets every DM once.
+func TestClusterOfflineQueueSessions(t *testing.T) {
+	nodes := startCluster(t, 3)
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	register(t, a.Broker, "alice", "bob")
+	for _, nd := range nodes {
+		waitCluster(t, "accounts on every node", func() bool { _, ok := nd.Directory().User("bob"); return ok })
+	}
+	persistent := func(o *paho.ClientOptions) { o.SetCleanSession(false) }
+	dm := topics.DM("bob", "alice")
+	ids := []string{"bob-pet", "bob-phone"}
+	for _, id := range ids {
+		s, err := dial(t, "tcp://"+c.MQTTAddr(), "bob", "bob-password", id, persistent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.sub(topics.Root + "/#")
+		if id == ids[0] {
+			alice := connect(t, a.Broker, "alice")
+			befriend(t, alice, s)
+			alice.c.Disconnect(100)
+		}
+		s.c.Disconnect(100)
+	}
+	alice := connect(t, a.Broker, "alice")
+	waitCluster(t, "friendship on node A", func() bool { return a.Directory().AreFriends("alice", "bob") })
+	waitCluster(t, "bob away for node A", func() bool { return !a.n.Online("bob") })
+	var texts []string
+	for i := range 10 {
+		texts = append(texts, fmt.Sprintf("给两个%d", i))
+		alice.pub(dm, 1, fmt.Sprintf(`{"text":%q,"cid":"s%d"}`, texts[i], i))
+	}
+	c.n.Close() // node C dies with both sessions
+	c.Close()
+
+	for i, nd := range []node{a, b} {
+		back, err := dial(t, "tcp://"+nd.MQTTAddr(), "bob", "bob-password", ids[i], persistent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back.sub(topics.Root + "/#")
+		waitCluster(t, ids[i]+" given the queued DMs", func() bool {
+			k, err := nd.n.Pending("bob", ids[i])
+			return err == nil && k == 0 && len(dmTexts(back, dm, texts)) >= len(texts)
+		})
+		fence(alice, dm, back)
+		n := map[string]int{}
+		for _, text := range dmTexts(back, dm, texts) {
+			n[text]++
+		}
+		for _, text := range texts {
+			if n[text] != 1 {
+				t.Errorf("%s got %q %d times, want once", ids[i], text, n[text])
+			}
+		}
+	}
+}
+
+// dmTexts is the texts c received on topic that are among texts.
+func dmTexts(c *client, topic string, texts []string) []string {
+	var out []string
+	for _, m := range c.all() {
+		var msg topics.Message
+		if m.Topic() == topic && json.Unmarshal(m.Payload(), &msg) == nil && slices.Contains(texts, msg.Text) {
+			out = append(out, msg.Text)
+		}
+	}
+	return out
 }

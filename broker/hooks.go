@@ -487,14 +487,14 @@ func (h *sessionHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 		h.b.shared.add(cl, sub)
 	}
 	if h.b.backplane != nil {
-		h.b.backplane.SessionStarted(cl.ID) // one session per client id in the cluster
 		h.b.noteHeld(cl)
-		h.b.takeQueued(cl)
+		h.b.backplane.SessionStarted(cl.ID) // one session per client id in the cluster
+		h.b.takeHeld(cl)
 	}
 }
 
 func (h *sessionHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
-	h.b.given.Delete(cl)
+	h.b.forget(cl)
 	if expire {
 		h.ended(cl)
 	}
@@ -522,7 +522,7 @@ func (h *sessionHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []b
 		}
 	}
 	h.b.sessions.refresh(h.b, string(cl.Properties.Username), cl)
-	h.b.takeQueued(cl)
+	h.b.takeHeld(cl)
 }
 
 func (h *sessionHook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {

@@ -254,6 +254,9 @@ func (f *fanout) deliver(cl *mqtt.Client, sub packets.Subscription) {
 		}
 	}
 
+	if f.b.awaiting.Load() > 0 {
+		f.b.noteDelivery(cl, pk) // a handover on its way may hold it too
+	}
 	held := false
 	if out.FixedHeader.Qos > 0 {
 		// Kept until PUBACK; mochi resends it when the client comes back,

@@ -54,7 +54,9 @@ type Node struct {
 	nodes    jetstream.KeyValue // every node's heartbeat
 	presence *presence          // who is online on which node
 	js       jetstream.JetStream
-	queue    jetstream.Stream // DMs for users away from every node
+	queue    jetstream.Stream   // DMs for users away from every node
+	cursors  jetstream.KeyValue // how far each persistent session took the queue
+	handover jetstream.Stream   // what sessions taken over held, for their new node
 }
 
 // Options are what Start needs besides the configuration.
@@ -125,6 +127,7 @@ func (n *Node) startJetStream(sessionExpiry time.Duration) error {
 		func(ctx context.Context) error { return n.startNodes(ctx, js, replicas) },
 		func(ctx context.Context) error { return n.startPresence(ctx, js, replicas) },
 		func(ctx context.Context) error { return n.startQueue(ctx, js, replicas, sessionExpiry) },
+		func(ctx context.Context) error { return n.startHandover(ctx, js, replicas, sessionExpiry) },
 	} {
 		for {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -17,9 +17,11 @@ import (
 
 // The offline queue: a DM for a user with no connection anywhere in the
 // cluster is also kept in a JetStream stream (subject queue.{user}, three
-// copies), which survives the node that holds the user's session. The
-// session that next takes it, on any node, is given what it does not
-// already hold (by message id), and the stream forgets it.
+// copies, as long as messages may live), which survives the node that
+// holds the user's session. Messages are not deleted when taken: each
+// persistent session has a cursor, the last sequence it took, in the
+// "cursors" bucket, so that every session of the user (each client id)
+// gets them, on any node.
 func (n *Node) startQueue(ctx context.Context, js jetstream.JetStream, replicas int, expiry time.Duration) error {
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: n.bucket("queue"),
 		Subjects: []string{n.subject("queue", ">")}, Replicas: replicas, Storage: jetstream.FileStorage,
@@ -27,7 +29,12 @@ func (n *Node) startQueue(ctx context.Context, js jetstream.JetStream, replicas 
 	if err != nil {
 		return fmt.Errorf("cluster: queue stream: %w", err)
 	}
-	n.js, n.queue = js, st
+	cursors, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: n.bucket("cursors"), History: 1,
+		TTL: expiry, Replicas: replicas, Storage: jetstream.FileStorage})
+	if err != nil {
+		return fmt.Errorf("cluster: cursors bucket: %w", err)
+	}
+	n.js, n.queue, n.cursors = js, st, cursors
 	return nil
 }
 
@@ -59,53 +66,125 @@ func (n *Node) Online(user string) bool {
 	return here || n.OnlineElsewhere(user)
 }
 
-// Queued is what the offline queue holds for user, oldest first.
-func (n *Node) Queued(user string) ([]broker.QueuedMessage, error) {
+// Held gives clientID's session what the cluster holds for it: a handover
+// from the node it was taken over from, then its user's offline queue
+// past the session's cursor.
+func (n *Node) Held(user, clientID string, give func(packets.Packet) bool) (bool, error) {
+	more, err := n.takeHandover(clientID, give)
+	if err != nil {
+		return false, err
+	}
+	queued, err := n.takeQueue(user, clientID, give)
+	return more || queued, err
+}
+
+// takeQueue gives the session the queue's messages for user past its
+// cursor, and moves the cursor past those it took (up to the first it
+// could not). A session without a cursor starts at the queue's end: what
+// was kept before it existed is not its.
+func (n *Node) takeQueue(user, clientID string, give func(packets.Packet) bool) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	subj := n.subject("queue", user)
-	if _, err := n.queue.GetLastMsgForSubject(ctx, subj); err != nil {
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			return nil, nil
+	key := ownerKey(clientID)
+	e, err := n.cursors.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		info, err := n.queue.Info(ctx)
+		if err != nil {
+			return false, fmt.Errorf("cluster queue: %w", err)
 		}
-		return nil, fmt.Errorf("cluster queue of %s: %w", user, err)
+		if _, err := n.cursors.PutString(ctx, key, strconv.FormatUint(info.State.LastSeq, 10)); err != nil {
+			return false, fmt.Errorf("cluster queue cursor: %w", err)
+		}
+		return false, nil
 	}
-	cons, err := n.queue.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}})
 	if err != nil {
-		return nil, fmt.Errorf("cluster queue of %s: %w", user, err)
+		return false, fmt.Errorf("cluster queue cursor: %w", err)
 	}
-	var out []broker.QueuedMessage
+	from, _ := strconv.ParseUint(string(e.Value()), 10, 64)
+	subj := n.subject("queue", user)
+	last, err := n.queue.GetLastMsgForSubject(ctx, subj)
+	if errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && last.Sequence <= from {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("cluster queue of %s: %w", user, err)
+	}
+	more, upTo := false, from
+	err = n.read(ctx, n.queue, subj, from+1, func(seq uint64, pk packets.Packet, _ nats.Header) {
+		if !give(pk) {
+			more = true
+		} else if !more {
+			upTo = seq
+		}
+	})
+	if err != nil {
+		return false, err
+	}
+	if upTo > from {
+		if _, err := n.cursors.PutString(ctx, key, strconv.FormatUint(upTo, 10)); err != nil {
+			n.log.Warn("cluster queue cursor", "client", clientID, "error", err)
+		}
+	}
+	return more, nil
+}
+
+// read calls each, in order, for every message on subj in st from
+// sequence from (0: the first) to the last there now.
+func (n *Node) read(ctx context.Context, st jetstream.Stream, subj string, from uint64, each func(seq uint64, pk packets.Packet, h nats.Header)) error {
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}}
+	if from > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
+	}
+	cons, err := st.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", subj, err)
+	}
 	for {
 		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(300*time.Millisecond))
 		if err != nil {
-			break
+			return nil
 		}
-		got := 0
+		got, pending := 0, uint64(0)
 		for m := range batch.Messages() {
 			got++
 			meta, err := m.Metadata()
 			if err != nil {
 				continue
 			}
+			pending = meta.NumPending
+			if m.Headers().Get(hdrEnd) != "" {
+				continue // a handover's end marker
+			}
 			pk, err := broker.DecodeForwarded(m.Data())
 			if err != nil {
+				n.log.Warn("cluster message dropped", "subject", subj, "error", err)
 				continue
 			}
 			pk.Origin = m.Headers().Get(hdrOrigin)
 			pk.Created, _ = strconv.ParseInt(m.Headers().Get(hdrCreated), 10, 64)
 			pk.Expiry, _ = strconv.ParseInt(m.Headers().Get(hdrExpiry), 10, 64)
-			seq := meta.Sequence.Stream
-			out = append(out, broker.QueuedMessage{Packet: pk, Done: func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				if err := n.queue.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-					n.log.Warn("cluster queue delete", "user", user, "error", err)
-				}
-			}})
+			each(meta.Sequence.Stream, pk, m.Headers())
 		}
-		if got < 256 {
-			break
+		if got == 0 || pending == 0 {
+			return nil
 		}
 	}
-	return out, nil
+}
+
+// Pending is how many messages the offline queue holds for user past the
+// cursor of clientID's session.
+func (n *Node) Pending(user, clientID string) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var from uint64
+	e, err := n.cursors.Get(ctx, ownerKey(clientID))
+	switch {
+	case err == nil:
+		from, _ = strconv.ParseUint(string(e.Value()), 10, 64)
+	case !errors.Is(err, jetstream.ErrKeyNotFound):
+		return 0, fmt.Errorf("cluster queue cursor: %w", err)
+	}
+	k := 0
+	err = n.read(ctx, n.queue, n.subject("queue", user), from+1, func(uint64, packets.Packet, nats.Header) { k++ })
+	return k, err
 }

@@ -58,7 +58,8 @@ func (n *Node) startOwners(ctx context.Context, js jetstream.JetStream, replicas
 }
 
 // SessionStarted claims clientID's session for this node; another node
-// holding it ends its own.
+// holding it ends its own and hands over what it held, which the session
+// here then awaits.
 func (n *Node) SessionStarted(clientID string) {
 	o := n.owners
 	key := ownerKey(clientID)
@@ -66,6 +67,11 @@ func (n *Node) SessionStarted(clientID string) {
 	o.mu.Lock()
 	o.local[key] = c
 	o.mu.Unlock()
+	prev, err := o.kv.Get(context.Background(), key)
+	from := ""
+	if err == nil {
+		from = string(prev.Value())
+	}
 	rev, err := o.kv.PutString(context.Background(), key, n.cfg.NodeID)
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -76,8 +82,31 @@ func (n *Node) SessionStarted(clientID string) {
 	c.rev = rev
 	if c.foreign > rev && o.local[key] == c {
 		delete(o.local, key)
-		go n.b.EndSession(clientID) // a later claim arrived first: it wins
+		go func() { n.handOver(key, c.foreign, n.b.EndSession(clientID)) }() // a later claim arrived first: it wins
+		return
 	}
+	if from != "" && from != n.cfg.NodeID {
+		// Awaited even if from looks dead: a loaded node's heartbeat may
+		// be late, and the wait is bounded.
+		n.b.AwaitHandover(clientID)
+		go n.awaitHandover(clientID, rev)
+	}
+}
+
+// holds reports this node's session of clientID still under the claim at
+// revision rev.
+func (o *owners) holds(clientID string, rev uint64) bool {
+	return o.revision(clientID) == rev
+}
+
+// revision is the revision of this node's claim of clientID, 0 if none.
+func (o *owners) revision(clientID string) uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if c := o.local[ownerKey(clientID)]; c != nil {
+		return c.rev
+	}
+	return 0
 }
 
 // SessionEnded forgets clientID's session here.
@@ -113,7 +142,8 @@ func (o *owners) watch(w jetstream.KeyWatcher) {
 			}
 			o.mu.Unlock()
 			if b := o.n.attached.Load(); end && b != nil {
-				b.EndSession(c.id) // started before Attach: the broker through the atomic
+				// Started before Attach: the broker through the atomic.
+				go o.n.handOver(e.Key(), e.Revision(), b.EndSession(c.id))
 			}
 		}
 	}

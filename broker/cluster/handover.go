@@ -1,0 +1,169 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tachikoma-pet/tachikoma/broker"
+)
+
+// The handover: a node whose session of a client id another node claimed
+// later publishes what the session held (broker.EndSession) to the
+// "handover" stream, subject handover.{key of the client id}, each message
+// marked with the claim's revision, then an end marker. The claiming node
+// gives the session the messages of its claim and of earlier ones not
+// taken (a claimant that gave the session up in turn before it took
+// them), and forgets them; a handover to a later claim is left for it.
+func (n *Node) startHandover(ctx context.Context, js jetstream.JetStream, replicas int, expiry time.Duration) error {
+	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: n.bucket("handover"),
+		Subjects: []string{n.subject("handover", "*")}, Replicas: replicas, Storage: jetstream.FileStorage,
+		MaxAge: expiry})
+	if err != nil {
+		return fmt.Errorf("cluster: handover stream: %w", err)
+	}
+	n.handover = st
+	return nil
+}
+
+// Headers of a handover message.
+const (
+	hdrClaim = "Tk-Claim" // the revision of the claim it is for
+	hdrEnd   = "Tk-End"   // on the end marker: how many messages came before
+)
+
+// handoverWait bounds how long a session that took over from a live node
+// waits for its handover before it takes what there is.
+const handoverWait = 30 * time.Second
+
+// handOver publishes held, the messages of the session of key that the
+// claim at revision rev took over, then the end marker.
+func (n *Node) handOver(key string, rev uint64, held []packets.Packet) {
+	subj := n.subject("handover", key)
+	claim := strconv.FormatUint(rev, 10)
+	for _, pk := range held {
+		if pk.Expiry < 0 {
+			pk.Expiry = 0 // held back for the client's receive maximum
+		}
+		data, err := broker.EncodeForwarded(pk)
+		if err != nil {
+			n.log.Warn("cluster handover", "topic", pk.TopicName, "error", err)
+			continue
+		}
+		m := &nats.Msg{Subject: subj, Data: data, Header: nats.Header{}}
+		m.Header.Set(hdrClaim, claim)
+		m.Header.Set(hdrOrigin, pk.Origin)
+		m.Header.Set(hdrCreated, strconv.FormatInt(pk.Created, 10))
+		if pk.Expiry > 0 {
+			m.Header.Set(hdrExpiry, strconv.FormatInt(pk.Expiry, 10))
+		}
+		if _, err := n.js.PublishMsgAsync(m); err != nil {
+			n.log.Error("cluster handover", "error", err)
+		}
+	}
+	select {
+	case <-n.js.PublishAsyncComplete():
+	case <-time.After(handoverWait):
+	case <-n.done:
+		return
+	}
+	m := &nats.Msg{Subject: subj, Header: nats.Header{}}
+	m.Header.Set(hdrClaim, claim)
+	m.Header.Set(hdrEnd, strconv.Itoa(len(held)))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := n.js.PublishMsg(ctx, m); err != nil {
+		n.log.Error("cluster handover", "error", err)
+	}
+	n.log.Info("cluster session handed over", "messages", len(held))
+}
+
+// awaitHandover waits until the handover to clientID's claim at revision
+// rev is complete (or handoverWait passed), then has the broker take it.
+func (n *Node) awaitHandover(clientID string, rev uint64) {
+	ctx, cancel := context.WithTimeout(context.Background(), handoverWait)
+	defer cancel()
+	go func() {
+		select {
+		case <-n.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	cons, err := n.handover.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{n.subject("handover", ownerKey(clientID))}})
+	if err == nil {
+		claim := strconv.FormatUint(rev, 10)
+		for ctx.Err() == nil {
+			m, err := cons.Next(jetstream.FetchMaxWait(time.Second))
+			if err != nil {
+				continue
+			}
+			if m.Headers().Get(hdrClaim) == claim && m.Headers().Get(hdrEnd) != "" {
+				break
+			}
+		}
+	}
+	select {
+	case <-n.done:
+		return
+	default:
+	}
+	if n.owners.holds(clientID, rev) {
+		n.b.HandedOver(clientID)
+	}
+}
+
+// takeHandover gives the session of clientID the handovers to its claim
+// and earlier ones, in order, and forgets what it took.
+func (n *Node) takeHandover(clientID string, give func(packets.Packet) bool) (bool, error) {
+	rev := n.owners.revision(clientID)
+	if rev == 0 {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	subj := n.subject("handover", ownerKey(clientID))
+	last, err := n.handover.GetLastMsgForSubject(ctx, subj)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("cluster handover: %w", err)
+	}
+	var taken []uint64
+	kept := false
+	err = n.read(ctx, n.handover, subj, 0, func(seq uint64, pk packets.Packet, h nats.Header) {
+		// A handover to an earlier claim of this client id is the
+		// session's too (its claimant gave it up before taking it); one to
+		// a later claim is not this session's.
+		if c, _ := strconv.ParseUint(h.Get(hdrClaim), 10, 64); c <= rev && give(pk) {
+			taken = append(taken, seq)
+		} else {
+			kept = true
+		}
+	})
+	if err != nil {
+		return false, err
+	}
+	if !kept {
+		// One purge forgets all of it, end markers included.
+		err := n.handover.Purge(ctx, jetstream.WithPurgeSubject(subj), jetstream.WithPurgeSequence(last.Sequence+1))
+		if err != nil {
+			n.log.Warn("cluster handover purge", "client", clientID, "error", err)
+		}
+		return false, nil
+	}
+	for _, seq := range taken {
+		if err := n.handover.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+			n.log.Warn("cluster handover delete", "client", clientID, "error", err)
+		}
+	}
+	return true, nil
+}
