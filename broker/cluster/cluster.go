@@ -127,7 +127,6 @@ func (n *Node) startJetStream(sessionExpiry time.Duration) error {
 		func(ctx context.Context) error { return n.startNodes(ctx, js, replicas) },
 		func(ctx context.Context) error { return n.startPresence(ctx, js, replicas) },
 		func(ctx context.Context) error { return n.startQueue(ctx, js, replicas, sessionExpiry) },
-		func(ctx context.Context) error { return n.startHandover(ctx, js, replicas, sessionExpiry) },
 	} {
 		for {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

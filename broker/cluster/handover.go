@@ -21,16 +21,7 @@ import (
 // gives the session the messages of its claim and of earlier ones not
 // taken (a claimant that gave the session up in turn before it took
 // them), and forgets them; a handover to a later claim is left for it.
-func (n *Node) startHandover(ctx context.Context, js jetstream.JetStream, replicas int, expiry time.Duration) error {
-	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: n.bucket("handover"),
-		Subjects: []string{n.subject("handover", "*")}, Replicas: replicas, Storage: jetstream.FileStorage,
-		MaxAge: expiry})
-	if err != nil {
-		return fmt.Errorf("cluster: handover stream: %w", err)
-	}
-	n.handover = st
-	return nil
-}
+// startQueue opens the stream.
 
 // Headers of a handover message.
 const (

@@ -21,7 +21,8 @@ import (
 // holds the user's session. Messages are not deleted when taken: each
 // persistent session has a cursor, the last sequence it took, in the
 // "cursors" bucket, so that every session of the user (each client id)
-// gets them, on any node.
+// gets them, on any node. The handover stream (handover.go) is opened
+// here too.
 func (n *Node) startQueue(ctx context.Context, js jetstream.JetStream, replicas int, expiry time.Duration) error {
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: n.bucket("queue"),
 		Subjects: []string{n.subject("queue", ">")}, Replicas: replicas, Storage: jetstream.FileStorage,
@@ -34,7 +35,13 @@ func (n *Node) startQueue(ctx context.Context, js jetstream.JetStream, replicas 
 	if err != nil {
 		return fmt.Errorf("cluster: cursors bucket: %w", err)
 	}
-	n.js, n.queue, n.cursors = js, st, cursors
+	handover, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: n.bucket("handover"),
+		Subjects: []string{n.subject("handover", "*")}, Replicas: replicas, Storage: jetstream.FileStorage,
+		MaxAge: expiry})
+	if err != nil {
+		return fmt.Errorf("cluster: handover stream: %w", err)
+	}
+	n.js, n.queue, n.cursors, n.handover = js, st, cursors, handover
 	return nil
 }
 
