@@ -10,8 +10,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -54,6 +56,8 @@ type Service struct {
 	// handed is what Poll returned and Shown has not confirmed yet: id to
 	// the due time, so it is not said twice while it stays in the file.
 	handed map[int]time.Time
+	// sayLock is held while this service is the one saying reminders.
+	sayLock *os.File
 }
 
 // NewService reads the file and returns the service; with an unreadable
@@ -143,6 +147,9 @@ func (s *Service) Poll() ([]Event, error) {
 		}); err != nil {
 			return nil, err
 		}
+	}
+	if !s.sayer() {
+		return nil, nil
 	}
 	var events []Event
 	for _, r := range s.data.Reminders {
@@ -255,5 +262,37 @@ func (s *Service) Run(ctx context.Context, every time.Duration, f func([]Event))
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// sayer reports whether this service says the reminders: the one holding
+// the lock beside the file, so two pets on one file never both say one.
+// The others keep trying and one takes over when that pet quits. Called
+// with mu held.
+func (s *Service) sayer() bool {
+	if s.sayLock != nil {
+		return true
+	}
+	f, err := os.OpenFile(s.store.Path+".say", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		// No lock can be shared (e.g. a read-only folder): saying twice
+		// beats never saying.
+		return true
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return false
+	}
+	s.sayLock = f
+	return true
+}
+
+// Close lets another pet say the reminders.
+func (s *Service) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sayLock != nil {
+		s.sayLock.Close() // closing the file releases the lock
+		s.sayLock = nil
 	}
 }

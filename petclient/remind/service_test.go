@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -111,6 +112,7 @@ func TestMissedOnStart(t *testing.T) {
 	mustAdd(t, s, "23:00 sleep")
 
 	clock.Set(time.Date(2026, 12, 6, 20, 0, 0, 0, time.Local)) // the pet was off
+	s.Close()
 	s2, err := NewService(st, clock, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +156,7 @@ func TestKeptUntilShown(t *testing.T) {
 	}
 	// The pet exits before the bubble showed; it starts again later.
 	clock.Add(10 * time.Minute)
+	s.Close()
 	s2, err := NewService(st, clock, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +173,7 @@ func TestKeptUntilShown(t *testing.T) {
 		t.Fatalf("after showing, the file has %+v %v", d.Reminders, err)
 	}
 	clock.Add(time.Hour)
+	s2.Close()
 	s3, err := NewService(st, clock, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -384,5 +388,40 @@ func TestRunNoticesCommandLine(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the running service never noticed the new reminder")
+	}
+}
+
+// Two pets on one reminders file (started twice): only one says each
+// reminder, and the other takes over when that one quits.
+func TestTwoPetsSayOnce(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local)}
+	a, st := newTestService(t, clock)
+	b, err := NewService(&Store{Path: st.Path}, clock, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	mustAdd(t, a, "1m 喝水 drink water")
+	clock.Add(time.Minute)
+	said := 0
+	for _, s := range []*Service{a, b} {
+		evs, err := s.Poll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		said += len(evs)
+	}
+	if said != 1 {
+		t.Fatalf("two pets said the reminder %d times, want 1", said)
+	}
+	a.Close()
+	mustAdd(t, b, "1m 起来走走 stretch")
+	clock.Add(time.Minute)
+	evs, err := b.Poll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := texts(evs); len(got) == 0 || !slices.Contains(got, "起来走走 stretch") {
+		t.Fatalf("after the first pet quit, the second said %q", got)
 	}
 }

@@ -129,7 +129,12 @@ func newUI(app host, opts Options) *UI {
 func (u *UI) now() time.Time { return u.opts.Clock.Now() }
 
 // Close stops polling (after the GTK main loop ended).
-func (u *UI) Close() { u.cancel() }
+func (u *UI) Close() {
+	u.cancel()
+	if u.svc != nil {
+		u.svc.Close()
+	}
+}
 
 // Command runs "/remind ARGS" typed in the chat window: it adds a reminder
 // ("/remind list" lists them) and returns the answer to show.
