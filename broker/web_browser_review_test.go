@@ -15,6 +15,14 @@ import (
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
+// openConv is a script that clicks a conversation's button in the lists
+// and tells whether it is open: clicked from the page, as the lists are
+// redrawn when presence comes, which can replace the button between
+// chromedp finding and clicking it.
+func openConv(key string) string {
+	return `(document.querySelector('button.conv[data-key="` + key + `"]')?.click(), state.active === '` + key + `')`
+}
+
 // TestWebHandlerErrorKeepsChatInBrowser: a page handler that throws while a
 // message arrives (Android Chrome's Notification constructor does, with the
 // permission granted) must not stall MQTT.js: the next messages still come.
@@ -27,7 +35,7 @@ func TestWebHandlerErrorKeepsChatInBrowser(t *testing.T) {
 	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
 	webLogin(run, waitJS, "alice")
 	waitJS("bob in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]')`)
-	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
+	waitJS("bob open", openConv("u:bob"))
 	evaluate(t, ctx, "Android's Notification, the tab hidden", `(() => {
 		window.Notification = class {
 			static get permission() { return 'granted'; }
@@ -71,7 +79,7 @@ func TestWebCatchUpAfterReconnectInBrowser(t *testing.T) {
 	waitJS("the missed DM unread", `(document.querySelector('button.conv[data-key="u:bob"] .badge') || {}).textContent === '1'`)
 	bob.pub(topics.Room(topics.Lobby), 1, "重连后")
 	waitJS("live again", `JSON.stringify(`+messageTexts+`) === JSON.stringify(['断线前', '断线时 1', '断线时 2 😀', '重连后'])`)
-	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
+	waitJS("bob open", openConv("u:bob"))
 	waitJS("the missed DM once", `JSON.stringify(`+messageTexts+`) === JSON.stringify(['断线时的私信']) &&
 		!document.querySelector('button.conv[data-key="u:bob"] .badge')`)
 }
@@ -89,7 +97,7 @@ func TestWebRefusedMessageFailsInBrowser(t *testing.T) {
 	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
 	webLogin(run, waitJS, "alice")
 	waitJS("bob in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]')`)
-	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
+	waitJS("bob open", openConv("u:bob"))
 	// chromedp's Enter leaves a newline behind (its char event is not held back
 	// by the keydown's preventDefault as a keyboard's is), hence the trim.
 	mine := func(text string) string {
@@ -291,7 +299,7 @@ func TestWebFriendRemovedInBrowser(t *testing.T) {
 	_, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
 	webLogin(run, waitJS, "alice")
 	waitJS("bob and carol in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]') && !!document.querySelector('button.conv[data-key="u:carol"]')`)
-	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
+	waitJS("bob open", openConv("u:bob"))
 	waitJS("bob's conversation", `document.getElementById('conv-title').textContent === '小波'`)
 	bob.mustCall(topics.MethodFriendRemove, topics.Params{User: "alice"}, nil)
 	waitJS("bob gone, carol kept, the lobby open", `!document.querySelector('button.conv[data-key="u:bob"]') &&
@@ -379,13 +387,11 @@ func TestWebTwoTabsInBrowser(t *testing.T) {
 	if _, err := chromedp.Run(tab2, chromedp.Navigate("http://"+b.HTTPAddr()+"/")); err != nil {
 		t.Fatal(err)
 	}
-	wait2("logged in with the token", `typeof state === 'object' && state.connected && !!document.querySelector('button.conv[data-key="u:bob"]')`)
-	if _, err := chromedp.Run(tab2, chromedp.Click(`button.conv[data-key="u:bob"]`)); err != nil {
-		t.Fatal(err)
-	}
+	openBob := openConv("u:bob")
+	wait2("logged in with the token, bob open", `typeof state === 'object' && state.connected && `+openBob)
 	wait2("bob's conversation loaded", `state.active === 'u:bob' && state.convs.get('u:bob').loaded`)
 
-	run("open bob in the first tab", chromedp.Click(`button.conv[data-key="u:bob"]`))
+	waitJS("bob open in the first tab", openBob)
 	run("a DM from the first tab", chromedp.SendKeys("#input", "第一个标签页发的"+kb.Enter))
 	waitJS("sent", `[...document.querySelectorAll('#message-list .msg.mine')].some((e) => e.className === 'msg mine')`)
 	bob.pub(topics.DM("alice", "bob"), 1, "bob 的回复")
