@@ -69,7 +69,8 @@ type Broker struct {
 	hashes       atomic.Int64  // argon2id checks made
 	tokenKey     []byte
 	metrics      *promMetrics
-	probeSlot    chan struct{} // one readiness write probe at a time
+	probeMu      sync.Mutex    // guards probeRun
+	probeRun     *writeProbe   // the readiness write probe in flight, or the last one
 	certs        *certReloader // nil without TLS from files
 	acme         *acmeCerts    // nil without tls.acme
 	proxies      trustedProxies
@@ -180,7 +181,6 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	}
 	b.presence = newPresenceTracker(b)
 	b.metrics = newMetrics(b)
-	b.probeSlot = make(chan struct{}, 1)
 	b.store.ObserveCommits(b.metrics.committed)
 	b.sessions = newSessionIndex()
 	if b.backplane != nil {

@@ -2,7 +2,6 @@ package broker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -116,26 +115,44 @@ func (b *Broker) handleReady(w http.ResponseWriter, r *http.Request) {
 // probeWait bounds a readiness check's wait for the database.
 const probeWait = 2 * time.Second
 
-// probeWrite checks that the database takes a write, one probe at a time
-// (b.probeSlot): a locked database keeps a probe waiting for SQLite's busy
-// timeout, longer than a readiness check may take.
+// probeWrite checks that the database takes a write. Concurrent checks (a
+// supervisor and an uptime monitor at once) share the probe in flight
+// rather than each writing, or being refused as not ready; a locked
+// database keeps a probe waiting for SQLite's busy timeout, longer than a
+// readiness check may take.
 func (b *Broker) probeWrite(ctx context.Context) error {
-	select {
-	case b.probeSlot <- struct{}{}:
-	default:
-		return errors.New("write probe: the previous probe is still waiting for the database")
+	b.probeMu.Lock()
+	run := b.probeRun
+	if run == nil || run.finished() {
+		run = &writeProbe{done: make(chan struct{})}
+		b.probeRun = run
+		go func() {
+			run.err = b.store.CheckWritable(context.Background())
+			close(run.done)
+		}()
 	}
-	done := make(chan error, 1)
-	go func() {
-		defer func() { <-b.probeSlot }()
-		done <- b.store.CheckWritable(context.Background())
-	}()
+	b.probeMu.Unlock()
 	select {
-	case err := <-done:
-		return err
+	case <-run.done:
+		return run.err
 	case <-time.After(probeWait):
 		return fmt.Errorf("write probe: no answer from the database in %v", probeWait)
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// writeProbe is one readiness write; err is set before done is closed.
+type writeProbe struct {
+	done chan struct{}
+	err  error
+}
+
+func (p *writeProbe) finished() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
 	}
 }

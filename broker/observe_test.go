@@ -164,3 +164,57 @@ func TestMetricsAllow(t *testing.T) {
 		t.Errorf("a host name in metrics_allow: %v", err)
 	}
 }
+
+// Readiness checks that arrive together (a supervisor and an uptime
+// monitor) share the write probe in flight; each used to be answered "not
+// ready" while another one's probe waited for the database, so anyone
+// polling /readyz could make the broker look down to its monitors.
+func TestConcurrentReadyChecksShareTheProbe(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t, testConfig(dir))
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// A writer holds the database for a moment, as a big commit does.
+	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	answers := make(chan string, n)
+	for range n {
+		go func() {
+			resp, err := http.Get("http://" + b.HTTPAddr() + "/readyz")
+			if err != nil {
+				answers <- err.Error()
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			answers <- strconv.Itoa(resp.StatusCode) + " " + string(body)
+		}()
+	}
+	var got []string
+	select { // none should come back while the writer holds on
+	case a := <-answers:
+		got = append(got, a)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	for len(got) < n {
+		got = append(got, <-answers)
+	}
+	for _, a := range got {
+		if !strings.HasPrefix(a, "200 ") {
+			t.Errorf("a readiness check beside others: %s", a)
+		}
+	}
+}
