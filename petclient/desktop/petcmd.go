@@ -61,3 +61,18 @@ func (a *App) showPets(show bool) {
 		p.sync(false)
 	}
 }
+
+// Present answers a second launch of the pet: the pets come back if the
+// tray hid them, and add more join, up to the maximum. It returns how many
+// pets there are.
+func (a *App) Present(add int) int {
+	if a.userHidden {
+		a.setHidden(false)
+	}
+	for range add {
+		if a.summon(nil) == nil {
+			break
+		}
+	}
+	return len(a.pets)
+}

@@ -70,8 +70,19 @@ type ShotResult struct {
 // Pet is the running pet's side; methods are called on D-Bus goroutines,
 // never the GTK thread, and should return when ctx ends.
 type Pet interface {
+	Shooter
+	// Present answers a second launch of the pet: it shows the pets and
+	// adds add more, and returns how many there are then.
+	Present(ctx context.Context, add int) (pets int, err error)
+}
+
+// Shooter takes the screenshots the pet is asked for.
+type Shooter interface {
 	Screenshot(ctx context.Context, req ShotRequest) (ShotResult, error)
 }
+
+// maxAdd bounds Present's add, as the command line bounds --pets.
+const maxAdd = 64
 
 // CallTimeout bounds a call: the area overlay waits for the user.
 const CallTimeout = 15 * time.Minute
@@ -81,6 +92,10 @@ const introspection = `
   <method name="Screenshot">
     <arg name="options" type="a{sv}" direction="in"/>
     <arg name="results" type="a{sv}" direction="out"/>
+  </method>
+  <method name="Present">
+    <arg name="add" type="u" direction="in"/>
+    <arg name="pets" type="u" direction="out"/>
   </method>
 </interface>`
 
@@ -108,7 +123,7 @@ func Connect() (*dbus.Conn, error) {
 // makes the linker keep every exported method of every type in the pet.
 func Serve(conn *dbus.Conn, pet Pet) error {
 	obj := &object{pet: pet, ctx: conn.Context(), conn: conn}
-	if err := conn.ExportMethodTable(map[string]any{"Screenshot": obj.Screenshot}, Path, Interface); err != nil {
+	if err := conn.ExportMethodTable(map[string]any{"Screenshot": obj.Screenshot, "Present": obj.Present}, Path, Interface); err != nil {
 		return fmt.Errorf("export %s: %w", Path, err)
 	}
 	xml := introspect.Introspectable(introspect.IntrospectDeclarationString + "<node>" + introspect.IntrospectDataString +
@@ -161,6 +176,34 @@ func (o *object) Screenshot(sender dbus.Sender, options map[string]dbus.Variant)
 		return nil, dbus.NewError(ErrNameFailed, []any{err.Error()})
 	}
 	return encodeResult(res), nil
+}
+
+// Present is the exported method a second launch calls.
+func (o *object) Present(add uint32) (uint32, *dbus.Error) {
+	if add > maxAdd {
+		return 0, dbus.NewError(ErrNameInvalid, []any{fmt.Sprintf("add %d: at most %d", add, maxAdd)})
+	}
+	ctx, cancel := context.WithTimeout(o.ctx, presentTimeout)
+	defer cancel()
+	n, err := o.pet.Present(ctx, int(add))
+	if err != nil {
+		return 0, dbus.NewError(ErrNameFailed, []any{err.Error()})
+	}
+	return uint32(n), nil
+}
+
+// presentTimeout bounds Present: the pet's main loop only has to add pets.
+const presentTimeout = 30 * time.Second
+
+// Present asks the running pet to show its pets and add add more; ErrNoPet
+// when none owns BusName.
+func Present(ctx context.Context, conn *dbus.Conn, add int) (pets int, err error) {
+	var n uint32
+	call := conn.Object(BusName, Path).CallWithContext(ctx, Interface+".Present", dbus.FlagNoAutoStart, uint32(add))
+	if err := call.Store(&n); err != nil {
+		return 0, replyError(err)
+	}
+	return int(n), nil
 }
 
 // watchCaller ends a request when its caller leaves the bus, so an

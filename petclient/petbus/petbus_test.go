@@ -21,6 +21,7 @@ type fakePet struct {
 	res  ShotResult
 	err  error
 	wait chan struct{} // non-nil: block until closed or ctx ends
+	pets int
 }
 
 func (p *fakePet) Screenshot(ctx context.Context, req ShotRequest) (ShotResult, error) {
@@ -36,6 +37,13 @@ func (p *fakePet) Screenshot(ctx context.Context, req ShotRequest) (ShotResult, 
 		}
 	}
 	return res, err
+}
+
+func (p *fakePet) Present(_ context.Context, add int) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pets += add
+	return p.pets, p.err
 }
 
 func (p *fakePet) set(res ShotResult, err error) {
@@ -178,6 +186,7 @@ func TestScreenshotCallerLeaves(t *testing.T) {
 
 // endPet waits for its request's context and says why it ended.
 type endPet struct {
+	fakePet
 	started chan struct{}
 	ended   chan error
 }
@@ -187,4 +196,24 @@ func (p *endPet) Screenshot(ctx context.Context, _ ShotRequest) (ShotResult, err
 	<-ctx.Done()
 	p.ended <- context.Cause(ctx)
 	return ShotResult{}, ctx.Err()
+}
+
+// A second launch asks the running pet to add pets; bounded, and ErrNoPet
+// without a pet.
+func TestPresentOverTheBus(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", dbustest.Start(t))
+	client := connect(t)
+	if _, err := Present(dbustest.Context(t), client, 1); !errors.Is(err, ErrNoPet) {
+		t.Fatalf("no pet: %v", err)
+	}
+	pet := &fakePet{pets: 1}
+	if err := Serve(connect(t), pet); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := Present(dbustest.Context(t), client, 2); err != nil || n != 3 {
+		t.Fatalf("Present(2) = %d, %v; want 3 pets", n, err)
+	}
+	if _, err := Present(dbustest.Context(t), client, 1000); err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Fatalf("Present(1000): %v", err)
+	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
 )
 
-var _ petbus.Pet = (*UI)(nil)
+var _ petbus.Shooter = (*UI)(nil)
 
 // Screenshot answers `tachikoma screenshot` over D-Bus: the pet hides,
 // grabs (and shows the overlay for an area), then copies on the GTK thread

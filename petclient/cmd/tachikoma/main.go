@@ -4,6 +4,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -13,10 +15,13 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/chat"
 	"github.com/tachikoma-pet/tachikoma/petclient/chatui"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
+	"github.com/tachikoma-pet/tachikoma/petclient/instance"
+	"github.com/tachikoma-pet/tachikoma/petclient/petbus"
 	"github.com/tachikoma-pet/tachikoma/petclient/remindui"
 	"github.com/tachikoma-pet/tachikoma/petclient/settings"
 	"github.com/tachikoma-pet/tachikoma/petclient/shotui"
@@ -64,6 +69,7 @@ func run(args []string) int {
 	caFile := fs.String("ca-file", "", "PEM `file` of certificates to trust for mqtts:// and wss://")
 	insecureTLS := fs.Bool("insecure-tls", false, "accept any server certificate (self-signed servers; no protection against eavesdroppers)")
 	noChat := fs.Bool("no-chat", false, "run the pet without chat")
+	newInstance := fs.Bool("new-instance", false, "start a separate pet process even when one is running (without: the running pet shows itself and adds --pets pets, default 1)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -108,6 +114,18 @@ func run(args []string) int {
 	if err := eff.Validate(); err != nil {
 		fmt.Fprintf(os.Stderr, "tachikoma: %v\n", err)
 		return 2
+	}
+
+	if !*newInstance {
+		release, err := instance.Lock(instance.DefaultPath())
+		switch {
+		case errors.Is(err, instance.ErrRunning):
+			return presentRunning(max(*pets, 1), err)
+		case err != nil:
+			log.Warn("cannot tell whether a pet is already running", "err", err)
+		default:
+			defer release()
+		}
 	}
 
 	if *cpuProfile != "" {
@@ -162,7 +180,7 @@ func run(args []string) int {
 		translateUI = translateui.Attach(app, translateui.Options{Logger: log})
 		spriteimportui.Attach(app, spriteimportui.Options{Logger: log})
 		shotUI := shotui.Attach(app, shotui.Options{Logger: log, Pets: app, Dir: file.Screenshot.Folder(os.Getenv("HOME"))})
-		petBus = servePetBus(shotUI, log)
+		petBus = servePetBus(busPet{Shooter: shotUI, app: app}, log)
 		ro := remindui.Options{Logger: log}
 		if !*noChat {
 			chatCtl = chatui.Attach(app, chatui.Options{
@@ -212,6 +230,35 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// presentRunning answers a second launch: the running pet is asked over
+// the session bus to show itself and add pets, as a desktop app brings its
+// window forward, and this process ends.
+func presentRunning(add int, running error) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n, err := askPresent(ctx, add)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "tachikoma: %v, and it could not be asked to show itself: %v\n"+
+			"To start a separate pet anyway: tachikoma --new-instance\n", running, err)
+		return 1
+	}
+	fmt.Printf("Tachikoma is already running: it shows its pets and added %d (now %d).\n"+
+		"To start a separate pet process: tachikoma --new-instance\n", add, n)
+	return 0
+}
+
+func askPresent(ctx context.Context, add int) (int, error) {
+	if !desktop.HaveSessionBus() {
+		return 0, errors.New("no session bus")
+	}
+	conn, err := petbus.Connect()
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	return petbus.Present(ctx, conn, add)
 }
 
 func envUint(name string) uint64 {

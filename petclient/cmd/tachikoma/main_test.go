@@ -2,7 +2,12 @@ package main
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/instance"
+	"github.com/tachikoma-pet/tachikoma/petclient/internal/dbustest"
+	"github.com/tachikoma-pet/tachikoma/petclient/petbus"
 )
 
 // Bad flags must be rejected before GTK starts (exit status 2), so these
@@ -41,5 +46,43 @@ func TestDispatchRunsRegisteredSubcommand(t *testing.T) {
 	}
 	if code := run([]string{"not-a-tool"}); code != 2 {
 		t.Fatalf("unknown word: exit %d, want 2", code)
+	}
+}
+
+// Launched while a pet runs (twice from the desktop menu), tachikoma asks
+// that pet to show itself and add pets, and ends without a second GTK
+// process that would say every reminder again.
+func TestSecondLaunchAsksTheRunningPet(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", dbustest.Start(t))
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	t.Setenv("DISPLAY", "") // were GTK started, it would fail
+	cfg := filepath.Join(t.TempDir(), "settings.yaml")
+	release, err := instance.Lock(instance.DefaultPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	// The running pet is not on the bus yet: say so, start nothing.
+	if code := run([]string{"--config", cfg}); code != 1 {
+		t.Fatalf("pet not on the bus: exit %d, want 1", code)
+	}
+	conn, err := petbus.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	pet := &scriptedPet{}
+	if err := petbus.Serve(conn, pet); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--lang", "zh"}, {"--pets", "3"}} {
+		if code := run(append([]string{"--config", cfg}, args...)); code != 0 {
+			t.Fatalf("%v: exit %d, want 0", args, code)
+		}
+	}
+	pet.mu.Lock()
+	defer pet.mu.Unlock()
+	if !slices.Equal(pet.added, []int{1, 3}) {
+		t.Fatalf("the running pet was asked to add %v, want [1 3]", pet.added)
 	}
 }

@@ -1,15 +1,37 @@
 package main
 
 import (
+	"context"
 	"log/slog"
+
+	"github.com/gotk3/gotk3/glib"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
 	"github.com/tachikoma-pet/tachikoma/petclient/petbus"
 )
 
+// busPet is what the pet answers on the bus: screenshots from the
+// screenshot tool, a second launch from the app.
+type busPet struct {
+	petbus.Shooter
+	app *desktop.App
+}
+
+// Present runs App.Present on the GTK thread.
+func (b busPet) Present(ctx context.Context, add int) (int, error) {
+	got := make(chan int, 1)
+	glib.IdleAdd(func() { got <- b.app.Present(add) })
+	select {
+	case n := <-got:
+		return n, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
 // servePetBus puts the pet on the session bus so `tachikoma screenshot`
-// asks it; without a bus, or when another pet answers, the pet runs
-// without. The returned function leaves the bus.
+// and a second `tachikoma` ask it; without a bus, or when another pet
+// answers, the pet runs without. The returned function leaves the bus.
 func servePetBus(pet petbus.Pet, log *slog.Logger) (leave func()) {
 	if !desktop.HaveSessionBus() {
 		return func() {}

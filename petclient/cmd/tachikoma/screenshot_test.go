@@ -278,10 +278,11 @@ func TestScreenshotAsksThePet(t *testing.T) {
 
 // scriptedPet answers with res or err; the test sets them between calls.
 type scriptedPet struct {
-	mu  sync.Mutex
-	got []petbus.ShotRequest
-	res petbus.ShotResult
-	err error
+	mu    sync.Mutex
+	got   []petbus.ShotRequest
+	res   petbus.ShotResult
+	err   error
+	added []int // Present's add, per call
 }
 
 func (p *scriptedPet) Screenshot(_ context.Context, req petbus.ShotRequest) (petbus.ShotResult, error) {
@@ -289,6 +290,13 @@ func (p *scriptedPet) Screenshot(_ context.Context, req petbus.ShotRequest) (pet
 	defer p.mu.Unlock()
 	p.got = append(p.got, req)
 	return p.res, p.err
+}
+
+func (p *scriptedPet) Present(_ context.Context, add int) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.added = append(p.added, add)
+	return 1 + add, p.err
 }
 
 func (p *scriptedPet) last() petbus.ShotRequest {
