@@ -109,6 +109,9 @@ func (h *specHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Pac
 		orderHeld(cl)
 		return pk, nil
 	case packets.Publish:
+		if pk.FixedHeader.Qos == 2 {
+			return repeatedQos2(cl, pk), nil
+		}
 		if pk.FixedHeader.Qos != 1 {
 			return pk, nil
 		}
@@ -128,6 +131,22 @@ func (h *specHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Pac
 		h.parked.Store(cl, out)
 	}
 	return pk, nil
+}
+
+// repeatedQos2 answers a QoS 2 PUBLISH sent again before its PUBREL with a
+// plain PUBREC and delivers nothing [MQTT-4.3.3-10]; mochi answers MQTT 5
+// with 0x91, which tells the sender that a delivered message failed.
+func repeatedQos2(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	if cl.Net.Inline || cl.Properties.ProtocolVersion < 5 {
+		return pk // mochi's PUBREC carries no reason code before MQTT 5
+	}
+	if in, ok := cl.State.Inflight.Get(pk.PacketID); !ok || in.FixedHeader.Type != packets.Pubrec {
+		return pk
+	}
+	_ = cl.WritePacket(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Pubrec}, PacketID: pk.PacketID})
+	// mochi drops a QoS 0 publish to $SYS unanswered.
+	pk.TopicName, pk.FixedHeader.Qos, pk.FixedHeader.Dup, pk.PacketID = mqtt.SysPrefix+"/repeated", 0, false, 0
+	return pk
 }
 
 // OnPacketProcessed follows every packet mochi handled, before it sends a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -219,5 +220,45 @@ func TestResumedQueueOrderedOnTheNewClient(t *testing.T) {
 	defer watch.mu.Unlock()
 	if len(watch.changed) > 0 {
 		t.Fatalf("the old client's queue was rewritten: %q", watch.changed)
+	}
+}
+
+// A QoS 2 PUBLISH sent again before its PUBREL (a client resending after a
+// reconnect, with DUP) is acknowledged with a plain PUBREC and delivered
+// once [MQTT-4.3.3-10]; mochi answered MQTT 5 with 0x91, which tells the
+// sender that a message its friends already have failed.
+func TestRepeatedQos2PublishAcknowledgedOnce(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "amy", "ben")
+	ben := connect(t, b, "ben")
+	ben.sub(topics.Room(topics.Lobby))
+	for _, version := range []byte{4, 5} {
+		amy := dialRaw(t, b, "amy", version, packets.Properties{})
+		text := fmt.Sprintf("twice on MQTT %d, 两次", version)
+		pub := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 2},
+			TopicName: topics.Room(topics.Lobby), PacketID: 7, Payload: []byte(`{"text":"` + text + `"}`)}
+		amy.send(pub)
+		pub.FixedHeader.Dup = true
+		for i := range 2 {
+			if i == 1 {
+				amy.send(pub)
+			}
+			if ack := amy.next(); ack.FixedHeader.Type != packets.Pubrec || ack.PacketID != 7 || ack.ReasonCode != 0 {
+				t.Fatalf("MQTT %d, PUBLISH %d: %+v, want PUBREC 7 with reason 0", version, i+1, ack)
+			}
+		}
+		amy.send(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Pubrel, Qos: 1}, PacketID: 7})
+		if ack := amy.next(); ack.FixedHeader.Type != packets.Pubcomp || ack.PacketID != 7 {
+			t.Fatalf("MQTT %d: %+v, want PUBCOMP 7", version, ack)
+		}
+		if got := ben.expectChat(topics.Room(topics.Lobby)).Text; got != text {
+			t.Fatalf("ben got %q, want %q", got, text)
+		}
+	}
+	fence(connect(t, b, "amy"), topics.Room(topics.Lobby), ben)
+	for _, m := range ben.drain() {
+		if strings.HasPrefix(chatText(t, packets.Packet{Payload: m.Payload()}), "twice") {
+			t.Errorf("delivered twice: %s", m.Payload())
+		}
 	}
 }

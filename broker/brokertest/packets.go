@@ -38,7 +38,8 @@ func ReadFrame(r *bufio.Reader) (head byte, body []byte, err error) {
 }
 
 // ReadPacket reads one MQTT packet from r and decodes the kinds a test
-// client receives (CONNACK, SUBACK, PUBLISH, PUBACK, DISCONNECT).
+// client receives (CONNACK, SUBACK, PUBLISH, PUBACK, PUBREC, PUBCOMP,
+// DISCONNECT).
 func ReadPacket(r *bufio.Reader, version byte) (packets.Packet, error) {
 	var pk packets.Packet
 	hb, body, err := ReadFrame(r)
@@ -59,6 +60,10 @@ func ReadPacket(r *bufio.Reader, version byte) (packets.Packet, error) {
 		err = pk.PublishDecode(body)
 	case packets.Puback:
 		err = pk.PubackDecode(body)
+	case packets.Pubrec:
+		err = pk.PubrecDecode(body)
+	case packets.Pubcomp:
+		err = pk.PubcompDecode(body)
 	case packets.Disconnect:
 		err = pk.DisconnectDecode(body)
 	}
@@ -66,7 +71,7 @@ func ReadPacket(r *bufio.Reader, version byte) (packets.Packet, error) {
 }
 
 // EncodePacket encodes the kinds a test client sends (CONNECT, SUBSCRIBE,
-// PUBLISH, PUBACK, DISCONNECT).
+// PUBLISH, PUBACK, PUBREL, DISCONNECT).
 func EncodePacket(pk packets.Packet) ([]byte, error) {
 	var buf bytes.Buffer
 	var err error
@@ -79,6 +84,8 @@ func EncodePacket(pk packets.Packet) ([]byte, error) {
 		err = pk.PublishEncode(&buf)
 	case packets.Puback:
 		err = pk.PubackEncode(&buf)
+	case packets.Pubrel:
+		err = pk.PubrelEncode(&buf)
 	case packets.Disconnect:
 		err = pk.DisconnectEncode(&buf)
 	default:
