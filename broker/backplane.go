@@ -115,7 +115,7 @@ func (b *Broker) takeHeldNow(cl *mqtt.Client) bool {
 		b.log.Debug("held messages not read yet", "client", cl.ID, "error", err)
 		return false
 	}
-	if given.arrived.Load() {
+	if given.arrived.Load() || !given.awaited.Load() {
 		// Later deliveries were routed after the old node gave the
 		// session up: no handover holds them.
 		b.unwatch(given)
@@ -130,7 +130,8 @@ func (b *Broker) takeHeldNow(cl *mqtt.Client) bool {
 type givenIDs struct {
 	mu       sync.Mutex
 	keys     map[givenKey]bool
-	watching atomic.Bool // deliveries are noted: a handover is on its way
+	watching atomic.Bool // deliveries are noted: a handover may be on its way
+	awaited  atomic.Bool // the session took over from a live node (AwaitHandover)
 	arrived  atomic.Bool // the handover came, or was waited for long enough
 }
 
@@ -166,10 +167,17 @@ func (g *givenIDs) add(k givenKey) bool {
 // noteHeld records what cl holds as its session starts: mochi has resent
 // it, and the client cannot acknowledge any of it before this hook
 // returns, while the cluster is read later.
+// Deliveries to a persistent session are noted from here on, until its
+// first take finds no handover awaited: it is in the session index already,
+// before its claim tells whether another node will hand over.
 func (b *Broker) noteHeld(cl *mqtt.Client) {
 	g := &givenIDs{keys: map[givenKey]bool{}}
 	for _, pk := range cl.State.Inflight.GetAll(false) {
 		g.add(keyOf(pk))
+	}
+	if persistent(cl) {
+		g.watching.Store(true)
+		b.awaiting.Add(1)
 	}
 	b.given.Store(cl, g)
 }
@@ -203,14 +211,16 @@ func (b *Broker) noteDelivery(cl *mqtt.Client, pk packets.Packet) {
 }
 
 // AwaitHandover tells that clientID's session, started here, took over
-// from a node that is alive and will hand over what it held: until
+// from another node, which will hand over what it held: until
 // HandedOver, every delivery to it is noted so that none is given twice.
 func (b *Broker) AwaitHandover(clientID string) {
 	cl, ok := b.mqtt.Clients.Get(clientID)
 	if !ok || !persistent(cl) {
 		return
 	}
-	if g := b.givenTo(cl); g.watching.CompareAndSwap(false, true) {
+	g := b.givenTo(cl)
+	g.awaited.Store(true)
+	if g.watching.CompareAndSwap(false, true) {
 		b.awaiting.Add(1)
 	}
 }
