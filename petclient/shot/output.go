@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/jpeg"
 	"image/png"
 	"io"
 	"io/fs"
@@ -78,7 +79,7 @@ func userDir(data []byte, key, home string) (string, bool) {
 	return found, found != ""
 }
 
-// FS is the file system SavePNG writes through; tests inject failures.
+// FS is the file system SaveImage writes through; tests inject failures.
 type FS interface {
 	MkdirAll(dir string, perm fs.FileMode) error
 	CreateTemp(dir, pattern string) (File, error)
@@ -112,10 +113,43 @@ func (OSFS) CreateExcl(name string) (io.Closer, error) {
 	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 }
 
-// SavePNG writes img to path atomically: a temporary file in the same
-// folder, synced, then renamed, so a failure never leaves half a PNG behind.
-func SavePNG(fsys FS, path string, img image.Image) error {
-	tmp, err := writeTemp(fsys, path, img)
+// encoderFor is the encoder the extension of path names; no extension is
+// PNG, the screenshot's own format.
+func encoderFor(path string) (func(io.Writer, image.Image) error, error) {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case "", ".png":
+		return encodePNG, nil
+	case ".jpg", ".jpeg":
+		return func(w io.Writer, img image.Image) error {
+			return jpeg.Encode(w, img, &jpeg.Options{Quality: jpegQuality})
+		}, nil
+	default:
+		return nil, fmt.Errorf("cannot save %s: %q is not an image format this can write; use .png or .jpg", path, ext)
+	}
+}
+
+// encodePNG favours speed: screenshots are saved while the user waits.
+var encodePNG = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode
+
+// jpegQuality keeps text in screenshots readable.
+const jpegQuality = 92
+
+// CheckFormat says whether SaveImage can write the format path's extension
+// names (.png, .jpg, .jpeg, or none for PNG).
+func CheckFormat(path string) error {
+	_, err := encoderFor(path)
+	return err
+}
+
+// SaveImage writes img to path in the format its extension names (see
+// CheckFormat), atomically: a temporary file in the same folder, synced,
+// then renamed, so a failure never leaves half an image behind.
+func SaveImage(fsys FS, path string, img image.Image) error {
+	encode, err := encoderFor(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := writeTemp(fsys, path, img, encode)
 	if err != nil {
 		return err
 	}
@@ -128,7 +162,7 @@ func SavePNG(fsys FS, path string, img image.Image) error {
 
 // writeTemp writes img, synced, to a temporary file beside path and returns
 // its name; on failure nothing is left behind.
-func writeTemp(fsys FS, path string, img image.Image) (name string, err error) {
+func writeTemp(fsys FS, path string, img image.Image, encode func(io.Writer, image.Image) error) (name string, err error) {
 	dir := filepath.Dir(path)
 	if err := fsys.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("create folder %s: %w", dir, explain(err))
@@ -144,7 +178,7 @@ func writeTemp(fsys FS, path string, img image.Image) (name string, err error) {
 		}
 	}()
 	bw := bufio.NewWriterSize(f, 1<<16)
-	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(bw, img); err != nil {
+	if err := encode(bw, img); err != nil {
 		return "", fmt.Errorf("write %s: %w", path, explain(err))
 	}
 	if err := bw.Flush(); err != nil {
@@ -170,7 +204,7 @@ const maxSameSecond = 1000
 // and an error rather than replacing a file when every name is taken.
 func SaveNew(fsys FS, dir string, t time.Time, img image.Image) (string, error) {
 	base := strings.TrimSuffix(FileName(t), ".png")
-	tmp, err := writeTemp(fsys, filepath.Join(dir, base+".png"), img)
+	tmp, err := writeTemp(fsys, filepath.Join(dir, base+".png"), img, encodePNG)
 	if err != nil {
 		return "", err
 	}

@@ -101,13 +101,13 @@ func TestSaveUnwritableFolder(t *testing.T) {
 		dir := t.TempDir()
 		blocker := filepath.Join(dir, "Screenshots")
 		os.WriteFile(blocker, []byte("x"), 0o644)
-		err := SavePNG(OSFS{}, filepath.Join(blocker, "a.png"), pattern(image.Rect(0, 0, 2, 2)))
+		err := SaveImage(OSFS{}, filepath.Join(blocker, "a.png"), pattern(image.Rect(0, 0, 2, 2)))
 		if err == nil || !strings.Contains(err.Error(), "create folder "+blocker) {
 			t.Fatalf("err = %v", err)
 		}
 	}
 	fsys := &faultFS{createErr: &fs.PathError{Op: "open", Path: "/ro/x", Err: syscall.EACCES}}
-	err := SavePNG(fsys, "/ro/a.png", pattern(image.Rect(0, 0, 2, 2)))
+	err := SaveImage(fsys, "/ro/a.png", pattern(image.Rect(0, 0, 2, 2)))
 	if err == nil || !strings.Contains(err.Error(), "cannot write in /ro: not allowed to write there") {
 		t.Fatalf("err = %v", err)
 	}
@@ -119,7 +119,7 @@ func TestSaveDiskFull(t *testing.T) {
 	dir := t.TempDir()
 	fsys := &faultFS{limit: 200}
 	path := filepath.Join(dir, "a.png")
-	err := SavePNG(fsys, path, pattern(image.Rect(0, 0, 300, 300)))
+	err := SaveImage(fsys, path, pattern(image.Rect(0, 0, 300, 300)))
 	if err == nil || !strings.Contains(err.Error(), "the disk is full") || !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("err = %v", err)
 	}
@@ -128,7 +128,7 @@ func TestSaveDiskFull(t *testing.T) {
 	}
 	// A failing rename removes the temporary file too.
 	fsys = &faultFS{renameErr: syscall.EXDEV}
-	if err := SavePNG(fsys, path, pattern(image.Rect(0, 0, 3, 3))); err == nil {
+	if err := SaveImage(fsys, path, pattern(image.Rect(0, 0, 3, 3))); err == nil {
 		t.Fatal("rename error lost")
 	}
 	if names, _ := os.ReadDir(dir); len(names) != 0 {
@@ -307,4 +307,40 @@ func (f *barrierFS) Link(from, to string) error {
 		return &os.LinkError{Op: "link", Old: from, New: to, Err: f.linkErr}
 	}
 	return os.Link(from, to)
+}
+
+// The file's extension names its format: .jpg gets JPEG bytes, not a PNG
+// under a JPEG name; an extension we cannot write is refused up front.
+func TestSaveFormatFromExtension(t *testing.T) {
+	dir := t.TempDir()
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	draw.Draw(img, img.Bounds(), &image.Uniform{color.RGBA{200, 30, 30, 255}}, image.Point{}, draw.Src)
+	for _, tc := range []struct{ name, magic string }{
+		{"截图.jpg", "\xff\xd8\xff"}, {"b.JPEG", "\xff\xd8\xff"}, {"c.png", "\x89PNG"}, {"no-extension", "\x89PNG"},
+	} {
+		path := filepath.Join(dir, tc.name)
+		if err := CheckFormat(path); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		if err := SaveImage(OSFS{}, path, img); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil || !strings.HasPrefix(string(data), tc.magic) {
+			t.Errorf("%s starts %q (%v), want %q", tc.name, data[:min(4, len(data))], err, tc.magic)
+		}
+	}
+	for _, name := range []string{"d.gif", "e.webp", "f.bmp"} {
+		path := filepath.Join(dir, name)
+		err := CheckFormat(path)
+		if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), ".jpg") {
+			t.Errorf("%s: %v, want a refusal naming it and what works", name, err)
+		}
+		if err := SaveImage(OSFS{}, path, img); err == nil {
+			t.Errorf("%s saved", name)
+		}
+		if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s left on disk: %v", name, err)
+		}
+	}
 }

@@ -307,7 +307,7 @@ func saveFile(fsys shot.FS, img *image.RGBA, output, dir string, taken time.Time
 		fsys = shot.OSFS{}
 	}
 	if output != "" {
-		return output, shot.SavePNG(fsys, output, img)
+		return output, shot.SaveImage(fsys, output, img)
 	}
 	if dir == "" {
 		var err error

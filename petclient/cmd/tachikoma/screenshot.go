@@ -63,7 +63,8 @@ hides itself first, and keeps the clipboard); otherwise this command grabs
 the X11 screen itself, or on Wayland asks the desktop's screenshot portal
 (whose own chooser picks an area). --alone never asks the pet.
 
-Where it goes: --output FILE (- writes the PNG to standard output), or
+Where it goes: --output FILE (.png, or .jpg/.jpeg for JPEG; - writes the
+PNG to standard output), or
 Tachikoma_YYYY-MM-DD_HH-MM-SS.png in --dir, the folder of the pet's
 screenshot.dir setting, or the Pictures folder's Screenshots (see
 xdg-user-dir PICTURES). --copy puts it on the clipboard
@@ -107,6 +108,14 @@ func screenshotCmd(args []string, stdout, stderr io.Writer, env shotEnv) int {
 	}
 	if *pin && *output == "-" {
 		return usage("--pin and --output - do not go together")
+	}
+	if *output != "" && *output != "-" {
+		// Refused before the delay and the grab, not after.
+		if fi, err := env.fs.Stat(*output); err != nil || !fi.IsDir() {
+			if err := shot.CheckFormat(*output); err != nil {
+				return usage("%v", err)
+			}
+		}
 	}
 	wait, err := parseDelay(*delay)
 	if err != nil {
@@ -342,7 +351,7 @@ func parseDelay(s string) (time.Duration, error) {
 func saveShot(env shotEnv, output, dir string, taken time.Time, img image.Image) (string, error) {
 	if output != "" {
 		if fi, err := env.fs.Stat(output); err != nil || !fi.IsDir() {
-			return output, shot.SavePNG(env.fs, output, img)
+			return output, shot.SaveImage(env.fs, output, img)
 		}
 		dir = output
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/jpeg"
 	"image/png"
 	"io"
 	"os"
@@ -125,6 +126,23 @@ func TestScreenshotFull(t *testing.T) {
 	}
 	if err := xshottest.Diff(decodePNG(t, clip), image.Pt(100, 50), want); err != nil {
 		t.Fatalf("clipboard: %v", err)
+	}
+
+	// The extension names the format: JPEG for .jpg, and an unknown one
+	// is refused before the delay.
+	jpg := filepath.Join(home, "out", "全屏.jpg")
+	if code, _, errs, _ := shotRun(t, env, "--full", "--output", jpg); code != 0 {
+		t.Fatalf(".jpg: exit %d %q", code, errs)
+	}
+	if data, err := os.ReadFile(jpg); err != nil || !bytes.HasPrefix(data, []byte("\xff\xd8\xff")) {
+		t.Fatalf(".jpg holds %.4q (%v), want JPEG", data, err)
+	} else if img, err := jpeg.Decode(bytes.NewReader(data)); err != nil || img.Bounds() != image.Rect(0, 0, 640, 480) {
+		t.Fatalf(".jpg decodes to %v (%v)", img, err)
+	}
+	bmp := filepath.Join(home, "out", "x.bmp")
+	code, _, errs, slept = shotRun(t, env, "--full", "--delay", "3", "--output", bmp)
+	if code != 2 || !strings.Contains(errs, "x.bmp") || !strings.Contains(errs, ".jpg") || len(slept) != 0 {
+		t.Fatalf(".bmp: exit %d %q, slept %v; want a refusal before the delay", code, errs, slept)
 	}
 
 	// No --output: the Pictures folder from user-dirs.dirs, the usual name.
