@@ -402,3 +402,24 @@ func TestWebTwoTabsInBrowser(t *testing.T) {
 	}
 	wait2("both, in order, once", `JSON.stringify(`+messageTexts+`.map((s) => s.trim())) === JSON.stringify(['第一个标签页发的', 'bob 的回复'])`)
 }
+
+// TestWebNameRulesInBrowser: a Chinese user who types a Chinese username
+// (or a room name with capitals and spaces) is told in Chinese what a name
+// may be, not the browser's "match the requested format".
+func TestWebNameRulesInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice")
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	run("register mode", chromedp.Click("#mode"))
+	run("a Chinese username", chromedp.SendKeys("#username", "小明"), chromedp.SendKeys("#password", "xiaoming-password"),
+		chromedp.Click("#login-button"))
+	waitJS("the rule, in Chinese", `document.getElementById('username').validationMessage === '用户名只能用 3 到 32 个小写字母、数字或下划线（昵称可以用中文）。' &&
+		document.getElementById('login-error').hidden`)
+	evaluate(t, ctx, "a good name passes", `(() => { const u = document.getElementById('username'); u.value = 'xiaoming';
+		u.dispatchEvent(new Event('input')); const ok = u.validity.valid;
+		u.value = document.getElementById('password').value = ''; return ok; })()`)
+	run("back to log in", chromedp.Click("#mode"))
+	webLogin(run, waitJS, "alice")
+	run("a room name with capitals and a space", chromedp.SendKeys("#room-name", "CS 2026"+kb.Enter))
+	waitJS("the room rule, in Chinese", `document.getElementById('room-name').validationMessage === '房间名只能用 1 到 32 个小写字母、数字、下划线或减号。'`)
+}

@@ -40,6 +40,8 @@ const TEXT = {
     'err.invite_used_up': 'That invite code has been used up; ask the server\'s admin for a new one.',
     'err.rate': 'Too many registrations; try again in a few minutes.',
     'err.tooLong': 'Message too long: {n} characters, at most {max}.',
+    'rule.user': 'A username is 3 to 32 lowercase letters a–z, digits or _ (a nickname can be anything).',
+    'rule.room': 'A room name is 1 to 32 lowercase letters a–z, digits, _ or -.',
   },
   zh: {
     'logout': '退出登录', 'login.title': '登录', 'login.user': '用户名', 'login.password': '密码',
@@ -69,6 +71,8 @@ const TEXT = {
     'err.invite_used_up': '邀请码已用完，请向服务器管理员索取新的。',
     'err.rate': '注册次数过多，请几分钟后再试。',
     'err.tooLong': '消息太长：{n} 个字，最多 {max} 个。',
+    'rule.user': '用户名只能用 3 到 32 个小写字母、数字或下划线（昵称可以用中文）。',
+    'rule.room': '房间名只能用 1 到 32 个小写字母、数字、下划线或减号。',
   },
 };
 
@@ -89,8 +93,16 @@ function applyLang() {
   applyRegisterForm(reg);
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of document.querySelectorAll('[data-rule]')) checkName(el);
   renderLists();
   renderMessages(false);
+}
+
+// checkName replaces the browser's "match the requested format" with the
+// rule a name breaks, in the UI's language.
+function checkName(input) {
+  input.setCustomValidity('');
+  if (input.validity.patternMismatch) input.setCustomValidity(t(input.dataset.rule));
 }
 
 // ---- state ----
@@ -853,6 +865,10 @@ const pet = {
 // ---- wiring ----
 
 function init() {
+  for (const input of document.querySelectorAll('[data-rule]')) {
+    input.addEventListener('input', () => checkName(input));
+    input.addEventListener('invalid', () => checkName(input));
+  }
   applyLang();
   $('lang').addEventListener('change', (e) => { lang = e.target.value; localStorage.setItem(LANG_KEY, lang); applyLang(); });
   $('mode').addEventListener('click', () => {
