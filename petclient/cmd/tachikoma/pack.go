@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,8 +30,9 @@ const packUsage = `Usage:
   tachikoma pack import SOURCE... --name NAME [--id ID] [--tolerance N] [--out DIR]
                          make a pack from your own pictures (see -h of import)
   tachikoma pack check DIR|ID    check a pack with the pet's own loader
-  tachikoma pack export ID FILE.zip
+  tachikoma pack export ID FILE.zip [--force]
                          zip a pack to share it; pack import FILE.zip installs it
+                         (--force replaces an existing FILE.zip)
   tachikoma pack list            the packs the pet finds
 
 SOURCE: walk.gif, fall_1.png..., a folder of those, a sprite sheet
@@ -59,15 +61,17 @@ func packCmd(args []string, stdout, stderr io.Writer, userDir string) int {
 		}
 		return packCheck(args[1], stdout, stderr, userDir)
 	case "export":
-		if len(args) != 3 {
-			fmt.Fprintln(stderr, "Usage: tachikoma pack export ID FILE.zip")
+		pos := slices.DeleteFunc(slices.Clone(args[1:]), func(a string) bool { return a == "--force" || a == "-force" })
+		force := len(pos) < len(args)-1
+		if len(pos) != 2 {
+			fmt.Fprintln(stderr, "Usage: tachikoma pack export ID FILE.zip [--force]")
 			return 2
 		}
-		if err := packExport(args[1], args[2], userDir); err != nil {
+		if err := packExport(pos[0], pos[1], userDir, force); err != nil {
 			fmt.Fprintf(stderr, "tachikoma pack export: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "wrote %s\n", args[2])
+		fmt.Fprintf(stdout, "wrote %s\n", pos[1])
 		return 0
 	case "list", "ls":
 		for _, in := range pack.DiscoverIn(userDir) {
@@ -212,8 +216,10 @@ func firstLine(err error) string {
 }
 
 // packExport zips a pack that loads cleanly; the built-in one comes from
-// the binary. The zip is written beside FILE and renamed when complete.
-func packExport(id, file, userDir string) error {
+// the binary. The zip is written beside FILE and renamed when complete; an
+// existing FILE is replaced only with force.
+func packExport(id, file, userDir string, force bool) error {
+	exists := fmt.Errorf("%s already exists; choose another name or replace it with --force", file)
 	var fsys fs.FS
 	if id == pack.DefaultID {
 		sub, err := fs.Sub(assets.Packs(), pack.DefaultID)
@@ -235,6 +241,9 @@ func packExport(id, file, userDir string) error {
 		}
 		defer root.Close()
 		fsys = root.FS()
+	}
+	if _, err := os.Lstat(file); err == nil && !force {
+		return exists
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
 	if err != nil {
@@ -267,5 +276,15 @@ func packExport(id, file, userDir string) error {
 	if err != nil {
 		return errors.Join(fmt.Errorf("writing %s", file), err)
 	}
-	return os.Rename(tmp.Name(), file)
+	if force {
+		return os.Rename(tmp.Name(), file)
+	}
+	// A link fails on an existing name, so a file that appeared meanwhile
+	// is not replaced either.
+	if err := os.Link(tmp.Name(), file); errors.Is(err, fs.ErrExist) {
+		return exists
+	} else if err != nil {
+		return os.Rename(tmp.Name(), file) // no hard links here (FAT, some FUSE): checked above
+	}
+	return nil
 }

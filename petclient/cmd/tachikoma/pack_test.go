@@ -147,3 +147,32 @@ func TestPackImportSheet(t *testing.T) {
 		t.Fatalf("a frame size that does not divide the sheet: %d %s", code, errs)
 	}
 }
+
+// Export never replaces a file unless asked (--force), as import --out.
+func TestPackExportRefusesToOverwrite(t *testing.T) {
+	userDir := filepath.Join(t.TempDir(), "packs")
+	zipFile := filepath.Join(t.TempDir(), "我的.zip")
+	if err := os.WriteFile(zipFile, []byte("my homework"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := packRun(userDir, "export", "tachikoma", zipFile)
+	if code != 1 || !strings.Contains(errs, "already exists") || !strings.Contains(errs, "--force") {
+		t.Fatalf("export over a file: exit %d %q", code, errs)
+	}
+	if data, _ := os.ReadFile(zipFile); string(data) != "my homework" {
+		t.Fatalf("the file was replaced: %.20q", data)
+	}
+	for _, args := range [][]string{{"export", "tachikoma", zipFile, "--force"}, {"export", "--force", "tachikoma", zipFile}} {
+		if code, _, errs := packRun(userDir, args...); code != 0 {
+			t.Fatalf("%v: exit %d %q", args, code, errs)
+		}
+		if zr, err := zip.OpenReader(zipFile); err != nil {
+			t.Fatalf("%v: not a zip: %v", args, err)
+		} else {
+			zr.Close()
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(zipFile), ".*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
