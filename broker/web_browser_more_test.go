@@ -104,7 +104,7 @@ func TestWebDMHistoryPagingInBrowser(t *testing.T) {
 	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
 	webLogin(run, waitJS, "alice")
 	waitJS("bob in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]')`)
-	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
+	waitJS("open bob", openConv("u:bob"))
 	texts := func(from, to int) string {
 		j, _ := json.Marshal(want[from:to])
 		return string(j)
@@ -162,7 +162,7 @@ func TestWebOverHTTPSInBrowser(t *testing.T) {
 	evaluate(t, ctx, "the page over https", `location.protocol === 'https:'`)
 	webLogin(run, waitJS, "alice")
 	waitJS("bob in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]')`)
-	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
+	waitJS("open bob", openConv("u:bob"))
 
 	bob.sub(topics.DM("bob", "alice"))
 	bob.pub(topics.DM("alice", "bob"), 1, "over wss 加密")

@@ -170,13 +170,13 @@ func TestWebListsAndLanguageInBrowser(t *testing.T) {
 	badge := func(key string) string { return `(` + row(key) + `.querySelector('.badge') || {}).textContent` }
 	waitJS("bob online, carol offline", row("u:bob")+` && `+row("u:bob")+`.querySelector('.dot.on') && `+row("u:bob")+`.querySelector('.presence').textContent === '在线' &&
 		`+row("u:carol")+` && !`+row("u:carol")+`.querySelector('.dot.on') && `+row("u:carol")+`.querySelector('.presence').textContent === '离线'`)
-	run("open carol", chromedp.Click(`button.conv[data-key="u:carol"]`))
+	waitJS("open carol", openConv("u:carol"))
 	waitJS("carol's conversation", `document.getElementById('conv-title').textContent === 'carol'`)
 	bob.pub(topics.Room(topics.Lobby), 1, "第一条")
 	bob.pub(topics.Room(topics.Lobby), 1, "第二条")
 	bob.pub(topics.DM("alice", "bob"), 1, "在吗")
 	waitJS("unread counts", badge("r:lobby")+` === '2' && `+badge("u:bob")+` === '1' && `+badge("u:carol")+` === undefined`)
-	run("open the lobby", chromedp.Click(`button.conv[data-key="r:lobby"]`))
+	waitJS("open the lobby", openConv("r:lobby"))
 	waitJS("lobby read", badge("r:lobby")+` === undefined && `+badge("u:bob")+` === '1' && `+messageTexts+`.includes('第二条')`)
 	bob.c.Disconnect(0)
 	waitJS("bob offline", `!`+row("u:bob")+`.querySelector('.dot.on') && `+row("u:bob")+`.querySelector('.presence').textContent === '离线'`)

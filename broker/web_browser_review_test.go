@@ -15,10 +15,10 @@ import (
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
-// openConv is a script that clicks a conversation's button in the lists
-// and tells whether it is open: clicked from the page, as the lists are
-// redrawn when presence comes, which can replace the button between
-// chromedp finding and clicking it.
+// openConv is a script that clicks a conversation's button and tells
+// whether it is open. The lists are redrawn as presence and the friend
+// list come in, which can replace a button between chromedp finding and
+// clicking it; a click from the page finds the one shown.
 func openConv(key string) string {
 	return `(document.querySelector('button.conv[data-key="` + key + `"]')?.click(), state.active === '` + key + `')`
 }

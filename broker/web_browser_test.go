@@ -70,7 +70,7 @@ func TestWebPetInBrowser(t *testing.T) {
 	waitJS("whole lobby history", countLobby+` === 35 && document.querySelector('#message-list .text').textContent === 'lobby 00'`)
 
 	waitJS("bob in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]')`)
-	run("open bob", chromedp.Click(`button.conv[data-key="u:bob"]`))
+	waitJS("open bob", openConv("u:bob"))
 
 	dm := "你好 alice <script>window.hacked=1</script><b>bold</b>"
 	pub := runMosq(t, b, "mosquitto_pub", "bob", "-q", "1", "-t", topics.DM("alice", "bob"), "-m", dm)
@@ -112,7 +112,7 @@ func TestWebPetInBrowser(t *testing.T) {
 	dave.sub(topics.Events("dave"))
 	carol.mustCall(topics.MethodFriendRequest, topics.Params{User: "alice"}, nil)
 	waitJS("carol's request", `!!document.querySelector('#requests li[data-user="carol"] button.accept')`)
-	run("accept carol", chromedp.Click(`#requests li[data-user="carol"] button.accept`))
+	evaluate(t, ctx, "accept carol", `(document.querySelector('#requests li[data-user="carol"] button.accept').click(), true)`)
 	waitJS("carol a friend", `!!document.querySelector('button.conv[data-key="u:carol"]') && !document.querySelector('#requests li')`)
 	run("ask dave", chromedp.SendKeys("#friend-name", "dave"+kb.Enter))
 	if ev := dave.expectEvent("friend.request"); ev.User != "alice" {
@@ -132,7 +132,7 @@ func TestWebPetInBrowser(t *testing.T) {
 	bob.mustCall(topics.MethodRoomCreate, topics.Params{Room: "den", Public: &private}, nil)
 	bob.mustCall(topics.MethodRoomInvite, topics.Params{Room: "den", User: "alice"}, nil)
 	waitJS("bob's invitation", `!!document.querySelector('#requests li[data-room="den"] button.accept')`)
-	run("join den", chromedp.Click(`#requests li[data-room="den"] button.accept`))
+	evaluate(t, ctx, "join den", `(document.querySelector('#requests li[data-room="den"] button.accept').click(), true)`)
 	waitJS("in den", `document.getElementById('conv-title').textContent === '# den' && !document.querySelector('#requests li')`)
 
 	// On a phone the list and the conversation take turns.
