@@ -423,3 +423,21 @@ func TestWebNameRulesInBrowser(t *testing.T) {
 	run("a room name with capitals and a space", chromedp.SendKeys("#room-name", "CS 2026"+kb.Enter))
 	waitJS("the room rule, in Chinese", `document.getElementById('room-name').validationMessage === '房间名只能用 1 到 32 个小写字母、数字、下划线或减号。'`)
 }
+
+// TestWebPhoneKeyboardInBrowser: on a touch phone, opening a conversation
+// does not focus the input (the on-screen keyboard would cover half of
+// what one opened it to read); with a mouse and keyboard it still does.
+func TestWebPhoneKeyboardInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice")
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	webLogin(run, waitJS, "alice")
+	waitJS("the input focused on a computer", `document.getElementById('conv-title').textContent === '# Lobby' && document.activeElement === document.getElementById('input')`)
+	run("phone", chromedp.EmulateViewport(375, 667, chromedp.EmulateTouch, chromedp.EmulateMobile))
+	waitJS("a touch screen", `matchMedia('(pointer: coarse)').matches`)
+	run("back to the list", chromedp.Click("#back"))
+	waitJS("the lobby opened by a tap", `(document.activeElement.blur(), `+openConv("r:lobby")+`)`)
+	evaluate(t, ctx, "no keyboard", `document.activeElement !== document.getElementById('input') && !!document.getElementById('input').offsetParent`)
+	run("type there", chromedp.Click("#input"), chromedp.SendKeys("#input", "手机上发的"+kb.Enter))
+	waitJS("sent", messageTexts+`.includes('手机上发的')`)
+}

@@ -675,7 +675,8 @@ function open(key) {
   renderMessages(true);
   if (!c.loaded) loadOlder(c).then(() => { if (state.active === key) scrollToEnd(); });
   else refreshDM(c);
-  $('input').focus();
+  // On a touch screen focus would raise the keyboard over what one came to read.
+  if (!matchMedia('(pointer: coarse)').matches) $('input').focus();
 }
 
 // One formatter per language: making one per message (toLocaleString)
