@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -554,6 +555,36 @@ func TestImportRefusesBadWordsFirst(t *testing.T) {
 		_, err := Import(o, Source{Path: filepath.Join(t.TempDir(), "missing.gif")})
 		if err == nil || strings.Contains(err.Error(), "missing.gif") || strings.Contains(err.Error(), ".import-") {
 			t.Errorf("%+q: %v, want the words refused before the pictures are read", o.Name, err)
+		}
+	}
+}
+
+// A FIFO (or a device) as a source would block the import forever on
+// open; it is refused at once, by name, whatever its extension.
+func TestImportRefusesFIFOAndDevices(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for _, name := range []string{"管道.gif", "pipe.zip", "pipe"} {
+		p := filepath.Join(dir, name)
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	paths = append(paths, "/dev/null")
+	for _, p := range paths {
+		done := make(chan error, 1)
+		go func() {
+			_, err := Import(Options{Name: "Pipe"}, Source{State: engine.AnimWalk, Path: p})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("%s: %v, want a refusal naming it", p, err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: the import hangs", p)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -126,6 +127,10 @@ func (l *loader) source(src Source, lone bool) error {
 	if err != nil {
 		return errf(src.Path, "cannot be read: %v", unwrapPath(err))
 	}
+	if !st.IsDir() && !st.Mode().IsRegular() {
+		// Opening a FIFO would wait for a writer forever.
+		return errf(src.Path, "is not a regular file or a folder (%s)", fileKind(st.Mode()))
+	}
 	switch ext := strings.ToLower(filepath.Ext(src.Path)); {
 	case st.IsDir():
 		t, err := openDir(src.Path, &l.meter)
@@ -194,6 +199,20 @@ func (l *loader) picture(label string, data []byte, sheet bool) (*raw, error) {
 		r.delays = append(r.delays, l.opts.frameDelay())
 	}
 	return r, nil
+}
+
+// fileKind names what a non-regular file is, for errors.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return "a special file"
+	}
 }
 
 func (l *loader) readFile(name string) ([]byte, error) {
