@@ -23,10 +23,10 @@ func openConv(key string) string {
 	return `(document.querySelector('button.conv[data-key="` + key + `"]')?.click(), state.active === '` + key + `')`
 }
 
-// TestWebHandlerErrorKeepsChatInBrowser: a page handler that throws while a
-// message arrives (Android Chrome's Notification constructor does, with the
-// permission granted) must not stall MQTT.js: the next messages still come.
-func TestWebHandlerErrorKeepsChatInBrowser(t *testing.T) {
+// alicePage starts a broker where alice and bob are friends, with alice
+// logged in to the page and the lobby open.
+func alicePage(t *testing.T) (*client, context.Context, func(string, string), func(string, ...chromedp.Action[chromedp.Void])) {
+	t.Helper()
 	b := startBroker(t, testConfig(t.TempDir()))
 	register(t, b, "alice", "bob")
 	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
@@ -34,6 +34,15 @@ func TestWebHandlerErrorKeepsChatInBrowser(t *testing.T) {
 	alice.c.Disconnect(0)
 	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
 	webLogin(run, waitJS, "alice")
+	waitJS("the lobby open", `document.getElementById('conv-title').textContent === '# Lobby'`)
+	return bob, ctx, waitJS, run
+}
+
+// TestWebHandlerErrorKeepsChatInBrowser: a page handler that throws while a
+// message arrives (Android Chrome's Notification constructor does, with the
+// permission granted) must not stall MQTT.js: the next messages still come.
+func TestWebHandlerErrorKeepsChatInBrowser(t *testing.T) {
+	bob, ctx, waitJS, _ := alicePage(t)
 	waitJS("bob in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]')`)
 	waitJS("bob open", openConv("u:bob"))
 	evaluate(t, ctx, "Android's Notification, the tab hidden", `(() => {
@@ -56,14 +65,7 @@ func TestWebHandlerErrorKeepsChatInBrowser(t *testing.T) {
 // connection is down (a phone switching networks, a laptop waking) is there
 // after it reconnects, once each, in order, and counted as unread.
 func TestWebCatchUpAfterReconnectInBrowser(t *testing.T) {
-	b := startBroker(t, testConfig(t.TempDir()))
-	register(t, b, "alice", "bob")
-	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
-	befriend(t, bob, alice)
-	alice.c.Disconnect(0)
-	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
-	webLogin(run, waitJS, "alice")
-	waitJS("the lobby open", `document.getElementById('conv-title').textContent === '# Lobby'`)
+	bob, ctx, waitJS, _ := alicePage(t)
 	bob.pub(topics.Room(topics.Lobby), 1, "断线前")
 	waitJS("a message before the outage", messageTexts+`.includes('断线前')`)
 
@@ -88,14 +90,8 @@ func TestWebCatchUpAfterReconnectInBrowser(t *testing.T) {
 // refuses (MQTT 3.1.1 has no negative PUBACK) shows "not sent" with Retry,
 // never as sent; an accepted DM, which has no echo, still settles.
 func TestWebRefusedMessageFailsInBrowser(t *testing.T) {
-	b := startBroker(t, testConfig(t.TempDir()))
-	register(t, b, "alice", "bob")
-	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
-	befriend(t, bob, alice)
-	alice.c.Disconnect(0)
+	bob, ctx, waitJS, run := alicePage(t)
 	bob.sub(topics.DM("bob", "alice"))
-	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
-	webLogin(run, waitJS, "alice")
 	waitJS("bob in the friends list", `!!document.querySelector('button.conv[data-key="u:bob"]')`)
 	waitJS("bob open", openConv("u:bob"))
 	// chromedp's Enter leaves a newline behind (its char event is not held back
@@ -311,13 +307,7 @@ func TestWebFriendRemovedInBrowser(t *testing.T) {
 // bubble or a notification is cut between characters, never inside an
 // emoji (half of one shows as a broken glyph).
 func TestWebLongEmojiMessageInBrowser(t *testing.T) {
-	b := startBroker(t, testConfig(t.TempDir()))
-	register(t, b, "alice", "bob")
-	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
-	befriend(t, bob, alice)
-	alice.c.Disconnect(0)
-	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
-	webLogin(run, waitJS, "alice")
+	bob, ctx, waitJS, _ := alicePage(t)
 	waitJS("the pet", `!document.getElementById('pet').hidden`)
 	bubble := strings.Repeat("哈", 139) + "😂😂 后面还有"
 	bob.pub(topics.Room(topics.Lobby), 1, bubble)
@@ -335,14 +325,7 @@ func TestWebLongEmojiMessageInBrowser(t *testing.T) {
 // TestWebNotificationClickInBrowser: clicking a page notification brings
 // the tab forward with the conversation it was about open.
 func TestWebNotificationClickInBrowser(t *testing.T) {
-	b := startBroker(t, testConfig(t.TempDir()))
-	register(t, b, "alice", "bob")
-	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
-	befriend(t, bob, alice)
-	alice.c.Disconnect(0)
-	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
-	webLogin(run, waitJS, "alice")
-	waitJS("the lobby open", `document.getElementById('conv-title').textContent === '# Lobby'`)
+	bob, ctx, waitJS, _ := alicePage(t)
 	evaluate(t, ctx, "notifications recorded, the tab hidden", `(() => {
 		window.shown = [];
 		window.Notification = class {

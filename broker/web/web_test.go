@@ -27,7 +27,18 @@ func serve(t *testing.T) (*Handler, *httptest.Server) {
 
 func fetch(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, b := do(t, http.DefaultClient, req)
+	return resp, string(b)
+}
+
+// do sends req and reads the whole answer.
+func do(t *testing.T, c *http.Client, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +47,7 @@ func fetch(t *testing.T, url string) (*http.Response, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp, string(b)
+	return resp, b
 }
 
 func TestIndexHeaders(t *testing.T) {
@@ -170,16 +181,7 @@ func TestStaticGzip(t *testing.T) {
 		if accept != "" {
 			req.Header.Set("Accept-Encoding", accept)
 		}
-		resp, err := raw.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp, b
+		return do(t, raw, req)
 	}
 	for _, path := range []string{"/vendor/mqtt.min.js", "/app.js", "/app.css", "/pet/pet.json"} {
 		plain, want := get(path, "")
