@@ -15,6 +15,7 @@ const (
 	RemindSound      Key = "remind.sound"
 	RemindNotify     Key = "remind.notify"
 	RemindCorrupt    Key = "remind.corrupt"
+	RemindCannotSave Key = "remind.cannotsave"
 	RemindAdded      Key = "remind.added"
 	RemindDlgTitle   Key = "remind.dialog.title"
 	RemindDlgIn      Key = "remind.dialog.in"
@@ -53,6 +54,7 @@ func init() {
 		RemindSound:      "Play a sound",
 		RemindNotify:     "Desktop notification",
 		RemindCorrupt:    "The reminders file could not be read; it was kept as %s",
+		RemindCannotSave: "Reminders cannot be saved in %s (read-only?): I say them, but new ones and what was said are not kept",
 		RemindAdded:      "OK! %s: %s",
 		RemindDlgTitle:   "New reminder",
 		RemindDlgIn:      "In … minutes",
@@ -91,6 +93,7 @@ func init() {
 		RemindSound:      "播放提示音",
 		RemindNotify:     "桌面通知",
 		RemindCorrupt:    "提醒文件无法读取，已另存为 %s",
+		RemindCannotSave: "提醒无法保存到 %s（文件夹只读？）：到时还会提醒，但新提醒和已提醒的记录不会保存",
 		RemindAdded:      "好的！%s：%s",
 		RemindDlgTitle:   "新提醒",
 		RemindDlgIn:      "几分钟后",

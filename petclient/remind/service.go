@@ -275,6 +275,9 @@ func (s *Service) sayer() bool {
 	}
 	f, err := os.OpenFile(s.store.Path+".say", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
+		f, err = os.Open(s.store.Path + ".say") // a read-only folder: flock needs no write access
+	}
+	if err != nil {
 		// No lock can be shared (e.g. a read-only folder): saying twice
 		// beats never saying.
 		return true

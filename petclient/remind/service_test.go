@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/internal/rofs"
 )
 
 type fakeClock struct {
@@ -423,5 +425,41 @@ func TestTwoPetsSayOnce(t *testing.T) {
 	}
 	if got := texts(evs); len(got) == 0 || !slices.Contains(got, "起来走走 stretch") {
 		t.Fatalf("after the first pet quit, the second said %q", got)
+	}
+}
+
+// A read-only data folder: the reminders are still read and said, and
+// saving fails with ErrReadOnly rather than the pet having none.
+func TestReadOnlyFolder(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 12, 6, 8, 0, 0, 0, time.Local)}
+	var path string
+	rofs.Dir(t, func(dir string) {
+		path = filepath.Join(dir, "tachikoma", "reminders.json")
+		s, err := NewService(&Store{Path: path}, clock, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustAdd(t, s, "20m 喝水")
+		s.Close()
+	})
+	st := &Store{Path: path}
+	if d, err := st.Load(); err != nil || len(d.Reminders) != 1 {
+		t.Fatalf("Load on a read-only folder: %+v %v", d.Reminders, err)
+	}
+	if err := st.CheckWritable(); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("CheckWritable: %v, want ErrReadOnly", err)
+	}
+	s, err := NewService(st, clock, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	clock.Add(20 * time.Minute)
+	evs, err := s.Poll()
+	if got := strings.Join(texts(evs), ","); err != nil || got != "喝水" {
+		t.Fatalf("poll: %q %v", got, err)
+	}
+	if err := s.Shown(evs); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("Shown: %v, want ErrReadOnly", err)
 	}
 }

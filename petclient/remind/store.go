@@ -110,8 +110,14 @@ func DefaultPath() string {
 // Load reads the file. A missing file is empty data; an unreadable one is
 // moved aside and reported (*CorruptError, also to OnCorrupt) together with
 // empty data, so the caller can go on.
+//
+// In a folder that cannot be written it reads without the lock: writes
+// replace the file whole, so a reader never sees half of one.
 func (s *Store) Load() (Data, error) {
 	unlock, err := s.lock()
+	if errors.Is(err, ErrReadOnly) {
+		return s.load()
+	}
 	if err != nil {
 		return Data{}, err
 	}
@@ -180,7 +186,7 @@ func (s *Store) write(d Data) error {
 		return err
 	}
 	if err := renameio.WriteFile(s.Path, append(raw, '\n'), 0o600); err != nil {
-		return fmt.Errorf("reminders: %w", err)
+		return readOnly(err)
 	}
 	return nil
 }
@@ -188,11 +194,11 @@ func (s *Store) write(d Data) error {
 // lock takes the advisory lock beside the file (made with its directory).
 func (s *Store) lock() (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
-		return nil, fmt.Errorf("reminders: %w", err)
+		return nil, readOnly(err)
 	}
 	f, err := os.OpenFile(s.Path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("reminders: %w", err)
+		return nil, readOnly(err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		f.Close()
@@ -247,4 +253,27 @@ func (d *Data) Delete(id int) error {
 		}
 	}
 	return fmt.Errorf("%w: %d", ErrNotFound, id)
+}
+
+// ErrReadOnly means the reminders cannot be saved: the folder is
+// read-only or not ours. They can still be read.
+var ErrReadOnly = errors.New("the reminders folder cannot be written")
+
+// CheckWritable reports whether Update can save (ErrReadOnly when not).
+func (s *Store) CheckWritable() error {
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	unlock()
+	return nil
+}
+
+// readOnly wraps err in ErrReadOnly when it says the folder cannot be
+// written.
+func readOnly(err error) error {
+	if errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) {
+		return fmt.Errorf("reminders: %w (%w)", ErrReadOnly, err)
+	}
+	return fmt.Errorf("reminders: %w", err)
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
@@ -63,15 +64,16 @@ type UI struct {
 	log      *slog.Logger
 	svc      *remind.Service
 
-	focus     *remind.Focus
-	data      remind.Data // the menu's copy
-	walkTill  time.Time   // retry walking to the middle until then
-	walkPet   int
-	lastSit   time.Time
-	shownLeft int // focus minutes left as the menu shows them
-	tick      glib.SourceHandle
-	dialog    *gtk.Dialog
-	alarm     func() // plays the alarm sound; a counter in tests
+	focus      *remind.Focus
+	data       remind.Data // the menu's copy
+	walkTill   time.Time   // retry walking to the middle until then
+	walkPet    int
+	lastSit    time.Time
+	shownLeft  int // focus minutes left as the menu shows them
+	tick       glib.SourceHandle
+	dialog     *gtk.Dialog
+	alarm      func() // plays the alarm sound; a counter in tests
+	saveWarned bool   // the user heard that reminders are not saved
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -123,7 +125,20 @@ func newUI(app host, opts Options) *UI {
 	u.focus = remind.NewFocus(u.data.FocusOrDefault())
 	app.Menus().Add(Section, Order, menu.Everywhere, menu.SectionFunc(u.menuItems))
 	u.log.Info("reminders", "path", opts.Path, "count", len(u.data.Reminders))
+	if err := store.CheckWritable(); err != nil {
+		u.cannotSave(err)
+	}
 	return u
+}
+
+// cannotSave tells the user, once, that reminders are not being saved.
+func (u *UI) cannotSave(err error) {
+	u.log.Error("reminders cannot be saved", "path", u.opts.Path, "err", err)
+	if u.saveWarned {
+		return
+	}
+	u.saveWarned = true
+	u.say(u.app.Lang().F(i18n.RemindCannotSave, filepath.Dir(u.opts.Path)), false)
 }
 
 func (u *UI) now() time.Time { return u.opts.Clock.Now() }
@@ -222,7 +237,7 @@ func (u *UI) onDue(evs []remind.Event) {
 	// Only now may they leave the file: had the pet exited before this,
 	// the next start would say them.
 	if err := u.svc.Shown(evs); err != nil {
-		u.log.Warn("cannot mark reminders shown", "err", err)
+		u.cannotSave(err)
 	}
 	u.refresh()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop"
 	"github.com/tachikoma-pet/tachikoma/petclient/desktop/menu"
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
+	"github.com/tachikoma-pet/tachikoma/petclient/internal/rofs"
 	"github.com/tachikoma-pet/tachikoma/petclient/remind"
 )
 
@@ -162,5 +163,43 @@ func TestFocusActsAndCounts(t *testing.T) {
 	}
 	if d, err := (&remind.Store{Path: u.opts.Path}).Load(); err != nil || d.DoneToday(c.Now()) != 1 {
 		t.Fatalf("count in the file: %+v %v", d, err)
+	}
+}
+
+// A read-only data folder: the reminders are still said, and the pet says
+// once, in Chinese, that they cannot be saved, instead of only logging.
+func TestReadOnlyFolderSaysSo(t *testing.T) {
+	c := &clock{t: time.Date(2026, 12, 6, 18, 33, 0, 0, time.Local)}
+	var path string
+	dir := rofs.Dir(t, func(dir string) {
+		path = filepath.Join(dir, "reminders.json")
+		if _, err := (&remind.Store{Path: path}).Update(func(d *remind.Data) error {
+			d.Quiet, d.NoNotify = true, true
+			d.Add(remind.When{At: c.Now().Add(time.Minute)}, "背单词", c.Now())
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	app := &fakeApp{pets: []desktop.PetInfo{{ID: 1, Visible: true, Rect: image.Rect(100, 736, 180, 800), Anim: "stand"}}}
+	sp := &fakeSpeaker{}
+	u := newUI(app, Options{Path: path, Speaker: sp, Clock: c})
+	if u.svc == nil {
+		t.Fatal("no reminders on a read-only folder")
+	}
+	t.Cleanup(u.Close)
+	u.workArea = func(desktop.PetInfo) image.Rectangle { return image.Rect(0, 0, 1280, 800) }
+	want := "1 提醒: 提醒无法保存到 " + dir
+	if len(sp.said) != 1 || !strings.HasPrefix(sp.said[0], want) {
+		t.Fatalf("at start said %q, want %q…", sp.said, want)
+	}
+	c.Add(time.Minute)
+	evs, err := u.svc.Poll()
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("poll: %v %v", evs, err)
+	}
+	u.onDue(evs)
+	if got := strings.Join(sp.said[1:], "|"); got != "1 提醒: 背单词" {
+		t.Fatalf("then said %q, want the reminder and no second warning", got)
 	}
 }

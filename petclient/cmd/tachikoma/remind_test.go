@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tachikoma-pet/tachikoma/petclient/internal/rofs"
 	"github.com/tachikoma-pet/tachikoma/petclient/remind"
 )
 
@@ -75,5 +76,24 @@ func TestRemindCommandCorruptFile(t *testing.T) {
 	bad, _ := filepath.Glob(path + ".bad-*")
 	if len(bad) != 1 {
 		t.Fatalf("bad file kept as %v", bad)
+	}
+}
+
+// Listing needs no write access: a read-only data folder still lists, and
+// adding says why it cannot.
+func TestRemindListReadOnly(t *testing.T) {
+	now := time.Date(2026, 12, 6, 17, 0, 0, 0, time.Local)
+	var path string
+	rofs.Dir(t, func(dir string) {
+		path = filepath.Join(dir, "tachikoma", "reminders.json")
+		if code, _, errs := remindRun(t, path, now, "20m", "喝水"); code != 0 {
+			t.Fatalf("add: %s", errs)
+		}
+	})
+	if code, out, errs := remindRun(t, path, now, "list"); code != 0 || !strings.Contains(out, "喝水") {
+		t.Fatalf("list on a read-only folder: exit %d %q %q", code, out, errs)
+	}
+	if code, _, errs := remindRun(t, path, now, "20m", "背单词"); code != 1 || !strings.Contains(errs, "cannot be written") {
+		t.Fatalf("add on a read-only folder: exit %d %q", code, errs)
 	}
 }
