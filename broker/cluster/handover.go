@@ -1,9 +1,11 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,6 +29,7 @@ import (
 const (
 	hdrClaim = "Tk-Claim" // the revision of the claim it is for
 	hdrEnd   = "Tk-End"   // on the end marker: how many messages came before
+	hdrIndex = "Tk-Index" // the message's place in the handover
 )
 
 // handoverWait bounds how long a session that took over from a live node
@@ -38,7 +41,7 @@ const handoverWait = 30 * time.Second
 func (n *Node) handOver(key string, rev uint64, held []packets.Packet) {
 	subj := n.subject("handover", key)
 	claim := strconv.FormatUint(rev, 10)
-	for _, pk := range held {
+	for i, pk := range held {
 		if pk.Expiry < 0 {
 			pk.Expiry = 0 // held back for the client's receive maximum
 		}
@@ -49,6 +52,7 @@ func (n *Node) handOver(key string, rev uint64, held []packets.Packet) {
 		}
 		m := &nats.Msg{Subject: subj, Data: data, Header: nats.Header{}}
 		m.Header.Set(hdrClaim, claim)
+		m.Header.Set(hdrIndex, strconv.Itoa(i))
 		m.Header.Set(hdrOrigin, pk.Origin)
 		m.Header.Set(hdrCreated, strconv.FormatInt(pk.Created, 10))
 		if pk.Expiry > 0 {
@@ -106,7 +110,7 @@ func (n *Node) awaitHandover(clientID string, rev uint64) {
 		return
 	default:
 	}
-	if n.owners.holds(clientID, rev) {
+	if n.owners.finish(clientID, rev) {
 		n.b.HandedOver(clientID)
 	}
 }
@@ -128,20 +132,41 @@ func (n *Node) takeHandover(clientID string, give func(packets.Packet) bool) (bo
 	if err != nil {
 		return false, fmt.Errorf("cluster handover: %w", err)
 	}
-	var taken []uint64
-	kept := false
+	// Published asynchronously, a message retried (a stream leader being
+	// elected) can land after the next: the index restores A's order.
+	type held struct {
+		claim, index, seq uint64
+		pk                packets.Packet
+	}
+	var all []held
+	ended := map[uint64]bool{} // claims whose handover is complete
 	err = n.read(ctx, n.handover, subj, 0, func(seq uint64, pk packets.Packet, h nats.Header) {
-		// A handover to an earlier claim of this client id is the
-		// session's too (its claimant gave it up before taking it); one to
-		// a later claim is not this session's.
-		if c, _ := strconv.ParseUint(h.Get(hdrClaim), 10, 64); c <= rev && give(pk) {
-			taken = append(taken, seq)
-		} else {
-			kept = true
+		claim, _ := strconv.ParseUint(h.Get(hdrClaim), 10, 64)
+		if h.Get(hdrEnd) != "" {
+			ended[claim] = true
+			return
 		}
+		index, _ := strconv.ParseUint(h.Get(hdrIndex), 10, 64)
+		all = append(all, held{claim, index, seq, pk})
 	})
 	if err != nil {
 		return false, err
+	}
+	slices.SortFunc(all, func(x, y held) int { return cmp.Or(cmp.Compare(x.claim, y.claim), cmp.Compare(x.index, y.index)) })
+	var taken []uint64
+	kept := false
+	waited := n.owners.waited(clientID)
+	for _, m := range all {
+		// A handover to an earlier claim of this client id is the
+		// session's too (its claimant gave it up before taking it); one to
+		// a later claim is not this session's. This claim's is given
+		// whole, once complete (or waited for long enough).
+		mine := m.claim < rev || m.claim == rev && (ended[rev] || waited)
+		if mine && give(m.pk) {
+			taken = append(taken, m.seq)
+		} else {
+			kept = true
+		}
 	}
 	if !kept {
 		// One purge forgets all of it, end markers included.

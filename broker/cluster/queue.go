@@ -136,7 +136,8 @@ func (n *Node) takeQueue(user, clientID string, give func(packets.Packet) bool) 
 }
 
 // read calls each, in order, for every message on subj in st from
-// sequence from (0: the first) to the last there now.
+// sequence from (0: the first) to the last there now (a handover's end
+// marker with an empty packet).
 func (n *Node) read(ctx context.Context, st jetstream.Stream, subj string, from uint64, each func(seq uint64, pk packets.Packet, h nats.Header)) error {
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}}
 	if from > 0 {
@@ -160,7 +161,8 @@ func (n *Node) read(ctx context.Context, st jetstream.Stream, subj string, from 
 			}
 			pending = meta.NumPending
 			if m.Headers().Get(hdrEnd) != "" {
-				continue // a handover's end marker
+				each(meta.Sequence.Stream, packets.Packet{}, m.Headers()) // a handover's end marker
+				continue
 			}
 			pk, err := broker.DecodeForwarded(m.Data())
 			if err != nil {

@@ -26,12 +26,14 @@ type owners struct {
 }
 
 // claim is this node's session of one client id: the revision it claimed
-// it at (0 while the write is on its way), and the newest revision another
-// node claimed it at.
+// it at (0 while the write is on its way), the newest revision another
+// node claimed it at, and the handover it awaits.
 type claim struct {
 	id      string
 	rev     uint64
 	foreign uint64
+	awaits  bool // a handover from the node it took the session from
+	waited  bool // which came, or was waited for long enough
 }
 
 // ownerKey is a client id as a key (ids may hold any character, keys may
@@ -88,15 +90,33 @@ func (n *Node) SessionStarted(clientID string) {
 	if from != "" && from != n.cfg.NodeID {
 		// Awaited even if from looks dead: a loaded node's heartbeat may
 		// be late, and the wait is bounded.
+		c.awaits = true
 		n.b.AwaitHandover(clientID)
 		go n.awaitHandover(clientID, rev)
 	}
 }
 
-// holds reports this node's session of clientID still under the claim at
-// revision rev.
-func (o *owners) holds(clientID string, rev uint64) bool {
-	return o.revision(clientID) == rev
+// finish records that the wait for the handover to clientID's claim at
+// revision rev is over, and reports this node's session still under
+// that claim.
+func (o *owners) finish(clientID string, rev uint64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c := o.local[ownerKey(clientID)]
+	if c == nil || c.rev != rev {
+		return false
+	}
+	c.waited = true
+	return true
+}
+
+// waited reports the wait for a handover to this node's claim of
+// clientID over, or none awaited.
+func (o *owners) waited(clientID string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c := o.local[ownerKey(clientID)]
+	return c == nil || !c.awaits || c.waited
 }
 
 // revision is the revision of this node's claim of clientID, 0 if none.
