@@ -355,8 +355,14 @@ function request(method, params) {
 async function refreshLists() {
   try {
     const rooms = await request('room.list', {});
-    for (const r of rooms.rooms || []) if (r.member) conv('r:' + r.room, r.title || r.room);
+    const member = new Set(['r:lobby']);
+    for (const r of rooms.rooms || []) if (r.member) member.add(conv('r:' + r.room, r.title || r.room).key);
     state.invites = (rooms.rooms || []).filter((r) => r.invited && !r.member);
+    // A room left from another session, or deleted, goes.
+    for (const c of [...state.convs.values()]) {
+      if (c.kind === 'room' && !member.has(c.key)) state.convs.delete(c.key);
+    }
+    if (state.active && !state.convs.has(state.active)) open('r:lobby');
   } catch (e) { conv('r:lobby'); }
   try {
     const fr = await request('friend.list', {});
@@ -927,6 +933,9 @@ function init() {
     const c = state.convs.get(state.active);
     if (!document.hidden && c && c.unread) { c.unread = 0; renderLists(); }
     if (!document.hidden && c && c.loaded) refreshDM(c);
+    // The broker tells a user's other sessions nothing of a room left or
+    // deleted: coming back to the tab reads the lists again.
+    if (!document.hidden && state.connected) refreshLists();
   });
   pet.drag();
   pet.load().then(() => { if (state.connected) pet.show(); });
