@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/jpeg"
 	"image/png"
+	"io"
 	"sync"
+
+	"golang.org/x/image/webp"
 )
 
 func errString(format string, a ...any) error { return fmt.Errorf(format, a...) }
@@ -42,12 +46,43 @@ func checkSize(w, h int) error {
 
 // DecodePNG checks the header against the limits before decoding.
 func DecodePNG(name string, data []byte, budget *Budget) (*image.NRGBA, error) {
-	if !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) {
+	if !bytes.HasPrefix(data, []byte(pngMagic)) {
 		return nil, errf(name, "is not a PNG image")
 	}
-	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	return decodeStill(name, data, budget, stillFormats[0])
+}
+
+// DecodeStill decodes a PNG, JPEG or WebP picture (told by its bytes, not
+// its name), checking the header against the limits before decoding.
+func DecodeStill(name string, data []byte, budget *Budget) (*image.NRGBA, error) {
+	for _, f := range stillFormats {
+		if f.is(data) {
+			return decodeStill(name, data, budget, f)
+		}
+	}
+	return nil, errf(name, "is not a GIF, PNG, JPEG or WebP image")
+}
+
+const pngMagic = "\x89PNG\r\n\x1a\n"
+
+type stillFormat struct {
+	name   string
+	is     func([]byte) bool
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
+}
+
+var stillFormats = []stillFormat{
+	{"PNG", func(d []byte) bool { return bytes.HasPrefix(d, []byte(pngMagic)) }, png.DecodeConfig, png.Decode},
+	{"JPEG", func(d []byte) bool { return bytes.HasPrefix(d, []byte("\xff\xd8\xff")) }, jpeg.DecodeConfig, jpeg.Decode},
+	{"WebP", func(d []byte) bool { return len(d) >= 12 && string(d[:4]) == "RIFF" && string(d[8:12]) == "WEBP" },
+		webp.DecodeConfig, webp.Decode},
+}
+
+func decodeStill(name string, data []byte, budget *Budget, f stillFormat) (*image.NRGBA, error) {
+	cfg, err := f.config(bytes.NewReader(data))
 	if err != nil {
-		return nil, errf(name, "is not a valid PNG: %v", err)
+		return nil, errf(name, "is not a valid %s: %v", f.name, err)
 	}
 	if err := checkSize(cfg.Width, cfg.Height); err != nil {
 		return nil, errf(name, "%v", err)
@@ -55,9 +90,9 @@ func DecodePNG(name string, data []byte, budget *Budget) (*image.NRGBA, error) {
 	if err := budget.take(name, int64(cfg.Width)*int64(cfg.Height)); err != nil {
 		return nil, err
 	}
-	m, err := png.Decode(bytes.NewReader(data))
+	m, err := f.decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, errf(name, "is a damaged PNG: %v", err)
+		return nil, errf(name, "is a damaged %s: %v", f.name, err)
 	}
 	return toNRGBA(m), nil
 }

@@ -304,7 +304,9 @@ func TestImportBadFilesNameThemselves(t *testing.T) {
 		{"walk.png", trunc[:len(trunc)-30], "damaged PNG"},
 		{"stand.png", []byte("GIF89a"), "GIF"},
 		{"fall.png", huge, "too large (30000x30000"},
-		{"sit.gif", []byte("not a picture"), "not a PNG"},
+		{"sit.gif", []byte("not a picture"), "not a GIF, PNG, JPEG or WebP"},
+		{"run.jpg", jpegBytes(t, figure(40, 40, 0))[:200], "JPEG"},
+		{"jump.webp", []byte("RIFF\x20\x00\x00\x00WEBPVP8L\x14"), "not a valid WebP"},
 		{"ghost.png", pngBytes(t, figure(40, 40, 0)), "which animation"},
 	} {
 		name := filepath.Join(dir, c.file)

@@ -93,7 +93,7 @@ func Import(opts Options, sources ...Source) (plan *Plan, err error) {
 		}
 	}()
 	if len(sources) == 0 {
-		return nil, errors.New("nothing to import: give GIFs, PNGs, folders or zips")
+		return nil, errors.New("nothing to import: give GIFs, PNGs, JPEGs, WebPs, folders or zips")
 	}
 	// Words the pet's loader would refuse are refused before any work.
 	if err := (pack.Meta{Name: opts.Name, Author: opts.Author, Licence: opts.Licence, Description: opts.Description}).Check(); err != nil {

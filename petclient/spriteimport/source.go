@@ -146,7 +146,7 @@ func (l *loader) source(src Source, lone bool) error {
 		}
 		defer t.closer.Close()
 		return l.tree(t, src.State)
-	case ext == ".gif" || ext == ".png":
+	case isPicture(ext):
 		state := src.State
 		if state == "" {
 			s, _, ok := stemState(src.Path)
@@ -170,11 +170,21 @@ func (l *loader) source(src Source, lone bool) error {
 		}
 		return l.add(state, r)
 	default:
-		return errf(src.Path, "is not a GIF, PNG, zip or folder")
+		return errf(src.Path, "is not a GIF, PNG, JPEG, WebP, zip or folder")
 	}
 }
 
-// picture decodes one GIF or PNG file; a PNG named on the command line is
+// isPicture says whether a file extension (lower case, with the dot) is a
+// picture the import reads.
+func isPicture(ext string) bool {
+	switch ext {
+	case ".gif", ".png", ".jpg", ".jpeg", ".webp":
+		return true
+	}
+	return false
+}
+
+// picture decodes one GIF, PNG, JPEG or WebP file; a PNG named on the command line is
 // cut up as a sprite sheet when a grid or frame size is set.
 func (l *loader) picture(label string, data []byte, sheet bool) (*raw, error) {
 	if strings.HasPrefix(string(data), "GIF8") {
@@ -184,7 +194,7 @@ func (l *loader) picture(label string, data []byte, sheet bool) (*raw, error) {
 		}
 		return &raw{source: label, frames: a.Frames, delays: a.Delays, loopCount: a.LoopCount, anchors: make([]*image.Point, len(a.Frames))}, nil
 	}
-	m, err := DecodePNG(label, data, &l.budget)
+	m, err := DecodeStill(label, data, &l.budget)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +268,7 @@ func (l *loader) tree(t tree, forced string) error {
 	groups := map[string][]frame{}
 	for _, f := range files {
 		ext := strings.ToLower(path.Ext(f))
-		if ext != ".png" && ext != ".gif" {
+		if !isPicture(ext) {
 			continue
 		}
 		state, idx, ok := stemState(f)

@@ -303,7 +303,7 @@ func (d *dialog) choose(action gtk.FileChooserAction) {
 	if action == gtk.FILE_CHOOSER_ACTION_OPEN {
 		f, _ := gtk.FileFilterNew()
 		f.SetName(l.T(i18n.SpritesPictures))
-		for _, p := range []string{"*.gif", "*.GIF", "*.png", "*.PNG", "*.zip", "*.ZIP"} {
+		for _, p := range []string{"*.gif", "*.GIF", "*.png", "*.PNG", "*.jpg", "*.JPG", "*.jpeg", "*.JPEG", "*.webp", "*.WEBP", "*.zip", "*.ZIP"} {
 			f.AddPattern(p)
 		}
 		fc.AddFilter(f)

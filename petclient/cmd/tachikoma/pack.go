@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register("pack", "sprite packs: import your own GIFs/PNGs/Shimeji sets, check, export", runPack)
+	register("pack", "sprite packs: import your own GIF/PNG/JPEG/WebP pictures or Shimeji sets, check, export", runPack)
 }
 
 func runPack(args []string) int { return packCmd(args, os.Stdout, os.Stderr, pack.UserDir()) }
@@ -35,7 +35,7 @@ const packUsage = `Usage:
                          (--force replaces an existing FILE.zip)
   tachikoma pack list            the packs the pet finds
 
-SOURCE: walk.gif, fall_1.png..., a folder of those, a sprite sheet
+SOURCE: walk.gif, fall_1.png..., stand.jpg, sit.webp, a folder of those, a sprite sheet
 (--grid 4x2), a Shimeji-ee folder or .zip (img/NAME/shime1.png...), a
 DyberPet folder (pet_conf.json + act_conf.json), or
 STATE=FILE to say which animation a picture is (states: %s).
@@ -104,9 +104,9 @@ func packImport(args []string, stdout, stderr io.Writer, userDir string) int {
 	fs.IntVar(&o.Matte.Tolerance, "tolerance", spriteimport.DefaultMatte.Tolerance, "colour distance 0-255 still taken as background")
 	fs.IntVar(&o.Matte.MinIsland, "min-island", spriteimport.DefaultMatte.MinIsland, "drop specks smaller than this many pixels")
 	fs.IntVar(&o.Height, "height", 0, "character height in `px` at 1x (default: as drawn; over 200 px shrinks to 128)")
-	grid := fs.String("grid", "", "cut PNG sprite sheets into `COLSxROWS` frames")
-	cell := fs.String("frame", "", "cut PNG sprite sheets into frames of `WxH` pixels")
-	fs.IntVar(&o.FrameMS, "frame-ms", 0, "duration of each PNG frame in ms (default 100)")
+	grid := fs.String("grid", "", "cut sprite sheets (PNG, JPEG, WebP) into `COLSxROWS` frames")
+	cell := fs.String("frame", "", "cut sprite sheets into frames of `WxH` pixels")
+	fs.IntVar(&o.FrameMS, "frame-ms", 0, "duration of each still frame (PNG, JPEG, WebP) in ms (default 100)")
 	fs.StringVar(&o.Character, "character", "", "Shimeji: which img/`NAME` when there are several")
 	out := fs.String("out", "", "write the pack to `DIR` (default: the pet's pack directory/ID)")
 	force := fs.Bool("force", false, "replace an existing pack of the same id")
