@@ -268,3 +268,19 @@ func FuzzOpenLookup(f *testing.F) {
 		d.Fuzzy("recieve", 3)
 	})
 }
+
+// Has is an exact, case-folded entry: no lemmas, typos or hyphen dropping.
+func TestHas(t *testing.T) {
+	d, err := Core()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for w, want := range map[string]bool{
+		"well-known": true, "Well-Known": true, "email": true, "self-esteem": true,
+		"wellknown": false, "e-mail": false, "recieve": false, "well-": false, "": false,
+	} {
+		if got := d.Has(w); got != want {
+			t.Errorf("Has(%q) = %v, want %v", w, got, want)
+		}
+	}
+}

@@ -88,6 +88,16 @@ func (d *Dict) Lookup(query string) ([]Result, error) {
 	return d.Fuzzy(q, 3)
 }
 
+// Has reports whether word is an entry itself (case-folded): no lemma,
+// typo or respelling counts. A read error counts as no.
+func (d *Dict) Has(word string) bool {
+	if word == "" || len(word) > MaxQuery {
+		return false
+	}
+	lo, hi, err := d.findFold(Fold(word))
+	return err == nil && lo < hi
+}
+
 // lookupSpellings is lookup, then the query without accents ("café") and
 // without hyphens ("e-mail"), which the dictionary spells plainly.
 func (d *Dict) lookupSpellings(q string) ([]Result, error) {

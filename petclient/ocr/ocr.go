@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ErrMissing: tesseract or its English data is not installed.
@@ -30,8 +32,8 @@ func Available() bool {
 
 // Text recognises the English text of a PNG image file, lines joined by
 // spaces (a selection of screen text is usually one sentence broken by
-// layout) and hyphenated line breaks mended.
-func Text(ctx context.Context, pngPath string) (string, error) {
+// layout) and hyphenated line breaks mended (see Clean for known).
+func Text(ctx context.Context, pngPath string, known func(string) bool) (string, error) {
 	bin, err := exec.LookPath(Command)
 	if err != nil {
 		return "", ErrMissing
@@ -48,11 +50,16 @@ func Text(ctx context.Context, pngPath string) (string, error) {
 		}
 		return "", fmt.Errorf("tesseract: %v: %.200s", err, msg)
 	}
-	return Clean(out.String()), nil
+	return Clean(out.String(), known), nil
 }
 
-// Clean joins OCR output lines into running text.
-func Clean(s string) string {
+// Clean joins OCR output lines into running text. A line ending in a
+// hyphen is joined to the next without a space; the hyphen stays when it
+// belongs to the word: known (the dictionary; nil knows nothing) has the
+// hyphenated form ("well-known"), or the next line starts with a capital
+// or a digit ("non-English", "COVID-19"). Otherwise it was a word broken
+// at the line's end ("transla-tion").
+func Clean(s string, known func(string) bool) string {
 	var b strings.Builder
 	for _, line := range strings.Split(s, "\n") {
 		line = strings.TrimSpace(line)
@@ -62,9 +69,10 @@ func Clean(s string) string {
 		if b.Len() > 0 {
 			cur := b.String()
 			if strings.HasSuffix(cur, "-") {
-				// "transla-" + "tion": a word broken at the line's end.
-				b.Reset()
-				b.WriteString(strings.TrimSuffix(cur, "-"))
+				if !keepHyphen(cur, line, known) {
+					b.Reset()
+					b.WriteString(strings.TrimSuffix(cur, "-"))
+				}
 			} else {
 				b.WriteString(" ")
 			}
@@ -72,4 +80,38 @@ func Clean(s string) string {
 		b.WriteString(line)
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// keepHyphen decides for text ending in "-" followed by the line next.
+func keepHyphen(text, next string, known func(string) bool) bool {
+	head := lastWord(text[:len(text)-1])
+	first, _ := utf8.DecodeRuneInString(next)
+	if head == "" {
+		return false
+	}
+	if unicode.IsUpper(first) || unicode.IsDigit(first) {
+		return true
+	}
+	if !unicode.IsLower(first) || known == nil {
+		return false
+	}
+	tail := next
+	if i := strings.IndexFunc(next, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' }); i >= 0 {
+		tail = next[:i]
+	}
+	return known(strings.ToLower(head + "-" + tail))
+}
+
+// lastWord is the letters and hyphens at the end of s ("well" of
+// "a \"well"), "" when s does not end in a letter.
+func lastWord(s string) string {
+	w := s
+	if i := strings.LastIndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' }); i >= 0 {
+		_, n := utf8.DecodeRuneInString(s[i:])
+		w = s[i+n:]
+	}
+	if r, _ := utf8.DecodeLastRuneInString(w); !unicode.IsLetter(r) {
+		return ""
+	}
+	return w
 }

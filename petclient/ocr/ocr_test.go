@@ -7,11 +7,36 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/dict"
 )
 
 func TestClean(t *testing.T) {
-	if got := Clean("  The transla-\ntion of this\n\nsentence.\n\f"); got != "The translation of this sentence." {
+	if got := Clean("  The transla-\ntion of this\n\nsentence.\n\f", nil); got != "The translation of this sentence." {
 		t.Errorf("Clean = %q", got)
+	}
+}
+
+// A hyphen at a line's end that belongs to the word stays when the
+// dictionary knows the hyphenated form ("well-known"); a word merely broken
+// there is joined ("transla-tion"); a capital after it is left alone.
+func TestCleanKeepsRealHyphens(t *testing.T) {
+	known := func(w string) bool { return w == "well-known" || w == "self-esteem" }
+	for _, c := range []struct{ in, want string }{
+		{"a well-\nknown fact", "a well-known fact"},
+		{"low self-\nesteem.", "low self-esteem."},
+		{"\"Well-\nknown,\" she said", "\"Well-known,\" she said"},
+		{"the transla-\ntion", "the translation"},
+		{"pre-\nWar", "pre-War"},
+		{"think-\n42", "think-42"},
+		{"“well-\nknown”", "“well-known”"},
+	} {
+		if got := Clean(c.in, known); got != c.want {
+			t.Errorf("Clean(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	if got := Clean("a well-\nknown fact", nil); got != "a wellknown fact" {
+		t.Errorf("without a dictionary: %q, want today's join", got)
 	}
 }
 
@@ -31,7 +56,7 @@ func TestRecognisesRenderedText(t *testing.T) {
 	if err != nil {
 		t.Fatalf("convert: %v %s", err, out)
 	}
-	got, err := Text(context.Background(), img)
+	got, err := Text(context.Background(), img, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,12 +64,38 @@ func TestRecognisesRenderedText(t *testing.T) {
 		t.Errorf("OCR read %q", got)
 	}
 	// Not an image: a clear error, no crash.
-	if _, err := Text(context.Background(), filepath.Join(t.TempDir(), "missing.png")); err == nil {
+	if _, err := Text(context.Background(), filepath.Join(t.TempDir(), "missing.png"), nil); err == nil {
 		t.Error("a missing image must fail")
 	}
 	Command = "tesseract-not-installed"
 	defer func() { Command = "tesseract" }()
-	if _, err := Text(context.Background(), img); !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "apt-get install") {
+	if _, err := Text(context.Background(), img, nil); !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "apt-get install") {
 		t.Errorf("missing tesseract: %v", err)
+	}
+}
+
+// Read from a rendered picture, a hyphenated word broken across two lines
+// comes back as the core dictionary spells it.
+func TestRecognisesHyphenatedLineBreak(t *testing.T) {
+	if !Available() {
+		t.Fatal("tesseract is missing (apt-get install tesseract-ocr tesseract-ocr-eng)")
+	}
+	font, err := exec.Command("fc-match", "-f", "%{file}", "sans").Output()
+	if err != nil {
+		t.Fatalf("fc-match: %v", err)
+	}
+	img := filepath.Join(t.TempDir(), "two-lines.png")
+	out, err := exec.Command("convert", "-size", "640x150", "xc:white", "-font", string(font), "-fill", "black", "-pointsize", "40",
+		"-annotate", "+10+55", "It is a well-", "-annotate", "+10+120", "known translation.", img).CombinedOutput()
+	if err != nil {
+		t.Fatalf("convert: %v %s", err, out)
+	}
+	core, err := dict.Core()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Text(context.Background(), img, core.Has)
+	if err != nil || got != "It is a well-known translation." {
+		t.Fatalf("OCR read %q (%v), want %q", got, err, "It is a well-known translation.")
 	}
 }

@@ -40,8 +40,12 @@ func (u *UI) TranslateScreen(petID int) {
 func (u *UI) ocrArea(petID int, img *image.RGBA) {
 	l := u.app.Lang()
 	u.say(petID, "", "<i>"+esc(l.T(i18n.TranslateReading))+"</i>", ocr.Timeout)
+	var known func(string) bool // keeps "well-known" whole across a line break
+	if u.svc.Dict != nil {
+		known = u.svc.Dict.Has
+	}
 	go func() {
-		text, err := readImage(img)
+		text, err := readImage(img, known)
 		glib.IdleAdd(func() {
 			switch {
 			case errors.Is(err, ocr.ErrMissing):
@@ -59,7 +63,7 @@ func (u *UI) ocrArea(petID int, img *image.RGBA) {
 }
 
 // readImage hands img to tesseract through a temporary PNG.
-func readImage(img image.Image) (string, error) {
+func readImage(img image.Image, known func(string) bool) (string, error) {
 	dir, err := os.MkdirTemp("", "tachikoma-ocr")
 	if err != nil {
 		return "", err
@@ -77,5 +81,5 @@ func readImage(img image.Image) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return ocr.Text(context.Background(), path)
+	return ocr.Text(context.Background(), path, known)
 }
