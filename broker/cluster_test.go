@@ -78,7 +78,8 @@ func startCluster(t testing.TB, n int, configure ...func(*broker.Config)) []node
 // stops it when the test ends.
 func startNode(t testing.TB, cfg broker.Config) (node, error) {
 	log := brokertest.Logger(t, testLogLevel)
-	cn, err := cluster.Start(cfg.Cluster, cluster.Options{DataDir: cfg.DataDir, Logger: log, SessionExpiry: time.Duration(cfg.Sessions.SessionExpiry)})
+	cn, err := cluster.Start(cfg.Cluster, cluster.Options{DataDir: cfg.DataDir, Logger: log, SessionExpiry: time.Duration(cfg.Sessions.SessionExpiry),
+		MessageExpiry: time.Duration(cfg.Sessions.MessageExpiry), MaxQueued: cfg.Limits.MaxQueued})
 	if err != nil {
 		return node{}, err
 	}

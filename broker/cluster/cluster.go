@@ -49,14 +49,15 @@ type Node struct {
 
 	dropped atomic.Int64 // messages NATS dropped for this node (slow consumer)
 
-	started  time.Time
-	owners   *owners            // who holds each client id's session
-	nodes    jetstream.KeyValue // every node's heartbeat
-	presence *presence          // who is online on which node
-	js       jetstream.JetStream
-	queue    jetstream.Stream   // DMs for users away from every node
-	cursors  jetstream.KeyValue // how far each persistent session took the queue
-	handover jetstream.Stream   // what sessions taken over held, for their new node
+	started   time.Time
+	owners    *owners            // who holds each client id's session
+	nodes     jetstream.KeyValue // every node's heartbeat
+	presence  *presence          // who is online on which node
+	js        jetstream.JetStream
+	queue     jetstream.Stream   // DMs for users away from every node
+	cursors   jetstream.KeyValue // how far each persistent session took the queue
+	cursorTTL time.Duration      // how long cursors stays unwritten before it forgets one
+	handover  jetstream.Stream   // what sessions taken over held, for their new node
 }
 
 // Options are what Start needs besides the configuration.
@@ -66,6 +67,12 @@ type Options struct {
 	// SessionExpiry is how long a session's owner is remembered (the
 	// broker's sessions.session_expiry).
 	SessionExpiry time.Duration
+	// MessageExpiry is how long the offline queue and handovers keep a
+	// message (sessions.message_expiry; SessionExpiry if 0), and
+	// MaxQueued how many the queue keeps per user (limits.max_queued,
+	// what one session may hold; 1000 if 0).
+	MessageExpiry time.Duration
+	MaxQueued     int
 }
 
 // readyWait bounds how long Start waits for the embedded server;
@@ -106,7 +113,7 @@ func Start(cfg broker.ClusterConfig, opt Options) (*Node, error) {
 		}
 		n.nc = nc
 	}
-	if err := n.startJetStream(opt.SessionExpiry); err != nil {
+	if err := n.startJetStream(opt); err != nil {
 		n.Close()
 		return nil, err
 	}
@@ -115,7 +122,7 @@ func Start(cfg broker.ClusterConfig, opt Options) (*Node, error) {
 
 // startJetStream opens the key-value buckets, waiting for enough nodes to
 // hold their replicas.
-func (n *Node) startJetStream(sessionExpiry time.Duration) error {
+func (n *Node) startJetStream(opt Options) error {
 	js, err := jetstream.New(n.nc)
 	if err != nil {
 		return fmt.Errorf("cluster: jetstream: %w", err)
@@ -123,10 +130,10 @@ func (n *Node) startJetStream(sessionExpiry time.Duration) error {
 	replicas := n.replicas()
 	deadline := time.Now().Add(quorumWait)
 	for _, open := range []func(context.Context) error{
-		func(ctx context.Context) error { return n.startOwners(ctx, js, replicas, sessionExpiry) },
+		func(ctx context.Context) error { return n.startOwners(ctx, js, replicas, opt.SessionExpiry) },
 		func(ctx context.Context) error { return n.startNodes(ctx, js, replicas) },
 		func(ctx context.Context) error { return n.startPresence(ctx, js, replicas) },
-		func(ctx context.Context) error { return n.startQueue(ctx, js, replicas, sessionExpiry) },
+		func(ctx context.Context) error { return n.startQueue(ctx, js, replicas, opt) },
 	} {
 		for {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,15 +24,16 @@ import (
 // "cursors" bucket, so that every session of the user (each client id)
 // gets them, on any node. The handover stream (handover.go) is opened
 // here too.
-func (n *Node) startQueue(ctx context.Context, js jetstream.JetStream, replicas int, expiry time.Duration) error {
+func (n *Node) startQueue(ctx context.Context, js jetstream.JetStream, replicas int, opt Options) error {
+	expiry := cmp.Or(opt.MessageExpiry, opt.SessionExpiry)
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: n.bucket("queue"),
 		Subjects: []string{n.subject("queue", ">")}, Replicas: replicas, Storage: jetstream.FileStorage,
-		MaxAge: expiry, Duplicates: 2 * time.Minute})
+		MaxAge: expiry, MaxMsgsPerSubject: int64(cmp.Or(opt.MaxQueued, 1000)), Duplicates: 2 * time.Minute})
 	if err != nil {
 		return fmt.Errorf("cluster: queue stream: %w", err)
 	}
 	cursors, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: n.bucket("cursors"), History: 1,
-		TTL: expiry, Replicas: replicas, Storage: jetstream.FileStorage})
+		TTL: opt.SessionExpiry, Replicas: replicas, Storage: jetstream.FileStorage})
 	if err != nil {
 		return fmt.Errorf("cluster: cursors bucket: %w", err)
 	}
@@ -41,7 +43,7 @@ func (n *Node) startQueue(ctx context.Context, js jetstream.JetStream, replicas 
 	if err != nil {
 		return fmt.Errorf("cluster: handover stream: %w", err)
 	}
-	n.js, n.queue, n.cursors, n.handover = js, st, cursors, handover
+	n.js, n.queue, n.cursors, n.handover, n.cursorTTL = js, st, cursors, handover, opt.SessionExpiry
 	return nil
 }
 
@@ -111,6 +113,7 @@ func (n *Node) takeQueue(user, clientID string, give func(packets.Packet) bool) 
 	subj := n.subject("queue", user)
 	last, err := n.queue.GetLastMsgForSubject(ctx, subj)
 	if errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && last.Sequence <= from {
+		n.moveCursor(ctx, e, from)
 		return false, nil
 	}
 	if err != nil {
@@ -127,12 +130,20 @@ func (n *Node) takeQueue(user, clientID string, give func(packets.Packet) bool) 
 	if err != nil {
 		return false, err
 	}
-	if upTo > from {
-		if _, err := n.cursors.PutString(ctx, key, strconv.FormatUint(upTo, 10)); err != nil {
-			n.log.Warn("cluster queue cursor", "client", clientID, "error", err)
-		}
-	}
+	n.moveCursor(ctx, e, upTo)
 	return more, nil
+}
+
+// moveCursor writes cursor e at seq if it moved, or if it is old: the
+// bucket forgets a cursor not rewritten within its TTL.
+func (n *Node) moveCursor(ctx context.Context, e jetstream.KeyValueEntry, seq uint64) {
+	from, _ := strconv.ParseUint(string(e.Value()), 10, 64)
+	if seq == from && (n.cursorTTL == 0 || time.Since(e.Created()) < n.cursorTTL/2) {
+		return
+	}
+	if _, err := n.cursors.PutString(ctx, e.Key(), strconv.FormatUint(seq, 10)); err != nil {
+		n.log.Warn("cluster queue cursor", "key", e.Key(), "error", err)
+	}
 }
 
 // read calls each, in order, for every message on subj in st from

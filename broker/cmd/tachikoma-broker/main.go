@@ -179,7 +179,8 @@ func serve(cfg broker.Config, logFormat, pprofAddr string) error {
 	opt := broker.Options{Logger: log, TuneRuntime: true, Version: version}
 	var node *cluster.Node
 	if cfg.Cluster.Name != "" {
-		if node, err = cluster.Start(cfg.Cluster, cluster.Options{DataDir: cfg.DataDir, Logger: log, SessionExpiry: time.Duration(cfg.Sessions.SessionExpiry)}); err != nil {
+		if node, err = cluster.Start(cfg.Cluster, cluster.Options{DataDir: cfg.DataDir, Logger: log, SessionExpiry: time.Duration(cfg.Sessions.SessionExpiry),
+			MessageExpiry: time.Duration(cfg.Sessions.MessageExpiry), MaxQueued: cfg.Limits.MaxQueued}); err != nil {
 			return err
 		}
 		defer node.Close() // after the broker's Close
