@@ -166,10 +166,9 @@ func (g *givenIDs) add(k givenKey) bool {
 
 // noteHeld records what cl holds as its session starts: mochi has resent
 // it, and the client cannot acknowledge any of it before this hook
-// returns, while the cluster is read later.
-// Deliveries to a persistent session are noted from here on, until its
-// first take finds no handover awaited: it is in the session index already,
-// before its claim tells whether another node will hand over.
+// returns, while the cluster is read later. From here on, deliveries to a
+// persistent session are noted until a take finds no handover awaited: it
+// is in the session index before its claim tells whether one is coming.
 func (b *Broker) noteHeld(cl *mqtt.Client) {
 	g := &givenIDs{keys: map[givenKey]bool{}}
 	for _, pk := range cl.State.Inflight.GetAll(false) {
