@@ -9,6 +9,8 @@ const (
 	RemindEveryDay   Key = "remind.everyday"
 	RemindToday      Key = "remind.today"
 	RemindTomorrow   Key = "remind.tomorrow"
+	RemindDated      Key = "remind.dated" // "today 08:00" with the date, after midnight
+	RemindDate       Key = "remind.date"  // month, day, English and Chinese weekday
 	RemindFrom       Key = "remind.from"
 	RemindMissed     Key = "remind.missed"
 	RemindMissedDay  Key = "remind.missed.day"
@@ -48,6 +50,8 @@ func init() {
 		RemindEveryDay:   "every day %s",
 		RemindToday:      "today %s",
 		RemindTomorrow:   "tomorrow %s",
+		RemindDated:      "%s (%s)",
+		RemindDate:       "%[3]s %02[1]d-%02[2]d",
 		RemindFrom:       "Reminder",
 		RemindMissed:     "Missed at %s: %s",
 		RemindMissedDay:  "Missed on %s: %s",
@@ -87,6 +91,8 @@ func init() {
 		RemindEveryDay:   "每天 %s",
 		RemindToday:      "今天 %s",
 		RemindTomorrow:   "明天 %s",
+		RemindDated:      "%s（%s）",
+		RemindDate:       "%[1]d月%[2]d日 周%[4]s",
 		RemindFrom:       "提醒",
 		RemindMissed:     "错过了 %s 的提醒：%s",
 		RemindMissedDay:  "错过了 %s 的提醒：%s",

@@ -46,7 +46,9 @@ type When struct {
 //	every day at 9:00  daily 9:00  每天 9:00  每天早上9点
 //	2026-12-24 18:00
 //
-// A time of day that has passed today means tomorrow.
+// A time of day that has passed today means tomorrow. In the small hours
+// (see SmallHours) "tomorrow"/明天 means the coming morning when that time
+// is still ahead today: 明天 8点 typed at 00:30 is in 7.5 hours, not 31.
 func Parse(s string, now time.Time) (When, string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -65,7 +67,11 @@ func Parse(s string, now time.Time) (When, string, error) {
 		if err != nil {
 			return When{}, "", err
 		}
-		y, mo, d := now.AddDate(0, 0, 1).Date()
+		day := 1
+		if SmallHours(now) && time.Date(now.Year(), now.Month(), now.Day(), h, mi, 0, 0, now.Location()).After(now) {
+			day = 0 // still up after midnight: "tomorrow" is the coming morning
+		}
+		y, mo, d := now.AddDate(0, 0, day).Date()
 		return When{At: time.Date(y, mo, d, h, mi, 0, 0, now.Location())}, rest, nil
 	}
 	if m := reDate.FindStringSubmatch(s); m != nil && boundary(s[len(m[0]):]) {
@@ -334,6 +340,15 @@ func parseDate(m []string, rest string, now time.Time) (When, string, error) {
 	}
 	return When{At: at}, text(rest), nil
 }
+
+// smallHoursEnd is when a night ends: before it, people still count the
+// day that just ended as "today".
+const smallHoursEnd = 5
+
+// SmallHours reports whether now is between midnight and 05:00, when
+// "tomorrow" may mean the morning of the date that has already begun;
+// confirmations then show the date.
+func SmallHours(now time.Time) bool { return now.Hour() < smallHoursEnd }
 
 // nextClock is the first h:mi strictly after now, in now's zone. In a DST
 // gap the time is moved forward by the gap (time.Date's rule).

@@ -196,3 +196,27 @@ func TestParseFocus(t *testing.T) {
 		}
 	}
 }
+
+// A student still up after midnight means this morning by 明天/tomorrow:
+// before 05:00, a time still ahead today is today; later, the next day.
+func TestTomorrowAfterMidnight(t *testing.T) {
+	loc := mustZone(t, "Asia/Shanghai")
+	at := func(d, h, m int) time.Time { return time.Date(2026, 12, d, h, m, 0, 0, loc) }
+	for _, c := range []struct {
+		now  time.Time
+		in   string
+		want time.Time
+	}{
+		{at(7, 0, 30), "明天 8点 交作业", at(7, 8, 0)},
+		{at(7, 0, 30), "tomorrow 7:30 run", at(7, 7, 30)},
+		{at(7, 4, 59), "明天早上6点 起床", at(7, 6, 0)},
+		{at(7, 0, 30), "明天 0:10 睡觉", at(8, 0, 10)}, // already past today
+		{at(7, 5, 0), "明天 8点 交作业", at(8, 8, 0)},
+		{at(6, 23, 30), "明天 8点 交作业", at(7, 8, 0)},
+	} {
+		w, _, err := Parse(c.in, c.now)
+		if err != nil || !w.At.Equal(c.want) {
+			t.Errorf("%q at %s: %v %v, want %v", c.in, c.now.Format("15:04"), w.At, err, c.want)
+		}
+	}
+}

@@ -445,11 +445,18 @@ func (u *UI) describeIn(l i18n.Lang, r remind.Reminder) string {
 		return l.F(i18n.RemindEveryDay, fmt.Sprintf("%02d:%02d", r.Hour, r.Min))
 	}
 	at, now := r.Next.Local(), u.now()
+	var s string
 	switch at.Format(time.DateOnly) {
 	case now.Format(time.DateOnly):
-		return l.F(i18n.RemindToday, at.Format("15:04"))
+		s = l.F(i18n.RemindToday, at.Format("15:04"))
 	case now.AddDate(0, 0, 1).Format(time.DateOnly):
-		return l.F(i18n.RemindTomorrow, at.Format("15:04"))
+		s = l.F(i18n.RemindTomorrow, at.Format("15:04"))
+	default:
+		return at.Format("2006-01-02 15:04")
 	}
-	return at.Format("2006-01-02 15:04")
+	if remind.SmallHours(now) { // which "today" is meant is unclear after midnight
+		zhDay := []string{"日", "一", "二", "三", "四", "五", "六"}[at.Weekday()]
+		s = l.F(i18n.RemindDated, s, l.F(i18n.RemindDate, int(at.Month()), at.Day(), at.Format("Mon"), zhDay))
+	}
+	return s
 }

@@ -203,3 +203,18 @@ func TestReadOnlyFolderSaysSo(t *testing.T) {
 		t.Fatalf("then said %q, want the reminder and no second warning", got)
 	}
 }
+
+// The chat's /remind after midnight: 明天 8点 is this morning, and the
+// answer says the date in Chinese.
+func TestCommandTomorrowAfterMidnight(t *testing.T) {
+	u, _, _, c := newTestUI(t, nil)
+	c.mu.Lock()
+	c.t = time.Date(2026, 12, 7, 0, 30, 0, 0, time.Local)
+	c.mu.Unlock()
+	if got, want := u.Command("明天 8点 交作业"), "好的！今天 08:00（12月7日 周一）：交作业"; got != want {
+		t.Fatalf("Command = %q, want %q", got, want)
+	}
+	if got, want := u.describeIn(i18n.English, u.svc.Data().Reminders[0]), "today 08:00 (Mon 12-07)"; got != want {
+		t.Fatalf("in English: %q, want %q", got, want)
+	}
+}

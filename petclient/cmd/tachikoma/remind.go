@@ -157,9 +157,13 @@ func describe(r remind.Reminder, now time.Time) string {
 	case now.AddDate(0, 0, 1).Format(time.DateOnly):
 		day = "tomorrow"
 	}
+	date := ""
+	if remind.SmallHours(now) && (day == "today" || day == "tomorrow") {
+		date = at.Format("Mon 01-02") + ", " // which "today" is meant is unclear after midnight
+	}
 	in := at.Sub(now).Round(time.Minute)
 	if in <= 0 {
-		return day + " " + at.Format("15:04") + " (due)"
+		return fmt.Sprintf("%s %s (%sdue)", day, at.Format("15:04"), date)
 	}
-	return fmt.Sprintf("%s %s (in %s)", day, at.Format("15:04"), strings.TrimSuffix(in.String(), "0s"))
+	return fmt.Sprintf("%s %s (%sin %s)", day, at.Format("15:04"), date, strings.TrimSuffix(in.String(), "0s"))
 }

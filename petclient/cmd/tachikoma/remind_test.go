@@ -97,3 +97,19 @@ func TestRemindListReadOnly(t *testing.T) {
 		t.Fatalf("add on a read-only folder: exit %d %q", code, errs)
 	}
 }
+
+// After midnight 明天 is the coming morning, and the confirmation names
+// the date so the user sees which day was meant.
+func TestRemindTomorrowAfterMidnight(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tachikoma", "reminders.json")
+	now := time.Date(2026, 12, 7, 0, 30, 0, 0, time.Local)
+	code, out, errs := remindRun(t, path, now, "明天", "8点", "交作业")
+	if want := "reminder 1: today 08:00 (Mon 12-07, in 7h30m) 交作业"; code != 0 || !strings.Contains(out, want) {
+		t.Fatalf("exit %d %q %q, want %q", code, out, errs, want)
+	}
+	// In the evening nothing changes: tomorrow is tomorrow, no date needed.
+	code, out, _ = remindRun(t, path, now.Add(20*time.Hour), "明天", "8点", "交作业")
+	if want := "reminder 2: tomorrow 08:00 (in 11h30m) 交作业"; code != 0 || !strings.Contains(out, want) {
+		t.Fatalf("evening: %q, want %q", out, want)
+	}
+}
