@@ -70,6 +70,7 @@ func (b *Broker) storeChat(msg topics.Message, t topics.Topic, wait bool) (savin
 	s := savingChat{b: b, waits: wait}
 	if msg.CID != "" {
 		s.cid = msg.From + "\x00" + msg.CID
+		s.claim = b.cids.get(s.cid) // taken by acceptChat just before
 	}
 	m := store.Message{ID: msg.ID, Conv: conv, Sender: msg.From, Nick: msg.Nick, Text: msg.Text, TS: msg.TS, CID: msg.CID}
 	var err error
@@ -81,6 +82,8 @@ func (b *Broker) storeChat(msg topics.Message, t topics.Topic, wait bool) (savin
 			if err != nil {
 				b.unstoredChat.Add(1)
 				b.log.Error("chat delivered but not saved to history", "user", msg.From, "id", msg.ID, "error", failed(err))
+			} else {
+				s.stored()
 			}
 		})
 	}
@@ -93,7 +96,8 @@ func (b *Broker) storeChat(msg topics.Message, t topics.Topic, wait bool) (savin
 // savingChat is a chat message handed to history.
 type savingChat struct {
 	b      *Broker
-	cid    string // the sender's claim on the message's cid, "" if none
+	cid    string    // the key of the sender's claim on the message's cid, "" if none
+	claim  *cidClaim // that claim
 	commit store.Commit
 	waits  bool
 }
@@ -107,14 +111,22 @@ func (s savingChat) committed() error {
 	if err := s.commit.Wait(); err != nil {
 		return s.failed(err)
 	}
+	s.stored()
 	return nil
+}
+
+// stored settles the message's cid claim: duplicates may be acknowledged.
+func (s savingChat) stored() {
+	if s.claim != nil {
+		s.claim.settle(true)
+	}
 }
 
 // failed releases the cid of a message that was not stored, so that the
 // sender's retry gets through, and wraps err.
 func (s savingChat) failed(err error) error {
 	if s.cid != "" {
-		s.b.cids.release(s.cid)
+		s.b.cids.releaseClaim(s.cid, s.claim)
 	}
 	return fmt.Errorf("%w: %v", errStore, err)
 }
@@ -129,8 +141,17 @@ func (b *Broker) UnstoredChat() int64 { return b.unstoredChat.Load() }
 // storing makes two copies racing in on two connections count as one.
 func (b *Broker) claimCID(user, cid string) error {
 	key := user + "\x00" + cid
-	if !b.cids.claim(key) {
-		return errDuplicate
+	for {
+		c, fresh := b.cids.claim(key)
+		if fresh {
+			break
+		}
+		// A duplicate is acknowledged as the first copy would be: only
+		// once that is stored. If it fails, this copy takes its place.
+		<-c.done
+		if c.stored {
+			return errDuplicate
+		}
 	}
 	// Not among the recent ones. It may have been stored before a restart
 	// or long ago; the index of sent cids, when this broker has one, rules
@@ -147,6 +168,9 @@ func (b *Broker) claimCID(user, cid string) error {
 		return fmt.Errorf("%w: %v", errStore, err)
 	}
 	if id != 0 {
+		if c := b.cids.get(key); c != nil {
+			c.settle(true)
+		}
 		return errDuplicate
 	}
 	return nil
@@ -189,39 +213,76 @@ func (b *Broker) Publish(topic string, payload []byte, retain bool, qos byte) er
 	return nil
 }
 
-// recentSet remembers the last n keys (FIFO), for dedupe without growth.
+// recentSet remembers the last n keys (FIFO), for dedupe without growth,
+// each with its claim: whether the message that took it is stored yet.
 type recentSet struct {
 	mu   sync.Mutex
-	m    map[string]struct{}
+	m    map[string]*cidClaim
 	ring []string
 	next int
+}
+
+// cidClaim is settled once its message is stored, or has failed and given
+// the key up; stored is set before done is closed.
+type cidClaim struct {
+	done   chan struct{}
+	once   sync.Once
+	stored bool
+}
+
+// settle records the outcome, once; later calls do nothing.
+func (c *cidClaim) settle(stored bool) {
+	c.once.Do(func() {
+		c.stored = stored
+		close(c.done)
+	})
 }
 
 // newRecentSet sizes nothing up front: a map presized for n keys is megabytes
 // resident in a pet that hosts a broker for two people.
 func newRecentSet(n int) *recentSet {
-	return &recentSet{m: make(map[string]struct{}), ring: make([]string, n)}
+	return &recentSet{m: make(map[string]*cidClaim), ring: make([]string, n)}
 }
 
-// claim adds k and reports whether it was absent.
-func (r *recentSet) claim(k string) bool {
+// claim adds k and reports whether it was absent; if it was present, it
+// returns the claim holding it.
+func (r *recentSet) claim(k string) (*cidClaim, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.m[k]; ok {
-		return false
+	if c, ok := r.m[k]; ok {
+		return c, false
 	}
 	if old := r.ring[r.next]; old != "" {
 		delete(r.m, old)
 	}
 	r.ring[r.next] = k
-	r.m[k] = struct{}{}
+	c := &cidClaim{done: make(chan struct{})}
+	r.m[k] = c
 	r.next = (r.next + 1) % len(r.ring)
-	return true
+	return c, true
 }
 
-// release forgets k (its ring slot just falls out later).
-func (r *recentSet) release(k string) {
+// get returns the claim holding k, nil if none.
+func (r *recentSet) get(k string) *cidClaim {
 	r.mu.Lock()
-	delete(r.m, k)
+	defer r.mu.Unlock()
+	return r.m[k]
+}
+
+// release forgets k (its ring slot just falls out later) and wakes those
+// waiting on its claim, whose copy may then take it.
+func (r *recentSet) release(k string) { r.releaseClaim(k, r.get(k)) }
+
+// releaseClaim is release of k while c holds it: a claim the ring evicted
+// meanwhile leaves the key's newer claim alone.
+func (r *recentSet) releaseClaim(k string, c *cidClaim) {
+	if c == nil {
+		return
+	}
+	r.mu.Lock()
+	if r.m[k] == c {
+		delete(r.m, k)
+	}
 	r.mu.Unlock()
+	c.settle(false)
 }

@@ -124,3 +124,62 @@ func TestRefusalEchoesAreBounded(t *testing.T) {
 		break
 	}
 }
+
+// A resend of a QoS 1 message (same cid, after a reconnect) that arrives
+// while the first copy is still being committed is acknowledged only once
+// that copy is in history: acknowledged at once, it was lost when that
+// commit then failed (a full disk), though its sender had its PUBACK.
+func TestResentCIDAckedOnlyOnceStored(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t, testConfig(dir))
+	register(t, b, "alice", "bob")
+	lobby := topics.Room(topics.Lobby)
+	bob := connect(t, b, "bob")
+	bob.sub(lobby)
+	first := connect(t, b, "alice")
+	resend, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-after-reconnect")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	first.pub(lobby, 1, `{"text":"ids reserved"}`)
+	bob.expectChat(lobby)
+
+	// Another writer holds the database, so the first copy's commit waits.
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lock, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if _, err := lock.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	msg := `{"text":"only once, 只一次","cid":"c-42"}`
+	firstTok := first.c.Publish(lobby, 1, false, msg)
+	bob.expectChat(lobby) // delivered: the first copy is accepted, its commit waiting
+	resendTok := resend.c.Publish(lobby, 1, false, msg)
+	if resendTok.WaitTimeout(500 * time.Millisecond) {
+		t.Fatalf("the resend was acknowledged (%v) while the first copy was not stored", resendTok.Error())
+	}
+	// That commit fails, as on a full disk.
+	if _, err := lock.ExecContext(context.Background(), `CREATE TRIGGER fail_history BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'injected failure'); END`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.ExecContext(context.Background(), "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string]paho.Token{"first copy": firstTok, "resend": resendTok} {
+		if tok.WaitTimeout(waitFor) && tok.Error() == nil {
+			t.Errorf("the %s was acknowledged, yet history could not take it", name)
+		}
+	}
+	msgs, err := b.Directory().Store().History(context.Background(), store.RoomConv(topics.Lobby), 0, 10)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("history %+v (%v), want only the first message", msgs, err)
+	}
+}

@@ -117,17 +117,18 @@ func TestLoginGuardAbandonedIsNoFailure(t *testing.T) {
 
 func TestRecentSet(t *testing.T) {
 	r := newRecentSet(2)
-	if !r.claim("a") || !r.claim("b") || r.claim("a") {
+	claim := func(k string) bool { _, fresh := r.claim(k); return fresh }
+	if !claim("a") || !claim("b") || claim("a") {
 		t.Fatal("claim")
 	}
-	if !r.claim("c") { // evicts the oldest, "a"
+	if !claim("c") { // evicts the oldest, "a"
 		t.Fatal("claim c")
 	}
-	if !r.claim("a") || r.claim("c") {
+	if !claim("a") || claim("c") {
 		t.Fatal("eviction order")
 	}
 	r.release("c")
-	if !r.claim("c") {
+	if !claim("c") {
 		t.Fatal("release")
 	}
 }
