@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -442,4 +444,38 @@ func TestWebRoomLeftElsewhereInBrowser(t *testing.T) {
 	evaluate(t, ctx, "back to the tab", `(document.dispatchEvent(new Event('visibilitychange')), true)`)
 	waitJS("the room gone, the lobby open", `!document.querySelector('button.conv[data-key="r:study_group"]') &&
 		document.getElementById('conv-title').textContent === '# Lobby'`)
+}
+
+// TestWebUnsentKeptOnLeavingInBrowser: closing or reloading the page while
+// a message is still unsent (pending or failed) asks first, as the page
+// keeps unsent messages nowhere else; with everything sent it does not.
+func TestWebUnsentKeptOnLeavingInBrowser(t *testing.T) {
+	_, ctx, waitJS, run := alicePage(t)
+	dialogs := make(chan page.DialogType, 4)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			dialogs <- e.Type
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false}) //nolint:errcheck
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run("a sent message", chromedp.SendKeys("#input", "发出去了"+kb.Enter))
+	waitJS("sent", `[...document.querySelectorAll('#message-list .msg.mine')].some((e) => e.className === 'msg mine')`)
+	evaluate(t, ctx, "nothing to keep", `(() => { const e = new Event('beforeunload', { cancelable: true }); window.dispatchEvent(e); return !e.defaultPrevented; })()`)
+
+	evaluate(t, ctx, "drop the connection", `(state.client.options.reconnectPeriod = 3600000, state.client.stream.destroy(), true)`)
+	waitJS("reconnecting", `!state.client.connected`)
+	run("a message while away", chromedp.SendKeys("#input", "还没发出去"+kb.Enter))
+	waitJS("pending", `!!document.querySelector('#message-list .msg.mine.pending')`)
+	go chromedp.Run(ctx, chromedp.Reload()) //nolint:errcheck // held by the dialog, then cancelled
+	select {
+	case typ := <-dialogs:
+		if typ != page.DialogTypeBeforeunload {
+			t.Fatalf("dialog %s, want beforeunload", typ)
+		}
+	case <-time.After(browserWait):
+		t.Fatal("the page left with a message unsent, without asking")
+	}
+	waitJS("still there, unsent", `[...document.querySelectorAll('#message-list .msg.mine .text')].some((e) => e.textContent.trim() === '还没发出去')`)
 }

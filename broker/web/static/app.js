@@ -937,6 +937,12 @@ function init() {
     // deleted: coming back to the tab reads the lists again.
     if (!document.hidden && state.connected) refreshLists();
   });
+  // Unsent messages live only in this page: leaving it asks first.
+  window.addEventListener('beforeunload', (e) => {
+    for (const c of state.convs.values()) {
+      if (c.messages.some((m) => m.state)) { e.preventDefault(); e.returnValue = ''; return; }
+    }
+  });
   pet.drag();
   pet.load().then(() => { if (state.connected) pet.show(); });
   let saved = null;
