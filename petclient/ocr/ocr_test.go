@@ -46,16 +46,7 @@ func TestRecognisesRenderedText(t *testing.T) {
 	if !Available() {
 		t.Fatal("tesseract is missing (apt-get install tesseract-ocr tesseract-ocr-eng)")
 	}
-	font, err := exec.Command("fc-match", "-f", "%{file}", "sans").Output()
-	if err != nil {
-		t.Fatalf("fc-match: %v", err)
-	}
-	img := filepath.Join(t.TempDir(), "text.png")
-	out, err := exec.Command("convert", "-size", "640x90", "xc:white", "-font", string(font), "-fill", "black", "-pointsize", "40",
-		"-annotate", "+10+60", "look forward to it", img).CombinedOutput()
-	if err != nil {
-		t.Fatalf("convert: %v %s", err, out)
-	}
+	img := render(t, "640x90", "+10+60", "look forward to it")
 	got, err := Text(context.Background(), img, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -80,16 +71,7 @@ func TestRecognisesHyphenatedLineBreak(t *testing.T) {
 	if !Available() {
 		t.Fatal("tesseract is missing (apt-get install tesseract-ocr tesseract-ocr-eng)")
 	}
-	font, err := exec.Command("fc-match", "-f", "%{file}", "sans").Output()
-	if err != nil {
-		t.Fatalf("fc-match: %v", err)
-	}
-	img := filepath.Join(t.TempDir(), "two-lines.png")
-	out, err := exec.Command("convert", "-size", "640x150", "xc:white", "-font", string(font), "-fill", "black", "-pointsize", "40",
-		"-annotate", "+10+55", "It is a well-", "-annotate", "+10+120", "known translation.", img).CombinedOutput()
-	if err != nil {
-		t.Fatalf("convert: %v %s", err, out)
-	}
+	img := render(t, "640x150", "+10+55", "It is a well-", "+10+120", "known translation.")
 	core, err := dict.Core()
 	if err != nil {
 		t.Fatal(err)
@@ -98,4 +80,23 @@ func TestRecognisesHyphenatedLineBreak(t *testing.T) {
 	if err != nil || got != "It is a well-known translation." {
 		t.Fatalf("OCR read %q (%v), want %q", got, err, "It is a well-known translation.")
 	}
+}
+
+// render draws black text on white with ImageMagick (a test dependency):
+// size "WxH", then pairs of offset "+X+Y" and text. It returns the PNG.
+func render(t *testing.T, size string, at ...string) string {
+	t.Helper()
+	font, err := exec.Command("fc-match", "-f", "%{file}", "sans").Output()
+	if err != nil {
+		t.Fatalf("fc-match: %v", err)
+	}
+	img := filepath.Join(t.TempDir(), "text.png")
+	args := []string{"-size", size, "xc:white", "-font", string(font), "-fill", "black", "-pointsize", "40"}
+	for i := 0; i+1 < len(at); i += 2 {
+		args = append(args, "-annotate", at[i], at[i+1])
+	}
+	if out, err := exec.Command("convert", append(args, img)...).CombinedOutput(); err != nil {
+		t.Fatalf("convert: %v %s", err, out)
+	}
+	return img
 }

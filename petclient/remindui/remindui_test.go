@@ -63,6 +63,13 @@ func newTestUI(t *testing.T, prepare func(*remind.Data, time.Time)) (*UI, *fakeA
 	}); err != nil {
 		t.Fatal(err)
 	}
+	u, app, sp := newUIAt(t, path, c)
+	return u, app, sp, c
+}
+
+// newUIAt starts the UI on the reminders file at path, one pet showing.
+func newUIAt(t *testing.T, path string, c *clock) (*UI, *fakeApp, *fakeSpeaker) {
+	t.Helper()
 	app := &fakeApp{pets: []desktop.PetInfo{{ID: 1, Visible: true, Rect: image.Rect(100, 736, 180, 800), Anim: "stand"}}}
 	sp := &fakeSpeaker{}
 	u := newUI(app, Options{Path: path, Speaker: sp, Clock: c})
@@ -71,7 +78,7 @@ func newTestUI(t *testing.T, prepare func(*remind.Data, time.Time)) (*UI, *fakeA
 	}
 	u.workArea = func(desktop.PetInfo) image.Rectangle { return image.Rect(0, 0, 1280, 800) }
 	t.Cleanup(u.Close)
-	return u, app, sp, c
+	return u, app, sp
 }
 
 // A missed reminder: the pet walks to the middle and says it, in Chinese,
@@ -181,14 +188,7 @@ func TestReadOnlyFolderSaysSo(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	app := &fakeApp{pets: []desktop.PetInfo{{ID: 1, Visible: true, Rect: image.Rect(100, 736, 180, 800), Anim: "stand"}}}
-	sp := &fakeSpeaker{}
-	u := newUI(app, Options{Path: path, Speaker: sp, Clock: c})
-	if u.svc == nil {
-		t.Fatal("no reminders on a read-only folder")
-	}
-	t.Cleanup(u.Close)
-	u.workArea = func(desktop.PetInfo) image.Rectangle { return image.Rect(0, 0, 1280, 800) }
+	u, _, sp := newUIAt(t, path, c) // fails if the pet has no reminders
 	want := "1 提醒: 提醒无法保存到 " + dir
 	if len(sp.said) != 1 || !strings.HasPrefix(sp.said[0], want) {
 		t.Fatalf("at start said %q, want %q…", sp.said, want)

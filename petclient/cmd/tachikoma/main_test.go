@@ -7,7 +7,6 @@ import (
 
 	"github.com/tachikoma-pet/tachikoma/petclient/instance"
 	"github.com/tachikoma-pet/tachikoma/petclient/internal/dbustest"
-	"github.com/tachikoma-pet/tachikoma/petclient/petbus"
 )
 
 // Bad flags must be rejected before GTK starts (exit status 2), so these
@@ -66,15 +65,7 @@ func TestSecondLaunchAsksTheRunningPet(t *testing.T) {
 	if code := run([]string{"--config", cfg}); code != 1 {
 		t.Fatalf("pet not on the bus: exit %d, want 1", code)
 	}
-	conn, err := petbus.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	pet := &scriptedPet{}
-	if err := petbus.Serve(conn, pet); err != nil {
-		t.Fatal(err)
-	}
+	pet := serveScriptedPet(t)
 	for _, args := range [][]string{{"--lang", "zh"}, {"--pets", "3"}} {
 		if code := run(append([]string{"--config", cfg}, args...)); code != 0 {
 			t.Fatalf("%v: exit %d, want 0", args, code)

@@ -236,15 +236,7 @@ func TestScreenshotAsksThePet(t *testing.T) {
 		t.Fatalf("no pet: exit %d %q", code, errs)
 	}
 
-	conn, err := petbus.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	pet := &scriptedPet{}
-	if err := petbus.Serve(conn, pet); err != nil {
-		t.Fatal(err)
-	}
+	pet := serveScriptedPet(t)
 	wd, _ := os.Getwd()
 	dir := t.TempDir()
 
@@ -292,6 +284,21 @@ func TestScreenshotAsksThePet(t *testing.T) {
 	if pet.count() != before {
 		t.Error("--alone asked the pet")
 	}
+}
+
+// serveScriptedPet puts a scriptedPet on the session bus until the test ends.
+func serveScriptedPet(t *testing.T) *scriptedPet {
+	t.Helper()
+	conn, err := petbus.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	pet := &scriptedPet{}
+	if err := petbus.Serve(conn, pet); err != nil {
+		t.Fatal(err)
+	}
+	return pet
 }
 
 // scriptedPet answers with res or err; the test sets them between calls.
