@@ -409,7 +409,10 @@ func userCmd() *cobra.Command {
 			sc := bufio.NewScanner(in)
 			sc.Buffer(make([]byte, 64*1024), 64*1024)
 			for n := 1; sc.Scan(); n++ {
-				text := strings.TrimSpace(sc.Text())
+				text := strings.TrimSpace(sc.Text()) // also a CRLF file's \r
+				if n == 1 {
+					text = strings.TrimPrefix(text, "\uFEFF") // Notepad's and Excel's UTF-8 mark
+				}
 				if text == "" || strings.HasPrefix(text, "#") {
 					continue
 				}

@@ -388,6 +388,19 @@ func TestUserImport(t *testing.T) {
 	}
 }
 
+// A class list saved by Windows Notepad or Excel: a UTF-8 byte order mark
+// before the first name, CRLF line ends.
+func TestUserImportWindowsFile(t *testing.T) {
+	dir := t.TempDir()
+	out := mustRun(t, "\uFEFFstu01 password01 学生一\r\nstu02 password02\r\n", "user", "import", "--data-dir", dir)
+	if !strings.Contains(out, "2 users imported") {
+		t.Fatalf("import: %s", out)
+	}
+	if list := mustRun(t, "", "user", "list", "--data-dir", dir); !strings.Contains(list, "stu01  学生一") || !strings.Contains(list, "stu02") {
+		t.Fatalf("list after import:\n%s", list)
+	}
+}
+
 // waitCmd waits for a client process that should end by itself soon (its
 // -W timeout bounds it), killing it if it does not.
 func waitCmd(t *testing.T, cmd *exec.Cmd) {
