@@ -734,3 +734,27 @@ func TestRunningSeesAnExitedChild(t *testing.T) {
 		t.Fatal("ProcessState is set without Wait: the old check would have worked")
 	}
 }
+
+// TestSecondLaunch starts tachikoma again while a pet runs, as a second
+// click in the application menu does: no second process (it would say
+// every reminder again); the running pet adds a pet, or --pets N of them.
+func TestSecondLaunch(t *testing.T) {
+	s := startX(t, true)
+	busEnv := s.startBus()
+	p := s.startPet(busEnv, "--pets", "1", "--no-chat", "--lang", "zh")
+	waitFor(t, 10*time.Second, "the pet on the bus", func() bool {
+		return strings.Contains(s.logOf("pet"), "answers on the session bus")
+	})
+	env := append([]string{"XDG_CONFIG_HOME=" + filepath.Join(s.dir, "config"), "XDG_DATA_HOME=" + filepath.Join(s.dir, "data")}, busEnv...)
+	if out := s.run(env, bins.pet, "--lang", "zh"); !strings.Contains(out, "already running") || !strings.Contains(out, "now 2") {
+		t.Fatalf("second launch said %q", out)
+	}
+	p.waitState("a second pet", 5*time.Second, func(st statefile.State) bool { return len(st.Pets) == 2 && st.Pets[1].Visible })
+	if out := s.run(env, bins.pet, "--pets", "2"); !strings.Contains(out, "now 4") {
+		t.Fatalf("--pets 2 said %q", out)
+	}
+	p.waitState("four pets", 5*time.Second, func(st statefile.State) bool { return len(st.Pets) == 4 })
+	if p.cmd.ProcessState != nil {
+		t.Fatal("the first pet ended")
+	}
+}
