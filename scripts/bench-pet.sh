@@ -104,9 +104,10 @@ for mode in $MODES; do
 		mkdir -p "$dir"
 		# No state file: the test hook would add its own writes to the figures.
 		# Whether the pets move is read from their windows' positions instead.
+		# --new-instance: a pet the user runs must not take these pets over.
 		XDG_CONFIG_HOME="$dir/config" XDG_DATA_HOME="$dir/data" XDG_STATE_HOME="$dir/state" \
 			TACHIKOMA_STATE_FILE= TACHIKOMA_PASSWORD=bench-password \
-			"$BIN" --pets "$pets" --seed "$SEED" --log-level warn "${args[@]}" >"$dir/log" 2>&1 &
+			"$BIN" --new-instance --pets "$pets" --seed "$SEED" --log-level warn "${args[@]}" >"$dir/log" 2>&1 &
 		PET=$!
 		for _ in $(seq 100); do [ "$(positions | wc -l)" -ge "$pets" ] && break; sleep 0.1; done
 		if [ "$(positions | wc -l)" -lt "$pets" ]; then
