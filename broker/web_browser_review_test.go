@@ -479,3 +479,22 @@ func TestWebUnsentKeptOnLeavingInBrowser(t *testing.T) {
 	}
 	waitJS("still there, unsent", `[...document.querySelectorAll('#message-list .msg.mine .text')].some((e) => e.textContent.trim() === '还没发出去')`)
 }
+
+// TestWebTokenRenewedInBrowser: every reconnect gets a fresh resume token,
+// as the desktop pet does, so a tab left open for weeks is not logged out
+// when the one from its login runs out 30 days later.
+func TestWebTokenRenewedInBrowser(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice")
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+	run("log in, remembered", chromedp.SendKeys("#username", "alice"), chromedp.SendKeys("#password", "alice-password"),
+		chromedp.Click("#remember"), chromedp.Click("#login-button"))
+	waitJS("token stored", `(window.first = (JSON.parse(localStorage.getItem('tachikoma.auth')) || {}).token || '').startsWith('tk1.alice.')`)
+	evaluate(t, ctx, "the connection drops", `(state.client.stream.destroy(), true)`)
+	waitJS("a newer token in use and remembered", `state.client.connected && (() => {
+		const saved = JSON.parse(localStorage.getItem('tachikoma.auth')) || {};
+		return saved.token !== window.first && saved.token.startsWith('tk1.alice.') && state.client.options.password === saved.token &&
+			Number(saved.token.split('.')[2]) > Number(window.first.split('.')[2]);
+	})()`)
+	waitJS("chat goes on, 中文", `document.getElementById('me').textContent === 'alice'`)
+}

@@ -230,7 +230,7 @@ function connect(user, secret, remember, usingToken) {
   client.on('connect', () => {
     status('');
     state.link++;
-    if (state.connected) { resubscribe(); catchUp(); return; }
+    if (state.connected) { resubscribe(); renewToken(); catchUp(); return; }
     state.connected = true;
     state.lastId = 0;
     state.since = -1;
@@ -291,15 +291,7 @@ async function onLoggedIn() {
   $('chat-view').hidden = false;
   $('logout').hidden = false;
   resubscribe();
-  try {
-    const tok = await request('auth.token', {});
-    state.token = tok.token;
-    // Reconnects log in with the token: the password is not kept anywhere.
-    state.client.options.password = tok.token;
-    if (state.remember) {
-      localStorage.setItem(AUTH_KEY, JSON.stringify({ user: state.me, token: tok.token, expires: tok.expires }));
-    }
-  } catch (e) { /* reconnecting then needs a new login */ }
+  await renewToken();
   try {
     const p = await request('profile.get', {});
     state.nick = p.nickname || state.me;
@@ -308,6 +300,22 @@ async function onLoggedIn() {
   await refreshLists();
   if (!state.active) open('r:lobby');
   pet.show();
+}
+
+// renewToken asks for a fresh resume token, at login and at every
+// reconnect (a tab open for weeks outlives one token's 30 days).
+async function renewToken() {
+  try {
+    const client = state.client;
+    const tok = await request('auth.token', {});
+    if (client !== state.client) return; // logged out meanwhile
+    state.token = tok.token;
+    // Reconnects log in with the token: the password is not kept anywhere.
+    state.client.options.password = tok.token;
+    if (state.remember) {
+      localStorage.setItem(AUTH_KEY, JSON.stringify({ user: state.me, token: tok.token, expires: tok.expires }));
+    }
+  } catch (e) { /* the token in use stays */ }
 }
 
 function logout() {
