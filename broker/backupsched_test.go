@@ -70,3 +70,37 @@ func TestScheduledBackups(t *testing.T) {
 		t.Errorf("restored history %+v, %v", ms, err)
 	}
 }
+
+// A backup written over one of the data dir's own files (the database, its
+// WAL, the token key), named directly or through a symlink, is refused:
+// renamed over the live database it left the broker unable to start
+// ("database disk image is malformed").
+func TestBackupOverTheLiveDataIsRefused(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	b := startBroker(t, cfg)
+	register(t, b, "alice")
+	alice := connect(t, b, "alice")
+	lobby := topics.Room(topics.Lobby)
+	alice.pub(lobby, 1, `{"text":"before"}`)
+	link := filepath.Join(t.TempDir(), "data")
+	if err := os.Symlink(cfg.DataDir, link); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(cfg.DataDir, store.FileName)
+	before, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{db, db + "-wal", filepath.Join(cfg.DataDir, store.TokenKeyFile), filepath.Join(link, store.FileName)} {
+		if _, err := broker.Backup(context.Background(), cfg.DataDir, to); err == nil {
+			t.Errorf("backup to %s was written", to)
+		}
+	}
+	if after, err := os.Stat(db); err != nil || !os.SameFile(before, after) {
+		t.Fatalf("the live database was replaced (%v)", err)
+	}
+	alice.pub(lobby, 1, `{"text":"after"}`)
+	if _, err := broker.Backup(context.Background(), cfg.DataDir, filepath.Join(t.TempDir(), "ok.db")); err != nil {
+		t.Fatalf("a backup elsewhere: %v", err)
+	}
+}
