@@ -18,7 +18,7 @@ import (
 // A bus caller's output replaces an existing file only when it says so.
 func TestBusOutputKeepsExistingFiles(t *testing.T) {
 	dir := t.TempDir()
-	old := filepath.Join(dir, "notes.txt")
+	old := filepath.Join(dir, "截图.png")
 	if err := os.WriteFile(old, []byte("keep me"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -40,6 +40,17 @@ func TestBusOutputKeepsExistingFiles(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(old); !strings.HasPrefix(string(data), "\x89PNG") {
 		t.Fatalf("not replaced: %q", data)
+	}
+	// A name whose extension is no image format is refused, not filled
+	// with PNG bytes.
+	notes := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notes, []byte("keep me"), 0o644)
+	if _, err := saveRequested(shot.OSFS{}, img, petbus.ShotRequest{Output: notes, Replace: true}, "", time.Now()); err == nil ||
+		!strings.Contains(err.Error(), ".txt") {
+		t.Fatalf("notes.txt: %v", err)
+	}
+	if data, _ := os.ReadFile(notes); string(data) != "keep me" {
+		t.Fatalf("notes.txt was replaced: %q", data)
 	}
 }
 
