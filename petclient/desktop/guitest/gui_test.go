@@ -560,6 +560,20 @@ func TestTray(t *testing.T) {
 	p.waitState("the pets to show again", 3*time.Second, func(st statefile.State) bool {
 		return !st.Hidden && st.Pets[0].Visible && st.Pets[1].Visible
 	})
+	// Hidden again, then tachikoma launched once more (the application
+	// menu): the running pet shows itself and adds a pet.
+	gdbus("--object-path", "/MenuBar", "--method", "com.canonical.dbusmenu.Event", "1", "clicked", `<"">`, "0")
+	p.waitState("the pets to hide again", 3*time.Second, func(st statefile.State) bool { return st.Hidden })
+	launch := append([]string{"XDG_CONFIG_HOME=" + filepath.Join(s.dir, "config"), "XDG_DATA_HOME=" + filepath.Join(s.dir, "data")}, busEnv...)
+	if out := s.run(launch, bins.pet); !strings.Contains(out, "already running") {
+		t.Fatalf("second launch said %q", out)
+	}
+	p.waitState("the pets shown by a second launch", 5*time.Second, func(st statefile.State) bool {
+		return !st.Hidden && len(st.Pets) == 3 && st.Pets[0].Visible && st.Pets[2].Visible
+	})
+	if layout := gdbus("--object-path", "/MenuBar", "--method", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]"); !strings.Contains(layout, "隐藏塔奇克马") {
+		t.Fatalf("after a second launch showed the pets, the tray should offer Hide:\n%s", layout)
+	}
 	// The last item is Quit: the app must exit cleanly.
 	last := strings.Count(layout, "<(")
 	gdbus("--object-path", "/MenuBar", "--method", "com.canonical.dbusmenu.Event", itoa(last), "clicked", `<"">`, "0")
