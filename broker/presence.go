@@ -124,6 +124,26 @@ func (p *presenceTracker) set(user string, pr topics.Presence, tell bool) {
 	}
 }
 
+// Renamed puts user's new nickname into their presence and tells their
+// friends, whose clients show the name presence carries.
+func (p *presenceTracker) Renamed(user string) {
+	o := p.orderOf(user)
+	o.Lock()
+	defer o.Unlock()
+	p.mu.Lock()
+	last, here := p.last[user], p.n[user] > 0
+	p.mu.Unlock()
+	var pr topics.Presence
+	if last == nil || json.Unmarshal(last, &pr) != nil {
+		return // never seen: the first presence reads the nickname
+	}
+	pr.Nick = p.b.dir.Nickname(user)
+	p.set(user, pr, true)
+	if bp := p.b.backplane; bp != nil && here {
+		bp.Presence(user, p.get(user))
+	}
+}
+
 // Befriended tells each of two new friends the other's current presence:
 // like a retained message that has just become theirs to read.
 func (p *presenceTracker) Befriended(a, b string) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/tachikoma-pet/tachikoma/topics"
@@ -222,5 +223,31 @@ func TestPresenceChangeReachesSharedSubscription(t *testing.T) {
 	pk := amy.nextPublish()
 	if user, status := presenceOf(t, pk); user != "ben" || status != topics.Offline {
 		t.Fatalf("got %s %s, want ben offline", user, status)
+	}
+}
+
+// A new nickname reaches friends through presence at once: the pet takes a
+// friend's name from presence, so a payload still naming the old one
+// renamed them back in every friend's pet until they reconnected.
+func TestPresenceFollowsNicknameChange(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "amy", "ben")
+	amy, ben := connect(t, b, "amy"), connect(t, b, "ben")
+	befriend(t, amy, ben)
+	ben.sub(topics.PresenceTopic("amy"))
+	amy.mustCall(topics.MethodProfileSet, topics.Params{Nickname: "小艾 Amy"}, nil)
+	renamed := func(m paho.Message) bool {
+		var p topics.Presence
+		return m.Topic() == topics.PresenceTopic("amy") && json.Unmarshal(m.Payload(), &p) == nil &&
+			p.Status == topics.Online && p.Nick == "小艾 Amy"
+	}
+	if ben.next(renamed) == nil {
+		t.Fatalf("ben got no presence of amy with her new name; got %v", ben.received())
+	}
+	// And what a new subscription is sent (the retained presence).
+	later := connect(t, b, "ben", func(o *paho.ClientOptions) { o.SetClientID("ben-later") })
+	later.sub(topics.PresenceTopic("amy"))
+	if later.next(renamed) == nil {
+		t.Fatalf("a new subscription got no presence of amy with her new name; got %v", later.received())
 	}
 }

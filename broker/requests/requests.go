@@ -21,11 +21,12 @@ type Publisher interface {
 	Publish(topic string, payload []byte, retain bool, qos byte) error
 }
 
-// Presence tells whether a user is connected, and tells two new friends
-// each other's presence.
+// Presence tells whether a user is connected, tells two new friends each
+// other's presence, and carries a new nickname to friends.
 type Presence interface {
 	Online(user string) bool
 	Befriended(a, b string)
+	Renamed(user string)
 }
 
 // Tokens issues resume tokens (see the broker's auth fast path).
@@ -479,5 +480,6 @@ func (h *Handler) profileSet(ctx context.Context, user, nick string) (any, *topi
 	if err := h.Dir.SetNickname(ctx, user, nick); err != nil {
 		return nil, internal(err)
 	}
+	h.Presence.Renamed(user)
 	return h.profile(user, true), nil
 }
