@@ -498,3 +498,29 @@ func TestWebTokenRenewedInBrowser(t *testing.T) {
 	})()`)
 	waitJS("chat goes on, 中文", `document.getElementById('me').textContent === 'alice'`)
 }
+
+// TestWebShortScreenInBrowser: on a short screen (a phone with its keyboard
+// up or turned sideways, a laptop at 200% zoom) the conversation keeps most
+// of the height: the strip the pet walks in is given back to it.
+func TestWebShortScreenInBrowser(t *testing.T) {
+	bob, ctx, waitJS, run := alicePage(t)
+	for i := range 8 {
+		bob.pub(topics.Room(topics.Lobby), 1, fmt.Sprintf("第%d条消息", i))
+	}
+	waitJS("the messages", messageTexts+`.length === 8`)
+	for _, v := range []struct {
+		name          string
+		width, height int64
+		opts          []chromedp.EmulateViewportOption
+	}{
+		{"a laptop at 200% zoom", 683, 300, []chromedp.EmulateViewportOption{chromedp.EmulateScale(2)}},
+		{"a phone with its keyboard up", 375, 340, []chromedp.EmulateViewportOption{chromedp.EmulateTouch, chromedp.EmulateMobile}},
+		{"a phone sideways", 667, 320, []chromedp.EmulateViewportOption{chromedp.EmulateTouch, chromedp.EmulateMobile}},
+	} {
+		run(v.name, chromedp.EmulateViewport(v.width, v.height, v.opts...))
+		waitJS(v.name+": the messages get a third of the height", `document.getElementById('messages').clientHeight >= innerHeight / 3 &&
+			document.documentElement.scrollHeight <= innerHeight`)
+	}
+	run("a tall screen again", chromedp.EmulateViewport(1000, 700))
+	evaluate(t, ctx, "the pet back", `!!document.getElementById('pet-img').offsetParent`)
+}
