@@ -146,19 +146,7 @@ func TestResentCIDAckedOnlyOnceStored(t *testing.T) {
 	bob.expectChat(lobby)
 
 	// Another writer holds the database, so the first copy's commit waits.
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	lock, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	if _, err := lock.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
-		t.Fatal(err)
-	}
+	lock := holdDatabase(t, dir)
 	msg := `{"text":"only once, 只一次","cid":"c-42"}`
 	firstTok := first.c.Publish(lobby, 1, false, msg)
 	bob.expectChat(lobby) // delivered: the first copy is accepted, its commit waiting

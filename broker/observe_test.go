@@ -113,19 +113,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 	}
 
 	// Another process holding the write lock makes the database unwritable.
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName)+"?_busy_timeout=100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
-		t.Fatal(err)
-	}
+	conn := holdDatabase(t, dir)
 	code, body = getBody(t, base+"/readyz")
 	if err := json.Unmarshal([]byte(body), &ready); err != nil || code != 503 || ready.Status != "not ready" ||
 		ready.Checks["listeners"] != "ok" || !strings.Contains(ready.Checks["database"], "write probe") {
@@ -172,20 +160,7 @@ func TestMetricsAllow(t *testing.T) {
 func TestConcurrentReadyChecksShareTheProbe(t *testing.T) {
 	dir := t.TempDir()
 	b := startBroker(t, testConfig(dir))
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	// A writer holds the database for a moment, as a big commit does.
-	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
-		t.Fatal(err)
-	}
+	conn := holdDatabase(t, dir) // for a moment, as a big commit does
 	const n = 8
 	answers := make(chan string, n)
 	for range n {
@@ -217,4 +192,25 @@ func TestConcurrentReadyChecksShareTheProbe(t *testing.T) {
 			t.Errorf("a readiness check beside others: %s", a)
 		}
 	}
+}
+
+// holdDatabase takes the write lock of the database in dir from another
+// connection, as another process would, until the caller ends the
+// transaction on the connection it returns.
+func holdDatabase(t *testing.T, dir string) *sql.Conn {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName)+"?_busy_timeout=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }
