@@ -49,7 +49,13 @@ func (l connListener) Serve(establish listeners.EstablishFn) {
 			return wc.Close()
 		}
 		defer l.starts.remove(wc)
-		return establish(id, wc) // returns when mochi is done with the client
+		// Returns when mochi is done with the client. The error (EOF, a
+		// refused login, logged by its hook) is how connections end; mochi's
+		// listener would log it as a warning without a message.
+		if err := establish(id, wc); err != nil {
+			l.b.log.Debug("client connection ended", "listener", id, "remote", c.RemoteAddr().String(), "error", err)
+		}
+		return nil
 	})
 }
 

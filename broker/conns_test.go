@@ -2,12 +2,16 @@ package broker_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -461,5 +465,54 @@ func TestCloseEndsAConnectionLoggingInMeanwhile(t *testing.T) {
 	case <-closed:
 	case <-time.After(2 * waitFor):
 		t.Fatal("Close still waits for a client that logged in while it ran")
+	}
+}
+
+// warnings is a slog handler that keeps the messages of WARN and ERROR
+// records.
+type warnings struct {
+	mu   *sync.Mutex
+	msgs *[]string
+}
+
+func (w warnings) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (w warnings) Handle(_ context.Context, r slog.Record) error {
+	w.mu.Lock()
+	*w.msgs = append(*w.msgs, r.Message)
+	w.mu.Unlock()
+	return nil
+}
+func (w warnings) WithAttrs([]slog.Attr) slog.Handler { return w }
+func (w warnings) WithGroup(string) slog.Handler      { return w }
+
+// A client that goes without DISCONNECT (a pet on a laptop put to sleep) or
+// is refused a login is an everyday event: it used to log a WARN with an
+// empty message from mochi's listener, which filled what an operator
+// filters for problems (level != INFO) with nothing to read.
+func TestEndedConnectionsLogNoEmptyWarning(t *testing.T) {
+	w := warnings{mu: new(sync.Mutex), msgs: new([]string)}
+	b := brokertest.StartWith(t, testConfig(t.TempDir()), broker.Options{Logger: slog.New(w)})
+	register(t, b, "alice")
+	alice := connect(t, b, "alice")
+	if _, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "wrong-password", "guess"); err == nil {
+		t.Fatal("a wrong password logged in")
+	}
+	c, err := net.Dial("tcp", b.MQTTAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write(halfConnect)
+	c.Close()
+	alice.c.Disconnect(0)
+	// The listener logs once mochi is done with a connection: give it
+	// time to, then find no empty message.
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		w.mu.Lock()
+		empty := slices.Contains(*w.msgs, "")
+		got := fmt.Sprintf("%q", *w.msgs)
+		w.mu.Unlock()
+		if empty {
+			t.Fatalf("a warning without a message was logged: %s", got)
+		}
 	}
 }
