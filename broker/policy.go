@@ -110,3 +110,20 @@ func (p *policy) WillAllowed(user, clientID, topic string) bool {
 	}
 	return true
 }
+
+// ReloadACL reads the ACL file again (serve calls it on SIGHUP). A file that
+// does not load leaves the current rules in force; the new rules apply to the
+// next subscribe, publish and delivery, so existing subscriptions lose what
+// they no longer grant.
+func (b *Broker) ReloadACL() error {
+	if b.cfg.ACLFile == "" {
+		return nil
+	}
+	acl, err := aclfile.Load(b.cfg.ACLFile)
+	if err != nil {
+		return err
+	}
+	b.policy.acl.Store(acl)
+	b.log.Info("acl file reloaded", "file", b.cfg.ACLFile)
+	return nil
+}

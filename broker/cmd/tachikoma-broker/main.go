@@ -173,7 +173,7 @@ func serve(cfg broker.Config, logFormat, pprofAddr string) error {
 	// down cleanly instead of killing it.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	// SIGHUP reloads the TLS certificate (after a renewal) instead of ending the broker.
+	// SIGHUP reloads the TLS certificate (after a renewal) and the ACL file instead of ending the broker.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	opt := broker.Options{Logger: log, TuneRuntime: true, Version: version}
@@ -203,10 +203,16 @@ func serve(cfg broker.Config, logFormat, pprofAddr string) error {
 	for {
 		select {
 		case <-hup:
-			if cfg.TLS.CertFile == "" {
-				log.Info("SIGHUP: no TLS certificate configured, nothing to reload")
-			} else if err := b.ReloadTLS(); err != nil {
-				log.Error("SIGHUP: certificate not reloaded; still serving the previous one", "error", err)
+			if cfg.TLS.CertFile == "" && cfg.ACLFile == "" {
+				log.Info("SIGHUP: no TLS certificate or ACL file configured, nothing to reload")
+			}
+			if cfg.TLS.CertFile != "" {
+				if err := b.ReloadTLS(); err != nil {
+					log.Error("SIGHUP: certificate not reloaded; still serving the previous one", "error", err)
+				}
+			}
+			if err := b.ReloadACL(); err != nil {
+				log.Error("SIGHUP: acl file not reloaded; the previous rules stay in force", "error", err)
 			}
 		case got := <-sig:
 			log.Info("shutting down", "signal", got.String())
