@@ -663,3 +663,24 @@ func TestOversizedPacketsAreRefused(t *testing.T) {
 		t.Fatal("a 200 KiB packet was accepted")
 	}
 }
+
+// TestDisguisingNamesRefused: a nickname or room title with a direction
+// override is refused by the broker with topics.CheckNickname's reason.
+func TestDisguisingNamesRefused(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice")
+	alice := connect(t, b, "alice")
+	for _, c := range []struct {
+		method string
+		params topics.Params
+	}{
+		{topics.MethodProfileSet, topics.Params{Nickname: "阿丽\u202Eexe.jpg"}},
+		{topics.MethodRoomCreate, topics.Params{Room: "club", Title: "俱乐部\u2028admin"}},
+	} {
+		r := alice.call(c.method, c.params)
+		if r.Error == nil || !strings.Contains(r.Error.Message, "U+") {
+			t.Errorf("%s %+v: got %+v, want a refusal naming the character", c.method, c.params, r.Error)
+		}
+	}
+	alice.mustCall(topics.MethodRoomCreate, topics.Params{Room: "club", Title: "俱乐部 🐱\u200d👤"}, nil)
+}

@@ -146,8 +146,25 @@ func CheckNickname(nick string) error {
 		if r < ' ' || (r >= 0x7f && r <= 0x9f) {
 			return errors.New("nickname contains control characters")
 		}
+		if disguises(r) {
+			return fmt.Errorf("nickname contains U+%04X, an invisible direction mark or line separator that could disguise it", r)
+		}
 	}
 	return nil
+}
+
+// disguises reports the bidirectional controls and line/paragraph separators
+// (Unicode TR9), which reorder or break the text shown around a name.
+func disguises(r rune) bool {
+	switch {
+	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+		return true // embeddings, overrides, isolates
+	}
+	switch r {
+	case 0x200E, 0x200F, 0x061C, 0x2028, 0x2029:
+		return true // LRM, RLM, ALM, LINE and PARAGRAPH SEPARATOR
+	}
+	return false
 }
 
 // Presence is the retained payload on tachikoma/presence/{user}.

@@ -3,6 +3,7 @@ package topics
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"regexp"
 	"strings"
@@ -68,6 +69,23 @@ func TestNames(t *testing.T) {
 	}
 	if CheckNickname("小机器人 🤖") != nil || CheckNickname("  ") == nil || CheckNickname(strings.Repeat("字", 33)) == nil || CheckNickname("a\x00b") == nil {
 		t.Error("nickname rules")
+	}
+}
+
+// TestCheckNicknameDisguise: direction controls and line separators are
+// refused, naming the character; CJK, accents, emoji and ZWJ sequences pass.
+func TestCheckNicknameDisguise(t *testing.T) {
+	for _, nick := range []string{"小明", "🐱\u200d👤", "Zoë", "Zoe\u0308", "👩\u200d💻 小红", "مرحبا", "שלום"} {
+		if err := CheckNickname(nick); err != nil {
+			t.Errorf("%q refused: %v", nick, err)
+		}
+	}
+	for _, r := range []rune{0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F, 0x061C, 0x2028, 0x2029} {
+		nick := "alice" + string(r) + "exe.jpg"
+		err := CheckNickname(nick)
+		if want := fmt.Sprintf("U+%04X", r); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want an error naming %s", nick, err, want)
+		}
 	}
 }
 
