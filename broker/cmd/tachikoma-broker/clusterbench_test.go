@@ -46,7 +46,7 @@ var (
 // (docs/PERFORMANCE.md). Every message must reach every member exactly
 // once. Run it alone:
 //
-//	go test -run '^$' -bench ClusterRoom500 -benchtime 1x -count 2 ./broker/cmd/tachikoma-broker/
+//	go test -run '^$' -bench ClusterRoom500 -benchtime 1x -count 3 ./broker/cmd/tachikoma-broker/
 func BenchmarkClusterRoom500(b *testing.B) {
 	for _, c := range []struct {
 		name     string
