@@ -21,6 +21,11 @@ type Store interface {
 	// use; every broker on one store gets the same key, so a token one
 	// node issued logs in on any other.
 	TokenKey(ctx context.Context) ([]byte, error)
+	// RevokeToken records a resume token's id (a digest, never the token)
+	// as revoked until expires (unix s), when it would die anyway; it
+	// forgets revocations already past. TokenRevoked reports one.
+	RevokeToken(ctx context.Context, id string, expires int64) error
+	TokenRevoked(ctx context.Context, id string) (bool, error)
 	// CheckWritable proves the database takes writes now.
 	CheckWritable(ctx context.Context) error
 	// Close flushes pending messages and closes the database.

@@ -126,6 +126,7 @@ INSERT OR IGNORE INTO rooms(name, title, public, owner, created) VALUES ('lobby'
 -- last-seen times and nicknames do not count.
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('gen', 0);
+CREATE TABLE IF NOT EXISTS revoked_tokens (id TEXT PRIMARY KEY, expires INTEGER NOT NULL); -- unix s
 CREATE TRIGGER IF NOT EXISTS gen_user_add AFTER INSERT ON users BEGIN UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;
 CREATE TRIGGER IF NOT EXISTS gen_user_del AFTER DELETE ON users BEGIN UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;
 CREATE TRIGGER IF NOT EXISTS gen_user_pw AFTER UPDATE OF pwhash ON users BEGIN UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;
@@ -156,6 +157,23 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // made on first use.
 func (s *SQLite) TokenKey(context.Context) ([]byte, error) {
 	return fileTokenKey(filepath.Join(s.dir, TokenKeyFile))
+}
+
+// RevokeToken records a revoked resume token until it expires.
+func (s *SQLite) RevokeToken(ctx context.Context, id string, expires int64) error {
+	if err := s.exec(ctx, "revoke token", `DELETE FROM revoked_tokens WHERE expires < ?`, time.Now().Unix()); err != nil {
+		return err
+	}
+	return s.exec(ctx, "revoke token", `INSERT OR REPLACE INTO revoked_tokens(id, expires) VALUES (?, ?)`, id, expires)
+}
+
+// TokenRevoked reports whether RevokeToken recorded id.
+func (s *SQLite) TokenRevoked(ctx context.Context, id string) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM revoked_tokens WHERE id = ?`, id).Scan(&n); err != nil {
+		return false, fmt.Errorf("token revoked: %w", err)
+	}
+	return n > 0, nil
 }
 
 // CheckWritable proves the database takes writes (a full disk, a read-only

@@ -117,6 +117,10 @@ CREATE TRIGGER gen_friends AFTER INSERT OR DELETE ON friends FOR EACH ROW EXECUT
 CREATE TRIGGER gen_friend_requests AFTER INSERT OR DELETE ON friend_requests FOR EACH ROW EXECUTE FUNCTION bump_gen();
 CREATE TRIGGER gen_user_nick AFTER UPDATE OF nickname ON users FOR EACH ROW EXECUTE FUNCTION bump_gen();
 `,
+	// Resume tokens revoked before their expiry (unix s), by digest.
+	5: `
+CREATE TABLE revoked_tokens (id TEXT COLLATE "C" PRIMARY KEY, expires BIGINT NOT NULL);
+`,
 }
 
 // idsLostBound exceeds the ids a database can have handed out after the

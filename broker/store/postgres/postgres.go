@@ -162,6 +162,33 @@ func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
 	return key, nil
 }
 
+// RevokeToken records a revoked resume token until it expires.
+func (s *Store) RevokeToken(ctx context.Context, id string, expires int64) error {
+	ctx, cancel := bound(ctx)
+	defer cancel()
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM revoked_tokens WHERE expires < $1`, time.Now().Unix()); err != nil {
+			return fmt.Errorf("revoke token: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO revoked_tokens(id, expires) VALUES ($1, $2)
+			ON CONFLICT (id) DO UPDATE SET expires = excluded.expires`, id, expires); err != nil {
+			return fmt.Errorf("revoke token: %w", err)
+		}
+		return nil
+	})
+}
+
+// TokenRevoked reports whether RevokeToken recorded id.
+func (s *Store) TokenRevoked(ctx context.Context, id string) (bool, error) {
+	ctx, cancel := bound(ctx)
+	defer cancel()
+	var revoked bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE id = $1)`, id).Scan(&revoked); err != nil {
+		return false, fmt.Errorf("token revoked: %w", err)
+	}
+	return revoked, nil
+}
+
 // CheckWritable writes a probe row.
 func (s *Store) CheckWritable(ctx context.Context) error {
 	_, err := s.exec(ctx, "write probe", `INSERT INTO meta(key, value) VALUES ('write_probe', $1)

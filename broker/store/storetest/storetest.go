@@ -594,6 +594,30 @@ var cases = []struct {
 			e.t.Fatalf("history %q", got)
 		}
 	}},
+	{"revoked tokens", func(e *env) {
+		revoked := func(id string) bool {
+			e.t.Helper()
+			r, err := e.s.TokenRevoked(e.ctx, id)
+			e.ok(err)
+			return r
+		}
+		future := time.Now().Add(time.Hour).Unix()
+		e.ok(e.s.RevokeToken(e.ctx, "past", time.Now().Add(-time.Hour).Unix()))
+		e.ok(e.s.RevokeToken(e.ctx, "t1", future))
+		e.ok(e.s.RevokeToken(e.ctx, "t1", future)) // twice is no error
+		if !revoked("t1") || revoked("t2") {
+			e.t.Fatal("t1 must read as revoked, t2 not")
+		}
+		e.reopen()
+		if !revoked("t1") {
+			e.t.Fatal("a revocation did not survive a reopen")
+		}
+		// The next revocation forgets those already expired.
+		e.ok(e.s.RevokeToken(e.ctx, "t2", future))
+		if !revoked("t2") || revoked("past") {
+			e.t.Fatal("t2 must read as revoked, the expired one forgotten")
+		}
+	}},
 	{"one token key per database", func(e *env) {
 		// Two stores open on one database at once, as two nodes are: both
 		// ask for the key before either has one, and they must agree.
