@@ -344,7 +344,7 @@ func changesDirectory(payload []byte) bool {
 	}
 	switch r.Method {
 	case topics.MethodFriendList, topics.MethodRoomList, topics.MethodRoomMembers, topics.MethodHistory,
-		topics.MethodProfileGet, topics.MethodAuthToken:
+		topics.MethodProfileGet, topics.MethodAuthToken, topics.MethodAuthRevoke:
 		return false
 	}
 	return true

@@ -648,6 +648,25 @@ func TestLoginWithResumeToken(t *testing.T) {
 	if _, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", tok.Token, "alice-2"); err != nil {
 		t.Fatalf("token login: %v", err)
 	}
+	// auth.revoke (a log-out) ends it; only its owner may, and only once.
+	register(t, b, "bob")
+	bob := connect(t, b, "bob")
+	if r := bob.call(topics.MethodAuthRevoke, topics.Params{Token: tok.Token}); r.Error == nil || r.Error.Code != topics.CodeBadRequest {
+		t.Fatalf("bob revoking alice's token: %+v", r.Error)
+	}
+	if _, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", tok.Token, "alice-3"); err != nil {
+		t.Fatalf("token login after bob's attempt: %v", err)
+	}
+	alice.mustCall(topics.MethodAuthRevoke, topics.Params{Token: tok.Token}, nil)
+	if _, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", tok.Token, "alice-4"); err == nil {
+		t.Fatal("a revoked token still logs in")
+	}
+	if r := alice.call(topics.MethodAuthRevoke, topics.Params{Token: tok.Token}); r.Error == nil || r.Error.Code != topics.CodeBadRequest {
+		t.Fatalf("revoking twice: %+v", r.Error)
+	}
+	if _, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-5"); err != nil {
+		t.Fatalf("password login after a revocation: %v", err)
+	}
 }
 
 func TestOversizedPacketsAreRefused(t *testing.T) {

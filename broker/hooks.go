@@ -98,7 +98,7 @@ func (h *authHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		attempt.Failed()
 		return refuse(packets.ErrBadUsernameOrPassword, "no or invalid username")
 	}
-	if err := h.b.checkPassword(user, pw); errors.Is(err, errBusy) {
+	if err := h.b.checkPassword(user, pw); errors.Is(err, errBusy) || errors.Is(err, errTokenUnchecked) {
 		attempt.Abandoned()
 		return refuse(packets.ErrServerBusy, err.Error())
 	} else if errors.Is(err, errPending) {

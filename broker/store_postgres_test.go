@@ -66,6 +66,12 @@ func TestChatOnPostgreSQL(t *testing.T) {
 	var tok topics.Token
 	bob.mustCall(topics.MethodAuthToken, struct{}{}, &tok)
 	carol := dialOK(t, b2.MQTTAddr(), "bob", tok.Token)
+	// A token revoked on node 2 no longer logs in on node 1.
+	carol.mustCall(topics.MethodAuthRevoke, topics.Params{Token: tok.Token}, nil)
+	if c, err := dial(t, "tcp://"+b.MQTTAddr(), "bob", tok.Token, "bob-revoked"); err == nil {
+		c.c.Disconnect(0)
+		t.Fatal("a token revoked on node 2 logs in on node 1")
+	}
 	var h2 topics.History
 	carol.mustCall(topics.MethodHistory, topics.Params{Peer: "alice"}, &h2)
 	if len(h2.Messages) != 1 || h2.Messages[0].ID != dmID {

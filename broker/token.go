@@ -1,14 +1,18 @@
 package broker
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
 // Resume tokens are the fast path for logins: argon2id costs ~20 ms of CPU
@@ -18,13 +22,18 @@ import (
 // an HMAC over the username, an expiry and a fingerprint of the current
 // password hash, under the store's key (Store.TokenKey): it cannot be forged
 // without the key, names one user only, expires, and dies with a password
-// change. It reveals nothing about the password.
+// change. It reveals nothing about the password. auth.revoke ends one token
+// early (a log-out): the store keeps its digest until it would expire.
 const (
 	tokenPrefix   = "tk1."
 	tokenLifetime = 30 * 24 * time.Hour
 )
 
 var errBadToken = errors.New("invalid or expired token")
+
+// errTokenUnchecked is a token whose revocation could not be read: the
+// client should retry rather than forget it.
+var errTokenUnchecked = errors.New("token not checked: the database did not answer")
 
 func (b *Broker) tokenMAC(user string, expiry int64, pwhash string) string {
 	fp := sha256.Sum256([]byte(pwhash))
@@ -61,5 +70,31 @@ func (b *Broker) checkToken(user, tok string) error {
 	if !hmac.Equal([]byte(parts[2]), []byte(b.tokenMAC(user, exp, u.PWHash))) {
 		return errBadToken
 	}
+	revoked, err := b.store.TokenRevoked(context.Background(), tokenID(tok))
+	if err != nil {
+		b.log.Error("token login: revocations unreadable", "user", user, "error", err)
+		return errTokenUnchecked
+	}
+	if revoked {
+		return errBadToken
+	}
 	return nil
+}
+
+// RevokeToken ends user's resume token tok before its expiry; it must be a
+// token that would log user in now.
+func (b *Broker) RevokeToken(user, tok string) error {
+	if err := b.checkToken(user, tok); errors.Is(err, errBadToken) {
+		return topics.Errorf(topics.CodeBadRequest, "not a token of yours that is still valid")
+	} else if err != nil {
+		return err
+	}
+	exp, _ := strconv.ParseInt(strings.Split(tok, ".")[2], 10, 64) // checked above
+	return b.store.RevokeToken(context.Background(), tokenID(tok), exp)
+}
+
+// tokenID is what the store keeps of a revoked token: not the token itself.
+func tokenID(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:])
 }

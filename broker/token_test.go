@@ -67,6 +67,25 @@ func TestResumeTokens(t *testing.T) {
 	if err := b.checkPassword("alice", otherTok); err == nil {
 		t.Fatal("token signed with another key accepted")
 	}
+	// Revoking one token leaves another, issued a second later, valid.
+	now = now.Add(time.Second)
+	later, _, err := b.IssueToken("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(-time.Second)
+	if later == tok {
+		t.Fatal("tokens issued a second apart are equal")
+	}
+	if err := b.RevokeToken("alice", later); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.checkPassword("alice", later); err == nil {
+		t.Fatal("revoked token accepted")
+	}
+	if err := b.checkPassword("alice", tok); err != nil {
+		t.Fatalf("revoking one token ended another: %v", err)
+	}
 	// Expiry.
 	now = exp.Add(-time.Second)
 	if err := b.checkPassword("alice", tok); err != nil {

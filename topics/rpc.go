@@ -62,6 +62,7 @@ const (
 	MethodProfileGet    = "profile.get"    // {user?} → Profile
 	MethodProfileSet    = "profile.set"    // {nickname}
 	MethodAuthToken     = "auth.token"     // {} → Token
+	MethodAuthRevoke    = "auth.revoke"    // {token}: a log-out ends the token
 )
 
 // MaxRequestBytes bounds a request payload.
@@ -77,6 +78,7 @@ type Params struct {
 	Before   int64  `json:"before,omitempty"`
 	Limit    int    `json:"limit,omitempty"`
 	Nickname string `json:"nickname,omitempty"`
+	Token    string `json:"token,omitempty"`
 }
 
 // History limits.

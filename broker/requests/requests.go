@@ -32,6 +32,9 @@ type Presence interface {
 // Tokens issues resume tokens (see the broker's auth fast path).
 type Tokens interface {
 	IssueToken(user string) (string, time.Time, error)
+	// RevokeToken ends one of user's tokens; a *topics.Error for a token
+	// that is not one.
+	RevokeToken(user, tok string) error
 }
 
 // Handler answers requests.
@@ -125,6 +128,14 @@ func (h *Handler) call(ctx context.Context, user, method string, p topics.Params
 			return nil, internal(err)
 		}
 		return topics.Token{Token: tok, Expires: exp.UnixMilli()}, nil
+	case topics.MethodAuthRevoke:
+		if err := h.Tokens.RevokeToken(user, p.Token); err != nil {
+			if te := (*topics.Error)(nil); errors.As(err, &te) {
+				return nil, te
+			}
+			return nil, internal(err)
+		}
+		return ok{true}, nil
 	case "":
 		return nil, topics.Errorf(topics.CodeBadRequest, "request has no method")
 	}
