@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -35,10 +36,15 @@ var errBadToken = errors.New("invalid or expired token")
 // client should retry rather than forget it.
 var errTokenUnchecked = errors.New("token not checked: the database did not answer")
 
-func (b *Broker) tokenMAC(user string, expiry int64, pwhash string) string {
+// tokenMAC signs a token; nonce is empty in tokens issued before tokens
+// could be revoked, which stay valid until they expire.
+func (b *Broker) tokenMAC(user string, expiry int64, nonce, pwhash string) string {
 	fp := sha256.Sum256([]byte(pwhash))
 	m := hmac.New(sha256.New, b.tokenKey)
 	fmt.Fprintf(m, "%s|%d|%x", user, expiry, fp[:16])
+	if nonce != "" {
+		fmt.Fprintf(m, "|%s", nonce)
+	}
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
@@ -49,14 +55,24 @@ func (b *Broker) IssueToken(user string) (string, time.Time, error) {
 		return "", time.Time{}, errors.New("no such user")
 	}
 	exp := b.now().Add(tokenLifetime).Truncate(time.Second)
-	tok := fmt.Sprintf("%s%s.%d.%s", tokenPrefix, user, exp.Unix(), b.tokenMAC(user, exp.Unix(), u.PWHash))
+	// A nonce keeps two tokens apart even when issued in one second, so
+	// that revoking one (a log-out) does not kill the next login's.
+	var n [9]byte
+	if _, err := rand.Read(n[:]); err != nil {
+		return "", time.Time{}, err
+	}
+	nonce := base64.RawURLEncoding.EncodeToString(n[:])
+	tok := fmt.Sprintf("%s%s.%d.%s.%s", tokenPrefix, user, exp.Unix(), nonce, b.tokenMAC(user, exp.Unix(), nonce, u.PWHash))
 	return tok, exp, nil
 }
 
 // checkToken verifies a resume token presented as user's password.
 func (b *Broker) checkToken(user, tok string) error {
 	parts := strings.Split(strings.TrimPrefix(tok, tokenPrefix), ".")
-	if len(parts) != 3 || parts[0] != user {
+	if len(parts) == 3 { // issued without a nonce
+		parts = []string{parts[0], parts[1], "", parts[2]}
+	}
+	if len(parts) != 4 || parts[0] != user {
 		return errBadToken
 	}
 	exp, err := strconv.ParseInt(parts[1], 10, 64)
@@ -67,7 +83,7 @@ func (b *Broker) checkToken(user, tok string) error {
 	if !ok {
 		return errBadToken
 	}
-	if !hmac.Equal([]byte(parts[2]), []byte(b.tokenMAC(user, exp, u.PWHash))) {
+	if !hmac.Equal([]byte(parts[3]), []byte(b.tokenMAC(user, exp, parts[2], u.PWHash))) {
 		return errBadToken
 	}
 	revoked, err := b.store.TokenRevoked(context.Background(), tokenID(tok))
