@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
@@ -259,8 +260,24 @@ func TestWebRememberMeInBrowser(t *testing.T) {
 		const kept = JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie;
 		return !kept.includes('alice-password') && document.getElementById('password').value === '';
 	})()`)
+	tok, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.parse(localStorage.getItem('tachikoma.auth')).token`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	run("log out", chromedp.Click("#logout"))
 	waitJS("forgotten", `localStorage.getItem('tachikoma.auth') === null && !document.getElementById('login-view').hidden`)
+	// The server ended the token too (auth.revoke): a copy no longer logs in.
+	for deadline, i := time.Now().Add(waitFor), 0; ; i++ {
+		c, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", tok, fmt.Sprintf("stolen-%d", i))
+		if err != nil {
+			break
+		}
+		c.c.Disconnect(0)
+		if time.Now().After(deadline) {
+			t.Fatal("the token still logs in after logging out")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	run("reload", chromedp.Reload())
 	waitJS("the form, not the chat", `!!document.getElementById('username') && !document.getElementById('login-view').hidden &&
 		document.getElementById('login-button').textContent === '登录'`)

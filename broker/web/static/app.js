@@ -243,6 +243,7 @@ function connect(user, secret, remember, usingToken) {
     onLoggedIn();
   });
   client.on('message', (topic, payload) => {
+    if (client !== state.client) return; // logged out: nothing more is shown
     // MQTT.js acknowledges and reads on only after its handlers return.
     try { onMessage(topic, payload); } catch (e) { console.error('handling', topic, e); }
   });
@@ -318,12 +319,18 @@ async function renewToken() {
   } catch (e) { /* the token in use stays */ }
 }
 
-function logout() {
+// logout clears the page at once; revoke (the Log out button) also asks the
+// server to end the page's token, which would otherwise log in for 30 days.
+function logout(revoke) {
   localStorage.removeItem(AUTH_KEY);
   const c = state.client;
   state.client = null;
+  if (c && revoke === true && state.token && state.connected) {
+    revokeThenEnd(c, state.me, state.token);
+  } else if (c) {
+    c.end(true);
+  }
   state.connected = false;
-  if (c) c.end(true);
   // Nothing of the account stays in the page (a shared computer).
   Object.assign(state, { me: '', nick: '', token: '', active: '', incoming: [], invites: [] });
   state.convs.clear();
@@ -335,6 +342,23 @@ function logout() {
   document.body.classList.remove('in-conversation');
   status('');
   showLogin();
+}
+
+// revokeThenEnd sends auth.revoke for tok over c and closes c on the
+// answer, or after 5 s without one (the token then lives on).
+function revokeThenEnd(c, user, tok) {
+  const id = 'revoke-' + Math.random().toString(36).slice(2, 10);
+  const timer = setTimeout(() => c.end(true), 5000);
+  c.on('message', (topic, payload) => {
+    if (topic !== 'tachikoma/users/' + user + '/replies') return;
+    let r = {};
+    try { r = JSON.parse(payload); } catch (e) { return; }
+    if (r.id !== id) return;
+    if (r.error) console.warn('auth.revoke', r.error.message);
+    clearTimeout(timer);
+    c.end(true);
+  });
+  c.publish('tachikoma/users/' + user + '/requests', JSON.stringify({ id, method: 'auth.revoke', params: { token: tok } }), { qos: 1 });
 }
 
 function showLogin() {
@@ -901,7 +925,7 @@ function init() {
       !(await register(user, $('password').value, $('nickname').value.trim(), $('invite-code').value.trim()))) return;
     connect(user, $('password').value, $('remember').checked, false);
   });
-  $('logout').addEventListener('click', logout);
+  $('logout').addEventListener('click', () => logout(true));
   $('send-form').addEventListener('submit', (e) => {
     e.preventDefault();
     if (send($('input').value)) $('input').value = '';
