@@ -248,3 +248,28 @@ func TestTokenReconnectAndFallback(t *testing.T) {
 	}
 	_ = topics.Lobby
 }
+
+// TestRevokeToken: after RevokeToken (the pet's log-out) the token it held
+// no longer logs in anywhere, and the client forgets it.
+func TestRevokeToken(t *testing.T) {
+	b := startBroker(t, brokerConfig(t.TempDir()))
+	register(t, b, "alice")
+	c, rec := connected(t, clientConfig(b, "alice", ""))
+	tok := rec.wait("token", func(ev Event) bool { return ev.Type == EventToken }).Text
+	if err := c.RevokeToken(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if c.Token() != "" {
+		t.Fatalf("token kept after revoking it: %q", c.Token())
+	}
+	tc := clientConfig(b, "alice", "")
+	tc.Password, tc.Token, tc.ClientID = "", tok, "revoked-token"
+	other, err := New(tc, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.Connect(ctxT(t)); !errors.Is(err, ErrAuth) {
+		t.Fatalf("login with a revoked token: %v, want ErrAuth", err)
+	}
+}

@@ -267,3 +267,16 @@ func (c *Client) SetNickname(ctx context.Context, nick string) (topics.Profile, 
 }
 
 func now() time.Time { return time.Now() }
+
+// RevokeToken asks the broker to end the client's resume token (auth.revoke,
+// for a log-out) and forgets it; without a token there is nothing to end.
+func (c *Client) RevokeToken(ctx context.Context) error {
+	c.mu.Lock()
+	tok := c.token
+	c.token = ""
+	c.mu.Unlock()
+	if tok == "" {
+		return nil
+	}
+	return c.Call(ctx, topics.MethodAuthRevoke, topics.Params{Token: tok}, nil)
+}

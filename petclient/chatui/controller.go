@@ -217,9 +217,22 @@ func (c *Controller) dropClient() {
 	c.client, c.loggedIn, c.status, c.err = nil, false, chat.StatusOffline, nil
 }
 
-// logout forgets the login (and the remembered password).
+// logout forgets the login (and the remembered password), and asks the
+// server to end the resume token, which would otherwise log in for 30 days.
 func (c *Controller) logout() {
 	cfg := c.cfg
+	if old := c.client; old != nil {
+		c.client = nil // dropClient must not close it before the revocation
+		log := c.log
+		go func() { // waits for the server: not on the GTK thread
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := old.RevokeToken(ctx); err != nil {
+				log.Warn("log out: the server did not end the resume token", "err", err)
+			}
+			old.Close()
+		}()
+	}
 	c.dropClient()
 	if c.host == nil { // the hosted account's password belongs to hosting
 		c.forget(cfg.Server, cfg.User)
