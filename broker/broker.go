@@ -52,6 +52,7 @@ type Broker struct {
 	subs     *limitsHook
 	limits   *keyLimits
 	regLimit *keyLimits
+	revokes  *keyLimits // auth.revoke per user
 	cids     *recentSet
 	sent     *sentCIDs
 
@@ -171,6 +172,7 @@ func New(cfg Config, opt Options) (*Broker, error) {
 	b.guard = newLoginGuard(cfg.Limits.LoginFailures, cfg.Limits.LoginFailuresPerAddress, time.Duration(cfg.Limits.LoginMaxDelay), b.now)
 	b.limits = newKeyLimits(cfg.Limits.MessagesPerSecond, cfg.Limits.MessageBurst)
 	b.tooFast = newKeyLimits(0.2, 1) // one notice per run of drops
+	b.revokes = newKeyLimits(revokesPerDay/86400.0, revokesPerDay)
 	b.regLimit = newKeyLimits(float64(cfg.Registration.PerMinute)/60, cfg.Registration.PerMinute)
 	b.regGlobal = newKeyLimits(float64(cfg.Registration.GlobalPerMinute)/60, cfg.Registration.GlobalPerMinute)
 	b.version = cmp.Or(opt.Version, "dev")

@@ -28,6 +28,9 @@ import (
 const (
 	tokenPrefix   = "tk1."
 	tokenLifetime = 30 * 24 * time.Hour
+	// revokesPerDay bounds the rows one user can add to the store's
+	// revocations, each kept up to tokenLifetime.
+	revokesPerDay = 20
 )
 
 var errBadToken = errors.New("invalid or expired token")
@@ -104,6 +107,9 @@ func (b *Broker) RevokeToken(user, tok string) error {
 		return topics.Errorf(topics.CodeBadRequest, "not a token of yours that is still valid")
 	} else if err != nil {
 		return err
+	}
+	if !b.revokes.Allow(user) {
+		return topics.Errorf(topics.CodeTooMany, "too many log-outs today (at most %d); try again tomorrow", revokesPerDay)
 	}
 	exp, _ := strconv.ParseInt(strings.Split(tok, ".")[2], 10, 64) // checked above
 	return b.store.RevokeToken(context.Background(), tokenID(tok), exp)

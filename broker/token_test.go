@@ -2,12 +2,14 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tachikoma-pet/tachikoma/broker/password"
+	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
 func TestResumeTokens(t *testing.T) {
@@ -90,6 +92,28 @@ func TestResumeTokens(t *testing.T) {
 	}
 	if err := b.checkPassword("alice", tok); err != nil {
 		t.Fatalf("revoking one token ended another: %v", err)
+	}
+	// Each revocation is a row kept for a month: a day's are bounded.
+	for i := 1; ; i++ {
+		extra, _, err := b.IssueToken("alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = b.RevokeToken("alice", extra)
+		if i < revokesPerDay {
+			if err != nil {
+				t.Fatalf("revocation %d of a day refused: %v", i+1, err)
+			}
+			continue
+		}
+		var te *topics.Error
+		if !errors.As(err, &te) || te.Code != topics.CodeTooMany {
+			t.Fatalf("revocation %d of a day: %v, want 429", i+1, err)
+		}
+		if err := b.checkPassword("alice", extra); err != nil {
+			t.Fatalf("a refused revocation ended the token: %v", err)
+		}
+		break
 	}
 	// Expiry.
 	now = exp.Add(-time.Second)
