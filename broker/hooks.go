@@ -293,7 +293,7 @@ func (h *chatHook) onPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		pk.Payload, _ = json.Marshal(msg)
 		pk.FixedHeader.Retain = false // history, not retained messages, replays chat
 		// Receivers get it now; the sender's PUBACK waits for the commit.
-		h.b.route(pk)
+		h.b.routeChat(pk, t)
 		if pk.FixedHeader.Qos > 0 {
 			if err := saving.committed(); err != nil {
 				h.b.log.Error("storing message failed", "user", user, "error", err)
@@ -424,7 +424,7 @@ func (h *chatHook) sendWill(cl *mqtt.Client, will mqtt.Will) {
 	}
 	pk.Payload, _ = json.Marshal(msg)
 	pk.FixedHeader.Retain = false
-	h.b.route(pk)
+	h.b.routeChat(pk, t)
 }
 
 // presenceHook tracks connections for presence and sends the current

@@ -35,6 +35,17 @@ func (b *Broker) route(pk packets.Packet) {
 	}
 }
 
+// routeChat routes pk, a stamped chat message on t, and a DM once more to
+// its sender's own sessions on tachikoma/users/{sender}/dm/{user}, so that
+// every device of the sender shows the whole conversation.
+func (b *Broker) routeChat(pk packets.Packet, t topics.Topic) {
+	b.route(pk)
+	if t.Kind == topics.KindDM && t.User != t.Sender {
+		pk.TopicName = topics.DM(t.Sender, t.User)
+		b.route(pk)
+	}
+}
+
 // routeTargets is every delivery a message on topic gets.
 func (b *Broker) routeTargets(topic string) []target {
 	names, all := b.policy.Readers(topic)

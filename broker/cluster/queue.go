@@ -61,7 +61,8 @@ func (n *Node) queueIfAway(user string, pk packets.Packet, data []byte, h nats.H
 	for k, v := range h {
 		m.Header[k] = v
 	}
-	m.Header.Set(nats.MsgIdHdr, strconv.FormatInt(id, 10))
+	// Per user: a DM and its sender's copy share an id.
+	m.Header.Set(nats.MsgIdHdr, user+"."+strconv.FormatInt(id, 10))
 	if _, err := n.js.PublishMsgAsync(m); err != nil {
 		n.log.Error("cluster queue", "user", user, "error", err)
 	}

@@ -1,0 +1,62 @@
+package broker_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+// A DM reaches every session of its sender on the sender's side of the
+// conversation (the pet and a browser tab show the same chat), once, with
+// the addressee's id and sender; nobody else sees it.
+func TestDMCopyReachesSendersOtherSessions(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob", "mallory")
+	alice := connect(t, b, "alice")
+	tab, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-tab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, mallory := connect(t, b, "bob"), connect(t, b, "mallory")
+	befriend(t, alice, bob)
+	for _, c := range []*client{alice, tab, bob} {
+		c.sub("tachikoma/#")
+	}
+	mallory.sub("#")
+
+	const text = "晚上一起自习吗"
+	alice.pub(topics.DM("bob", "alice"), 1, `{"text":"`+text+`","cid":"c-1"}`)
+	got := bob.expectChat(topics.DM("bob", "alice"))
+	for i, c := range []*client{tab, alice} {
+		m := c.expectChat(topics.DM("alice", "bob"))
+		if m.ID != got.ID || m.From != "alice" || m.To != "bob" || m.Text != text || m.CID != "c-1" {
+			t.Errorf("alice's session %d got %+v, bob got %+v", i, m, got)
+		}
+	}
+	fence(alice, topics.Room(topics.Lobby), alice, tab, bob, mallory)
+	count := func(c *client, topic string) (n int) {
+		for _, m := range c.all() {
+			var msg topics.Message
+			if json.Unmarshal(m.Payload(), &msg) == nil && msg.ID == got.ID {
+				if m.Topic() != topic {
+					t.Errorf("%s got it on %s", c.user, m.Topic())
+				}
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(tab, topics.DM("alice", "bob")); n != 1 {
+		t.Errorf("alice's other session got %d copies", n)
+	}
+	if n := count(bob, topics.DM("bob", "alice")); n != 1 {
+		t.Errorf("bob got %d copies", n)
+	}
+	for _, m := range mallory.all() {
+		if strings.Contains(string(m.Payload()), text) {
+			t.Errorf("mallory received %s %s", m.Topic(), m.Payload())
+		}
+	}
+}
