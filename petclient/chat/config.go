@@ -42,7 +42,7 @@ type Config struct {
 	ConnectTimeout time.Duration // dial + CONNACK, default 10 s
 	CallTimeout    time.Duration // a request without its own deadline, default 15 s
 	SendTimeout    time.Duration // PUBACK of a chat message while online, default 20 s
-	EchoTimeout    time.Duration // own room message echo before asking history, default 3 s
+	EchoTimeout    time.Duration // own message echo before asking history, default 3 s
 	BackoffMin     time.Duration // first reconnect delay, default 500 ms
 	BackoffMax     time.Duration // reconnect delay cap, default 30 s
 	KeepAlive      time.Duration // MQTT keep-alive, default 30 s

@@ -57,6 +57,10 @@ func (c *Client) handle(topic string, payload []byte) {
 		}
 		if t.Kind == topics.KindRoom {
 			m.Room = t.Room
+		} else if m.From == c.cfg.User && t.User == c.cfg.User {
+			// The broker's copy of a DM this account sent, from here or
+			// another device: ours, in the conversation with t.Sender.
+			m.To = t.Sender
 		} else {
 			m.To, m.From = t.User, t.Sender // the topic is authoritative
 		}

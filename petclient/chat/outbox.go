@@ -255,26 +255,25 @@ func (c *Client) sendOne(cn *conn, o *Outgoing) bool {
 		return true
 	}
 	// PUBACK means "received", not "accepted": a refused message is
-	// acknowledged too (with a notice). Room messages echo back to us; for
-	// DMs (which we cannot read back) and missing echoes, history decides.
-	if kind == ConvRoom {
-		t := time.NewTimer(c.cfg.EchoTimeout)
-		select {
-		case <-echo:
-			t.Stop()
-			c.settle(o.CID)
-			return true
-		case <-notices:
-		case <-t.C:
-		case <-cn.lost:
-			t.Stop()
-			return false
-		case <-c.closing:
-			t.Stop()
-			return false
-		}
+	// acknowledged too (with a notice). Room messages and DMs (the broker's
+	// copy to our own sessions) echo back to us; for missing echoes (an
+	// older broker, a lost copy), history decides.
+	t := time.NewTimer(c.cfg.EchoTimeout)
+	select {
+	case <-echo:
 		t.Stop()
+		c.settle(o.CID)
+		return true
+	case <-notices:
+	case <-t.C:
+	case <-cn.lost:
+		t.Stop()
+		return false
+	case <-c.closing:
+		t.Stop()
+		return false
 	}
+	t.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.CallTimeout)
 	defer cancel()
 	msgs, err := c.history(ctx, o.Conv, 0, 50)

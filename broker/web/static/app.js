@@ -540,9 +540,9 @@ function add(c, m) {
   c.messages.sort((a, b) => (a.id || Infinity) - (b.id || Infinity) || a.ts - b.ts);
 }
 
-// refreshDM reads a DM conversation's newest page again: the broker copies
-// a DM to its addressee only, so what this account sent from another tab
-// or device shows only from history.
+// refreshDM reads a DM conversation's newest page again, for what this
+// account sent from another tab or device while the broker's copy could
+// not reach this one (an older broker copies a DM to its addressee only).
 async function refreshDM(c) {
   if (c.kind !== 'dm' || !state.connected) return;
   try {
@@ -602,7 +602,7 @@ function publish(c, m) {
     clearTimeout(timer);
     if (err || m.id) return settle(!err);
     // A refused message is acknowledged too (docs/PROTOCOL.md): without its
-    // echo (DMs have none), only history shows whether it was taken.
+    // echo (the broker's copy, not here yet), only history shows whether it was taken.
     stamped(c, m).then(settle);
   });
 }
