@@ -60,3 +60,34 @@ func TestDMCopyReachesSendersOtherSessions(t *testing.T) {
 		}
 	}
 }
+
+// The leaver's other sessions, which the room's events no longer reach,
+// are told by a room.left event of their own.
+func TestRoomLeftReachesLeaversOtherSessions(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	alice := connect(t, b, "alice")
+	tab, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-tab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := connect(t, b, "bob")
+	alice.mustCall(topics.MethodRoomCreate, topics.Params{Room: "study"}, nil)
+	bob.mustCall(topics.MethodRoomJoin, topics.Params{Room: "study"}, nil)
+	tab.sub("tachikoma/#")
+	bob.sub("#")
+	alice.mustCall(topics.MethodRoomLeave, topics.Params{Room: "study"}, nil)
+	if ev := tab.expectEvent(topics.EventRoomLeft); ev.Room != "study" {
+		t.Fatalf("room.left %+v", ev)
+	}
+	var left topics.Event
+	if err := json.Unmarshal(bob.expect(topics.RoomEvents("study")).Payload(), &left); err != nil || left.Type != topics.EventLeft || left.User != "alice" {
+		t.Fatalf("bob's room event %+v %v", left, err)
+	}
+	fence(alice, topics.Room(topics.Lobby), bob)
+	for _, m := range bob.all() {
+		if strings.Contains(string(m.Payload()), topics.EventRoomLeft) {
+			t.Errorf("bob received %s %s", m.Topic(), m.Payload())
+		}
+	}
+}

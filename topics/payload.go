@@ -197,6 +197,7 @@ const (
 	EventFriendDeclined = "friend.declined" // User declined your request
 	EventFriendRemoved  = "friend.removed"  // User removed you
 	EventRoomInvite     = "room.invite"     // User invited you to Room
+	EventRoomLeft       = "room.left"       // you left Room, from this session or another
 	EventNotice         = "notice"          // the broker refused something you sent; Text says why
 	EventJoined         = "joined"          // room events: User joined Room
 	EventLeft           = "left"            // room events: User left Room

@@ -360,6 +360,9 @@ func (h *Handler) roomLeave(ctx context.Context, user, name string) (any, *topic
 		return nil, internal(err)
 	}
 	h.roomEvent(name, topics.Event{Type: topics.EventLeft, User: user, Nick: h.Dir.Nickname(user)})
+	// The room's events no longer reach the leaver: their other sessions
+	// learn it here.
+	h.event(user, topics.Event{Type: topics.EventRoomLeft, Room: name})
 	return ok{true}, nil
 }
 

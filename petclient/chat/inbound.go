@@ -196,6 +196,11 @@ func (c *Client) onUserEvent(ev topics.Event) {
 	case topics.EventRoomInvite:
 		out.Type = EventRoomInvite
 		c.m.invites[ev.Room] = Invite{Room: ev.Room, Title: ev.Text, From: ev.User}
+	case topics.EventRoomLeft:
+		// Left from another device (or this one, after RoomLeave did this).
+		delete(c.m.convs, RoomConv(ev.Room))
+		c.stateDirty = true
+		out.Conv, convsChanged = RoomConv(ev.Room), true
 	case topics.EventNotice:
 		out.Type = EventNotice
 		c.lastNotice, c.lastNoticeAt = ev.Text, now()
@@ -206,10 +211,12 @@ func (c *Client) onUserEvent(ev topics.Event) {
 		return
 	}
 	c.mu.Unlock()
-	c.emit(out)
+	if out.Type != 0 {
+		c.emit(out)
+	}
 	if convsChanged {
 		c.saveStateSoon()
-		c.emit(Event{Type: EventConversations})
+		c.emit(Event{Type: EventConversations, Conv: out.Conv})
 	}
 	if ev.Type == topics.EventFriendAccepted {
 		// The new friend's retained presence was not ours to read until now.

@@ -57,3 +57,27 @@ func TestOwnDMFromAnotherDevice(t *testing.T) {
 		t.Fatalf("other device's dm:bob after alice's own DM: unread %d (total %d), last %+v", conv.Unread, tab.UnreadTotal(), conv.Last)
 	}
 }
+
+// A room left from one device leaves the other device's list too.
+func TestRoomLeftFromAnotherDevice(t *testing.T) {
+	b := startBroker(t, brokerConfig(t.TempDir()))
+	register(t, b, "alice")
+	alice, _ := connected(t, clientConfig(b, "alice", t.TempDir()))
+	tabCfg := clientConfig(b, "alice", t.TempDir())
+	tabCfg.ClientID = "test-alice-tab"
+	tab, trec := connected(t, tabCfg)
+	if _, err := alice.RoomCreate(ctxT(t), "study", "自习室", true); err != nil {
+		t.Fatal(err)
+	}
+	trec.wait("the room on the other device", func(ev Event) bool {
+		_, ok := tab.Conversation(RoomConv("study"))
+		return ok
+	})
+	if err := alice.RoomLeave(ctxT(t), "study"); err != nil {
+		t.Fatal(err)
+	}
+	trec.wait("the room gone from the other device", func(ev Event) bool {
+		_, ok := tab.Conversation(RoomConv("study"))
+		return ev.Type == EventConversations && ev.Conv == RoomConv("study") && !ok
+	})
+}

@@ -438,7 +438,7 @@ function onMessage(topic, payload) {
   }
   if (p[3] === 'events' && m) {
     if (m.type === 'notice') status(t('notice') + (m.text || ''), 8000);
-    else if (m.type && (m.type.startsWith('friend.') || m.type === 'room.invite')) refreshLists();
+    else if (m.type && (m.type.startsWith('friend.') || m.type === 'room.invite' || m.type === 'room.left')) refreshLists();
   }
 }
 
@@ -965,8 +965,8 @@ function init() {
     const c = state.convs.get(state.active);
     if (!document.hidden && c && c.unread) { c.unread = 0; renderLists(); }
     if (!document.hidden && c && c.loaded) refreshDM(c);
-    // The broker tells a user's other sessions nothing of a room left or
-    // deleted: coming back to the tab reads the lists again.
+    // A room deleted sends this session nothing (a room left elsewhere
+    // does, room.left): coming back to the tab reads the lists again.
     if (!document.hidden && state.connected) refreshLists();
   });
   // Unsent messages live only in this page: leaving it asks first.
