@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
@@ -89,5 +90,32 @@ func TestRoomLeftReachesLeaversOtherSessions(t *testing.T) {
 		if strings.Contains(string(m.Payload()), topics.EventRoomLeft) {
 			t.Errorf("bob received %s %s", m.Topic(), m.Payload())
 		}
+	}
+}
+
+// A persistent session of the sender that is away (the pet on a suspended
+// laptop) has the copy queued like any DM, and gets it on coming back.
+func TestDMCopyQueuedForSendersAwaySession(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	alice, bob := connect(t, b, "alice"), connect(t, b, "bob")
+	befriend(t, alice, bob)
+	awaySession(t, b, "alice", "alice-pet", topics.DMInbox("alice"))
+
+	alice.pub(topics.DM("bob", "alice"), 1, "从手机发的")
+	alice.mustCall(topics.MethodFriendList, nil, nil) // a round trip after the fan-out
+	waitQueued := time.Now().Add(waitFor)
+	for q := b.QueuedTopics("alice-pet"); len(q) == 0 && time.Now().Before(waitQueued); q = b.QueuedTopics("alice-pet") {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if q := b.QueuedTopics("alice-pet"); len(q) != 1 || q[0] != topics.DM("alice", "bob") {
+		t.Fatalf("queued for alice's away session: %v", q)
+	}
+	pet, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-pet", persistent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := pet.expectChat(topics.DM("alice", "bob")); m.Text != "从手机发的" || m.From != "alice" || m.To != "bob" {
+		t.Fatalf("queued copy %+v", m)
 	}
 }
