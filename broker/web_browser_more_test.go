@@ -166,6 +166,10 @@ func TestWebOverHTTPSInBrowser(t *testing.T) {
 
 	bob.sub(topics.DM("bob", "alice"))
 	bob.pub(topics.DM("alice", "bob"), 1, "over wss 加密")
+	// The broker copies a DM to its sender's sessions, bob's own first.
+	if m := bob.expectChat(topics.DM("bob", "alice")); m.Text != "over wss 加密" || m.From != "bob" {
+		t.Fatalf("bob's copy of his DM: %+v", m)
+	}
 	waitJS("bob's DM", messageTexts+`.includes('over wss 加密')`)
 	run("reply", chromedp.SendKeys("#input", "收到 over wss"+kb.Enter))
 	if m := bob.expectChat(topics.DM("bob", "alice")); m.Text != "收到 over wss" || m.From != "alice" {

@@ -90,7 +90,7 @@ func TestWebCatchUpAfterReconnectInBrowser(t *testing.T) {
 
 // TestWebRefusedMessageFailsInBrowser: a message the broker acknowledges but
 // refuses (MQTT 3.1.1 has no negative PUBACK) shows "not sent" with Retry,
-// never as sent; an accepted DM, which has no echo, still settles.
+// never as sent; an accepted DM still settles.
 func TestWebRefusedMessageFailsInBrowser(t *testing.T) {
 	bob, ctx, waitJS, run := alicePage(t)
 	bob.sub(topics.DM("bob", "alice"))
