@@ -41,6 +41,7 @@ const handoverWait = 30 * time.Second
 func (n *Node) handOver(key string, rev uint64, held []packets.Packet) {
 	subj := n.subject("handover", key)
 	claim := strconv.FormatUint(rev, 10)
+	var sent []jetstream.PubAckFuture
 	for i, pk := range held {
 		if pk.Expiry < 0 {
 			pk.Expiry = 0 // held back for the client's receive maximum
@@ -53,14 +54,18 @@ func (n *Node) handOver(key string, rev uint64, held []packets.Packet) {
 		m := &nats.Msg{Subject: subj, Data: data, Header: nats.Header{}}
 		m.Header.Set(hdrClaim, claim)
 		m.Header.Set(hdrIndex, strconv.Itoa(i))
+		m.Header.Set(nats.MsgIdHdr, subj+"."+claim+"."+strconv.Itoa(i)) // a resend is stored once
 		m.Header.Set(hdrOrigin, pk.Origin)
 		m.Header.Set(hdrCreated, strconv.FormatInt(pk.Created, 10))
 		if pk.Expiry > 0 {
 			m.Header.Set(hdrExpiry, strconv.FormatInt(pk.Expiry, 10))
 		}
-		if _, err := n.js.PublishMsgAsync(m); err != nil {
-			n.log.Error("cluster handover", "error", err)
+		f, err := n.js.PublishMsgAsync(m)
+		if err != nil {
+			n.publishNow(m)
+			continue
 		}
+		sent = append(sent, f)
 	}
 	select {
 	case <-n.js.PublishAsyncComplete():
@@ -68,15 +73,32 @@ func (n *Node) handOver(key string, rev uint64, held []packets.Packet) {
 	case <-n.done:
 		return
 	}
+	// The end marker says the handover is whole: what a loaded stream
+	// failed to store is sent again first.
+	for _, f := range sent {
+		select {
+		case <-f.Ok():
+			continue
+		case err := <-f.Err():
+			n.log.Warn("cluster handover resend", "error", err)
+		default:
+		}
+		n.publishNow(f.Msg())
+	}
 	m := &nats.Msg{Subject: subj, Header: nats.Header{}}
 	m.Header.Set(hdrClaim, claim)
 	m.Header.Set(hdrEnd, strconv.Itoa(len(held)))
+	n.publishNow(m)
+	n.log.Info("cluster session handed over", "messages", len(held))
+}
+
+// publishNow stores m in its stream and waits for the acknowledgement.
+func (n *Node) publishNow(m *nats.Msg) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := n.js.PublishMsg(ctx, m); err != nil {
-		n.log.Error("cluster handover", "error", err)
+		n.log.Error("cluster handover", "subject", m.Subject, "error", err)
 	}
-	n.log.Info("cluster session handed over", "messages", len(held))
 }
 
 // awaitHandover waits until the handover to clientID's claim at revision
@@ -91,8 +113,22 @@ func (n *Node) awaitHandover(clientID string, rev uint64) {
 		case <-ctx.Done():
 		}
 	}()
-	cons, err := n.handover.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{n.subject("handover", ownerKey(clientID))}})
+	// On a loaded cluster the consumer's creation can time out: giving up
+	// at once would take the handover before it is there.
+	var cons jetstream.Consumer
+	var err error
+	for try := 0; ctx.Err() == nil; try++ {
+		cons, err = n.handover.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{n.subject("handover", ownerKey(clientID))}})
+		if err == nil {
+			break
+		}
+		n.log.Warn("cluster handover consumer", "client", clientID, "try", try, "error", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 	if err == nil {
 		claim := strconv.FormatUint(rev, 10)
 		for ctx.Err() == nil {
