@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/tachikoma-pet/tachikoma/broker"
 	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/broker/password"
 	"github.com/tachikoma-pet/tachikoma/topics"
@@ -25,15 +26,23 @@ func openConv(key string) string {
 	return `(document.querySelector('button.conv[data-key="` + key + `"]')?.click(), state.active === '` + key + `')`
 }
 
-// alicePage starts a broker where alice and bob are friends, with alice
-// logged in to the page and the lobby open.
-func alicePage(t *testing.T) (*client, context.Context, func(string, string), func(string, ...chromedp.Action[chromedp.Void])) {
+// aliceAndBob starts a broker where alice and bob are friends, bob
+// connected and alice free to log in to the page.
+func aliceAndBob(t *testing.T) (*broker.Broker, *client) {
 	t.Helper()
 	b := startBroker(t, testConfig(t.TempDir()))
 	register(t, b, "alice", "bob")
 	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
 	befriend(t, bob, alice)
 	alice.c.Disconnect(0)
+	return b, bob
+}
+
+// alicePage starts a broker where alice and bob are friends, with alice
+// logged in to the page and the lobby open.
+func alicePage(t *testing.T) (*client, context.Context, func(string, string), func(string, ...chromedp.Action[chromedp.Void])) {
+	t.Helper()
+	b, bob := aliceAndBob(t)
 	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
 	webLogin(run, waitJS, "alice")
 	waitJS("the lobby open", `document.getElementById('conv-title').textContent === '# Lobby'`)
@@ -352,11 +361,7 @@ func TestWebNotificationClickInBrowser(t *testing.T) {
 // desktop pet) shows at once what was sent from the other one, as its
 // own, in order, once, and not as unread.
 func TestWebTwoTabsInBrowser(t *testing.T) {
-	b := startBroker(t, testConfig(t.TempDir()))
-	register(t, b, "alice", "bob")
-	bob, alice := connect(t, b, "bob"), connect(t, b, "alice")
-	befriend(t, bob, alice)
-	alice.c.Disconnect(0)
+	b, bob := aliceAndBob(t)
 	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
 	run("log in, remembered", chromedp.SendKeys("#username", "alice"), chromedp.SendKeys("#password", "alice-password"),
 		chromedp.Click("#remember"), chromedp.Click("#login-button"))
