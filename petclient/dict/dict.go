@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 //go:embed data/ecdict-core.tkd
@@ -25,14 +27,11 @@ func Core() (*Dict, error) { return openString(coreData, "core (built in)") }
 
 // DataDir is $XDG_DATA_HOME/tachikoma/dict, or ~/.local/share/tachikoma/dict.
 func DataDir() (string, error) {
-	if d := os.Getenv("XDG_DATA_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "tachikoma", "dict"), nil
-	}
-	home, err := os.UserHomeDir()
+	d, err := xdgdir.Data.Path("dict")
 	if err != nil {
-		return "", fmt.Errorf("dictionary: no home directory: %w", err)
+		return "", fmt.Errorf("dictionary: cannot find the data folder: %w", err)
 	}
-	return filepath.Join(home, ".local", "share", "tachikoma", "dict"), nil
+	return d, nil
 }
 
 // OpenDefault opens the full dictionary when it is installed and sound, the
@@ -41,15 +40,18 @@ func OpenDefault(log *slog.Logger) (*Dict, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if dir, err := DataDir(); err == nil {
-		p := filepath.Join(dir, FullFile)
-		d, err := OpenFile(p)
-		switch {
-		case err == nil:
-			return d, nil
-		case !errors.Is(err, os.ErrNotExist):
-			log.Warn("full dictionary unusable; using the built-in one", "file", p, "err", err)
-		}
+	dir, err := DataDir()
+	if err != nil {
+		log.Warn("full dictionary not looked for; using the built-in one", "err", err)
+		return Core()
+	}
+	p := filepath.Join(dir, FullFile)
+	d, err := OpenFile(p)
+	switch {
+	case err == nil:
+		return d, nil
+	case !errors.Is(err, os.ErrNotExist):
+		log.Warn("full dictionary unusable; using the built-in one", "file", p, "err", err)
 	}
 	return Core()
 }

@@ -3,6 +3,7 @@ package dict
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -238,6 +239,17 @@ func TestOpenFileMaps(t *testing.T) {
 	d, err = OpenDefault(nil)
 	if err != nil || d.Len() < 30000 {
 		t.Errorf("a damaged full dictionary must fall back to the core: %v", err)
+	}
+	// No data folder at all (no HOME): the core, and the reason logged.
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("HOME", "")
+	var logged bytes.Buffer
+	d, err = OpenDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	if err != nil || d.Len() < 30000 {
+		t.Errorf("no data folder must fall back to the core: %v", err)
+	}
+	if !strings.Contains(logged.String(), "$HOME") {
+		t.Errorf("the missing data folder is not logged: %q", logged.String())
 	}
 }
 

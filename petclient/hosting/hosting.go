@@ -24,6 +24,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/broker/password"
 	"github.com/tachikoma-pet/tachikoma/petclient/chat"
 	"github.com/tachikoma-pet/tachikoma/petclient/chat/credentials"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 // Options configure Start. Zero values are the defaults.
@@ -74,14 +75,11 @@ type Host struct {
 
 // DataDir is $XDG_DATA_HOME/tachikoma/broker, or ~/.local/share/tachikoma/broker.
 func DataDir() (string, error) {
-	if d := os.Getenv("XDG_DATA_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "tachikoma", "broker"), nil
-	}
-	home, err := os.UserHomeDir()
+	d, err := xdgdir.Data.Path("broker")
 	if err != nil {
-		return "", fmt.Errorf("hosting: no home directory: %w", err)
+		return "", fmt.Errorf("hosting: cannot find the chat server's data folder: %w", err)
 	}
-	return filepath.Join(home, ".local", "share", "tachikoma", "broker"), nil
+	return d, nil
 }
 
 // Start opens (or creates) the local broker and its account.

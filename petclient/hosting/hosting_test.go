@@ -2,6 +2,7 @@ package hosting
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
 	"github.com/tachikoma-pet/tachikoma/petclient/chat"
 	"github.com/tachikoma-pet/tachikoma/petclient/chat/credentials"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -340,5 +342,18 @@ func TestLANAddressFilter(t *testing.T) {
 		if strings.Contains(a, "127.0.0.1") || strings.Contains(a, "[::1]") {
 			t.Fatalf("loopback listed: %s", a)
 		}
+	}
+}
+
+func TestDataDir(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", "/data")
+	if d, err := DataDir(); d != "/data/tachikoma/broker" || err != nil {
+		t.Errorf("DataDir = %q, %v", d, err)
+	}
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("HOME", "")
+	_, err := Start(context.Background(), Options{Logger: testLogger(t)})
+	if !errors.Is(err, xdgdir.ErrNoHome) || !strings.Contains(err.Error(), "chat server's data folder") {
+		t.Errorf("Start without a home: %v", err)
 	}
 }
