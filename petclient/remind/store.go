@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/renameio/v2"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 // Reminder is one thing to say at a time: once, or every day.
@@ -95,16 +97,12 @@ type Store struct {
 }
 
 // DefaultPath is $XDG_DATA_HOME/tachikoma/reminders.json.
-func DefaultPath() string {
-	base := os.Getenv("XDG_DATA_HOME")
-	if !filepath.IsAbs(base) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			home = "."
-		}
-		base = filepath.Join(home, ".local", "share")
+func DefaultPath() (string, error) {
+	p, err := xdgdir.Data.Path("reminders.json")
+	if err != nil {
+		return "", fmt.Errorf("reminders: cannot find the data folder: %w", err)
 	}
-	return filepath.Join(base, "tachikoma", "reminders.json")
+	return p, nil
 }
 
 // Load reads the file. A missing file is empty data; an unreadable one is

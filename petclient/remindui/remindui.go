@@ -98,9 +98,6 @@ func newUI(app host, opts Options) *UI {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.Path == "" {
-		opts.Path = remind.DefaultPath()
-	}
 	if opts.Every <= 0 {
 		opts.Every = time.Second
 	}
@@ -110,6 +107,14 @@ func newUI(app host, opts Options) *UI {
 	u := &UI{app: app, opts: opts, log: opts.Logger.With("component", "remind"), workArea: desktop.WorkArea}
 	u.alarm = func() { notify.Alarm(u.log) }
 	u.ctx, u.cancel = context.WithCancel(context.Background())
+	if opts.Path == "" {
+		p, err := remind.DefaultPath()
+		if err != nil {
+			u.log.Error("reminders unavailable", "err", err)
+			return u
+		}
+		opts.Path, u.opts.Path = p, p
+	}
 	store := &remind.Store{Path: opts.Path, OnCorrupt: func(e *remind.CorruptError) {
 		u.log.Error("reminders file unreadable; kept aside", "kept", e.Path, "err", e.Err)
 		glib.IdleAdd(func() { u.say(u.app.Lang().F(i18n.RemindCorrupt, e.Path), false) })

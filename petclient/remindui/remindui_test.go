@@ -3,6 +3,8 @@ package remindui
 import (
 	"fmt"
 	"image"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -216,5 +218,29 @@ func TestCommandTomorrowAfterMidnight(t *testing.T) {
 	}
 	if got, want := u.describeIn(i18n.English, u.svc.Data().Reminders[0]), "today 08:00 (Mon 12-07)"; got != want {
 		t.Fatalf("in English: %q, want %q", got, want)
+	}
+}
+
+// No data folder (no HOME): reminders are off, with the reason logged, and
+// nothing is written anywhere.
+func TestNoHomeNoReminders(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("HOME", "")
+	t.Chdir(t.TempDir())
+	var logged strings.Builder
+	app := &fakeApp{}
+	u := newUI(app, Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	defer u.Close()
+	if u.svc != nil || u.opts.Path != "" {
+		t.Fatalf("reminders on without a data folder: %q", u.opts.Path)
+	}
+	if !strings.Contains(logged.String(), "reminders unavailable") || !strings.Contains(logged.String(), "$HOME") {
+		t.Errorf("logged %q", logged.String())
+	}
+	if got := u.Command("20m 喝水"); !strings.Contains(got, "no reminders file") {
+		t.Errorf("Command = %q", got)
+	}
+	if left, _ := os.ReadDir("."); len(left) != 0 {
+		t.Errorf("wrote %v into the working directory", left)
 	}
 }

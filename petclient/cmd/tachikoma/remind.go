@@ -18,7 +18,12 @@ func init() {
 }
 
 func runRemind(args []string) int {
-	return remindCmd(args, os.Stdout, os.Stderr, remind.DefaultPath(), time.Now)
+	path, err := remind.DefaultPath()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "tachikoma remind: %v\n", err)
+		return 1
+	}
+	return remindCmd(args, os.Stdout, os.Stderr, path, time.Now)
 }
 
 const remindUsage = `Usage:
