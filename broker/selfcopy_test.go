@@ -119,3 +119,33 @@ func TestDMCopyQueuedForSendersAwaySession(t *testing.T) {
 		t.Fatalf("queued copy %+v", m)
 	}
 }
+
+// The joiner's other sessions are told by a room.joined event of their
+// own, with the room's title, for a room joined or created elsewhere.
+func TestRoomJoinedReachesJoinersOtherSessions(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	register(t, b, "alice", "bob")
+	alice := connect(t, b, "alice")
+	tab, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-tab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := connect(t, b, "bob")
+	bob.mustCall(topics.MethodRoomCreate, topics.Params{Room: "study", Title: "自习室"}, nil)
+	tab.sub("tachikoma/#")
+	bob.sub("#")
+	alice.mustCall(topics.MethodRoomJoin, topics.Params{Room: "study"}, nil)
+	if ev := tab.expectEvent(topics.EventRoomJoined); ev.Room != "study" || ev.Text != "自习室" {
+		t.Fatalf("room.joined after a join %+v", ev)
+	}
+	alice.mustCall(topics.MethodRoomCreate, topics.Params{Room: "den", Title: "书房"}, nil)
+	if ev := tab.expectEvent(topics.EventRoomJoined); ev.Room != "den" || ev.Text != "书房" {
+		t.Fatalf("room.joined after a create %+v", ev)
+	}
+	fence(alice, topics.Room(topics.Lobby), bob)
+	for _, m := range bob.all() {
+		if strings.Contains(string(m.Payload()), topics.EventRoomJoined) {
+			t.Errorf("bob received %s %s", m.Topic(), m.Payload())
+		}
+	}
+}

@@ -197,6 +197,7 @@ const (
 	EventFriendDeclined = "friend.declined" // User declined your request
 	EventFriendRemoved  = "friend.removed"  // User removed you
 	EventRoomInvite     = "room.invite"     // User invited you to Room
+	EventRoomJoined     = "room.joined"     // you joined or created Room, from this session or another; Text is its title
 	EventRoomLeft       = "room.left"       // you left Room, from this session or another
 	EventNotice         = "notice"          // the broker refused something you sent; Text says why
 	EventJoined         = "joined"          // room events: User joined Room

@@ -314,6 +314,7 @@ func (h *Handler) roomCreate(ctx context.Context, user string, p topics.Params) 
 		return nil, internal(err)
 	}
 	h.roomEvent(p.Room, topics.Event{Type: topics.EventCreated, User: user, Nick: h.Dir.Nickname(user)})
+	h.event(user, topics.Event{Type: topics.EventRoomJoined, Room: p.Room, Text: title})
 	return topics.RoomInfo{Room: p.Room, Title: title, Public: public, Owner: user, Member: true, Members: 1}, nil
 }
 
@@ -343,6 +344,9 @@ func (h *Handler) roomJoin(ctx context.Context, user, name string) (any, *topics
 		return nil, internal(err)
 	}
 	h.roomEvent(name, topics.Event{Type: topics.EventJoined, User: user, Nick: h.Dir.Nickname(user)})
+	// The room's own event has no title and reaches only sessions that
+	// subscribed to it: the joiner's other sessions learn it here.
+	h.event(user, topics.Event{Type: topics.EventRoomJoined, Room: name, Text: r.Title})
 	return ok{true}, nil
 }
 
