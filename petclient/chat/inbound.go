@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -196,6 +197,17 @@ func (c *Client) onUserEvent(ev topics.Event) {
 	case topics.EventRoomInvite:
 		out.Type = EventRoomInvite
 		c.m.invites[ev.Room] = Invite{Room: ev.Room, Title: ev.Text, From: ev.User}
+	case topics.EventRoomJoined:
+		// Joined or created from another device (or this one): the event
+		// brings the title the room's own "joined" does not.
+		cs := c.m.conv(RoomConv(ev.Room))
+		if cs == nil {
+			break // not a room name
+		}
+		cs.Title = cmp.Or(ev.Text, cs.Title)
+		delete(c.m.invites, ev.Room)
+		c.stateDirty = true
+		out.Conv, convsChanged = RoomConv(ev.Room), true
 	case topics.EventRoomLeft:
 		// Left from another device (or this one, after RoomLeave did this).
 		delete(c.m.convs, RoomConv(ev.Room))

@@ -3,6 +3,8 @@ package chat
 import (
 	"testing"
 	"time"
+
+	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
 // A DM sent from one of alice's devices shows on her other one once, as
@@ -58,7 +60,8 @@ func TestOwnDMFromAnotherDevice(t *testing.T) {
 	}
 }
 
-// A room left from one device leaves the other device's list too.
+// A room created on one device shows on the other under its title, and
+// leaving it there leaves the other device's list too.
 func TestRoomLeftFromAnotherDevice(t *testing.T) {
 	b := startBroker(t, brokerConfig(t.TempDir()))
 	register(t, b, "alice")
@@ -69,9 +72,9 @@ func TestRoomLeftFromAnotherDevice(t *testing.T) {
 	if _, err := alice.RoomCreate(ctxT(t), "study", "自习室", true); err != nil {
 		t.Fatal(err)
 	}
-	trec.wait("the room on the other device", func(ev Event) bool {
-		_, ok := tab.Conversation(RoomConv("study"))
-		return ok
+	trec.wait("the room on the other device, under its title", func(ev Event) bool {
+		cv, ok := tab.Conversation(RoomConv("study"))
+		return ok && cv.Title == "自习室"
 	})
 	if err := alice.RoomLeave(ctxT(t), "study"); err != nil {
 		t.Fatal(err)
@@ -80,4 +83,30 @@ func TestRoomLeftFromAnotherDevice(t *testing.T) {
 		_, ok := tab.Conversation(RoomConv("study"))
 		return ev.Type == EventConversations && ev.Conv == RoomConv("study") && !ok
 	})
+}
+
+// A room.joined event (a room joined or created on another device) adds
+// the room under its title and drops its invite, without a broker.
+func TestRoomJoinedEventAddsRoom(t *testing.T) {
+	c, err := New(Config{Server: "mqtt://127.0.0.1:1", User: "alice", Password: "pw", ClientID: "unit", StateDir: t.TempDir()}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	rec := record(t, c, "alice")
+	c.handle(topics.Events("alice"), []byte(`{"type":"room.invite","user":"bob","room":"study","text":"自习室","ts":1}`))
+	c.handle(topics.Events("alice"), []byte(`{"type":"room.joined","room":"study","text":"自习室","ts":2}`))
+	rec.wait("the room listed", func(ev Event) bool { return ev.Type == EventConversations && ev.Conv == RoomConv("study") })
+	if cv, ok := c.Conversation(RoomConv("study")); !ok || cv.Title != "自习室" || cv.Kind != ConvRoom {
+		t.Fatalf("study after room.joined: %+v %v", cv, ok)
+	}
+	if inv := c.Invites(); len(inv) != 0 {
+		t.Errorf("invites after joining: %+v", inv)
+	}
+	c.handle(topics.Events("alice"), []byte(`{"type":"room.joined","room":"Bad Name","ts":3}`))
+	for _, cv := range c.Conversations() {
+		if cv.Name == "Bad Name" {
+			t.Errorf("a room from a bad room.joined: %+v", cv)
+		}
+	}
 }
