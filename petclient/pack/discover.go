@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/tachikoma-pet/tachikoma/assets"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 // DefaultID is the built-in pack's id (its directory under assets/packs).
@@ -28,16 +29,12 @@ type Info struct {
 
 // UserDir is where user packs live: $XDG_DATA_HOME/tachikoma/packs, by
 // default ~/.local/share/tachikoma/packs.
-func UserDir() string {
-	base := os.Getenv("XDG_DATA_HOME")
-	if base == "" || !filepath.IsAbs(base) { // the XDG spec says to ignore relative paths
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		base = filepath.Join(home, ".local", "share")
+func UserDir() (string, error) {
+	d, err := xdgdir.Data.Path("packs")
+	if err != nil {
+		return "", fmt.Errorf("user packs: cannot find the data folder: %w", err)
 	}
-	return filepath.Join(base, "tachikoma", "packs")
+	return d, nil
 }
 
 var (
@@ -60,8 +57,15 @@ func Default() (*Pack, error) {
 	return defaultPack, defaultErr
 }
 
-// Discover lists the built-in pack and every pack directory in UserDir.
-func Discover() []Info { return DiscoverIn(UserDir()) }
+// Discover lists the built-in pack and every pack directory in UserDir;
+// without a UserDir, its error is listed as a broken entry.
+func Discover() []Info {
+	dir, err := UserDir()
+	if err != nil {
+		return append(DiscoverIn(""), Info{ID: "packs", Err: err})
+	}
+	return DiscoverIn(dir)
+}
 
 // DiscoverIn is Discover with an explicit user pack directory.
 func DiscoverIn(userDir string) []Info {
@@ -109,7 +113,14 @@ func DiscoverIn(userDir string) []Info {
 // If it is missing or broken, it returns the built-in pack and the reason as
 // a warning for the user; the pet keeps running either way. The returned
 // pack is nil only if the built-in pack itself is broken (a build bug).
-func LoadOrDefault(id string) (*Pack, error) { return LoadOrDefaultIn(UserDir(), id) }
+func LoadOrDefault(id string) (*Pack, error) {
+	dir, err := UserDir()
+	if err != nil && id != "" && id != DefaultID {
+		def, derr := Default()
+		return def, errors.Join(fmt.Errorf("pack %q: %w; using the built-in pack", id, err), derr)
+	}
+	return LoadOrDefaultIn(dir, id)
+}
 
 // LoadOrDefaultIn is LoadOrDefault with an explicit user pack directory.
 func LoadOrDefaultIn(userDir, id string) (*Pack, error) {
@@ -122,7 +133,7 @@ func LoadOrDefaultIn(userDir, id string) (*Pack, error) {
 	case id == "." || id == ".." || strings.ContainsAny(id, `/\`) || strings.ContainsRune(id, 0):
 		warn = fmt.Errorf("pack %q: not a pack name; using the built-in pack", id)
 	case userDir == "":
-		warn = fmt.Errorf("pack %q: no user pack directory (HOME unset); using the built-in pack", id)
+		warn = fmt.Errorf("pack %q: no user pack directory; using the built-in pack", id)
 	default:
 		p, err := Load(filepath.Join(userDir, id))
 		if err == nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tachikoma-pet/tachikoma/petclient/art"
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 func TestDefaultPackLoads(t *testing.T) {
@@ -540,12 +541,36 @@ func TestDiscover(t *testing.T) {
 
 func TestUserDir(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", "/data")
-	if got := UserDir(); got != "/data/tachikoma/packs" {
-		t.Errorf("UserDir = %q", got)
+	if got, err := UserDir(); got != "/data/tachikoma/packs" || err != nil {
+		t.Errorf("UserDir = %q, %v", got, err)
 	}
 	t.Setenv("XDG_DATA_HOME", "relative/ignored")
 	t.Setenv("HOME", "/home/u")
-	if got := UserDir(); got != "/home/u/.local/share/tachikoma/packs" {
-		t.Errorf("UserDir = %q", got)
+	if got, err := UserDir(); got != "/home/u/.local/share/tachikoma/packs" || err != nil {
+		t.Errorf("UserDir = %q, %v", got, err)
+	}
+}
+
+// Without a data folder (no HOME) the built-in pack is used and the reason
+// is shown, in the chooser and as LoadOrDefault's warning.
+func TestNoUserDir(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("HOME", "")
+	if got, err := UserDir(); got != "" || !errors.Is(err, xdgdir.ErrNoHome) {
+		t.Fatalf("UserDir = %q, %v", got, err)
+	}
+	def, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos := Discover()
+	if len(infos) != 2 || !infos[0].Builtin || infos[1].Err == nil || !strings.Contains(infos[1].Err.Error(), "$HOME") {
+		t.Errorf("Discover = %+v", infos)
+	}
+	if p, err := LoadOrDefault("mandarin"); p != def || !errors.Is(err, xdgdir.ErrNoHome) || !strings.Contains(err.Error(), `pack "mandarin"`) {
+		t.Errorf("LoadOrDefault(mandarin) = %p, %v", p, err)
+	}
+	if p, err := LoadOrDefault(""); p != def || err != nil {
+		t.Errorf("LoadOrDefault(\"\") = %p, %v", p, err)
 	}
 }

@@ -48,6 +48,8 @@ type UI struct {
 	opts Options
 	log  *slog.Logger
 	dlg  *dialog
+	// noDir is why there is no UserDir; importing says it.
+	noDir error
 }
 
 // Attach adds "Import sprites…" at the end of the pet menu's sprite-pack
@@ -57,10 +59,13 @@ func Attach(app App, opts Options) *UI {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.UserDir == "" {
-		opts.UserDir = pack.UserDir()
-	}
 	u := &UI{app: app, opts: opts, log: opts.Logger}
+	if u.opts.UserDir == "" {
+		u.opts.UserDir, u.noDir = pack.UserDir()
+		if u.noDir != nil {
+			u.log.Error("sprite import has nowhere to put packs", "err", u.noDir)
+		}
+	}
 	entry := menu.SectionFunc(func(ctx menu.Context) []menu.Item {
 		return []menu.Item{{ID: "sprites.import", Label: ctx.Lang.T(i18n.SpritesMenu), Activate: func() { u.Show(nil) }}}
 	})
@@ -481,10 +486,12 @@ func (d *dialog) write() {
 	d.importB.SetSensitive(false)
 	d.status.SetText(l.T(i18n.SpritesWorking))
 	seq := d.seq
-	userDir := d.u.opts.UserDir
+	userDir, noDir := d.u.opts.UserDir, d.u.noDir
 	go func() {
 		plan, err := spriteimport.Import(opts, sources...)
-		if err == nil {
+		if err == nil && noDir != nil {
+			err = noDir
+		} else if err == nil {
 			err = plan.Write(filepath.Join(userDir, plan.ID), false)
 		}
 		glib.IdleAdd(func() {

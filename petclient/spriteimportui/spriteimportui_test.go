@@ -215,6 +215,38 @@ func TestImportDialogBadFile(t *testing.T) {
 	})
 }
 
+// Without a data folder (no HOME) the import says why, writes nothing and
+// keeps the dialog open.
+func TestImportWithoutDataFolder(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("HOME", "")
+	t.Chdir(t.TempDir())
+	src := walkGIF(t, t.TempDir())
+	app := newFakeApp()
+	var u *UI
+	onMain(func() { u = Attach(app, Options{}); u.Show([]string{src}) })
+	waitFor(t, "the preview", func() bool { return u.dlg.plan != nil && u.dlg.importB.GetSensitive() })
+	onMain(func() { u.dlg.w.Response(gtk.RESPONSE_OK) })
+	said := func() string { s, _ := u.dlg.status.GetText(); return s }
+	waitFor(t, "the error", func() bool { return u.Dialog() == nil || strings.Contains(said(), "$HOME") })
+	onMain(func() {
+		if u.Dialog() == nil {
+			t.Error("the dialog closed")
+			return
+		}
+		if s := said(); !strings.HasPrefix(s, "无法导入：user packs: ") {
+			t.Errorf("said %q", s)
+		}
+		u.dlg.w.Destroy()
+	})
+	if id := app.pack(); id != "" {
+		t.Errorf("the pet switched to pack %q", id)
+	}
+	if left, _ := os.ReadDir("."); len(left) != 0 {
+		t.Errorf("wrote %v into the working directory", left)
+	}
+}
+
 // Every pet state has a name in both languages.
 func TestStateNames(t *testing.T) {
 	for _, l := range []i18n.Lang{i18n.English, i18n.Chinese} {

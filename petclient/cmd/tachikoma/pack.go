@@ -2,6 +2,7 @@ package main
 
 import (
 	"archive/zip"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,7 +25,14 @@ func init() {
 	register("pack", "sprite packs: import your own GIF/PNG/JPEG/WebP pictures or Shimeji sets, check, export", runPack)
 }
 
-func runPack(args []string) int { return packCmd(args, os.Stdout, os.Stderr, pack.UserDir()) }
+func runPack(args []string) int {
+	userDir, err := pack.UserDir()
+	if err != nil {
+		// Importing with --out, checking a DIR and the built-in pack still work.
+		fmt.Fprintf(os.Stderr, "tachikoma pack: %v\n", err)
+	}
+	return packCmd(args, os.Stdout, os.Stderr, userDir)
+}
 
 const packUsage = `Usage:
   tachikoma pack import SOURCE... --name NAME [--id ID] [--tolerance N] [--out DIR]
@@ -42,10 +50,14 @@ STATE=FILE to say which animation a picture is (states: %s).
 User packs live in %s.
 `
 
+func printPackUsage(w io.Writer, userDir string) {
+	fmt.Fprintf(w, packUsage, strings.Join(engine.RequiredAnimations, " "), cmp.Or(userDir, "(none: no home directory)"))
+}
+
 // packCmd runs the pack tools; none of them needs a display.
 func packCmd(args []string, stdout, stderr io.Writer, userDir string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(stderr, packUsage, strings.Join(engine.RequiredAnimations, " "), userDir)
+		printPackUsage(stderr, userDir)
 		if len(args) == 0 {
 			return 2
 		}
@@ -84,7 +96,7 @@ func packCmd(args []string, stdout, stderr io.Writer, userDir string) int {
 		return 0
 	}
 	fmt.Fprintf(stderr, "tachikoma pack: unknown command %q\n", args[0])
-	fmt.Fprintf(stderr, packUsage, strings.Join(engine.RequiredAnimations, " "), userDir)
+	printPackUsage(stderr, userDir)
 	return 2
 }
 
@@ -144,7 +156,7 @@ func packImport(args []string, stdout, stderr io.Writer, userDir string) int {
 	dir := *out
 	if dir == "" {
 		if userDir == "" {
-			fmt.Fprintln(stderr, "tachikoma pack import: no pack directory (HOME unset); use --out")
+			fmt.Fprintln(stderr, "tachikoma pack import: no user pack directory; use --out")
 			return 1
 		}
 		dir = filepath.Join(userDir, plan.ID)
@@ -230,6 +242,9 @@ func packExport(id, file, userDir string, force bool) error {
 	} else {
 		if id == "" || strings.ContainsAny(id, `/\`) || id == "." || id == ".." {
 			return fmt.Errorf("%q is not a pack id (see tachikoma pack list)", id)
+		}
+		if userDir == "" {
+			return fmt.Errorf("pack %s: no user pack directory", id)
 		}
 		dir := filepath.Join(userDir, id)
 		if _, err := pack.Load(dir); err != nil {

@@ -176,3 +176,28 @@ func TestPackExportRefusesToOverwrite(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// Without a user pack directory (no HOME) the tools that need it say so
+// and write nothing; the built-in pack is still listed.
+func TestPackWithoutUserDir(t *testing.T) {
+	t.Chdir(t.TempDir())
+	src := filepath.Join(t.TempDir(), "walk.gif")
+	if err := os.WriteFile(src, catGIF(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := packRun("", "import", src, "--name", "猫", "--id", "cat"); code != 1 || !strings.Contains(errs, "no user pack directory; use --out") {
+		t.Errorf("import: %d %q", code, errs)
+	}
+	if code, _, errs := packRun("", "export", "cat", "cat.zip"); code != 1 || !strings.Contains(errs, "pack cat: no user pack directory") {
+		t.Errorf("export: %d %q", code, errs)
+	}
+	if code, out, _ := packRun("", "list"); code != 0 || !strings.HasPrefix(out, "tachikoma") {
+		t.Errorf("list: %d %q", code, out)
+	}
+	if _, _, errs := packRun("", "help"); !strings.Contains(errs, "User packs live in (none: no home directory).") {
+		t.Errorf("help: %q", errs)
+	}
+	if left, _ := os.ReadDir("."); len(left) != 0 {
+		t.Errorf("wrote %v into the working directory", left)
+	}
+}
