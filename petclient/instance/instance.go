@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 // ErrRunning means another process holds the lock.
@@ -15,19 +17,15 @@ var ErrRunning = errors.New("a Tachikoma is already running")
 
 // DefaultPath is $XDG_RUNTIME_DIR/tachikoma/pet.lock, or beside the pet's
 // data ($XDG_DATA_HOME/tachikoma/pet.lock) where there is no runtime dir.
-func DefaultPath() string {
+func DefaultPath() (string, error) {
 	if dir := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(dir) {
-		return filepath.Join(dir, "tachikoma", "pet.lock")
+		return filepath.Join(dir, xdgdir.App, "pet.lock"), nil
 	}
-	base := os.Getenv("XDG_DATA_HOME")
-	if !filepath.IsAbs(base) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			home = os.TempDir()
-		}
-		base = filepath.Join(home, ".local", "share")
+	p, err := xdgdir.Data.Path("pet.lock")
+	if err != nil {
+		return "", fmt.Errorf("instance lock: no $XDG_RUNTIME_DIR and %w", err)
 	}
-	return filepath.Join(base, "tachikoma", "pet.lock")
+	return p, nil
 }
 
 // Lock takes the lock at path for as long as the process runs (the kernel

@@ -3,7 +3,10 @@ package instance
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 func TestSecondLockRefusedUntilReleased(t *testing.T) {
@@ -25,12 +28,18 @@ func TestSecondLockRefusedUntilReleased(t *testing.T) {
 
 func TestDefaultPath(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", "/run/user/1000")
-	if got := DefaultPath(); got != "/run/user/1000/tachikoma/pet.lock" {
-		t.Errorf("with a runtime dir: %s", got)
+	if got, err := DefaultPath(); got != "/run/user/1000/tachikoma/pet.lock" || err != nil {
+		t.Errorf("with a runtime dir: %q, %v", got, err)
 	}
 	t.Setenv("XDG_RUNTIME_DIR", "")
 	t.Setenv("XDG_DATA_HOME", "/data")
-	if got := DefaultPath(); got != "/data/tachikoma/pet.lock" {
-		t.Errorf("without: %s", got)
+	if got, err := DefaultPath(); got != "/data/tachikoma/pet.lock" || err != nil {
+		t.Errorf("without: %q, %v", got, err)
+	}
+	t.Setenv("XDG_RUNTIME_DIR", "run") // relative: ignored, as the spec says
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("HOME", "")
+	if got, err := DefaultPath(); got != "" || !errors.Is(err, xdgdir.ErrNoHome) || !strings.HasPrefix(err.Error(), "instance lock: no $XDG_RUNTIME_DIR") {
+		t.Errorf("no home: %q, %v", got, err)
 	}
 }

@@ -117,7 +117,7 @@ func run(args []string) int {
 	}
 
 	if !*newInstance {
-		release, err := instance.Lock(instance.DefaultPath())
+		release, err := lockInstance()
 		switch {
 		case errors.Is(err, instance.ErrRunning):
 			return presentRunning(max(*pets, 1), err)
@@ -230,6 +230,15 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// lockInstance takes the one-pet-per-user lock at its default path.
+func lockInstance() (release func(), err error) {
+	path, err := instance.DefaultPath()
+	if err != nil {
+		return nil, err
+	}
+	return instance.Lock(path)
 }
 
 // presentRunning answers a second launch: the running pet is asked over

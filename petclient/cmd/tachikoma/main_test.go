@@ -5,7 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/tachikoma-pet/tachikoma/petclient/instance"
 	"github.com/tachikoma-pet/tachikoma/petclient/internal/dbustest"
 )
 
@@ -56,7 +55,7 @@ func TestSecondLaunchAsksTheRunningPet(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	t.Setenv("DISPLAY", "") // were GTK started, it would fail
 	cfg := filepath.Join(t.TempDir(), "settings.yaml")
-	release, err := instance.Lock(instance.DefaultPath())
+	release, err := lockInstance()
 	if err != nil {
 		t.Fatal(err)
 	}
