@@ -477,19 +477,27 @@ func (d *Directory) Invite(ctx context.Context, room, user, inviter string) erro
 	return nil
 }
 
-// RequestFriend records a pending request.
-func (d *Directory) RequestFriend(ctx context.Context, src, dst string) error {
+// RequestFriend records src's request to dst, or befriends them when dst
+// had asked: the store decides (store.Relations.RequestFriend), since
+// another node may have recorded dst's request a moment ago.
+func (d *Directory) RequestFriend(ctx context.Context, src, dst string) (store.Asked, error) {
 	d.changeMu.RLock()
 	defer d.changeMu.RUnlock()
-	if err := d.st.RequestFriend(ctx, src, dst); err != nil {
-		return err
+	asked, err := d.st.RequestFriend(ctx, src, dst)
+	if err != nil {
+		return 0, err
 	}
 	d.mu.Lock()
 	d.seq++
-	add(d.reqOut, src, dst)
-	add(d.reqIn, dst, src)
+	switch asked {
+	case store.Requested, store.AlreadyRequested:
+		add(d.reqOut, src, dst)
+		add(d.reqIn, dst, src)
+	case store.Befriended, store.AlreadyFriends:
+		d.befriend(src, dst)
+	}
 	d.mu.Unlock()
-	return nil
+	return asked, nil
 }
 
 // DropFriendRequest removes a pending request.
@@ -516,14 +524,20 @@ func (d *Directory) MakeFriends(ctx context.Context, a, b string) error {
 	}
 	d.mu.Lock()
 	d.seq++
+	d.befriend(a, b)
+	d.mu.Unlock()
+	return nil
+}
+
+// befriend records a friendship in memory and clears requests both ways;
+// d.mu is held.
+func (d *Directory) befriend(a, b string) {
 	add(d.friends, a, b)
 	add(d.friends, b, a)
 	del(d.reqOut, a, b)
 	del(d.reqIn, b, a)
 	del(d.reqOut, b, a)
 	del(d.reqIn, a, b)
-	d.mu.Unlock()
-	return nil
 }
 
 // Unfriend removes a friendship.

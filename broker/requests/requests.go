@@ -191,21 +191,19 @@ func (h *Handler) friendRequest(ctx context.Context, user, other string) (any, *
 	if e := h.otherUser(user, other); e != nil {
 		return nil, e
 	}
-	if h.Dir.AreFriends(user, other) {
-		return nil, topics.Errorf(topics.CodeConflict, "%s is already your friend", other)
-	}
-	// They asked first: asking back is accepting.
-	if h.Dir.HasRequest(other, user) {
-		return h.friendAccept(ctx, user, other)
-	}
-	if h.Dir.HasRequest(user, other) {
-		// Already asked: no second event, so asking again cannot spam them.
-		return map[string]string{"status": "requested"}, nil
-	}
-	if err := h.Dir.RequestFriend(ctx, user, other); err != nil {
+	asked, err := h.Dir.RequestFriend(ctx, user, other)
+	if err != nil {
 		return nil, internal(err)
 	}
-	h.event(other, topics.Event{Type: topics.EventFriendRequest, User: user, Nick: h.Dir.Nickname(user)})
+	switch asked {
+	case store.AlreadyFriends:
+		return nil, topics.Errorf(topics.CodeConflict, "%s is already your friend", other)
+	case store.Befriended: // they asked first: asking back is accepting
+		h.befriended(user, other)
+		return map[string]string{"status": "friends"}, nil
+	case store.Requested: // asking again sends no second event, so it cannot spam them
+		h.event(other, topics.Event{Type: topics.EventFriendRequest, User: user, Nick: h.Dir.Nickname(user)})
+	}
 	return map[string]string{"status": "requested"}, nil
 }
 
@@ -219,12 +217,18 @@ func (h *Handler) friendAccept(ctx context.Context, user, other string) (any, *t
 	if err := h.Dir.MakeFriends(ctx, user, other); err != nil {
 		return nil, internal(err)
 	}
+	h.befriended(user, other)
+	return map[string]string{"status": "friends"}, nil
+}
+
+// befriended tells both users of their new friendship, and each the
+// other's presence.
+func (h *Handler) befriended(user, other string) {
 	h.event(other, topics.Event{Type: topics.EventFriendAccepted, User: user, Nick: h.Dir.Nickname(user)})
 	h.event(user, topics.Event{Type: topics.EventFriendAccepted, User: other, Nick: h.Dir.Nickname(other)})
 	if h.Presence != nil {
 		h.Presence.Befriended(user, other)
 	}
-	return map[string]string{"status": "friends"}, nil
 }
 
 func (h *Handler) friendDecline(ctx context.Context, user, other string) (any, *topics.Error) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -106,7 +107,10 @@ type Relations interface {
 	Join(ctx context.Context, room, user string) error
 	Leave(ctx context.Context, room, user string) error
 	Invite(ctx context.Context, room, user, inviter string) error
-	RequestFriend(ctx context.Context, src, dst string) error
+	// RequestFriend records src's request to dst, or, when dst had asked
+	// src, makes them friends; the check and the write are one step, so
+	// two requests crossed from two brokers at once end as friends.
+	RequestFriend(ctx context.Context, src, dst string) (Asked, error)
 	DropFriendRequest(ctx context.Context, src, dst string) error
 	// MakeFriends records a friendship and clears requests both ways, in
 	// one transaction.
@@ -145,6 +149,44 @@ type History interface {
 	EachCID(ctx context.Context, sender string, each func(cid string) bool) error
 	// FindByCID returns the id of sender's stored message with cid, or 0.
 	FindByCID(ctx context.Context, sender, cid string) (int64, error)
+}
+
+// Asked is what RequestFriend did.
+type Asked int
+
+const (
+	Requested        Asked = iota + 1 // a new pending request
+	AlreadyRequested                  // that request was pending: nothing changed
+	Befriended                        // dst had asked src: friends now, no request left
+	AlreadyFriends                    // nothing changed
+)
+
+func (a Asked) String() string {
+	switch a {
+	case Requested:
+		return "requested"
+	case AlreadyRequested:
+		return "already requested"
+	case Befriended:
+		return "befriended"
+	case AlreadyFriends:
+		return "already friends"
+	}
+	return fmt.Sprintf("Asked(%d)", int(a))
+}
+
+// Ask decides a friend request from what is stored: whether they are
+// friends, whether dst asked src, whether src asked dst already.
+func Ask(friends, back, again bool) Asked {
+	switch {
+	case friends:
+		return AlreadyFriends
+	case back:
+		return Befriended
+	case again:
+		return AlreadyRequested
+	}
+	return Requested
 }
 
 var _ Store = (*SQLite)(nil)

@@ -474,9 +474,32 @@ func (s *SQLite) Invite(ctx context.Context, room, user, inviter string) error {
 	return s.exec(ctx, "invite to "+room, `INSERT OR REPLACE INTO invites(room, user, inviter, created) VALUES (?,?,?,?)`, room, user, inviter, now())
 }
 
-// RequestFriend records a pending request from src to dst.
-func (s *SQLite) RequestFriend(ctx context.Context, src, dst string) error {
-	return s.exec(ctx, "friend request", `INSERT OR IGNORE INTO friend_requests(src, dst, created) VALUES (?,?,?)`, src, dst, now())
+// RequestFriend records src's request to dst, or befriends them when dst
+// had asked; BEGIN IMMEDIATE (_txlock in Open) makes writers take turns,
+// so the check holds until the commit.
+func (s *SQLite) RequestFriend(ctx context.Context, src, dst string) (Asked, error) {
+	var asked Asked
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		a, b := order(src, dst)
+		var friends, back, again bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM friends WHERE a=?1 AND b=?2),
+			EXISTS (SELECT 1 FROM friend_requests WHERE src=?3 AND dst=?4),
+			EXISTS (SELECT 1 FROM friend_requests WHERE src=?4 AND dst=?3)`, a, b, dst, src).Scan(&friends, &back, &again); err != nil {
+			return err
+		}
+		switch asked = Ask(friends, back, again); asked {
+		case Befriended:
+			return befriend(ctx, tx, a, b)
+		case Requested:
+			_, err := tx.ExecContext(ctx, `INSERT INTO friend_requests(src, dst, created) VALUES (?,?,?)`, src, dst, now())
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("friend request: %w", err)
+	}
+	return asked, nil
 }
 
 // DropFriendRequest removes a pending request from src to dst.
@@ -487,13 +510,16 @@ func (s *SQLite) DropFriendRequest(ctx context.Context, src, dst string) error {
 // MakeFriends records a friendship and clears requests both ways.
 func (s *SQLite) MakeFriends(ctx context.Context, x, y string) error {
 	a, b := order(x, y)
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO friends(a, b, since) VALUES (?,?,?)`, a, b, now()); err != nil {
-			return fmt.Errorf("make friends: %w", err)
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM friend_requests WHERE (src=? AND dst=?) OR (src=? AND dst=?)`, a, b, b, a)
-		return err
-	})
+	return s.tx(ctx, func(tx *sql.Tx) error { return befriend(ctx, tx, a, b) })
+}
+
+// befriend records the friendship of a < b and clears requests both ways.
+func befriend(ctx context.Context, tx *sql.Tx, a, b string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO friends(a, b, since) VALUES (?,?,?)`, a, b, now()); err != nil {
+		return fmt.Errorf("make friends: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM friend_requests WHERE (src=? AND dst=?) OR (src=? AND dst=?)`, a, b, b, a)
+	return err
 }
 
 // Unfriend removes a friendship.

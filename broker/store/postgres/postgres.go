@@ -459,9 +459,45 @@ func (s *Store) Invite(ctx context.Context, room, user, inviter string) error {
 	return err
 }
 
-// RequestFriend records a pending request from src to dst.
-func (s *Store) RequestFriend(ctx context.Context, src, dst string) error {
-	_, err := s.exec(ctx, "friend request", `INSERT INTO friend_requests(src, dst, created) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`, src, dst, now())
+// RequestFriend records src's request to dst, or befriends them when dst
+// had asked; the pair's lock holds the check until the commit.
+func (s *Store) RequestFriend(ctx context.Context, src, dst string) (store.Asked, error) {
+	var asked store.Asked
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		a, b := order(src, dst)
+		if err := lockPair(ctx, tx, a, b); err != nil {
+			return err
+		}
+		var friends, back, again bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM friends WHERE a=$1 AND b=$2),
+			EXISTS (SELECT 1 FROM friend_requests WHERE src=$3 AND dst=$4),
+			EXISTS (SELECT 1 FROM friend_requests WHERE src=$4 AND dst=$3)`, a, b, dst, src).Scan(&friends, &back, &again); err != nil {
+			return err
+		}
+		switch asked = store.Ask(friends, back, again); asked {
+		case store.Befriended:
+			return befriend(ctx, tx, a, b)
+		case store.Requested:
+			_, err := tx.Exec(ctx, `INSERT INTO friend_requests(src, dst, created) VALUES ($1,$2,$3)`, src, dst, now())
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("friend request: %w", err)
+	}
+	return asked, nil
+}
+
+// lockPair makes the friendship writes of users a < b take turns, so that
+// what one reads holds until its commit (READ COMMITTED alone lets two
+// crossed requests each miss the other's); pairs share locks by hash.
+func lockPair(ctx context.Context, tx pgx.Tx, a, b string) error {
+	h := fnv.New32a()
+	h.Write([]byte(a))
+	h.Write([]byte{0}) // names hold no NUL
+	h.Write([]byte(b))
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7262053, $1)`, int32(h.Sum32()))
 	return err
 }
 
@@ -475,12 +511,20 @@ func (s *Store) DropFriendRequest(ctx context.Context, src, dst string) error {
 func (s *Store) MakeFriends(ctx context.Context, x, y string) error {
 	a, b := order(x, y)
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO friends(a, b, since) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`, a, b, now()); err != nil {
-			return fmt.Errorf("make friends: %w", err)
+		if err := lockPair(ctx, tx, a, b); err != nil {
+			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM friend_requests WHERE (src=$1 AND dst=$2) OR (src=$2 AND dst=$1)`, a, b)
-		return err
+		return befriend(ctx, tx, a, b)
 	})
+}
+
+// befriend records the friendship of a < b and clears requests both ways.
+func befriend(ctx context.Context, tx pgx.Tx, a, b string) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO friends(a, b, since) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`, a, b, now()); err != nil {
+		return fmt.Errorf("make friends: %w", err)
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM friend_requests WHERE (src=$1 AND dst=$2) OR (src=$2 AND dst=$1)`, a, b)
+	return err
 }
 
 // Unfriend removes a friendship.

@@ -56,6 +56,16 @@ func (e *env) user(names ...string) {
 	}
 }
 
+// asks has src ask dst to be friends and checks what the store did.
+func (e *env) asks(src, dst string, want store.Asked) {
+	e.t.Helper()
+	got, err := e.s.RequestFriend(e.ctx, src, dst)
+	e.ok(err)
+	if got != want {
+		e.t.Fatalf("%s asks %s: %v, want %v", src, dst, got, want)
+	}
+}
+
 func (e *env) reopen() {
 	e.t.Helper()
 	e.ok(e.s.Close())
@@ -304,31 +314,84 @@ var cases = []struct {
 	}},
 	{"friends both ways", func(e *env) {
 		e.user("alice", "bob", "Carol", "dave")
-		e.ok(e.s.RequestFriend(e.ctx, "alice", "bob"))
-		e.ok(e.s.RequestFriend(e.ctx, "alice", "bob"))
-		e.ok(e.s.RequestFriend(e.ctx, "bob", "alice"))
-		e.ok(e.s.RequestFriend(e.ctx, "dave", "alice"))
-		if got := e.pairs(e.s.FriendRequests); !slices.Equal(got, []store.Pair{pr("alice", "bob"), pr("bob", "alice"), pr("dave", "alice")}) {
+		e.asks("alice", "bob", store.Requested)
+		e.asks("alice", "bob", store.AlreadyRequested)
+		e.asks("dave", "alice", store.Requested)
+		e.asks("Carol", "dave", store.Requested)
+		if got := e.pairs(e.s.FriendRequests); !slices.Equal(got, []store.Pair{pr("Carol", "dave"), pr("alice", "bob"), pr("dave", "alice")}) {
 			e.t.Fatalf("requests %v", got)
 		}
-		e.ok(e.s.MakeFriends(e.ctx, "bob", "alice"))
+		// Asking back is accepting: friends, and no request left either way.
+		e.asks("bob", "alice", store.Befriended)
+		e.asks("alice", "bob", store.AlreadyFriends)
+		e.asks("bob", "alice", store.AlreadyFriends)
 		e.ok(e.s.MakeFriends(e.ctx, "alice", "bob"))
-		if got := e.pairs(e.s.FriendRequests); !slices.Equal(got, []store.Pair{pr("dave", "alice")}) {
-			e.t.Fatalf("requests after friendship (both ways cleared): %v", got)
+		if got := e.pairs(e.s.FriendRequests); !slices.Equal(got, []store.Pair{pr("Carol", "dave"), pr("dave", "alice")}) {
+			e.t.Fatalf("requests after asking back: %v", got)
 		}
+		e.ok(e.s.MakeFriends(e.ctx, "dave", "Carol")) // an accept clears the request, whichever way round
 		// "Carol" < "alice" in byte order: the pair is stored that way round.
 		e.ok(e.s.MakeFriends(e.ctx, "alice", "Carol"))
-		if got := e.pairs(e.s.Friends); !slices.Equal(got, []store.Pair{pr("Carol", "alice"), pr("alice", "bob")}) {
+		if got := e.pairs(e.s.Friends); !slices.Equal(got, []store.Pair{pr("Carol", "alice"), pr("Carol", "dave"), pr("alice", "bob")}) {
 			e.t.Fatalf("friends %v", got)
+		}
+		if got := e.pairs(e.s.FriendRequests); !slices.Equal(got, []store.Pair{pr("dave", "alice")}) {
+			e.t.Fatalf("requests after accepts: %v", got)
 		}
 		e.ok(e.s.DropFriendRequest(e.ctx, "dave", "alice"))
 		e.ok(e.s.Unfriend(e.ctx, "bob", "alice"))
 		e.ok(e.s.Unfriend(e.ctx, "bob", "alice"))
-		if got := e.pairs(e.s.Friends); !slices.Equal(got, []store.Pair{pr("Carol", "alice")}) {
+		if got := e.pairs(e.s.Friends); !slices.Equal(got, []store.Pair{pr("Carol", "alice"), pr("Carol", "dave")}) {
 			e.t.Fatalf("friends after unfriend %v", got)
 		}
 		if got := e.pairs(e.s.FriendRequests); len(got) != 0 {
 			e.t.Fatalf("requests %v", got)
+		}
+		e.asks("bob", "alice", store.Requested) // after an unfriending, asking starts over
+	}},
+	// Two nodes of a cluster on one database: a request on each, crossed at
+	// the same instant, must end as on one broker, where the second asker
+	// accepts the first's request. Each pair's two calls start together.
+	{"crossed friend requests end as friends", func(e *env) {
+		node2, err := e.open()
+		e.ok(err)
+		defer node2.Close()
+		const pairs = 50
+		var us []store.User
+		for i := range pairs {
+			us = append(us, store.User{Name: fmt.Sprintf("a%02d", i), PWHash: "h"}, store.User{Name: fmt.Sprintf("b%02d", i), PWHash: "h"})
+		}
+		e.ok(e.s.CreateUsers(e.ctx, us))
+		var wrong []string
+		for i := range pairs {
+			names := [2]string{us[2*i].Name, us[2*i+1].Name}
+			var asked [2]store.Asked
+			var errs [2]error
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for side, s := range []store.Store{e.s, node2} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					asked[side], errs[side] = s.RequestFriend(e.ctx, names[side], names[1-side])
+				}()
+			}
+			close(start)
+			wg.Wait()
+			e.ok(errors.Join(errs[:]...))
+			if asked != [2]store.Asked{store.Requested, store.Befriended} && asked != [2]store.Asked{store.Befriended, store.Requested} {
+				wrong = append(wrong, fmt.Sprintf("%s and %s: %v", names[0], names[1], asked))
+			}
+		}
+		if len(wrong) > 0 {
+			e.t.Errorf("%d of %d pairs that asked each other at once did not get one request and one acceptance; first %s", len(wrong), pairs, wrong[0])
+		}
+		if got := e.pairs(e.s.Friends); len(got) != pairs {
+			e.t.Errorf("%d of %d crossed pairs are friends", len(got), pairs)
+		}
+		if got := e.pairs(e.s.FriendRequests); len(got) != 0 {
+			e.t.Errorf("%d requests left pending, first %v", len(got), got[0])
 		}
 	}},
 	{"deleting a user deletes its relations", func(e *env) {
@@ -336,7 +399,7 @@ var cases = []struct {
 		e.ok(e.s.CreateRoom(e.ctx, store.Room{Name: "club", Owner: "alice"}))
 		e.ok(e.s.Invite(e.ctx, "club", "bob", "alice"))
 		e.ok(e.s.MakeFriends(e.ctx, "alice", "carol"))
-		e.ok(e.s.RequestFriend(e.ctx, "bob", "alice"))
+		e.asks("bob", "alice", store.Requested)
 		id := e.send(store.DMConv("alice", "carol"), "alice", "再见", "")
 		e.ok(e.s.DeleteUser(e.ctx, "alice"))
 		for name, f := range map[string]func(context.Context) ([]store.Pair, error){
