@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 // Service is the keyring service name of Tachikoma's entries.
@@ -67,14 +69,11 @@ func Account(server, user string) string { return user + "@" + server }
 
 // ConfigDir is $XDG_CONFIG_HOME/tachikoma, or ~/.config/tachikoma.
 func ConfigDir() (string, error) {
-	if d := os.Getenv("XDG_CONFIG_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "tachikoma"), nil
-	}
-	home, err := os.UserHomeDir()
+	d, err := xdgdir.Config.Path()
 	if err != nil {
-		return "", fmt.Errorf("credentials: no home directory: %w", err)
+		return "", fmt.Errorf("credentials: cannot find the config folder: %w", err)
 	}
-	return filepath.Join(home, ".config", "tachikoma"), nil
+	return d, nil
 }
 
 // Open picks the keyring when one answers within the probe timeout, the

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 func TestFileFallbackIsPrivate(t *testing.T) {
@@ -83,6 +85,11 @@ func TestDefaultDirFollowsXDG(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cfg, "tachikoma", FileName)); err != nil {
 		t.Fatalf("file not in $XDG_CONFIG_HOME/tachikoma: %v", err)
+	}
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", "")
+	if _, err := Open(Options{NoKeyring: true}); !errors.Is(err, xdgdir.ErrNoHome) || !strings.HasPrefix(err.Error(), "credentials: ") {
+		t.Fatalf("no home: %v", err)
 	}
 }
 
