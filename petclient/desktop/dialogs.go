@@ -113,7 +113,8 @@ func (a *App) showSettings() {
 	}
 	add(i18n.SetFullscreen, full)
 	login, _ := gtk.CheckButtonNewWithLabel(l.T(i18n.SetStartOnLogin))
-	login.SetActive(s.StartOnLogin || settings.AutostartEnabled(settings.AutostartPath()))
+	autostart, err := settings.AutostartPath()
+	login.SetActive(s.StartOnLogin || err == nil && settings.AutostartEnabled(autostart))
 	grid.Attach(login, 0, row, 2, 1)
 	row++
 	problem, _ := gtk.LabelNew("")
@@ -170,8 +171,11 @@ func (a *App) setAutostart(on bool) {
 	if err != nil {
 		exe = "tachikoma"
 	}
-	path := settings.AutostartPath()
-	if err := settings.SetAutostart(path, on, exe); err != nil {
+	path, err := settings.AutostartPath()
+	if err == nil {
+		err = settings.SetAutostart(path, on, exe)
+	}
+	if err != nil {
 		a.log.Error("cannot change the autostart entry", "path", path, "err", err)
 		a.errorDialog(a.lang.F(i18n.SetAutostartFailed, err))
 		return

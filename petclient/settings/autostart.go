@@ -2,14 +2,21 @@ package settings
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 // AutostartPath is the XDG autostart entry that "start on login" manages.
-func AutostartPath() string {
-	return filepath.Join(ConfigHome(), "autostart", "tachikoma.desktop")
+func AutostartPath() (string, error) {
+	config, err := xdgdir.Config.Home()
+	if err != nil {
+		return "", fmt.Errorf("start on login: cannot find the config folder: %w", err)
+	}
+	return filepath.Join(config, "autostart", "tachikoma.desktop"), nil
 }
 
 // AutostartEntry renders the desktop entry that starts exe on login.

@@ -21,6 +21,8 @@ import (
 	"unicode"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 // Allowed values, shared with the GTK dialog and the command-line flags.
@@ -308,22 +310,14 @@ func (c ChatSettings) validate(add func(key, format string, args ...any)) {
 	}
 }
 
-// DefaultPath is $XDG_CONFIG_HOME/tachikoma/settings.yaml, falling back to
-// ~/.config when XDG_CONFIG_HOME is unset or relative (as the spec says).
-func DefaultPath() string {
-	return filepath.Join(ConfigHome(), "tachikoma", "settings.yaml")
-}
-
-// ConfigHome resolves the XDG config directory.
-func ConfigHome() string {
-	if d := os.Getenv("XDG_CONFIG_HOME"); filepath.IsAbs(d) {
-		return d
-	}
-	home, err := os.UserHomeDir()
+// DefaultPath is $XDG_CONFIG_HOME/tachikoma/settings.yaml, or
+// ~/.config/tachikoma/settings.yaml.
+func DefaultPath() (string, error) {
+	p, err := xdgdir.Config.Path("settings.yaml")
 	if err != nil {
-		home = "."
+		return "", fmt.Errorf("settings: cannot find the config folder: %w", err)
 	}
-	return filepath.Join(home, ".config")
+	return p, nil
 }
 
 // Decode parses YAML over the defaults, so missing keys keep their default.

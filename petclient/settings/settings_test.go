@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 func TestDefaultsAreValid(t *testing.T) {
@@ -134,13 +136,24 @@ func TestSaveRejectsInvalid(t *testing.T) {
 
 func TestDefaultPathHonoursXDG(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", "/tmp/xdg-test")
-	if got := DefaultPath(); got != "/tmp/xdg-test/tachikoma/settings.yaml" {
-		t.Fatal(got)
+	if got, err := DefaultPath(); got != "/tmp/xdg-test/tachikoma/settings.yaml" || err != nil {
+		t.Fatal(got, err)
+	}
+	if got, err := AutostartPath(); got != "/tmp/xdg-test/autostart/tachikoma.desktop" || err != nil {
+		t.Fatal(got, err)
 	}
 	t.Setenv("XDG_CONFIG_HOME", "relative/ignored")
 	t.Setenv("HOME", "/home/u")
-	if got := DefaultPath(); got != "/home/u/.config/tachikoma/settings.yaml" {
-		t.Fatal(got)
+	if got, err := DefaultPath(); got != "/home/u/.config/tachikoma/settings.yaml" || err != nil {
+		t.Fatal(got, err)
+	}
+	// No home: an error naming what is missing, not a path under ".".
+	t.Setenv("HOME", "")
+	if got, err := DefaultPath(); got != "" || !errors.Is(err, xdgdir.ErrNoHome) || !strings.HasPrefix(err.Error(), "settings: ") {
+		t.Fatal(got, err)
+	}
+	if got, err := AutostartPath(); got != "" || !errors.Is(err, xdgdir.ErrNoHome) || !strings.HasPrefix(err.Error(), "start on login: ") {
+		t.Fatal(got, err)
 	}
 }
 

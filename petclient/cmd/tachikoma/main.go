@@ -52,7 +52,8 @@ func run(args []string) int {
 		fs.PrintDefaults()
 		printSubcommands()
 	}
-	configPath := fs.String("config", settings.DefaultPath(), "settings `file` (YAML)")
+	defaultConfig, noConfig := settings.DefaultPath()
+	configPath := fs.String("config", defaultConfig, "settings `file` (YAML)")
 	scale := fs.Float64("scale", 0, "size of the robot: 1, 1.5, 2 or 3 (default from settings)")
 	packName := fs.String("pack", "", "sprite `pack` id (default from settings)")
 	pets := fs.Int("pets", 0, "how many Tachikomas to start with (default from settings)")
@@ -79,6 +80,13 @@ func run(args []string) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "tachikoma: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		return 2
+	}
+	if *configPath == "" {
+		if noConfig == nil {
+			noConfig = errors.New("--config is empty")
+		}
+		fmt.Fprintf(os.Stderr, "tachikoma: %v; give a settings file with --config FILE\n", noConfig)
 		return 2
 	}
 

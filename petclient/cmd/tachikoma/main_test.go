@@ -29,6 +29,19 @@ func TestRejectsBadFlags(t *testing.T) {
 	}
 }
 
+// Without a home there is no settings file to default to: the pet says so
+// before GTK starts instead of using one under the working directory.
+func TestNoSettingsFileWithoutHome(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", "")
+	t.Setenv("DISPLAY", "") // were GTK started, it would fail
+	for _, args := range [][]string{nil, {"--config", ""}} {
+		if code := run(args); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+}
+
 func TestVersion(t *testing.T) {
 	if code := run([]string{"--version"}); code != 0 {
 		t.Fatalf("--version: exit %d", code)

@@ -32,7 +32,12 @@ func pickAreaAlone(display string) (*image.RGBA, image.Point, shot.Action, error
 	// Errors are returned instead of said; only warnings are logged.
 	opts := shotui.Options{Say: func(string) {}, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	// The overlay speaks the pet's language setting, as the pet would.
-	set, _ := settings.LoadOrDefaults(settings.DefaultPath(), opts.Logger)
+	set := settings.Defaults()
+	if path, err := settings.DefaultPath(); err != nil {
+		opts.Logger.Warn("the overlay speaks the default language", "err", err)
+	} else {
+		set, _ = settings.LoadOrDefaults(path, opts.Logger)
+	}
 	shotui.Pick(shotui.Alone(i18n.Resolve(set.Language, os.Getenv)), opts, func(i *image.RGBA, p image.Point, a shot.Action, err error) {
 		img, at, act, failed = i, p, a, err
 		gtk.MainQuit()
