@@ -2,6 +2,7 @@ package chatui
 
 import (
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -47,6 +48,22 @@ func TestClientIDStable(t *testing.T) {
 	b := loadClientID(dir, nil)
 	if a == "" || a != b {
 		t.Fatalf("client id changed: %q then %q", a, b)
+	}
+}
+
+// The chat keeps its state in $XDG_STATE_HOME/tachikoma/chat; without a
+// home it keeps nothing on disk and logs why.
+func TestStateDir(t *testing.T) {
+	var logged strings.Builder
+	log := slog.New(slog.NewTextHandler(&logged, nil))
+	t.Setenv("XDG_STATE_HOME", "/state")
+	if d := stateDir(log); d != "/state/tachikoma/chat" {
+		t.Errorf("stateDir = %q", d)
+	}
+	t.Setenv("XDG_STATE_HOME", "")
+	t.Setenv("HOME", "")
+	if d := stateDir(log); d != "" || !strings.Contains(logged.String(), "$XDG_STATE_HOME") {
+		t.Errorf("no home: stateDir = %q, logged %q", d, logged.String())
 	}
 }
 

@@ -31,6 +31,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/i18n"
 	"github.com/tachikoma-pet/tachikoma/petclient/notify"
 	"github.com/tachikoma-pet/tachikoma/petclient/settings"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 // Options come from the command line; the rest is in the settings.
@@ -83,7 +84,7 @@ func Attach(app *desktop.App, opts Options) *Controller {
 	}
 	c := &Controller{app: app, opts: opts, log: opts.Logger.With("component", "chat"), bubbles: map[int]*bubble{}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.stateDir = stateDir()
+	c.stateDir = stateDir(c.log)
 	c.clientID = loadClientID(c.stateDir, c.log)
 	app.Menus().Add("chat", menu.OrderChat, menu.Everywhere, menu.SectionFunc(c.menuItems))
 	app.OnPetsChanged(func(pets []desktop.PetInfo) {
@@ -659,17 +660,14 @@ func (c *Controller) onGTK(f func() any) any {
 }
 
 // stateDir is $XDG_STATE_HOME/tachikoma/chat (outbox, read markers, the
-// client id).
-func stateDir() string {
-	base := os.Getenv("XDG_STATE_HOME")
-	if !filepath.IsAbs(base) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		base = filepath.Join(home, ".local", "state")
+// client id); "" without a home, so nothing is kept, with the reason logged.
+func stateDir(log *slog.Logger) string {
+	d, err := xdgdir.State.Path("chat")
+	if err != nil {
+		log.Warn("chat state is not kept across restarts", "err", err)
+		return ""
 	}
-	return filepath.Join(base, "tachikoma", "chat")
+	return d
 }
 
 // loadClientID reads this installation's client id, making it once: the
