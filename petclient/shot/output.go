@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 // FileName is the name a shot taken at t is saved under.
@@ -36,12 +38,12 @@ var OSEnv = Env{Getenv: os.Getenv, ReadFile: os.ReadFile}
 // user-dirs.dirs, or ~/Pictures when there is none.
 func DefaultDir(env Env) (string, error) {
 	home := env.Getenv("HOME")
-	if home == "" {
+	if !filepath.IsAbs(home) {
 		return "", errors.New("HOME is not set: cannot find the Pictures folder (use --output)")
 	}
-	config := env.Getenv("XDG_CONFIG_HOME")
-	if config == "" {
-		config = filepath.Join(home, ".config")
+	config, err := xdgdir.Config.HomeIn(env.Getenv)
+	if err != nil {
+		return "", err
 	}
 	pictures := filepath.Join(home, "Pictures")
 	if data, err := env.ReadFile(filepath.Join(config, "user-dirs.dirs")); err == nil {

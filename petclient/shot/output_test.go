@@ -52,9 +52,17 @@ func TestDefaultDir(t *testing.T) {
 			t.Errorf("%q: %q, %v; want %q", tc.dirs, got, err, tc.want)
 		}
 	}
-	env.Getenv = func(string) string { return "" }
-	if _, err := DefaultDir(env); err == nil || !strings.Contains(err.Error(), "HOME") {
-		t.Errorf("no HOME: %v", err)
+	// A relative XDG_CONFIG_HOME is ignored, as the XDG spec says.
+	files["/home/mei/.config/user-dirs.dirs"] = "XDG_PICTURES_DIR=\"$HOME/图片\"\n"
+	env.Getenv = func(k string) string { return map[string]string{"HOME": "/home/mei", "XDG_CONFIG_HOME": "cfg"}[k] }
+	if got, err := DefaultDir(env); err != nil || got != "/home/mei/图片/Screenshots" {
+		t.Errorf("relative XDG_CONFIG_HOME: %q, %v", got, err)
+	}
+	for _, home := range []string{"", "mei"} {
+		env.Getenv = func(k string) string { return map[string]string{"HOME": home}[k] }
+		if _, err := DefaultDir(env); err == nil || !strings.Contains(err.Error(), "HOME") {
+			t.Errorf("HOME=%q: %v", home, err)
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/shot"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/portal"
 	"github.com/tachikoma-pet/tachikoma/petclient/shot/xshot"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
 )
 
 func init() {
@@ -370,19 +371,15 @@ func saveShot(env shotEnv, output, dir string, taken time.Time, img image.Image)
 // settingsDir is the pet's screenshot.dir setting, so the command alone
 // saves where the pet would; "" when unset or the file is unreadable.
 func settingsDir(getenv func(string) string) string {
-	home := getenv("HOME")
-	cfg := getenv("XDG_CONFIG_HOME")
-	if !filepath.IsAbs(cfg) {
-		if home == "" {
-			return ""
-		}
-		cfg = filepath.Join(home, ".config")
-	}
-	s, _, err := settings.Load(filepath.Join(cfg, "tachikoma", "settings.yaml"))
+	cfg, err := xdgdir.Config.HomeIn(getenv)
 	if err != nil {
 		return ""
 	}
-	return s.Screenshot.Folder(home)
+	s, _, err := settings.Load(filepath.Join(cfg, xdgdir.App, "settings.yaml"))
+	if err != nil {
+		return ""
+	}
+	return s.Screenshot.Folder(getenv("HOME"))
 }
 
 // clipTool is a program that copies a PNG from its standard input to the

@@ -444,3 +444,20 @@ func TestScreenshotClipboardTool(t *testing.T) {
 		})
 	}
 }
+
+// The command alone reads the pet's screenshot.dir from the settings file
+// the pet uses: $XDG_CONFIG_HOME when absolute, else ~/.config.
+func TestScreenshotSettingsDir(t *testing.T) {
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, ".config", "tachikoma"), 0o755)
+	os.WriteFile(filepath.Join(home, ".config", "tachikoma", "settings.yaml"), []byte("screenshot:\n  dir: ~/截图\n"), 0o644)
+	for _, cfg := range []string{"", "relative/cfg"} {
+		env := map[string]string{"HOME": home, "XDG_CONFIG_HOME": cfg}
+		if got := settingsDir(func(k string) string { return env[k] }); got != filepath.Join(home, "截图") {
+			t.Errorf("XDG_CONFIG_HOME=%q: %q", cfg, got)
+		}
+	}
+	if got := settingsDir(func(string) string { return "" }); got != "" {
+		t.Errorf("no HOME: %q", got)
+	}
+}
