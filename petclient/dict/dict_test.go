@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir/xdgdirtest"
 )
 
 // small is a hand-made dictionary with the shapes ECDICT has.
@@ -251,6 +254,10 @@ func TestOpenFileMaps(t *testing.T) {
 	if !strings.Contains(logged.String(), "$HOME") {
 		t.Errorf("the missing data folder is not logged: %q", logged.String())
 	}
+}
+
+func TestDataDir(t *testing.T) {
+	xdgdirtest.Check(t, xdgdir.Data, DataDir, "tachikoma/dict", "dictionary: ")
 }
 
 func FuzzOpenLookup(f *testing.F) {

@@ -19,6 +19,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/chat"
 	"github.com/tachikoma-pet/tachikoma/petclient/chat/credentials"
 	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir/xdgdirtest"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
@@ -346,10 +347,7 @@ func TestLANAddressFilter(t *testing.T) {
 }
 
 func TestDataDir(t *testing.T) {
-	t.Setenv("XDG_DATA_HOME", "/data")
-	if d, err := DataDir(); d != "/data/tachikoma/broker" || err != nil {
-		t.Errorf("DataDir = %q, %v", d, err)
-	}
+	xdgdirtest.Check(t, xdgdir.Data, DataDir, "tachikoma/broker", "hosting: ")
 	t.Setenv("XDG_DATA_HOME", "")
 	t.Setenv("HOME", "")
 	_, err := Start(context.Background(), Options{Logger: testLogger(t)})

@@ -3,10 +3,10 @@ package instance
 import (
 	"errors"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir/xdgdirtest"
 )
 
 func TestSecondLockRefusedUntilReleased(t *testing.T) {
@@ -31,15 +31,6 @@ func TestDefaultPath(t *testing.T) {
 	if got, err := DefaultPath(); got != "/run/user/1000/tachikoma/pet.lock" || err != nil {
 		t.Errorf("with a runtime dir: %q, %v", got, err)
 	}
-	t.Setenv("XDG_RUNTIME_DIR", "")
-	t.Setenv("XDG_DATA_HOME", "/data")
-	if got, err := DefaultPath(); got != "/data/tachikoma/pet.lock" || err != nil {
-		t.Errorf("without: %q, %v", got, err)
-	}
 	t.Setenv("XDG_RUNTIME_DIR", "run") // relative: ignored, as the spec says
-	t.Setenv("XDG_DATA_HOME", "")
-	t.Setenv("HOME", "")
-	if got, err := DefaultPath(); got != "" || !errors.Is(err, xdgdir.ErrNoHome) || !strings.HasPrefix(err.Error(), "instance lock: no $XDG_RUNTIME_DIR") {
-		t.Errorf("no home: %q, %v", got, err)
-	}
+	xdgdirtest.Check(t, xdgdir.Data, DefaultPath, "tachikoma/pet.lock", "instance lock: no $XDG_RUNTIME_DIR and ")
 }

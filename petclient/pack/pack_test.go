@@ -21,6 +21,7 @@ import (
 	"github.com/tachikoma-pet/tachikoma/petclient/art"
 	"github.com/tachikoma-pet/tachikoma/petclient/engine"
 	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir/xdgdirtest"
 )
 
 func TestDefaultPackLoads(t *testing.T) {
@@ -540,15 +541,7 @@ func TestDiscover(t *testing.T) {
 }
 
 func TestUserDir(t *testing.T) {
-	t.Setenv("XDG_DATA_HOME", "/data")
-	if got, err := UserDir(); got != "/data/tachikoma/packs" || err != nil {
-		t.Errorf("UserDir = %q, %v", got, err)
-	}
-	t.Setenv("XDG_DATA_HOME", "relative/ignored")
-	t.Setenv("HOME", "/home/u")
-	if got, err := UserDir(); got != "/home/u/.local/share/tachikoma/packs" || err != nil {
-		t.Errorf("UserDir = %q, %v", got, err)
-	}
+	xdgdirtest.Check(t, xdgdir.Data, UserDir, "tachikoma/packs", "user packs: ")
 }
 
 // Without a data folder (no HOME) the built-in pack is used and the reason

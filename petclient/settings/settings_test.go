@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir/xdgdirtest"
 )
 
 func TestDefaultsAreValid(t *testing.T) {
@@ -135,26 +136,8 @@ func TestSaveRejectsInvalid(t *testing.T) {
 }
 
 func TestDefaultPathHonoursXDG(t *testing.T) {
-	t.Setenv("XDG_CONFIG_HOME", "/tmp/xdg-test")
-	if got, err := DefaultPath(); got != "/tmp/xdg-test/tachikoma/settings.yaml" || err != nil {
-		t.Fatal(got, err)
-	}
-	if got, err := AutostartPath(); got != "/tmp/xdg-test/autostart/tachikoma.desktop" || err != nil {
-		t.Fatal(got, err)
-	}
-	t.Setenv("XDG_CONFIG_HOME", "relative/ignored")
-	t.Setenv("HOME", "/home/u")
-	if got, err := DefaultPath(); got != "/home/u/.config/tachikoma/settings.yaml" || err != nil {
-		t.Fatal(got, err)
-	}
-	// No home: an error naming what is missing, not a path under ".".
-	t.Setenv("HOME", "")
-	if got, err := DefaultPath(); got != "" || !errors.Is(err, xdgdir.ErrNoHome) || !strings.HasPrefix(err.Error(), "settings: ") {
-		t.Fatal(got, err)
-	}
-	if got, err := AutostartPath(); got != "" || !errors.Is(err, xdgdir.ErrNoHome) || !strings.HasPrefix(err.Error(), "start on login: ") {
-		t.Fatal(got, err)
-	}
+	xdgdirtest.Check(t, xdgdir.Config, DefaultPath, "tachikoma/settings.yaml", "settings: ")
+	xdgdirtest.Check(t, xdgdir.Config, AutostartPath, "autostart/tachikoma.desktop", "start on login: ")
 }
 
 func TestAutostart(t *testing.T) {

@@ -31,6 +31,9 @@ var bases = [...]struct{ env, def string }{
 	State:  {"XDG_STATE_HOME", ".local/state"},
 }
 
+// Var is the environment variable that names b, e.g. "XDG_DATA_HOME".
+func (b Base) Var() string { return bases[b].env }
+
 // Home is the base directory itself, from the process environment.
 func (b Base) Home() (string, error) { return b.HomeIn(os.Getenv) }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/dict"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir/xdgdirtest"
 )
 
 const sampleCSV = `word,phonetic,definition,translation,pos,collins,oxford,tag,bnc,frq,exchange,detail,audio
@@ -49,16 +51,8 @@ func TestBuildFromCSV(t *testing.T) {
 
 // Without -out the full dictionary goes where the pet looks for it.
 func TestOutPath(t *testing.T) {
-	t.Setenv("XDG_DATA_HOME", "/data")
-	if p, err := outPath(""); p != "/data/tachikoma/dict/"+dict.FullFile || err != nil {
-		t.Errorf("outPath = %q, %v", p, err)
-	}
 	if p, err := outPath("x.tkd"); p != "x.tkd" || err != nil {
 		t.Errorf("outPath(x.tkd) = %q, %v", p, err)
 	}
-	t.Setenv("XDG_DATA_HOME", "")
-	t.Setenv("HOME", "")
-	if p, err := outPath(""); p != "" || err == nil || !strings.HasSuffix(err.Error(), "(or give -out FILE)") {
-		t.Errorf("no home: %q, %v", p, err)
-	}
+	xdgdirtest.Check(t, xdgdir.Data, func() (string, error) { return outPath("") }, "tachikoma/dict/"+dict.FullFile, "dictionary: ")
 }

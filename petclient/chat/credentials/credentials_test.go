@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir"
+	"github.com/tachikoma-pet/tachikoma/petclient/xdgdir/xdgdirtest"
 )
 
 func TestFileFallbackIsPrivate(t *testing.T) {
@@ -71,6 +72,10 @@ func TestFileFallbackIsPrivate(t *testing.T) {
 	if v, _ := s.Load(Account("other", "bob")); v != "bob-pw" {
 		t.Fatalf("delete took bob's entry too: %q", v)
 	}
+}
+
+func TestConfigDir(t *testing.T) {
+	xdgdirtest.Check(t, xdgdir.Config, ConfigDir, "tachikoma", "credentials: ")
 }
 
 func TestDefaultDirFollowsXDG(t *testing.T) {
