@@ -431,21 +431,52 @@ func TestWebPhoneKeyboardInBrowser(t *testing.T) {
 	waitJS("sent", messageTexts+`.includes('手机上发的')`)
 }
 
-// TestWebRoomLeftElsewhereInBrowser: a room the user leaves from another
-// session (the desktop pet) leaves the page's list at once (the broker's
-// room.left event), and its open conversation gives way to the lobby.
-func TestWebRoomLeftElsewhereInBrowser(t *testing.T) {
-	b := startBroker(t, testConfig(t.TempDir()))
-	register(t, b, "alice")
-	_, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
+// TestWebRoomsElsewhereInBrowser: rooms the user joins, creates or leaves
+// from another session (the desktop pet, mosquitto_pub) come and go in the
+// page at once (the broker's room.joined and room.left events): a joined
+// room is listed under its Chinese title, drawn, with its history read and
+// its new messages counted; a left one's open conversation gives way to
+// the lobby.
+func TestWebRoomsElsewhereInBrowser(t *testing.T) {
+	b, bob := aliceAndBob(t)
+	bob.mustCall(topics.MethodRoomCreate, topics.Params{Room: "study", Title: "自习室"}, nil)
+	bob.pub(topics.Room("study"), 1, `{"text":"欢迎来自习","cid":"b1"}`)
+	ctx, waitJS, run := openBrowser(t, "http://"+b.HTTPAddr()+"/")
 	webLogin(run, waitJS, "alice")
-	run("make a room", chromedp.SendKeys("#room-name", "study_group"+kb.Enter))
-	waitJS("in the room", `document.getElementById('conv-title').textContent === '# study_group' &&
-		!!document.querySelector('button.conv[data-key="r:study_group"]')`)
+	waitJS("the lobby open", `document.getElementById('conv-title').textContent === '# Lobby'`)
+	evaluate(t, ctx, "not listed before the join", `!document.querySelector('button.conv[data-key="r:study"]')`)
+
 	desk := connect(t, b, "alice")
-	desk.mustCall(topics.MethodRoomLeave, topics.Params{Room: "study_group"}, nil)
-	waitJS("the room gone, the lobby open", `!document.querySelector('button.conv[data-key="r:study_group"]') &&
-		document.getElementById('conv-title').textContent === '# Lobby'`)
+	desk.mustCall(topics.MethodRoomJoin, topics.Params{Room: "study"}, nil)
+	study := `document.querySelector('button.conv[data-key="r:study"]')`
+	waitJS("the room joined elsewhere, under its title", study+`?.textContent === '# 自习室'`)
+	waitJS("its title drawn", cjkDrawn(`button.conv[data-key="r:study"] .name`))
+	waitJS("its history read, the lobby still open", `state.convs.get('r:study').loaded &&
+		state.convs.get('r:study').messages.some((m) => m.text === '欢迎来自习') && state.active === 'r:lobby'`)
+	bob.pub(topics.Room("study"), 1, `{"text":"有人吗","cid":"b2"}`)
+	waitJS("a new message there counted", study+`?.querySelector('.badge')?.textContent === '1'`)
+	waitJS("opened", openConv("r:study"))
+	waitJS("both messages shown", `JSON.stringify(`+messageTexts+`) === JSON.stringify(['欢迎来自习', '有人吗'])`)
+
+	desk.mustCall(topics.MethodRoomCreate, topics.Params{Room: "den", Title: "书房"}, nil)
+	waitJS("a room created elsewhere", `document.querySelector('button.conv[data-key="r:den"]')?.textContent === '# 书房'`)
+	// A list read already on its way when the leave comes (the tab coming
+	// to the front) must not bring the room back.
+	evaluate(t, ctx, "a room list held back", `(() => {
+		const ask = request;
+		request = (method, params) => method !== 'room.list' || window.release ? ask(method, params) :
+			ask(method, params).then((r) => new Promise((done) => { window.release = () => done(r); }));
+		refreshLists().then(() => { window.refreshed = true; });
+		return true;
+	})()`)
+	waitJS("the held list answered", `typeof window.release === 'function'`)
+	desk.mustCall(topics.MethodRoomLeave, topics.Params{Room: "study"}, nil)
+	waitJS("the room left elsewhere gone, the lobby open", `!`+study+` && state.active === 'r:lobby' &&
+		!!document.querySelector('button.conv[data-key="r:den"]')`)
+	evaluate(t, ctx, "the held list let go", `(window.release(), true)`)
+	waitJS("the old list read, the room still gone", `window.refreshed === true && !`+study)
+	desk.mustCall(topics.MethodRoomLeave, topics.Params{Room: "den"}, nil)
+	waitJS("the other one gone too", `!document.querySelector('button.conv[data-key="r:den"]')`)
 }
 
 // TestWebUnsentKeptOnLeavingInBrowser: closing or reloading the page while

@@ -114,6 +114,7 @@ const state = {
   lastId: 0, // the newest message id seen
   since: -1, // lastId when the connection was lost, until caught up (-1: nothing to catch up)
   link: 0, // counts connections, so that a catch-up stops when its connection goes
+  roomSeq: 0, // counts room.joined and room.left events, so a room list asked before one is asked again
   incoming: [], // profiles asking to be friends
   invites: [], // rooms one is invited to and not in
 };
@@ -283,6 +284,9 @@ async function register(username, password, nickname, invite) {
   return false;
 }
 
+// resubscribe takes everything in one subscription: the broker checks each
+// delivery against the rooms one is in, so a room joined or left (here or
+// elsewhere) needs no subscribe or unsubscribe.
 function resubscribe() {
   state.client.subscribe('tachikoma/#', { qos: 1 });
 }
@@ -386,7 +390,12 @@ function request(method, params) {
 
 async function refreshLists() {
   try {
-    const rooms = await request('room.list', {});
+    let rooms;
+    for (let i = 0; i < 3; i++) {
+      const seq = state.roomSeq;
+      rooms = await request('room.list', {});
+      if (seq === state.roomSeq) break; // else a join or leave came meanwhile: the answer may predate it
+    }
     const member = new Set(['r:lobby']);
     for (const r of rooms.rooms || []) if (r.member) member.add(conv('r:' + r.room, r.title || r.room).key);
     state.invites = (rooms.rooms || []).filter((r) => r.invited && !r.member);
@@ -438,8 +447,31 @@ function onMessage(topic, payload) {
   }
   if (p[3] === 'events' && m) {
     if (m.type === 'notice') status(t('notice') + (m.text || ''), 8000);
-    else if (m.type && (m.type.startsWith('friend.') || m.type === 'room.invite' || m.type === 'room.left')) refreshLists();
+    else if (m.type === 'room.joined' && m.room) roomJoined(m.room, m.text);
+    else if (m.type === 'room.left' && m.room) roomLeft(m.room);
+    else if (m.type && (m.type.startsWith('friend.') || m.type === 'room.invite')) refreshLists();
   }
+}
+
+// roomJoined lists a room joined or created by any session of this user
+// (this one too), under its title, and reads its newest messages as
+// opening it would.
+function roomJoined(name, title) {
+  state.roomSeq++;
+  const c = conv('r:' + name, title);
+  state.invites = state.invites.filter((r) => r.room !== name);
+  renderLists();
+  if (!c.loaded) loadOlder(c);
+}
+
+// roomLeft drops a room left by any session of this user; its open
+// conversation gives way to the lobby.
+function roomLeft(name) {
+  state.roomSeq++;
+  const key = 'r:' + name;
+  if (key === 'r:lobby' || !state.convs.delete(key)) return;
+  if (state.active === key) open('r:lobby');
+  else renderLists();
 }
 
 function receive(c, m) {
