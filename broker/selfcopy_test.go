@@ -6,20 +6,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tachikoma-pet/tachikoma/broker"
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
+
+// aliceTwice starts a broker where alice and others are registered, with
+// alice connected twice: her pet and a browser tab.
+func aliceTwice(t *testing.T, others ...string) (b *broker.Broker, alice, tab *client) {
+	t.Helper()
+	b = startBroker(t, testConfig(t.TempDir()))
+	register(t, b, append([]string{"alice"}, others...)...)
+	alice = connect(t, b, "alice")
+	tab, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-tab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, alice, tab
+}
 
 // A DM reaches every session of its sender on the sender's side of the
 // conversation (the pet and a browser tab show the same chat), once, with
 // the addressee's id and sender; nobody else sees it.
 func TestDMCopyReachesSendersOtherSessions(t *testing.T) {
-	b := startBroker(t, testConfig(t.TempDir()))
-	register(t, b, "alice", "bob", "mallory")
-	alice := connect(t, b, "alice")
-	tab, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-tab")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, alice, tab := aliceTwice(t, "bob", "mallory")
 	bob, mallory := connect(t, b, "bob"), connect(t, b, "mallory")
 	befriend(t, alice, bob)
 	for _, c := range []*client{alice, tab, bob} {
@@ -65,13 +74,7 @@ func TestDMCopyReachesSendersOtherSessions(t *testing.T) {
 // The leaver's other sessions, which the room's events no longer reach,
 // are told by a room.left event of their own.
 func TestRoomLeftReachesLeaversOtherSessions(t *testing.T) {
-	b := startBroker(t, testConfig(t.TempDir()))
-	register(t, b, "alice", "bob")
-	alice := connect(t, b, "alice")
-	tab, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-tab")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, alice, tab := aliceTwice(t, "bob")
 	bob := connect(t, b, "bob")
 	alice.mustCall(topics.MethodRoomCreate, topics.Params{Room: "study"}, nil)
 	bob.mustCall(topics.MethodRoomJoin, topics.Params{Room: "study"}, nil)
@@ -123,13 +126,7 @@ func TestDMCopyQueuedForSendersAwaySession(t *testing.T) {
 // The joiner's other sessions are told by a room.joined event of their
 // own, with the room's title, for a room joined or created elsewhere.
 func TestRoomJoinedReachesJoinersOtherSessions(t *testing.T) {
-	b := startBroker(t, testConfig(t.TempDir()))
-	register(t, b, "alice", "bob")
-	alice := connect(t, b, "alice")
-	tab, err := dial(t, "tcp://"+b.MQTTAddr(), "alice", "alice-password", "alice-tab")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, alice, tab := aliceTwice(t, "bob")
 	bob := connect(t, b, "bob")
 	bob.mustCall(topics.MethodRoomCreate, topics.Params{Room: "study", Title: "自习室"}, nil)
 	tab.sub("tachikoma/#")

@@ -137,16 +137,28 @@ func isState(cid string, st SendState) func(Event) bool {
 	return func(ev Event) bool { return ev.Type == EventSendState && ev.CID == cid && ev.SendState == st }
 }
 
-// connected makes a client, records its events, connects it and closes
-// it when the test ends.
-func connected(t *testing.T, cfg Config) (*Client, *recorder) {
+// unconnected makes alice's client for a server nobody listens on,
+// records its events and closes it when the test ends.
+func unconnected(t *testing.T) (*Client, *recorder) {
+	t.Helper()
+	return made(t, Config{Server: "mqtt://127.0.0.1:1", User: "alice", Password: "alice-password", ClientID: "test-alice", StateDir: t.TempDir()})
+}
+
+func made(t *testing.T, cfg Config) (*Client, *recorder) {
 	t.Helper()
 	c, err := New(cfg, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	rec := record(t, c, cfg.User)
+	return c, record(t, c, cfg.User)
+}
+
+// connected makes a client, records its events, connects it and closes
+// it when the test ends.
+func connected(t *testing.T, cfg Config) (*Client, *recorder) {
+	t.Helper()
+	c, rec := made(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
 	if err := c.Connect(ctx); err != nil {

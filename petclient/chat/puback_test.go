@@ -175,12 +175,7 @@ func TestSentOnlyOncePubackCame(t *testing.T) {
 // for its PUBACK (a catch-up after a reconnect can beat the live echo)
 // shows it: the echo that follows is then a duplicate and shows nothing.
 func TestHistoryShowsOwnMessageInFlight(t *testing.T) {
-	c, err := New(Config{Server: "mqtt://127.0.0.1:1", User: "alice", Password: "alice-password", ClientID: "test-alice", StateDir: t.TempDir()}, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	rec := record(t, c, "alice")
+	c, rec := unconnected(t)
 	cid, err := c.Send(RoomConv(topics.Lobby), "路上的消息")
 	if err != nil {
 		t.Fatal(err)

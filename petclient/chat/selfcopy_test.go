@@ -88,12 +88,7 @@ func TestRoomLeftFromAnotherDevice(t *testing.T) {
 // A room.joined event (a room joined or created on another device) adds
 // the room under its title and drops its invite, without a broker.
 func TestRoomJoinedEventAddsRoom(t *testing.T) {
-	c, err := New(Config{Server: "mqtt://127.0.0.1:1", User: "alice", Password: "pw", ClientID: "unit", StateDir: t.TempDir()}, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	rec := record(t, c, "alice")
+	c, rec := unconnected(t)
 	c.handle(topics.Events("alice"), []byte(`{"type":"room.invite","user":"bob","room":"study","text":"自习室","ts":1}`))
 	c.handle(topics.Events("alice"), []byte(`{"type":"room.joined","room":"study","text":"自习室","ts":2}`))
 	rec.wait("the room listed", func(ev Event) bool { return ev.Type == EventConversations && ev.Conv == RoomConv("study") })
