@@ -118,3 +118,26 @@ func TestRegisterView(t *testing.T) {
 		t.Errorf("English wording: %q %q", l.T(i18n.ChatInvite), both.noteText(l))
 	}
 }
+
+// The open conversation closes when a change to it removed it (a room left
+// on another device), and only then.
+func TestGoneElsewhere(t *testing.T) {
+	listed := map[string]bool{"room:lobby": true, "room:study": true}
+	lookup := func(id string) (chat.Conversation, bool) { return chat.Conversation{ID: id}, listed[id] }
+	cases := []struct {
+		open, changed string
+		want          bool
+	}{
+		{"room:den", "room:den", true},      // left elsewhere
+		{"room:study", "room:study", false}, // joined elsewhere, or its title changed
+		{"room:den", "room:study", false},   // another conversation changed
+		{"room:den", "", true},              // dropped by a list sync
+		{"room:study", "", false},           // kept by a list sync
+		{"", "room:den", false},             // nothing open
+	}
+	for _, c := range cases {
+		if got := goneElsewhere(c.open, c.changed, lookup); got != c.want {
+			t.Errorf("open %q, changed %q: %v, want %v", c.open, c.changed, got, c.want)
+		}
+	}
+}

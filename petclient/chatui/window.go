@@ -320,6 +320,11 @@ func (w *chatWindow) onEvent(ev chat.Event) {
 			w.statusBar.SetText("")
 		}
 	}
+	if cl := w.c.client; cl != nil && ev.Type == chat.EventConversations && goneElsewhere(w.conv, ev.Conv, cl.Conversation) {
+		// Left on another device: nothing here to read or send to any more.
+		w.conv = ""
+		w.showConversation()
+	}
 	switch ev.Type {
 	case chat.EventConversations, chat.EventPresence, chat.EventFriendAccepted, chat.EventFriendRemoved, chat.EventMessage:
 		w.fillConversations()
@@ -330,6 +335,17 @@ func (w *chatWindow) onEvent(ev chat.Event) {
 	if ev.Type == chat.EventNotice {
 		w.statusBar.SetText(ev.Text)
 	}
+}
+
+// goneElsewhere reports whether the open conversation is the changed one
+// (changed "": many were) and the client no longer lists it: a room left
+// on another device, or dropped by a list sync.
+func goneElsewhere(open, changed string, lookup func(string) (chat.Conversation, bool)) bool {
+	if open == "" || (changed != "" && changed != open) {
+		return false
+	}
+	_, ok := lookup(open)
+	return !ok
 }
 
 // fillConversations rebuilds the list on the left.

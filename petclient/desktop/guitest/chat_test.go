@@ -246,6 +246,24 @@ func TestChat(t *testing.T) {
 		}, func() string { return mustJSON(p.state) })
 	})
 
+	t.Run("a room left on another device closes in the window", func(t *testing.T) {
+		desk := testClient(t, addr, "alice")
+		rctx, rcancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer rcancel()
+		if _, err := desk.c.RoomCreate(rctx, "study", "自习室", true); err != nil {
+			t.Fatal(err)
+		}
+		send("open room:study")
+		p.waitState("the room open", 10*time.Second, func(st statefile.State) bool { return chatState(st).WindowConv == "room:study" })
+		if err := desk.c.RoomLeave(rctx, "study"); err != nil {
+			t.Fatal(err)
+		}
+		p.waitState("the window off the room", 10*time.Second, func(st statefile.State) bool {
+			c := chatState(st)
+			return c.WindowOpen && c.WindowConv == ""
+		})
+	})
+
 	t.Run("reconnect after broker restart, offline message once", func(t *testing.T) {
 		b.Close()
 		p.waitState("offline", 20*time.Second, func(st statefile.State) bool { return chatState(st).Status != "online" })
