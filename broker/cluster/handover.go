@@ -119,21 +119,19 @@ func (n *Node) awaitHandover(clientID string, rev uint64) {
 	var err error
 	for try := 0; ctx.Err() == nil; try++ {
 		cons, err = n.handover.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-			FilterSubjects: []string{n.subject("handover", ownerKey(clientID))}})
+			FilterSubjects: []string{n.subject("handover", ownerKey(clientID))}, MaxResetAttempts: resetAttempts})
 		if err == nil {
 			break
 		}
 		n.log.Warn("cluster handover consumer", "client", clientID, "try", try, "error", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(200 * time.Millisecond):
-		}
+		pause(ctx)
 	}
 	if err == nil {
 		claim := strconv.FormatUint(rev, 10)
 		for ctx.Err() == nil {
 			m, err := cons.Next(jetstream.FetchMaxWait(time.Second))
 			if err != nil {
+				pause(ctx)
 				continue
 			}
 			if m.Headers().Get(hdrClaim) == claim && m.Headers().Get(hdrEnd) != "" {
@@ -148,6 +146,14 @@ func (n *Node) awaitHandover(clientID string, rev uint64) {
 	}
 	if n.owners.finish(clientID, rev) {
 		n.b.HandedOver(clientID)
+	}
+}
+
+// pause waits a moment before a try again, or until ctx is done.
+func pause(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(200 * time.Millisecond):
 	}
 }
 
@@ -176,7 +182,7 @@ func (n *Node) takeHandover(clientID string, give func(packets.Packet) bool) (bo
 	}
 	var all []held
 	ended := map[uint64]bool{} // claims whose handover is complete
-	err = n.read(ctx, n.handover, subj, 0, func(seq uint64, pk packets.Packet, h nats.Header) {
+	err = n.read(ctx, n.handover, subj, start{}, last.Sequence, func(seq uint64, pk packets.Packet, h nats.Header) {
 		claim, _ := strconv.ParseUint(h.Get(hdrClaim), 10, 64)
 		if h.Get(hdrEnd) != "" {
 			ended[claim] = true

@@ -121,7 +121,7 @@ func (n *Node) takeQueue(user, clientID string, give func(packets.Packet) bool) 
 		return false, fmt.Errorf("cluster queue of %s: %w", user, err)
 	}
 	more, upTo := false, from
-	err = n.read(ctx, n.queue, subj, from+1, func(seq uint64, pk packets.Packet, _ nats.Header) {
+	err = n.read(ctx, n.queue, subj, start{seq: from + 1}, last.Sequence, func(seq uint64, pk packets.Packet, _ nats.Header) {
 		if !give(pk) {
 			more = true
 		} else if !more {
@@ -147,49 +147,59 @@ func (n *Node) moveCursor(ctx context.Context, e jetstream.KeyValueEntry, seq ui
 	}
 }
 
+// start is where read begins: at sequence seq (0: the first).
+type start struct {
+	seq uint64
+}
+
+// resetAttempts bounds how often a fetch of an ordered consumer tries to
+// create it: by default it tries forever, past our context and past the
+// node's own shutdown.
+const resetAttempts = 2
+
 // read calls each, in order, for every message on subj in st from
-// sequence from (0: the first) to the last there now (a handover's end
-// marker with an empty packet).
-func (n *Node) read(ctx context.Context, st jetstream.Stream, subj string, from uint64, each func(seq uint64, pk packets.Packet, h nats.Header)) error {
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}}
-	if from > 0 {
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
+// from up to sequence last, the last there when the caller looked (a
+// handover's end marker with an empty packet). A consumer that has given
+// nothing yet is slow, not empty: what is short of last is an error.
+func (n *Node) read(ctx context.Context, st jetstream.Stream, subj string, from start, last uint64, each func(seq uint64, pk packets.Packet, h nats.Header)) error {
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}, MaxResetAttempts: resetAttempts}
+	if from.seq > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from.seq
 	}
 	cons, err := st.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("cluster %s: %w", subj, err)
 	}
-	for {
-		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(300*time.Millisecond))
+	var at uint64 // the sequence of the last message read
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
-			return nil
+			pause(ctx)
+			continue
 		}
-		got, pending := 0, uint64(0)
 		for m := range batch.Messages() {
-			got++
 			meta, err := m.Metadata()
 			if err != nil {
 				continue
 			}
-			pending = meta.NumPending
+			at = meta.Sequence.Stream
 			if m.Headers().Get(hdrEnd) != "" {
-				each(meta.Sequence.Stream, packets.Packet{}, m.Headers()) // a handover's end marker
-				continue
-			}
-			pk, err := broker.DecodeForwarded(m.Data())
-			if err != nil {
+				each(at, packets.Packet{}, m.Headers()) // a handover's end marker
+			} else if pk, err := broker.DecodeForwarded(m.Data()); err != nil {
 				n.log.Warn("cluster message dropped", "subject", subj, "error", err)
-				continue
+			} else {
+				pk.Origin = m.Headers().Get(hdrOrigin)
+				pk.Created, _ = strconv.ParseInt(m.Headers().Get(hdrCreated), 10, 64)
+				pk.Expiry, _ = strconv.ParseInt(m.Headers().Get(hdrExpiry), 10, 64)
+				each(at, pk, m.Headers())
 			}
-			pk.Origin = m.Headers().Get(hdrOrigin)
-			pk.Created, _ = strconv.ParseInt(m.Headers().Get(hdrCreated), 10, 64)
-			pk.Expiry, _ = strconv.ParseInt(m.Headers().Get(hdrExpiry), 10, 64)
-			each(meta.Sequence.Stream, pk, m.Headers())
-		}
-		if got == 0 || pending == 0 {
-			return nil
+			// None pending: last was deleted meanwhile, and this is the end.
+			if at >= last || meta.NumPending == 0 {
+				return nil
+			}
 		}
 	}
+	return fmt.Errorf("cluster %s: read to %d of %d: %w", subj, at, last, ctx.Err())
 }
 
 // Pending is how many messages the offline queue holds for user past the
@@ -205,7 +215,15 @@ func (n *Node) Pending(user, clientID string) (int, error) {
 	case !errors.Is(err, jetstream.ErrKeyNotFound):
 		return 0, fmt.Errorf("cluster queue cursor: %w", err)
 	}
+	subj := n.subject("queue", user)
+	last, err := n.queue.GetLastMsgForSubject(ctx, subj)
+	if errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && last.Sequence <= from {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("cluster queue of %s: %w", user, err)
+	}
 	k := 0
-	err = n.read(ctx, n.queue, n.subject("queue", user), from+1, func(uint64, packets.Packet, nats.Header) { k++ })
+	err = n.read(ctx, n.queue, subj, start{seq: from + 1}, last.Sequence, func(uint64, packets.Packet, nats.Header) { k++ })
 	return k, err
 }

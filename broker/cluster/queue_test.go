@@ -1,0 +1,105 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/nats-io/nats.go"
+
+	"github.com/tachikoma-pet/tachikoma/broker"
+	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
+	"github.com/tachikoma-pet/tachikoma/topics"
+)
+
+// startOne starts a cluster of two nodes (JetStream's smallest that
+// forms) and returns one; both are closed when the test ends.
+func startOne(t *testing.T) *Node {
+	t.Helper()
+	addrs := []string{fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t)), fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))}
+	routes := "nats://" + addrs[0] + ",nats://" + addrs[1]
+	nodes := make([]*Node, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, addr := range addrs {
+		wg.Go(func() { // each waits for the other to keep JetStream's copies
+			nodes[i], errs[i] = Start(broker.ClusterConfig{Name: "unit", NodeID: fmt.Sprintf("node%d", i), NATSListen: addr, NATSRoutes: routes},
+				Options{DataDir: t.TempDir(), Logger: brokertest.Logger(t, slog.LevelWarn), SessionExpiry: time.Hour})
+		})
+	}
+	wg.Wait()
+	for _, n := range nodes {
+		if n != nil {
+			t.Cleanup(n.Close)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return nodes[0]
+}
+
+// queueDM keeps a DM to bob with message id id in the offline queue, as
+// the node does for a user away from every node, and waits until it is
+// stored.
+func queueDM(n *Node, id int64, text string) error {
+	pk := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1},
+		TopicName: topics.DM("bob", "alice"), Payload: fmt.Appendf(nil, `{"id":%d,"from":"alice","text":%q}`, id, text)}
+	data, err := broker.EncodeForwarded(pk)
+	if err != nil {
+		return err
+	}
+	n.queueIfAway("bob", pk, data, nats.Header{})
+	select {
+	case <-n.js.PublishAsyncComplete():
+		return nil
+	case <-time.After(30 * time.Second):
+		return errors.New("the queue did not store the DM")
+	}
+}
+
+// TestReadWaitsForSlowConsumer: a consumer that has given nothing yet is
+// slow, not empty: read waits for the messages up to the last sequence it
+// was told of (a handover read short was purged whole).
+func TestReadWaitsForSlowConsumer(t *testing.T) {
+	n := startOne(t)
+	if err := queueDM(n, 1, "一"); err != nil {
+		t.Fatal(err)
+	}
+	subj := n.subject("queue", "bob")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	last, err := n.queue.GetLastMsgForSubject(ctx, subj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The message read is stored only after read has begun waiting.
+	stored := make(chan error, 1)
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		stored <- queueDM(n, 2, "二")
+	}()
+	var seqs []uint64
+	err = n.read(ctx, n.queue, subj, start{seq: last.Sequence + 1}, last.Sequence+1, func(seq uint64, _ packets.Packet, _ nats.Header) {
+		seqs = append(seqs, seq)
+	})
+	if err != nil || len(seqs) != 1 || seqs[0] != last.Sequence+1 {
+		t.Fatalf("read gave sequences %v (error %v), want [%d]", seqs, err, last.Sequence+1)
+	}
+	if err := <-stored; err != nil {
+		t.Fatal(err)
+	}
+
+	// Short of last when the context ends: an error, not an empty read.
+	short, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel2()
+	err = n.read(short, n.queue, subj, start{seq: last.Sequence + 2}, last.Sequence+2, func(uint64, packets.Packet, nats.Header) {})
+	if err == nil {
+		t.Error("read short of the last sequence reported no error")
+	}
+}
