@@ -17,9 +17,9 @@ import (
 	"github.com/tachikoma-pet/tachikoma/topics"
 )
 
-// startOne starts a cluster of two nodes (JetStream's smallest that
-// forms) and returns one; both are closed when the test ends.
-func startOne(t *testing.T) *Node {
+// startTwo starts a cluster of two nodes (JetStream's smallest that
+// forms), closed when the test ends.
+func startTwo(t *testing.T) []*Node {
 	t.Helper()
 	addrs := []string{fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t)), fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))}
 	routes := "nats://" + addrs[0] + ",nats://" + addrs[1]
@@ -41,8 +41,11 @@ func startOne(t *testing.T) *Node {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	return nodes[0]
+	return nodes
 }
+
+// startOne is one node of startTwo's cluster.
+func startOne(t *testing.T) *Node { return startTwo(t)[0] }
 
 // queueDM keeps a DM to bob with message id id in the offline queue, as
 // the node does for a user away from every node, and waits until it is

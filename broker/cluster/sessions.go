@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -69,18 +70,16 @@ func (n *Node) SessionStarted(clientID string) {
 	o.mu.Lock()
 	o.local[key] = c
 	o.mu.Unlock()
-	prev, err := o.kv.Get(context.Background(), key)
-	from := ""
-	if err == nil {
-		from = string(prev.Value())
-	}
-	rev, err := o.kv.PutString(context.Background(), key, n.cfg.NodeID)
+	ctx, cancel := context.WithTimeout(context.Background(), claimWait)
+	defer cancel()
+	rev, from, err := o.claim(ctx, key)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if err != nil {
 		n.log.Error("cluster session claim", "client", clientID, "error", err)
 		return
 	}
+	n.log.Debug("cluster session claimed", "client", clientID, "revision", rev, "from", from)
 	c.rev = rev
 	if c.foreign > rev && o.local[key] == c {
 		delete(o.local, key)
@@ -93,6 +92,44 @@ func (n *Node) SessionStarted(clientID string) {
 		c.awaits = true
 		n.b.AwaitHandover(clientID)
 		go n.awaitHandover(clientID, rev)
+	}
+}
+
+// claimWait bounds how long a session start tries to claim its client id.
+const claimWait = 10 * time.Second
+
+// claim writes this node as the owner of key and returns the revision
+// written and the node that owned it before ("" if none). A read may come
+// from a replica behind the bucket's leader (direct get), so the write
+// is conditional on the entry read, and read again when that was stale:
+// a previous owner missed would never be waited for, and what its session
+// held would be lost.
+func (o *owners) claim(ctx context.Context, key string) (uint64, string, error) {
+	me := []byte(o.n.cfg.NodeID)
+	for {
+		var rev uint64
+		from := ""
+		e, err := o.kv.Get(ctx, key)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			rev, err = o.kv.Create(ctx, key, me)
+		case err == nil:
+			from = string(e.Value())
+			rev, err = o.kv.Update(ctx, key, me, e.Revision())
+		}
+		if err == nil {
+			return rev, from, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			o.n.log.Warn("cluster session claim, trying again", "key", key, "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, "", fmt.Errorf("claim %s: %w (last: %w)", key, ctx.Err(), err)
+		case <-o.n.done:
+			return 0, "", errors.New("cluster node closed")
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 
