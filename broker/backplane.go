@@ -34,8 +34,9 @@ type Backplane interface {
 	// and rooms from the shared store now rather than at their next poll.
 	DirectoryChanged()
 	// SessionStarted claims clientID's session for this node: another
-	// node holding a session of that id ends it (EndSession).
-	SessionStarted(clientID string)
+	// node holding a session of that id ends it (EndSession). A
+	// persistent session is one kept while its client is away.
+	SessionStarted(clientID string, persistent bool)
 	// SessionEnded tells that clientID's session here is gone.
 	SessionEnded(clientID string)
 	// Presence records user's presence on this node: payload while they

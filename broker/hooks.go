@@ -488,7 +488,7 @@ func (h *sessionHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	}
 	if h.b.backplane != nil {
 		h.b.noteHeld(cl)
-		h.b.backplane.SessionStarted(cl.ID) // one session per client id in the cluster
+		h.b.backplane.SessionStarted(cl.ID, persistent(cl)) // one session per client id in the cluster
 		h.b.takeHeld(cl)
 	}
 }

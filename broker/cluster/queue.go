@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -90,42 +91,30 @@ func (n *Node) Held(user, clientID string, give func(packets.Packet) bool) (bool
 
 // takeQueue gives the session the queue's messages for user past its
 // cursor, and moves the cursor past those it took (up to the first it
-// could not). A session without a cursor starts at the queue's end: what
-// was kept before it existed is not its.
+// could not).
 func (n *Node) takeQueue(user, clientID string, give func(packets.Packet) bool) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	key := ownerKey(clientID)
-	e, err := n.cursors.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		info, err := n.queue.Info(ctx)
-		if err != nil {
-			return false, fmt.Errorf("cluster queue: %w", err)
-		}
-		if _, err := n.cursors.PutString(ctx, key, strconv.FormatUint(info.State.LastSeq, 10)); err != nil {
-			return false, fmt.Errorf("cluster queue cursor: %w", err)
-		}
-		return false, nil
-	}
+	e, err := n.loadCursor(ctx, clientID)
 	if err != nil {
-		return false, fmt.Errorf("cluster queue cursor: %w", err)
+		return false, err
 	}
-	from, _ := strconv.ParseUint(string(e.Value()), 10, 64)
+	cur := e.cur
 	subj := n.subject("queue", user)
 	last, err := n.queue.GetLastMsgForSubject(ctx, subj)
-	if errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && last.Sequence <= from {
-		n.moveCursor(ctx, e, from)
+	if errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && (last.Sequence <= cur.seq || last.Time.Before(cur.since)) {
+		n.moveCursor(ctx, e, cur)
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("cluster queue of %s: %w", user, err)
 	}
-	more, upTo := false, from
-	err = n.read(ctx, n.queue, subj, start{seq: from + 1}, last.Sequence, func(seq uint64, pk packets.Packet, _ nats.Header) {
+	more, upTo := false, cur
+	err = n.read(ctx, n.queue, subj, cur.next(), last.Sequence, func(seq uint64, pk packets.Packet, _ nats.Header) {
 		if !give(pk) {
 			more = true
 		} else if !more {
-			upTo = seq
+			upTo = cursor{seq: seq}
 		}
 	})
 	if err != nil {
@@ -135,21 +124,106 @@ func (n *Node) takeQueue(user, clientID string, give func(packets.Packet) bool) 
 	return more, nil
 }
 
-// moveCursor writes cursor e at seq if it moved, or if it is old: the
-// bucket forgets a cursor not rewritten within its TTL.
-func (n *Node) moveCursor(ctx context.Context, e jetstream.KeyValueEntry, seq uint64) {
-	from, _ := strconv.ParseUint(string(e.Value()), 10, 64)
-	if seq == from && (n.cursorTTL == 0 || time.Since(e.Created()) < n.cursorTTL/2) {
-		return
+// cursor is how far a session took its user's queue: up to the sequence
+// seq, or, before it took any, nothing stored before since (when the
+// session started: what was kept before it existed is not its).
+type cursor struct {
+	seq   uint64
+	since time.Time
+}
+
+// parseCursor reads a cursor as String wrote it.
+func parseCursor(v []byte) (cursor, error) {
+	if t, ok := strings.CutPrefix(string(v), "@"); ok {
+		ns, err := strconv.ParseInt(t, 10, 64)
+		if err != nil {
+			return cursor{}, fmt.Errorf("bad start time %q", v)
+		}
+		return cursor{since: time.Unix(0, ns)}, nil
 	}
-	if _, err := n.cursors.PutString(ctx, e.Key(), strconv.FormatUint(seq, 10)); err != nil {
-		n.log.Warn("cluster queue cursor", "key", e.Key(), "error", err)
+	seq, err := strconv.ParseUint(string(v), 10, 64)
+	if err != nil {
+		return cursor{}, fmt.Errorf("bad sequence %q", v)
+	}
+	return cursor{seq: seq}, nil
+}
+
+func (c cursor) String() string {
+	if c.seq == 0 && !c.since.IsZero() {
+		return "@" + strconv.FormatInt(c.since.UnixNano(), 10)
+	}
+	return strconv.FormatUint(c.seq, 10)
+}
+
+// next is where reading the queue past c starts.
+func (c cursor) next() start {
+	if c.seq == 0 && !c.since.IsZero() {
+		return start{since: c.since}
+	}
+	return start{seq: c.seq + 1}
+}
+
+// storedCursor is a session's cursor as the bucket holds it.
+type storedCursor struct {
+	key     string
+	cur     cursor
+	rev     uint64
+	created time.Time
+}
+
+// loadCursor reads the cursor of clientID's session. One not written
+// when the session started (JetStream was not answering) starts now, at
+// the session's start if it is on this node.
+func (n *Node) loadCursor(ctx context.Context, clientID string) (storedCursor, error) {
+	key := ownerKey(clientID)
+	e, err := n.cursors.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		c := cursor{since: cmp.Or(n.owners.started(clientID), time.Now())}
+		rev, err := n.cursors.Create(ctx, key, []byte(c.String()))
+		if err == nil {
+			return storedCursor{key: key, cur: c, rev: rev, created: time.Now()}, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return storedCursor{}, fmt.Errorf("cluster queue cursor of %s: %w", clientID, err)
+		}
+		e, err = n.cursors.Get(ctx, key)
+	}
+	if err != nil {
+		return storedCursor{}, fmt.Errorf("cluster queue cursor of %s: %w", clientID, err)
+	}
+	c, err := parseCursor(e.Value())
+	if err != nil {
+		return storedCursor{}, fmt.Errorf("cluster queue cursor of %s: %w", clientID, err)
+	}
+	return storedCursor{key: key, cur: c, rev: e.Revision(), created: e.Created()}, nil
+}
+
+// startCursor gives the session of key, if it has none, a cursor at the
+// messages queued from since on.
+func (n *Node) startCursor(ctx context.Context, key string, since time.Time) {
+	_, err := n.cursors.Create(ctx, key, []byte(cursor{since: since}.String()))
+	if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		n.log.Warn("cluster queue cursor", "key", key, "error", err)
 	}
 }
 
-// start is where read begins: at sequence seq (0: the first).
+// moveCursor writes cursor e at c if it moved, or if it is old: the
+// bucket forgets a cursor not rewritten within its TTL. The write is
+// conditional on e: a cursor another node moved meanwhile stays.
+func (n *Node) moveCursor(ctx context.Context, e storedCursor, c cursor) {
+	if c == e.cur && (n.cursorTTL == 0 || time.Since(e.created) < n.cursorTTL/2) {
+		return
+	}
+	if _, err := n.cursors.Update(ctx, e.key, []byte(c.String()), e.rev); err != nil {
+		n.log.Warn("cluster queue cursor", "key", e.key, "error", err)
+	}
+}
+
+// start is where read begins: at sequence seq (0: the first), or at the
+// first message stored at or after since.
 type start struct {
-	seq uint64
+	seq   uint64
+	since time.Time
 }
 
 // resetAttempts bounds how often a fetch of an ordered consumer tries to
@@ -163,7 +237,10 @@ const resetAttempts = 2
 // nothing yet is slow, not empty: what is short of last is an error.
 func (n *Node) read(ctx context.Context, st jetstream.Stream, subj string, from start, last uint64, each func(seq uint64, pk packets.Packet, h nats.Header)) error {
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}, MaxResetAttempts: resetAttempts}
-	if from.seq > 0 {
+	switch {
+	case !from.since.IsZero():
+		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &from.since
+	case from.seq > 0:
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from.seq
 	}
 	cons, err := st.OrderedConsumer(ctx, cfg)
@@ -207,23 +284,27 @@ func (n *Node) read(ctx context.Context, st jetstream.Stream, subj string, from 
 func (n *Node) Pending(user, clientID string) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var from uint64
+	var from start
 	e, err := n.cursors.Get(ctx, ownerKey(clientID))
 	switch {
 	case err == nil:
-		from, _ = strconv.ParseUint(string(e.Value()), 10, 64)
+		cur, err := parseCursor(e.Value())
+		if err != nil {
+			return 0, fmt.Errorf("cluster queue cursor of %s: %w", clientID, err)
+		}
+		from = cur.next()
 	case !errors.Is(err, jetstream.ErrKeyNotFound):
 		return 0, fmt.Errorf("cluster queue cursor: %w", err)
 	}
 	subj := n.subject("queue", user)
 	last, err := n.queue.GetLastMsgForSubject(ctx, subj)
-	if errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && last.Sequence <= from {
+	if errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && (last.Sequence < from.seq || last.Time.Before(from.since)) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("cluster queue of %s: %w", user, err)
 	}
 	k := 0
-	err = n.read(ctx, n.queue, subj, start{seq: from + 1}, last.Sequence, func(uint64, packets.Packet, nats.Header) { k++ })
+	err = n.read(ctx, n.queue, subj, from, last.Sequence, func(uint64, packets.Packet, nats.Header) { k++ })
 	return k, err
 }

@@ -66,6 +66,45 @@ func queueDM(n *Node, id int64, text string) error {
 	}
 }
 
+// taken is the texts takeQueue gives clientID's session.
+func taken(t *testing.T, n *Node, clientID string) []string {
+	t.Helper()
+	var texts []string
+	_, err := n.takeQueue("bob", clientID, func(pk packets.Packet) bool {
+		texts = append(texts, string(pk.Payload))
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return texts
+}
+
+// TestQueueFromSessionStart: a persistent session's place in the offline
+// queue is where it started, written as it starts, so that a DM queued
+// while it is away is its even when its node is gone before it read the
+// queue once (here: the node forgot the session); a session that started
+// after the DM does not get it.
+func TestQueueFromSessionStart(t *testing.T) {
+	n := startOne(t)
+	n.SessionStarted("bob-pet", true)
+	n.SessionEnded("bob-pet") // as if its node died before the session read the queue
+	if err := queueDM(n, 101, "离线"); err != nil {
+		t.Fatal(err)
+	}
+	n.SessionStarted("bob-late", true)
+
+	if got := taken(t, n, "bob-pet"); len(got) != 1 {
+		t.Errorf("bob-pet was given %q, want the one DM queued after it started", got)
+	}
+	if got := taken(t, n, "bob-pet"); len(got) != 0 {
+		t.Errorf("bob-pet was given %q again", got)
+	}
+	if got := taken(t, n, "bob-late"); len(got) != 0 {
+		t.Errorf("bob-late, started after the DM, was given %q", got)
+	}
+}
+
 // TestReadWaitsForSlowConsumer: a consumer that has given nothing yet is
 // slow, not empty: read waits for the messages up to the last sequence it
 // was told of (a handover read short was purged whole).

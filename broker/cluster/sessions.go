@@ -26,11 +26,12 @@ type owners struct {
 	local map[string]*claim // by key: the sessions this node holds
 }
 
-// claim is this node's session of one client id: the revision it claimed
-// it at (0 while the write is on its way), the newest revision another
-// node claimed it at, and the handover it awaits.
+// claim is this node's session of one client id: when it started, the
+// revision it claimed it at (0 while the write is on its way), the newest
+// revision another node claimed it at, and the handover it awaits.
 type claim struct {
 	id      string
+	started time.Time
 	rev     uint64
 	foreign uint64
 	awaits  bool // a handover from the node it took the session from
@@ -62,17 +63,21 @@ func (n *Node) startOwners(ctx context.Context, js jetstream.JetStream, replicas
 
 // SessionStarted claims clientID's session for this node; another node
 // holding it ends its own and hands over what it held, which the session
-// here then awaits.
-func (n *Node) SessionStarted(clientID string) {
+// here then awaits. A persistent session gets its place in the offline
+// queue now, so that what is queued while it is away is its, on any node.
+func (n *Node) SessionStarted(clientID string, persistent bool) {
 	o := n.owners
 	key := ownerKey(clientID)
-	c := &claim{id: clientID}
+	c := &claim{id: clientID, started: time.Now()}
 	o.mu.Lock()
 	o.local[key] = c
 	o.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), claimWait)
 	defer cancel()
 	rev, from, err := o.claim(ctx, key)
+	if err == nil && persistent {
+		n.startCursor(ctx, key, c.started)
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if err != nil {
@@ -131,6 +136,17 @@ func (o *owners) claim(ctx context.Context, key string) (uint64, string, error) 
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// started is when this node's session of clientID started, the zero time
+// if it holds none.
+func (o *owners) started(clientID string) time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if c := o.local[ownerKey(clientID)]; c != nil {
+		return c.started
+	}
+	return time.Time{}
 }
 
 // finish records that the wait for the handover to clientID's claim at
