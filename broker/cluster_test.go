@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -501,12 +500,6 @@ func TestClusterOfflineQueue(t *testing.T) {
 // the new session on node B each once, the held ones in their order, over
 // MQTT 3.1.1 and 5.
 func TestClusterTakeoverCarries(t *testing.T) {
-	// Known failure, issue 17 stays open on it: run after the other cluster
-	// tests (go test -run TestCluster ./broker/), node B gives only the DM
-	// from the offline queue, not what node A handed over. Alone it passes.
-	if os.Getenv("TACHIKOMA_RUN_KNOWN_FAILING") == "" {
-		t.Skip("known failure after the other cluster tests (issue 17); TACHIKOMA_RUN_KNOWN_FAILING=1 runs it")
-	}
 	nodes := startCluster(t, 3)
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	register(t, a.Broker, "alice", "bob", "carol", "dave")
