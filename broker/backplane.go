@@ -106,6 +106,11 @@ func (b *Broker) takeHeldNow(cl *mqtt.Client) bool {
 		if !ok {
 			return false
 		}
+		b.endMu.Lock()
+		defer b.endMu.Unlock()
+		if cur, ok := b.mqtt.Clients.Get(cl.ID); !ok || cur != cl {
+			return false // ended meanwhile (EndSession): kept for the session's next owner
+		}
 		if given.add(keyOf(pk)) {
 			f := fanout{b: b, pk: b.outgoing(pk), now: now}
 			f.deliver(cl, sub)
@@ -268,6 +273,10 @@ func (b *Broker) EndSession(clientID string) []packets.Packet {
 		_ = b.mqtt.DisconnectClient(cl, packets.ErrSessionTakenOver) // [MQTT-3.1.4-2]
 	}
 	b.mqtt.UnsubscribeClient(cl)
+	// A take from the cluster (takeHeldNow) delivers to cl before this or
+	// not at all: what it gives is in held, or kept for the new owner.
+	b.endMu.Lock()
+	defer b.endMu.Unlock()
 	b.mqtt.Clients.Delete(cl.ID)
 	b.sessions.drop(b, string(cl.Properties.Username), cl)
 	b.shared.removeClient(cl.ID)

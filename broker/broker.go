@@ -89,6 +89,7 @@ type Broker struct {
 
 	backplane Backplane  // the other nodes of a cluster; nil on a single broker
 	queueMu   sync.Mutex // one hand-over of a cluster's offline queue at a time
+	endMu     sync.Mutex // EndSession against a delivery from the cluster to the session it ends
 	queueing  sync.WaitGroup
 	given     sync.Map     // *mqtt.Client → *givenIDs, while connected in a cluster
 	awaiting  atomic.Int32 // sessions awaiting a handover (AwaitHandover)

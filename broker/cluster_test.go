@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -685,4 +687,82 @@ func dmTexts(c *client, topic string, texts []string) []string {
 		}
 	}
 	return out
+}
+
+// heldBackplane is a cluster that holds one DM for bob and gives it, in
+// the first take after arm, only once the test says.
+type heldBackplane struct {
+	first   chan struct{} // closed at the first take (the session's start)
+	once    sync.Once
+	armed   atomic.Bool
+	waiting chan struct{} // closed: the armed take is about to give
+	give    chan struct{} // closed: it gives
+	given   chan bool     // what give answered
+}
+
+func (h *heldBackplane) Forward(packets.Packet)      {}
+func (h *heldBackplane) Interest(string, bool)       {}
+func (h *heldBackplane) DirectoryChanged()           {}
+func (h *heldBackplane) SessionStarted(string, bool) {}
+func (h *heldBackplane) SessionEnded(string)         {}
+func (h *heldBackplane) Presence(string, []byte)     {}
+func (h *heldBackplane) OnlineElsewhere(string) bool { return false }
+func (h *heldBackplane) Status(context.Context) (broker.ClusterStatus, error) {
+	return broker.ClusterStatus{}, nil
+}
+
+func (h *heldBackplane) Held(_, _ string, give func(packets.Packet) bool) (bool, error) {
+	armed := h.armed.CompareAndSwap(true, false)
+	h.once.Do(func() { close(h.first) })
+	if !armed {
+		return false, nil
+	}
+	close(h.waiting)
+	<-h.give
+	h.given <- give(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1},
+		TopicName: topics.DM("bob", "alice"), Payload: []byte(`{"id":7,"from":"alice","text":"你好"}`), Created: time.Now().Unix()})
+	return false, nil
+}
+
+// TestClusterEndSessionDuringTake: a session taken over by another node
+// while it is being given what the cluster held for it either gets the
+// message before it ends (and hands it over) or leaves it in the cluster
+// for its new owner: never given to the ended session, lost.
+func TestClusterEndSessionDuringTake(t *testing.T) {
+	bp := &heldBackplane{first: make(chan struct{}), waiting: make(chan struct{}), give: make(chan struct{}), given: make(chan bool, 1)}
+	b := brokertest.StartWith(t, testConfig(t.TempDir()), broker.Options{Logger: brokertest.Logger(t, testLogLevel), Backplane: bp})
+	register(t, b, "alice", "bob")
+	bob := connect(t, b, "bob", func(o *paho.ClientOptions) { o.SetCleanSession(false) })
+	wait := func(ch <-chan struct{}, what string) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(clusterWait):
+			t.Fatalf("%s: not within %v", what, clusterWait)
+		}
+	}
+	wait(bp.first, "the take at the session's start")
+	bp.armed.Store(true)
+	bob.sub(topics.DMInbox("bob"))
+	wait(bp.waiting, "the take after subscribe")
+
+	ended := make(chan []packets.Packet, 1)
+	go func() { ended <- b.EndSession("bob-" + t.Name()) }()
+	var held []packets.Packet
+	select {
+	case held = <-ended:
+	case <-time.After(clusterWait):
+		t.Fatal("EndSession did not return")
+	}
+	close(bp.give)
+	var took bool
+	select {
+	case took = <-bp.given:
+	case <-time.After(clusterWait):
+		t.Fatal("the take did not give")
+	}
+	handed := slices.ContainsFunc(held, func(pk packets.Packet) bool { return pk.TopicName == topics.DM("bob", "alice") })
+	if took && !handed {
+		t.Error("the DM was given to the ended session and is in no handover: lost")
+	}
 }
