@@ -109,6 +109,12 @@ func (n *Node) takeQueue(user, clientID string, give func(packets.Packet) bool) 
 	if err != nil {
 		return false, fmt.Errorf("cluster queue of %s: %w", user, err)
 	}
+	if e, err = n.confirmCursor(ctx, clientID, e); err != nil {
+		return false, err
+	}
+	if cur = e.cur; last.Sequence <= cur.seq || last.Time.Before(cur.since) {
+		return false, nil
+	}
 	more, upTo := false, cur
 	err = n.read(ctx, n.queue, subj, cur.next(), last.Sequence, func(seq uint64, pk packets.Packet, _ nats.Header) {
 		if !give(pk) {
@@ -196,6 +202,27 @@ func (n *Node) loadCursor(ctx context.Context, clientID string) (storedCursor, e
 		return storedCursor{}, fmt.Errorf("cluster queue cursor of %s: %w", clientID, err)
 	}
 	return storedCursor{key: key, cur: c, rev: e.Revision(), created: e.Created()}, nil
+}
+
+// confirmCursor returns e if it is the cursor's latest revision, else
+// the latest, checked by writing it again conditional on its revision: a
+// key-value read may come from a replica behind the bucket's leader, and
+// a cursor read behind would give the session again what it took.
+func (n *Node) confirmCursor(ctx context.Context, clientID string, e storedCursor) (storedCursor, error) {
+	for {
+		rev, err := n.cursors.Update(ctx, e.key, []byte(e.cur.String()), e.rev)
+		if err == nil {
+			e.rev, e.created = rev, time.Now()
+			return e, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return storedCursor{}, fmt.Errorf("cluster queue cursor of %s: %w", clientID, err)
+		}
+		pause(ctx)
+		if e, err = n.loadCursor(ctx, clientID); err != nil {
+			return storedCursor{}, err
+		}
+	}
 }
 
 // startCursor gives the session of key, if it has none, a cursor at the

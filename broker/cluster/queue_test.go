@@ -11,6 +11,7 @@ import (
 
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tachikoma-pet/tachikoma/broker"
 	"github.com/tachikoma-pet/tachikoma/broker/brokertest"
@@ -143,5 +144,44 @@ func TestReadWaitsForSlowConsumer(t *testing.T) {
 	err = n.read(short, n.queue, subj, start{seq: last.Sequence + 2}, last.Sequence+2, func(uint64, packets.Packet, nats.Header) {})
 	if err == nil {
 		t.Error("read short of the last sequence reported no error")
+	}
+}
+
+// behindKV answers the first Get with stale, as a replica behind the
+// bucket's leader may.
+type behindKV struct {
+	jetstream.KeyValue
+	stale jetstream.KeyValueEntry
+	used  bool
+}
+
+func (k *behindKV) Get(ctx context.Context, key string) (jetstream.KeyValueEntry, error) {
+	if !k.used {
+		k.used = true
+		return k.stale, nil
+	}
+	return k.KeyValue.Get(ctx, key)
+}
+
+// TestQueueCursorReadBehind: a cursor read from a replica behind the
+// bucket's leader does not give the session again what it took.
+func TestQueueCursorReadBehind(t *testing.T) {
+	n := startOne(t)
+	n.SessionStarted("bob-pet", true)
+	if err := queueDM(n, 301, "一次"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	stale, err := n.cursors.Get(ctx, ownerKey("bob-pet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := taken(t, n, "bob-pet"); len(got) != 1 {
+		t.Fatalf("bob-pet was given %q, want the one DM", got)
+	}
+	n.cursors = &behindKV{KeyValue: n.cursors, stale: stale}
+	if got := taken(t, n, "bob-pet"); len(got) != 0 {
+		t.Errorf("with its cursor read behind, bob-pet was given %q again", got)
 	}
 }
