@@ -210,6 +210,10 @@ func (n *Node) takeHandover(clientID string, give func(packets.Packet) bool) (bo
 			kept = true
 		}
 	}
+	// Not ctx: a read that ended near its deadline would leave what the
+	// session took in the stream, given again at its next take.
+	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	if !kept {
 		// One purge forgets all of it, end markers included.
 		err := n.handover.Purge(ctx, jetstream.WithPurgeSubject(subj), jetstream.WithPurgeSequence(last.Sequence+1))

@@ -126,7 +126,11 @@ func (n *Node) takeQueue(user, clientID string, give func(packets.Packet) bool) 
 	if err != nil {
 		return false, err
 	}
-	n.moveCursor(ctx, e, upTo)
+	// Not ctx: a read that ended near its deadline would leave the cursor
+	// behind what the session took.
+	wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer wcancel()
+	n.moveCursor(wctx, e, upTo)
 	return more, nil
 }
 

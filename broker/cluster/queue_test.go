@@ -185,3 +185,76 @@ func TestQueueCursorReadBehind(t *testing.T) {
 		t.Errorf("with its cursor read behind, bob-pet was given %q again", got)
 	}
 }
+
+// slowStream's consumers hand over a fetch only once the context they
+// were made with is done: a read that ends at its deadline.
+type slowStream struct{ jetstream.Stream }
+
+func (s slowStream) OrderedConsumer(ctx context.Context, cfg jetstream.OrderedConsumerConfig) (jetstream.Consumer, error) {
+	c, err := s.Stream.OrderedConsumer(ctx, cfg)
+	return slowConsumer{c, ctx}, err
+}
+
+type slowConsumer struct {
+	jetstream.Consumer
+	ctx context.Context
+}
+
+func (c slowConsumer) Fetch(batch int, opts ...jetstream.FetchOpt) (jetstream.MessageBatch, error) {
+	b, err := c.Consumer.Fetch(batch, opts...)
+	<-c.ctx.Done()
+	return b, err
+}
+
+// TestQueueCursorAfterSlowRead: a read of the queue that ends at its
+// deadline still moves the cursor past what the session took.
+func TestQueueCursorAfterSlowRead(t *testing.T) {
+	n := startOne(t)
+	n.SessionStarted("bob-pet", true)
+	if err := queueDM(n, 401, "慢"); err != nil {
+		t.Fatal(err)
+	}
+	fast := n.queue
+	n.queue = slowStream{fast}
+	if got := taken(t, n, "bob-pet"); len(got) != 1 {
+		t.Fatalf("bob-pet was given %q, want the one DM", got)
+	}
+	n.queue = fast
+	if got := taken(t, n, "bob-pet"); len(got) != 0 {
+		t.Errorf("after a slow read, bob-pet was given %q again", got)
+	}
+}
+
+// TestHandoverForgottenAfterSlowRead: a handover read that ends at its
+// deadline is still forgotten once given, not given again.
+func TestHandoverForgottenAfterSlowRead(t *testing.T) {
+	n := startOne(t)
+	n.SessionStarted("bob-pet", true)
+	rev := n.owners.revision("bob-pet")
+	if rev == 0 {
+		t.Fatal("bob-pet's session was not claimed")
+	}
+	dm := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1},
+		TopicName: topics.DM("bob", "alice"), Payload: []byte(`{"id":501,"from":"alice","text":"交接"}`)}
+	n.handOver(ownerKey("bob-pet"), rev, []packets.Packet{dm})
+	take := func() []string {
+		t.Helper()
+		var texts []string
+		if _, err := n.takeHandover("bob-pet", func(pk packets.Packet) bool {
+			texts = append(texts, string(pk.Payload))
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return texts
+	}
+	fast := n.handover
+	n.handover = slowStream{fast}
+	if got := take(); len(got) != 1 {
+		t.Fatalf("bob-pet was handed %q, want the one DM", got)
+	}
+	n.handover = fast
+	if got := take(); len(got) != 0 {
+		t.Errorf("after a slow read, bob-pet was handed %q again", got)
+	}
+}
