@@ -36,6 +36,7 @@ type claim struct {
 	foreign uint64
 	awaits  bool // a handover from the node it took the session from
 	waited  bool // which came, or was waited for long enough
+	failed  bool // not written: any claim from another node ends it
 }
 
 // ownerKey is a client id as a key (ids may hold any character, keys may
@@ -82,6 +83,17 @@ func (n *Node) SessionStarted(clientID string, persistent bool) {
 	defer o.mu.Unlock()
 	if err != nil {
 		n.log.Error("cluster session claim", "client", clientID, "error", err)
+		if o.local[key] != c {
+			return
+		}
+		if c.foreign == 0 {
+			c.failed = true
+			return
+		}
+		// Another node claimed the id meanwhile: with no claim of its own
+		// this session would be a second one.
+		delete(o.local, key)
+		go func() { n.handOver(key, c.foreign, n.b.EndSession(clientID)) }()
 		return
 	}
 	n.log.Debug("cluster session claimed", "client", clientID, "revision", rev, "from", from)
@@ -206,7 +218,7 @@ func (o *owners) watch(w jetstream.KeyWatcher) {
 			}
 			o.mu.Lock()
 			c := o.local[e.Key()]
-			end := c != nil && c.rev != 0 && c.rev < e.Revision()
+			end := c != nil && (c.rev != 0 && c.rev < e.Revision() || c.failed)
 			if c != nil && c.rev == 0 {
 				c.foreign = max(c.foreign, e.Revision())
 			}

@@ -2,10 +2,13 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestClaimsNameWhomTheyReplace: claims of one client id racing on two
@@ -55,5 +58,41 @@ func TestClaimsNameWhomTheyReplace(t *testing.T) {
 	}
 	if len(all) != 2*perNode {
 		t.Errorf("%d claims, want %d", len(all), 2*perNode)
+	}
+}
+
+// unwritableKV refuses every write, as a bucket without its majority.
+type unwritableKV struct{ jetstream.KeyValue }
+
+func (unwritableKV) Create(context.Context, string, []byte, ...jetstream.KVCreateOpt) (uint64, error) {
+	return 0, errors.New("no quorum")
+}
+
+func (unwritableKV) Update(context.Context, string, []byte, uint64) (uint64, error) {
+	return 0, errors.New("no quorum")
+}
+
+// TestFailedClaimGivesWay: a session whose claim could not be written ends
+// when another node claims its client id, rather than live on beside it.
+func TestFailedClaimGivesWay(t *testing.T) {
+	nodes := startTwo(t)
+	a, b := nodes[0], nodes[1]
+	kv := a.owners.kv
+	a.owners.kv = unwritableKV{kv}
+	a.SessionStarted("bob-pet", false) // fails after claimWait
+	a.owners.kv = kv
+	if a.owners.started("bob-pet").IsZero() {
+		t.Fatal("the session with a failed claim is not held")
+	}
+	b.SessionStarted("bob-pet", false)
+	if b.owners.revision("bob-pet") == 0 {
+		t.Fatal("node1 did not claim bob-pet")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !a.owners.started("bob-pet").IsZero() {
+		if time.Now().After(deadline) {
+			t.Fatal("node0 still holds bob-pet's session after node1 claimed it")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
