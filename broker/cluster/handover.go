@@ -41,6 +41,7 @@ const handoverWait = 30 * time.Second
 func (n *Node) handOver(key string, rev uint64, held []packets.Packet) {
 	subj := n.subject("handover", key)
 	claim := strconv.FormatUint(rev, 10)
+	deadline := time.Now().Add(handoverWait) // for the messages stored one by one
 	var sent []jetstream.PubAckFuture
 	for i, pk := range held {
 		if pk.Expiry < 0 {
@@ -62,7 +63,7 @@ func (n *Node) handOver(key string, rev uint64, held []packets.Packet) {
 		}
 		f, err := n.js.PublishMsgAsync(m)
 		if err != nil {
-			n.publishNow(m)
+			n.publishNow(m, deadline)
 			continue
 		}
 		sent = append(sent, f)
@@ -75,6 +76,7 @@ func (n *Node) handOver(key string, rev uint64, held []packets.Packet) {
 	}
 	// The end marker says the handover is whole: what a loaded stream
 	// failed to store is sent again first.
+	deadline = time.Now().Add(handoverWait)
 	for _, f := range sent {
 		select {
 		case <-f.Ok():
@@ -83,21 +85,36 @@ func (n *Node) handOver(key string, rev uint64, held []packets.Packet) {
 			n.log.Warn("cluster handover resend", "error", err)
 		default:
 		}
-		n.publishNow(f.Msg())
+		n.publishNow(f.Msg(), deadline)
 	}
 	m := &nats.Msg{Subject: subj, Header: nats.Header{}}
 	m.Header.Set(hdrClaim, claim)
 	m.Header.Set(hdrEnd, strconv.Itoa(len(held)))
-	n.publishNow(m)
+	n.publishNow(m, deadline)
 	n.log.Info("cluster session handed over", "messages", len(held))
 }
 
-// publishNow stores m in its stream and waits for the acknowledgement.
-func (n *Node) publishNow(m *nats.Msg) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if _, err := n.js.PublishMsg(ctx, m); err != nil {
-		n.log.Error("cluster handover", "subject", m.Subject, "error", err)
+// publishNow stores m in its stream and waits for the acknowledgement,
+// trying again until deadline (a stream leader being elected): a message
+// of a handover that is not stored is lost.
+func (n *Node) publishNow(m *nats.Msg, deadline time.Time) {
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := n.js.PublishMsg(ctx, m)
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			n.log.Error("cluster handover", "subject", m.Subject, "error", err)
+			return
+		}
+		n.log.Warn("cluster handover, trying again", "subject", m.Subject, "error", err)
+		select {
+		case <-n.done:
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
 

@@ -258,3 +258,49 @@ func TestHandoverForgottenAfterSlowRead(t *testing.T) {
 		t.Errorf("after a slow read, bob-pet was handed %q again", got)
 	}
 }
+
+// failingJS refuses asynchronous publishes and the first fails
+// synchronous ones, as a stream whose leader is being elected.
+type failingJS struct {
+	jetstream.JetStream
+	fails int
+}
+
+func (j *failingJS) PublishMsgAsync(*nats.Msg, ...jetstream.PublishOpt) (jetstream.PubAckFuture, error) {
+	return nil, errors.New("no stream leader")
+}
+
+func (j *failingJS) PublishMsg(ctx context.Context, m *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
+	if j.fails > 0 {
+		j.fails--
+		return nil, errors.New("no stream leader")
+	}
+	return j.JetStream.PublishMsg(ctx, m, opts...)
+}
+
+// TestHandoverStoredThroughFailures: a handover message the stream
+// refuses at first is stored once it takes it, before the end marker.
+func TestHandoverStoredThroughFailures(t *testing.T) {
+	n := startOne(t)
+	n.SessionStarted("bob-pet", true)
+	rev := n.owners.revision("bob-pet")
+	if rev == 0 {
+		t.Fatal("bob-pet's session was not claimed")
+	}
+	dm := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1},
+		TopicName: topics.DM("bob", "alice"), Payload: []byte(`{"id":601,"from":"alice","text":"别丢"}`)}
+	js := n.js
+	n.js = &failingJS{JetStream: js, fails: 1}
+	n.handOver(ownerKey("bob-pet"), rev, []packets.Packet{dm})
+	n.js = js
+	var texts []string
+	if _, err := n.takeHandover("bob-pet", func(pk packets.Packet) bool {
+		texts = append(texts, string(pk.Payload))
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(texts) != 1 {
+		t.Errorf("bob-pet was handed %q, want the one DM", texts)
+	}
+}
