@@ -225,36 +225,45 @@ func TestQueueCursorAfterSlowRead(t *testing.T) {
 	}
 }
 
-// TestHandoverForgottenAfterSlowRead: a handover read that ends at its
-// deadline is still forgotten once given, not given again.
-func TestHandoverForgottenAfterSlowRead(t *testing.T) {
-	n := startOne(t)
+// handOverDM has the session of bob-pet, claimed on n, handed over one
+// DM with message id id.
+func handOverDM(t *testing.T, n *Node, id int64, text string) {
+	t.Helper()
 	n.SessionStarted("bob-pet", true)
 	rev := n.owners.revision("bob-pet")
 	if rev == 0 {
 		t.Fatal("bob-pet's session was not claimed")
 	}
 	dm := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1},
-		TopicName: topics.DM("bob", "alice"), Payload: []byte(`{"id":501,"from":"alice","text":"交接"}`)}
+		TopicName: topics.DM("bob", "alice"), Payload: fmt.Appendf(nil, `{"id":%d,"from":"alice","text":%q}`, id, text)}
 	n.handOver(ownerKey("bob-pet"), rev, []packets.Packet{dm})
-	take := func() []string {
-		t.Helper()
-		var texts []string
-		if _, err := n.takeHandover("bob-pet", func(pk packets.Packet) bool {
-			texts = append(texts, string(pk.Payload))
-			return true
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return texts
+}
+
+// handed is the texts takeHandover gives bob-pet's session.
+func handed(t *testing.T, n *Node) []string {
+	t.Helper()
+	var texts []string
+	if _, err := n.takeHandover("bob-pet", func(pk packets.Packet) bool {
+		texts = append(texts, string(pk.Payload))
+		return true
+	}); err != nil {
+		t.Fatal(err)
 	}
+	return texts
+}
+
+// TestHandoverForgottenAfterSlowRead: a handover read that ends at its
+// deadline is still forgotten once given, not given again.
+func TestHandoverForgottenAfterSlowRead(t *testing.T) {
+	n := startOne(t)
+	handOverDM(t, n, 501, "交接")
 	fast := n.handover
 	n.handover = slowStream{fast}
-	if got := take(); len(got) != 1 {
+	if got := handed(t, n); len(got) != 1 {
 		t.Fatalf("bob-pet was handed %q, want the one DM", got)
 	}
 	n.handover = fast
-	if got := take(); len(got) != 0 {
+	if got := handed(t, n); len(got) != 0 {
 		t.Errorf("after a slow read, bob-pet was handed %q again", got)
 	}
 }
@@ -282,25 +291,11 @@ func (j *failingJS) PublishMsg(ctx context.Context, m *nats.Msg, opts ...jetstre
 // refuses at first is stored once it takes it, before the end marker.
 func TestHandoverStoredThroughFailures(t *testing.T) {
 	n := startOne(t)
-	n.SessionStarted("bob-pet", true)
-	rev := n.owners.revision("bob-pet")
-	if rev == 0 {
-		t.Fatal("bob-pet's session was not claimed")
-	}
-	dm := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1},
-		TopicName: topics.DM("bob", "alice"), Payload: []byte(`{"id":601,"from":"alice","text":"别丢"}`)}
 	js := n.js
 	n.js = &failingJS{JetStream: js, fails: 1}
-	n.handOver(ownerKey("bob-pet"), rev, []packets.Packet{dm})
+	handOverDM(t, n, 601, "别丢")
 	n.js = js
-	var texts []string
-	if _, err := n.takeHandover("bob-pet", func(pk packets.Packet) bool {
-		texts = append(texts, string(pk.Payload))
-		return true
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if len(texts) != 1 {
-		t.Errorf("bob-pet was handed %q, want the one DM", texts)
+	if got := handed(t, n); len(got) != 1 {
+		t.Errorf("bob-pet was handed %q, want the one DM", got)
 	}
 }
