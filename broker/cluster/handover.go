@@ -231,7 +231,11 @@ func (n *Node) takeHandover(clientID string, give func(packets.Packet) bool) (bo
 	// session took in the stream, given again at its next take.
 	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if !kept {
+	later := false // a later claim's end marker, which its claimant awaits
+	for claim := range ended {
+		later = later || claim > rev
+	}
+	if !kept && !later {
 		// One purge forgets all of it, end markers included.
 		err := n.handover.Purge(ctx, jetstream.WithPurgeSubject(subj), jetstream.WithPurgeSequence(last.Sequence+1))
 		if err != nil {
@@ -244,5 +248,5 @@ func (n *Node) takeHandover(clientID string, give func(packets.Packet) bool) (bo
 			n.log.Warn("cluster handover delete", "client", clientID, "error", err)
 		}
 	}
-	return true, nil
+	return kept, nil
 }

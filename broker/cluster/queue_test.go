@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -265,6 +266,28 @@ func TestHandoverForgottenAfterSlowRead(t *testing.T) {
 	n.handover = fast
 	if got := handed(t, n); len(got) != 0 {
 		t.Errorf("after a slow read, bob-pet was handed %q again", got)
+	}
+}
+
+// TestHandoverKeepsLaterEndMarker: taking a handover does not forget the
+// end marker of a later claim's handover (one with no messages), which
+// that claimant waits for.
+func TestHandoverKeepsLaterEndMarker(t *testing.T) {
+	n := startOne(t)
+	handOverDM(t, n, 701, "先")
+	rev := n.owners.revision("bob-pet")
+	n.handOver(ownerKey("bob-pet"), rev+100, nil) // the next owner's, nothing held
+	if got := handed(t, n); len(got) != 1 {
+		t.Fatalf("bob-pet was handed %q, want the one DM", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, err := n.handover.GetLastMsgForSubject(ctx, n.subject("handover", ownerKey("bob-pet")))
+	if err != nil {
+		t.Fatalf("the later claim's end marker is gone: %v", err)
+	}
+	if got, want := m.Header.Get(hdrClaim), strconv.FormatUint(rev+100, 10); got != want || m.Header.Get(hdrEnd) == "" {
+		t.Errorf("last handover message is for claim %s (end %q), want the end marker of %s", got, m.Header.Get(hdrEnd), want)
 	}
 }
 
