@@ -27,16 +27,30 @@ type owners struct {
 }
 
 // claim is this node's session of one client id: when it started, the
-// revision it claimed it at (0 while the write is on its way), the newest
-// revision another node claimed it at, and the handover it awaits.
+// revision it claimed it at (0 while the write is on its way), the
+// revisions other nodes claimed it at meanwhile, and the handover it
+// awaits.
 type claim struct {
 	id      string
 	started time.Time
 	rev     uint64
-	foreign uint64
+	foreign []uint64
 	awaits  bool // a handover from the node it took the session from
 	waited  bool // which came, or was waited for long enough
 	failed  bool // not written: any claim from another node ends it
+}
+
+// after is the first claim other nodes wrote after revision rev, 0 if
+// none: the one this session is handed over to (a later one takes it
+// from that claimant in turn).
+func (c *claim) after(rev uint64) uint64 {
+	var first uint64
+	for _, r := range c.foreign {
+		if r > rev && (first == 0 || r < first) {
+			first = r
+		}
+	}
+	return first
 }
 
 // ownerKey is a client id as a key (ids may hold any character, keys may
@@ -86,21 +100,22 @@ func (n *Node) SessionStarted(clientID string, persistent bool) {
 		if o.local[key] != c {
 			return
 		}
-		if c.foreign == 0 {
+		first := c.after(0)
+		if first == 0 {
 			c.failed = true
 			return
 		}
 		// Another node claimed the id meanwhile: with no claim of its own
 		// this session would be a second one.
 		delete(o.local, key)
-		go func() { n.handOver(key, c.foreign, n.b.EndSession(clientID)) }()
+		go func() { n.handOver(key, first, n.b.EndSession(clientID)) }()
 		return
 	}
 	n.log.Debug("cluster session claimed", "client", clientID, "revision", rev, "from", from)
 	c.rev = rev
-	if c.foreign > rev && o.local[key] == c {
+	if next := c.after(rev); next != 0 && o.local[key] == c {
 		delete(o.local, key)
-		go func() { n.handOver(key, c.foreign, n.b.EndSession(clientID)) }() // a later claim arrived first: it wins
+		go func() { n.handOver(key, next, n.b.EndSession(clientID)) }() // a later claim arrived first: it wins
 		return
 	}
 	if from != "" && from != n.cfg.NodeID {
@@ -220,7 +235,7 @@ func (o *owners) watch(w jetstream.KeyWatcher) {
 			c := o.local[e.Key()]
 			end := c != nil && (c.rev != 0 && c.rev < e.Revision() || c.failed)
 			if c != nil && c.rev == 0 {
-				c.foreign = max(c.foreign, e.Revision())
+				c.foreign = append(c.foreign, e.Revision())
 			}
 			if end {
 				delete(o.local, e.Key())

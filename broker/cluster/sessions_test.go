@@ -96,3 +96,15 @@ func TestFailedClaimGivesWay(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestClaimHandedToNextClaim: claims other nodes wrote while this node's
+// was on its way are handed over to in order: the first after its own,
+// not the newest (whose claimant takes over from that first one).
+func TestClaimHandedToNextClaim(t *testing.T) {
+	c := &claim{foreign: []uint64{9, 3, 7}}
+	for _, tc := range []struct{ rev, want uint64 }{{5, 7}, {0, 3}, {7, 9}, {9, 0}} {
+		if got := c.after(tc.rev); got != tc.want {
+			t.Errorf("after %d: %d, want %d", tc.rev, got, tc.want)
+		}
+	}
+}
