@@ -149,6 +149,7 @@ func (n *Node) startJetStream(opt Options) error {
 			time.Sleep(500 * time.Millisecond)
 		}
 	}
+	go n.refresh(opt.SessionExpiry)
 	return nil
 }
 

@@ -23,6 +23,13 @@ import (
 // forms), closed when the test ends.
 func startTwo(t *testing.T) []*Node {
 	t.Helper()
+	return startTwoWith(t, Options{SessionExpiry: time.Hour})
+}
+
+// startTwoWith is startTwo with opt (its data directory and logger set
+// here).
+func startTwoWith(t *testing.T, opt Options) []*Node {
+	t.Helper()
 	addrs := []string{fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t)), fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))}
 	routes := "nats://" + addrs[0] + ",nats://" + addrs[1]
 	nodes := make([]*Node, 2)
@@ -31,7 +38,8 @@ func startTwo(t *testing.T) []*Node {
 	for i, addr := range addrs {
 		wg.Go(func() { // each waits for the other to keep JetStream's copies
 			nodes[i], errs[i] = Start(broker.ClusterConfig{Name: "unit", NodeID: fmt.Sprintf("node%d", i), NATSListen: addr, NATSRoutes: routes},
-				Options{DataDir: t.TempDir(), Logger: brokertest.Logger(t, slog.LevelWarn), SessionExpiry: time.Hour})
+				Options{DataDir: t.TempDir(), Logger: brokertest.Logger(t, slog.LevelWarn), SessionExpiry: opt.SessionExpiry,
+					MessageExpiry: opt.MessageExpiry, MaxQueued: opt.MaxQueued})
 		})
 	}
 	wg.Wait()

@@ -38,6 +38,8 @@ type claim struct {
 	awaits  bool // a handover from the node it took the session from
 	waited  bool // which came, or was waited for long enough
 	failed  bool // not written: any claim from another node ends it
+	// persistent: its cursor in the offline queue is kept (refresh.go)
+	persistent bool
 }
 
 // after is the first claim other nodes wrote after revision rev, 0 if
@@ -83,7 +85,7 @@ func (n *Node) startOwners(ctx context.Context, js jetstream.JetStream, replicas
 func (n *Node) SessionStarted(clientID string, persistent bool) {
 	o := n.owners
 	key := ownerKey(clientID)
-	c := &claim{id: clientID, started: time.Now()}
+	c := &claim{id: clientID, started: time.Now(), persistent: persistent}
 	o.mu.Lock()
 	o.local[key] = c
 	o.mu.Unlock()
