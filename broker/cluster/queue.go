@@ -29,7 +29,8 @@ func (n *Node) startQueue(ctx context.Context, js jetstream.JetStream, replicas 
 	expiry := cmp.Or(opt.MessageExpiry, opt.SessionExpiry)
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: n.bucket("queue"),
 		Subjects: []string{n.subject("queue", ">")}, Replicas: replicas, Storage: jetstream.FileStorage,
-		MaxAge: expiry, MaxMsgsPerSubject: int64(cmp.Or(opt.MaxQueued, 1000)), Duplicates: 2 * time.Minute})
+		MaxAge: expiry, MaxMsgsPerSubject: int64(cmp.Or(opt.MaxQueued, 1000)),
+		Duplicates: min(2*time.Minute, expiry)}) // JetStream refuses a window past MaxAge
 	if err != nil {
 		return fmt.Errorf("cluster: queue stream: %w", err)
 	}

@@ -57,6 +57,13 @@ func startTwoWith(t *testing.T, opt Options) []*Node {
 // startOne is one node of startTwo's cluster.
 func startOne(t *testing.T) *Node { return startTwo(t)[0] }
 
+// TestShortExpiryStarts: a node starts with the shortest expiries the
+// broker's configuration allows (one minute), shorter than the queue's
+// usual two-minute duplicate window.
+func TestShortExpiryStarts(t *testing.T) {
+	startTwoWith(t, Options{SessionExpiry: time.Minute, MessageExpiry: time.Minute})
+}
+
 // queueDM keeps a DM to bob with message id id in the offline queue, as
 // the node does for a user away from every node, and waits until it is
 // stored.
