@@ -37,19 +37,22 @@ func (n *Node) startNodes(ctx context.Context, js jetstream.JetStream, replicas 
 	}
 	n.nodes = kv
 	n.beat()
-	go func() {
-		t := time.NewTicker(heartbeatEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-n.done:
-				return
-			case <-t.C:
-				n.beat()
-			}
-		}
-	}()
+	go n.every(heartbeatEvery, n.beat)
 	return nil
+}
+
+// every calls f each d until the node closes.
+func (n *Node) every(d time.Duration, f func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.done:
+			return
+		case <-t.C:
+			f()
+		}
+	}
 }
 
 func (n *Node) beat() {

@@ -55,7 +55,7 @@ func (p *presence) start() error {
 		return fmt.Errorf("cluster: watch nodes: %w", err)
 	}
 	go p.watch(w, nw)
-	go p.refresh()
+	go p.n.every(presenceRefresh, p.refresh)
 	return nil
 }
 
@@ -192,27 +192,18 @@ func (p *presence) sweep() {
 
 // refresh rewrites this node's keys before the bucket forgets them.
 func (p *presence) refresh() {
-	t := time.NewTicker(presenceRefresh)
-	defer t.Stop()
-	for {
-		select {
-		case <-p.n.done:
-			return
-		case <-t.C:
-		}
-		p.mu.Lock()
-		local := make(map[string][]byte, len(p.local))
-		for u, v := range p.local {
-			local[u] = v
-		}
-		p.mu.Unlock()
-		for u, v := range local {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			_, err := p.kv.Put(ctx, u+"."+p.n.cfg.NodeID, v)
-			cancel()
-			if err != nil {
-				p.n.log.Warn("cluster presence refresh", "user", u, "error", err)
-			}
+	p.mu.Lock()
+	local := make(map[string][]byte, len(p.local))
+	for u, v := range p.local {
+		local[u] = v
+	}
+	p.mu.Unlock()
+	for u, v := range local {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := p.kv.Put(ctx, u+"."+p.n.cfg.NodeID, v)
+		cancel()
+		if err != nil {
+			p.n.log.Warn("cluster presence refresh", "user", u, "error", err)
 		}
 	}
 }

@@ -32,16 +32,7 @@ func (n *Node) refresh(ttl time.Duration) {
 	if ttl <= 0 {
 		return
 	}
-	t := time.NewTicker(refreshEvery(ttl))
-	defer t.Stop()
-	for {
-		select {
-		case <-n.done:
-			return
-		case <-t.C:
-			n.refreshOnce(ttl)
-		}
-	}
+	n.every(refreshEvery(ttl), func() { n.refreshOnce(ttl) })
 }
 
 // refreshItem is one claim to rewrite, copied out of the lock.
