@@ -103,7 +103,7 @@ func (n *Node) takeQueue(user, clientID string, give func(packets.Packet) bool) 
 	cur := e.cur
 	subj := n.subject("queue", user)
 	last, err := n.queue.GetLastMsgForSubject(ctx, subj)
-	if errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && (last.Sequence <= cur.seq || last.Time.Before(cur.since)) {
+	if errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && cur.past(last) {
 		n.moveCursor(ctx, e, cur)
 		return false, nil
 	}
@@ -113,7 +113,7 @@ func (n *Node) takeQueue(user, clientID string, give func(packets.Packet) bool) 
 	if e, err = n.confirmCursor(ctx, clientID, e); err != nil {
 		return false, err
 	}
-	if cur = e.cur; last.Sequence <= cur.seq || last.Time.Before(cur.since) {
+	if cur = e.cur; cur.past(last) {
 		return false, nil
 	}
 	more, upTo := false, cur
@@ -166,6 +166,12 @@ func (c cursor) String() string {
 	return strconv.FormatUint(c.seq, 10)
 }
 
+// past reports last, the newest message on the queue, at or behind c:
+// nothing to read.
+func (c cursor) past(last *jetstream.RawStreamMsg) bool {
+	return last.Sequence <= c.seq || last.Time.Before(c.since)
+}
+
 // next is where reading the queue past c starts.
 func (c cursor) next() start {
 	if c.seq == 0 && !c.since.IsZero() {
@@ -189,10 +195,9 @@ func (n *Node) loadCursor(ctx context.Context, clientID string) (storedCursor, e
 	key := ownerKey(clientID)
 	e, err := n.cursors.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		c := cursor{since: cmp.Or(n.owners.started(clientID), time.Now())}
-		rev, err := n.cursors.Create(ctx, key, []byte(c.String()))
+		started, err := n.startCursor(ctx, key, cmp.Or(n.owners.started(clientID), time.Now()))
 		if err == nil {
-			return storedCursor{key: key, cur: c, rev: rev, created: time.Now()}, nil
+			return started, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) {
 			return storedCursor{}, fmt.Errorf("cluster queue cursor of %s: %w", clientID, err)
@@ -231,12 +236,14 @@ func (n *Node) confirmCursor(ctx context.Context, clientID string, e storedCurso
 }
 
 // startCursor gives the session of key, if it has none, a cursor at the
-// messages queued from since on.
-func (n *Node) startCursor(ctx context.Context, key string, since time.Time) {
-	_, err := n.cursors.Create(ctx, key, []byte(cursor{since: since}.String()))
-	if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-		n.log.Warn("cluster queue cursor", "key", key, "error", err)
+// messages queued from since on (jetstream.ErrKeyExists if it has one).
+func (n *Node) startCursor(ctx context.Context, key string, since time.Time) (storedCursor, error) {
+	c := cursor{since: since}
+	rev, err := n.cursors.Create(ctx, key, []byte(c.String()))
+	if err != nil {
+		return storedCursor{}, err
 	}
+	return storedCursor{key: key, cur: c, rev: rev, created: time.Now()}, nil
 }
 
 // moveCursor writes cursor e at c if it moved, or if it is old: the
@@ -316,27 +323,25 @@ func (n *Node) read(ctx context.Context, st jetstream.Stream, subj string, from 
 func (n *Node) Pending(user, clientID string) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var from start
+	var cur cursor // none: from the first
 	e, err := n.cursors.Get(ctx, ownerKey(clientID))
 	switch {
 	case err == nil:
-		cur, err := parseCursor(e.Value())
-		if err != nil {
+		if cur, err = parseCursor(e.Value()); err != nil {
 			return 0, fmt.Errorf("cluster queue cursor of %s: %w", clientID, err)
 		}
-		from = cur.next()
 	case !errors.Is(err, jetstream.ErrKeyNotFound):
 		return 0, fmt.Errorf("cluster queue cursor: %w", err)
 	}
 	subj := n.subject("queue", user)
 	last, err := n.queue.GetLastMsgForSubject(ctx, subj)
-	if errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && (last.Sequence < from.seq || last.Time.Before(from.since)) {
+	if errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && cur.past(last) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("cluster queue of %s: %w", user, err)
 	}
 	k := 0
-	err = n.read(ctx, n.queue, subj, from, last.Sequence, func(uint64, packets.Packet, nats.Header) { k++ })
+	err = n.read(ctx, n.queue, subj, cur.next(), last.Sequence, func(uint64, packets.Packet, nats.Header) { k++ })
 	return k, err
 }

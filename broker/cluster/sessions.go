@@ -93,7 +93,9 @@ func (n *Node) SessionStarted(clientID string, persistent bool) {
 	defer cancel()
 	rev, from, err := o.claim(ctx, key)
 	if err == nil && persistent {
-		n.startCursor(ctx, key, c.started)
+		if _, err := n.startCursor(ctx, key, c.started); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+			n.log.Warn("cluster queue cursor", "client", clientID, "error", err)
+		}
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
