@@ -202,8 +202,10 @@ func TestQueueCursorReadBehind(t *testing.T) {
 	}
 }
 
-// slowStream's consumers hand over a fetch only once the context they
-// were made with is done: a read that ends at its deadline.
+// slowStream's consumers hand over a fetch that has messages only once
+// the context they were made with is done: a read that ends at its
+// deadline. An empty fetch comes back at once, so that a slow first fetch
+// on a loaded machine does not use up the read before it sees a message.
 type slowStream struct{ jetstream.Stream }
 
 func (s slowStream) OrderedConsumer(ctx context.Context, cfg jetstream.OrderedConsumerConfig) (jetstream.Consumer, error) {
@@ -218,9 +220,32 @@ type slowConsumer struct {
 
 func (c slowConsumer) Fetch(batch int, opts ...jetstream.FetchOpt) (jetstream.MessageBatch, error) {
 	b, err := c.Consumer.Fetch(batch, opts...)
-	<-c.ctx.Done()
-	return b, err
+	if err != nil {
+		return b, err
+	}
+	var msgs []jetstream.Msg
+	for m := range b.Messages() {
+		msgs = append(msgs, m)
+	}
+	if len(msgs) > 0 {
+		<-c.ctx.Done()
+	}
+	ch := make(chan jetstream.Msg, len(msgs))
+	for _, m := range msgs {
+		ch <- m
+	}
+	close(ch)
+	return heldBatch{ch, b.Error()}, nil
 }
+
+// heldBatch is a fetch's messages, all received before it is handed on.
+type heldBatch struct {
+	msgs <-chan jetstream.Msg
+	err  error
+}
+
+func (b heldBatch) Messages() <-chan jetstream.Msg { return b.msgs }
+func (b heldBatch) Error() error                   { return b.err }
 
 // TestQueueCursorAfterSlowRead: a read of the queue that ends at its
 // deadline still moves the cursor past what the session took.
