@@ -204,12 +204,21 @@ func (n *Node) loadCursor(ctx context.Context, clientID string) (storedCursor, e
 		}
 		e, err = n.cursors.Get(ctx, key)
 	}
+	var c storedCursor
+	if err == nil {
+		c, err = storedFrom(key, e)
+	}
 	if err != nil {
 		return storedCursor{}, fmt.Errorf("cluster queue cursor of %s: %w", clientID, err)
 	}
+	return c, nil
+}
+
+// storedFrom is the cursor that entry e of key holds.
+func storedFrom(key string, e jetstream.KeyValueEntry) (storedCursor, error) {
 	c, err := parseCursor(e.Value())
 	if err != nil {
-		return storedCursor{}, fmt.Errorf("cluster queue cursor of %s: %w", clientID, err)
+		return storedCursor{}, err
 	}
 	return storedCursor{key: key, cur: c, rev: e.Revision(), created: e.Created()}, nil
 }
@@ -253,7 +262,11 @@ func (n *Node) moveCursor(ctx context.Context, e storedCursor, c cursor) {
 	if c == e.cur && (n.cursorTTL == 0 || time.Since(e.created) < n.cursorTTL/2) {
 		return
 	}
-	if _, err := n.cursors.Update(ctx, e.key, []byte(c.String()), e.rev); err != nil {
+	_, err := n.cursors.Update(ctx, e.key, []byte(c.String()), e.rev)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+		n.log.Debug("cluster queue cursor moved elsewhere", "key", e.key)
+	case err != nil:
 		n.log.Warn("cluster queue cursor", "key", e.key, "error", err)
 	}
 }

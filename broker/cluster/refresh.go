@@ -32,7 +32,7 @@ func (n *Node) refresh(ttl time.Duration) {
 	if ttl <= 0 {
 		return
 	}
-	n.every(refreshEvery(ttl), func() { n.refreshOnce(ttl) })
+	n.every(refreshEvery(ttl), n.refreshOnce)
 }
 
 // refreshItem is one claim to rewrite, copied out of the lock.
@@ -46,9 +46,9 @@ type refreshItem struct {
 // refreshOnce rewrites each local claim conditionally on its revision (a
 // mismatch is a later claim from another node, which the watcher ends
 // this session for), and the cursor of each persistent one older than
-// ttl/2. A claim whose handover is awaited keeps its revision: the
+// half the cursors' TTL. A claim whose handover is awaited keeps its revision: the
 // handover is matched to it.
-func (n *Node) refreshOnce(ttl time.Duration) {
+func (n *Node) refreshOnce() {
 	o := n.owners
 	o.mu.Lock()
 	items := make([]refreshItem, 0, len(o.local))
@@ -81,29 +81,27 @@ func (n *Node) refreshOnce(ttl time.Duration) {
 			n.log.Warn("cluster session refresh", "client", it.c.id, "error", err)
 		}
 		if err == nil && it.persistent {
-			n.refreshCursor(ctx, it.key, ttl)
+			n.refreshCursor(ctx, it.key)
 		}
 		cancel()
 	}
 }
 
 // refreshCursor writes the cursor of key again with its own value if it
-// is older than ttl/2, conditionally on the revision read (a mismatch is
-// another node moving it, which wrote it too).
-func (n *Node) refreshCursor(ctx context.Context, key string, ttl time.Duration) {
+// is old (moveCursor), conditionally on the revision read: a mismatch is
+// another node moving it, which wrote it too.
+func (n *Node) refreshCursor(ctx context.Context, key string) {
 	e, err := n.cursors.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return // takeQueue starts it again
+	}
+	var c storedCursor
+	if err == nil {
+		c, err = storedFrom(key, e)
 	}
 	if err != nil {
 		n.log.Warn("cluster queue cursor refresh", "key", key, "error", err)
 		return
 	}
-	if time.Since(e.Created()) < ttl/2 {
-		return
-	}
-	_, err = n.cursors.Update(ctx, key, e.Value(), e.Revision())
-	if err != nil && !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		n.log.Warn("cluster queue cursor refresh", "key", key, "error", err)
-	}
+	n.moveCursor(ctx, c, c.cur)
 }
