@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -193,10 +194,7 @@ func (p *presence) sweep() {
 // refresh rewrites this node's keys before the bucket forgets them.
 func (p *presence) refresh() {
 	p.mu.Lock()
-	local := make(map[string][]byte, len(p.local))
-	for u, v := range p.local {
-		local[u] = v
-	}
+	local := maps.Clone(p.local)
 	p.mu.Unlock()
 	for u, v := range local {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
